@@ -1,0 +1,285 @@
+"""Sans-IO ESL frame reader: bytes in, frames out. No socket in here.
+
+A frame is a block of `Name: value` lines, a blank line, then exactly `Content-Length` body bytes.
+Header values are URL-decoded one by one after the lines are split (greenswitch unquotes the whole
+frame first, which corrupts values holding `%0A` and bodies holding `%`). Event bodies
+(`text/event-plain`, `text/event-json`) are parsed lazily by `Frame.event()`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+log = logging.getLogger(__name__)
+
+# A header block longer than this with no blank line is garbage, not a frame.
+MAX_HEADER_BYTES = 1 << 20
+MAX_BODY_BYTES = 64 << 20
+
+
+class Headers:
+    """Ordered multi-map of header names to values. `get` returns the first occurrence."""
+
+    __slots__ = ("_pairs", "_first")
+
+    def __init__(self, pairs: list[tuple[str, str]] | None = None) -> None:
+        self._pairs: list[tuple[str, str]] = pairs if pairs is not None else []
+        first: dict[str, str] = {}
+        for name, value in reversed(self._pairs):
+            first[name] = value
+        self._first = first
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self._first.get(name, default)
+
+    def get_all(self, name: str) -> list[str]:
+        return [v for n, v in self._pairs if n == name]
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._pairs)
+
+    def keys(self) -> list[str]:
+        return [n for n, _ in self._pairs]
+
+    def as_dict(self) -> dict[str, str]:
+        """First value of each name; for code that wants a plain dict."""
+        return dict(self._first)
+
+    def __getitem__(self, name: str) -> str:
+        return self._first[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._first
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Headers) and self._pairs == other._pairs
+
+    def __repr__(self) -> str:
+        return f"Headers({self._pairs!r})"
+
+
+def _decode(value: str) -> str:
+    return unquote(value) if "%" in value else value
+
+
+def parse_header_block(text: str, errors: list[str] | None = None) -> Headers:
+    """Parse `Name: value` lines; values are URL-decoded. Bad lines are reported and skipped."""
+    pairs: list[tuple[str, str]] = []
+    for line in text.split("\n"):
+        if not line:
+            continue
+        name, sep, value = line.partition(": ")
+        if not sep:
+            if line.endswith(":"):  # `Name:` with an empty value
+                pairs.append((line[:-1], ""))
+                continue
+            if line.endswith("\r"):
+                line = line[:-1]
+                name, sep, value = line.partition(": ")
+            if not sep:
+                if errors is not None:
+                    errors.append(f"header line without ': ' skipped: {line[:80]!r}")
+                continue
+        if value.endswith("\r"):
+            value = value[:-1]
+        pairs.append((name, _decode(value)))
+    return Headers(pairs)
+
+
+@dataclass(slots=True)
+class Event:
+    """One FreeSWITCH event: its headers (decoded) and its own body, if any."""
+
+    headers: Headers
+    body: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.headers.get("Event-Name") or ""
+
+    @property
+    def subclass(self) -> str | None:
+        return self.headers.get("Event-Subclass")
+
+    @property
+    def uuid(self) -> str | None:
+        return self.headers.get("Unique-ID")
+
+    @property
+    def sequence(self) -> str | None:
+        return self.headers.get("Event-Sequence")
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self.headers.get(name, default)
+
+    def var(self, name: str, default: str | None = None) -> str | None:
+        """A leg variable carried on the event (`variable_<name>`)."""
+        return self.headers.get("variable_" + name, default)
+
+
+class EventParseError(ValueError):
+    """An event body could not be parsed."""
+
+
+def parse_event_plain(body: bytes) -> Event:
+    """A `text/event-plain` body: URL-encoded headers, then an optional `Content-Length` body."""
+    text = body.decode("utf-8", "surrogateescape")
+    head, sep, rest = text.partition("\n\n")
+    headers = parse_header_block(head)
+    inner = ""
+    length = headers.get("Content-Length")
+    if length is not None and sep:
+        try:
+            n = int(length)
+        except ValueError as exc:
+            raise EventParseError(f"bad inner Content-Length {length!r}") from exc
+        raw = rest.encode("utf-8", "surrogateescape")
+        if n < 0 or n > len(raw):
+            raise EventParseError(f"inner Content-Length {n} but {len(raw)} bytes follow")
+        inner = raw[:n].decode("utf-8", "replace")
+    return Event(headers, inner)
+
+
+def parse_event_json(body: bytes) -> Event:
+    """A `text/event-json` body: one JSON object of strings; `_body` holds the event's body."""
+    try:
+        obj = json.loads(body)
+    except ValueError as exc:
+        raise EventParseError(f"bad JSON event: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise EventParseError("JSON event is not an object")
+    inner = obj.pop("_body", "")
+    pairs = [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in obj.items()]
+    return Event(Headers(pairs), inner if isinstance(inner, str) else str(inner))
+
+
+EVENT_PARSERS = {"text/event-plain": parse_event_plain, "text/event-json": parse_event_json}
+
+
+@dataclass(slots=True)
+class Frame:
+    """One ESL frame: outer headers and the raw body."""
+
+    headers: Headers
+    body: bytes = b""
+    _event: Event | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type") or ""
+
+    @property
+    def reply_text(self) -> str | None:
+        return self.headers.get("Reply-Text")
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def is_event(self) -> bool:
+        return self.content_type in EVENT_PARSERS
+
+    def event(self) -> Event | None:
+        """The parsed event for event frames; None for other frames. Raises EventParseError."""
+        if self._event is None:
+            parser = EVENT_PARSERS.get(self.content_type)
+            if parser is None:
+                return None
+            self._event = parser(self.body)
+        return self._event
+
+
+class FrameReader:
+    """Incremental frame reader. Feed it bytes in any split; it returns whole frames.
+
+    Malformed input (a bad Content-Length, a header block with no valid line) is logged, recorded in
+    `errors` and skipped; the reader resynchronises on the next blank line.
+    """
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._pending: Headers | None = None
+        self._need = 0
+        self.errors: list[str] = []
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buf)
+
+    def _error(self, message: str) -> None:
+        log.warning("ESL frame skipped: %s", message)
+        self.errors.append(message)
+
+    def feed(self, data: bytes) -> list[Frame]:
+        buf = self._buf
+        buf += data
+        frames: list[Frame] = []
+        pos = 0
+        while True:
+            if self._pending is not None:
+                if len(buf) - pos < self._need:
+                    break
+                end = pos + self._need
+                frames.append(Frame(self._pending, bytes(buf[pos:end])))
+                pos = end
+                self._pending = None
+                continue
+            # Skip blank lines between frames (FreeSWITCH sends none, but be lenient).
+            while pos < len(buf) and buf[pos] == 10:
+                pos += 1
+            idx = buf.find(b"\n\n", pos)
+            if idx < 0:
+                if len(buf) - pos > MAX_HEADER_BYTES:
+                    self._error(f"header block over {MAX_HEADER_BYTES} bytes without end")
+                    pos = len(buf)
+                break
+            block = bytes(buf[pos:idx]).decode("utf-8", "surrogateescape")
+            pos = idx + 2
+            errs: list[str] = []
+            headers = parse_header_block(block, errs)
+            for e in errs:
+                self._error(e)
+            if not len(headers):
+                self._error(f"frame with no headers skipped: {block[:80]!r}")
+                continue
+            length = headers.get("Content-Length")
+            if length is None:
+                frames.append(Frame(headers))
+                continue
+            try:
+                n = int(length)
+                if n < 0 or n > MAX_BODY_BYTES:
+                    raise ValueError
+            except ValueError:
+                self._error(f"bad Content-Length {length!r}; frame skipped")
+                continue
+            if n == 0:
+                frames.append(Frame(headers))
+                continue
+            self._pending, self._need = headers, n
+        if pos:
+            del buf[:pos]
+        return frames
+
+    def reset(self) -> bytes:
+        """Drop everything buffered (e.g. after a reconnect); returns what was dropped."""
+        dropped = bytes(self._buf)
+        self._buf.clear()
+        self._pending = None
+        self._need = 0
+        return dropped
+
+
+def serialize_headers(pairs: list[tuple[str, str]]) -> bytes:
+    """Headers as FreeSWITCH writes a command/reply: raw `Name: value` lines and a blank line."""
+    return ("".join(f"{n}: {v}\n" for n, v in pairs) + "\n").encode()
