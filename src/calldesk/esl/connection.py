@@ -1,0 +1,347 @@
+"""A supervised connection to one switch: commands with timeouts, futures, reconnect and resync.
+
+States: connecting -> resyncing -> ready; on loss -> down -> (backoff) -> connecting.
+Only `ready` accepts new work; the resync itself runs `show channels as json` first, and every
+resync listener (the leg tracker, the dispatcher) rebuilds its view before `ready` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import uuid as uuidlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import gevent
+import gevent.event
+
+from calldesk.errors import CommandTimeout, ESLError, NotConnected
+from calldesk.esl import commands
+from calldesk.esl.frames import Event, EventParseError, Frame
+from calldesk.esl.lanes import Lanes
+from calldesk.esl.protocol import ESLProtocol
+
+log = logging.getLogger(__name__)
+
+# The events calldesk folds into leg state and flows. Kept small on purpose.
+DEFAULT_EVENTS: tuple[str, ...] = (
+    "CHANNEL_CREATE", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ANSWER",
+    "CHANNEL_PARK", "CHANNEL_UNPARK", "CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE",
+    "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HOLD", "CHANNEL_UNHOLD",
+    "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY", "DTMF",
+    "RECORD_START", "RECORD_STOP", "PLAYBACK_START", "PLAYBACK_STOP", "BACKGROUND_JOB",
+)  # fmt: skip
+
+EventHandler = Callable[[Event], None]
+ResyncListener = Callable[[str, list[dict]], None]
+
+
+@dataclass
+class Health:
+    state: str = "down"
+    connects: int = 0
+    last_error: str = ""
+    commands_failed: int = 0
+    events_in: int = 0
+    bad_events: int = 0
+
+
+@dataclass
+class SwitchSettings:
+    name: str
+    host: str
+    port: int
+    password: str
+    command_timeout: float = 5.0
+    connect_timeout: float = 5.0
+    events: Sequence[str] = DEFAULT_EVENTS
+    custom_events: Sequence[str] = ()
+    backoff_initial: float = 0.1
+    backoff_max: float = 5.0
+    extra: dict = field(default_factory=dict)
+
+
+class SwitchConnection:
+    """One controller-to-switch link. Thread-of-control: gevent greenlets only."""
+
+    def __init__(self, settings: SwitchSettings) -> None:
+        self.settings = settings
+        self.name = settings.name
+        self.health = Health()
+        self._proto: ESLProtocol | None = None
+        self._handlers: list[EventHandler] = []
+        self._sync_handlers: list[EventHandler] = []
+        self._resync_listeners: list[ResyncListener] = []
+        self._jobs: dict[str, gevent.event.AsyncResult] = {}
+        self._executions: dict[str, tuple[str, gevent.event.AsyncResult]] = {}
+        self._lanes = Lanes(self._run_handlers)
+        self._ready = gevent.event.Event()
+        self._stopping = False
+        self._supervisor: gevent.Greenlet | None = None
+        self._lost = gevent.event.Event()
+
+    # -- wiring ---------------------------------------------------------------
+    def add_handler(self, handler: EventHandler, *, inline: bool = False) -> None:
+        """Called for every event. `inline` handlers run in the reader, in arrival order, and
+        must be cheap (state folding); others run in per-leg lanes."""
+        (self._sync_handlers if inline else self._handlers).append(handler)
+
+    def add_resync_listener(self, listener: ResyncListener) -> None:
+        """Called with (switch name, rows of `show channels as json`) after every (re)connect."""
+        self._resync_listeners.append(listener)
+
+    # -- lifecycle --------------------------------------------------------------
+    def start(self, wait: float | None = None) -> bool:
+        """Start the supervisor. With `wait`, block until ready (True) or the time runs out."""
+        if self._supervisor is None:
+            self._stopping = False
+            self._supervisor = gevent.spawn(self._supervise)
+        return self._ready.wait(timeout=wait) if wait is not None else self._ready.is_set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self._proto and self._proto.connected:
+            try:
+                self._proto.send_frame(commands.simple("exit"), timeout=1.0)
+            except ESLError:
+                pass
+        if self._proto:
+            self._proto.close()
+        if self._supervisor is not None:
+            self._supervisor.kill()
+            self._supervisor = None
+        self._set_state("down")
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return self._ready.wait(timeout=timeout)
+
+    def _set_state(self, state: str) -> None:
+        self.health.state = state
+        if state == "ready":
+            self._ready.set()
+        else:
+            self._ready.clear()
+
+    def _supervise(self) -> None:
+        delay = self.settings.backoff_initial
+        while not self._stopping:
+            try:
+                self._connect_once()
+                delay = self.settings.backoff_initial
+                self._lost.wait()
+            except ESLError as exc:
+                self.health.last_error = str(exc)
+                log.warning("switch %s: %s; retrying in %.1fs", self.name, exc, delay)
+            if self._stopping:
+                break
+            self._set_state("down")
+            gevent.sleep(delay * (0.8 + 0.4 * random.random()))
+            delay = min(delay * 2, self.settings.backoff_max)
+
+    def _connect_once(self) -> None:
+        s = self.settings
+        self._set_state("connecting")
+        self._lost.clear()
+        proto = ESLProtocol(
+            s.host, s.port, s.password, connect_timeout=s.connect_timeout,
+            on_event=self._on_frame, on_close=self._on_close,
+        )  # fmt: skip
+        self._proto = proto
+        proto.connect()
+        self.health.connects += 1
+        self._send(commands.event(s.events, "plain", s.custom_events), s.command_timeout)
+        self._set_state("resyncing")
+        rows = self._show_channels()
+        for listener in self._resync_listeners:
+            listener(self.name, rows)
+        self._set_state("ready")
+        log.info("switch %s ready (%d legs after resync)", self.name, len(rows))
+
+    def _show_channels(self) -> list[dict]:
+        body = self._api_text("show channels as json", self.settings.command_timeout)
+        try:
+            return list(json.loads(body).get("rows") or [])
+        except (ValueError, AttributeError) as exc:
+            raise ESLError(f"resync: bad `show channels` output: {body[:80]!r}") from exc
+
+    def _on_close(self, reason: str) -> None:
+        log.warning("switch %s connection lost: %s", self.name, reason)
+        self.health.last_error = reason
+        self._set_state("down")
+        for result in self._jobs.values():
+            result.set_exception(NotConnected(f"switch {self.name} lost: {reason}"))
+        self._jobs.clear()
+        for _, result in self._executions.values():
+            result.set_exception(NotConnected(f"switch {self.name} lost: {reason}"))
+        self._executions.clear()
+        self._lost.set()
+
+    # -- intake -----------------------------------------------------------------
+    def _on_frame(self, frame: Frame) -> None:
+        if frame.content_type == "text/disconnect-notice":
+            return
+        try:
+            event = frame.event()
+        except EventParseError as exc:
+            self.health.bad_events += 1
+            log.warning("switch %s: event skipped: %s", self.name, exc)
+            return
+        if event is None:
+            self.health.bad_events += 1
+            log.warning("switch %s: unexpected frame %s skipped", self.name, frame.content_type)
+            return
+        self.health.events_in += 1
+        name = event.name
+        if name == "BACKGROUND_JOB":
+            result = self._jobs.pop(event.get("Job-UUID") or "", None)
+            if result is not None:
+                result.set(event.body)
+        elif name == "CHANNEL_EXECUTE_COMPLETE":
+            waiting = self._executions.pop(event.get("Application-UUID") or "", None)
+            if waiting is not None:
+                waiting[1].set(event)
+        elif name == "CHANNEL_DESTROY":
+            self._fail_executions(event.uuid or "")
+        for handler in self._sync_handlers:
+            try:
+                handler(event)
+            except Exception:
+                log.exception("inline handler failed")
+        if self._handlers:
+            self._lanes.submit(event.uuid or "", event)
+
+    def _run_handlers(self, event: Event) -> None:
+        for handler in self._handlers:
+            handler(event)
+
+    def _fail_executions(self, leg_uuid: str) -> None:
+        gone = [k for k, (leg, _) in self._executions.items() if leg == leg_uuid]
+        for key in gone:
+            self._executions.pop(key)[1].set_exception(ESLError(f"leg {leg_uuid} is gone"))
+
+    # -- commands -----------------------------------------------------------------
+    def _send(self, raw: bytes, timeout: float | None) -> Frame:
+        proto = self._proto
+        if proto is None or not proto.connected:
+            raise NotConnected(f"switch {self.name} is not connected")
+        try:
+            return proto.send_frame(raw, timeout or self.settings.command_timeout)
+        except ESLError:
+            self.health.commands_failed += 1
+            raise
+
+    def _api_text(self, command_line: str, timeout: float | None) -> str:
+        word, _, rest = command_line.partition(" ")
+        raw = commands.api(word, rest) if rest else commands.api(word)
+        return self._send(raw, timeout).text
+
+    def _require_ready(self) -> None:
+        if not self._ready.is_set():
+            raise NotConnected(f"switch {self.name} is {self.health.state}; no new work accepted")
+
+    def api(
+        self, command: str, *args: object, timeout: float | None = None, check: bool = True
+    ) -> str:
+        """`api` and its output. With `check`, a `-ERR …` output raises ESLError."""
+        self._require_ready()
+        text = self._send(commands.api(command, *args), timeout).text
+        if check and text.startswith("-ERR"):
+            raise ESLError(f"{command}: {text.strip()}")
+        return text
+
+    def bgapi(
+        self, command: str, *args: object, timeout: float | None = None
+    ) -> gevent.event.AsyncResult:
+        """Start a background job; the result resolves with the job's output text."""
+        self._require_ready()
+        job_uuid = str(uuidlib.uuid4())
+        result: gevent.event.AsyncResult = gevent.event.AsyncResult()
+        self._jobs[job_uuid] = result
+        try:
+            reply = self._send(commands.bgapi(command, *args, job_uuid=job_uuid), timeout)
+        except ESLError:
+            self._jobs.pop(job_uuid, None)
+            raise
+        if not (reply.reply_text or "").startswith("+OK"):
+            self._jobs.pop(job_uuid, None)
+            raise ESLError(f"bgapi {command}: {reply.reply_text}")
+        return result
+
+    def execute_async(
+        self,
+        leg_uuid: str,
+        app: str,
+        arg: str = "",
+        *,
+        event_lock: bool = False,
+        timeout: float | None = None,
+    ) -> gevent.event.AsyncResult:
+        """sendmsg execute; the result resolves with CHANNEL_EXECUTE_COMPLETE matched on
+        `Application-UUID` (== the `Event-UUID` we sent), never on the app's name."""
+        self._require_ready()
+        app_uuid = str(uuidlib.uuid4())
+        result: gevent.event.AsyncResult = gevent.event.AsyncResult()
+        self._executions[app_uuid] = (leg_uuid, result)
+        raw = commands.sendmsg_execute(
+            leg_uuid, app, arg, event_uuid=app_uuid, event_lock=event_lock
+        )
+        try:
+            reply = self._send(raw, timeout)
+        except ESLError:
+            self._executions.pop(app_uuid, None)
+            raise
+        if not (reply.reply_text or "").startswith("+OK"):
+            self._executions.pop(app_uuid, None)
+            raise ESLError(f"sendmsg {app} on {leg_uuid}: {reply.reply_text}")
+        return result
+
+    def execute(
+        self,
+        leg_uuid: str,
+        app: str,
+        arg: str = "",
+        *,
+        timeout: float | None = None,
+        event_lock: bool = False,
+    ) -> Event:
+        """Run an app on a leg and wait for its completion event (`timeout` None: wait as long as it runs)."""
+        result = self.execute_async(leg_uuid, app, arg, event_lock=event_lock)
+        try:
+            return result.get(timeout=timeout)
+        except gevent.Timeout as exc:
+            raise CommandTimeout(f"{app} on {leg_uuid} did not complete in {timeout}s") from exc
+
+    def hangup(self, leg_uuid: str, cause: str = "NORMAL_CLEARING") -> bool:
+        """uuid_kill; False if the leg was already gone."""
+        text = self.api("uuid_kill", commands.check_uuid(leg_uuid), cause, check=False)
+        return text.startswith("+OK")
+
+    def command(self, raw: bytes, timeout: float | None = None) -> Frame:
+        """Send a pre-built command (filter, linger, …) and return its reply frame."""
+        self._require_ready()
+        return self._send(raw, timeout)
+
+    def resync(self) -> list[dict]:
+        """Re-run the resync on demand (e.g. the periodic reconciliation)."""
+        rows = self._show_channels()
+        for listener in self._resync_listeners:
+            listener(self.name, rows)
+        return rows
+
+    def lanes_pending(self) -> int:
+        return self._lanes.pending()
+
+
+def connect_all(connections: Iterable[SwitchConnection], wait: float) -> dict[str, bool]:
+    """Start several switches at once; returns which became ready within `wait` seconds."""
+    conns = list(connections)
+    for conn in conns:
+        conn.start()
+    gevent.joinall([gevent.spawn(c.wait_ready, wait) for c in conns], timeout=wait + 1)
+    return {c.name: c.ready for c in conns}

@@ -1,0 +1,172 @@
+"""greenswitch's InboundESL, with its gaps covered. One instance is one TCP connection.
+
+greenswitch supplies the socket set-up, the auth handshake and the FIFO of reply futures. What it
+lacks, and what this subclass adds (each marked GAP below):
+  GAP 1: its parser unquotes the whole frame and folds bodies into headers -> our FrameReader.
+  GAP 2: `send()` has no timeout -> `send_frame(raw, timeout)`, writes under a lock.
+  GAP 3: handlers are dispatched serially, one slow handler stalls all -> `on_event` callback;
+         the owner (SwitchConnection) fans events out to per-leg lanes.
+  GAP 4: no reconnect -> `on_close` callback; SwitchConnection reconnects and resyncs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import gevent
+import gevent.event
+import gevent.lock
+import greenswitch.esl as gs
+from gevent import socket
+
+from calldesk.errors import CommandTimeout, NotConnected
+from calldesk.esl import commands
+from calldesk.esl.frames import Frame, FrameReader
+
+log = logging.getLogger(__name__)
+
+REPLY_TYPES = ("command/reply", "api/response")
+
+
+class ESLProtocol(gs.InboundESL):
+    """One authenticated inbound ESL connection. Replies resolve futures; events go to `on_event`."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        password: str,
+        *,
+        connect_timeout: float = 5.0,
+        on_event: Callable[[Frame], None] | None = None,
+        on_close: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__(host, port, password, timeout=connect_timeout)
+        self.reader = FrameReader()
+        self.on_event = on_event or (lambda frame: None)
+        self.on_close = on_close or (lambda reason: None)
+        self._write_lock = gevent.lock.Semaphore()
+        self._closed = False
+        self.frames_in = 0
+        self.last_frame_at = 0.0
+        self.disconnect_notice: Frame | None = None
+
+    # -- greenswitch hooks -------------------------------------------------
+    def start_event_handlers(self) -> None:
+        # GAP 3: no serial process_events greenlet; only our reader.
+        self._receive_events_greenlet = gevent.spawn(self.receive_events)
+
+    def receive_events(self) -> None:
+        # GAP 1: read raw bytes and let the sans-IO reader frame them.
+        reason = "closed by switch"
+        try:
+            while self._run:
+                data = self.sock.recv(65536)
+                if not data:
+                    break
+                for frame in self.reader.feed(data):
+                    self.frames_in += 1
+                    self.last_frame_at = gevent.get_hub().loop.now()
+                    try:
+                        self._dispatch(frame)
+                    except Exception:  # a bad frame must never kill the reader
+                        log.exception("ESL frame handling failed: %r", frame.headers)
+        except OSError as exc:
+            reason = f"socket error: {exc}"
+        finally:
+            self._shutdown(reason)
+
+    def _dispatch(self, frame: Frame) -> None:
+        ctype = frame.content_type
+        if ctype == "auth/request":
+            self._auth_request_event.set()
+        elif ctype in REPLY_TYPES:
+            if self._commands_sent:
+                self._commands_sent.pop(0).set(frame)
+            else:
+                log.warning("ESL reply with no command waiting: %r", frame.headers.items())
+        elif ctype == "text/disconnect-notice":
+            self.disconnect_notice = frame
+            if frame.headers.get("Content-Disposition") == "linger":
+                self._lingering = True
+            self.on_event(frame)
+        elif ctype == "text/rude-rejection":
+            log.error("ESL connection rejected: %s", frame.text.strip())
+            self.connected = False
+            self._auth_request_event.set()
+        else:
+            self.on_event(frame)
+
+    def _shutdown(self, reason: str) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._run = False
+        self.connected = False
+        self._auth_request_event.set()
+        for pending in self._commands_sent:
+            pending.set_exception(NotConnected(f"connection lost: {reason}"))
+        self._commands_sent.clear()
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.on_close(reason)
+
+    # -- commands -------------------------------------------------------------
+    def send_frame(self, raw: bytes, timeout: float) -> Frame:
+        """Write one command and wait for its reply frame (GAP 2: with a timeout)."""
+        if not self.connected or self._closed:
+            raise NotConnected("not connected")
+        result: gevent.event.AsyncResult = gevent.event.AsyncResult()
+        with self._write_lock:
+            self._commands_sent.append(result)
+            try:
+                with gevent.Timeout(timeout):
+                    self.sock.sendall(raw)
+            except gevent.Timeout as exc:
+                # A half-written command corrupts the stream: drop the connection.
+                self._shutdown("write timed out")
+                raise CommandTimeout(f"write timed out after {timeout}s") from exc
+            except OSError as exc:
+                self._shutdown(f"write failed: {exc}")
+                raise NotConnected(f"write failed: {exc}") from exc
+        try:
+            return result.get(timeout=timeout)
+        except gevent.Timeout as exc:
+            # The future stays queued so the late reply still pairs with it; only this command fails.
+            first_line = raw.split(b"\n", 1)[0]
+            raise CommandTimeout(f"no reply in {timeout}s to {first_line!r}") from exc
+
+    def connect(self) -> None:
+        """GAP 5: greenswitch waits for auth/request forever; here it is bounded."""
+        try:
+            self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except OSError as exc:
+            raise NotConnected(f"cannot reach {self.host}:{self.port}: {exc}") from exc
+        self.sock.settimeout(None)
+        self.sock_file = self.sock.makefile("rb")  # greenswitch's stop() closes it
+        self.connected = True
+        self.start_event_handlers()
+        if not self._auth_request_event.wait(timeout=self.timeout):
+            self._shutdown("no auth/request")
+            raise CommandTimeout(f"no auth/request from {self.host}:{self.port} in {self.timeout}s")
+        if not self.connected:
+            raise NotConnected(f"{self.host}:{self.port} closed the connection before auth")
+        self.authenticate()
+
+    def send(self, data: str) -> Frame:  # greenswitch's authenticate() calls this
+        return self.send_frame((data + "\n\n").encode(), timeout=self.timeout)
+
+    def authenticate(self) -> None:
+        reply = self.send_frame(commands.auth(self.password), timeout=self.timeout)
+        if reply.reply_text != "+OK accepted":
+            self._shutdown("authentication refused")
+            raise NotConnected(f"authentication refused: {reply.reply_text}")
+
+    def pending_commands(self) -> int:
+        return len(self._commands_sent)
+
+    def close(self) -> None:
+        self._shutdown("closed by controller")

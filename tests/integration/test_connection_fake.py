@@ -1,0 +1,206 @@
+"""SwitchConnection over real TCP against a scripted fake: futures, matching, timeouts,
+malformed frames, reconnect and resync."""
+
+from __future__ import annotations
+
+import gevent
+import pytest
+from tests.doubles import FakeSwitch, api_response, event_plain, reply
+
+from calldesk.errors import CommandTimeout, ESLError, NotConnected
+from calldesk.esl.connection import SwitchConnection, SwitchSettings
+
+
+@pytest.fixture
+def fake():
+    switch = FakeSwitch().start()
+    yield switch
+    switch.stop()
+
+
+def make_conn(fake: FakeSwitch, **kw) -> SwitchConnection:
+    settings = SwitchSettings(
+        "fs1",
+        "127.0.0.1",
+        fake.port,
+        fake.password,
+        command_timeout=0.5,
+        backoff_initial=0.05,
+        **kw,
+    )
+    return SwitchConnection(settings)
+
+
+def test_connects_subscribes_resyncs_then_ready(fake: FakeSwitch) -> None:
+    fake.channels = [
+        {
+            "uuid": "leg-1",
+            "name": "sofia/external/+1555",
+            "state": "CS_EXECUTE",
+            "callstate": "ACTIVE",
+        }
+    ]
+    seen = []
+    conn = make_conn(fake)
+    conn.add_resync_listener(lambda name, rows: seen.append((name, [r["uuid"] for r in rows])))
+    assert conn.start(wait=3)
+    assert seen == [("fs1", ["leg-1"])]
+    commands = fake.received
+    assert commands[0] == "auth test-pw"
+    assert commands[1].startswith("event plain CHANNEL_CREATE")
+    assert commands[2] == "api show channels as json"
+    conn.stop()
+
+
+def test_wrong_password_is_not_ready(fake: FakeSwitch) -> None:
+    conn = SwitchConnection(
+        SwitchSettings("fs1", "127.0.0.1", fake.port, "wrong", backoff_initial=0.05)
+    )
+    assert not conn.start(wait=0.5)
+    assert "authentication refused" in conn.health.last_error
+    conn.stop()
+
+
+def test_api_error_output_raises_and_uncheck_returns_text(fake: FakeSwitch) -> None:
+    conn = make_conn(fake)
+    assert conn.start(wait=3)
+    with pytest.raises(ESLError, match="Command not found"):
+        conn.api("bogus_command")
+    assert conn.api("bogus_command", check=False).startswith("-ERR bogus_command")
+    conn.stop()
+
+
+def test_bgapi_future_resolves_by_job_uuid_out_of_order(fake: FakeSwitch) -> None:
+    conn = make_conn(fake)
+    assert conn.start(wait=3)
+    first = conn.bgapi("status")
+    second = conn.bgapi("version")
+    jobs = [c.split("Job-UUID: ")[1] for c in fake.received if c.startswith("bgapi")]
+    fake.broadcast(
+        event_plain([("Event-Name", "BACKGROUND_JOB"), ("Job-UUID", jobs[1])], "v1.10\n")
+    )
+    fake.broadcast(
+        event_plain([("Event-Name", "BACKGROUND_JOB"), ("Job-UUID", jobs[0])], "UP 0 years\n")
+    )
+    assert second.get(timeout=2) == "v1.10\n"
+    assert first.get(timeout=2) == "UP 0 years\n"
+    conn.stop()
+
+
+def test_execute_matches_application_uuid_not_app_name(fake: FakeSwitch) -> None:
+    conn = make_conn(fake)
+    assert conn.start(wait=3)
+    a = conn.execute_async("leg-1", "playback", "a.wav")
+    b = conn.execute_async("leg-1", "playback", "b.wav")
+    sent = [c for c in fake.received if c.startswith("sendmsg")]
+    ids = [c.split("Event-UUID: ")[1].split("\n")[0] for c in sent]
+    done = lambda app_uuid, resp: event_plain(  # noqa: E731
+        [("Event-Name", "CHANNEL_EXECUTE_COMPLETE"), ("Unique-ID", "leg-1"), ("Application", "playback"),
+         ("Application-UUID", app_uuid), ("Application-Response", resp)]
+    )  # fmt: skip
+    fake.broadcast(done(ids[1], "FILE PLAYED"))
+    assert b.get(timeout=2).get("Application-Response") == "FILE PLAYED"
+    assert not a.ready()
+    fake.broadcast(done(ids[0], "FILE NOT FOUND"))
+    assert a.get(timeout=2).get("Application-Response") == "FILE NOT FOUND"
+    conn.stop()
+
+
+def test_execute_fails_when_leg_destroyed(fake: FakeSwitch) -> None:
+    conn = make_conn(fake)
+    assert conn.start(wait=3)
+    pending = conn.execute_async("leg-9", "park")
+    fake.broadcast(event_plain([("Event-Name", "CHANNEL_DESTROY"), ("Unique-ID", "leg-9")]))
+    with pytest.raises(ESLError, match="gone"):
+        pending.get(timeout=2)
+    conn.stop()
+
+
+def test_silent_switch_fails_only_that_command(fake: FakeSwitch) -> None:
+    conn = make_conn(fake)
+    assert conn.start(wait=3)
+
+    def late_reply(c, command: str) -> bool:
+        if command == "api slow":
+            gevent.spawn_later(0.8, c.send, api_response("late\n"))
+            return True
+        return False
+
+    fake.responders.append(late_reply)
+    with pytest.raises(CommandTimeout):
+        conn.api("slow")
+    # The late reply pairs with the timed-out command, so the next one gets its own reply.
+    gevent.sleep(0.5)
+    assert conn.api("bogus", check=False).startswith("-ERR bogus")
+    assert conn.ready
+    conn.stop()
+
+
+def test_malformed_frames_are_skipped_and_connection_kept(fake: FakeSwitch) -> None:
+    conn = make_conn(fake)
+    events = []
+    conn.add_handler(events.append)
+    assert conn.start(wait=3)
+    fake.broadcast(b"Content-Length: nope\n\n")
+    fake.broadcast(b"Content-Type: text/event-json\nContent-Length: 5\n\n{bad}")
+    fake.broadcast(event_plain([("Event-Name", "CHANNEL_ANSWER"), ("Unique-ID", "leg-2")]))
+    gevent.sleep(0.2)
+    assert [e.name for e in events] == ["CHANNEL_ANSWER"]
+    assert conn.health.bad_events == 1
+    assert conn.ready
+    conn.stop()
+
+
+def test_reconnects_and_resyncs_before_accepting_work(fake: FakeSwitch) -> None:
+    resyncs = []
+    conn = make_conn(fake)
+    conn.add_resync_listener(lambda name, rows: resyncs.append(len(rows)))
+    assert conn.start(wait=3)
+    fake.channels = [{"uuid": "leg-a"}, {"uuid": "leg-b"}]
+    fake.drop_all()
+    gevent.sleep(0.05)
+    with pytest.raises(NotConnected):
+        conn.api("status")
+    assert conn.wait_ready(timeout=3)
+    assert resyncs == [0, 2]
+    assert conn.health.connects == 2
+    conn.stop()
+
+
+def test_pending_commands_fail_on_disconnect(fake: FakeSwitch) -> None:
+    conn = make_conn(fake)
+    assert conn.start(wait=3)
+    fake.silent.add("api hang")
+    job = gevent.spawn(conn.api, "hang", timeout=5)
+    gevent.sleep(0.1)
+    fake.drop_all()
+    with pytest.raises(NotConnected):
+        job.get(timeout=2)
+    conn.stop()
+
+
+def test_slow_handler_does_not_stall_other_legs(fake: FakeSwitch) -> None:
+    conn = make_conn(fake)
+    seen = []
+
+    def handler(event) -> None:
+        if event.uuid == "slow-leg":
+            gevent.sleep(1.0)
+        seen.append(event.uuid)
+
+    conn.add_handler(handler)
+    assert conn.start(wait=3)
+    fake.broadcast(event_plain([("Event-Name", "DTMF"), ("Unique-ID", "slow-leg")]))
+    fake.broadcast(event_plain([("Event-Name", "DTMF"), ("Unique-ID", "fast-leg")]))
+    gevent.sleep(0.3)
+    assert seen == ["fast-leg"]
+    conn.stop()
+
+
+def test_unexpected_reply_without_command_is_logged(fake: FakeSwitch) -> None:
+    conn = make_conn(fake)
+    assert conn.start(wait=3)
+    fake.broadcast(reply("+OK stray"))
+    gevent.sleep(0.1)
+    assert conn.api("bogus", check=False).startswith("-ERR")
+    conn.stop()
