@@ -153,12 +153,12 @@ def test_malformed_frames_are_skipped_and_connection_kept(fake: FakeSwitch) -> N
 
 def test_reconnects_and_resyncs_before_accepting_work(fake: FakeSwitch) -> None:
     resyncs = []
-    conn = make_conn(fake)
+    conn = make_conn(fake, backoff=0.4)
     conn.add_resync_listener(lambda name, rows: resyncs.append(len(rows)))
     assert conn.start(wait=3)
     fake.channels = [{"uuid": "leg-a"}, {"uuid": "leg-b"}]
     fake.drop_all()
-    gevent.sleep(0.05)
+    gevent.sleep(0.02)
     with pytest.raises(NotConnected):
         conn.api("status")
     assert conn.wait_ready(timeout=3)
