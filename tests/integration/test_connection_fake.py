@@ -18,15 +18,14 @@ def fake():
     switch.stop()
 
 
-def make_conn(fake: FakeSwitch, **kw) -> SwitchConnection:
+def make_conn(fake: FakeSwitch, backoff: float = 0.05) -> SwitchConnection:
     settings = SwitchSettings(
         "fs1",
         "127.0.0.1",
         fake.port,
         fake.password,
         command_timeout=0.5,
-        backoff_initial=0.05,
-        **kw,
+        backoff_initial=backoff,
     )
     return SwitchConnection(settings)
 
