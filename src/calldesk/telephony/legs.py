@@ -1,0 +1,142 @@
+"""Leg state, folded from FreeSWITCH events. Pure: no IO, time comes from the events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from calldesk.esl.frames import Event
+
+# Leg lifecycle as calldesk sees it (coarser than FreeSWITCH's CS_* states).
+NEW, RINGING, EARLY, ANSWERED, HUNGUP, DESTROYED = (
+    "new",
+    "ringing",
+    "early",
+    "answered",
+    "hungup",
+    "destroyed",
+)
+
+
+@dataclass
+class Leg:
+    uuid: str
+    switch: str
+    direction: str = ""
+    name: str = ""
+    caller_number: str = ""
+    caller_name: str = ""
+    destination: str = ""
+    status: str = NEW
+    parked: bool = False
+    held: bool = False
+    application: str = ""
+    bridged_to: str | None = None
+    recording: set[str] = field(default_factory=set)
+    variables: dict[str, str] = field(default_factory=dict)
+    digits: list[str] = field(default_factory=list)
+    hangup_cause: str = ""
+    created_at: float = 0.0
+    answered_at: float | None = None
+    hungup_at: float | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.status not in (HUNGUP, DESTROYED)
+
+
+def event_time(event: Event) -> float:
+    """Seconds since the epoch, from `Event-Date-Timestamp` (microseconds)."""
+    raw = event.get("Event-Date-Timestamp")
+    try:
+        return int(raw) / 1e6 if raw else 0.0
+    except ValueError:
+        return 0.0
+
+
+def _profile(leg: Leg, event: Event) -> None:
+    leg.direction = event.get("Call-Direction") or leg.direction
+    leg.name = event.get("Channel-Name") or leg.name
+    leg.caller_number = event.get("Caller-Caller-ID-Number") or leg.caller_number
+    leg.caller_name = event.get("Caller-Caller-ID-Name") or leg.caller_name
+    leg.destination = event.get("Caller-Destination-Number") or leg.destination
+    for name, value in event.headers.items():
+        if name.startswith("variable_calldesk_"):
+            leg.variables[name[9:]] = value
+
+
+def apply(leg: Leg, event: Event) -> None:
+    """Fold one event into the leg."""
+    name = event.name
+    now = event_time(event)
+    _profile(leg, event)
+    if name == "CHANNEL_CREATE":
+        leg.created_at = leg.created_at or now
+    elif name in ("CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA"):
+        if leg.status == NEW:
+            leg.status = RINGING if name == "CHANNEL_PROGRESS" else EARLY
+    elif name == "CHANNEL_ANSWER":
+        if leg.alive:
+            leg.status = ANSWERED
+            leg.answered_at = leg.answered_at or now
+    elif name == "CHANNEL_PARK":
+        leg.parked = True
+    elif name == "CHANNEL_UNPARK":
+        leg.parked = False
+    elif name == "CHANNEL_EXECUTE":
+        leg.application = event.get("Application") or ""
+    elif name == "CHANNEL_EXECUTE_COMPLETE":
+        if leg.application == event.get("Application"):
+            leg.application = ""
+    elif name == "CHANNEL_BRIDGE":
+        leg.bridged_to = event.get("Other-Leg-Unique-ID")
+    elif name == "CHANNEL_UNBRIDGE":
+        leg.bridged_to = None
+    elif name == "CHANNEL_HOLD":
+        leg.held = True
+    elif name == "CHANNEL_UNHOLD":
+        leg.held = False
+    elif name == "DTMF":
+        digit = event.get("DTMF-Digit")
+        if digit:
+            leg.digits.append(digit)
+    elif name == "RECORD_START":
+        leg.recording.add(event.get("Record-File-Path") or "")
+    elif name == "RECORD_STOP":
+        leg.recording.discard(event.get("Record-File-Path") or "")
+    elif name in ("CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"):
+        if leg.status != DESTROYED:
+            leg.status = HUNGUP
+        leg.hangup_cause = event.get("Hangup-Cause") or leg.hangup_cause
+        leg.hungup_at = leg.hungup_at or now
+        leg.parked = False
+    elif name == "CHANNEL_DESTROY":
+        leg.status = DESTROYED
+        leg.hungup_at = leg.hungup_at or now
+
+
+def from_show_row(switch: str, row: dict) -> Leg:
+    """A leg rebuilt from one row of `show channels as json` (after a reconnect)."""
+    callstate = row.get("callstate", "")
+    status = {"ACTIVE": ANSWERED, "HELD": ANSWERED, "RINGING": RINGING, "EARLY": EARLY}.get(
+        callstate, NEW
+    )
+    app = row.get("application", "") or ""
+    try:
+        created = float(row.get("created_epoch") or 0)
+    except ValueError:
+        created = 0.0
+    return Leg(
+        uuid=row["uuid"],
+        switch=switch,
+        direction=row.get("direction", ""),
+        name=row.get("name", ""),
+        caller_number=row.get("cid_num", ""),
+        caller_name=row.get("cid_name", ""),
+        destination=row.get("dest", ""),
+        status=status,
+        parked=app == "park",
+        held=callstate == "HELD",
+        application=app,
+        bridged_to=row.get("b_uuid") or None,
+        created_at=created,
+    )

@@ -1,0 +1,105 @@
+"""The leg tracker: every live leg on every switch, folded from events; calls from bridges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from calldesk.esl.frames import Event
+from calldesk.telephony.legs import DESTROYED, Leg, apply, from_show_row
+
+LegListener = Callable[[Leg, Event], None]
+
+
+class LegTracker:
+    """Pure state: feed it events (`on_event`) and resync rows (`on_resync`)."""
+
+    def __init__(self, keep_destroyed: int = 1000) -> None:
+        self.legs: dict[str, Leg] = {}
+        self._gone: dict[str, Leg] = {}
+        self._keep = keep_destroyed
+        self._listeners: list[LegListener] = []
+        self._seen_sequences: dict[str, str] = {}
+
+    def subscribe(self, listener: LegListener) -> None:
+        self._listeners.append(listener)
+
+    def on_event(self, switch: str, event: Event) -> Leg | None:
+        uuid = event.uuid
+        if not uuid or not event.name.startswith(("CHANNEL_", "DTMF", "RECORD_", "PLAYBACK_")):
+            return None
+        # Re-fired copies of one event share Event-Sequence (e.g. avmd); fold each once.
+        seq = event.sequence
+        key = f"{switch}/{uuid}"
+        if seq is not None and self._seen_sequences.get(key) == seq:
+            return self.legs.get(uuid)
+        if seq is not None:
+            self._seen_sequences[key] = seq
+        leg = self.legs.get(uuid)
+        if leg is None:
+            if uuid in self._gone:
+                return None
+            leg = Leg(uuid=uuid, switch=switch)
+            self.legs[uuid] = leg
+        apply(leg, event)
+        if event.name == "CHANNEL_BRIDGE" and leg.bridged_to in self.legs:
+            self.legs[leg.bridged_to].bridged_to = uuid
+        if event.name == "CHANNEL_UNBRIDGE":
+            for other in self.legs.values():
+                if other.bridged_to == uuid:
+                    other.bridged_to = None
+        for listener in self._listeners:
+            listener(leg, event)
+        if leg.status == DESTROYED:
+            self._retire(leg)
+        return leg
+
+    def _retire(self, leg: Leg) -> None:
+        self.legs.pop(leg.uuid, None)
+        self._seen_sequences.pop(f"{leg.switch}/{leg.uuid}", None)
+        self._gone[leg.uuid] = leg
+        while len(self._gone) > self._keep:
+            self._gone.pop(next(iter(self._gone)))
+
+    def on_resync(self, switch: str, rows: list[dict]) -> list[str]:
+        """Replace this switch's legs with the rows; returns the uuids that vanished."""
+        live = {row["uuid"]: row for row in rows if row.get("uuid")}
+        vanished = [u for u, leg in self.legs.items() if leg.switch == switch and u not in live]
+        for uuid in vanished:
+            leg = self.legs[uuid]
+            leg.status = DESTROYED
+            self._retire(leg)
+        for uuid, row in live.items():
+            known = self.legs.get(uuid)
+            rebuilt = from_show_row(switch, row)
+            if known is not None:
+                rebuilt.variables = known.variables
+                rebuilt.recording = known.recording
+                rebuilt.digits = known.digits
+            self.legs[uuid] = rebuilt
+        return vanished
+
+    def get(self, uuid: str) -> Leg | None:
+        return self.legs.get(uuid) or self._gone.get(uuid)
+
+    def switch_of(self, uuid: str) -> str | None:
+        leg = self.get(uuid)
+        return leg.switch if leg else None
+
+    def calls(self) -> list[tuple[Leg, ...]]:
+        """Bridged legs grouped into calls; an unbridged live leg is a call of one."""
+        seen: set[str] = set()
+        out: list[tuple[Leg, ...]] = []
+        for leg in self.legs.values():
+            if leg.uuid in seen:
+                continue
+            group = [leg]
+            seen.add(leg.uuid)
+            other = self.legs.get(leg.bridged_to or "")
+            if other is not None and other.uuid not in seen:
+                group.append(other)
+                seen.add(other.uuid)
+            out.append(tuple(group))
+        return out
+
+    def live_on(self, switch: str) -> list[Leg]:
+        return [leg for leg in self.legs.values() if leg.switch == switch and leg.alive]

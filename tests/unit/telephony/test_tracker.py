@@ -1,0 +1,86 @@
+"""The leg tracker folds the real traces' events into the right leg states."""
+
+from __future__ import annotations
+
+from tests.traces import load_trace
+
+from calldesk.esl.frames import FrameReader
+from calldesk.telephony.legs import ANSWERED, DESTROYED
+from calldesk.telephony.tracker import LegTracker
+
+
+def events_of(name: str):
+    frames = FrameReader().feed(load_trace(name).stream)
+    return [f.event() for f in frames if f.is_event()]
+
+
+def replay(name: str, stop_at=None) -> tuple[LegTracker, list]:
+    tracker = LegTracker()
+    seen = []
+    tracker.subscribe(lambda leg, event: seen.append((leg.uuid, event.name)))
+    for event in events_of(name):
+        if stop_at and stop_at(event):
+            break
+        tracker.on_event("fs1", event)
+    return tracker, seen
+
+
+def test_plain_call_lifecycle_parked_answered_then_destroyed() -> None:
+    tracker, seen = replay("events-plain-call", stop_at=lambda e: e.name == "CHANNEL_HANGUP")
+    (leg,) = tracker.legs.values()
+    assert leg.status == ANSWERED and leg.parked
+    assert leg.caller_number == "+15550101" and leg.destination == "5551000"
+    assert leg.variables["calldesk_did"] == "5551000"
+    assert "".join(leg.digits).startswith("1234#")
+    tracker, _ = replay("events-plain-call")
+    assert tracker.legs == {}
+    gone = tracker.get(leg.uuid)
+    assert gone.status == DESTROYED and gone.hangup_cause == "NORMAL_CLEARING"
+
+
+def test_bridge_groups_caller_and_agent_into_one_call() -> None:
+    tracker, _ = replay("bridge-and-record", stop_at=lambda e: e.name == "CHANNEL_HANGUP")
+    calls = [c for c in tracker.calls() if len(c) == 2]
+    assert len(calls) == 1
+    caller, agent = calls[0]
+    assert caller.bridged_to == agent.uuid and agent.bridged_to == caller.uuid
+    assert {caller.switch, agent.switch} == {"fs1"}
+
+
+def test_recording_state_follows_record_events() -> None:
+    tracker, _ = replay("bridge-and-record", stop_at=lambda e: e.name == "RECORD_STOP")
+    assert any(leg.recording for leg in tracker.legs.values())
+    tracker, _ = replay("bridge-and-record", stop_at=lambda e: e.name == "CHANNEL_HANGUP")
+    assert not any(leg.recording for leg in tracker.legs.values())
+
+
+def test_refired_events_with_same_sequence_fold_once() -> None:
+    tracker = LegTracker()
+    count = []
+    tracker.subscribe(lambda leg, event: count.append(event.name))
+    for event in events_of("avmd-beep"):
+        tracker.on_event("fs1", event)
+        tracker.on_event("fs1", event)  # the same event twice must not fold twice
+    names = [e.name for e in events_of("avmd-beep") if e.uuid and e.name.startswith("CHANNEL_")]
+    assert len([n for n in count if n.startswith("CHANNEL_")]) == len(names)
+
+
+def test_resync_replaces_switch_legs_and_reports_vanished() -> None:
+    tracker, _ = replay("bridge-and-record", stop_at=lambda e: e.name == "CHANNEL_HANGUP")
+    uuids = set(tracker.legs)
+    keep = sorted(uuids)[0]
+    vanished = tracker.on_resync(
+        "fs1", [{"uuid": keep, "callstate": "ACTIVE", "application": "park"}]
+    )
+    assert set(vanished) == uuids - {keep}
+    assert list(tracker.legs) == [keep]
+    assert tracker.legs[keep].parked and tracker.legs[keep].status == ANSWERED
+    assert tracker.on_resync("fs2", [{"uuid": "other"}]) == []
+    assert tracker.switch_of("other") == "fs2" and tracker.switch_of(keep) == "fs1"
+
+
+def test_late_event_for_destroyed_leg_does_not_resurrect_it() -> None:
+    tracker, _ = replay("events-plain-call")
+    destroyed = [e for e in events_of("events-plain-call") if e.name == "CHANNEL_DESTROY"][0]
+    assert tracker.on_event("fs1", destroyed) is None
+    assert tracker.legs == {}
