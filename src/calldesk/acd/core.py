@@ -1,0 +1,274 @@
+"""The ACD core: events in, decisions out, time passed in. No IO and no wall clock.
+
+Order inside one `handle_many(events, now)`: timers due at or before `now` first (a lease ending
+at `now` has ended), then the events in the order given, then routing. Routing places new and
+returned interactions first (best first), then gives freed agents work by the fairness rule in
+`router.py`; when several agents are freed together the queue's strategy chooses among them.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from calldesk.acd import events as ev
+from calldesk.acd.agents import Agent, AgentConfig, AgentPolicy, AgentState
+from calldesk.acd.capacity import CapacityRules
+from calldesk.acd.decisions import Cancel, Decision, Ignored, JournalRecord, Offer, Why
+from calldesk.acd.interaction import Interaction
+from calldesk.acd.interaction import InteractionState as S
+from calldesk.acd.lifecycle import LifecycleMixin
+from calldesk.acd.queues import QueueConfig
+from calldesk.acd.router import Router
+from calldesk.acd.timers import Timer, Timers
+
+
+@dataclass
+class OfferRecord:
+    id: str
+    agent: str
+    interaction: str
+    lease_until: float
+
+
+class Acd(LifecycleMixin):
+    def __init__(
+        self,
+        queues: Sequence[QueueConfig],
+        agents: Sequence[AgentConfig],
+        *,
+        rules: CapacityRules | None = None,
+        policy: AgentPolicy | None = None,
+        seed: int = 0,
+        keep_journal: bool = True,
+    ) -> None:
+        self.queues = {q.name: q for q in queues}
+        self.agents = {a.id: Agent(cfg=a) for a in agents}
+        self.rules = rules or CapacityRules()
+        self.policy = policy or AgentPolicy()
+        self.router = Router(self.queues, self.agents, self.rules, random.Random(seed))
+        self.interactions: dict[str, Interaction] = {}
+        self.offers: dict[str, OfferRecord] = {}
+        self.last_agent: dict[str, str] = {}  # customer -> agent who last served them
+        self.aht: dict[str, float] = {q.name: q.aht_s for q in queues}
+        self.timers = Timers(self._timer_live)
+        self.journal: list[JournalRecord] = []
+        self.keep_journal = keep_journal
+        self.now = 0.0
+        self._seq = 0
+        self._offer_n = 0
+        self._out: list[Decision] = []
+        self._pend_items: list[Interaction] = []
+        self._pend_agents: dict[str, Agent] = {}
+
+    # entry points
+    def handle(self, event: ev.Event, now: float) -> list[Decision]:
+        return self.handle_many((event,), now)
+
+    def handle_many(self, events: Iterable[ev.Event], now: float) -> list[Decision]:
+        now = max(self.now, now)
+        self._out = []
+        while (t := self.timers.pop_due(now)) is not None:
+            self.now = max(self.now, t[0])  # a timer's effects are dated when it fell due
+            self._fire(t)
+        self.now = now
+        for e in events:
+            _HANDLERS[type(e)](self, e)
+        self._route()
+        return self._out
+
+    def next_deadline(self) -> float | None:
+        """When `Tick` next has work to do."""
+        return self.timers.next_at()
+
+    def drain_journal(self) -> list[JournalRecord]:
+        out, self.journal = self.journal, []
+        return out
+
+    # helpers shared with the lifecycle mixin
+    def _log(self, kind: str, subject: str, **data: object) -> None:
+        if self.keep_journal:
+            self.journal.append(JournalRecord(self.now, kind, subject, data))
+
+    def _ignore(self, e: object, reason: str) -> None:
+        self._out.append(Ignored(e, reason))
+
+    def _touch(self, a: Agent) -> None:
+        """Re-derive the agent's state, journal a change, and re-index it for routing."""
+        st = a.derive_state()
+        if st is not a.state:
+            a.state, a.state_since = st, self.now
+            if st is AgentState.AVAILABLE:
+                a.idle_since = self.now
+            self._log("agent.state", a.id, state=st.value, reason=a.reason)
+        if self.router.refresh(a, self.now):
+            self._pend_agents[a.id] = a
+
+    def _enqueue(self, it: Interaction) -> None:
+        it.state = S.WAITING
+        self.router.list_waiting(it)
+        self._pend_items.append(it)
+
+    # routing
+    def _route(self) -> None:
+        now, router = self.now, self.router
+        items, self._pend_items = self._pend_items, []
+        if len(items) > 1:
+            items.sort(key=lambda i: router.key(i, now))
+        for it in items:
+            if it.state is S.WAITING:
+                self._place(it)
+        freed, self._pend_agents = list(self._pend_agents.values()), {}
+        while freed:
+            freed = [a for a in freed if a.open]
+            best: Interaction | None = None
+            for a in freed:
+                it = router.best_for(a, now)
+                if it is not None and (best is None or router.key(it, now) < router.key(best, now)):
+                    best = it
+            if best is None or not self._place(best):
+                break
+
+    def _place(self, it: Interaction) -> bool:
+        choice = self.router.choose_agents(it, self.now)
+        if choice is None:
+            return False
+        agents, why = choice
+        self.router.unlist_waiting(it)
+        it.state = S.OFFERED
+        for a in agents:
+            self._offer(it, a, why)
+        return True
+
+    def _offer(self, it: Interaction, a: Agent, why: Why) -> None:
+        self._offer_n += 1
+        oid = f"{it.id}/o{self._offer_n}"
+        until = self.now + self.policy.lease_s
+        self.offers[oid] = OfferRecord(oid, a.id, it.id, until)
+        a.offers[oid] = it.medium
+        it.offers.add(oid)
+        self.timers.add(until, "lease", oid, until)
+        self._log("interaction.offered", it.id, queue=it.queue, agent=a.id, offer=oid, why=str(why))
+        self._out.append(
+            Offer(
+                id=oid,
+                agent=a.id,
+                contact=a.cfg.contact,
+                interaction=it.id,
+                medium=it.medium,
+                queue=it.queue,
+                lease_until=until,
+                caller_id_name=f"{it.queue}: {it.customer}" if it.customer else it.queue,
+                caller_id_number=it.customer,
+                callback_number=it.callback_number,
+                why=why,
+            )
+        )
+        self._touch(a)
+
+    def _withdraw(self, oid: str, reason: str) -> None:
+        """Cancel an offer without penalty to the agent."""
+        rec = self.offers.pop(oid)
+        a, it = self.agents[rec.agent], self.interactions[rec.interaction]
+        a.offers.pop(oid, None)
+        it.offers.discard(oid)
+        self._out.append(Cancel(oid, a.id, it.id, reason))
+        self._log("offer.cancelled", it.id, agent=a.id, offer=oid, reason=reason)
+        self._touch(a)
+
+    # offers
+    def _on_accepted(self, e: ev.OfferAccepted) -> None:
+        rec = self.offers.pop(e.offer, None)
+        if rec is None:
+            self._ignore(e, "offer no longer active (expired, cancelled or unknown)")
+            return
+        a, it = self.agents[rec.agent], self.interactions[rec.interaction]
+        a.offers.pop(rec.id, None)
+        it.offers.discard(rec.id)
+        a.missed = 0
+        for other in sorted(it.offers):
+            self._withdraw(other, "answered by another agent")
+        it.agent = a.id
+        a.active[it.id] = it.medium
+        if it.callback_number:
+            self._dial_callback(it, a, rec.id)
+        else:
+            self._connect(it, a)
+        self._touch(a)
+
+    def _connect(self, it: Interaction, a: Agent) -> None:
+        it.state, it.answered_at = S.CONNECTED, self.now
+        if it.customer:
+            self.last_agent[it.customer] = a.id
+        self._log(
+            "interaction.answered", it.id, queue=it.queue, agent=a.id, medium=it.medium,
+            wait=self.now - it.arrived_at,
+        )  # fmt: skip
+
+    def _on_refused(self, e: ev.OfferRefused) -> None:
+        rec = self.offers.get(e.offer)
+        if rec is None:
+            self._ignore(e, "offer no longer active (expired, cancelled or unknown)")
+            return
+        self._refuse(rec, e.cause)
+
+    def _refuse(self, rec: OfferRecord, cause: str) -> None:
+        del self.offers[rec.id]
+        a, it, p = self.agents[rec.agent], self.interactions[rec.interaction], self.policy
+        a.offers.pop(rec.id, None)
+        it.offers.discard(rec.id)
+        self._log("offer.refused", it.id, agent=a.id, offer=rec.id, cause=cause)
+        delay = {"reject": p.reject_delay_s, "busy": p.busy_delay_s}.get(cause, p.no_answer_delay_s)
+        if cause in ("no_answer", "timeout") or (cause == "reject" and p.reject_counts_as_missed):
+            a.missed += 1
+        if p.rona_after and a.missed >= p.rona_after:
+            a.ready, a.reason, a.missed = False, "missed", 0
+            self._log("agent.rona", a.id, offer=rec.id)
+        elif delay > 0:
+            a.cooldown_until = self.now + delay
+            self.timers.add(a.cooldown_until, "cooldown", a.id, a.cooldown_until)
+        self._touch(a)
+        if not it.offers and it.state is S.OFFERED:
+            self._log("interaction.requeued", it.id, queue=it.queue, cause=cause)
+            self._enqueue(it)  # same arrival key: back to the head, not the tail
+
+    # timers
+    def _timer_live(self, t: Timer) -> bool:
+        at, _, kind, subject, token = t
+        if kind == "lease":
+            rec = self.offers.get(subject)
+            return rec is not None and rec.lease_until == token
+        if kind == "cooldown":
+            return self.agents[subject].cooldown_until == token
+        if kind == "wrap":
+            agent_id, iid = subject.split("\0", 1)
+            w = self.agents[agent_id].wrapups.get(iid)
+            return w is not None and w[2] == at
+        it = self.interactions.get(subject)
+        if it is None:
+            return False
+        if kind == "step":
+            return it.step == token
+        return True
+
+    def _fire(self, t: Timer) -> None:
+        _, _, kind, subject, token = t
+        if kind == "lease":
+            rec = self.offers[subject]
+            self._out.append(Cancel(rec.id, rec.agent, rec.interaction, "lease expired"))
+            self._refuse(rec, "timeout")
+        elif kind == "cooldown":
+            self._touch(self.agents[subject])
+        elif kind == "wrap":
+            agent_id, iid = subject.split("\0", 1)
+            self._end_wrap(self.agents[agent_id], iid)
+        else:
+            self._fire_interaction_timer(kind, self.interactions[subject], token)
+
+
+_HANDLERS = {
+    ev.OfferAccepted: Acd._on_accepted,
+    ev.OfferRefused: Acd._on_refused,
+    **LifecycleMixin.HANDLERS,
+}

@@ -1,0 +1,139 @@
+"""Inputs to the ACD core. Each is a plain value; the time comes with `Acd.handle(event, now)`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class InteractionArrived:
+    """An interaction enters a queue. `sticky_agent` (or `sticky_last`) asks for one agent for `sticky_s`."""
+
+    interaction: str
+    queue: str
+    medium: str = "voice"
+    customer: str = ""
+    priority: int | None = None
+    skills: dict[str, int] = field(default_factory=dict)
+    sticky_agent: str | None = None
+    sticky_last: bool = False
+    sticky_s: float = 0.0
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InteractionEnded:
+    """The customer side is gone: abandoned if waiting or offered, ended if connected."""
+
+    interaction: str
+    cause: str = "hangup"
+
+
+@dataclass(frozen=True)
+class Breakout:
+    """The customer pressed a breakout key while waiting."""
+
+    interaction: str
+    key: str
+
+
+@dataclass(frozen=True)
+class CallbackRequested:
+    """The customer leaves a number and keeps their place in line."""
+
+    interaction: str
+    number: str
+
+
+@dataclass(frozen=True)
+class CallbackConnected:
+    interaction: str
+
+
+@dataclass(frozen=True)
+class CallbackFailed:
+    interaction: str
+    cause: str = "no_answer"
+
+
+@dataclass(frozen=True)
+class AgentLogin:
+    agent: str
+    ready: bool = False
+
+
+@dataclass(frozen=True)
+class AgentLogout:
+    agent: str
+
+
+@dataclass(frozen=True)
+class AgentReady:
+    agent: str
+
+
+@dataclass(frozen=True)
+class AgentNotReady:
+    agent: str
+    reason: str = "break"
+
+
+@dataclass(frozen=True)
+class OfferAccepted:
+    offer: str
+
+
+@dataclass(frozen=True)
+class OfferRefused:
+    """The agent did not take the offer. cause: reject, no_answer, busy or timeout."""
+
+    offer: str
+    cause: str = "reject"
+
+
+@dataclass(frozen=True)
+class DirectCallStarted:
+    """An off-queue call (direct or outbound) makes the agent busy for voice."""
+
+    agent: str
+    call: str
+
+
+@dataclass(frozen=True)
+class AgentCallEnded:
+    """An off-queue call of the agent ended."""
+
+    agent: str
+    call: str
+
+
+@dataclass(frozen=True)
+class WrapUpDone:
+    agent: str
+    interaction: str | None = None
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Time passed: leases, wrap-ups, overflow steps, announcements and retries fall due."""
+
+
+Event = (
+    InteractionArrived
+    | InteractionEnded
+    | Breakout
+    | CallbackRequested
+    | CallbackConnected
+    | CallbackFailed
+    | AgentLogin
+    | AgentLogout
+    | AgentReady
+    | AgentNotReady
+    | OfferAccepted
+    | OfferRefused
+    | DirectCallStarted
+    | AgentCallEnded
+    | WrapUpDone
+    | Tick
+)

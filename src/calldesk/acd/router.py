@@ -1,0 +1,160 @@
+"""Matching: which agent for an interaction, and which interaction for a freed agent.
+
+The fairness rule, across queues: an agent who serves several queues is given, among the
+interactions it may take, the one with the highest *effective* priority (base priority plus
+aging); among equals the one that has waited longest (earliest `arrived_at`); among exact ties
+the one that arrived first in the ACD (`seq`). The same key orders every queue, so the choice
+never depends on which queue happens to be looked at first.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Iterable, Iterator, Mapping
+
+from calldesk.acd.agents import Agent
+from calldesk.acd.capacity import CapacityRules
+from calldesk.acd.decisions import Why
+from calldesk.acd.interaction import Interaction
+from calldesk.acd.queues import QueueConfig, WaitingList
+from calldesk.acd.strategies import STRATEGY_FUNCS, Context
+
+OrderKey = tuple[int, float, int]
+
+
+class Router:
+    """Indexes (waiting lists per queue, open agents per queue) and the two matching questions."""
+
+    def __init__(
+        self,
+        queues: Mapping[str, QueueConfig],
+        agents: Mapping[str, Agent],
+        rules: CapacityRules,
+        rng: random.Random,
+    ) -> None:
+        self.queues = dict(queues)
+        self.agents = agents
+        self.rules = rules
+        self.rng = rng
+        self.waiting: dict[str, WaitingList] = {q: WaitingList() for q in queues}
+        self.members: dict[str, dict[str, int]] = {q: {} for q in queues}
+        for agent in agents.values():
+            for q in agent.cfg.queues:
+                self.members[q].setdefault(agent.id, len(self.members[q]))
+        self.open: dict[str, dict[str, Agent]] = {q: {} for q in queues}
+        self.last_rr: dict[str, int] = {q: -1 for q in queues}
+
+    # ordering
+    def eff(self, it: Interaction, now: float) -> int:
+        return self.queues[it.queue].effective_priority(it.priority, now - it.arrived_at)
+
+    def key(self, it: Interaction, now: float) -> OrderKey:
+        return (-self.eff(it, now), it.arrived_at, it.seq)
+
+    # indexes
+    def list_waiting(self, it: Interaction) -> None:
+        for q in it.listed:
+            self.waiting[q].add(it)
+
+    def unlist_waiting(self, it: Interaction) -> None:
+        for q in it.listed:
+            self.waiting[q].remove(it)
+
+    def refresh(self, agent: Agent, now: float) -> bool:
+        """Put the agent in or out of the open index of its queues; True if open."""
+        is_open = agent.open_for_work(self.rules, now)
+        agent.open = is_open
+        for q in agent.cfg.queues:
+            if is_open:
+                self.open[q][agent.id] = agent
+            else:
+                self.open[q].pop(agent.id, None)
+        return is_open
+
+    # eligibility
+    def _reqs(self, it: Interaction, via: str) -> list[tuple[str, int]]:
+        if via == it.queue:
+            return it.requirements(self.queues[via].skills)
+        return list(self.queues[via].skills)
+
+    def eligible(self, agent: Agent, it: Interaction, via: str, now: float) -> bool:
+        if it.sticky_agent and now < it.sticky_until and agent.id != it.sticky_agent:
+            return False
+        return agent.can_take(self.rules, it.medium) and agent.has_skills(self._reqs(it, via))
+
+    def candidates(self, it: Interaction, now: float) -> list[Agent]:
+        """Open agents of the interaction's queue and its backup queues that may take it."""
+        if it.sticky_agent and now < it.sticky_until:
+            a = self.agents.get(it.sticky_agent)
+            pools: Iterable[str] = [q for q in it.listed if a is not None and a.id in self.open[q]]
+            if a is None:
+                return []
+            for q in pools:
+                if self.eligible(a, it, q, now):
+                    return [a]
+            return []
+        out: dict[str, Agent] = {}
+        for q in it.listed:
+            for aid, a in self.open[q].items():
+                if aid not in out and self.eligible(a, it, q, now):
+                    out[aid] = a
+        return list(out.values())
+
+    def choose_agents(self, it: Interaction, now: float) -> tuple[list[Agent], Why] | None:
+        """Apply the home queue's strategy to the candidates; None if nobody may take it."""
+        cands = self.candidates(it, now)
+        if not cands:
+            return None
+        qcfg = self.queues[it.queue]
+        sticky = bool(it.sticky_agent and now < it.sticky_until)
+        rule = "sticky" if sticky else qcfg.strategy
+        if sticky:
+            chosen, reason = cands, f"asked for {it.sticky_agent}"
+        else:
+            ctx = Context(qcfg.skills, self.members[it.queue], self.last_rr[it.queue], self.rng)
+            chosen, reason = STRATEGY_FUNCS[qcfg.strategy](cands, ctx)
+            pos = self.members[it.queue].get(chosen[0].id)
+            if pos is not None:
+                self.last_rr[it.queue] = pos
+        if it.step:
+            rule += f" (overflow step {it.step})"
+        why = Why(
+            queue=it.queue,
+            rule=rule,
+            considered=tuple(sorted(a.id for a in cands)),
+            chosen=",".join(a.id for a in chosen),
+            reason=reason,
+        )
+        return chosen, why
+
+    def ordered_for(self, agent: Agent, now: float) -> Iterator[tuple[Interaction, str]]:
+        """Waiting interactions across the agent's queues in fairness order, with the queue seen."""
+        queues = [q for q in agent.cfg.queues if self.waiting[q]]
+        if len(queues) == 1:
+            q = queues[0]
+            for it in self.waiting[q].ordered(now, self.eff):
+                yield it, q
+            return
+        heap: list[tuple[OrderKey, int, Interaction, str, Iterator[Interaction]]] = []
+        for i, q in enumerate(queues):
+            gen = self.waiting[q].ordered(now, self.eff)
+            first = next(gen, None)
+            if first is not None:
+                heap.append((self.key(first, now), i, first, q, gen))
+        heapq.heapify(heap)
+        while heap:
+            _, i, it, q, gen = heap[0]
+            yield it, q
+            nxt = next(gen, None)
+            if nxt is None:
+                heapq.heappop(heap)
+            else:
+                heapq.heapreplace(heap, (self.key(nxt, now), i, nxt, q, gen))
+
+    def best_for(self, agent: Agent, now: float) -> Interaction | None:
+        """The first waiting interaction this agent may take, by the fairness rule."""
+        for it, q in self.ordered_for(agent, now):
+            if self.eligible(agent, it, q, now):
+                return it
+        return None
