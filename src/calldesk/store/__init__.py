@@ -1,1 +1,6 @@
-"""calldesk.store."""
+"""calldesk.store: SQLite (sqlite-utils, WAL), migrations and the append-only journal."""
+
+from calldesk.store.database import Store
+from calldesk.store.journal import Entry, Journal
+
+__all__ = ["Entry", "Journal", "Store"]

@@ -1,0 +1,41 @@
+"""Versioned schema migrations. Append new ones at the end; never edit one that has shipped.
+
+Each migration is `(name, function(db))`; applied names are kept in `_migrations`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
+
+
+def m001_journal(db: sqlite_utils.Database) -> None:
+    db["journal"].create(
+        {"id": int, "at": float, "kind": str, "subject": str, "data": str},
+        pk="id",
+        not_null={"at", "kind", "subject", "data"},
+    )
+    db["journal"].create_index(["kind", "at"])
+    db["journal"].create_index(["subject", "id"])
+    # Append-only: the store refuses updates and deletes at the database level.
+    db.execute(
+        "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal "
+        "BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal "
+        "BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END"
+    )
+
+
+def m002_switch_state(db: sqlite_utils.Database) -> None:
+    db["switch_state"].create({"name": str, "state": str, "at": float, "detail": str}, pk="name")
+
+
+MIGRATIONS: list[Migration] = [
+    ("001_journal", m001_journal),
+    ("002_switch_state", m002_switch_state),
+]
