@@ -27,7 +27,9 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 # Subcommand registration: each module exposes one click command or group.
 # Keep this list sorted; add one line per subsystem.
-SUBCOMMANDS: list[tuple[str, str]] = []
+SUBCOMMANDS: list[tuple[str, str]] = [
+    ("calldesk.cli.flows", "flows"),
+]
 
 
 def _register() -> None:
