@@ -28,6 +28,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 # Subcommand registration: each module exposes one click command or group.
 # Keep this list sorted; add one line per subsystem.
 SUBCOMMANDS: list[tuple[str, str]] = [
+    ("calldesk.cli.bench", "bench"),
     ("calldesk.cli.flows", "flows"),
 ]
 

@@ -53,15 +53,19 @@ def event_time(event: Event) -> float:
         return 0.0
 
 
+_CARRY_VARIABLES = frozenset({"CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_PARK", "CHANNEL_BRIDGE"})
+
+
 def _profile(leg: Leg, event: Event) -> None:
     leg.direction = event.get("Call-Direction") or leg.direction
     leg.name = event.get("Channel-Name") or leg.name
     leg.caller_number = event.get("Caller-Caller-ID-Number") or leg.caller_number
     leg.caller_name = event.get("Caller-Caller-ID-Name") or leg.caller_name
     leg.destination = event.get("Caller-Destination-Number") or leg.destination
-    for name, value in event.headers.items():
-        if name.startswith("variable_calldesk_"):
-            leg.variables[name[9:]] = value
+    if event.name in _CARRY_VARIABLES:  # a full header walk; only where variables settle
+        for name, value in event.headers.items():
+            if name.startswith("variable_calldesk_"):
+                leg.variables[name[9:]] = value
 
 
 def apply(leg: Leg, event: Event) -> None:

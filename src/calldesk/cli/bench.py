@@ -1,0 +1,35 @@
+"""`calldesk bench …`: benchmarks that print numbers measured side by side in one run."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks (numbers, not tests)."""
+
+
+@bench.command("esl")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--seconds", default=3.0, show_default=True, help="Measuring time per side.")
+def bench_esl(as_json: bool, seconds: float) -> None:
+    """ESL parse throughput on the recorded traces, ours vs greenswitch's ESLEvent."""
+    from calldesk.bench.esl_parse import run
+
+    result = run(seconds=seconds)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(
+        f"traces: {result['traces']} ({result['bytes_per_round']} bytes, {result['events_per_round']} events)"
+    )
+    click.echo(f"calldesk FrameReader : {result['events_per_s']:>10,} events/s")
+    click.echo(f"greenswitch ESLEvent : {result['greenswitch_events_per_s']:>10,} events/s")
+    click.echo(f"ratio                : {result['ratio']}x (target >= 3x)")
+    if result["traces_greenswitch_cannot_parse"]:
+        click.echo(
+            f"greenswitch crashed on {result['traces_greenswitch_cannot_parse']} trace(s) (JSON events); left out of both sides"
+        )
