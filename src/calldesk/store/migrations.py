@@ -35,7 +35,23 @@ def m002_switch_state(db: sqlite_utils.Database) -> None:
     db["switch_state"].create({"name": str, "state": str, "at": float, "detail": str}, pk="name")
 
 
+def m003_ivr_runs(db: sqlite_utils.Database) -> None:
+    # IVR runs: one row per interaction in a flow (its current step and state), and the exact
+    # source of every flow version a run started on, so a restart resumes on the same version.
+    db["ivr_runs"].create(
+        {"interaction_id": str, "flow": str, "version": str, "step": str, "status": str,
+         "state": str, "started_at": float, "updated_at": float},
+        pk="interaction_id",
+    )  # fmt: skip
+    db["ivr_runs"].create_index(["status"])
+    db["ivr_flow_versions"].create(
+        {"name": str, "version": str, "file": str, "source": str, "first_seen": float},
+        pk=("name", "version"),
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
+    ("003_ivr_runs", m003_ivr_runs),
 ]
