@@ -87,9 +87,9 @@ class Acd(LifecycleMixin):
         return out
 
     # helpers shared with the lifecycle mixin
-    def _log(self, kind: str, subject: str, **data: object) -> None:
+    def _log(self, record_kind: str, subject: str, **data: object) -> None:
         if self.keep_journal:
-            self.journal.append(JournalRecord(self.now, kind, subject, data))
+            self.journal.append(JournalRecord(self.now, record_kind, subject, data))
 
     def _ignore(self, e: object, reason: str) -> None:
         self._out.append(Ignored(e, reason))
