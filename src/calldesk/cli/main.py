@@ -29,6 +29,8 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 # Keep this list sorted; add one line per subsystem.
 SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.bench", "bench"),
+    ("calldesk.cli.db", "db"),
+    ("calldesk.cli.serve", "serve"),
     ("calldesk.cli.flows", "flows"),
 ]
 

@@ -1,0 +1,40 @@
+"""`calldesk serve`: run the controller against the switches in calldesk.yaml."""
+
+from __future__ import annotations
+
+import signal
+
+import click
+import gevent
+import gevent.event
+
+from calldesk.app import build
+from calldesk.cli.common import get_config, setup_logging
+
+
+@click.command()
+@click.option("--store", "store_path", help="Override store.path.")
+@click.option(
+    "--status-every", default=30.0, show_default=True, help="Seconds between health lines."
+)
+@click.option("--once", is_flag=True, help="Connect, print health and exit (a smoke check).")
+@click.pass_context
+def serve(ctx: click.Context, store_path: str | None, status_every: float, once: bool) -> None:
+    """Run the controller against the configured switches (needs at least one)."""
+    config = get_config(ctx, {"store.path": store_path}, require_switch=True)
+    setup_logging(config["log"]["level"])
+    controller = build(config)
+    ready = controller.start(wait=10.0)
+    for name, ok in ready.items():
+        click.echo(f"switch {name}: {'ready' if ok else 'NOT ready (retrying in the background)'}")
+    if once:
+        click.echo(controller.board.health())
+        controller.stop()
+        raise SystemExit(0 if all(ready.values()) else 1)
+    stop = gevent.event.Event()
+    gevent.signal_handler(signal.SIGTERM, stop.set)
+    gevent.signal_handler(signal.SIGINT, stop.set)
+    while not stop.wait(timeout=status_every):
+        for name, health in controller.board.health().items():
+            click.echo(f"{name}: {health}")
+    controller.stop()
