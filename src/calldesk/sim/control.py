@@ -1,0 +1,117 @@
+"""Control commands only the sim knows, reachable over ESL as `api sim_<name> ...`.
+
+| command | reply |
+| --- | --- |
+| `sim_inject <did> [caller_id] [caller_name...]` | `+OK <uuid>\\n` |
+| `sim_dtmf <uuid> <digits>` (the caller presses keys) | `+OK\\n` |
+| `sim_hangup <uuid> [cause]` (the caller hangs up: recv_bye) | `+OK\\n` |
+| `sim_phone <target> answer [after] \\| no_answer \\| busy \\| unregistered \\| fail \\| machine [after] [beep_after]` | `+OK\\n` |
+| `sim_legs` | JSON list of live legs |
+| `sim_eavesdrop <uuid>` | JSON mode of the eavesdrop leg `uuid` |
+| `sim_did <number> [var=value ...]` (adds a parking DID to the dialplan) | `+OK\\n` |
+| `sim_socket <number> <host:port>` (number runs `socket host:port async full`) | `+OK\\n` |
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .phones import PhoneBehavior
+
+if TYPE_CHECKING:
+    from .switch import SimSwitch
+
+
+def _f(value: str, default: float) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return default
+
+
+def sim_inject(sw: SimSwitch, arg: str) -> str:
+    words = arg.split(" ", 2)
+    if not words[0]:
+        return "-USAGE: sim_inject <did> [caller_id] [caller_name]\n"
+    uuid = sw.inject_call(
+        words[0],
+        caller_id=words[1] if len(words) > 1 else "+15550101",
+        caller_name=words[2] if len(words) > 2 else "Customer 1",
+    )
+    return f"+OK {uuid}\n"
+
+
+def sim_dtmf(sw: SimSwitch, arg: str) -> str:
+    uuid, _, digits = arg.partition(" ")
+    return "+OK\n" if sw.send_dtmf(uuid, digits.strip()) else "-ERR No such channel!\n"
+
+
+def sim_hangup(sw: SimSwitch, arg: str) -> str:
+    uuid, _, cause = arg.partition(" ")
+    return (
+        "+OK\n"
+        if sw.hangup(uuid, cause.strip() or "NORMAL_CLEARING")
+        else "-ERR No such channel!\n"
+    )
+
+
+def sim_phone(sw: SimSwitch, arg: str) -> str:
+    w = arg.split()
+    if len(w) < 2:
+        return "-USAGE: sim_phone <target> <behavior> [args]\n"
+    kind, rest = w[1], w[2:]
+    if kind == "answer":
+        b = PhoneBehavior.answer(after=_f(rest[0], 1.0) if rest else 1.0)
+    elif kind == "machine":
+        b = PhoneBehavior.machine(
+            after=_f(rest[0], 2.0) if rest else 2.0,
+            beep_after=_f(rest[1], 5.0) if len(rest) > 1 else 5.0,
+        )
+    elif kind in ("no_answer", "busy", "unregistered", "fail"):
+        b = getattr(PhoneBehavior, kind)()
+    else:
+        return f"-ERR unknown behavior {kind}\n"
+    sw.add_phone(w[0], b)
+    return "+OK\n"
+
+
+def sim_legs(sw: SimSwitch, arg: str) -> str:
+    rows = [
+        {"uuid": x.uuid, "name": x.name, "state": x.state, "call_state": x.call_state,
+         "answer_state": x.answer_state, "peer": x.peer.uuid if x.peer else None,
+         "application": x.variables.get("current_application", "")}
+        for x in sw.legs.values() if not x.hungup
+    ]  # fmt: skip
+    return json.dumps(rows)
+
+
+def sim_eavesdrop(sw: SimSwitch, arg: str) -> str:
+    mode = sw.eavesdrop_mode(arg.strip())
+    return json.dumps(mode) if mode is not None else "-ERR not eavesdropping\n"
+
+
+def sim_did(sw: SimSwitch, arg: str) -> str:
+    w = arg.split()
+    if not w:
+        return "-USAGE: sim_did <number> [var=value ...]\n"
+    variables = dict(x.split("=", 1) for x in w[1:] if "=" in x)
+    sw.dialplan.add_did(w[0], variables)
+    return "+OK\n"
+
+
+def sim_socket(sw: SimSwitch, arg: str) -> str:
+    w = arg.split()
+    if len(w) < 2 or ":" not in w[1]:
+        return "-USAGE: sim_socket <number> <host:port>\n"
+    host, _, port = w[1].rpartition(":")
+    sw.dialplan.add_socket(w[0], host, int(port))
+    return "+OK\n"
+
+
+CONTROL: dict[str, Callable[[SimSwitch, str], str]] = {
+    "sim_inject": sim_inject, "sim_dtmf": sim_dtmf, "sim_hangup": sim_hangup,
+    "sim_phone": sim_phone, "sim_legs": sim_legs, "sim_eavesdrop": sim_eavesdrop,
+    "sim_did": sim_did, "sim_socket": sim_socket,
+}  # fmt: skip

@@ -1,0 +1,194 @@
+"""Build FreeSWITCH-looking events: base headers, leg data, variables (trace header order)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .wire import Pairs
+
+if TYPE_CHECKING:
+    from .legs import Leg
+    from .switch import SimSwitch
+
+# Events that carry the leg's variables (switch_channel_event_set_extended_data).
+WITH_VARIABLES = frozenset(
+    "CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_PROGRESS CHANNEL_PROGRESS_MEDIA CHANNEL_PARK "
+    "CHANNEL_UNPARK CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE CHANNEL_HANGUP "
+    "CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_DATA "
+    "PLAYBACK_START PLAYBACK_STOP RECORD_START RECORD_STOP MEDIA_BUG_START MEDIA_BUG_STOP".split()
+)
+# Events that describe the bridged peer with Other-Leg-* headers.
+WITH_OTHER_LEG = frozenset(
+    "CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_UNPARK RECORD_START RECORD_STOP".split()
+)
+
+# Where FreeSWITCH fires each event (Event-Calling-File/Function/Line-Number).
+CALLING = {
+    "CHANNEL_STATE": ("switch_channel.c", "switch_channel_perform_set_running_state", 2445),
+    "CHANNEL_CALLSTATE": ("switch_channel.c", "switch_channel_perform_set_callstate", 329),
+    "CHANNEL_CREATE": ("switch_core_state_machine.c", "switch_core_session_run", 626),
+    "CHANNEL_EXECUTE": ("switch_core_session.c", "switch_core_session_exec", 2949),
+    "CHANNEL_EXECUTE_COMPLETE": ("switch_core_session.c", "switch_core_session_exec", 2972),
+    "CHANNEL_PROGRESS_MEDIA": (
+        "switch_channel.c",
+        "switch_channel_perform_mark_pre_answered",
+        3661,
+    ),
+    "CHANNEL_PROGRESS": ("switch_channel.c", "switch_channel_perform_mark_ring_ready_value", 3560),
+    "CHANNEL_ANSWER": ("switch_channel.c", "switch_channel_perform_mark_answered", 3893),
+    "CHANNEL_PARK": ("switch_ivr.c", "switch_ivr_park", 993),
+    "CHANNEL_UNPARK": ("switch_ivr.c", "switch_ivr_park", 1188),
+    "CHANNEL_HANGUP": ("switch_channel.c", "switch_channel_perform_hangup", 3499),
+    "CHANNEL_HANGUP_COMPLETE": (
+        "switch_core_state_machine.c",
+        "switch_core_session_reporting_state",
+        943,
+    ),
+    "CHANNEL_DESTROY": ("switch_core_session.c", "switch_core_session_perform_destroy", 1737),
+    "CHANNEL_BRIDGE": ("switch_ivr_bridge.c", "audio_bridge_on_exchange_media", 954),
+    "CHANNEL_UNBRIDGE": ("switch_ivr_bridge.c", "audio_bridge_on_exchange_media", 1096),
+    "DTMF": ("switch_channel.c", "switch_channel_dequeue_dtmf", 678),
+    "PLAYBACK_START": ("switch_ivr_play_say.c", "switch_ivr_play_file", 1668),
+    "PLAYBACK_STOP": ("switch_ivr_play_say.c", "switch_ivr_play_file", 2147),
+    "RECORD_START": ("switch_ivr_async.c", "record_callback", 1318),
+    "RECORD_STOP": ("switch_ivr_async.c", "record_callback", 1486),
+    "MEDIA_BUG_START": ("switch_core_media_bug.c", "switch_core_media_bug_add", 1001),
+    "MEDIA_BUG_STOP": ("switch_core_media_bug.c", "switch_core_media_bug_destroy", 661),
+    "BACKGROUND_JOB": ("mod_event_socket.c", "api_exec", 1580),
+    "PRIVATE_COMMAND": ("switch_ivr.c", "switch_ivr_parse_event", 590),
+    "CHANNEL_DATA": ("mod_event_socket.c", "parse_command", 2219),
+    "CUSTOM": ("mod_sofia.c", "sofia_event_callback", 0),
+}
+
+
+@dataclass
+class SimEvent:
+    """One event as fired: its name, ordered header pairs, optional body."""
+
+    name: str
+    headers: Pairs
+    body: str | None = None
+    subclass: str | None = None
+    uuid: str | None = None
+    seq: int = 0
+    fired_sim: float = 0.0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        for n, v in self.headers:
+            if n == name:
+                return v
+        return default
+
+
+def _date_headers(epoch: float) -> Pairs:
+    local = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+    gmt = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(epoch))
+    return [
+        ("Event-Date-Local", local),
+        ("Event-Date-GMT", gmt),
+        ("Event-Date-Timestamp", str(int(epoch * 1_000_000))),
+    ]
+
+
+def base_headers(sw: SimSwitch, name: str, seq: int, subclass: str | None = None) -> Pairs:
+    file, func, line = CALLING.get(name, ("switch_event.c", "switch_event_fire_detailed", 0))
+    pairs: Pairs = []
+    if subclass:
+        pairs.append(("Event-Subclass", subclass))
+    pairs += [
+        ("Event-Name", name),
+        ("Core-UUID", sw.core_uuid),
+        ("FreeSWITCH-Hostname", sw.hostname),
+        ("FreeSWITCH-Switchname", sw.hostname),
+        ("FreeSWITCH-IPv4", sw.ipv4),
+        ("FreeSWITCH-IPv6", sw.ipv6),
+    ]
+    pairs += _date_headers(sw.clock.epoch())
+    pairs += [
+        ("Event-Calling-File", file),
+        ("Event-Calling-Function", func),
+        ("Event-Calling-Line-Number", str(line)),
+        ("Event-Sequence", str(seq)),
+    ]
+    return pairs
+
+
+def _profile_headers(leg: Leg, prefix: str, full: bool = True) -> Pairs:
+    p = leg.profile
+    pairs: Pairs = [
+        (f"{prefix}-Direction", leg.direction),
+        (f"{prefix}-Logical-Direction", leg.direction),
+    ]
+    if full and p.get("Username"):
+        pairs.append((f"{prefix}-Username", p["Username"]))
+    pairs += [
+        (f"{prefix}-Dialplan", p["Dialplan"]),
+        (f"{prefix}-Caller-ID-Name", p["Caller-ID-Name"]),
+        (f"{prefix}-Caller-ID-Number", p["Caller-ID-Number"]),
+    ]
+    if full:
+        pairs.append((f"{prefix}-Orig-Caller-ID-Name", p["Orig-Caller-ID-Name"]))
+    pairs.append((f"{prefix}-Orig-Caller-ID-Number", p["Orig-Caller-ID-Number"]))
+    if not full:
+        pairs.append((f"{prefix}-Callee-ID-Number", p["Destination-Number"]))
+    if full and p.get("Network-Addr"):
+        pairs.append((f"{prefix}-Network-Addr", p["Network-Addr"]))
+    pairs += [
+        (f"{prefix}-ANI", p["ANI"]),
+        (f"{prefix}-Destination-Number", p["Destination-Number"]),
+        (f"{prefix}-Unique-ID", leg.uuid),
+        (f"{prefix}-Source", p["Source"]),
+        (f"{prefix}-Context", p["Context"]),
+        (f"{prefix}-Channel-Name", leg.name),
+    ]
+    if full:
+        pairs.append((f"{prefix}-Profile-Index", "1"))
+    t = leg.times
+    pairs.append((f"{prefix}-Profile-Created-Time", str(t["Profile-Created"])))
+    for k in ("Created", "Answered", "Progress", "Progress-Media", "Hangup", "Transfer",
+              "Resurrect", "Bridged"):  # fmt: skip
+        pairs.append((f"{prefix}-Channel-{k}-Time", str(t[k])))
+    pairs += [
+        (f"{prefix}-Channel-Last-Hold", str(t["Last-Hold"])),
+        (f"{prefix}-Channel-Hold-Accum", str(t["Hold-Accum"])),
+        (f"{prefix}-Screen-Bit", "true"),
+        (f"{prefix}-Privacy-Hide-Name", "false"),
+        (f"{prefix}-Privacy-Hide-Number", "false"),
+    ]
+    return pairs
+
+
+def leg_headers(leg: Leg, name: str) -> Pairs:
+    """Channel-*, Caller-*, Other-Leg-* and variable_* headers of a leg event."""
+    pairs: Pairs = [
+        ("Channel-State", leg.state),
+        ("Channel-Call-State", leg.call_state),
+        ("Channel-State-Number", str(leg.state_number)),
+        ("Channel-Name", leg.name),
+        ("Unique-ID", leg.uuid),
+        ("Call-Direction", leg.direction),
+        ("Presence-Call-Direction", leg.direction),
+        ("Channel-HIT-Dialplan", "true" if leg.hit_dialplan else "false"),
+        ("Channel-Call-UUID", leg.variables.get("call_uuid", leg.uuid)),
+        ("Answer-State", leg.answer_state),
+    ]
+    if leg.hungup:
+        pairs.append(("Hangup-Cause", leg.cause))
+    if leg.media:
+        for d in ("Read", "Write"):
+            pairs += [
+                (f"Channel-{d}-Codec-Name", "PCMU"),
+                (f"Channel-{d}-Codec-Rate", "8000"),
+                (f"Channel-{d}-Codec-Bit-Rate", "64000"),
+            ]
+    pairs += _profile_headers(leg, "Caller")
+    peer = leg.peer
+    if peer is not None and name in WITH_OTHER_LEG:
+        pairs.append(("Other-Type", "originatee" if leg.bridge_originator else "originator"))
+        pairs += _profile_headers(peer, "Other-Leg", full=False)
+    if name in WITH_VARIABLES:
+        pairs += [(f"variable_{k}", v) for k, v in leg.variables.items()]
+    return pairs

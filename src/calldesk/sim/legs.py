@@ -1,0 +1,176 @@
+"""A simulated leg: one FreeSWITCH channel (state, variables, caller profile, media flags)."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import gevent
+from gevent.event import Event as GEvent
+
+if TYPE_CHECKING:
+    from .switch import SimSwitch
+
+STATE_NUMBERS = {
+    "CS_NEW": 0, "CS_INIT": 1, "CS_ROUTING": 2, "CS_SOFT_EXECUTE": 3, "CS_EXECUTE": 4,
+    "CS_EXCHANGE_MEDIA": 5, "CS_PARK": 6, "CS_CONSUME_MEDIA": 7, "CS_HIBERNATE": 8,
+    "CS_RESET": 9, "CS_HANGUP": 10, "CS_REPORTING": 11, "CS_DESTROY": 12,
+}  # fmt: skip
+
+
+class LegGone(Exception):
+    """Raised inside an app when its leg hangs up."""
+
+
+@dataclass
+class AppFrame:
+    """One running application on a leg; completes (fires EXECUTE_COMPLETE) once."""
+
+    app: str
+    data: str
+    app_uuid: str | None
+    parked: bool = False
+    completed: bool = False
+    on_hangup: list[Any] = field(default_factory=list)  # callables run when the leg dies
+
+
+@dataclass
+class Message:
+    """A queued `sendmsg` (or broadcast) for the leg's executor."""
+
+    command: str  # execute | hangup | unpark
+    app: str = ""
+    arg: str = ""
+    event_uuid: str | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    loops: int = 1
+
+
+def new_uuid() -> str:
+    return str(uuidlib.uuid4())
+
+
+class Leg:
+    """State of one leg. The switch fires its events; apps run on its executor greenlet."""
+
+    def __init__(
+        self,
+        switch: SimSwitch,
+        name: str,
+        direction: str,
+        caller_number: str,
+        caller_name: str,
+        destination: str,
+        context: str = "public",
+        source: str = "mod_sofia",
+        uuid: str | None = None,
+    ) -> None:
+        self.switch = switch
+        self.uuid = uuid or new_uuid()
+        self.name = name
+        self.direction = direction
+        self.state = "CS_NEW"
+        self.call_state = "DOWN"
+        self.answer_state = "ringing"
+        self.hit_dialplan = direction == "inbound"
+        self.profile: dict[str, str] = {
+            "Username": caller_number if direction == "inbound" else "",
+            "Dialplan": "XML",
+            "Caller-ID-Name": caller_name,
+            "Caller-ID-Number": caller_number,
+            "Orig-Caller-ID-Name": caller_name,
+            "Orig-Caller-ID-Number": caller_number,
+            "Network-Addr": "127.0.0.1" if source == "mod_sofia" else "",
+            "ANI": caller_number,
+            "Destination-Number": destination,
+            "Source": source,
+            "Context": context,
+        }
+        now = switch.clock.epoch_us()
+        self.times: dict[str, int] = {
+            "Profile-Created": now, "Created": now, "Answered": 0, "Progress": 0,
+            "Progress-Media": 0, "Hangup": 0, "Transfer": 0, "Resurrect": 0, "Bridged": 0,
+            "Last-Hold": 0, "Hold-Accum": 0,
+        }  # fmt: skip
+        self.variables: dict[str, str] = {}
+        self.media = False  # read/write codec set (after answer or pre_answer)
+        self.hungup = False
+        self.cause = ""
+        self.destroyed = GEvent()
+        self.wake = GEvent()
+        self.dtmf: deque[str] = deque()
+        self.messages: deque[Message] = deque()
+        self.frames: list[AppFrame] = []
+        self.executor: gevent.Greenlet | None = None
+        self.peer: Leg | None = None  # bridged to
+        self.bridge_originator = False
+        self.bridge_kind = ""  # "uuid" (uuid_bridge) or "app" (bridge app)
+        self.destroy_deferred = False
+        self.watchers: list[Leg] = []  # legs to wake when this one hangs up (eavesdrop)
+        self.twin: Leg | None = None  # loopback -a/-b partner
+        self.break_requested = False
+        self.unpark_requested = False
+        self.pending: list[Any] = []  # work to run after park ends (bridge, transfer)
+        self.recordings: dict[str, Any] = {}
+        self.eavesdrop: Any = None  # EavesdropState when this leg runs eavesdrop
+        self.tied: list[Any] = []  # connections holding this leg (myevents <uuid>, outbound)
+        self.digits_dialed = ""
+        self.created_sim = switch.clock.now()
+        self.phone: Any = None  # the simulated phone behind this leg, if any
+
+    # -- state ---------------------------------------------------------------------------
+    @property
+    def state_number(self) -> int:
+        return STATE_NUMBERS.get(self.state, 0)
+
+    @property
+    def alive(self) -> bool:
+        return not self.hungup
+
+    def set_var(self, name: str, value: str) -> None:
+        self.variables.pop(name, None)
+        self.variables[name] = value
+
+    def get_var(self, name: str) -> str | None:
+        return self.variables.get(name)
+
+    # -- waiting ---------------------------------------------------------------------------
+    def poke(self) -> None:
+        self.wake.set()
+
+    def wait(
+        self,
+        sim_seconds: float | None,
+        dtmf: bool = True,
+        messages: bool = False,
+        breakable: bool = True,
+    ) -> str:
+        """Block until something happens: 'hangup', 'dtmf', 'message', 'break', 'unpark', 'timeout'."""
+        clock = self.switch.clock
+        deadline = None if sim_seconds is None else clock.now() + sim_seconds
+        while True:
+            if self.hungup:
+                return "hangup"
+            if breakable and self.break_requested:
+                return "break"
+            if breakable and self.unpark_requested:
+                return "unpark"
+            if dtmf and self.dtmf:
+                return "dtmf"
+            if messages and self.messages:
+                return "message"
+            remaining = None if deadline is None else deadline - clock.now()
+            if remaining is not None and remaining <= 0:
+                return "timeout"
+            self.wake.clear()
+            self.wake.wait(None if remaining is None else clock.wall(remaining))
+
+    def sleep(self, sim_seconds: float) -> None:
+        """Sleep that ends early only on hangup (raises LegGone)."""
+        if self.wait(sim_seconds, dtmf=False, breakable=False) == "hangup":
+            raise LegGone()
+
+    def __repr__(self) -> str:
+        return f"<Leg {self.uuid} {self.name} {self.state}>"

@@ -1,0 +1,236 @@
+"""originate and bridge targets: loopback pairs, simulated phones, error/ endpoints."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import gevent
+
+from . import causes, executor, lifecycle
+from .legs import Leg
+from .phones import PhoneBehavior, normalize_target
+
+if TYPE_CHECKING:
+    from .switch import SimSwitch
+
+DEFAULT_TIMEOUT = 60.0
+
+
+def parse_vars(dial: str) -> tuple[dict[str, str], str]:
+    """`{a=1,b=2}rest` -> ({a: 1, b: 2}, rest); `[...]` per-leg blocks are read the same way."""
+    variables: dict[str, str] = {}
+    s = dial.strip()
+    while s[:1] in ("{", "<", "["):
+        close = {"{": "}", "<": ">", "[": "]"}[s[0]]
+        end = s.find(close)
+        if end < 0:
+            break
+        for item in re.split(r"(?<!\\),", s[1:end]):
+            k, sep, v = item.partition("=")
+            if sep and k.strip():
+                variables[k.strip()] = v.replace("\\,", ",")
+        s = s[end + 1 :]
+    return variables, s
+
+
+def parse_app(spec: str) -> list[tuple[str, str]] | None:
+    """`&app(args)` or `app1:arg,app2 inline` -> app list; None for a dialplan extension."""
+    spec = spec.strip()
+    if spec.startswith("&"):
+        m = re.match(r"&([\w:-]+)(?:\((.*)\))?$", spec, re.S)
+        if not m:
+            return [(spec[1:], "")]
+        return [(m.group(1), m.group(2) or "")]
+    if spec.endswith(" inline"):
+        apps = []
+        for part in spec[: -len(" inline")].split(","):
+            name, _, arg = part.partition(":")
+            if name.strip():
+                apps.append((name.strip(), arg))
+        return apps
+    return None
+
+
+def _enter(sw: SimSwitch, leg: Leg, ringing: bool) -> None:
+    """Creation sequence: CS_INIT, CREATE, then routing (inbound) or consume-media (outbound)."""
+    sw.register(leg)
+    lifecycle.set_state(sw, leg, "CS_INIT")
+    sw.fire(leg, "CHANNEL_CREATE")
+    if ringing:
+        leg.state = "CS_ROUTING"
+        lifecycle.set_callstate(sw, leg, "RINGING")
+        lifecycle.set_state(sw, leg, "CS_ROUTING")
+    else:
+        lifecycle.set_state(sw, leg, "CS_ROUTING")
+        lifecycle.set_state(sw, leg, "CS_CONSUME_MEDIA")
+
+
+def _apply_vars(leg: Leg, variables: dict[str, str]) -> None:
+    for k, v in variables.items():
+        leg.set_var(k, v)
+    if "origination_caller_id_number" in variables:
+        leg.profile["Caller-ID-Number"] = variables["origination_caller_id_number"]
+        leg.profile["Orig-Caller-ID-Number"] = variables["origination_caller_id_number"]
+        leg.profile["ANI"] = variables["origination_caller_id_number"]
+    if "origination_caller_id_name" in variables:
+        leg.profile["Caller-ID-Name"] = variables["origination_caller_id_name"]
+        leg.profile["Orig-Caller-ID-Name"] = variables["origination_caller_id_name"]
+
+
+def _wait_answer(sw: SimSwitch, leg: Leg, timeout: float, caller: Leg | None = None) -> str | None:
+    """None when answered; else the failure cause."""
+    deadline = sw.clock.now() + timeout
+    while True:
+        if caller is not None and caller.hungup and not leg.hungup:
+            lifecycle.hangup(sw, leg, "ORIGINATOR_CANCEL")
+            return "ORIGINATOR_CANCEL"
+        if leg.times["Answered"] and not leg.hungup:
+            return None
+        if leg.hungup:
+            return leg.cause
+        if sw.clock.now() >= deadline:
+            lifecycle.hangup(sw, leg, "NO_ANSWER")
+            return "NO_ANSWER"
+        gevent.sleep(min(0.005, max(0.0005, sw.clock.wall(0.02))))
+
+
+def _cid(variables: dict[str, str], key: str, default: str) -> str:
+    return variables.get(f"origination_caller_id_{key}", default)
+
+
+def dial(
+    sw: SimSwitch, target: str, variables: dict[str, str], caller: Leg | None = None
+) -> tuple[Leg | None, str]:
+    """Place one outbound leg and wait for answer: (leg, "SUCCESS") or (None, cause)."""
+    target = target.strip()
+    timeout = float(variables.get("originate_timeout") or variables.get("call_timeout") or 0)
+    timeout = timeout or DEFAULT_TIMEOUT
+    num = _cid(variables, "number", caller.profile["Caller-ID-Number"] if caller else "0000000000")
+    name = _cid(variables, "name", caller.profile["Caller-ID-Name"] if caller else "FreeSWITCH")
+    if target.startswith("error/"):
+        return None, causes.normalize(target[6:], default="NORMAL_CLEARING")
+    if target.startswith("loopback/"):
+        return _dial_loopback(sw, target, variables, num, name, timeout)
+    key = normalize_target(target)
+    phone = sw.phones.get(key) or sw.phones.get("user/" + key.rsplit("/", 1)[-1].split("@")[0])
+    if phone is None or phone.kind == "unregistered":
+        return None, "USER_NOT_REGISTERED"
+    user = key.rsplit("/", 1)[-1].split("@")[0]
+    leg = Leg(sw, f"sofia/internal/{user}@127.0.0.1:5099", "outbound", num, name, user,
+              context="default")  # fmt: skip
+    leg.phone = phone
+    _apply_vars(leg, variables)
+    _enter(sw, leg, ringing=False)
+    gevent.spawn(_phone_side, sw, leg, phone)
+    cause = _wait_answer(sw, leg, timeout, caller)
+    if cause is not None:
+        return None, cause
+    return leg, "SUCCESS"
+
+
+def _phone_side(sw: SimSwitch, leg: Leg, phone: PhoneBehavior) -> None:
+    """What the far-end phone does: ring, then answer / busy / fail / never answer."""
+    sw.clock.sleep(0.02)
+    if leg.hungup:
+        return
+    leg.times["Progress"] = sw.clock.epoch_us()
+    sw.fire(leg, "CHANNEL_PROGRESS")
+    lifecycle.set_callstate(sw, leg, "RINGING")
+    if phone.kind == "no_answer":
+        return
+    sw.clock.sleep(phone.after)
+    if leg.hungup:
+        return
+    if phone.failure_cause:
+        lifecycle.hangup(sw, leg, phone.failure_cause)
+        return
+    lifecycle.answer(sw, leg, progress=False)
+    start = sw.clock.now()
+    script = sorted(phone.dtmf)
+    if phone.kind == "machine":
+        script.append((phone.beep_after, "__beep__"))
+    for at, digits in sorted(script):
+        sw.clock.sleep(at - (sw.clock.now() - start))
+        if leg.hungup:
+            return
+        if digits == "__beep__":
+            sw.machine_beep(leg)
+        else:
+            sw.queue_dtmf(leg, digits)
+    if phone.hangup_after is not None:
+        sw.clock.sleep(phone.hangup_after - (sw.clock.now() - start))
+        if not leg.hungup:
+            leg.set_var("sip_hangup_disposition", "recv_bye")
+            lifecycle.hangup(sw, leg, "NORMAL_CLEARING")
+
+
+def _dial_loopback(
+    sw: SimSwitch, target: str, variables: dict[str, str], num: str, name: str, timeout: float
+) -> tuple[Leg | None, str]:
+    parts = target.split("/")
+    ext = parts[1] if len(parts) > 1 else ""
+    context = parts[2] if len(parts) > 2 and parts[2] else "default"
+    a = Leg(sw, f"loopback/{ext}-a", "outbound", num, name, ext, context=context,
+            source="mod_loopback")  # fmt: skip
+    b = Leg(sw, f"loopback/{ext}-b", "inbound", num, name, ext, context=context,
+            source="mod_loopback")  # fmt: skip
+    a.twin, b.twin = b, a
+    for leg in (a, b):
+        _apply_vars(leg, variables)
+        leg.set_var("other_loopback_leg_uuid", (b if leg is a else a).uuid)
+    _enter(sw, a, ringing=False)
+    _enter(sw, b, ringing=True)
+    apps = sw.dialplan.route(ext, context, sw.clock.epoch())
+    if apps is None:
+        lifecycle.hangup(sw, b, "NO_ROUTE_DESTINATION")
+        return None, "NO_ROUTE_DESTINATION"
+    lifecycle.set_state(sw, b, "CS_EXECUTE")
+    executor.start(sw, b, apps)
+    cause = _wait_answer(sw, a, timeout)
+    if cause is not None:
+        return None, cause
+    return a, "SUCCESS"
+
+
+def dial_first(
+    sw: SimSwitch, targets: list[str], variables: dict[str, str], caller: Leg | None = None
+) -> tuple[Leg | None, str]:
+    """Try targets in turn (`,` in a bridge string); the first answer wins."""
+    cause = "NO_ROUTE_DESTINATION"
+    for t in targets:
+        leg, cause = dial(sw, t, variables, caller)
+        if leg is not None:
+            return leg, cause
+    return None, cause
+
+
+def originate(sw: SimSwitch, arg: str) -> str:
+    """api originate body: `+OK <uuid>\\n` or `-ERR <CAUSE>\\n`."""
+    parts = arg.strip().split(" ", 1)
+    if len(parts) < 2 or not parts[1].strip():
+        return "-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]\n"
+    dialstring, rest = parts
+    variables, target = parse_vars(dialstring)
+    apps = parse_app(rest)
+    ext_ctx = None
+    if apps is None:
+        words = rest.split()
+        ext_ctx = (words[0], words[2] if len(words) > 2 else "default")
+        if len(words) > 6 and words[6].isdigit():
+            variables.setdefault("originate_timeout", words[6])
+    leg, cause = dial(sw, target, variables)
+    if leg is None:
+        return f"-ERR {cause}\n"
+    if ext_ctx is not None:
+        apps = sw.dialplan.route(ext_ctx[0], ext_ctx[1], sw.clock.epoch()) or []
+
+    def run() -> None:
+        sw.clock.sleep(0.02)
+        if leg.hungup:
+            return
+        lifecycle.set_state(sw, leg, "CS_EXECUTE")
+        executor.start(sw, leg, apps or [])
+
+    gevent.spawn(run)
+    return f"+OK {leg.uuid}\n"

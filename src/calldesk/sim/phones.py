@@ -1,0 +1,63 @@
+"""Simulated phones reached by originate/bridge: how each one reacts to a call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PhoneBehavior:
+    """What a simulated phone does when called. Build with the class methods."""
+
+    kind: str  # answer | no_answer | busy | unregistered | fail | machine | reject
+    after: float = 0.0  # seconds of ringing before answer / busy / fail
+    beep_after: float = 0.0  # answering machine: greeting length before the beep
+    avmd: bool = False  # answering machine: fire avmd::beep events when avmd runs
+    hangup_after: float | None = None  # the phone hangs up this long after answer
+    dtmf: list[tuple[float, str]] = field(default_factory=list)  # (seconds after answer, digits)
+
+    @classmethod
+    def answer(
+        cls,
+        after: float = 1.0,
+        hangup_after: float | None = None,
+        dtmf: list[tuple[float, str]] | None = None,
+    ) -> PhoneBehavior:
+        return cls("answer", after=after, hangup_after=hangup_after, dtmf=list(dtmf or []))
+
+    @classmethod
+    def no_answer(cls) -> PhoneBehavior:
+        return cls("no_answer")
+
+    @classmethod
+    def busy(cls, after: float = 0.5) -> PhoneBehavior:
+        return cls("busy", after=after)
+
+    @classmethod
+    def unregistered(cls) -> PhoneBehavior:
+        return cls("unregistered")
+
+    @classmethod
+    def fail(cls, after: float = 0.2) -> PhoneBehavior:
+        return cls("fail", after=after)
+
+    @classmethod
+    def machine(
+        cls, after: float = 2.0, beep_after: float = 5.0, avmd: bool = True
+    ) -> PhoneBehavior:
+        return cls("machine", after=after, beep_after=beep_after, avmd=avmd)
+
+    @property
+    def failure_cause(self) -> str | None:
+        return {
+            "busy": "USER_BUSY",
+            "unregistered": "USER_NOT_REGISTERED",
+            "fail": "NORMAL_TEMPORARY_FAILURE",
+        }.get(self.kind)
+
+
+def normalize_target(target: str) -> str:
+    """`user/1001@domain` and `user/1001` name the same phone; sofia contacts are kept as given."""
+    if target.startswith("user/"):
+        return target.split("@", 1)[0]
+    return target

@@ -1,0 +1,320 @@
+"""SimSwitch: the simulated FreeSWITCH node. Holds legs, fires events, serves ESL on loopback."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gevent
+
+from . import apps as _apps  # noqa: F401 - registers the applications
+from . import executor, lifecycle, media
+from .clock import Clock
+from .dialplan import Dialplan
+from .events import SimEvent, base_headers, leg_headers
+from .legs import Leg, Message, new_uuid
+from .phones import PhoneBehavior, normalize_target
+from .wire import Pairs
+
+log = logging.getLogger(__name__)
+
+
+class SimSwitch:
+    """A simulated FreeSWITCH. See README "The simulated switch" for the control API."""
+
+    def __init__(
+        self,
+        password: str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        time_scale: float = 1.0,
+        recordings_dir: str | Path | None = None,
+        dialplan: Dialplan | None = None,
+        default_playback_seconds: float = 3.0,
+        hostname: str = "calldesk-sim",
+        sounds_dir: str | None = None,
+    ) -> None:
+        if not password:
+            raise ValueError("the simulated switch needs a password (no default)")
+        self.password = password
+        self.host = host
+        self.port = port
+        self.clock = Clock(time_scale)
+        self.recordings_dir = Path(recordings_dir) if recordings_dir else Path.cwd() / "recordings"
+        self.dialplan = dialplan or Dialplan()
+        self.default_playback_seconds = default_playback_seconds
+        self.sounds_dir = sounds_dir
+        self.core_uuid = new_uuid()
+        self.hostname = hostname
+        self.ipv4 = "127.0.0.1"
+        self.ipv6 = "::1"
+        self.legs: dict[str, Leg] = {}
+        self.phones: dict[str, PhoneBehavior] = {}
+        self.connections: set[Any] = set()
+        self.history: deque[SimEvent] = deque(maxlen=5000)
+        self.listeners: list[Callable[[SimEvent], None]] = []
+        self.sessions_since_start = 0
+        self.global_vars: dict[str, str] = {
+            "recordings_dir": str(self.recordings_dir),
+            "hostname": hostname,
+            "domain": "127.0.0.1",
+            "local_ip_v4": "127.0.0.1",
+        }
+        self._seq = 0
+        self._server: Any = None
+        self._started_epoch = self.clock.epoch()
+
+    # -- lifecycle of the server -------------------------------------------------------------
+    def start(self) -> SimSwitch:
+        """Start serving ESL (non-blocking); `self.port` is the bound port afterwards."""
+        from .server import make_server
+
+        self._server = make_server(self, self.host, self.port)
+        self._server.start()
+        self.port = self._server.server_port
+        log.info("sim switch listening on %s:%s", self.host, self.port)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop(timeout=1)
+            self._server = None
+        for conn in list(self.connections):
+            conn.close()
+        for leg in list(self.legs.values()):
+            if leg.executor is not None:
+                leg.executor.kill(block=False)
+
+    def crash(self) -> None:
+        """Die like a killed FreeSWITCH: drop every socket, leave recordings with 0-byte headers."""
+        for leg in list(self.legs.values()):
+            for rec in list(leg.recordings.values()):
+                rec.crash()
+            leg.recordings.clear()
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for conn in list(self.connections):
+            conn.abort()
+        for leg in list(self.legs.values()):
+            if leg.executor is not None:
+                leg.executor.kill(block=False)
+        self.legs.clear()
+
+    # -- events ------------------------------------------------------------------------------
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def fire(
+        self,
+        leg: Leg,
+        name: str,
+        pre: Pairs | None = None,
+        post: Pairs | None = None,
+        before_base: Pairs | None = None,
+        variables: bool = True,
+    ) -> SimEvent:
+        """Fire a leg event: base headers, `pre`, the leg's data, `post`."""
+        seq = self.next_seq()
+        pairs: Pairs = list(before_base or []) + base_headers(self, name, seq)
+        pairs += pre or []
+        lh = leg_headers(leg, name)
+        if not variables:
+            lh = [p for p in lh if not p[0].startswith("variable_")]
+        pairs += lh + (post or [])
+        ev = SimEvent(name, pairs, uuid=leg.uuid, seq=seq, fired_sim=self.clock.now())
+        self._dispatch(ev)
+        return ev
+
+    def fire_global(
+        self, name: str, post: Pairs, body: str | None = None, subclass: str | None = None,
+        uuid: str | None = None,
+    ) -> SimEvent:  # fmt: skip
+        """Fire a non-leg event (BACKGROUND_JOB, CUSTOM ...)."""
+        seq = self.next_seq()
+        pairs = base_headers(self, name, seq, subclass) + post
+        ev = SimEvent(name, pairs, body=body, subclass=subclass, uuid=uuid, seq=seq,
+                      fired_sim=self.clock.now())  # fmt: skip
+        self._dispatch(ev)
+        return ev
+
+    def _dispatch(self, ev: SimEvent) -> None:
+        self.history.append(ev)
+        for conn in list(self.connections):
+            try:
+                conn.deliver(ev)
+            except Exception:  # one bad connection must not stop the others
+                log.exception("sim: event delivery failed")
+        for fn in list(self.listeners):
+            fn(ev)
+
+    def log_line(self, leg: Leg | None, level: int, text: str) -> None:
+        for conn in list(self.connections):
+            conn.deliver_log(leg, level, text)
+
+    # -- legs ---------------------------------------------------------------------------------
+    def register(self, leg: Leg) -> None:
+        self.legs[leg.uuid] = leg
+        self.sessions_since_start += 1
+        leg.set_var("direction", leg.direction)
+        leg.set_var("uuid", leg.uuid)
+        leg.set_var("session_id", str(self.sessions_since_start))
+        leg.set_var("channel_name", leg.name)
+        leg.set_var("call_uuid", leg.uuid)
+
+    def forget(self, leg: Leg) -> None:
+        self.legs.pop(leg.uuid, None)
+        leg.destroyed.set()
+
+    def get_leg(self, uuid: str) -> Leg | None:
+        leg = self.legs.get(uuid.strip())
+        return leg if leg is not None and not leg.hungup else None
+
+    def dialplan_apps(self, leg: Leg, dest: str, context: str) -> list[tuple[str, str]] | None:
+        return self.dialplan.route(dest, context, self.clock.epoch())
+
+    def playback_seconds(self, path: str) -> float:
+        return media.duration(path, self.default_playback_seconds, self.sounds_dir)
+
+    def recording_path(self, path: str) -> str:
+        p = Path(path)
+        return str(p if p.is_absolute() else self.recordings_dir / p)
+
+    # -- the control API ------------------------------------------------------------------------
+    def add_phone(self, target: str, behavior: PhoneBehavior) -> None:
+        """Register a simulated phone reachable as `user/<id>` (or any dial string given)."""
+        self.phones[normalize_target(target)] = behavior
+
+    def remove_phone(self, target: str) -> None:
+        self.phones.pop(normalize_target(target), None)
+
+    def inject_call(
+        self,
+        did: str,
+        caller_id: str = "+15550101",
+        caller_name: str = "Customer 1",
+        dtmf: list[tuple[float, str]] | None = None,
+        hangup_after: float | None = None,
+        context: str = "public",
+        variables: dict[str, str] | None = None,
+    ) -> str:
+        """A SIP call arrives for `did`; returns its uuid. `dtmf` is [(seconds, digits)]."""
+        port = 5090 + (self.sessions_since_start % 900)
+        name = f"sofia/external/{caller_id}@127.0.0.1:{port}"
+        leg = Leg(self, name, "inbound", caller_id, caller_name, did, context=context)
+        for k, v in (variables or {}).items():
+            leg.set_var(k, v)
+        self.register(leg)
+        leg.set_var("sip_from_user", caller_id)
+        leg.set_var("sip_from_host", "127.0.0.1")
+        leg.set_var("sip_to_user", did)
+        leg.set_var("sip_req_user", did)
+        leg.set_var("sip_call_id", f"{leg.uuid[:8]}@127.0.0.1")
+        leg.set_var("sofia_profile_name", "external")
+        lifecycle.set_state(self, leg, "CS_NEW")
+        lifecycle.set_state(self, leg, "CS_INIT")
+        self.fire(leg, "CHANNEL_CREATE")
+        leg.state = "CS_ROUTING"
+        lifecycle.set_callstate(self, leg, "RINGING")
+        lifecycle.set_state(self, leg, "CS_ROUTING")
+        apps = self.dialplan.route(did, context, self.clock.epoch())
+        if apps is None:
+            lifecycle.hangup(self, leg, "NO_ROUTE_DESTINATION")
+            return leg.uuid
+        lifecycle.set_state(self, leg, "CS_EXECUTE")
+        executor.start(self, leg, apps)
+        if dtmf or hangup_after is not None:
+            gevent.spawn(self._caller_script, leg, list(dtmf or []), hangup_after)
+        return leg.uuid
+
+    def _caller_script(
+        self, leg: Leg, dtmf: list[tuple[float, str]], hangup_after: float | None
+    ) -> None:
+        start = self.clock.now()
+        for at, digits in sorted(dtmf):
+            self.clock.sleep(at - (self.clock.now() - start))
+            if leg.hungup:
+                return
+            self.queue_dtmf(leg, digits)
+        if hangup_after is not None:
+            self.clock.sleep(hangup_after - (self.clock.now() - start))
+            if not leg.hungup:
+                leg.set_var("sip_hangup_disposition", "recv_bye")
+                lifecycle.hangup(self, leg, "NORMAL_CLEARING")
+
+    def queue_dtmf(self, leg: Leg, digits: str) -> None:
+        for d in digits:
+            if d in "0123456789*#ABCDabcd":
+                leg.dtmf.append(d.upper())
+                leg.digits_dialed += d.upper()
+        leg.poke()
+
+    def send_dtmf(self, uuid: str, digits: str) -> bool:
+        """The caller presses keys on leg `uuid`."""
+        leg = self.get_leg(uuid)
+        if leg is None:
+            return False
+        self.queue_dtmf(leg, digits)
+        return True
+
+    def hangup(self, uuid: str, cause: str = "NORMAL_CLEARING") -> bool:
+        """The far end hangs up (a BYE): `sip_hangup_disposition` becomes recv_bye."""
+        leg = self.get_leg(uuid)
+        if leg is None:
+            return False
+        leg.set_var("sip_hangup_disposition", "recv_bye")
+        lifecycle.hangup(self, leg, cause)
+        return True
+
+    def kill(self, uuid: str, cause: str = "NORMAL_CLEARING") -> bool:
+        leg = self.get_leg(uuid)
+        if leg is None:
+            return False
+        lifecycle.hangup(self, leg, cause)
+        return True
+
+    def sendmsg(self, leg: Leg, msg: Message) -> None:
+        leg.messages.append(msg)
+        leg.poke()
+
+    def eavesdrop_mode(self, uuid: str) -> dict[str, object] | None:
+        """Current eavesdrop mode of leg `uuid` (the eavesdropping leg), or None."""
+        leg = self.legs.get(uuid)
+        st = leg.eavesdrop if leg is not None else None
+        return st.as_dict() if st is not None else None
+
+    def machine_beep(self, leg: Leg) -> None:
+        """An answering machine's beep: avmd::beep on whichever leg runs avmd."""
+        for x in (leg, leg.peer, leg.twin):
+            if x is not None and x.variables.get("__avmd") == "on":
+                self.fire_global(
+                    "CUSTOM",
+                    [("Unique-ID", x.uuid), ("Call-command", "avmd"), ("Beep-Status", "DETECTED"),
+                     ("Frequency", "1000.000000"), ("Detection-time", "60")],
+                    subclass="avmd::beep", uuid=x.uuid,
+                )  # fmt: skip
+                x.set_var("avmd_detect", "TRUE")
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait (wall seconds) until no leg is left; True if it happened."""
+        with gevent.Timeout(timeout, False):
+            while self.legs:
+                gevent.sleep(0.005)
+            return True
+        return False
+
+    def uptime(self) -> float:
+        return self.clock.epoch() - self._started_epoch
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
