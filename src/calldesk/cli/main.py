@@ -31,6 +31,8 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.bench", "bench"),
     ("calldesk.cli.db", "db"),
     ("calldesk.cli.serve", "serve"),
+    ("calldesk.cli.simulate", "simulate"),
+    ("calldesk.cli.sim", "sim"),
     ("calldesk.cli.flows", "flows"),
 ]
 

@@ -1,0 +1,60 @@
+"""`calldesk sim`: run the simulated FreeSWITCH on loopback for other tools to connect to."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import click
+
+
+@click.command("sim")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Bind address.")
+@click.option("--port", default=8021, show_default=True, type=int, help="ESL port (0: any).")
+@click.option(
+    "--password-env",
+    default="CALLDESK_SIM_PASSWORD",
+    show_default=True,
+    help="Environment variable holding the ESL password (there is no default password).",
+)
+@click.option("--time-scale", default=1.0, show_default=True, type=float,
+              help="Simulated seconds per wall second.")  # fmt: skip
+@click.option("--recordings-dir", default="recordings", show_default=True,
+              type=click.Path(file_okay=False), help="Where uuid_record writes WAV files.")  # fmt: skip
+@click.option("--phone", "phones", multiple=True, metavar="TARGET=BEHAVIOR",
+              help="A simulated phone, e.g. user/1001=answer (answer|no_answer|busy|"
+                   "unregistered|fail|machine). Repeatable.")  # fmt: skip
+def sim(
+    host: str,
+    port: int,
+    password_env: str,
+    time_scale: float,
+    recordings_dir: str,
+    phones: tuple[str, ...],
+) -> None:
+    """Run the simulated switch (ESL inbound on HOST:PORT; `api sim_*` control commands)."""
+    import gevent
+
+    from calldesk.sim import SimSwitch
+    from calldesk.sim.control import sim_phone
+
+    password = os.environ.get(password_env, "")
+    if not password:
+        raise click.UsageError(f"set the ESL password in ${password_env} (no default password)")
+    if time_scale <= 0:
+        raise click.UsageError("--time-scale must be > 0")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    sw = SimSwitch(password=password, host=host, port=port, time_scale=time_scale,
+                   recordings_dir=recordings_dir)  # fmt: skip
+    for spec in phones:
+        target, _, behavior = spec.partition("=")
+        reply = sim_phone(sw, f"{target} {behavior.replace(':', ' ') or 'answer'}")
+        if not reply.startswith("+OK"):
+            raise click.UsageError(f"--phone {spec}: {reply.strip()}")
+    sw.start()
+    click.echo(f"calldesk sim: ESL on {host}:{sw.port}, time scale {time_scale}")
+    try:
+        while True:
+            gevent.sleep(3600)
+    except KeyboardInterrupt:
+        sw.stop()
