@@ -101,6 +101,7 @@ class Enqueue:
     data: dict[str, Any] = field(default_factory=dict)
     language: str = "en"
     timeout: float | None = None
+    callback_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ class HttpResult:
 class RecordingDone:
     path: str
     seconds: float = 0.0
+    text: str | None = None  # text media: the message itself
 
 
 @dataclass(frozen=True)

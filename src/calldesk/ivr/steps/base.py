@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from jinja2.exceptions import TemplateError
+
 from calldesk.ivr import templating
 from calldesk.ivr.actions import Action, Prompt, Result
 from calldesk.ivr.state import RunState
+
+log = logging.getLogger(__name__)
 
 # Field types a schema may use. Targets, expressions, templates and prompts are what the
 # graph pass reads, so a new step kind gets graph checks by declaring its fields.
@@ -56,7 +61,12 @@ class StepContext:
         }
 
     def render(self, source: str) -> str:
-        return templating.render(source, self.scope())
+        """Render prompt text; a template that fails (or breaks the sandbox) renders empty."""
+        try:
+            return templating.render(source, self.scope())
+        except TemplateError as exc:
+            log.warning("template %r failed: %s", source, exc)
+            return ""
 
     def render_url(self, source: str) -> str:
         return templating.render_url(source, self.scope())

@@ -18,6 +18,7 @@ class EnqueueStep(StepKind):
         "skills": Field("map", default={}, doc="skill -> minimum level"),
         "data": Field("exprs", default={}, doc="extra data for the agent: name -> expression"),
         "timeout": Field("number", doc="seconds before the ACD's overflow rules apply"),
+        "callback_number": Field("template", doc="set to ask the ACD for a callback instead"),
     }
 
     def check(self) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -37,6 +38,11 @@ class EnqueueStep(StepKind):
             except (TypeError, ValueError):
                 priority = 0
         data = {k: ctx.evaluate(v) for k, v in self.spec["data"].items()}
+        callback = (
+            ctx.render(self.spec["callback_number"]).strip()
+            if self.spec.get("callback_number")
+            else ""
+        )
         return Enqueue(
             queue=self.spec["queue"],
             priority=priority,
@@ -44,4 +50,5 @@ class EnqueueStep(StepKind):
             data=data,
             language=ctx.state.language,
             timeout=self.spec.get("timeout"),
+            callback_number=callback or None,
         )

@@ -28,6 +28,6 @@ class RecordStep(StepKind):
 
     def resume(self, ctx: StepContext, result: Result) -> Action:
         if isinstance(result, RecordingDone):
-            ctx.state.variables[self.spec["variable"]] = result.path
+            ctx.state.variables[self.spec["variable"]] = result.path or result.text
             ctx.state.variables[f"{self.spec['variable']}_purpose"] = self.spec["purpose"]
         return Goto(self.spec["next"])
