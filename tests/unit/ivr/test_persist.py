@@ -1,0 +1,90 @@
+"""Restart mid-flow: the run resumes at its current step, on its version, from a real SQLite file."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from calldesk.ivr.actions import DigitsReceived, HttpResult
+from calldesk.ivr.library import FlowLibrary
+from calldesk.ivr.persist import RunStore
+from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
+from calldesk.ivr.runner import Runner
+from calldesk.store import Store
+
+from .fakes import Crash, FakePort, crash
+
+FLOWS = Path(__file__).parents[3] / "ivrflows"
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def controller(db_path: Path, flows_dir: Path) -> tuple[Runner, RunStore, FlowLibrary]:
+    """What the composition root builds at start-up: store, run store, library, runner."""
+    store = Store.open(db_path)
+    runs = RunStore(store.db, store.journal, clock=lambda: 1000.0)
+    lib = FlowLibrary(flows_dir, archive=runs)
+    assert lib.poll() == []
+    http = ScriptedHttp({"https://core.bank.example/": HttpResult(200, {"amount": "10"})})
+    runner = Runner(lib, lambda: NOW, http, MemoryContexts(), CollectingHandoff(), runs)
+    return runner, runs, lib
+
+
+def test_restart_mid_flow_resumes_at_the_current_step_on_the_same_version(tmp_path: Path):
+    flows = tmp_path / "ivrflows"
+    shutil.copytree(FLOWS, flows)
+    db = tmp_path / "calldesk.sqlite"
+    runner, runs, lib = controller(db, flows)
+    v1 = lib.get("bank").version
+    port = FakePort([DigitsReceived("1"), DigitsReceived("79927398713", "#"), crash()])
+    with pytest.raises(Crash):  # the controller dies as the balance is about to be read out
+        runner.start(lib.get("bank"), port, interaction_id="leg-1", caller={"id": "+1555"})
+    runs.db.conn.close()
+
+    # The operator edits the flow while the controller is down.
+    text = (flows / "bank.yaml").read_text().replace("Welcome to Example Bank.", "Hi!")
+    (flows / "bank.yaml").write_text(text)
+
+    runner, runs, lib = controller(db, flows)
+    assert lib.get("bank").version != v1
+    (state,) = runs.active()
+    assert (state.interaction_id, state.step, state.version) == ("leg-1", "say_balance", v1)
+    assert state.variables["balance"] == {"amount": "10"} and state.language == "en"
+
+    port = FakePort([DigitsReceived("2"), DigitsReceived("1")])
+    out = runner.resume(state, port)
+    assert out.status == "enqueued"
+    # Resumed at say_balance (not from the start), with the looked-up balance still known.
+    assert port.kinds()[:3] == ["play", "say", "collect"]
+    assert port.calls[0][1].prompts[0].text == "Your available balance is"
+    assert port.calls[1][1].value == "10"
+    req = runner.handoff.requests[0]
+    assert req.queue == "billing" and req.flow_version == v1
+    assert runs.active() == [] and runs.status("leg-1") == "enqueued"
+
+
+def test_journal_records_each_transition_with_masked_pci(tmp_path: Path):
+    runner, runs, lib = controller(tmp_path / "c.sqlite", FLOWS)
+    port = FakePort(
+        [
+            DigitsReceived("1"),
+            DigitsReceived("79927398713", "#"),
+            DigitsReceived("0"),
+            DigitsReceived("1"),
+        ]
+    )
+    runner.start(lib.get("bank"), port, interaction_id="leg-2")
+    rows = list(runs.db["journal"].rows_where("subject = ?", ["leg-2"], order_by="id"))
+    kinds = [r["kind"] for r in rows]
+    assert kinds[0] == "ivr.started" and kinds[-1] == "ivr.finished"
+    assert kinds.count("ivr.step") == len(runner.handoff.requests[0].path) - 1
+    assert not any("79927398713" in r["data"] for r in rows)
+
+
+def test_run_store_works_on_a_bare_database(tmp_path: Path):
+    import sqlite_utils
+
+    runs = RunStore(sqlite_utils.Database(tmp_path / "bare.sqlite"))
+    assert runs.active() == [] and runs.load("nope") is None
