@@ -34,7 +34,9 @@ def test_url_encode_reproduces_every_trace_header_value(name: str) -> None:
 
 
 def test_event_plain_frame_with_body_parses_back() -> None:
-    frame = wire.event_frame([("Event-Name", "BACKGROUND_JOB"), ("Job-UUID", "j")], "+OK x\n", "plain")
+    frame = wire.event_frame(
+        [("Event-Name", "BACKGROUND_JOB"), ("Job-UUID", "j")], "+OK x\n", "plain"
+    )
     (f,) = FrameReader().feed(frame)
     ev = f.event()
     assert ev.name == "BACKGROUND_JOB" and ev.body == "+OK x\n"
