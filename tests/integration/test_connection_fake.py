@@ -203,3 +203,27 @@ def test_unexpected_reply_without_command_is_logged(fake: FakeSwitch) -> None:
     gevent.sleep(0.1)
     assert conn.api("bogus", check=False).startswith("-ERR")
     conn.stop()
+
+
+def test_switch_that_stops_answering_is_reconnected_and_resynced(fake: FakeSwitch) -> None:
+    settings = SwitchSettings(
+        "fs1",
+        "127.0.0.1",
+        fake.port,
+        fake.password,
+        command_timeout=0.3,
+        backoff_initial=0.05,
+        stall_after=0.6,
+    )
+    conn = SwitchConnection(settings)
+    resyncs = []
+    conn.add_resync_listener(lambda name, rows: resyncs.append(name))
+    assert conn.start(wait=3)
+    fake.silent.add("api hang")
+    with pytest.raises(CommandTimeout):
+        conn.api("hang")  # only this command fails at first...
+    gevent.sleep(1.5)  # ...then the stall watchdog drops the dead connection
+    assert conn.wait_ready(timeout=3)
+    assert conn.health.connects == 2 and resyncs == ["fs1", "fs1"]
+    assert conn.api("bogus", check=False).startswith("-ERR")
+    conn.stop()

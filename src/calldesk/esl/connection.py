@@ -60,6 +60,7 @@ class SwitchSettings:
     custom_events: Sequence[str] = ()
     backoff_initial: float = 0.1
     backoff_max: float = 5.0
+    stall_after: float = 0.0  # no reply for this long -> reconnect; 0 means 3 x command_timeout
     extra: dict = field(default_factory=dict)
 
 
@@ -134,7 +135,7 @@ class SwitchConnection:
             try:
                 self._connect_once()
                 delay = self.settings.backoff_initial
-                self._lost.wait()
+                self._watch_for_stall()
             except ESLError as exc:
                 self.health.last_error = str(exc)
                 log.warning("switch %s: %s; retrying in %.1fs", self.name, exc, delay)
@@ -143,6 +144,17 @@ class SwitchConnection:
             self._set_state("down")
             gevent.sleep(delay * (0.8 + 0.4 * random.random()))
             delay = min(delay * 2, self.settings.backoff_max)
+
+    def _watch_for_stall(self) -> None:
+        """Until the connection is lost: a switch that answers nothing for `stall_after` is
+        treated as dead, so the supervisor reconnects and resyncs instead of queueing forever."""
+        limit = self.settings.stall_after or 3 * self.settings.command_timeout
+        while not self._lost.wait(timeout=min(1.0, limit / 3)):
+            proto = self._proto
+            if proto is not None and proto.oldest_pending_age() > limit:
+                log.error("switch %s: no reply for %.1fs; reconnecting", self.name, limit)
+                self.health.last_error = f"stalled: no reply for {limit:.1f}s"
+                proto.close()
 
     def _connect_once(self) -> None:
         s = self.settings

@@ -51,6 +51,7 @@ class ESLProtocol(gs.InboundESL):
         self.frames_in = 0
         self.last_frame_at = 0.0
         self.disconnect_notice: Frame | None = None
+        self._sent_at: list[float] = []  # send time of each command still waiting for its reply
 
     # -- greenswitch hooks -------------------------------------------------
     def start_event_handlers(self) -> None:
@@ -83,6 +84,7 @@ class ESLProtocol(gs.InboundESL):
             self._auth_request_event.set()
         elif ctype in REPLY_TYPES:
             if self._commands_sent:
+                self._sent_at.pop(0)
                 self._commands_sent.pop(0).set(frame)
             else:
                 log.warning("ESL reply with no command waiting: %r", frame.headers.items())
@@ -108,6 +110,7 @@ class ESLProtocol(gs.InboundESL):
         for pending in self._commands_sent:
             pending.set_exception(NotConnected(f"connection lost: {reason}"))
         self._commands_sent.clear()
+        self._sent_at.clear()
         try:
             self.sock.close()
         except OSError:
@@ -122,6 +125,7 @@ class ESLProtocol(gs.InboundESL):
         result: gevent.event.AsyncResult = gevent.event.AsyncResult()
         with self._write_lock:
             self._commands_sent.append(result)
+            self._sent_at.append(gevent.get_hub().loop.now())
             try:
                 with gevent.Timeout(timeout):
                     self.sock.sendall(raw)
@@ -167,6 +171,12 @@ class ESLProtocol(gs.InboundESL):
 
     def pending_commands(self) -> int:
         return len(self._commands_sent)
+
+    def oldest_pending_age(self) -> float:
+        """Seconds the oldest unanswered command has waited (0 if none)."""
+        if not self._sent_at:
+            return 0.0
+        return gevent.get_hub().loop.now() - self._sent_at[0]
 
     def close(self) -> None:
         self._shutdown("closed by controller")

@@ -57,16 +57,15 @@ def test_execute_completes_by_application_uuid(sim, board) -> None:
     assert done_a.get("Application-Response") == "FILE PLAYED"
 
 
-def test_play_and_get_digits_with_scripted_dtmf(sim, board) -> None:
-    uuid = sim.inject_call(did="5551000", dtmf=[(1.0, "42#")])
+def test_play_and_get_digits_with_dtmf_typed_during_the_prompt(sim, board) -> None:
+    uuid = sim.inject_call(did="5551000")
     wait_for(lambda: uuid in board.tracker.legs and board.tracker.legs[uuid].parked)
     conn = board.for_leg(uuid)
-    done = conn.execute(
-        uuid,
-        "play_and_get_digits",
-        "1 4 1 5000 # silence_stream://2000 silence_stream://100 pin \\d+",
-        timeout=10,
-    )
+    args = "1 4 1 5000 # silence_stream://2000 silence_stream://100 pin \\d+"
+    pending = conn.execute_async(uuid, "play_and_get_digits", args)
+    wait_for(lambda: board.tracker.legs[uuid].application == "play_and_get_digits")
+    sim.send_dtmf(uuid, "42#")
+    done = pending.get(timeout=10)
     assert done.var("pin") == "42" and done.var("read_result") == "success"
 
 
