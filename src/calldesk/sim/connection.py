@@ -309,7 +309,7 @@ class Connection:
                 self.events.discard(w.upper())
                 if self.all_events:
                     self.all_events = False
-                    self.events = _ALL_NAMES - {w.upper()}
+                    self.events = set(_ALL_NAMES) - {w.upper()}
                     self.customs.add("")
         self._reply("+OK events nixed")
 
