@@ -7,14 +7,16 @@ Erlang A follows the birth-death model of Garnett, Mandelbaum and Reiman (2002):
 lambda, N agents serving at rate mu each, each waiting caller abandons at rate theta. For a caller
 who finds the N agents busy and k-1 callers ahead, the stage with i callers ahead ends at rate
 N*mu + (i+1)*theta; the caller is served with probability N*mu / (N*mu + k*theta), and the time
-to reach an agent is a sum of exponentials with rates N*mu + j*theta (j = 1..k). That sum is <= T
-exactly when a Poisson(N*mu*T) count reaches a Binomial(k, exp(-theta*T)) count, which gives a
-stable closed form without alternating sums.
+to reach an agent is a sum of exponentials with rates N*mu + j*theta (j = 1..k). With
+alpha = N*mu/theta + 1 that sum has the law of -log(B)/theta with B ~ Beta(alpha, k) (compare
+Laplace transforms), so P(sum <= T) = P(B >= exp(-theta*T)) is a negative-binomial sum that
+grows by one term per k: stable, unlike the alternating hypoexponential formula.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 
@@ -68,33 +70,14 @@ def _stationary(agents: int, lam: float, mu: float, theta: float) -> list[float]
     return [w / total for w in weights]
 
 
-def _poisson_survival(x: float, upto: int) -> list[float]:
-    """P(Poisson(x) >= m) for m = 0..upto."""
-    out = [1.0]
-    cdf, log_pmf = 0.0, -x
-    for m in range(upto):
-        cdf += math.exp(log_pmf)
-        out.append(max(0.0, 1.0 - cdf))
-        log_pmf += math.log(x) - math.log(m + 1) if x > 0 else -math.inf
-    return out
-
-
-def _reach_within(k: int, q: float, surv: list[float]) -> float:
-    """P(sum of Exp(c + j*theta), j=1..k, <= T) = sum_m Bin(k, q)(m) * P(Poisson(cT) >= m)."""
-    if q <= 0.0:
-        return 1.0
-    if q >= 1.0:
-        return surv[k]
-    mean, sd = k * q, math.sqrt(k * q * (1 - q))
-    lo, hi = max(0, int(mean - 12 * sd - 1)), min(k, int(mean + 12 * sd + 2))
-    lq, l1q, lk = math.log(q), math.log1p(-q), math.lgamma(k + 1)
-    total = 0.0
-    for m in range(lo, hi + 1):
-        total += (
-            math.exp(lk - math.lgamma(m + 1) - math.lgamma(k - m + 1) + m * lq + (k - m) * l1q)
-            * surv[m]
-        )
-    return min(1.0, total)
+def _nb_log_weights(alpha: float, one_minus_q: float) -> Iterator[float]:
+    """log(Gamma(alpha + j) / (Gamma(alpha) j!) * (1 - q)^j) for j = 0, 1, ..."""
+    lw, j = 0.0, 0
+    log1q = math.log(one_minus_q) if one_minus_q > 0 else -math.inf
+    while True:
+        yield lw
+        j += 1
+        lw += math.log((alpha + j - 1) / j) + log1q
 
 
 def erlang_a(
@@ -110,19 +93,19 @@ def erlang_a(
         return Prediction(1.0, 0.0, 0.0, 0.0, 0.0)
     pi = _stationary(agents, lam, mu, theta)
     c = agents * mu
-    kmax = len(pi) - agents
-    surv = _poisson_survival(c * sl_seconds, kmax + 1)
-    q = math.exp(-theta * sl_seconds)
+    # P(S_k <= T) = P(Beta(alpha, k) >= q) = 1 - sum_{j<k} NB(j), q = exp(-theta T), alpha = c/theta + 1
+    alpha, q = c / theta + 1.0, math.exp(-theta * sl_seconds)
+    log_qa = alpha * math.log(q) if q > 0 else -math.inf
+    weights = _nb_log_weights(alpha, 1.0 - q)
     no_wait = sum(pi[:agents])
-    served, within, wait_served, harmonic = no_wait, no_wait, 0.0, 0.0
-    for k in range(1, kmax + 1):
-        p = pi[agents + k - 1]
+    served, within, wait_served, harmonic, below = no_wait, no_wait, 0.0, 0.0, 0.0
+    for k in range(1, len(pi) - agents + 1):
+        below += math.exp(log_qa + next(weights)) if log_qa > -math.inf else 0.0
         harmonic += 1.0 / (c + k * theta)
-        if p < 1e-18:
-            continue
+        p = pi[agents + k - 1]
         p_served = c / (c + k * theta)
         served += p * p_served
-        within += p * p_served * _reach_within(k, q, surv)
+        within += p * p_served * max(0.0, 1.0 - below)
         wait_served += p * p_served * harmonic
     asa = wait_served / served if served > 0 else 0.0
     return Prediction(
