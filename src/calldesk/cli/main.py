@@ -32,7 +32,6 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.db", "db"),
     ("calldesk.cli.serve", "serve"),
     ("calldesk.cli.simulate", "simulate"),
-    ("calldesk.cli.simulate", "simulate"),
     ("calldesk.cli.sim", "sim"),
     ("calldesk.cli.flows", "flows"),
 ]
