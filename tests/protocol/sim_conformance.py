@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
-from calldesk.esl.frames import Frame, FrameReader
 from tests.traces import load_trace
+
+from calldesk.esl.frames import Frame, FrameReader
 
 NOISE = {"HEARTBEAT", "RE_SCHEDULE", "API", "CODEC"}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

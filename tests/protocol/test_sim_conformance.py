@@ -7,12 +7,11 @@ headers. Noise events (HEARTBEAT, RE_SCHEDULE, API, CODEC) are dropped on both s
 
 from __future__ import annotations
 
-import gevent
 import pytest
-
-from calldesk.sim import SimSwitch
 from tests.protocol.sim_client import RawClient
 from tests.protocol.sim_conformance import describe, per_leg, trace_frames
+
+from calldesk.sim import SimSwitch
 
 SCALE = 20.0
 

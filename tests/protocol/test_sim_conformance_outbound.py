@@ -5,10 +5,10 @@ from __future__ import annotations
 import gevent
 import pytest
 from gevent.server import StreamServer
-
-from calldesk.sim import SimSwitch
 from tests.protocol.sim_client import RawClient
 from tests.protocol.sim_conformance import describe, per_leg, trace_frames
+
+from calldesk.sim import SimSwitch
 
 
 @pytest.fixture

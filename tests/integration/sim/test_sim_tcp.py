@@ -5,9 +5,9 @@ from __future__ import annotations
 import wave
 
 import pytest
+from tests.protocol.sim_client import RawClient
 
 from calldesk.sim import PhoneBehavior, SimSwitch
-from tests.protocol.sim_client import RawClient
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import wave
 
 import pytest
 from click.testing import CliRunner
+from tests.traces import TRACE_NAMES, load_trace
 
 from calldesk.cli.sim import sim
 from calldesk.esl.frames import FrameReader
 from calldesk.sim import media, wire
 from calldesk.sim.wav import WavWriter
-from tests.traces import TRACE_NAMES, load_trace
 
 
 @pytest.mark.parametrize("name", TRACE_NAMES)
