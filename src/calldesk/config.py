@@ -45,6 +45,8 @@ SCHEMA: dict[str, Any] = {
     "queues": (list, []),
     "agents": (list, []),
     "trunks": (list, []),
+    "outbound": (dict, {}),  # toll-fraud allow-list and failover; checked by calldesk.trunks
+    "freeswitch": (dict, {}),  # rendered FreeSWITCH settings; checked by calldesk.fsconf
     "teams": (list, []),
     "users": (list, []),
     "demo": {"time_scale": (float, 20.0), "calls": (int, 50), "agents": (int, 5)},
