@@ -50,8 +50,19 @@ def m003_ivr_runs(db: sqlite_utils.Database) -> None:
     )
 
 
+def m004_sip_credentials(db: sqlite_utils.Database) -> None:
+    # One generated SIP password per agent phone (directory user) and domain; fsconf renders
+    # them into the FreeSWITCH directory and reuses them, so phones keep registering.
+    db["sip_credentials"].create(
+        {"user": str, "domain": str, "password": str, "created_at": float},
+        pk=("user", "domain"),
+        not_null={"password"},
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
     ("003_ivr_runs", m003_ivr_runs),
+    ("004_sip_credentials", m004_sip_credentials),
 ]
