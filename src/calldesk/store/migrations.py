@@ -60,9 +60,32 @@ def m004_sip_credentials(db: sqlite_utils.Database) -> None:
     )
 
 
+def m005_recordings_supervision(db: sqlite_utils.Database) -> None:
+    # The recordings index (integrity, retention, legal hold) and supervision sessions
+    # (who supervises which call in which mode), owned by calldesk.recording / .supervision.
+    db["recordings"].create(
+        {"id": str, "interaction": str, "legs": str, "agent": str, "queue": str, "campaign": str,
+         "path": str, "started_at": float, "ended_at": float, "duration": float, "size": int,
+         "sha256": str, "status": str, "legal_hold": int, "retention_days": int, "stereo": int,
+         "switch": str, "why": str},
+        pk="id", not_null={"interaction", "path", "started_at", "status"},
+        defaults={"legal_hold": 0, "stereo": 0, "status": "recording"},
+    )  # fmt: skip
+    for cols in (["interaction"], ["agent", "started_at"], ["queue", "started_at"], ["status"]):
+        db["recordings"].create_index(cols)
+    db["supervision_sessions"].create(
+        {"id": str, "supervisor": str, "agent": str, "interaction": str, "target_leg": str,
+         "agent_leg": str, "supervisor_leg": str, "switch": str, "mode": str, "status": str,
+         "started_at": float, "ended_at": float, "end_reason": str},
+        pk="id",
+    )  # fmt: skip
+    db["supervision_sessions"].create_index(["status"])
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
     ("003_ivr_runs", m003_ivr_runs),
     ("004_sip_credentials", m004_sip_credentials),
+    ("005_recordings_supervision", m005_recordings_supervision),
 ]
