@@ -119,6 +119,18 @@ class Tick:
     """Time passed: leases, wrap-ups, overflow steps, announcements and retries fall due."""
 
 
+@dataclass(frozen=True)
+class QueuePaused:
+    """Stop offering this queue's interactions; they keep waiting and keep their places."""
+
+    queue: str
+
+
+@dataclass(frozen=True)
+class QueueResumed:
+    queue: str
+
+
 Event = (
     InteractionArrived
     | InteractionEnded
@@ -136,4 +148,6 @@ Event = (
     | AgentCallEnded
     | WrapUpDone
     | Tick
+    | QueuePaused
+    | QueueResumed
 )

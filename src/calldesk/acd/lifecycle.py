@@ -251,6 +251,23 @@ class LifecycleMixin:
         self._log("agent.wrapup", a.id, interaction=iid, duration=self.now - start)
         self._touch(a)
 
+    def _on_queue_paused(self: Any, e: ev.QueuePaused) -> None:
+        if e.queue not in self.queues:
+            self._ignore(e, f"unknown queue {e.queue!r}")
+            return
+        self.router.paused.add(e.queue)
+        self._log("queue.paused", e.queue)
+
+    def _on_queue_resumed(self: Any, e: ev.QueueResumed) -> None:
+        if e.queue not in self.router.paused:
+            self._ignore(e, "queue is not paused")
+            return
+        self.router.paused.discard(e.queue)
+        self._log("queue.resumed", e.queue)
+        for it in self.router.waiting[e.queue].ordered(self.now, self.router.eff):
+            if it.queue == e.queue:
+                self._pend_items.append(it)
+
     def _on_tick(self: Any, e: ev.Tick) -> None:
         """Due timers already ran in `handle_many`; nothing else to do."""
 
@@ -323,4 +340,6 @@ LifecycleMixin.HANDLERS = {
     ev.AgentCallEnded: LifecycleMixin._on_direct_end,
     ev.WrapUpDone: LifecycleMixin._on_wrap_done,
     ev.Tick: LifecycleMixin._on_tick,
+    ev.QueuePaused: LifecycleMixin._on_queue_paused,
+    ev.QueueResumed: LifecycleMixin._on_queue_resumed,
 }

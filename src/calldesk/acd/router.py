@@ -44,6 +44,7 @@ class Router:
                 self.members[q].setdefault(agent.id, len(self.members[q]))
         self.open: dict[str, dict[str, Agent]] = {q: {} for q in queues}
         self.last_rr: dict[str, int] = {q: -1 for q in queues}
+        self.paused: set[str] = set()
 
     # ordering
     def eff(self, it: Interaction, now: float) -> int:
@@ -79,12 +80,16 @@ class Router:
         return list(self.queues[via].skills)
 
     def eligible(self, agent: Agent, it: Interaction, via: str, now: float) -> bool:
+        if it.queue in self.paused:
+            return False
         if it.sticky_agent and now < it.sticky_until and agent.id != it.sticky_agent:
             return False
         return agent.can_take(self.rules, it.medium) and agent.has_skills(self._reqs(it, via))
 
     def candidates(self, it: Interaction, now: float) -> list[Agent]:
         """Open agents of the interaction's queue and its backup queues that may take it."""
+        if it.queue in self.paused:
+            return []
         if it.sticky_agent and now < it.sticky_until:
             a = self.agents.get(it.sticky_agent)
             pools: Iterable[str] = [q for q in it.listed if a is not None and a.id in self.open[q]]
