@@ -84,13 +84,22 @@ class Connection:
             self._shutdown()
 
     def _write_loop(self) -> None:
+        """Write queued frames, coalescing whatever has piled up into one sendall."""
+        queue = self._queue
         while True:
-            data = self._queue.get()
-            if data is None:
-                return
+            data = queue.get()
+            batch = [data]
+            while data is not None and not queue.empty() and len(batch) < 512:
+                data = queue.get_nowait()
+                batch.append(data)
+            end = data is None
+            if end:
+                batch.pop()
             with self._lock:
-                if not self._send(data):
+                if batch and not self._send(b"".join(batch)):
                     return
+            if end:
+                return
 
     def _send(self, data: bytes) -> bool:
         if self.closed:
@@ -167,7 +176,7 @@ class Connection:
 
     def deliver(self, ev: SimEvent) -> None:
         if self.wants(ev):
-            self._queue.put(wire.event_frame(ev.headers, ev.body, self.fmt))
+            self._queue.put(ev.frame(self.fmt))
 
     def deliver_log(self, leg: Leg | None, level: int, text: str) -> None:
         if self.closed or self.log_level is None or level > self.log_level:

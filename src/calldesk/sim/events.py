@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .wire import Pairs
+from .wire import Block, Pairs, Part, event_frame_parts
 
 if TYPE_CHECKING:
     from .legs import Leg
@@ -75,6 +75,8 @@ class SimEvent:
     seq: int = 0
     fired_sim: float = 0.0
     extra: dict[str, str] = field(default_factory=dict)
+    parts: list[Part] | None = None  # the headers as pre-encoded runs (None: encode `headers`)
+    _frames: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def get(self, name: str, default: str | None = None) -> str | None:
         for n, v in self.headers:
@@ -82,13 +84,31 @@ class SimEvent:
                 return v
         return default
 
+    def frame(self, fmt: str) -> bytes:
+        """The whole ESL frame in `fmt`, encoded once for every connection that wants it."""
+        data = self._frames.get(fmt)
+        if data is None:
+            data = event_frame_parts(self.parts or [self.headers], self.body, fmt)
+            self._frames[fmt] = data
+        return data
+
+
+_DATES: dict[int, tuple[str, str]] = {}
+
 
 def _date_headers(epoch: float) -> Pairs:
-    local = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
-    gmt = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(epoch))
+    sec = int(epoch)
+    dates = _DATES.get(sec)
+    if dates is None:  # strftime once per simulated second
+        if len(_DATES) > 64:
+            _DATES.clear()
+        dates = _DATES[sec] = (
+            time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sec)),
+            time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(sec)),
+        )
     return [
-        ("Event-Date-Local", local),
-        ("Event-Date-GMT", gmt),
+        ("Event-Date-Local", dates[0]),
+        ("Event-Date-GMT", dates[1]),
         ("Event-Date-Timestamp", str(int(epoch * 1_000_000))),
     ]
 
@@ -192,3 +212,19 @@ def leg_headers(leg: Leg, name: str) -> Pairs:
     if name in WITH_VARIABLES:
         pairs += [(f"variable_{k}", v) for k, v in leg.variables.items()]
     return pairs
+
+
+def leg_block(leg: Leg, name: str, variables: bool = True) -> Block:
+    """`leg_headers` encoded once and reused while neither the leg nor its peer has changed."""
+    other = leg.peer if name in WITH_OTHER_LEG else None
+    kind = (variables and name in WITH_VARIABLES, other is not None)
+    key = (leg.version, other.uuid if other else "", other.version if other else 0)
+    hit = leg.header_cache.get(kind)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    pairs = leg_headers(leg, name)
+    if not variables:
+        pairs = [p for p in pairs if not p[0].startswith("variable_")]
+    block = Block.of(pairs)
+    leg.header_cache[kind] = (key, block)
+    return block

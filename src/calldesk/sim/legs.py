@@ -48,6 +48,54 @@ class Message:
     loops: int = 1
 
 
+# Leg attributes that appear in event headers: changing one invalidates the cached header block.
+_WATCHED = frozenset(
+    "state call_state answer_state name direction hit_dialplan media hungup cause peer "
+    "bridge_originator".split()
+)
+
+
+class TrackedDict(dict):  # type: ignore[type-arg]
+    """A dict that bumps its leg's `version` on every change (variables, times, profile)."""
+
+    __slots__ = ("_leg",)
+
+    def __init__(self, leg: Leg, *args: Any) -> None:
+        super().__init__(*args)
+        self._leg = leg
+
+    def _bump(self) -> None:
+        object.__setattr__(self._leg, "version", self._leg.version + 1)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._bump()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._bump()
+
+    def pop(self, *args: Any) -> Any:
+        self._bump()
+        return super().pop(*args)
+
+    def popitem(self) -> Any:
+        self._bump()
+        return super().popitem()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self._bump()
+        return super().setdefault(key, default)
+
+    def update(self, *args: Any, **kw: Any) -> None:
+        super().update(*args, **kw)
+        self._bump()
+
+    def clear(self) -> None:
+        super().clear()
+        self._bump()
+
+
 def new_uuid() -> str:
     return str(uuidlib.uuid4())
 
@@ -67,6 +115,8 @@ class Leg:
         source: str = "mod_sofia",
         uuid: str | None = None,
     ) -> None:
+        self.version = 0  # bumped on any change that shows in event headers
+        self.header_cache: dict[Any, Any] = {}
         self.switch = switch
         self.uuid = uuid or new_uuid()
         self.name = name
@@ -75,26 +125,29 @@ class Leg:
         self.call_state = "DOWN"
         self.answer_state = "ringing"
         self.hit_dialplan = direction == "inbound"
-        self.profile: dict[str, str] = {
-            "Username": caller_number if direction == "inbound" else "",
-            "Dialplan": "XML",
-            "Caller-ID-Name": caller_name,
-            "Caller-ID-Number": caller_number,
-            "Orig-Caller-ID-Name": caller_name,
-            "Orig-Caller-ID-Number": caller_number,
-            "Network-Addr": "127.0.0.1" if source == "mod_sofia" else "",
-            "ANI": caller_number,
-            "Destination-Number": destination,
-            "Source": source,
-            "Context": context,
-        }
+        self.profile: dict[str, str] = TrackedDict(
+            self,
+            {
+                "Username": caller_number if direction == "inbound" else "",
+                "Dialplan": "XML",
+                "Caller-ID-Name": caller_name,
+                "Caller-ID-Number": caller_number,
+                "Orig-Caller-ID-Name": caller_name,
+                "Orig-Caller-ID-Number": caller_number,
+                "Network-Addr": "127.0.0.1" if source == "mod_sofia" else "",
+                "ANI": caller_number,
+                "Destination-Number": destination,
+                "Source": source,
+                "Context": context,
+            },
+        )
         now = switch.clock.epoch_us()
-        self.times: dict[str, int] = {
+        self.times: dict[str, int] = TrackedDict(self, {
             "Profile-Created": now, "Created": now, "Answered": 0, "Progress": 0,
             "Progress-Media": 0, "Hangup": 0, "Transfer": 0, "Resurrect": 0, "Bridged": 0,
             "Last-Hold": 0, "Hold-Accum": 0,
-        }  # fmt: skip
-        self.variables: dict[str, str] = {}
+        })  # fmt: skip
+        self.variables: dict[str, str] = TrackedDict(self)
         self.media = False  # read/write codec set (after answer or pre_answer)
         self.hungup = False
         self.cause = ""
@@ -119,6 +172,11 @@ class Leg:
         self.digits_dialed = ""
         self.created_sim = switch.clock.now()
         self.phone: Any = None  # the simulated phone behind this leg, if any
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name in _WATCHED:
+            object.__setattr__(self, "version", self.version + 1)
 
     # -- state ---------------------------------------------------------------------------
     @property

@@ -15,10 +15,10 @@ from . import apps as _apps  # noqa: F401 - registers the applications
 from . import executor, lifecycle, media
 from .clock import Clock
 from .dialplan import Dialplan
-from .events import SimEvent, base_headers, leg_headers
+from .events import SimEvent, base_headers, leg_block
 from .legs import Leg, Message, new_uuid
 from .phones import PhoneBehavior, normalize_target
-from .wire import Pairs
+from .wire import Block, Pairs, Part
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +121,14 @@ class SimSwitch:
     ) -> SimEvent:
         """Fire a leg event: base headers, `pre`, the leg's data, `post`."""
         seq = self.next_seq()
-        pairs: Pairs = list(before_base or []) + base_headers(self, name, seq)
-        pairs += pre or []
-        lh = leg_headers(leg, name)
-        if not variables:
-            lh = [p for p in lh if not p[0].startswith("variable_")]
-        pairs += lh + (post or [])
-        ev = SimEvent(name, pairs, uuid=leg.uuid, seq=seq, fired_sim=self.clock.now())
+        parts: list[Part] = [list(before_base or []) + base_headers(self, name, seq)]
+        if pre:
+            parts.append(pre)
+        parts.append(leg_block(leg, name, variables))
+        if post:
+            parts.append(post)
+        pairs = [h for p in parts for h in (p.pairs if isinstance(p, Block) else p)]
+        ev = SimEvent(name, pairs, uuid=leg.uuid, seq=seq, fired_sim=self.clock.now(), parts=parts)
         self._dispatch(ev)
         return ev
 

@@ -7,8 +7,11 @@ become `%XX` (upper-case hex); `/`, `,`, `(`, `)` and the rest stay raw.
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from json.encoder import encode_basestring_ascii as _json_str
 
 URL_UNSAFE = frozenset(b'\r\n #%&+:;<=>?@[\\]^`{|}"')
 _TABLE = [(f"%{b:02X}" if (b in URL_UNSAFE or b < 32 or b > 126) else chr(b)) for b in range(256)]
@@ -18,12 +21,25 @@ GOODBYE = "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n
 Pairs = list[tuple[str, str]]
 
 
+_NEEDS_ENCODING = re.compile("[^\x20-\x7e]|[" + re.escape(bytes(sorted(URL_UNSAFE)).decode()) + "]")
+
+
+@lru_cache(maxsize=8192)
 def url_encode(value: str) -> str:
-    """Encode one header value the way FreeSWITCH's switch_url_encode does."""
-    raw = value.encode("utf-8", "surrogateescape")
-    if all(32 <= b <= 126 and b not in URL_UNSAFE for b in raw):
+    """Encode one header value the way FreeSWITCH's switch_url_encode does (values repeat: cached)."""
+    if _NEEDS_ENCODING.search(value) is None:
         return value
-    return "".join(_TABLE[b] for b in raw)
+    return "".join(_TABLE[b] for b in value.encode("utf-8", "surrogateescape"))
+
+
+def plain_lines(pairs: Iterable[tuple[str, str]]) -> str:
+    """`Name: url-encoded value\n` per header, as in a text/event-plain body."""
+    return "".join([f"{n}: {url_encode(v)}\n" for n, v in pairs])
+
+
+def json_members(pairs: Iterable[tuple[str, str]]) -> str:
+    """`"Name":"value"` members joined by commas (no braces), as json.dumps writes them."""
+    return ",".join([f"{_json_str(n)}:{_json_str(v)}" for n, v in pairs])
 
 
 def header_block(pairs: Iterable[tuple[str, str]]) -> str:
@@ -67,31 +83,64 @@ def linger_notice(uuid: str, channel_name: str, linger: int) -> bytes:
     return (header_block(pairs) + "\n").encode()
 
 
-def event_plain_body(pairs: Pairs, body: str | None) -> bytes:
-    text = "".join(f"{n}: {url_encode(v)}\n" for n, v in pairs)
+@dataclass(slots=True)
+class Block:
+    """A run of headers encoded once for both formats (a leg's header block is reused)."""
+
+    pairs: Pairs
+    plain: str
+    json: str
+    names: frozenset[str]
+
+    @classmethod
+    def of(cls, pairs: Pairs) -> Block:
+        return cls(pairs, plain_lines(pairs), json_members(pairs), frozenset(n for n, _ in pairs))
+
+
+Part = Block | Pairs
+
+
+def _plain_payload(parts: Iterable[Part], body: str | None) -> bytes:
+    text = "".join([p.plain if isinstance(p, Block) else plain_lines(p) for p in parts])
     if body is not None and body != "":
         data = body.encode("utf-8", "surrogateescape")
         return (text + f"Content-Length: {len(data)}\n\n").encode() + data
     return (text + "\n").encode("utf-8", "surrogateescape")
 
 
-def event_json_body(pairs: Pairs, body: str | None) -> bytes:
-    obj: dict[str, str] = {}
-    for n, v in pairs:
-        obj.setdefault(n, v)  # JSON objects cannot repeat a name; the first wins
+def _json_payload(parts: Iterable[Part], body: str | None) -> bytes:
+    seen: set[str] = set()
+    out: list[str] = []
+    for p in parts:
+        if isinstance(p, Block):
+            if seen.isdisjoint(p.names):
+                if p.json:
+                    out.append(p.json)
+                seen |= p.names
+                continue
+            p = p.pairs
+        for n, v in p:
+            if n not in seen:  # JSON objects cannot repeat a name; the first wins
+                seen.add(n)
+                out.append(f"{_json_str(n)}:{_json_str(v)}")
     if body is not None and body != "":
-        obj["Content-Length"] = str(len(body.encode("utf-8", "surrogateescape")))
-        obj["_body"] = body
-    return json.dumps(obj, separators=(",", ":")).encode()
+        size = str(len(body.encode("utf-8", "surrogateescape")))
+        out.append(f'"Content-Length":{_json_str(size)},"_body":{_json_str(body)}')
+    return ("{" + ",".join(out) + "}").encode()
+
+
+def event_frame_parts(parts: list[Part], body: str | None, fmt: str) -> bytes:
+    """One whole event frame in `plain` or `json` format from pre-encoded parts."""
+    if fmt == "json":
+        payload, ctype = _json_payload(parts, body), "text/event-json"
+    else:
+        payload, ctype = _plain_payload(parts, body), "text/event-plain"
+    return f"Content-Length: {len(payload)}\nContent-Type: {ctype}\n\n".encode() + payload
 
 
 def event_frame(pairs: Pairs, body: str | None, fmt: str) -> bytes:
     """One whole event frame in `plain` or `json` format."""
-    if fmt == "json":
-        payload, ctype = event_json_body(pairs, body), "text/event-json"
-    else:
-        payload, ctype = event_plain_body(pairs, body), "text/event-plain"
-    return f"Content-Length: {len(payload)}\nContent-Type: {ctype}\n\n".encode() + payload
+    return event_frame_parts([pairs], body, fmt)
 
 
 def connect_reply(pairs: Pairs) -> bytes:
