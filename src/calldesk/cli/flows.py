@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +121,196 @@ def _declared_name(path: Path) -> set[str]:
         return set()
     name = doc.get("flow") if isinstance(doc, dict) else None
     return {name} if isinstance(name, str) else set()
+
+
+def _resolve_flow(ctx: click.Context, flow: str) -> Any:
+    """FLOW is a file path or a flow name in the flows folder. Exits with errors if invalid."""
+    from calldesk.ivr.validate import Checks as _Checks
+    from calldesk.ivr.validate import validate_text as _validate
+
+    path = Path(flow)
+    if not path.exists():
+        folder = _default_dir(ctx)
+        matches = (
+            [p for p in _flow_files((str(folder),)) if flow in _declared_name(p)]
+            if folder.is_dir()
+            else []
+        )
+        if not matches:
+            raise click.ClickException(f"no flow file or flow named {flow!r} (looked in {folder})")
+        path = matches[0]
+    loaded, errors = _validate(path.read_text(encoding="utf-8"), str(path), _Checks())
+    for e in errors:
+        click.echo(f"{e.file}:{e.line}:{e.col}: {e.code}: {e.message}", err=True)
+    if loaded is None:
+        raise SystemExit(1)
+    return loaded
+
+
+@flows.command("graph")
+@click.argument("flow")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["svg", "dot", "mermaid"]),
+    default="svg",
+    show_default=True,
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout."
+)
+@click.option(
+    "--pure", is_flag=True, help="SVG: use the built-in layout even if Graphviz is installed."
+)
+@click.pass_context
+def graph_cmd(ctx: click.Context, flow: str, fmt: str, output: str | None, pure: bool) -> None:
+    """Draw FLOW (a file or a flow name) as SVG, Graphviz dot or Mermaid."""
+    from calldesk.ivr import graph
+
+    loaded = _resolve_flow(ctx, flow)
+    text = {"dot": graph.to_dot, "mermaid": graph.to_mermaid}.get(
+        fmt, lambda f: graph.to_svg(f, not pure)
+    )(loaded)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@flows.command("test")
+@click.argument("flow")
+@click.option(
+    "--input",
+    "inputs",
+    default="",
+    help="Comma-separated inputs, e.g. '1,12345#,,2' ('' = say nothing, 'hangup').",
+)
+@click.option("--medium", type=click.Choice(["voice", "text"]), default="voice", show_default=True)
+@click.option("--caller", default="+15550100", show_default=True, help="Caller ID.")
+@click.option("--caller-name", default="Test Caller", show_default=True)
+@click.option("--now", "now_text", help="ISO time the flow sees (schedules), default: now.")
+@click.option(
+    "--context", "context_json", help='Customer context as JSON, e.g. \'{"tier": "gold"}\'.'
+)
+@click.option(
+    "--reply",
+    "replies",
+    multiple=True,
+    metavar="URL_PREFIX=JSON",
+    help="Scripted HTTP reply for lookups (others time out).",
+)
+@click.option("--time-scale", default=50.0, show_default=True, help="Simulated switch speed-up.")
+@click.pass_context
+def test_cmd(
+    ctx: click.Context, flow: str, inputs: str, medium: str, caller: str, caller_name: str,
+    now_text: str | None, context_json: str | None, replies: tuple[str, ...], time_scale: float,
+) -> None:  # fmt: skip
+    """Run FLOW with scripted input and print the path taken. Voice runs against the simulated
+    switch over real TCP (DTMF typed during each prompt); text runs on the text adapter."""
+    from datetime import datetime
+
+    from calldesk.ivr.actions import HttpResult
+    from calldesk.ivr.library import FlowLibrary
+    from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
+    from calldesk.ivr.runner import Runner
+    from calldesk.ivr.scripted import parse_inputs
+
+    loaded = _resolve_flow(ctx, flow)
+    script = parse_inputs(inputs)
+    now = datetime.fromisoformat(now_text) if now_text else datetime.now().astimezone()
+    if now.tzinfo is None:
+        now = now.astimezone()
+    http = ScriptedHttp()
+    for r in replies:
+        prefix, _, body = r.partition("=")
+        http.replies[prefix] = HttpResult(200, json.loads(body) if body else None)
+    contexts = MemoryContexts({caller: json.loads(context_json)} if context_json else {})
+    library = FlowLibrary(Path(loaded.file).parent)
+    library.poll()
+    library.add(loaded)
+    runner = Runner(library, lambda: now, http, contexts, CollectingHandoff())
+    click.echo(
+        f"flow {loaded.name} (version {loaded.version}) on {medium}; inputs: {script or 'none'}"
+    )
+    if medium == "text":
+        from calldesk.ivr.text import ScriptedTextPort
+
+        port = ScriptedTextPort([s if s else None for s in script])
+        out = runner.start(
+            loaded, port, interaction_id="test-1", caller={"id": caller, "name": caller_name}
+        )
+        for msg in port.sent:
+            click.echo(f"  > {msg}")
+        log: list[str] = []
+    else:
+        out, log = _run_voice(loaded, runner, script, caller, caller_name, time_scale)
+    _print_outcome(out, log, runner)
+
+
+def _run_voice(
+    flow: Any, runner: Any, script: list[str], caller: str, name: str, time_scale: float
+) -> tuple[Any, list[str]]:
+    import secrets
+
+    import gevent
+
+    from calldesk.esl.connection import SwitchConnection, SwitchSettings
+    from calldesk.ivr.scripted import ScriptedCaller
+    from calldesk.ivr.service import IvrService
+    from calldesk.ivr.voice import VoiceSettings
+    from calldesk.sim import SimSwitch
+
+    password = secrets.token_hex(12)
+    number = flow.bindings.numbers[0] if flow.bindings.numbers else "5550000"
+    sim = SimSwitch(password=password, time_scale=time_scale).start()
+    sim.dialplan.add_did(number)
+    conn = SwitchConnection(
+        SwitchSettings("sim", "127.0.0.1", sim.port, password, command_timeout=5.0)
+    )
+    callers: list[ScriptedCaller] = []
+
+    def wrap(port: Any) -> Any:
+        c = ScriptedCaller(
+            port, script, lambda d: sim.send_dtmf(port.leg, d), lambda: sim.hangup(port.leg)
+        )
+        callers.append(c)
+        return c
+
+    library = runner.flows
+    library.add(flow)
+    prompts = Path(flow.file).parent / "prompts"
+    service = IvrService(
+        conn, library, runner, None, VoiceSettings(prompts_dir=prompts), wrap_port=wrap
+    )
+    try:
+        if not conn.start(wait=5):
+            raise click.ClickException("could not connect to the simulated switch")
+        leg = sim.inject_call(did=number, caller_id=caller, caller_name=name)
+        with gevent.Timeout(120, click.ClickException("the flow did not finish in time")):
+            while leg not in service.outcomes:
+                gevent.sleep(0.02)
+        return service.outcomes[leg], (callers[0].log if callers else [])
+    finally:
+        logging.getLogger("calldesk.esl").setLevel(logging.ERROR)  # the expected close is not news
+        conn.stop()
+        sim.stop()
+
+
+def _print_outcome(out: Any, log: list[str], runner: Any) -> None:
+    for i, step in enumerate(out.path, 1):
+        click.echo(f"  {i:>2}. {step}")
+    if log:
+        click.echo("caller: " + ", ".join(log))
+    detail = ""
+    if out.status == "enqueued" and runner.handoff.requests:
+        req = runner.handoff.requests[-1]
+        detail = f" to {req.queue} (priority {req.priority}, skills {req.skills or '{}'})"
+        if req.callback_number:
+            detail += f", callback {req.callback_number}"
+    elif out.action is not None and out.status in ("transferred", "hangup"):
+        detail = f" ({out.action})"
+    click.echo(f"result: {out.status}{detail}")
+    shown = {k: v for k, v in out.variables.items() if not k.startswith("_")}
+    if shown:
+        click.echo("variables: " + json.dumps(shown, default=str))
