@@ -43,7 +43,6 @@ class Interaction:
     offers: set[str] = field(default_factory=set)
     agent: str | None = None
     answered_at: float | None = None
-    during_offer: bool = False
 
     @property
     def listed(self) -> tuple[str, ...]:

@@ -276,11 +276,15 @@ class LifecycleMixin:
         q = self.queues[it.queue]
         if kind == "step" and it.state in _LIVE:
             self._apply_step(it, q.overflow[it.step])
-        elif kind == "maxwait" and it.state is S.WAITING and not it.callback_number:
-            self._leave(it, q.max_wait_action, q.max_wait_target, Why(q.name, "max_wait"))
-        elif kind == "announce" and it.state is S.WAITING and not it.callback_number:
-            pos = self.router.waiting[q.name].position(it, self.now, self.router.eff)
-            self._out.append(Announce(it.id, pos, self._expected_wait(q.name, pos)))
+        elif kind == "maxwait" and it.state in _LIVE and not it.callback_number:
+            if it.state is S.OFFERED:  # let the offer run; look again shortly
+                self.timers.add(self.now + 1.0, "maxwait", it.id)
+            else:
+                self._leave(it, q.max_wait_action, q.max_wait_target, Why(q.name, "max_wait"))
+        elif kind == "announce" and it.state in _LIVE and not it.callback_number:
+            if it.state is S.WAITING:
+                pos = self.router.waiting[q.name].position(it, self.now, self.router.eff)
+                self._out.append(Announce(it.id, pos, self._expected_wait(q.name, pos)))
             self.timers.add(self.now + (q.announce_every_s or 0), "announce", it.id)
         elif kind == "sticky" and it.state is S.WAITING:
             self._pend_items.append(it)  # anyone may take it now

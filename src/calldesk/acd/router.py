@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from calldesk.acd.agents import Agent
 from calldesk.acd.capacity import CapacityRules
@@ -92,12 +92,10 @@ class Router:
             return []
         if it.sticky_agent and now < it.sticky_until:
             a = self.agents.get(it.sticky_agent)
-            pools: Iterable[str] = [q for q in it.listed if a is not None and a.id in self.open[q]]
-            if a is None:
-                return []
-            for q in pools:
-                if self.eligible(a, it, q, now):
-                    return [a]
+            if a is not None and any(
+                a.id in self.open[q] and self.eligible(a, it, q, now) for q in it.listed
+            ):
+                return [a]
             return []
         out: dict[str, Agent] = {}
         for q in it.listed:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from calldesk.acd import OverflowRule, QueueConfig
+from calldesk.acd import AgentPolicy, OverflowRule, QueueConfig
 from calldesk.acd import events as ev
 
 from .helpers import agent, arrive, journal_kinds, kinds, make, offers, only_offer
@@ -127,3 +127,22 @@ def test_announcements_give_position_and_expected_wait_at_the_set_frequency() ->
     assert ann["i1"].position == 1 and ann["i1"].expected_wait_s == 60  # 1 * 120 / 2 agents
     assert ann["i2"].position == 2 and ann["i2"].expected_wait_s == 120
     assert len([d for d in acd.handle(ev.Tick(), 70) if type(d).__name__ == "Announce"]) == 1
+
+
+def test_max_wait_during_an_offer_waits_for_the_outcome_then_applies() -> None:
+    q = QueueConfig("q", max_wait_s=30, max_wait_target="vm")
+    acd = make([q], [agent("a1", "q")], policy=AgentPolicy(lease_s=60))
+    o = only_offer(arrive(acd, "i1", "q", 20))
+    assert acd.handle(ev.Tick(), 50) == []  # the offer is still ringing
+    acd.handle(ev.OfferRefused(o.id, "reject"), 52)
+    out = acd.handle(ev.Tick(), 53)
+    assert kinds(out) == ["Overflow"] and out[0].why.rule == "max_wait"
+
+
+def test_announcements_resume_after_a_refused_offer() -> None:
+    q = QueueConfig("q", announce_every_s=10)
+    acd = make([q], [agent("a1", "q")])
+    o = only_offer(arrive(acd, "i1", "q", 0))
+    assert acd.handle(ev.Tick(), 10) == []  # offered: no announcement
+    acd.handle(ev.OfferRefused(o.id, "busy"), 15)
+    assert kinds(acd.handle(ev.Tick(), 20)) == ["Announce"]
