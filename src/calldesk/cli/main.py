@@ -34,6 +34,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.simulate", "simulate"),
     ("calldesk.cli.sim", "sim"),
     ("calldesk.cli.flows", "flows"),
+    ("calldesk.cli.fsconf", "fsconf"),
 ]
 
 

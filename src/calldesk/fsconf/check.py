@@ -1,0 +1,230 @@
+"""Check a FreeSWITCH configuration directory without starting FreeSWITCH.
+
+Well-formed XML, the required files, sections and modules, every X-PRE-PROCESS include
+resolvable, and the security rules: no default or weak password, ESL with an inbound ACL (and
+a deny-by-default one when it listens beyond loopback), SIP profiles that authenticate and log
+auth failures, no trunk without ACL or auth, DIDs that park, no direct bridge to a gateway.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import posixpath
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from calldesk.fsconf.errors import Problem
+from calldesk.fsconf.settings import DEFAULT_PASSWORDS, MIN_PASSWORD
+
+REQUIRED_FILES = (
+    "freeswitch.xml", "vars.xml",
+    "autoload_configs/modules.conf.xml", "autoload_configs/switch.conf.xml",
+    "autoload_configs/event_socket.conf.xml", "autoload_configs/sofia.conf.xml",
+    "autoload_configs/acl.conf.xml", "autoload_configs/local_stream.conf.xml",
+)  # fmt: skip
+REQUIRED_SECTIONS = ("configuration", "dialplan", "directory")
+REQUIRED_MODULES = ("mod_event_socket", "mod_sofia", "mod_dptools", "mod_commands",
+                    "mod_dialplan_xml", "mod_loopback", "mod_local_stream", "mod_sndfile",
+                    "mod_hash")  # fmt: skip
+IP_AUTH_PLACEHOLDER = "ip-authenticated"
+ENV = "<from environment>"
+_GLOBAL = re.compile(r"\$\$\{([A-Za-z0-9_]+)\}")
+
+
+def _params(el: ET.Element) -> dict[str, str]:
+    return {p.get("name", ""): p.get("value", "") for p in el.iter("param")}
+
+
+class _Checker:
+    def __init__(self, files: dict[str, str]) -> None:
+        self.texts = files
+        self.trees: dict[str, ET.Element] = {}
+        self.problems: list[Problem] = []
+        self.globals: dict[str, str] = {}
+
+    def add(self, file: str, where: str, reason: str) -> None:
+        self.problems.append(Problem(file, where, reason))
+
+    def expand(self, value: str) -> str:
+        return _GLOBAL.sub(lambda m: self.globals.get(m.group(1), m.group(0)), value)
+
+    # --- structure ----------------------------------------------------------------------------
+    def parse(self) -> None:
+        for name, text in sorted(self.texts.items()):
+            try:
+                self.trees[name] = ET.fromstring(text)
+            except ET.ParseError as exc:
+                line, col = exc.position
+                self.add(name, f"line {line}, column {col}", f"XML is not well-formed: {exc}")
+        for req in REQUIRED_FILES:
+            if req not in self.texts:
+                self.add(req, "(file)", "required file is missing")
+
+    def includes(self) -> None:
+        for name, root in self.trees.items():
+            base = posixpath.dirname(name)
+            for pi in root.iter("X-PRE-PROCESS"):
+                cmd, data = pi.get("cmd", ""), pi.get("data", "")
+                if cmd == "set" and "=" in data:
+                    key, _, value = data.partition("=")
+                    self.globals[key.strip()] = value.strip()
+                elif cmd == "env-set" and "=" in data:
+                    self.globals[data.partition("=")[0].strip()] = ENV
+                elif cmd == "include":
+                    pattern = posixpath.normpath(posixpath.join(base, data))
+                    if not any(fnmatch.fnmatchcase(f, pattern) for f in self.texts):
+                        self.add(name, f"X-PRE-PROCESS include {data!r}", "matches no file")
+        root = self.trees.get("freeswitch.xml")
+        if root is not None:
+            found = {s.get("name") for s in root.iter("section")}
+            for sec in REQUIRED_SECTIONS:
+                if sec not in found:
+                    self.add("freeswitch.xml", f"section[{sec}]", "required section is missing")
+
+    def modules(self) -> None:
+        root = self.trees.get("autoload_configs/modules.conf.xml")
+        if root is None:
+            return
+        loaded = {m.get("module") for m in root.iter("load")}
+        for mod in REQUIRED_MODULES:
+            if mod not in loaded:
+                self.add(
+                    "autoload_configs/modules.conf.xml",
+                    f"load[{mod}]",
+                    "required module is not loaded",
+                )
+
+    # --- security -------------------------------------------------------------------------------
+    def password(self, file: str, where: str, raw: str) -> None:
+        value = self.expand(raw)
+        if value == ENV:
+            return
+        if _GLOBAL.search(value):
+            self.add(file, where, f"{raw} is not set in vars.xml")
+        elif not value:
+            self.add(file, where, "password is empty")
+        elif value in DEFAULT_PASSWORDS:
+            self.add(file, where, f"well-known default password {value!r}")
+        elif len(value) < MIN_PASSWORD:
+            self.add(file, where, f"weak password ({len(value)} < {MIN_PASSWORD} characters)")
+
+    def acl_lists(self) -> dict[str, ET.Element]:
+        root = self.trees.get("autoload_configs/acl.conf.xml")
+        return {} if root is None else {lst.get("name", ""): lst for lst in root.iter("list")}
+
+    def event_socket(self) -> None:
+        name = "autoload_configs/event_socket.conf.xml"
+        root = self.trees.get(name)
+        if root is None:
+            return
+        p = _params(root)
+        self.password(name, "param[password]", p.get("password", ""))
+        listen = self.expand(p.get("listen-ip", ""))
+        try:
+            loopback = ipaddress.ip_address(listen).is_loopback
+        except ValueError:
+            self.add(name, "param[listen-ip]", f"{listen!r} is not an IP address")
+            return
+        acl = p.get("apply-inbound-acl", "")
+        lists = self.acl_lists()
+        if not acl:
+            why = "ESL listens beyond loopback without an ACL" if not loopback else "no ESL ACL"
+            self.add(name, "param[apply-inbound-acl]", why)
+        elif acl not in lists:
+            self.add(
+                name, "param[apply-inbound-acl]", f"ACL list {acl!r} is not defined in acl.conf"
+            )
+        elif not loopback and lists[acl].get("default", "deny") != "deny":
+            self.add(
+                "autoload_configs/acl.conf.xml", f"list[{acl}]", "ESL ACL must deny by default"
+            )
+
+    def profiles(self) -> None:
+        lists = self.acl_lists()
+        for name, root in self.trees.items():
+            for prof in root.iter("profile"):
+                if not name.startswith("sip_profiles/"):
+                    continue
+                pname = prof.get("name", "?")
+                settings = prof.find("settings")
+                p = _params(settings) if settings is not None else {}
+                where = f"profile[{pname}]"
+                if p.get("log-auth-failures") != "true":
+                    self.add(name, f"{where}.log-auth-failures", "must be true (fail2ban needs it)")
+                if p.get("auth-calls") != "true":
+                    self.add(name, f"{where}.auth-calls", "must be true: unauthenticated calls")
+                for blind in ("accept-blind-reg", "accept-blind-auth"):
+                    if p.get(blind) == "true":
+                        self.add(name, f"{where}.{blind}", "accepts anyone")
+                acl = p.get("apply-inbound-acl", "")
+                acl_ok = acl in lists and any(
+                    n.get("type") == "allow" for n in lists[acl].iter("node")
+                )
+                for gw in prof.iter("gateway"):
+                    g = _params(gw)
+                    gname = f"{where}.gateway[{gw.get('name')}]"
+                    if g.get("password") == IP_AUTH_PLACEHOLDER:
+                        if not acl_ok:
+                            self.add(name, gname, "trunk has neither auth nor a carrier ACL")
+                    else:
+                        self.password(name, f"{gname}.password", g.get("password", ""))
+
+    def directory(self) -> None:
+        for name, root in self.trees.items():
+            if not name.startswith("directory/"):
+                continue
+            for user in root.iter("user"):
+                if user.get("type") == "pointer":
+                    continue
+                pw = _params(user).get("password")
+                where = f"user[{user.get('id')}].password"
+                if pw is None:
+                    self.add(name, where, "user has no password")
+                else:
+                    self.password(name, where, pw)
+
+    def dialplan(self) -> None:
+        for name, root in self.trees.items():
+            if not name.startswith("dialplan/"):
+                continue
+            for ext in root.iter("extension"):
+                actions = [a for a in ext.iter("action")]
+                apps = [a.get("application", "") for a in actions]
+                where = f"extension[{ext.get('name')}]"
+                for a in actions:
+                    if a.get("application") == "bridge" and "gateway/" in a.get("data", ""):
+                        self.add(
+                            name,
+                            where,
+                            "bridges to a gateway directly, bypassing calldesk's allow-list",
+                        )
+                if any(a.get("data", "").startswith("calldesk_flow=") for a in actions):
+                    if not apps or apps[-1] != "park":
+                        self.add(
+                            name, where, "a DID must end with park so calldesk drives the call"
+                        )
+                    if not {"answer", "pre_answer"} & set(apps):
+                        self.add(name, where, "a DID must answer or pre_answer before park")
+
+
+def check_files(files: dict[str, str]) -> list[Problem]:
+    """Check rendered files ({relative path: XML text}); returns every problem found."""
+    c = _Checker({k: v for k, v in files.items() if k.endswith(".xml")})
+    c.parse()
+    c.includes()
+    c.modules()
+    c.event_socket()
+    c.profiles()
+    c.directory()
+    c.dialplan()
+    return c.problems
+
+
+def check_dir(path: Path) -> list[Problem]:
+    if not path.is_dir():
+        return [Problem(str(path), "(dir)", "not a directory")]
+    files = {p.relative_to(path).as_posix(): p.read_text(errors="replace")
+             for p in sorted(path.rglob("*.xml")) if p.is_file()}  # fmt: skip
+    return check_files(files)

@@ -1,0 +1,138 @@
+"""From calldesk.yaml to the values the FreeSWITCH templates need. Every refusal names its key."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from calldesk.acd.config import parse_acd
+from calldesk.config import Config
+from calldesk.errors import ConfigError
+from calldesk.fsconf.credentials import SipCredentials
+from calldesk.fsconf.settings import FsSettings, check_password, parse_settings
+from calldesk.trunks import OutboundPolicy, Trunk, parse_outbound, parse_trunks
+
+# The modules calldesk needs, in load order (loggers first, as FreeSWITCH's own configs do).
+BASE_MODULES: tuple[str, ...] = (
+    "mod_console", "mod_logfile",  # loggers
+    "mod_event_socket",  # the controller's connection
+    "mod_sofia", "mod_loopback",  # endpoints
+    "mod_commands", "mod_dptools", "mod_hash",  # apps; mod_hash backs the `limit hash` app
+    "mod_dialplan_xml",
+    "mod_sndfile", "mod_native_file", "mod_local_stream", "mod_tone_stream",  # files, MOH, tones
+    "mod_say_en",
+)  # fmt: skip
+CODEC_MODULES = {"OPUS": "mod_opus", "G729": "mod_g729", "ILBC": "mod_ilbc", "SPEEX": "mod_speex",
+                 "AMR": "mod_amr", "G723": "mod_g723_1", "GSM": "mod_spandsp"}  # fmt: skip
+_AGENT_ID = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
+_UNSAFE_TEXT = re.compile(r"[\x00-\x1f${}]")  # control chars, and FreeSWITCH variable expansion
+_USER = re.compile(r"^user/([A-Za-z0-9_.\-]{1,40})(?:@[A-Za-z0-9.\-]+)?$")
+
+
+@dataclass(frozen=True)
+class DirectoryUser:
+    user: str  # the SIP user / extension, e.g. 1001
+    agent_id: str
+    name: str
+    password: str
+
+
+@dataclass(frozen=True)
+class FsModel:
+    settings: FsSettings
+    trunks: tuple[Trunk, ...]
+    outbound: OutboundPolicy
+    users: tuple[DirectoryUser, ...]
+    modules: tuple[str, ...]
+    skipped_agents: tuple[str, ...]  # agents whose contact is not a directory user
+
+    def context(self) -> dict[str, Any]:
+        return {"fs": self.settings, "trunks": self.trunks, "users": self.users,
+                "modules": self.modules}  # fmt: skip
+
+
+def directory_user(contact: str) -> str | None:
+    """`user/1001` or `user/1001@domain` -> `1001`; other contacts have no directory user."""
+    m = _USER.fullmatch(contact)
+    return m.group(1) if m else None
+
+
+def known_flow_names(flows_dir: Path) -> set[str]:
+    """Flow names declared in `ivrflows/*.yaml` (the `flow:` key, else the file's stem)."""
+    names = set()
+    for path in sorted(flows_dir.glob("*.y*ml")):
+        try:
+            data = yaml.safe_load(path.read_text())
+        except (OSError, yaml.YAMLError):
+            continue  # the IVR loader reports broken flows with file and line
+        if isinstance(data, Mapping) and isinstance(data.get("flow"), str):
+            names.add(data["flow"])
+        else:
+            names.add(path.stem)
+    return names
+
+
+def _modules(settings: FsSettings, trunks: tuple[Trunk, ...]) -> tuple[str, ...]:
+    mods = list(BASE_MODULES)
+    codecs = set(settings.codecs) | {c for t in trunks for c in t.codecs}
+    for codec in sorted(codecs):
+        mod = CODEC_MODULES.get(codec.split("@")[0].upper())
+        if mod and mod not in mods:
+            mods.append(mod)
+    if settings.avmd:
+        mods.append("mod_avmd")
+    return tuple(mods)
+
+
+def build_model(
+    data: Mapping[str, Any],
+    *,
+    env: Mapping[str, str],
+    credentials: SipCredentials,
+    known_flows: Collection[str] | None,
+) -> FsModel:
+    """`data` is `Config.data`; raises ConfigError naming the key path."""
+    settings = parse_settings(data.get("freeswitch"), env)
+    outbound = parse_outbound(data.get("outbound"))
+    trunks = parse_trunks(
+        data.get("trunks"),
+        env=env,
+        known_flows=known_flows,
+        home_country=outbound.home_country,
+        default_answer=settings.answer,
+    )
+    acd = parse_acd({"queues": data.get("queues") or [], "agents": data.get("agents") or []})
+    users, skipped, seen = [], [], {}
+    for i, agent in enumerate(acd.agents):
+        user = directory_user(agent.contact)
+        if user is None:
+            skipped.append(agent.id)
+            continue
+        if user in seen:
+            raise ConfigError(f"agents[{i}].contact", f"user {user} is also agent {seen[user]!r}")
+        seen[user] = agent.id
+        if not _AGENT_ID.fullmatch(agent.id):
+            raise ConfigError(f"agents[{i}].id", f"{agent.id!r}: use letters, digits, . _ - @")
+        if _UNSAFE_TEXT.search(agent.name):
+            raise ConfigError(f"agents[{i}].name", "may not hold control characters, $, { or }")
+        password = credentials.get_or_create(user, settings.domain)
+        check_password(password, f"sip_credentials[{user}@{settings.domain}]")
+        users.append(DirectoryUser(user, agent.id, agent.name or agent.id, password))
+    return FsModel(settings, trunks, outbound, tuple(users), _modules(settings, trunks),
+                   tuple(skipped))  # fmt: skip
+
+
+def build_from_config(
+    config: Config, *, env: Mapping[str, str], credentials: SipCredentials
+) -> FsModel:
+    flows_dir = config.path("flows.dir")
+    flows = known_flow_names(flows_dir) if flows_dir.is_dir() else None
+    try:
+        return build_model(config.data, env=env, credentials=credentials, known_flows=flows)
+    except ConfigError as exc:
+        raise ConfigError(exc.key_path, exc.reason, exc.source or config.source) from None
