@@ -49,14 +49,27 @@ def report(result: SimResult) -> dict[str, Any]:
         "traffic": [vars(t) for t in sc.traffic],
     }
     if len(sc.queues) > 1:
+        out["erlang_note"] = MULTI_NOTE
         out["queues"] = {}
+        busy = 0.0
         for q in sc.queues:
-            staff = result.staff(q.name)
-            fig: dict[str, Any] = result.queues[q.name].figures(staff, result.horizon_s)
-            qa, qc = _predictions(sc, q.name, staff)  # agents shared across queues: a rough guide
+            staff, units = result.staff(q.name), result.units(q.name)
+            res = result.queues[q.name]
+            busy += res.handle_s / units
+            fig: dict[str, Any] = res.figures(staff, result.horizon_s, units)
+            # dedicated-agent approximation: each agent is `units` servers for this medium
+            qa, qc = _predictions(sc, q.name, staff * units)
             fig["agents"], fig["erlang_a"], fig["erlang_c"] = staff, qa.as_dict(), qc.as_dict()
             out["queues"][q.name] = fig
+        n = result.staff()
+        out["occupancy"] = busy / (n * result.horizon_s) if n and result.horizon_s else 0.0
     return out
+
+
+MULTI_NOTE = (
+    "several queues: top-level Erlang figures pool all traffic on all agents; per-queue Erlang "
+    "figures treat the queue's member agents as dedicated (chat agents as several servers)"
+)
 
 
 def _pct(v: float | None) -> str:
@@ -149,10 +162,10 @@ def simulate(
             f"seed {sc.seed}"
         )
     click.echo("\n".join(_table(out)))
+    if "erlang_note" in out:
+        click.echo(f"note: {out['erlang_note']}")
     for name, fig in out.get("queues", {}).items():
-        click.echo(
-            f"\nqueue {name} ({fig['agents']} member agents; Erlang columns treat them as dedicated)"
-        )
+        click.echo(f"\nqueue {name} ({fig['agents']} member agents)")
         click.echo("\n".join(_table(fig)))
     rate = out["offered"] / elapsed if elapsed > 0 else 0.0
     click.echo(f"\nsimulated {out['offered']} calls in {elapsed:.2f} s ({rate:,.0f} calls/s)")

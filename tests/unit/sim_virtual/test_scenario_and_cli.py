@@ -95,3 +95,16 @@ def test_scenario_option(tmp_path: Path) -> None:
     bad.write_text(yaml.safe_dump({**SCENARIO, "traffic": [{"queue": "x", "calls_per_hour": 1}]}))
     res = CliRunner().invoke(cli, ["simulate", "--scenario", str(bad)])
     assert res.exit_code != 0 and "traffic[0].queue" in res.output
+
+
+def test_the_shipped_example_scenario_runs() -> None:
+    import calldesk.sim.virtual as pkg
+
+    path = Path(pkg.__file__).parent / "example_scenario.yaml"
+    res = CliRunner().invoke(cli, ["simulate", "--scenario", str(path), "--hours", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    chat = out["queues"]["chat"]
+    # three chat agents holding up to 3 chats each: occupancy counts agents, not chats
+    assert 0 < chat["occupancy"] <= 1.0 and 0 < out["occupancy"] <= 1.0
+    assert "erlang_note" in out

@@ -28,6 +28,11 @@ class SimResult:
     end_s: float
     decisions: int
 
+    def units(self, queue: str) -> int:
+        """How many of this queue's interactions an agent holds at once (its medium's limit)."""
+        media = [t.medium for t in self.scenario.traffic if t.queue == queue] or ["voice"]
+        return max(1, self.scenario.rules.limits.get(media[0], 1))
+
     def staff(self, queue: str | None = None) -> int:
         if queue is None:
             return len(self.scenario.agents)

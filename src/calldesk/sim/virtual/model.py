@@ -54,8 +54,10 @@ class QueueResult:
     longest_wait_s: float = 0.0
     handle_s: float = 0.0
 
-    def figures(self, agents: int, horizon_s: float) -> dict[str, float | int]:
+    def figures(self, agents: int, horizon_s: float, units: int = 1) -> dict[str, float | int]:
+        """`units`: interactions an agent holds at once on this medium (3 chats = 1 agent busy)."""
         n = max(self.offered, 1)
+        busy = self.handle_s / max(units, 1)
         return {
             "offered": self.offered,
             "answered": self.answered,
@@ -64,7 +66,7 @@ class QueueResult:
             "service_level": self.answered_in_sl / n,
             "abandon_rate": self.abandoned / n,
             "asa_s": self.wait_answered_s / self.answered if self.answered else 0.0,
-            "occupancy": self.handle_s / (agents * horizon_s) if agents and horizon_s else 0.0,
+            "occupancy": busy / (agents * horizon_s) if agents and horizon_s else 0.0,
             "longest_wait_s": self.longest_wait_s,
         }
 
