@@ -130,7 +130,11 @@ class _Checker:
         acl = p.get("apply-inbound-acl", "")
         lists = self.acl_lists()
         if not acl:
-            why = "ESL listens beyond loopback without an ACL" if not loopback else "no ESL ACL"
+            why = (
+                "ESL listens beyond loopback without an ACL"
+                if not loopback
+                else "ESL has no inbound ACL"
+            )
             self.add(name, "param[apply-inbound-acl]", why)
         elif acl not in lists:
             self.add(
