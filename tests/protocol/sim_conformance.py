@@ -37,7 +37,7 @@ class Roles:
         return self.by_uuid[uuid]
 
 
-def describe(frames: list[Frame]) -> list[tuple[str, ...]]:
+def describe(frames: list[Frame], noise: set[str] = NOISE) -> list[tuple[str, ...]]:
     """(kind, detail...) per frame: replies by text, events by name, role and key detail."""
     roles = Roles()
     out: list[tuple[str, ...]] = []
@@ -53,7 +53,7 @@ def describe(frames: list[Frame]) -> list[tuple[str, ...]]:
             out.append(("api", f.text.split(" ")[0]))
         elif ct.startswith("text/event"):
             ev = f.event()
-            if ev.name in NOISE:
+            if ev.name in noise:
                 continue
             role = roles.of(ev.uuid, ev.get("Channel-Name"))
             detail = ev.get("Channel-State") if ev.name == "CHANNEL_STATE" else (

@@ -7,6 +7,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+import gevent
+
 from . import lifecycle, originate
 from .apps.bridge import request_transfer, uuid_bridge
 from .apps.record import uuid_record
@@ -30,11 +32,15 @@ def run_api(sw: SimSwitch, cmd: str, arg: str) -> str:
     fn = COMMANDS.get(cmd) or CONTROL.get(cmd)
     if fn is None:
         return f"-ERR {cmd} Command not found!\n"
+    me = gevent.getcurrent()
+    sw.api_pending[me] = (cmd, arg)
     try:
         return fn(sw, arg)
     except Exception as exc:  # never let a command kill the connection
         log.exception("sim: api %s %s failed", cmd, arg)
         return f"-ERR {type(exc).__name__}: {exc}\n"
+    finally:
+        sw.flush_api_event()
 
 
 def _status(sw: SimSwitch, arg: str) -> str:

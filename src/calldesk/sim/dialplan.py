@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 
 Action = tuple[str, str]
 
 
-def _rfc2822_now(epoch: float) -> str:
-    return time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime(epoch))
-
-
 class Dialplan:
     """`contexts[context][number] = [(app, data), ...]`. The `public` context first runs the
-    vanilla catch-all (`set outside_call=true`, `export RFC2822_DATE=...`) on every call."""
+    vanilla catch-all (`set outside_call=true`, `export RFC2822_DATE=${strftime(...)}`, whose
+    expansion fires an API event) on every call."""
 
     def __init__(self, with_defaults: bool = True) -> None:
         self.contexts: dict[str, dict[str, list[Action]]] = {"public": {}, "default": {}}
@@ -70,7 +66,7 @@ class Dialplan:
         if self.catch_all.get(context):
             acts += [
                 ("set", "outside_call=true"),
-                ("export", f"RFC2822_DATE={_rfc2822_now(epoch)}"),
+                ("export", "RFC2822_DATE=${strftime(%a, %d %b %Y %T %z)}"),
             ]
         acts += ctx.get(number, [])
         return acts

@@ -57,7 +57,9 @@ CALLING = {
     "MEDIA_BUG_START": ("switch_core_media_bug.c", "switch_core_media_bug_add", 1001),
     "MEDIA_BUG_STOP": ("switch_core_media_bug.c", "switch_core_media_bug_destroy", 661),
     "BACKGROUND_JOB": ("mod_event_socket.c", "api_exec", 1580),
-    "PRIVATE_COMMAND": ("switch_ivr.c", "switch_ivr_parse_event", 590),
+    "PRIVATE_COMMAND": ("switch_ivr.c", "switch_ivr_parse_next_event", 804),
+    "API": ("switch_loadable_module.c", "switch_api_execute", 3140),
+    "CODEC": ("switch_core_codec.c", "switch_core_session_set_real_read_codec", 189),
     "CHANNEL_DATA": ("mod_event_socket.c", "parse_command", 2219),
     "CUSTOM": ("mod_sofia.c", "sofia_event_callback", 0),
 }
@@ -113,8 +115,16 @@ def _date_headers(epoch: float) -> Pairs:
     ]
 
 
-def base_headers(sw: SimSwitch, name: str, seq: int, subclass: str | None = None) -> Pairs:
-    file, func, line = CALLING.get(name, ("switch_event.c", "switch_event_fire_detailed", 0))
+def base_headers(
+    sw: SimSwitch,
+    name: str,
+    seq: int,
+    subclass: str | None = None,
+    calling: tuple[str, str, int] | None = None,
+) -> Pairs:
+    file, func, line = calling or CALLING.get(
+        name, ("switch_event.c", "switch_event_fire_detailed", 0)
+    )
     pairs: Pairs = []
     if subclass:
         pairs.append(("Event-Subclass", subclass))

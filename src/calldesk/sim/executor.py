@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -29,12 +31,34 @@ def app(name: str) -> Callable[[AppFn], AppFn]:
     return deco
 
 
+_VAR = re.compile(r"\$\{([A-Za-z0-9_]+)(?:\(([^)]*)\))?\}")
+
+
+def expand(sw: SimSwitch, leg: Leg, data: str) -> str:
+    """`${var}` (leg, then global variables) and `${strftime(fmt)}`, which runs an api and so
+    fires an API event, as FreeSWITCH does when it expands an app's data."""
+    if "${" not in data:
+        return data
+
+    def one(m: re.Match[str]) -> str:
+        name, arg = m.group(1), m.group(2)
+        if arg is None:
+            return leg.variables.get(name) or sw.global_vars.get(name, "")
+        if name == "strftime":
+            sw.api_event("strftime", arg)
+            return time.strftime(arg.replace("%T", "%H:%M:%S"), time.localtime(sw.clock.epoch()))
+        return m.group(0)
+
+    return _VAR.sub(one, data)
+
+
 def execute(sw: SimSwitch, leg: Leg, name: str, data: str, app_uuid: str | None) -> str | None:
     """Run one app with CHANNEL_EXECUTE / CHANNEL_EXECUTE_COMPLETE around it."""
     fn = APPS.get(name)
     if fn is None:
         log.warning("sim: invalid application %r on %s", name, leg.uuid)
         return None
+    data = expand(sw, leg, data)
     frame = AppFrame(name, data, app_uuid or new_uuid())
     leg.set_var("current_application", name)
     leg.set_var("current_application_data", data)

@@ -27,11 +27,30 @@ def _stamp(sw: SimSwitch, epoch_us: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch_us / 1e6))
 
 
+READ_CODEC = ("switch_core_codec.c", "switch_core_session_set_real_read_codec", 189)
+WRITE_CODEC = ("switch_core_codec.c", "switch_core_session_set_write_codec", 471)
+
+
+def media_up(sw: SimSwitch, leg: Leg) -> None:
+    """Codecs get set: two CODEC events on a SIP leg (header spelling as in the traces)."""
+    if leg.media:
+        return
+    leg.media = True
+    if leg.profile["Source"] != "mod_sofia":
+        return
+    read = [("channel-read-codec-name", "PCMU"), ("channel-read-codec-rate", "8000"),
+            ("channel-read-codec-bit-rate", "64000")]  # fmt: skip
+    write = [("Channel-Write-Codec-Name", "PCMU"), ("Channel-Write-Codec-Rate", "8000"),
+             ("Channel-Write-codec-bit-rate", "64000")]  # fmt: skip
+    sw.fire(leg, "CODEC", post=read, variables=False, calling=READ_CODEC)
+    sw.fire(leg, "CODEC", post=write, variables=False, calling=WRITE_CODEC)
+
+
 def pre_answer(sw: SimSwitch, leg: Leg) -> None:
     if leg.times["Progress-Media"] or leg.times["Answered"]:
         return
+    media_up(sw, leg)
     leg.times["Progress-Media"] = sw.clock.epoch_us()
-    leg.media = True
     sw.fire(leg, "CHANNEL_PROGRESS_MEDIA")
     leg.answer_state = "early"
     set_callstate(sw, leg, "EARLY")
@@ -46,8 +65,8 @@ def answer(sw: SimSwitch, leg: Leg, progress: bool = True) -> None:
         answer(sw, twin, progress=False)
     if progress and leg.profile["Source"] == "mod_sofia":
         pre_answer(sw, leg)
+    media_up(sw, leg)
     leg.times["Answered"] = sw.clock.epoch_us()
-    leg.media = True
     leg.answer_state = "answered"
     sw.fire(leg, "CHANNEL_ANSWER")
     set_callstate(sw, leg, "ACTIVE")
@@ -62,6 +81,7 @@ def mark_hangup(sw: SimSwitch, leg: Leg, cause: str) -> None:
     leg.set_var("hangup_cause", cause)
     leg.set_var("hangup_cause_q850", str(causes.q850(cause)))
     sw.fire(leg, "CHANNEL_HANGUP", post=[])
+    sw.flush_api_event()
     for conn in list(leg.tied):
         conn.leg_hungup(leg, stage="hangup")
     for watcher in list(leg.watchers):

@@ -65,6 +65,7 @@ class SimSwitch:
             "local_ip_v4": "127.0.0.1",
         }
         self._seq = 0
+        self.api_pending: dict[Any, tuple[str, str]] = {}  # greenlet -> its running api command
         self._server: Any = None
         self._started_epoch = self.clock.epoch()
 
@@ -118,10 +119,11 @@ class SimSwitch:
         post: Pairs | None = None,
         before_base: Pairs | None = None,
         variables: bool = True,
+        calling: tuple[str, str, int] | None = None,
     ) -> SimEvent:
         """Fire a leg event: base headers, `pre`, the leg's data, `post`."""
         seq = self.next_seq()
-        parts: list[Part] = [list(before_base or []) + base_headers(self, name, seq)]
+        parts: list[Part] = [list(before_base or []) + base_headers(self, name, seq, None, calling)]
         if pre:
             parts.append(pre)
         parts.append(leg_block(leg, name, variables))
@@ -143,6 +145,19 @@ class SimSwitch:
                       fired_sim=self.clock.now())  # fmt: skip
         self._dispatch(ev)
         return ev
+
+    def api_event(self, cmd: str, arg: str) -> None:
+        """The API event switch_api_execute fires once the command has run."""
+        post = [("API-Command", cmd)] + ([("API-Command-Argument", arg)] if arg else [])
+        self.fire_global("API", post)
+
+    def flush_api_event(self) -> None:
+        """Fire the API event of the command this greenlet runs, if not fired yet. A hangup
+        calls it right after CHANNEL_HANGUP: in FreeSWITCH the api returns there and the rest
+        of the teardown runs on the leg's own thread (events-json-call)."""
+        pending = self.api_pending.pop(gevent.getcurrent(), None)
+        if pending is not None:
+            self.api_event(*pending)
 
     def _dispatch(self, ev: SimEvent) -> None:
         self.history.append(ev)

@@ -1,0 +1,93 @@
+"""Conformance for `event json ALL` (events-json-call): frames, order, JSON shape, non-channel events."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests.protocol.sim_client import RawClient
+from tests.protocol.sim_conformance import describe, trace_frames
+
+from calldesk.esl.frames import Frame
+from calldesk.sim import SimSwitch
+
+SCALE = 20.0
+NOISE = {"HEARTBEAT", "RE_SCHEDULE"}
+
+
+@pytest.fixture
+def sw(tmp_path):  # type: ignore[no-untyped-def]
+    s = SimSwitch(password="ClueCon-test", time_scale=SCALE, recordings_dir=tmp_path).start()
+    yield s
+    s.stop()
+
+
+def _client(sw: SimSwitch) -> RawClient:
+    c = RawClient.connect(sw.port)
+    c.wait_for(lambda f: f.content_type == "auth/request")
+    assert c.command(f"auth {sw.password}\n\n").reply_text == "+OK accepted"
+    return c
+
+
+def _json(frames: list[Frame], name: str) -> list[dict]:  # type: ignore[type-arg]
+    out = []
+    for f in frames:
+        if f.content_type == "text/event-json":
+            obj = json.loads(f.body)
+            if obj.get("Event-Name") == name:
+                out.append(obj)
+    return out
+
+
+def test_events_json_call(sw: SimSwitch) -> None:
+    c = _client(sw)
+    assert c.command("event json ALL\n\n").reply_text == "+OK event listener enabled json"
+    u = sw.inject_call("5551000")
+    c.wait_event("CHANNEL_PARK")
+    play = "2123680c-222b-4412-a22e-9e3465928952"
+    c.command(f"sendmsg {u}\ncall-command: execute\nexecute-app-name: playback\n"
+              f"execute-app-arg: tone_stream://%(300,0,440)\nEvent-UUID: {play}\n\n")  # fmt: skip
+    c.wait_event("PRIVATE_COMMAND")
+    job = "3fc182c6-0f6b-4983-a312-49b26b3bd1e3"
+    r = c.command(f"bgapi uuid_getvar {u} calldesk_did\nJob-UUID: {job}\n\n")
+    assert r.reply_text == f"+OK Job-UUID: {job}"
+    c.wait_event("BACKGROUND_JOB", Job_UUID=job)
+    job2 = c.command("bgapi global_getvar recordings_dir\n\n").headers["Job-UUID"]
+    c.wait_event("BACKGROUND_JOB", Job_UUID=job2)
+    assert c.command(f"api uuid_kill {u} NORMAL_CLEARING\n\n").text == "+OK\n"
+    c.wait_event("CHANNEL_STATE", Channel_State="CS_DESTROY")
+    c.command("exit\n\n")
+    c.wait_closed()
+    want = trace_frames("events-json-call")
+    assert describe(c.frames, NOISE) == describe(want, NOISE)
+
+    # every event body is one compact JSON object of strings, framed as text/event-json
+    for f in c.frames:
+        if f.content_type.startswith("text/event"):
+            assert f.content_type == "text/event-json"
+            obj = json.loads(f.body)
+            assert f.body == json.dumps(obj, separators=(",", ":")).encode()
+            assert all(isinstance(v, str) for v in obj.values())
+    bg = _json(c.frames, "BACKGROUND_JOB")
+    assert [list(b)[-5:] for b in bg] == [list(b)[-5:] for b in _json(want, "BACKGROUND_JOB")]
+    assert (bg[0]["_body"], bg[0]["Content-Length"]) == ("5551000", "7")
+    assert bg[1]["_body"] == str(sw.recordings_dir)
+    assert bg[1]["Content-Length"] == str(len(str(sw.recordings_dir).encode()))
+    # PRIVATE_COMMAND echoes the sendmsg headers first, after the app completed
+    pc, tpc = _json(c.frames, "PRIVATE_COMMAND")[0], _json(want, "PRIVATE_COMMAND")[0]
+    assert list(pc)[:6] == list(tpc)[:6]
+    assert {k: pc[k] for k in ("call-command", "execute-app-name", "execute-app-arg")} == {
+        k: tpc[k] for k in ("call-command", "execute-app-name", "execute-app-arg")
+    }
+    assert (pc["Command"], pc["Event-UUID"]) == (f"sendmsg {u}", play)
+    assert pc["Event-Calling-Function"] == tpc["Event-Calling-Function"]
+    assert not any(k.startswith("variable_") for k in pc)
+    # API: one per api call (dialplan strftime, bgapi x2, api uuid_kill), same headers
+    api = [(a["API-Command"], a["Event-Calling-Function"]) for a in _json(c.frames, "API")]
+    assert api == [(a["API-Command"], a["Event-Calling-Function"]) for a in _json(want, "API")]
+    # CODEC: read then write, with the trace's odd header spelling at the end
+    codecs, tcodecs = _json(c.frames, "CODEC"), _json(want, "CODEC")
+    assert [list(x)[-3:] for x in codecs] == [list(x)[-3:] for x in tcodecs]
+    assert [x["Event-Calling-Function"] for x in codecs] == [
+        x["Event-Calling-Function"] for x in tcodecs
+    ]
