@@ -99,6 +99,15 @@ class EnqueueRequest:
             data=self.screen_pop(),
         )
 
+    def acd_events(self) -> list[Any]:
+        """What the ACD core consumes: the arrival, then a callback request if one was left."""
+        from calldesk.acd.events import CallbackRequested
+
+        events = [self.arrival()]
+        if self.callback_number:
+            events.append(CallbackRequested(self.interaction_id, self.callback_number))
+        return events
+
 
 class Handoff(Protocol):
     def enqueue(self, request: EnqueueRequest) -> None: ...

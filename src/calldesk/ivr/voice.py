@@ -243,6 +243,18 @@ class VoicePort:
     def collect(
         self, action: CollectDigits, typed: str = ""
     ) -> DigitsReceived | NoInput | CallerGone:
+        if not action.pci:
+            return self._collect(action, typed)
+        # PCI: the leg variable tells the recording subsystem to mask audio meanwhile.
+        if not self._set("calldesk_pci", "true"):
+            return CallerGone(self.hangup_cause)
+        try:
+            return self._collect(action, typed)
+        finally:
+            if not self.gone:
+                self._set("calldesk_pci", "false")
+
+    def _collect(self, action: CollectDigits, typed: str) -> DigitsReceived | NoInput | CallerGone:
         if not typed:
             barged = self._play(action.prompts, barge_in=True)
             if barged is None:

@@ -207,6 +207,9 @@ def test_bank_balance_then_callback_request_masks_the_account():
     (req,) = runner.handoff.requests
     assert req.queue == "general" and req.callback_number == "5551234567"
     assert req.variables["account"] == "*******8713" and req.language == "fr"
+    arrival, callback = req.acd_events()
+    assert arrival.queue == "general" and arrival.data["account"] == "*******8713"
+    assert (callback.interaction, callback.number) == ("v-1", "5551234567")
     assert out.variables["account"] == "*******8713"
 
 

@@ -167,3 +167,12 @@ def test_say_transfer_hangup_commands():
     assert ("uuid_transfer", LEG, "bridge:sofia/gateway/default/+15551234", "inline") in conn.apis
     port.hangup(Hangup("USER_BUSY"))
     assert conn.apis[-1] == ("uuid_kill", LEG, "USER_BUSY") and port.gone
+
+
+def test_pci_collect_flags_the_leg_for_recording_masking():
+    conn = FakeConn({"play_and_get_digits": [("4242#", "")]})
+    port = port_for(conn)
+    pci = CollectDigits((), 4, 4, "#", pci=True)
+    assert port.collect(pci, "") == DigitsReceived("4242", "#")
+    sets = [arg for app, arg in conn.sent if app == "set" and arg.startswith("calldesk_pci")]
+    assert sets == ["calldesk_pci=true", "calldesk_pci=false"]
