@@ -82,10 +82,20 @@ def m005_recordings_supervision(db: sqlite_utils.Database) -> None:
     db["supervision_sessions"].create_index(["status"])
 
 
+def m006_control_inbox(db: sqlite_utils.Database) -> None:
+    db["control_inbox"].create(
+        {"id": int, "posted_at": float, "actor": str, "command": str, "args": str,
+         "status": str, "result": str, "handled_at": float},
+        pk="id",
+    )  # fmt: skip
+    db["control_inbox"].create_index(["status", "id"])
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
     ("003_ivr_runs", m003_ivr_runs),
     ("004_sip_credentials", m004_sip_credentials),
     ("005_recordings_supervision", m005_recordings_supervision),
+    ("006_control_inbox", m006_control_inbox),
 ]
