@@ -135,3 +135,34 @@ class ScriptedTextPort(TextPort):
         if not self.replies:
             raise ConversationClosed("script ended")
         return self.replies.pop(0)
+
+
+_CLOSED = object()
+
+
+class TextConversation(TextPort):
+    """A live text conversation: the digital adapter `deliver()`s customer messages as they
+    arrive and `close()`s when the customer leaves; the run waits on a gevent queue."""
+
+    def __init__(self, send: Callable[[str], None], medium: str = "chat") -> None:
+        import gevent.queue
+
+        self._inbox: gevent.queue.Queue = gevent.queue.Queue()
+        super().__init__(send, self._wait, medium)
+
+    def deliver(self, text: str) -> None:
+        self._inbox.put(text)
+
+    def close(self) -> None:
+        self._inbox.put(_CLOSED)
+
+    def _wait(self, timeout: float) -> str | None:
+        import gevent.queue
+
+        try:
+            item = self._inbox.get(timeout=timeout)
+        except gevent.queue.Empty:
+            return None
+        if item is _CLOSED:
+            raise ConversationClosed("the customer left")
+        return item

@@ -31,6 +31,13 @@ class Crash(Exception):
     pass
 
 
+HELLO = (FLOWS / "hello.yaml").read_text()
+EDITS = {
+    "broken": HELLO.replace("fallback: bye", "fallback: nowhere"),
+    "v2": HELLO.replace("queue: general", "queue: billing"),
+}
+
+
 @pytest.fixture
 def sim(tmp_path):
     switch = SimSwitch(password=PASSWORD, time_scale=50.0, recordings_dir=tmp_path / "rec").start()
@@ -75,9 +82,15 @@ class Controller:
             def press(digits):
                 if digits == "crash":
                     raise Crash()
+                if digits.startswith("save:"):  # the operator saves a file mid-call
+                    (flows_dir / "hello.yaml").write_text(EDITS[digits[5:]])
+                    self.library.poll()
+                    return
                 sim.send_dtmf(port.leg, digits)
 
-            caller = ScriptedCaller(port, inputs, press, lambda: sim.hangup(port.leg))
+            # `inputs` is one script for every call, or a list of scripts, one per call.
+            script = inputs.pop(0) if inputs and isinstance(inputs[0], list) else inputs
+            caller = ScriptedCaller(port, script, press, lambda: sim.hangup(port.leg))
             self.callers[port.leg] = caller
             return caller
 
@@ -187,3 +200,21 @@ def test_restart_mid_flow_resumes_the_parked_caller(sim, controller, flows_dir):
     assert steps(out)[:3] == ["welcome", "choose_language", "english"]  # one path, not restarted
     assert steps(out).count("welcome") == 1 and "main_menu" in steps(out)
     assert second.handoff.requests[0].queue == "billing"
+
+
+def test_broken_flow_saved_during_a_call_loses_no_call(sim, controller):
+    c = controller([["save:broken", "1"], ["1"], ["save:v2", "1"], ["1"]])
+    v1 = c.library.get("hello").version
+    first = sim.inject_call(did="5550000")
+    out = c.outcome(first, timeout=20)  # said nothing while the broken file landed, then 1
+    assert out.status == "enqueued" and c.handoff.requests[0].flow_version == v1
+    assert c.library.last_errors and c.library.get("hello").version == v1
+    second = sim.inject_call(did="5550000")  # starts while the broken file is on disk
+    assert c.outcome(second).status == "enqueued"
+    assert c.handoff.requests[1].flow_version == v1 and c.handoff.requests[1].queue == "general"
+    third = sim.inject_call(did="5550000")  # the fix lands during this call, which keeps v1
+    assert c.outcome(third, timeout=20).status == "enqueued"
+    assert c.handoff.requests[2].flow_version == v1
+    fourth = sim.inject_call(did="5550000")
+    assert c.outcome(fourth).status == "enqueued"
+    assert c.handoff.requests[3].queue == "billing" and c.handoff.requests[3].flow_version != v1

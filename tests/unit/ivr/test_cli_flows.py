@@ -94,3 +94,18 @@ def test_test_on_voice_against_the_simulated_switch(run):
     )
     assert "bank:say_amount" in r.output and "result: enqueued to general" in r.output
     assert '"account": "*******8713"' in r.output
+
+
+def test_validate_takes_known_queues_from_config(run, tmp_path: Path):
+    (tmp_path / "calldesk.yaml").write_text("queues:\n  - {name: general}\n  - {name: support}\n")
+    r = run(
+        "-c",
+        str(tmp_path / "calldesk.yaml"),
+        "flows",
+        "validate",
+        str(FLOWS / "hello.yaml"),
+        str(FLOWS / "bank.yaml"),
+    )
+    assert r.exit_code == 1
+    assert "unknown-queue: queue 'vip' is not configured (known: general, support)" in r.output
+    assert "hello.yaml:" not in r.output.replace("ok ", "")
