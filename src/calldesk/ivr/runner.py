@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -93,7 +93,6 @@ class Runner:
     handoff: Handoff | None = None
     recorder: RunRecorder | None = None
     max_transitions: int = 1000
-    on_step: list[Callable[[RunState], None]] = field(default_factory=list)
 
     def start(
         self,
@@ -128,8 +127,6 @@ class Runner:
     def _drive(self, state: RunState, flow: Flow, port: MediaPort) -> RunOutcome:
         interaction = {"id": state.interaction_id, "medium": state.medium}
         while True:
-            for hook in self.on_step:
-                hook(state)
             if port.gone:  # hung up during a step without media (lookup, set, ...)
                 return self._finish(state, port, "caller_gone", None, "gone")
             step = flow.steps[state.step]

@@ -48,6 +48,8 @@ class IvrService:
     def _on_event(self, event: Any) -> None:
         if event.name != "CHANNEL_PARK" or not event.uuid or event.uuid in self.active:
             return
+        if event.get("Call-Direction", "inbound") != "inbound":
+            return  # agent and outbound legs the ACD originates park too
         leg = event.uuid
         if self.runs is not None and self.runs.status(leg) not in (None, "active"):
             return  # this leg's run already ended (enqueued: the ACD owns it now)

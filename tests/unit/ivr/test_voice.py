@@ -176,3 +176,43 @@ def test_pci_collect_flags_the_leg_for_recording_masking():
     assert port.collect(pci, "") == DigitsReceived("4242", "#")
     sets = [arg for app, arg in conn.sent if app == "set" and arg.startswith("calldesk_pci")]
     assert sets == ["calldesk_pci=true", "calldesk_pci=false"]
+
+
+def test_service_starts_runs_only_for_inbound_legs_on_bound_numbers():
+    from datetime import UTC, datetime
+
+    import gevent
+
+    from calldesk.ivr.library import FlowLibrary
+    from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
+    from calldesk.ivr.runner import Runner
+    from calldesk.ivr.service import IvrService
+
+    from .helpers import flow_from
+
+    flow = flow_from(
+        "flow: f\nbindings: {numbers: ['5551000']}\nsteps:\n  q: {kind: enqueue, queue: general}\n"
+    )
+    lib = FlowLibrary(".")
+    lib.add(flow)
+    runner = Runner(
+        lib,
+        lambda: datetime(2026, 1, 1, tzinfo=UTC),
+        ScriptedHttp(),
+        MemoryContexts(),
+        CollectingHandoff(),
+    )
+    conn = FakeConn()
+    service = IvrService(conn, lib, runner)
+
+    def park(uuid: str, direction: str, number: str) -> None:
+        conn.emit(Ev("CHANNEL_PARK", {"Call-Direction": direction, "variable_calldesk_did": number,
+                                      "Caller-Caller-ID-Number": "+1555"}, uuid=uuid))  # fmt: skip
+
+    park("agent-leg", "outbound", "5551000")
+    park("other", "inbound", "5559999")
+    park("caller", "inbound", "5551000")
+    gevent.sleep(0)
+    assert service.wait("caller", timeout=5).status == "enqueued"
+    assert set(service.outcomes) == {"caller"}
+    assert runner.handoff.requests[0].caller["id"] == "+1555"
