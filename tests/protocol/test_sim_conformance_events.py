@@ -91,3 +91,47 @@ def test_events_json_call(sw: SimSwitch) -> None:
     assert [x["Event-Calling-Function"] for x in codecs] == [
         x["Event-Calling-Function"] for x in tcodecs
     ]
+
+
+def _custom(frames: list[Frame], prefix: str) -> list[Frame]:
+    return [f for f in frames if f.is_event() and (f.event().subclass or "").startswith(prefix)]
+
+
+def test_avmd_beep(sw: SimSwitch) -> None:
+    c = _client(sw)
+    c.command("event plain CUSTOM avmd::start avmd::beep avmd::stop\n\n")
+    c.command("event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE "
+              "CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE MEDIA_BUG_START MEDIA_BUG_STOP "
+              "PLAYBACK_START PLAYBACK_STOP\n\n")  # fmt: skip
+    r = c.command("api originate {origination_caller_id_number=avmd-test}"
+                  "loopback/5555000/public avmd_start,park inline\n\n")  # fmt: skip
+    a = r.text.split()[1]
+    c.wait_for(lambda f: f in _custom(c.frames, "avmd::beep") and f.event().get("Channel-Name"))
+    sw.clock.sleep(0.5)
+    c.command(f"sendmsg {a}\ncall-command: execute\nexecute-app-name: avmd_stop\n"
+              "Event-UUID: 96d50b80-c590-4030-a2dd-ad5eeedcc1a9\n\n")  # fmt: skip
+    c.wait_event("CHANNEL_HANGUP_COMPLETE", Unique_ID=a, timeout=10)
+    sw.clock.sleep(0.5)
+    c.command("exit\n\n")
+    c.wait_closed()
+    want = trace_frames("avmd-beep")
+    assert describe(c.frames) == describe(want)
+    avmd = _custom(c.frames, "avmd::")
+    assert [f.event().subclass for f in avmd] == [
+        f.event().subclass for f in _custom(want, "avmd::")
+    ]
+    for bare, copy in zip(avmd[::2], avmd[1::2], strict=True):
+        b, k = bare.event(), copy.event()
+        assert b.get("Event-Sequence") == k.get("Event-Sequence")
+        assert [n for n, _ in b.headers.items()][:2] == ["Event-Subclass", "Event-Name"]
+        assert b.headers.get_all("Unique-ID") == [a]
+        assert k.headers.get_all("Unique-ID") == [a, a] and k.get("Channel-Name")
+        assert b.get("Channel-Name") is None
+    beep = avmd[2].event()
+    assert (beep.get("Beep-Status"), beep.get("Frequency")) == ("DETECTED", "1000.000000")
+    assert int(beep.get("Detection-time")) > 0
+    stop = avmd[4].event()
+    assert stop.get("Beep-Status") == "DETECTED" and int(stop.get("Total-time")) > 0
+    bugs = [f.event().get("Media-Bug-Function") for f in c.frames
+            if f.is_event() and f.event().name.startswith("MEDIA_BUG")]  # fmt: skip
+    assert bugs == ["avmd", "avmd"]

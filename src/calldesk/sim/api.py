@@ -209,6 +209,21 @@ def _uuid_answer(sw: SimSwitch, arg: str) -> str:
     return "+OK\n"
 
 
+def _avmd(sw: SimSwitch, arg: str) -> str:
+    from .apps import avmd
+
+    leg, action = _leg_and_rest(sw, arg)
+    if leg is None:
+        return NO_SUCH
+    if action == "stop":
+        avmd.stop(sw, leg)
+    elif action == "start":
+        avmd.start(sw, leg)
+    else:
+        return "-ERR, usage: avmd <uuid> <start|stop>\n"
+    return "+OK\n"
+
+
 def _originate(sw: SimSwitch, arg: str) -> str:
     return originate.originate(sw, arg)
 
@@ -309,5 +324,5 @@ COMMANDS = {
     "uuid_transfer": _uuid_transfer, "uuid_record": _uuid_record,
     "uuid_broadcast": _uuid_broadcast, "uuid_recv_dtmf": _uuid_recv_dtmf,
     "uuid_send_dtmf": _uuid_send_dtmf, "uuid_break": _uuid_break, "uuid_answer": _uuid_answer,
-    "originate": _originate, "show": _show, "sofia_contact": _sofia_contact,
+    "originate": _originate, "avmd": _avmd, "show": _show, "sofia_contact": _sofia_contact,
 }  # fmt: skip

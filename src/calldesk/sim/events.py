@@ -191,7 +191,7 @@ def _profile_headers(leg: Leg, prefix: str, full: bool = True) -> Pairs:
     return pairs
 
 
-def leg_headers(leg: Leg, name: str) -> Pairs:
+def leg_headers(leg: Leg, name: str, variables: bool | None = None) -> Pairs:
     """Channel-*, Caller-*, Other-Leg-* and variable_* headers of a leg event."""
     pairs: Pairs = [
         ("Channel-State", leg.state),
@@ -219,22 +219,21 @@ def leg_headers(leg: Leg, name: str) -> Pairs:
     if peer is not None and name in WITH_OTHER_LEG:
         pairs.append(("Other-Type", "originatee" if leg.bridge_originator else "originator"))
         pairs += _profile_headers(peer, "Other-Leg", full=False)
-    if name in WITH_VARIABLES:
+    if name in WITH_VARIABLES if variables is None else variables:
         pairs += [(f"variable_{k}", v) for k, v in leg.variables.items()]
     return pairs
 
 
-def leg_block(leg: Leg, name: str, variables: bool = True) -> Block:
-    """`leg_headers` encoded once and reused while neither the leg nor its peer has changed."""
+def leg_block(leg: Leg, name: str, variables: bool | None = None) -> Block:
+    """`leg_headers` encoded once and reused while neither the leg nor its peer has changed.
+    `variables`: None = as the event name decides, True/False = with/without variable_*."""
     other = leg.peer if name in WITH_OTHER_LEG else None
-    kind = (variables and name in WITH_VARIABLES, other is not None)
+    with_vars = name in WITH_VARIABLES if variables is None else variables
+    kind = (with_vars, other is not None)
     key = (leg.version, other.uuid if other else "", other.version if other else 0)
     hit = leg.header_cache.get(kind)
     if hit is not None and hit[0] == key:
         return hit[1]
-    pairs = leg_headers(leg, name)
-    if not variables:
-        pairs = [p for p in pairs if not p[0].startswith("variable_")]
-    block = Block.of(pairs)
+    block = Block.of(leg_headers(leg, name, with_vars))
     leg.header_cache[kind] = (key, block)
     return block

@@ -172,6 +172,8 @@ class Leg:
         self.digits_dialed = ""
         self.created_sim = switch.clock.now()
         self.phone: Any = None  # the simulated phone behind this leg, if any
+        self.avmd: Any = None  # AvmdState while avmd runs on this leg
+        self.session_events: deque[Any] = deque()  # queued to the session: fired when dequeued
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -210,7 +212,10 @@ class Leg:
         deadline = None if sim_seconds is None else clock.now() + sim_seconds
         while True:
             if self.hungup:
+                self.session_events.clear()
                 return "hangup"
+            while self.session_events:  # every wait loop dequeues session events, as FS does
+                self.session_events.popleft()()
             if breakable and self.break_requested:
                 return "break"
             if breakable and self.unpark_requested:

@@ -129,6 +129,9 @@ def unwind(sw: SimSwitch, leg: Leg) -> None:
         complete_frame(sw, leg, frame)
     for rec in list(leg.recordings.values()):
         rec.stop(cause="success")
+    from .apps import avmd  # the apps import this module
+
+    avmd.on_hangup(sw, leg)
 
 
 def _cdr_vars(sw: SimSwitch, leg: Leg) -> None:

@@ -126,7 +126,7 @@ class SimSwitch:
         parts: list[Part] = [list(before_base or []) + base_headers(self, name, seq, None, calling)]
         if pre:
             parts.append(pre)
-        parts.append(leg_block(leg, name, variables))
+        parts.append(leg_block(leg, name, None if variables else False))
         if post:
             parts.append(post)
         pairs = [h for p in parts for h in (p.pairs if isinstance(p, Block) else p)]
@@ -136,15 +136,24 @@ class SimSwitch:
 
     def fire_global(
         self, name: str, post: Pairs, body: str | None = None, subclass: str | None = None,
-        uuid: str | None = None,
+        uuid: str | None = None, calling: tuple[str, str, int] | None = None,
     ) -> SimEvent:  # fmt: skip
         """Fire a non-leg event (BACKGROUND_JOB, CUSTOM ...)."""
         seq = self.next_seq()
-        pairs = base_headers(self, name, seq, subclass) + post
+        pairs = base_headers(self, name, seq, subclass, calling) + post
         ev = SimEvent(name, pairs, body=body, subclass=subclass, uuid=uuid, seq=seq,
                       fired_sim=self.clock.now())  # fmt: skip
         self._dispatch(ev)
         return ev
+
+    def refire(self, ev: SimEvent, extra: Block) -> SimEvent:
+        """Fire `ev` again with the same Event-Sequence and `extra` headers appended (a session
+        re-firing an event queued to it, as mod_avmd's events are)."""
+        parts: list[Part] = [ev.headers, extra]
+        copy = SimEvent(ev.name, ev.headers + extra.pairs, body=ev.body, subclass=ev.subclass,
+                        uuid=ev.uuid, seq=ev.seq, fired_sim=self.clock.now(), parts=parts)  # fmt: skip
+        self._dispatch(copy)
+        return copy
 
     def api_event(self, cmd: str, arg: str) -> None:
         """The API event switch_api_execute fires once the command has run."""
@@ -305,16 +314,10 @@ class SimSwitch:
         return st.as_dict() if st is not None else None
 
     def machine_beep(self, leg: Leg) -> None:
-        """An answering machine's beep: avmd::beep on whichever leg runs avmd."""
-        for x in (leg, leg.peer, leg.twin):
-            if x is not None and x.variables.get("__avmd") == "on":
-                self.fire_global(
-                    "CUSTOM",
-                    [("Unique-ID", x.uuid), ("Call-command", "avmd"), ("Beep-Status", "DETECTED"),
-                     ("Frequency", "1000.000000"), ("Detection-time", "60")],
-                    subclass="avmd::beep", uuid=x.uuid,
-                )  # fmt: skip
-                x.set_var("avmd_detect", "TRUE")
+        """An answering machine's beep on `leg`'s far end: avmd::beep where avmd can hear it."""
+        from .apps import avmd
+
+        avmd.far_end_beep(self, leg)
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait (wall seconds) until no leg is left; True if it happened."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from .. import media
 from ..executor import app, fire_one_dtmf
 from ..legs import AppFrame, Leg, LegGone
+from . import avmd
 
 if TYPE_CHECKING:
     from ..switch import SimSwitch
@@ -31,6 +33,9 @@ def play(
     start = sw.clock.now()
     status, seen = "done", []
     stopped = {"done": False}
+    freq = tone_frequency(path)
+    if freq:
+        avmd.tone_sent(sw, leg, freq, lambda: not stopped["done"])
 
     def on_hangup() -> None:
         if not stopped["done"]:
@@ -68,6 +73,15 @@ def play(
         stopped["done"] = True
         _finish(sw, leg, path, min(secs, sw.clock.now() - start), status)
     return status, seen
+
+
+_TONE = re.compile(r"%\(\d+,\d+,(\d+(?:\.\d+)?)")
+
+
+def tone_frequency(path: str) -> float | None:
+    """The first frequency of a `tone_stream://%(on,off,freq...)`, else None."""
+    m = _TONE.search(path) if path.startswith("tone_stream://") else None
+    return float(m.group(1)) if m else None
 
 
 def _finish(sw: SimSwitch, leg: Leg, path: str, played: float, status: str) -> None:

@@ -1,4 +1,4 @@
-"""socket (outbound ESL) and the avmd apps."""
+"""socket: hand the leg to an outbound ESL listener."""
 
 from __future__ import annotations
 
@@ -35,32 +35,3 @@ def socket_app(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> None:
     gevent.spawn(conn.serve)
     frame.parked = True
     hold_loop(sw, leg, announce_park=True)
-
-
-@app("avmd_start")
-def avmd_start(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> None:
-    leg.set_var("__avmd", "on")
-    sw.fire_global(
-        "CUSTOM",
-        [
-            ("Unique-ID", leg.uuid),
-            ("Call-command", "avmd"),
-            ("Start-time", str(sw.clock.epoch_us())),
-        ],
-        subclass="avmd::start",
-        uuid=leg.uuid,
-    )
-
-
-@app("avmd_stop")
-def avmd_stop(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> None:
-    if leg.variables.pop("__avmd", None) is None:
-        return
-    status = "DETECTED" if leg.variables.get("avmd_detect") == "TRUE" else "NOTDETECTED"
-    sw.fire_global(
-        "CUSTOM",
-        [("Unique-ID", leg.uuid), ("Call-command", "avmd"), ("Beep-Status", status),
-         ("Total-time", "0")],
-        subclass="avmd::stop",
-        uuid=leg.uuid,
-    )  # fmt: skip

@@ -1,0 +1,68 @@
+"""avmd on simulated legs: which leg hears a beep, and what a hangup fires (mod_avmd rules)."""
+
+from __future__ import annotations
+
+import pytest
+
+from calldesk.sim import PhoneBehavior, SimSwitch
+from calldesk.sim.api import run_api
+from calldesk.sim.legs import Message
+
+
+@pytest.fixture
+def sw(tmp_path):  # type: ignore[no-untyped-def]
+    s = SimSwitch(password="pw", time_scale=50.0, recordings_dir=tmp_path)
+    s.add_phone("user/1006", PhoneBehavior.machine(after=0.5, beep_after=1.0))
+    yield s
+    s.stop()
+
+
+def _names(sw: SimSwitch, uuid: str) -> list[str]:
+    return [e.subclass or e.name for e in sw.history if e.uuid == uuid]
+
+
+def _wait(sw: SimSwitch, secs: float) -> None:
+    sw.clock.sleep(secs)
+
+
+def test_machine_beep_heard_by_avmd_on_the_phone_leg(sw: SimSwitch) -> None:
+    uuid = run_api(sw, "originate", "user/1006 avmd_start,park inline").split()[1]
+    _wait(sw, 1.5)
+    names = _names(sw, uuid)
+    assert names.count("avmd::start") == 2 and names.count("avmd::beep") == 2
+    assert run_api(sw, "uuid_kill", uuid) == "+OK\n"
+    names = _names(sw, uuid)
+    assert "avmd::stop" not in names  # a hangup only stops the media bug
+    assert names.count("MEDIA_BUG_STOP") == 1
+
+
+def test_no_beep_without_avmd_running(sw: SimSwitch) -> None:
+    uuid = run_api(sw, "originate", "user/1006 &park()").split()[1]
+    _wait(sw, 1.5)
+    assert not [n for n in _names(sw, uuid) if n.startswith("avmd::")]
+    run_api(sw, "uuid_kill", uuid)
+
+
+def test_avmd_on_an_inbound_caller_bridged_to_the_machine_hears_nothing(sw: SimSwitch) -> None:
+    caller = sw.inject_call("5551000")
+    _wait(sw, 0.2)
+    sw.sendmsg(sw.legs[caller], Message("execute", "avmd_start", ""))
+    _wait(sw, 0.1)
+    # default config (outbound_channel=1): avmd refuses an inbound leg, no media bug
+    assert not [n for n in _names(sw, caller) if n.startswith("avmd::") or "MEDIA_BUG" in n]
+    sw.sendmsg(sw.legs[caller], Message("execute", "bridge", "user/1006"))
+    _wait(sw, 1.5)
+    assert sw.legs[caller].peer is not None
+    assert not [n for n in _names(sw, caller) if n.startswith("avmd::")]
+    sw.hangup(caller)
+
+
+def test_avmd_stop_api_fires_stop_with_not_detected(sw: SimSwitch) -> None:
+    uuid = run_api(sw, "originate", "loopback/5552000/public avmd_start,park inline").split()[1]
+    _wait(sw, 0.2)
+    assert run_api(sw, "avmd", f"{uuid} stop") == "+OK\n"
+    _wait(sw, 0.1)
+    stops = [e for e in sw.history if e.subclass == "avmd::stop"]
+    assert len(stops) == 2 and stops[0].seq == stops[1].seq
+    assert stops[0].get("Beep-Status") == "NOTDETECTED"
+    run_api(sw, "uuid_kill", uuid)
