@@ -218,3 +218,33 @@ def test_broken_flow_saved_during_a_call_loses_no_call(sim, controller):
     fourth = sim.inject_call(did="5550000")
     assert c.outcome(fourth).status == "enqueued"
     assert c.handoff.requests[3].queue == "billing" and c.handoff.requests[3].flow_version != v1
+
+
+def test_build_ivr_from_config_serves_calls(sim, flows_dir, tmp_path):
+    from calldesk.app import build
+    from calldesk.config import load_config
+    from calldesk.ivr.wiring import build_ivr
+
+    cfg_file = tmp_path / "calldesk.yaml"
+    cfg_file.write_text(
+        f"switches: [{{name: sim1, host: 127.0.0.1, port: {sim.port}, password: {PASSWORD}}}]\n"
+        f"store: {{path: {tmp_path / 'app.sqlite'}}}\n"
+        f"flows: {{dir: {flows_dir}, reload_interval: 0.05}}\n"
+        "queues: [{name: general}, {name: billing}, {name: support}, {name: vip}]\n"
+    )
+    controller = build(load_config(cfg_file, env={}))
+    handoff = CollectingHandoff()
+    ivr = build_ivr(controller.config, controller.store, controller.board, handoff)
+    ivr.start()
+    try:
+        assert controller.start(wait=5) == {"sim1": True}
+        assert ivr.library.names() == ["bank", "hello", "slow", "support"]
+        leg = sim.inject_call(did="5559000", hangup_after=1.0)
+        with gevent.Timeout(10):
+            while leg not in ivr.services["sim1"].outcomes:
+                gevent.sleep(0.01)
+        assert ivr.services["sim1"].outcomes[leg].status == "caller_gone"
+        assert ivr.runs.status(leg) == "caller_gone"
+    finally:
+        ivr.stop()
+        controller.stop()

@@ -1,0 +1,84 @@
+"""Builds the IVR for the composition root: run store, flow library (with its watcher), runner
+and one IvrService per switch. `app.build` can add it with one line:
+`controller.services["ivr"] = build_ivr(config, store, board, handoff)`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import gevent
+
+from calldesk.ivr.http import UrllibHttpClient
+from calldesk.ivr.library import FlowLibrary
+from calldesk.ivr.persist import RunStore
+from calldesk.ivr.ports import ContextStore, Handoff, MemoryContexts
+from calldesk.ivr.runner import Runner
+from calldesk.ivr.service import IvrService
+from calldesk.ivr.validate import Checks
+from calldesk.ivr.voice import VoiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IvrSystem:
+    library: FlowLibrary
+    runs: RunStore
+    runner: Runner
+    services: dict[str, IvrService]
+    reload_interval: float
+    _watcher: gevent.Greenlet | None = field(default=None, repr=False)
+    _stop: bool = False
+
+    def start(self) -> None:
+        refused = self.library.poll()
+        log.info("IVR: %d flows loaded, %d errors", len(self.library.names()), len(refused))
+        self._stop = False
+        self._watcher = gevent.spawn(
+            self.library.watch, lambda: self._stop, self.reload_interval, gevent.sleep
+        )
+
+    def stop(self) -> None:
+        self._stop = True
+        if self._watcher is not None:
+            self._watcher.kill(block=False)
+
+
+def build_ivr(
+    config: Any,
+    store: Any,
+    board: Any,
+    handoff: Handoff,
+    contexts: ContextStore | None = None,
+) -> IvrSystem:
+    flows_dir = config.path("flows.dir")
+    prompts = config.path("flows.prompts_dir")
+    if not prompts.is_dir():
+        prompts = flows_dir / "prompts"
+    queues = config["queues"]
+    known = (
+        frozenset(q["name"] if isinstance(q, dict) else str(q) for q in queues) if queues else None
+    )
+    runs = RunStore(store.db, store.journal)
+    library = FlowLibrary(
+        flows_dir,
+        Checks(known_queues=known, prompts_dir=prompts if prompts.is_dir() else None),
+        archive=runs,
+    )
+    runner = Runner(
+        library,
+        lambda: datetime.now(UTC),
+        UrllibHttpClient(),
+        contexts or MemoryContexts(),
+        handoff,
+        runs,
+    )
+    settings = VoiceSettings(prompts_dir=prompts, recordings_dir=config.path("recordings.dir"))
+    services = {
+        name: IvrService(conn, library, runner, runs, settings)
+        for name, conn in board.switches.items()
+    }
+    return IvrSystem(library, runs, runner, services, float(config["flows"]["reload_interval"]))
