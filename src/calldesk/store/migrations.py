@@ -91,6 +91,23 @@ def m006_control_inbox(db: sqlite_utils.Database) -> None:
     db["control_inbox"].create_index(["status", "id"])
 
 
+def m007_acd_dispatch(db: sqlite_utils.Database) -> None:
+    # The ACD dispatcher (calldesk.dispatch): every input the pure core was given, in order, so
+    # a restarted controller replays them into the same state; which leg belongs to which
+    # interaction or offer; and the screen pop an agent's desktop reads on answer.
+    db["acd_inputs"].create(
+        {"id": int, "at": float, "batch": int, "type": str, "data": str}, pk="id"
+    )
+    db["acd_legs"].create(
+        {"key": str, "leg": str, "switch": str, "role": str, "at": float}, pk="key"
+    )
+    db["acd_legs"].create_index(["leg"])
+    db["screen_pops"].create(
+        {"offer": str, "interaction": str, "agent": str, "at": float, "data": str}, pk="offer"
+    )
+    db["screen_pops"].create_index(["agent", "at"])
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
@@ -98,4 +115,5 @@ MIGRATIONS: list[Migration] = [
     ("004_sip_credentials", m004_sip_credentials),
     ("005_recordings_supervision", m005_recordings_supervision),
     ("006_control_inbox", m006_control_inbox),
+    ("007_acd_dispatch", m007_acd_dispatch),
 ]
