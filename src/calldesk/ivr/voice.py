@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
@@ -72,6 +73,8 @@ class VoiceSettings:
     context: str = "default"  # dialplan context for extension transfers
     agent_dial: str = "user/{agent}"
     external_dial: str = "sofia/gateway/default/{number}"
+    # Called as (interaction id, masked) around PCI collects, e.g. Recorder.pci.
+    pci_hook: Callable[[str, bool], Any] | None = None
 
 
 def _one_line(text: str) -> str:
@@ -245,14 +248,19 @@ class VoicePort:
     ) -> DigitsReceived | NoInput | CallerGone:
         if not action.pci:
             return self._collect(action, typed)
-        # PCI: the leg variable tells the recording subsystem to mask audio meanwhile.
-        if not self._set("calldesk_pci", "true"):
-            return CallerGone(self.hangup_cause)
+        # PCI: recordings are masked (the recorder's hook) and the leg is flagged meanwhile.
+        hook = self.settings.pci_hook
+        if hook is not None:
+            hook(self.leg, True)
         try:
+            if not self._set("calldesk_pci", "true"):
+                return CallerGone(self.hangup_cause)
             return self._collect(action, typed)
         finally:
             if not self.gone:
                 self._set("calldesk_pci", "false")
+            if hook is not None:
+                hook(self.leg, False)
 
     def _collect(self, action: CollectDigits, typed: str) -> DigitsReceived | NoInput | CallerGone:
         if not typed:

@@ -53,7 +53,9 @@ def build_ivr(
     board: Any,
     handoff: Handoff,
     contexts: ContextStore | None = None,
+    recorder: Any | None = None,
 ) -> IvrSystem:
+    """`recorder` (calldesk.recording's Recorder) masks recordings during PCI collects."""
     flows_dir = config.path("flows.dir")
     prompts = config.path("flows.prompts_dir")
     if not prompts.is_dir():
@@ -76,7 +78,12 @@ def build_ivr(
         handoff,
         runs,
     )
-    settings = VoiceSettings(prompts_dir=prompts, recordings_dir=config.path("recordings.dir"))
+    pci = (
+        (lambda leg, masked: recorder.pci(leg, masked, by="ivr")) if recorder is not None else None
+    )
+    settings = VoiceSettings(
+        prompts_dir=prompts, recordings_dir=config.path("recordings.dir"), pci_hook=pci
+    )
     services = {
         name: IvrService(conn, library, runner, runs, settings)
         for name, conn in board.switches.items()

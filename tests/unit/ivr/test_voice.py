@@ -171,9 +171,11 @@ def test_say_transfer_hangup_commands():
 
 def test_pci_collect_flags_the_leg_for_recording_masking():
     conn = FakeConn({"play_and_get_digits": [("4242#", "")]})
-    port = port_for(conn)
+    masks = []
+    port = LegRouter(conn).port(LEG, VoiceSettings(pci_hook=lambda leg, m: masks.append((leg, m))))
     pci = CollectDigits((), 4, 4, "#", pci=True)
     assert port.collect(pci, "") == DigitsReceived("4242", "#")
+    assert masks == [(LEG, True), (LEG, False)]
     sets = [arg for app, arg in conn.sent if app == "set" and arg.startswith("calldesk_pci")]
     assert sets == ["calldesk_pci=true", "calldesk_pci=false"]
 
