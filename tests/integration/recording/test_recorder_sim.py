@@ -6,14 +6,19 @@ from __future__ import annotations
 import wave
 
 import pytest
+from tests.integration.recording.simcall import (
+    bridged_call,
+    sim_sleep,
+    start_board,
+    start_sim,
+    wait_for,
+)
 
 from calldesk.auth import Directory, PermissionDenied
 from calldesk.recording.policy import PolicySet
 from calldesk.recording.recorder import Recorder, RecordingRefused
 from calldesk.recording.retention import DAY, purge_due
 from calldesk.store import Store
-
-from .simcall import bridged_call, sim_sleep, start_board, start_sim, wait_for
 
 POLICIES = PolicySet.from_config({
     "default": {"mode": "never"},

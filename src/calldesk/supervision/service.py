@@ -1,0 +1,351 @@
+"""Supervising live calls: monitor, whisper, barge and takeover, with permissions and an audit trail.
+
+Start: `originate {vars}<supervisor contact> &eavesdrop(<customer leg>)`; the variables set the
+starting mode (see modes.py). Mode changes go to the supervisor's leg as a digit (`uuid_recv_dtmf`,
+proven by the eavesdrop trace: the loop dequeues it ~20 ms later and fires DTMF) or as a session
+event with `eavesdrop-command` (`switch_modes: event`). With digits, the mode is confirmed by the
+DTMF event on the supervisor's leg, which also catches keys pressed on the supervisor's phone; no
+event on the wire shows the mode otherwise (trace README), so the session row is the truth.
+
+Takeover: `uuid_bridge <customer> <supervisor>` (which pulls the supervisor out of eavesdrop and
+the customer away from the agent), then the agent leg is hung up and `on_agent_released` tells
+the ACD to start the agent's wrap-up.
+
+The supervised call ending ends the supervisor's leg; the supervisor hanging up ends only the
+session. Event listeners run inline on the ESL reader: switch commands are spawned.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid as uuidlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import gevent
+import gevent.event
+
+from calldesk.auth import Directory, PermissionDenied, User
+from calldesk.errors import CalldeskError
+from calldesk.esl.commands import check_uuid, originate_args
+from calldesk.esl.frames import Event
+from calldesk.store import Store
+from calldesk.supervision.locate import CallRef, find_agent_call
+from calldesk.supervision.modes import (
+    DIGIT,
+    EAVESDROP_MODES,
+    Mode,
+    eavesdrop_command,
+    eavesdrop_variables,
+    mode_after_digits,
+    parse_mode,
+)
+from calldesk.supervision.settings import Settings
+from calldesk.telephony.legs import Leg
+from calldesk.telephony.switchboard import Switchboard
+
+log = logging.getLogger(__name__)
+RINGING, ACTIVE, ENDED = "ringing", "active", "ended"
+
+
+class SupervisionError(CalldeskError):
+    """A supervision request that cannot be carried out (the reason says why)."""
+
+
+@dataclass
+class Session:
+    id: str
+    supervisor: str
+    agent: str
+    interaction: str
+    target_leg: str  # the customer leg eavesdrop runs on
+    agent_leg: str
+    switch: str
+    mode: str
+    status: str = RINGING
+    supervisor_leg: str | None = None
+    started_at: float = 0.0
+    ended_at: float | None = None
+    end_reason: str = ""
+    pending: tuple[str, str] | None = field(default=None, repr=False)  # (mode, by) sent as a digit
+
+
+class SupervisionService:
+    def __init__(
+        self,
+        board: Switchboard,
+        store: Store,
+        directory: Directory,
+        settings: Settings | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        locate: Callable[[str], CallRef] | None = None,
+        on_agent_released: Callable[[str, str], None] | None = None,
+        on_notice: Callable[[str, dict], None] | None = None,
+    ) -> None:
+        self.board = board
+        self.store = store
+        self.journal = store.journal
+        self.directory = directory
+        self.settings = settings or Settings()
+        self.clock = clock
+        self.locate = locate or (lambda agent: find_agent_call(board.tracker, agent))
+        self.on_agent_released = on_agent_released
+        self.on_notice = on_notice
+        self.sessions: dict[str, Session] = {}
+        self._changed = gevent.event.Event()
+        board.tracker.subscribe(self._on_leg_event)
+
+    # -- API --------------------------------------------------------------------------------
+    def start(self, user: str, agent: str, mode: str | Mode) -> Session:
+        """Ring the supervisor's phone and join the agent's live call in `mode`."""
+        mode = self._mode(mode)
+        sup = self._check(user, agent, f"{mode.value}")
+        if not sup.contact:
+            raise SupervisionError(f"{user} has no phone contact configured (users[].contact)")
+        call = self.locate(agent)
+        for s in self.sessions.values():
+            if s.status != ENDED and s.supervisor == user and s.target_leg == call.customer_leg:
+                raise SupervisionError(
+                    f"{user} already supervises this call (session {s.id}); change its mode"
+                )
+        sid = uuidlib.uuid4().hex[:12]
+        first = Mode.MONITOR if mode is Mode.TAKEOVER else mode
+        s = Session(sid, user, agent, call.interaction, call.customer_leg, call.agent_leg,
+                    call.switch, first.value, started_at=self.clock())  # fmt: skip
+        self.sessions[sid] = s
+        self._save(s)
+        self._journal("supervision.start", s, requested=mode.value)
+        variables = {
+            "origination_caller_id_name": f"supervise-{agent}",  # no spaces: originate splits on them
+            "origination_caller_id_number": "supervisor",
+            "calldesk_role": "supervisor",
+            "calldesk_supervision": sid,
+            "calldesk_supervisor": user,
+            "calldesk_agent": agent,
+            "originate_timeout": int(self.settings.answer_timeout),
+            **eavesdrop_variables(first, dtmf=self.settings.supervisor_keys),
+        }
+        conn = self.board.switches[call.switch]
+        if self.settings.require_group:
+            group = self._group(agent)
+            conn.api("uuid_setvar", call.customer_leg, "eavesdrop_group", group)
+            variables["eavesdrop_require_group"] = group
+        job = conn.bgapi(
+            "originate", originate_args(sup.contact, variables, "eavesdrop", call.customer_leg)
+        )
+        gevent.spawn(self._await_answer, s, job)
+        if mode is Mode.TAKEOVER:
+            self._wait(lambda: s.status != RINGING, self.settings.answer_timeout + 5)
+            if s.status != ACTIVE:
+                raise SupervisionError(
+                    f"takeover failed: {s.end_reason or 'supervisor did not answer'}"
+                )
+            self._takeover(s)
+        return s
+
+    def change_mode(self, user: str, session_id: str, mode: str | Mode) -> Session:
+        """Switch an active session to another mode, without the supervisor pressing keys."""
+        mode = self._mode(mode)
+        s = self._session(session_id)
+        self._check(user, s.agent, mode.value)
+        if s.status != ACTIVE or not s.supervisor_leg:
+            raise SupervisionError(
+                f"session {s.id} is {s.status}; it can change mode once answered"
+            )
+        if s.mode == Mode.TAKEOVER:
+            raise SupervisionError(
+                f"session {s.id} has taken the call over; there is no eavesdrop left"
+            )
+        if mode is Mode.TAKEOVER:
+            self._takeover(s, by=user)
+            return s
+        if s.mode == mode.value:
+            return s
+        conn = self.board.switches[s.switch]
+        if self.settings.switch_modes == "event":
+            reply = conn.command(eavesdrop_command(s.supervisor_leg, mode))
+            if not (reply.reply_text or "").startswith("+OK"):
+                raise SupervisionError(f"sendevent refused: {reply.reply_text}")
+            self._set_mode(s, mode, by=user, via="event")
+        else:
+            conn.api("uuid_recv_dtmf", check_uuid(s.supervisor_leg), DIGIT[mode])
+            s.pending = (mode.value, user)
+            if not self._wait(lambda: s.mode == mode.value or s.status == ENDED, 5.0):
+                raise SupervisionError(
+                    f"session {s.id}: the eavesdrop did not take digit {DIGIT[mode]}"
+                )
+        return s
+
+    def stop(self, user: str, session_id: str) -> Session:
+        s = self._session(session_id)
+        if user != s.supervisor:
+            self._check(user, s.agent, "stop supervising")
+        if s.status != ENDED:
+            if s.supervisor_leg:
+                self.board.switches[s.switch].hangup(s.supervisor_leg)
+            self._end(s, f"stopped by {user}")
+        return s
+
+    def visible(self, user: str) -> list[Session]:
+        """Live sessions this user may see: admins all, supervisors their teams' agents."""
+        u = self.directory.require_supervisor(user, "see supervision sessions")
+        agents = self.directory.agents_of(u)
+        return [s for s in self.sessions.values()
+                if s.status != ENDED and (agents is None or s.agent in agents)]  # fmt: skip
+
+    # -- internals --------------------------------------------------------------------------
+    def _mode(self, mode: str | Mode) -> Mode:
+        try:
+            return parse_mode(str(mode))
+        except ValueError as exc:
+            raise SupervisionError(str(exc)) from None
+
+    def _check(self, user: str, agent: str, action: str) -> User:
+        try:
+            return self.directory.check_agent(user, agent, action)
+        except PermissionDenied as exc:
+            self.journal.append("supervision.refused", agent,
+                                {"supervisor": user, "action": action, "reason": str(exc)}, self.clock())  # fmt: skip
+            raise
+
+    def _group(self, agent: str) -> str:
+        teams = sorted(self.directory.agent_teams(agent))
+        return f"calldesk-{teams[0]}" if teams else "calldesk"
+
+    def _session(self, session_id: str) -> Session:
+        s = self.sessions.get(session_id)
+        if s is None:
+            raise SupervisionError(f"no supervision session {session_id!r}")
+        return s
+
+    def _wait(self, done: Callable[[], bool], timeout: float) -> bool:
+        with gevent.Timeout(timeout, False):
+            while not done():
+                self._changed.wait(0.05)
+                self._changed.clear()
+            return True
+        return done()
+
+    def _await_answer(self, s: Session, job: gevent.event.AsyncResult) -> None:
+        try:
+            out = job.get(timeout=self.settings.answer_timeout + 10)
+        except Exception as exc:  # noqa: BLE001 - any failure ends the session with its reason
+            out = f"-ERR {exc}"
+        if out.startswith("+OK"):
+            if s.supervisor_leg is None:
+                s.supervisor_leg = out.split()[1].strip()
+            if s.status == RINGING:
+                s.status = ACTIVE
+                self._save(s)
+                self._journal("supervision.joined", s)
+                self._notify(s)
+        elif s.status != ENDED:
+            self._end(s, f"supervisor phone: {out.strip()}")
+        self._changed.set()
+
+    def _notify(self, s: Session) -> None:
+        how = self.settings.notify
+        if how == "tone":
+            gevent.spawn(self._tone, s)
+        elif how == "notice":
+            info = {"supervisor": s.supervisor, "mode": s.mode, "session": s.id}
+            self.journal.append("supervision.notice", s.agent, info, self.clock())
+            if self.on_notice:
+                self.on_notice(s.agent, info)
+
+    def _tone(self, s: Session) -> None:
+        try:
+            self.board.switches[s.switch].api(
+                "uuid_broadcast", s.agent_leg, self.settings.tone, "aleg"
+            )
+            self.journal.append(
+                "supervision.notice", s.agent, {"session": s.id, "tone": True}, self.clock()
+            )
+        except CalldeskError as exc:
+            log.warning("supervision: notice tone for %s failed: %s", s.agent, exc)
+
+    def _takeover(self, s: Session, by: str | None = None) -> None:
+        conn = self.board.switches[s.switch]
+        assert s.supervisor_leg
+        conn.api("uuid_bridge", s.target_leg, s.supervisor_leg)
+        tracker = self.board.tracker
+        ok = self._wait(lambda: (leg := tracker.legs.get(s.target_leg)) is not None
+                        and leg.bridged_to == s.supervisor_leg, 5.0)  # fmt: skip
+        if not ok:
+            raise SupervisionError(
+                f"session {s.id}: the customer was not bridged to the supervisor"
+            )
+        s.mode = Mode.TAKEOVER.value
+        self._save(s)
+        self._journal("supervision.takeover", s, by=by or s.supervisor, released_leg=s.agent_leg)
+        conn.hangup(s.agent_leg, "NORMAL_CLEARING")
+        if self.on_agent_released:
+            self.on_agent_released(s.agent, s.interaction)
+
+    def _set_mode(self, s: Session, mode: Mode, by: str, via: str) -> None:
+        before, s.mode = s.mode, mode.value
+        self._save(s)
+        self._journal("supervision.mode", s, before=before, by=by, via=via)
+        self._changed.set()
+
+    def _end(self, s: Session, reason: str) -> None:
+        if s.status == ENDED:
+            return
+        s.status, s.ended_at, s.end_reason = ENDED, self.clock(), reason
+        self._save(s)
+        self._journal("supervision.end", s, reason=reason)
+        self._changed.set()
+
+    def _on_leg_event(self, leg: Leg, event: Event) -> None:
+        name = event.name
+        sid = leg.variables.get("calldesk_supervision")
+        if sid in self.sessions:
+            s = self.sessions[sid]
+            if (
+                s.supervisor_leg is None
+                and name == "CHANNEL_EXECUTE"
+                and event.get("Application") == "eavesdrop"
+            ):
+                s.supervisor_leg = leg.uuid
+            if leg.uuid == s.supervisor_leg:
+                if name == "DTMF" and s.mode in EAVESDROP_MODES + (Mode.CUSTOMER,):
+                    self._on_digit(s, event.get("DTMF-Digit") or "", event.get("DTMF-Source") or "")
+                elif name == "CHANNEL_HANGUP":
+                    self._end(s, "supervisor hung up" if leg.hangup_cause != "ORIGINATOR_CANCEL"
+                              else "cancelled")  # fmt: skip
+        if name == "CHANNEL_HANGUP":
+            for s in list(self.sessions.values()):
+                if s.status != ENDED and leg.uuid == s.target_leg:
+                    self._end(s, "call ended")
+                    if s.supervisor_leg:
+                        gevent.spawn(self._hangup_quietly, s.switch, s.supervisor_leg)
+
+    def _on_digit(self, s: Session, digit: str, source: str) -> None:
+        """The eavesdrop loop dequeued a digit: ours (sent by the API) or the supervisor's own key."""
+        after = mode_after_digits(Mode(s.mode), digit)
+        if after is None or after.value == s.mode:
+            return  # `*` ends the eavesdrop; the leg's hangup then ends the session
+        if s.pending is not None and s.pending[0] == after.value:
+            by, via = s.pending[1], "api"
+        else:
+            by, via = s.supervisor, "keypad"
+        s.pending = None
+        self._set_mode(s, after, by=by, via=via)
+
+    def _hangup_quietly(self, switch: str, leg: str) -> None:
+        try:
+            self.board.switches[switch].hangup(leg)
+        except CalldeskError:
+            pass
+
+    def _journal(self, kind: str, s: Session, **extra: object) -> None:
+        data = {"session": s.id, "supervisor": s.supervisor, "agent": s.agent, "mode": s.mode,
+                "interaction": s.interaction, "started_at": s.started_at, "ended_at": s.ended_at, **extra}  # fmt: skip
+        self.journal.append(kind, s.agent, data, self.clock())
+
+    def _save(self, s: Session) -> None:
+        row = asdict(s)
+        row.pop("pending", None)
+        self.store.db["supervision_sessions"].upsert(row, pk="id")
