@@ -135,3 +135,73 @@ def test_avmd_beep(sw: SimSwitch) -> None:
     bugs = [f.event().get("Media-Bug-Function") for f in c.frames
             if f.is_event() and f.event().name.startswith("MEDIA_BUG")]  # fmt: skip
     assert bugs == ["avmd", "avmd"]
+
+
+def _rows(seq: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """`show registrations as json` bodies reduced to whether they have rows."""
+    return [
+        ("api", "rows" if '"rows"' in x[1] else "none") if x[0] == "api" and x[1][:1] == "{" else x
+        for x in seq
+    ]
+
+
+def test_sofia_register(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from calldesk.sim import PhoneBehavior
+
+    sw = SimSwitch(password="ClueCon-test", time_scale=200.0, recordings_dir=tmp_path).start()
+    sw.registry.core_lag = 20.0  # 0.1 s wall at this scale: room for the first query
+    try:
+        c = _client(sw)
+        c.command("event plain CUSTOM sofia::register sofia::unregister sofia::expire "
+                  "sofia::register_attempt sofia::register_failure\n\n")  # fmt: skip
+        c.command("event plain CHANNEL_CREATE CHANNEL_PROGRESS CHANNEL_ANSWER CHANNEL_PARK "
+                  "CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE BACKGROUND_JOB\n\n")  # fmt: skip
+        sw.register_phone("1000", PhoneBehavior.answer(after=0.5), expires=120)
+        reg = c.wait_event("CUSTOM", Event_Subclass="sofia::register").event()
+        contact = c.command("api sofia_contact 1000@127.0.0.1\n\n")
+        assert contact.body == b"sofia/internal/sip:1000@127.0.0.1:5099"
+        assert c.command("api show registrations as json\n\n").body == b'{"row_count": 0}\n'
+        sw.clock.sleep(sw.registry.core_lag)
+        rows = json.loads(c.command("api show registrations as json\n\n").body)["rows"]
+        assert [(r["reg_user"], r["url"], r["token"]) for r in rows] == [
+            ("1000", "sofia/internal/sip:1000@127.0.0.1:5099", reg.get("call-id"))
+        ]
+        assert int(rows[0]["expires"]) == int(reg.get("Event-Date-Timestamp")) // 10**6 + 180
+        r = c.command("api originate {origination_caller_id_number=queue,calldesk_role=agent}"
+                      "user/1000 &park()\n\n", timeout=10)  # fmt: skip
+        agent = r.text.split()[1]
+        c.wait_event("CHANNEL_PARK", Unique_ID=agent)
+        assert c.command(f"api uuid_kill {agent} NORMAL_CLEARING\n\n").text == "+OK\n"
+        c.wait_event("CHANNEL_HANGUP_COMPLETE", Unique_ID=agent)
+        assert sw.unregister_phone("1000")
+        c.wait_event("CUSTOM", Event_Subclass="sofia::unregister")
+        assert (
+            c.command("api sofia_contact 1000@127.0.0.1\n\n").body == b"error/user_not_registered"
+        )
+        assert c.command("api originate user/1000 &park()\n\n").text == "-ERR USER_NOT_REGISTERED\n"
+        n = len(c.frames)
+        sw.register_phone("1000", PhoneBehavior.answer(after=0.5), expires=10, refresh=False)
+        reg2 = c.wait_event("CUSTOM", start=n, Event_Subclass="sofia::register").event()
+        exp = c.wait_event("CUSTOM", Event_Subclass="sofia::expire", timeout=10).event()
+        at = int(reg2.get("Event-Date-Timestamp")) / 1e6
+        assert int(exp.get("expires")) == int(at + 10 + 60)  # an epoch time, not seconds
+        waited = int(exp.get("Event-Date-Timestamp")) / 1e6 - at
+        assert 70 <= waited <= 100  # Expires + 60 s, found by a 30 s scan
+        assert c.command("api originate user/1000 &park()\n\n").text == "-ERR USER_NOT_REGISTERED\n"
+        c.command("exit\n\n")
+        c.wait_closed()
+        want = trace_frames("sofia-register")
+        got = [f for f in c.frames if not (f.content_type == "api/response"
+                                          and f.text.startswith("-ERR USER_NOT"))]  # fmt: skip
+        assert _rows(describe(got)) == _rows(describe(want))
+        for name in ("sofia::register_attempt", "sofia::register", "sofia::unregister",
+                     "sofia::expire"):  # fmt: skip
+            mine = [f.event() for f in got if f.is_event() and f.event().subclass == name][0]
+            theirs = [f.event() for f in want if f.is_event() and f.event().subclass == name][0]
+            assert list(mine.headers.items())[0][0] == "Event-Subclass"
+            assert [n for n, _ in mine.headers.items()][13:] == [
+                n for n, _ in theirs.headers.items()
+            ][13:], name
+            assert mine.get("Event-Calling-Function") == theirs.get("Event-Calling-Function")
+    finally:
+        sw.stop()

@@ -255,6 +255,8 @@ def _show(sw: SimSwitch, arg: str) -> str:
     if not words:
         return "-USAGE: show channels|calls [as json]\n"
     what = words[0]
+    if what == "registrations":
+        return _show_registrations(sw, words)
     legs = sorted((x for x in sw.legs.values() if not x.hungup), key=lambda x: x.times["Created"])
     rows: list[dict[str, str]] = []
     if what == "channels":
@@ -312,9 +314,23 @@ def _show(sw: SimSwitch, arg: str) -> str:
 def _sofia_contact(sw: SimSwitch, arg: str) -> str:
     user = arg.split("@")[0].split("/")[-1]
     phone = sw.phones.get(f"user/{user}")
-    if phone is None or phone.kind == "unregistered":
+    contact = sw.registry.contact(user)
+    if phone is None or phone.kind == "unregistered" or contact is None:
         return "error/user_not_registered"
-    return f"sofia/internal/sip:{user}@127.0.0.1:5099"
+    return contact
+
+
+def _show_registrations(sw: SimSwitch, words: list[str]) -> str:
+    rows = sw.registry.rows()
+    if "json" in words:
+        if not rows:
+            return '{"row_count": 0}\n'
+        return json.dumps({"row_count": len(rows), "rows": rows}, separators=(",", ":")) + "\n"
+    if not rows:
+        return "\n0 total.\n"
+    keys = list(rows[0])
+    lines = [",".join(keys)] + [",".join(r[k] for k in keys) for r in rows]
+    return "\n".join(lines) + f"\n\n{len(rows)} total.\n"
 
 
 COMMANDS = {

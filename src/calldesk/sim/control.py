@@ -6,6 +6,8 @@
 | `sim_dtmf <uuid> <digits>` (the caller presses keys) | `+OK\\n` |
 | `sim_hangup <uuid> [cause]` (the caller hangs up: recv_bye) | `+OK\\n` |
 | `sim_phone <target> answer [after] \\| no_answer \\| busy \\| unregistered \\| fail \\| machine [after] [beep_after]` | `+OK\\n` |
+| `sim_register <user> [expires] [norefresh] [<behavior> [args]]` (REGISTER: sofia events) | `+OK\n` |
+| `sim_unregister <user>` (REGISTER Expires: 0: sofia::unregister) | `+OK\n` |
 | `sim_legs` | JSON list of live legs |
 | `sim_eavesdrop <uuid>` | JSON mode of the eavesdrop leg `uuid` |
 | `sim_did <number> [var=value ...]` (adds a parking DID to the dialplan) | `+OK\\n` |
@@ -61,20 +63,43 @@ def sim_phone(sw: SimSwitch, arg: str) -> str:
     w = arg.split()
     if len(w) < 2:
         return "-USAGE: sim_phone <target> <behavior> [args]\n"
-    kind, rest = w[1], w[2:]
+    b = _behavior(w[1], w[2:])
+    if b is None:
+        return f"-ERR unknown behavior {w[1]}\n"
+    sw.add_phone(w[0], b)
+    return "+OK\n"
+
+
+def _behavior(kind: str, rest: list[str]) -> PhoneBehavior | None:
     if kind == "answer":
-        b = PhoneBehavior.answer(after=_f(rest[0], 1.0) if rest else 1.0)
-    elif kind == "machine":
-        b = PhoneBehavior.machine(
+        return PhoneBehavior.answer(after=_f(rest[0], 1.0) if rest else 1.0)
+    if kind == "machine":
+        return PhoneBehavior.machine(
             after=_f(rest[0], 2.0) if rest else 2.0,
             beep_after=_f(rest[1], 5.0) if len(rest) > 1 else 5.0,
         )
-    elif kind in ("no_answer", "busy", "unregistered", "fail"):
-        b = getattr(PhoneBehavior, kind)()
-    else:
-        return f"-ERR unknown behavior {kind}\n"
-    sw.add_phone(w[0], b)
+    if kind in ("no_answer", "busy", "unregistered", "fail"):
+        return getattr(PhoneBehavior, kind)()  # type: ignore[no-any-return]
+    return None
+
+
+def sim_register(sw: SimSwitch, arg: str) -> str:
+    w = arg.split()
+    if not w:
+        return "-USAGE: sim_register <user> [expires] [norefresh] [answer [after]|busy|...]\n"
+    rest = w[1:]
+    expires = int(rest.pop(0)) if rest and rest[0].isdigit() else 3600
+    refresh = "norefresh" not in rest
+    rest = [x for x in rest if x != "norefresh"]
+    behavior = _behavior(rest[0], rest[1:]) if rest else PhoneBehavior.answer()
+    if behavior is None:
+        return f"-ERR unknown behavior {rest[0]}\n"
+    sw.register_phone(w[0], behavior, expires=expires, refresh=refresh)
     return "+OK\n"
+
+
+def sim_unregister(sw: SimSwitch, arg: str) -> str:
+    return "+OK\n" if sw.unregister_phone(arg.strip()) else "-ERR not registered\n"
 
 
 def sim_legs(sw: SimSwitch, arg: str) -> str:
@@ -112,6 +137,7 @@ def sim_socket(sw: SimSwitch, arg: str) -> str:
 
 CONTROL: dict[str, Callable[[SimSwitch, str], str]] = {
     "sim_inject": sim_inject, "sim_dtmf": sim_dtmf, "sim_hangup": sim_hangup,
-    "sim_phone": sim_phone, "sim_legs": sim_legs, "sim_eavesdrop": sim_eavesdrop,
+    "sim_phone": sim_phone, "sim_register": sim_register, "sim_unregister": sim_unregister,
+    "sim_legs": sim_legs, "sim_eavesdrop": sim_eavesdrop,
     "sim_did": sim_did, "sim_socket": sim_socket,
 }  # fmt: skip

@@ -117,8 +117,12 @@ def dial(
     if phone is None or phone.kind == "unregistered":
         return None, "USER_NOT_REGISTERED"
     user = key.rsplit("/", 1)[-1].split("@")[0]
-    leg = Leg(sw, f"sofia/internal/{user}@127.0.0.1:5099", "outbound", num, name, user,
+    reg = sw.registry.regs.get(user)
+    port = reg.contact_port if reg is not None else 5099
+    leg = Leg(sw, f"sofia/internal/{user}@127.0.0.1:{port}", "outbound", num, name, user,
               context="default")  # fmt: skip
+    leg.set_var("dialed_user", user)
+    leg.set_var("dialed_domain", reg.domain if reg is not None else "127.0.0.1")
     leg.phone = phone
     _apply_vars(leg, variables)
     _enter(sw, leg, ringing=False)

@@ -18,6 +18,7 @@ from .dialplan import Dialplan
 from .events import SimEvent, base_headers, leg_block
 from .legs import Leg, Message, new_uuid
 from .phones import PhoneBehavior, normalize_target
+from .registry import Registry
 from .wire import Block, Pairs, Part
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class SimSwitch:
         self.api_pending: dict[Any, tuple[str, str]] = {}  # greenlet -> its running api command
         self._server: Any = None
         self._started_epoch = self.clock.epoch()
+        self.registry = Registry(self)
 
     # -- lifecycle of the server -------------------------------------------------------------
     def start(self) -> SimSwitch:
@@ -212,11 +214,29 @@ class SimSwitch:
 
     # -- the control API ------------------------------------------------------------------------
     def add_phone(self, target: str, behavior: PhoneBehavior) -> None:
-        """Register a simulated phone reachable as `user/<id>` (or any dial string given)."""
-        self.phones[normalize_target(target)] = behavior
+        """A simulated phone reachable at once as `user/<id>` (or any dial string given),
+        registered silently (no sofia events). Use `register_phone` for the events."""
+        key = normalize_target(target)
+        self.phones[key] = behavior
+        if key.startswith("user/") and behavior.kind != "unregistered":
+            self.registry.add_silently(key[5:])
 
     def remove_phone(self, target: str) -> None:
-        self.phones.pop(normalize_target(target), None)
+        key = normalize_target(target)
+        self.phones.pop(key, None)
+        if key.startswith("user/"):
+            self.registry.regs.pop(key[5:], None)
+
+    def register_phone(
+        self, user: str, behavior: PhoneBehavior, expires: int = 3600, refresh: bool = True
+    ) -> None:
+        """Phone `user` REGISTERs: sofia::register_attempt + sofia::register, reachable as
+        `user/<user>`. With `refresh=False` it never re-registers and expires (sofia::expire)."""
+        self.registry.register(user.removeprefix("user/"), behavior, expires, refresh=refresh)
+
+    def unregister_phone(self, user: str) -> bool:
+        """Phone `user` sends REGISTER Expires: 0 (sofia::unregister); it becomes unreachable."""
+        return self.registry.unregister(user.removeprefix("user/"))
 
     def inject_call(
         self,
@@ -326,6 +346,10 @@ class SimSwitch:
                 gevent.sleep(0.005)
             return True
         return False
+
+    @property
+    def started_epoch(self) -> float:
+        return self._started_epoch
 
     def uptime(self) -> float:
         return self.clock.epoch() - self._started_epoch
