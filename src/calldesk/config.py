@@ -40,7 +40,12 @@ SCHEMA: dict[str, Any] = {
         "prompts_dir": (str, "prompts"),
         "reload_interval": (float, 2.0),
     },
-    "recordings": {"dir": (str, "var/recordings")},
+    "recordings": {
+        "dir": (str, "var/recordings"),
+        "template": (str, "{{ date:%Y/%m/%d }}/{{ interaction }}-{{ leg }}.wav"),
+        "policies": (dict, {}),  # checked by calldesk.recording.policy
+    },
+    "supervision": (dict, {}),  # checked by calldesk.supervision.settings
     "log": {"level": (str, "INFO")},
     "queues": (list, []),
     "agents": (list, []),
