@@ -172,6 +172,7 @@ class Leg:
         self.digits_dialed = ""
         self.created_sim = switch.clock.now()
         self.phone: Any = None  # the simulated phone behind this leg, if any
+        self.bare_parked = False  # parked by park_after_bridge (no park app frame)
         self.avmd: Any = None  # AvmdState while avmd runs on this leg
         self.session_events: deque[Any] = deque()  # queued to the session: fired when dequeued
 

@@ -108,6 +108,9 @@ def complete_frame(sw: SimSwitch, leg: Leg, frame: AppFrame, response: str = "_n
 
 def end_park(sw: SimSwitch, leg: Leg) -> None:
     """Leave park now (for uuid_bridge / transfer / hangup): UNPARK + EXECUTE_COMPLETE."""
+    if leg.bare_parked:  # parked by park_after_bridge, not by the park app
+        leg.bare_parked = False
+        sw.fire(leg, "CHANNEL_UNPARK")
     for frame in reversed(leg.frames):
         if frame.parked and not frame.completed:
             sw.fire(leg, "CHANNEL_UNPARK")
@@ -119,6 +122,9 @@ def end_park(sw: SimSwitch, leg: Leg) -> None:
 
 def unwind(sw: SimSwitch, leg: Leg) -> None:
     """Finish every running app, innermost first, then stop media bugs."""
+    if leg.bare_parked:
+        leg.bare_parked = False
+        sw.fire(leg, "CHANNEL_UNPARK")
     for frame in reversed(list(leg.frames)):
         if frame.completed:
             continue
@@ -216,21 +222,21 @@ def hangup(sw: SimSwitch, leg: Leg, cause: str) -> None:
         return
     cause = causes.normalize(cause)
     peer = leg.peer if leg.peer is not None and not leg.peer.hungup else None
-    if peer is not None and (leg.bridge_kind == "uuid" or leg.bridge_originator):
-        _hangup_bridged(sw, leg, peer, cause)
-    elif peer is not None:
-        _hangup_app_bridge_callee(sw, leg, peer, cause)
+    if peer is not None:
+        from . import bridge_end  # it builds on this module
+
+        bridge_end.hangup_bridged(sw, leg, peer, cause)
     else:
-        _hangup_alone(sw, leg, cause)
+        hangup_alone(sw, leg, cause)
 
 
-def _twin(leg: Leg) -> Leg | None:
+def twin_of(leg: Leg) -> Leg | None:
     t = leg.twin
     return t if t is not None and not t.hungup else None
 
 
-def _hangup_alone(sw: SimSwitch, leg: Leg, cause: str) -> None:
-    twin = _twin(leg)
+def hangup_alone(sw: SimSwitch, leg: Leg, cause: str) -> None:
+    twin = twin_of(leg)
     mark_hangup(sw, leg, cause)
     unwind(sw, leg)
     state_hangup(sw, leg)
@@ -249,56 +255,3 @@ def _hangup_alone(sw: SimSwitch, leg: Leg, cause: str) -> None:
     hangup_complete(sw, twin)
     destroy(sw, twin)
     destroy(sw, leg)
-
-
-def _hangup_bridged(sw: SimSwitch, o: Leg, p: Leg, cause: str) -> None:
-    """First leg of a bridge dies; its peer (and the peer's loopback twin) follow (bridge-and-record)."""
-    t = _twin(p)
-    originator = o if o.bridge_originator else p
-    mark_hangup(sw, o, cause)
-    unwind(sw, o)
-    mark_hangup(sw, p, cause)
-    unwind(sw, p)
-    state_hangup(sw, p)
-    if t is not None:
-        mark_hangup(sw, t, cause)
-    state_reporting(sw, p)
-    if t is not None:
-        unwind(sw, t)
-        state_hangup(sw, t)
-        state_reporting(sw, t)
-    for x, y in ((o, p), (p, o)):
-        x.set_var("last_bridge_hangup_cause", cause)
-        x.set_var("bridge_hangup_cause", cause)
-        x.set_var("last_bridge_to", y.uuid)
-    hangup_complete(sw, p)
-    if t is not None:
-        hangup_complete(sw, t)
-        destroy(sw, t)
-    sw.fire(originator, "CHANNEL_UNBRIDGE")
-    o.peer = p.peer = None
-    state_hangup(sw, o)
-    state_reporting(sw, o)
-    p_destroyed = destroy_event(sw, p)
-    hangup_complete(sw, o)
-    destroy(sw, o)
-    if p_destroyed:
-        destroy_state(sw, p)
-    own_twin = _twin(o)
-    if own_twin is not None:
-        _hangup_alone(sw, own_twin, cause)
-
-
-def _hangup_app_bridge_callee(sw: SimSwitch, callee: Leg, caller: Leg, cause: str) -> None:
-    """The callee of a `bridge` app hangs up: the caller's bridge ends, its dialplan goes on."""
-    mark_hangup(sw, callee, cause)
-    unwind(sw, callee)
-    state_hangup(sw, callee)
-    state_reporting(sw, callee)
-    caller.set_var("last_bridge_hangup_cause", cause)
-    caller.set_var("bridge_hangup_cause", cause)
-    hangup_complete(sw, callee)
-    sw.fire(caller, "CHANNEL_UNBRIDGE")
-    caller.peer = callee.peer = None
-    caller.wake.set()
-    destroy(sw, callee)
