@@ -195,6 +195,25 @@ class SupervisionService:
         return [s for s in self.sessions.values()
                 if s.status != ENDED and (agents is None or s.agent in agents)]  # fmt: skip
 
+    def load_active(self) -> list[Session]:
+        """Take over the sessions the store says are live (after a restart, or in a CLI process);
+        those whose supervisor leg is gone are ended with reason `gone`."""
+        out = []
+        for row in self.store.db["supervision_sessions"].rows_where("status != ?", [ENDED]):
+            s = Session(**row)
+            self.sessions[s.id] = s
+            conn = self.board.switches.get(s.switch)
+            alive = (
+                bool(s.supervisor_leg)
+                and conn is not None
+                and (conn.api("uuid_exists", s.supervisor_leg, check=False).strip() == "true")
+            )
+            if not alive:
+                self._end(s, "gone")
+            else:
+                out.append(s)
+        return out
+
     # -- internals --------------------------------------------------------------------------
     def _mode(self, mode: str | Mode) -> Mode:
         try:
@@ -301,6 +320,8 @@ class SupervisionService:
     def _on_leg_event(self, leg: Leg, event: Event) -> None:
         name = event.name
         sid = leg.variables.get("calldesk_supervision")
+        if sid not in self.sessions:  # a reloaded session: the resynced leg has no variables
+            sid = next((x.id for x in self.sessions.values() if x.supervisor_leg == leg.uuid), None)
         if sid in self.sessions:
             s = self.sessions[sid]
             if (
