@@ -35,6 +35,8 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.sim", "sim"),
     ("calldesk.cli.flows", "flows"),
     ("calldesk.cli.fsconf", "fsconf"),
+    ("calldesk.cli.recordings", "recordings"),
+    ("calldesk.cli.supervise", "supervise"),
 ]
 
 
