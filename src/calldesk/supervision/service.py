@@ -338,7 +338,10 @@ class SupervisionService:
                               else "cancelled")  # fmt: skip
         if name == "CHANNEL_HANGUP":
             for s in list(self.sessions.values()):
-                if s.status != ENDED and leg.uuid == s.target_leg:
+                if s.status == ENDED:
+                    continue
+                agent_left = leg.uuid == s.agent_leg and s.mode != Mode.TAKEOVER.value
+                if leg.uuid == s.target_leg or agent_left:
                     self._end(s, "call ended")
                     if s.supervisor_leg:
                         gevent.spawn(self._hangup_quietly, s.switch, s.supervisor_leg)
