@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import gevent
 
-from .. import lifecycle
+from .. import executor, lifecycle
 from ..executor import app, fire_one_dtmf
 from ..legs import AppFrame, Leg, LegGone
 
@@ -89,6 +89,9 @@ def bridge(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> str | None:
     link(sw, leg, callee, "app")
     fire_bridge(sw, leg, callee)
     leg.set_var("originate_disposition", "SUCCESS")
+    if callee.executor is None:  # the callee's side of the bridge dequeues its own digits
+        callee.pending.append(("bridged",))
+        executor.start(sw, callee, [])
     bridged_wait(sw, leg)
     return None
 
