@@ -111,6 +111,24 @@ class Commands:
 
         gevent.spawn(run)
 
+    def _cmd_sendevent(self, arg: str, h: dict[str, str], raw: list) -> None:
+        """mod_event_socket: with `unique-id` naming a leg, the event is queued to that leg (and
+        not fired); otherwise it is fired. Reply `+OK <Event-UUID>`."""
+        event_uuid = new_uuid()
+        name = (arg.split() or ["CUSTOM"])[0].upper()
+        pairs = [(n, v) for n, v in raw if n.lower() not in ("event-name", "event-uuid")]
+        pairs.append(("Event-UUID", event_uuid))
+        target = next((v for n, v in raw if n.lower() == "unique-id"), None)
+        leg = self.sw.get_leg(target) if target else None
+        if leg is not None:
+            leg.event_queue.append(dict(pairs))
+            leg.poke()
+        else:
+            sub = next((v for n, v in pairs if n.lower() == "event-subclass"), None)
+            post = [(n, v) for n, v in pairs if n.lower() != "event-subclass"]
+            self.sw.fire_global(name, post, subclass=sub if name == "CUSTOM" else None)
+        self._reply(f"+OK {event_uuid}")
+
     def _cmd_event(self, arg: str, h: dict[str, str], raw: list) -> None:
         words = arg.split()
         fmt = "plain"

@@ -174,7 +174,10 @@ class Leg:
         self.phone: Any = None  # the simulated phone behind this leg, if any
         self.bare_parked = False  # parked by park_after_bridge (no park app frame)
         self.avmd: Any = None  # AvmdState while avmd runs on this leg
-        self.session_events: deque[Any] = deque()  # queued to the session: fired when dequeued
+        self.session_events: deque[Any] = deque()
+        self.event_queue: deque[dict[str, str]] = (
+            deque()
+        )  # `sendevent` with unique-id: this leg  # queued to the session: fired when dequeued
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -207,8 +210,10 @@ class Leg:
         dtmf: bool = True,
         messages: bool = False,
         breakable: bool = True,
+        events: bool = False,
     ) -> str:
-        """Block until something happens: 'hangup', 'dtmf', 'message', 'break', 'unpark', 'timeout'."""
+        """Block until something happens: 'hangup', 'dtmf', 'message', 'event' (a `sendevent`
+        queued to this leg, when `events`), 'break', 'unpark', 'timeout'."""
         clock = self.switch.clock
         deadline = None if sim_seconds is None else clock.now() + sim_seconds
         while True:
@@ -217,6 +222,10 @@ class Leg:
                 return "hangup"
             while self.session_events:  # every wait loop dequeues session events, as FS does
                 self.session_events.popleft()()
+            if self.event_queue and not events:
+                self.event_queue.clear()  # dequeued and ignored by whatever is running
+            if events and self.event_queue:
+                return "event"
             if breakable and self.break_requested:
                 return "break"
             if breakable and self.unpark_requested:

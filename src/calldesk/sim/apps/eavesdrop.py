@@ -3,7 +3,9 @@
 Flags (README table): ED_MUX_WRITE -> the eavesdropped leg (target) hears the supervisor;
 ED_MUX_READ -> the target's bridge peer hears. Digits: 2 = WRITE only, 1 = READ only, 3 = both,
 0 = neither, * = leave. `eavesdrop_whisper_aleg` sets READ, `eavesdrop_whisper_bleg` WRITE
-(mod_dptools.c); `eavesdrop_enable_dtmf=false` disables digits.
+(mod_dptools.c); `eavesdrop_enable_dtmf=false` disables digits. The loop also dequeues session
+events: an `eavesdrop-command: <chars>` header applies the same characters without any DTMF
+(switch_ivr_async.c); ESL delivers such an event with `sendevent` + `unique-id: <leg>`.
 """
 
 from __future__ import annotations
@@ -84,12 +86,17 @@ def run_eavesdrop(
     target.watchers.append(leg)
     try:
         while not target.hungup:
-            why = leg.wait(None, dtmf=True)
+            why = leg.wait(None, dtmf=True, events=True)
             if why == "hangup":
                 raise LegGone()
             if why in ("break", "unpark"):
                 leg.break_requested = False
                 break
+            if why == "event":  # `sendevent` with `eavesdrop-command`: no DTMF, no ED_DTMF needed
+                ev = {k.lower(): v for k, v in leg.event_queue.popleft().items()}
+                if not all(st.digit(c) for c in ev.get("eavesdrop-command", "")):
+                    break
+                continue
             if why == "dtmf":
                 leg.sleep(0.02)
                 d = fire_one_dtmf(sw, leg)

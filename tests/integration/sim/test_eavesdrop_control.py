@@ -1,0 +1,78 @@
+"""Changing a supervisor's eavesdrop mode: uuid_recv_dtmf, uuid_send_dtmf via the loopback twin,
+and `sendevent` with an `eavesdrop-command` header (no DTMF at all), over TCP."""
+
+from __future__ import annotations
+
+import pytest
+from tests.protocol.sim_client import RawClient
+
+from calldesk.sim import SimSwitch
+
+SUP = "{origination_caller_id_number=supervisor%s}loopback/5552000/public &eavesdrop(%s)"
+
+
+@pytest.fixture
+def sw(tmp_path):  # type: ignore[no-untyped-def]
+    s = SimSwitch(password="pw", time_scale=50.0, recordings_dir=tmp_path).start()
+    yield s
+    s.stop()
+
+
+def _setup(sw: SimSwitch, extra: str = "") -> tuple[RawClient, str]:
+    c = RawClient.connect(sw.port)
+    c.command("auth pw\n\n")
+    c.command("event plain DTMF CUSTOM calldesk::test\n\n")
+    caller = sw.inject_call("5551000")
+    agent = c.command("api originate loopback/5552000/public &park()\n\n").text.split()[1]
+    sw.clock.sleep(0.2)
+    c.command(f"api uuid_bridge {caller} {agent}\n\n")
+    sw.clock.sleep(0.2)
+    sup = c.command(f"api originate {SUP % (extra, caller)}\n\n").text.split()[1]
+    sw.clock.sleep(0.2)
+    assert sw.eavesdrop_mode(sup)["mode"] == "listen"
+    return c, sup
+
+
+def _mode(sw: SimSwitch, sup: str, want: str) -> None:
+    tries = 100
+    while sw.eavesdrop_mode(sup)["mode"] != want and tries:
+        sw.clock.sleep(0.05)
+        tries -= 1
+    assert sw.eavesdrop_mode(sup)["mode"] == want
+
+
+def test_uuid_send_dtmf_on_the_twin_reaches_the_eavesdrop(sw: SimSwitch) -> None:
+    c, sup = _setup(sw)
+    twin = sw.legs[sup].twin.uuid
+    assert c.command(f"api uuid_send_dtmf {twin} 2\n\n").text == "+OK Success\n"
+    _mode(sw, sup, "target")
+    c.wait_event("DTMF", Unique_ID=sup, DTMF_Digit="2")
+    assert c.command(f"api uuid_recv_dtmf {sup} 3\n\n").text.startswith("+OK")
+    _mode(sw, sup, "both")
+
+
+def test_sendevent_eavesdrop_command_changes_mode_without_dtmf(sw: SimSwitch) -> None:
+    c, sup = _setup(sw, ",eavesdrop_enable_dtmf=false")
+    for chars, want in (("2", "target"), ("1", "peer"), ("3", "both"), ("0", "listen")):
+        r = c.command(f"sendevent CUSTOM\nEvent-Subclass: calldesk::test\nunique-id: {sup}\n"
+                      f"eavesdrop-command: {chars}\n\n")  # fmt: skip
+        assert r.reply_text.startswith("+OK ") and len(r.reply_text) == 4 + 36
+        _mode(sw, sup, want)
+    # queued to the leg, so neither fired to listeners nor seen as DTMF
+    assert not [e for e in c.events() if e.name in ("DTMF", "CUSTOM")]
+    # with DTMF disabled, a digit does not change the mode
+    c.command(f"api uuid_recv_dtmf {sup} 2\n\n")
+    sw.clock.sleep(0.3)
+    assert sw.eavesdrop_mode(sup)["mode"] == "listen"
+    # `*` leaves the eavesdrop
+    c.command(f"sendevent CUSTOM\nunique-id: {sup}\neavesdrop-command: *\n\n")
+    sw.clock.sleep(0.3)
+    assert sw.eavesdrop_mode(sup) is None
+
+
+def test_sendevent_without_a_leg_is_fired(sw: SimSwitch) -> None:
+    c, _ = _setup(sw)
+    r = c.command("sendevent CUSTOM\nEvent-Subclass: calldesk::test\nX-Note: hello\n\n")
+    ev = c.wait_event("CUSTOM").event()
+    assert (ev.subclass, ev.get("X-Note")) == ("calldesk::test", "hello")
+    assert ev.get("Event-UUID") == r.reply_text.split()[1]
