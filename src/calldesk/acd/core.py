@@ -233,6 +233,17 @@ class Acd(LifecycleMixin):
             self._log("interaction.requeued", it.id, queue=it.queue, cause=cause)
             self._enqueue(it)  # same arrival key: back to the head, not the tail
 
+    def _on_lost(self, e: ev.OfferLost) -> None:
+        rec = self.offers.get(e.offer)
+        if rec is None:
+            self._ignore(e, "offer no longer active (expired, cancelled or unknown)")
+            return
+        it = self.interactions[rec.interaction]
+        self._withdraw(rec.id, e.reason)
+        if not it.offers and it.state is S.OFFERED:
+            self._log("interaction.requeued", it.id, queue=it.queue, cause=e.reason)
+            self._enqueue(it)  # same arrival key: back to the head
+
     # timers
     def _timer_live(self, t: Timer) -> bool:
         at, _, kind, subject, token = t
@@ -270,5 +281,6 @@ class Acd(LifecycleMixin):
 _HANDLERS = {
     ev.OfferAccepted: Acd._on_accepted,
     ev.OfferRefused: Acd._on_refused,
+    ev.OfferLost: Acd._on_lost,
     **LifecycleMixin.HANDLERS,
 }

@@ -93,6 +93,15 @@ class OfferRefused:
 
 
 @dataclass(frozen=True)
+class OfferLost:
+    """The offer's agent leg was lost without the agent refusing (switch lost, controller
+    restarted before the leg existed): withdrawn without penalty, the interaction back at the head."""
+
+    offer: str
+    reason: str = "lost"
+
+
+@dataclass(frozen=True)
 class DirectCallStarted:
     """An off-queue call (direct or outbound) makes the agent busy for voice."""
 
@@ -144,6 +153,7 @@ Event = (
     | AgentNotReady
     | OfferAccepted
     | OfferRefused
+    | OfferLost
     | DirectCallStarted
     | AgentCallEnded
     | WrapUpDone

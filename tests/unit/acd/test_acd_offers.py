@@ -151,3 +151,17 @@ def test_hangup_while_waiting_is_abandoned_and_after_bridge_is_answered() -> Non
     ab = [r for r in acd.journal if r.kind == "interaction.abandoned"]
     assert [(r.subject, r.data["during_offer"]) for r in ab] == [("i2", False)]
     assert kinds(acd.handle(ev.InteractionEnded("i1"), 31)) == ["Ignored"]
+
+
+def test_lost_offer_requeues_at_the_head_without_penalty() -> None:
+    acd = make([Q], [agent("a1", "q"), agent("a2", "q")], policy=POLICY)
+    acd.handle(ev.AgentNotReady("a2"), 5)
+    o = only_offer(arrive(acd, "first", "q", 10))
+    arrive(acd, "second", "q", 11)
+    out = acd.handle(ev.OfferLost(o.id, "switch lost"), 12)
+    assert kinds(out)[0] == "Cancel" and out[0].reason == "switch lost"
+    # no cool-down and no miss: a1 is offered the same interaction again at once
+    again = only_offer(out)
+    assert (again.agent, again.interaction) == ("a1", "first")
+    assert acd.agents["a1"].missed == 0
+    assert kinds(acd.handle(ev.OfferLost(o.id), 13)) == ["Ignored"]

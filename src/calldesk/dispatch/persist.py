@@ -1,0 +1,92 @@
+"""What the dispatcher keeps in the store (migration 007):
+
+- `acd_inputs`: every input the pure core was given, with its time and batch, in order. The core
+  is deterministic, so replaying them into a core built from the same configuration and seed
+  rebuilds waiting positions, agent states and offers after a controller restart.
+- `acd_legs`: which leg is an interaction's caller (`caller:<interaction>`), an offer's agent
+  leg (`offer:<offer>`) or a callback's customer (`callback:<interaction>`), and on which switch.
+- `screen_pops`: one row per answered offer (queue, customer, IVR data and journey); the agent
+  desktop and the API read it by agent, newest first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from calldesk.acd import events as ev
+from calldesk.acd.replay import encode
+from calldesk.store import Store
+
+
+@dataclass(frozen=True)
+class LegRef:
+    uuid: str
+    switch: str
+    at: float = 0.0
+
+
+class DispatchStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+
+    # core inputs
+    def log_inputs(self, events: Sequence[ev.Event], at: float, batch: int) -> None:
+        rows = []
+        for e in events:
+            rec = encode(e, at, batch)
+            rows.append((at, batch, rec.pop("type"), json.dumps(rec, default=str)))
+        with self.db.conn:
+            self.db.conn.executemany(
+                "INSERT INTO acd_inputs (at, batch, type, data) VALUES (?, ?, ?, ?)", rows
+            )
+
+    def inputs(self) -> Iterator[dict[str, Any]]:
+        cur = self.db.execute("SELECT at, batch, type, data FROM acd_inputs ORDER BY id")
+        for at, batch, kind, data in cur:
+            rec = json.loads(data)
+            rec.update(at=at, batch=batch, type=kind)
+            yield rec
+
+    def last_batch(self) -> int:
+        row = self.db.execute("SELECT max(batch) FROM acd_inputs").fetchone()
+        return int(row[0] or 0)
+
+    # legs
+    def map_leg(self, key: str, ref: LegRef, role: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO acd_legs (key, leg, switch, role, at) VALUES (?, ?, ?, ?, ?)",
+            [key, ref.uuid, ref.switch, role, ref.at],
+        )
+
+    def unmap(self, *keys: str) -> None:
+        if keys:
+            marks = ",".join("?" * len(keys))
+            self.db.execute(f"DELETE FROM acd_legs WHERE key IN ({marks})", list(keys))
+
+    def legs(self) -> dict[str, LegRef]:
+        return {
+            key: LegRef(leg, switch, at)
+            for key, leg, switch, at in self.db.execute("SELECT key, leg, switch, at FROM acd_legs")
+        }
+
+    # screen pops
+    def screen_pop(
+        self, offer: str, interaction: str, agent: str, at: float, data: dict[str, Any]
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO screen_pops (offer, interaction, agent, at, data) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [offer, interaction, agent, at, json.dumps(data, sort_keys=True, default=str)],
+        )
+
+    def screen_pops(self, agent: str, limit: int = 10) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT offer, interaction, at, data FROM screen_pops WHERE agent = ? "
+            "ORDER BY at DESC LIMIT ?",
+            [agent, limit],
+        ).fetchall()
+        return [{"offer": o, "interaction": i, "at": at, **json.loads(d)} for o, i, at, d in rows]

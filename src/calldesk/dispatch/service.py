@@ -1,0 +1,239 @@
+"""AcdService: the side effects around the pure ACD core (`calldesk.acd.Acd`).
+
+One worker greenlet owns the core. Everything else posts to its inbox: the IVR's hand-off
+(`enqueue(request, leg_uuid=None, switch=None)`, which is also the IVR's `Handoff` protocol
+with `leg_uuid` defaulting to `request.interaction_id`), agent and queue controls, results of
+originates, and legs that ended (from the leg tracker). The worker feeds core events in batches
+(`handle_many`), records each batch in `acd_inputs` for replay after a restart, appends the
+core's journal records to the store journal, and carries out the decisions (see `effects.py`).
+It sleeps until the core's next deadline (then feeds a `Tick`) or the next reconciliation.
+
+Times come from the `clock` given (seconds); `settings.time_scale` converts them to real sleeps.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import gevent
+import gevent.event
+
+from calldesk.acd import Acd, Ignored
+from calldesk.acd import events as ev
+from calldesk.acd.replay import replay
+from calldesk.dispatch.effects import Effects
+from calldesk.dispatch.legwatch import LegGone, LegWatch
+from calldesk.dispatch.persist import DispatchStore, LegRef
+from calldesk.dispatch.reconcile import reconcile
+from calldesk.dispatch.settings import DispatchSettings
+from calldesk.dispatch.voice import Voice
+from calldesk.ivr.ports import EnqueueRequest
+from calldesk.store import Store
+from calldesk.telephony.switchboard import Switchboard
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Post:
+    items: list[Any]
+    done: gevent.event.AsyncResult | None = None
+
+
+class AcdService(Effects, LegWatch):
+    def __init__(
+        self,
+        acd: Acd,
+        board: Switchboard,
+        store: Store,
+        clock: Callable[[], float],
+        settings: DispatchSettings | None = None,
+        on_overflow: Callable[[Any, LegRef | None], bool] | None = None,
+    ) -> None:
+        self.acd, self.board, self.store, self.clock = acd, board, store, clock
+        self.settings = settings or DispatchSettings()
+        self.persist = DispatchStore(store)
+        self.voice = Voice(board, self.settings)
+        self.on_overflow = on_overflow  # (Overflow, caller leg) -> True if it took the leg
+        self.init_maps()
+        self.init_watch()
+        self._inbox: list[_Post] = []
+        self._wake = gevent.event.Event()
+        self._batch = 0
+        self._worker: gevent.Greenlet | None = None
+        self._recovering = False
+        self._reconcile_asked = False
+        self._stopping = False
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> AcdService:
+        """Recover from the store (replay), watch legs, and start the worker."""
+        self._recover()
+        self.board.tracker.subscribe(self.on_leg)
+        for conn in self.board.switches.values():
+            conn.add_resync_listener(self._on_resync)
+        self._worker = gevent.spawn(self._run)
+        return self
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._worker is not None:
+            self._worker.kill()
+            self._worker = None
+
+    # -- inputs -------------------------------------------------------------------------
+    def post(self, *items: Any, wait: float | None = None) -> list[str]:
+        """Hand core events (or internal items) to the worker. With `wait`, block until they were
+        handled and return the reasons the core ignored any of them."""
+        done = gevent.event.AsyncResult() if wait is not None else None
+        self._inbox.append(_Post(list(items), done))
+        self._wake.set()
+        return done.get(timeout=wait) if done is not None else []
+
+    def enqueue(
+        self, request: EnqueueRequest, leg_uuid: str | None = None, switch: str | None = None
+    ) -> None:
+        """The IVR hands an interaction over. A voice caller's leg (default: the interaction
+        id, which the IVR sets to the leg uuid) is mapped, hears MOH, and waits."""
+        iid = request.interaction_id
+        if self.settings.trace:
+            self.settings.trace("enqueued", iid)
+        if request.medium == "voice":
+            leg = leg_uuid or iid
+            sw = switch or self.board.tracker.switch_of(leg) or ""
+            ref = LegRef(leg, sw, self.clock())
+            self.map_caller(iid, ref)
+            gevent.spawn(self.voice.moh, ref)
+        self.post(*request.acd_events())
+
+    def login(self, agent: str, ready: bool = False, wait: float | None = 5.0) -> list[str]:
+        return self.post(ev.AgentLogin(agent, ready), wait=wait)
+
+    def logout(self, agent: str, wait: float | None = 5.0) -> list[str]:
+        return self.post(ev.AgentLogout(agent), wait=wait)
+
+    def ready(self, agent: str, wait: float | None = 5.0) -> list[str]:
+        return self.post(ev.AgentReady(agent), wait=wait)
+
+    def not_ready(self, agent: str, reason: str = "break", wait: float | None = 5.0) -> list[str]:
+        return self.post(ev.AgentNotReady(agent, reason), wait=wait)
+
+    def pause(self, queue: str, wait: float | None = 5.0) -> list[str]:
+        return self.post(ev.QueuePaused(queue), wait=wait)
+
+    def resume(self, queue: str, wait: float | None = 5.0) -> list[str]:
+        return self.post(ev.QueueResumed(queue), wait=wait)
+
+    def reconcile_now(self) -> None:
+        self._reconcile_asked = True
+        self._wake.set()
+
+    # -- the worker ---------------------------------------------------------------------
+    def _sleep_for(self, next_reconcile: float) -> float:
+        now = self.clock()
+        until = next_reconcile
+        deadline = self.acd.next_deadline()
+        if deadline is not None and not self._recovering:
+            until = min(until, deadline)
+        return max(0.0, until - now) / self.settings.time_scale
+
+    def _run(self) -> None:
+        next_reconcile = self.clock() + self.settings.reconcile_every_s
+        while not self._stopping:
+            if not self._inbox and not self._reconcile_asked:
+                self._wake.wait(self._sleep_for(next_reconcile))
+            self._wake.clear()
+            try:
+                if self._recovering:
+                    if not any(c.ready for c in self.board.switches.values()):
+                        self._wake.wait(0.2)
+                        continue
+                    self._reconcile(recovery=True)
+                    self._recovering = False
+                if self._inbox:
+                    self._drain()
+                if self._reconcile_asked or self.clock() >= next_reconcile:
+                    self._reconcile_asked = False
+                    next_reconcile = self.clock() + self.settings.reconcile_every_s
+                    self._reconcile()
+                deadline = self.acd.next_deadline()
+                if deadline is not None and self.clock() >= deadline:
+                    self.feed([ev.Tick()])
+            except Exception:
+                log.exception("ACD worker step failed; carrying on")
+
+    def _drain(self) -> None:
+        posts, self._inbox = self._inbox, []
+        batch: list[ev.Event] = []
+        ignored: dict[int, str] = {}
+        for post in posts:
+            for item in post.items:
+                if isinstance(item, LegGone):  # resolve against the state as of now
+                    if batch:
+                        ignored.update(self.feed(batch))
+                        batch = []
+                    batch.extend(self.leg_gone(item))
+                else:
+                    batch.append(item)
+        if batch:
+            ignored.update(self.feed(batch))
+        for post in posts:
+            if post.done is not None:
+                post.done.set([ignored[id(i)] for i in post.items if id(i) in ignored])
+
+    def feed(self, events: Sequence[ev.Event], at: float | None = None) -> dict[int, str]:
+        """One batch into the core: recorded, handled, journaled, carried out."""
+        now = self.clock() if at is None else at
+        self._batch += 1
+        self.persist.log_inputs(events, now, self._batch)
+        decisions = self.acd.handle_many(events, now)
+        records = self.acd.drain_journal()
+        if records:
+            self.store.journal.append_many([(r.kind, r.subject, r.data, r.at) for r in records])
+        self.carry_out(events, decisions)
+        return {id(d.event): d.reason for d in decisions if isinstance(d, Ignored)}
+
+    # -- reconciliation and recovery -------------------------------------------------------
+    def _on_resync(self, switch: str, rows: list[dict]) -> None:
+        self.reconcile_now()
+
+    def _reconcile(self, recovery: bool = False) -> None:
+        repairs = reconcile(self, recovery=recovery)
+        if not repairs:
+            return
+        now = self.acd.now if recovery else self.clock()
+        for r in repairs:
+            log.warning("ACD repair on %s: %s", r.subject, r.what)
+            self.store.journal.append("acd.repair", r.subject, {"what": r.what, **r.data}, now)
+            if r.kill is not None:
+                gevent.spawn(self.voice.kill, r.kill, "NORMAL_CLEARING")
+            if r.bridge is not None:
+                gevent.spawn(self.voice.bridge, r.bridge[0], r.bridge[1].uuid)
+        events = [r.event for r in repairs if r.event is not None]
+        if events:
+            # After a restart, facts found on the switch are dated at the last recorded input,
+            # so downtime alone does not expire the lease of an offer the agent did answer.
+            self.feed(events, at=now)
+
+    def _recover(self) -> None:
+        records = list(self.persist.inputs())
+        if not records:
+            return
+        replay(self.acd, records)
+        self.acd.drain_journal()  # already in the store journal
+        self._batch = self.persist.last_batch()
+        self.load_maps(self.persist.legs())
+        self._recovering = True
+        a = self.acd
+        self.store.journal.append(
+            "acd.recovered",
+            "acd",
+            {"inputs": len(records), "interactions": len(a.interactions), "offers": len(a.offers),
+             "agents_logged_in": sum(1 for x in a.agents.values() if x.logged_in)},
+            a.now,
+        )  # fmt: skip
+        log.info("ACD recovered from %d inputs", len(records))

@@ -1,0 +1,27 @@
+"""What the dispatcher plays, dials and waits for. Everything has a default that works against
+FreeSWITCH 1.10's stock sounds and against the simulated switch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    moh_app: str = "endless_playback"
+    moh: str = "local_stream://moh"
+    # Position announcement: app and argument; {position} and {wait_min} are filled in.
+    announce_app: str = "say"
+    announce_arg: str = "en number pronounced {position}"
+    # Queued callbacks dial this endpoint; {number} is the customer's number.
+    callback_endpoint: str = "loopback/{number}/default"
+    callback_timeout_s: float = 30.0
+    voicemail_context: str = "default"
+    reconcile_every_s: float = 60.0
+    # A leg the tracker has never seen is only "gone" once its mapping is this old.
+    grace_s: float = 2.0
+    # How many clock seconds pass per real second (the simulated switch's time scale).
+    time_scale: float = 1.0
+    # Optional probe: called (mark, interaction) at enqueue, originate_sent and bridged.
+    trace: Callable[[str, str], None] | None = None
