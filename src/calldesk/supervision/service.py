@@ -331,7 +331,8 @@ class SupervisionService:
             ):
                 s.supervisor_leg = leg.uuid
             if leg.uuid == s.supervisor_leg:
-                if name == "DTMF" and s.mode in EAVESDROP_MODES + (Mode.CUSTOMER,):
+                keys = self.settings.supervisor_keys  # without ED_DTMF the loop ignores digits
+                if name == "DTMF" and keys and s.mode in EAVESDROP_MODES + (Mode.CUSTOMER,):
                     self._on_digit(s, event.get("DTMF-Digit") or "", event.get("DTMF-Source") or "")
                 elif name == "CHANNEL_HANGUP":
                     self._end(s, "supervisor hung up" if leg.hangup_cause != "ORIGINATOR_CANCEL"

@@ -247,8 +247,6 @@ def test_takeover_order_bridges_before_it_releases_the_agent(env) -> None:
     assert kinds[:3] == ["supervision.start", "supervision.joined", "supervision.takeover"]
 
 
-@pytest.mark.xfail(strict=True, reason="sim gap: no `sendevent` command (FreeSWITCH queues a "
-                   "sendevent with Unique-ID on that session; eavesdrop reads `eavesdrop-command`)")  # fmt: skip
 def test_switching_modes_by_session_event_with_the_keypad_locked(env) -> None:
     sim, board, store = env
     svc, _ = service(board, store, switch_modes="event", supervisor_keys=False)
@@ -257,6 +255,13 @@ def test_switching_modes_by_session_event_with_the_keypad_locked(env) -> None:
     active(svc, s)
     assert mix(sim, s)["dtmf"] is False
     sim.send_dtmf(s.supervisor_leg, "3")  # keys on the supervisor's phone do nothing
+    sim_sleep(sim, 0.1)  # (the sim drops session events queued during its 20 ms digit frame)
+    assert sim.eavesdrop_mode(s.supervisor_leg)["mode"] == "listen" and s.mode == "monitor"
     svc.change_mode("sup1", s.id, "whisper")
     sim_sleep(sim, 0.2)
     assert sim.eavesdrop_mode(s.supervisor_leg)["mode"] == "peer" and s.mode == "whisper"
+    svc.change_mode("sup1", s.id, "barge")
+    sim_sleep(sim, 0.2)
+    assert sim.eavesdrop_mode(s.supervisor_leg)["mode"] == "both"
+    vias = [e.data["via"] for e in store.journal.read(kind="supervision.mode")]
+    assert vias == ["event", "event"]
