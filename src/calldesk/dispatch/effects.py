@@ -176,7 +176,8 @@ class Effects:
 
     def _ring(self, d: Offer, ring: Ring) -> None:
         caller = self.callers.get(d.interaction)
-        secs = max(1, math.ceil(d.lease_until - self.clock()))
+        # The lease is the authority; the switch's own ring timeout is one second later.
+        secs = max(1, math.ceil(d.lease_until - self.clock())) + 1
         variables = {
             "origination_caller_id_name": _cid(d.caller_id_name),
             "origination_caller_id_number": _cid(d.caller_id_number or d.queue),

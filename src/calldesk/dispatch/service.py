@@ -30,6 +30,7 @@ from calldesk.dispatch.persist import DispatchStore, LegRef
 from calldesk.dispatch.reconcile import reconcile
 from calldesk.dispatch.settings import DispatchSettings
 from calldesk.dispatch.voice import Voice
+from calldesk.errors import CalldeskError
 from calldesk.ivr.ports import EnqueueRequest
 from calldesk.store import Store
 from calldesk.telephony.switchboard import Switchboard
@@ -67,6 +68,7 @@ class AcdService(Effects, LegWatch):
         self._recovering = False
         self._reconcile_asked = False
         self._stopping = False
+        self._own_resync = False
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> AcdService:
@@ -129,6 +131,7 @@ class AcdService(Effects, LegWatch):
         return self.post(ev.QueueResumed(queue), wait=wait)
 
     def reconcile_now(self) -> None:
+        """Reconcile at the worker's next step (re-reading the switches' legs first)."""
         self._reconcile_asked = True
         self._wake.set()
 
@@ -199,9 +202,26 @@ class AcdService(Effects, LegWatch):
 
     # -- reconciliation and recovery -------------------------------------------------------
     def _on_resync(self, switch: str, rows: list[dict]) -> None:
-        self.reconcile_now()
+        if not self._own_resync:
+            self.reconcile_now()
+
+    def _refresh(self) -> None:
+        """Re-read every ready switch's legs (`show channels`): a leg can vanish without an
+        event reaching us (a missed event, a switch that lost it)."""
+        self._own_resync = True
+        try:
+            for conn in self.board.switches.values():
+                if conn.ready:
+                    try:
+                        conn.resync()
+                    except CalldeskError as exc:
+                        log.warning("reconcile: resync of %s failed: %s", conn.name, exc)
+        finally:
+            self._own_resync = False
 
     def _reconcile(self, recovery: bool = False) -> None:
+        if not recovery and self.settings.resync_on_reconcile:
+            self._refresh()
         repairs = reconcile(self, recovery=recovery)
         if not repairs:
             return
