@@ -76,6 +76,7 @@ class Desk:
         uuid = self.sim.inject_call(did="5551000", caller_id=caller_id, **kw)
         wait_for(lambda: (leg := self.board.tracker.legs.get(uuid)) is not None and leg.parked)
         self.svc.enqueue(request(uuid, queue, caller_id))
+        wait_for(lambda: "interaction.arrived" in self.kinds(uuid), what="enqueued")
         return uuid
 
     def kinds(self, subject: str) -> list[str]:

@@ -1,0 +1,80 @@
+"""Queued callbacks, MOH and announcements, and overflow to voicemail, over the wire."""
+
+from __future__ import annotations
+
+from calldesk.acd import AgentConfig, AgentState, QueueConfig
+from calldesk.sim import PhoneBehavior
+
+from .conftest import request, wait_for
+
+
+def agent(aid: str, contact: str) -> AgentConfig:
+    return AgentConfig(aid, contact, queues=("sales",))
+
+
+def test_callback_keeps_the_place_then_dials_the_customer(sim, desk_factory) -> None:
+    sim.add_phone("user/1001", PhoneBehavior.answer(after=0.5))
+    sim.add_phone("user/5550177", PhoneBehavior.answer(after=1.0, hangup_after=3))
+    desk = desk_factory([agent("alice", "user/1001")], callback_endpoint="user/{number}")
+    desk.svc.login("alice", ready=False)
+    caller = sim.inject_call(did="5551000", caller_id="+15550101")
+    wait_for(lambda: (leg := desk.board.tracker.legs.get(caller)) is not None and leg.parked)
+    desk.svc.enqueue(request(caller, "sales", "+15550101", callback="5550177"))
+    # the caller leaves a number and hangs up: that is no abandon
+    wait_for(lambda: caller not in desk.board.tracker.legs, what="caller released")
+    assert desk.overflows and desk.overflows[0][0].kind == "callback"
+    assert desk.acd.interactions[caller].callback_number == "5550177"
+    desk.svc.ready("alice")
+    wait_for(lambda: "interaction.answered" in desk.kinds(caller), what="callback connected")
+    customer = desk.svc.customers[caller]
+    cust_leg = desk.board.tracker.legs[customer.uuid]
+    wait_for(lambda: cust_leg.bridged_to is not None, what="customer bridged to agent")
+    assert desk.board.tracker.legs[cust_leg.bridged_to].variables["calldesk_agent"] == "alice"
+    wait_for(lambda: "interaction.ended" in desk.kinds(caller), what="customer hung up")
+    assert "interaction.abandoned" not in desk.kinds(caller)
+    wait_for(lambda: desk.acd.agents["alice"].state is AgentState.AVAILABLE, what="alice free")
+
+
+def test_failed_callback_is_retried_then_given_up(sim, desk_factory) -> None:
+    sim.add_phone("user/1001", PhoneBehavior.answer(after=0.5))
+    sim.add_phone("user/5550177", PhoneBehavior.busy(after=0.5))
+    desk = desk_factory([agent("alice", "user/1001")], callback_endpoint="user/{number}")
+    desk.svc.login("alice", ready=True)
+    caller = sim.inject_call(did="5551000", caller_id="+15550101")
+    wait_for(lambda: (leg := desk.board.tracker.legs.get(caller)) is not None and leg.parked)
+    desk.svc.enqueue(request(caller, "sales", "+15550101", callback="5550177"))
+    wait_for(lambda: "interaction.overflowed" in desk.kinds(caller), timeout=10, what="gave up")
+    failed = [e.data for e in desk.store.journal.read(subject=caller, kind="callback.failed")]
+    assert failed[0]["cause"] == "user_busy" and len(failed) == 1  # two attempts in all
+    assert len(list(desk.store.journal.read(subject=caller, kind="callback.dialing"))) == 2
+    alice = desk.acd.agents["alice"]
+    wait_for(lambda: alice.state is AgentState.AVAILABLE, what="alice released")
+    wait_for(lambda: not desk.board.tracker.legs, what="no leg left up")
+
+
+def test_waiting_caller_hears_moh_and_the_position(sim, desk_factory) -> None:
+    apps: list[tuple[str, str]] = []
+    queue = QueueConfig("sales", announce_every_s=3)
+    desk = desk_factory([agent("alice", "user/1001")], [queue])
+    desk.board.tracker.subscribe(
+        lambda leg, e: apps.append((e.get("Application"), e.get("Application-Data")))
+        if e.name == "CHANNEL_EXECUTE" else None
+    )  # fmt: skip
+    desk.call()
+    second = desk.call(caller_id="+15550102")
+    wait_for(lambda: ("say", "en number pronounced 2") in apps, what="position said")
+    assert ("endless_playback", "local_stream://moh") in apps
+    assert desk.board.tracker.legs[second].alive
+
+
+def test_max_wait_overflows_to_voicemail_without_an_abandon(sim, desk_factory) -> None:
+    queue = QueueConfig("sales", max_wait_s=3, max_wait_action="voicemail",
+                        max_wait_target="vm_sales")  # fmt: skip
+    desk = desk_factory([agent("alice", "user/1001")], [queue])
+    caller = desk.call()
+    wait_for(lambda: "interaction.overflowed" in desk.kinds(caller), what="overflowed")
+    d, leg = desk.overflows[0]
+    assert (d.kind, d.target, leg.uuid) == ("voicemail", "vm_sales", caller)
+    sim.hangup(caller)
+    wait_for(lambda: caller not in desk.board.tracker.legs, what="gone")
+    assert "interaction.abandoned" not in desk.kinds(caller)
