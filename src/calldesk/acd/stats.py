@@ -84,6 +84,11 @@ class StatsFold:
     def _a(self, name: str) -> AgentFigures:
         return self.agents.setdefault(name, AgentFigures())
 
+    def declare_agent(self, name: str, queues: tuple[str, ...]) -> None:
+        """A configured agent the journal may not mention yet (shown as logged out)."""
+        a = self._a(name)
+        a.queues = a.queues or queues
+
     def apply(self, at: float, kind: str, subject: str, data: Mapping[str, Any]) -> None:
         if kind == "interaction.arrived":
             self._q(data["queue"], at).waiting[subject] = at

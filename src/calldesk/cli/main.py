@@ -28,6 +28,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 # Subcommand registration: each module exposes one click command or group.
 # Keep this list sorted; add one line per subsystem.
 SUBCOMMANDS: list[tuple[str, str]] = [
+    ("calldesk.cli.agents", "agents"),
     ("calldesk.cli.bench", "bench"),
     ("calldesk.cli.db", "db"),
     ("calldesk.cli.serve", "serve"),
@@ -35,6 +36,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.sim", "sim"),
     ("calldesk.cli.flows", "flows"),
     ("calldesk.cli.fsconf", "fsconf"),
+    ("calldesk.cli.queues", "queues"),
     ("calldesk.cli.recordings", "recordings"),
     ("calldesk.cli.supervise", "supervise"),
 ]
