@@ -222,8 +222,9 @@ class Leg:
                 return "hangup"
             while self.session_events:  # every wait loop dequeues session events, as FS does
                 self.session_events.popleft()()
-            if self.event_queue and not events:
+            if self.event_queue and not events and breakable:
                 self.event_queue.clear()  # dequeued and ignored by whatever is running
+                # (a 20 ms frame sleep inside an app's loop keeps them for that loop)
             if events and self.event_queue:
                 return "event"
             if breakable and self.break_requested:

@@ -7,6 +7,7 @@ import pytest
 from tests.protocol.sim_client import RawClient
 
 from calldesk.sim import SimSwitch
+from calldesk.sim.api import run_api
 
 SUP = "{origination_caller_id_number=supervisor%s}loopback/5552000/public &eavesdrop(%s)"
 
@@ -76,3 +77,22 @@ def test_sendevent_without_a_leg_is_fired(sw: SimSwitch) -> None:
     ev = c.wait_event("CUSTOM").event()
     assert (ev.subclass, ev.get("X-Note")) == ("calldesk::test", "hello")
     assert ev.get("Event-UUID") == r.reply_text.split()[1]
+
+
+def test_eavesdrop_command_queued_during_a_digit_frame_is_kept(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import gevent
+
+    sw = SimSwitch(password="pw", time_scale=1.0, recordings_dir=tmp_path)  # a 20 ms frame is 20 ms
+    try:
+        caller = sw.inject_call("5551000")
+        sup = run_api(sw, "originate", f"loopback/5552000/public &eavesdrop({caller})").split()[1]
+        gevent.sleep(0.1)
+        leg = sw.legs[sup]
+        sw.send_dtmf(sup, "2")
+        gevent.sleep(0.005)  # the eavesdrop loop is inside the digit's 20 ms frame now
+        leg.event_queue.append({"eavesdrop-command": "3"})
+        leg.poke()
+        gevent.sleep(0.1)
+        assert sw.eavesdrop_mode(sup)["mode"] == "both"  # "2", then the queued "3"
+    finally:
+        sw.stop()
