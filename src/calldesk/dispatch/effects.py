@@ -175,6 +175,8 @@ class Effects:
         gevent.spawn(self._ring, d, ring)
 
     def _ring(self, d: Offer, ring: Ring) -> None:
+        if self.settings.trace:
+            self.settings.trace("offered", d.interaction)
         caller = self.callers.get(d.interaction)
         # The lease is the authority; the switch's own ring timeout is one second later.
         secs = max(1, math.ceil(d.lease_until - self.clock())) + 1
@@ -189,9 +191,11 @@ class Effects:
         try:
             conn = self.voice.conn(caller.switch if caller else None)
             switch = conn.name
+            if self.settings.trace:  # the command is written before this greenlet yields
+                self.settings.trace("originate_sent", d.interaction)
             job = self.voice.originate(conn, d.contact, variables)
             if self.settings.trace:
-                self.settings.trace("originate_sent", d.interaction)
+                self.settings.trace("originate_acked", d.interaction)
             text = job.get(timeout=(secs + 15) / self.settings.time_scale)
         except CommandRefused as exc:
             log.error("offer %s: contact %r refused: %s", d.id, d.contact, exc)

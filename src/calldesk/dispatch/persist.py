@@ -29,9 +29,25 @@ class LegRef:
 
 
 class DispatchStore:
+    """Leg-map and screen-pop writes are queued (they may come from the ESL reader, which must
+    not wait on the disk) and written with the next batch of inputs, in one transaction."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self.db = store.db
+        self._pending: list[tuple[str, list[Any]]] = []
+
+    def flush(self, rows: list[tuple[float, int, str, str]] | None = None) -> None:
+        if not rows and not self._pending:
+            return
+        ops, self._pending = self._pending, []
+        with self.db.conn:
+            if rows:
+                self.db.conn.executemany(
+                    "INSERT INTO acd_inputs (at, batch, type, data) VALUES (?, ?, ?, ?)", rows
+                )
+            for sql, args in ops:
+                self.db.conn.execute(sql, args)
 
     # core inputs
     def log_inputs(self, events: Sequence[ev.Event], at: float, batch: int) -> None:
@@ -39,10 +55,7 @@ class DispatchStore:
         for e in events:
             rec = encode(e, at, batch)
             rows.append((at, batch, rec.pop("type"), json.dumps(rec, default=str)))
-        with self.db.conn:
-            self.db.conn.executemany(
-                "INSERT INTO acd_inputs (at, batch, type, data) VALUES (?, ?, ?, ?)", rows
-            )
+        self.flush(rows)
 
     def inputs(self) -> Iterator[dict[str, Any]]:
         cur = self.db.execute("SELECT at, batch, type, data FROM acd_inputs ORDER BY id")
@@ -57,17 +70,18 @@ class DispatchStore:
 
     # legs
     def map_leg(self, key: str, ref: LegRef, role: str) -> None:
-        self.db.execute(
+        self._pending.append((
             "INSERT OR REPLACE INTO acd_legs (key, leg, switch, role, at) VALUES (?, ?, ?, ?, ?)",
             [key, ref.uuid, ref.switch, role, ref.at],
-        )
+        ))  # fmt: skip
 
     def unmap(self, *keys: str) -> None:
         if keys:
             marks = ",".join("?" * len(keys))
-            self.db.execute(f"DELETE FROM acd_legs WHERE key IN ({marks})", list(keys))
+            self._pending.append((f"DELETE FROM acd_legs WHERE key IN ({marks})", list(keys)))
 
     def legs(self) -> dict[str, LegRef]:
+        self.flush()
         return {
             key: LegRef(leg, switch, at)
             for key, leg, switch, at in self.db.execute("SELECT key, leg, switch, at FROM acd_legs")
@@ -77,13 +91,14 @@ class DispatchStore:
     def screen_pop(
         self, offer: str, interaction: str, agent: str, at: float, data: dict[str, Any]
     ) -> None:
-        self.db.execute(
+        self._pending.append((
             "INSERT OR REPLACE INTO screen_pops (offer, interaction, agent, at, data) "
             "VALUES (?, ?, ?, ?, ?)",
             [offer, interaction, agent, at, json.dumps(data, sort_keys=True, default=str)],
-        )
+        ))  # fmt: skip
 
     def screen_pops(self, agent: str, limit: int = 10) -> list[dict[str, Any]]:
+        self.flush()
         rows = self.db.execute(
             "SELECT offer, interaction, at, data FROM screen_pops WHERE agent = ? "
             "ORDER BY at DESC LIMIT ?",

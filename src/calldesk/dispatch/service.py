@@ -82,6 +82,7 @@ class AcdService(Effects, LegWatch):
 
     def stop(self) -> None:
         self._stopping = True
+        self.persist.flush()
         self._wake.set()
         if self._worker is not None:
             self._worker.kill()
@@ -166,6 +167,7 @@ class AcdService(Effects, LegWatch):
                 deadline = self.acd.next_deadline()
                 if deadline is not None and self.clock() >= deadline:
                     self.feed([ev.Tick()])
+                self.persist.flush()
             except Exception:
                 log.exception("ACD worker step failed; carrying on")
 

@@ -24,5 +24,6 @@ class DispatchSettings:
     grace_s: float = 2.0
     # How many clock seconds pass per real second (the simulated switch's time scale).
     time_scale: float = 1.0
-    # Optional probe: called (mark, interaction) at enqueue, originate_sent and bridged.
+    # Optional probe, called (mark, interaction) at: enqueued, offered (the worker decided),
+    # originate_sent (handed to the connection), originate_acked (the switch's +OK), bridged.
     trace: Callable[[str, str], None] | None = None
