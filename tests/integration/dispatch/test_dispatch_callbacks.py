@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from tests.integration.dispatch.helpers import request, wait_for
+
 from calldesk.acd import AgentConfig, AgentState, QueueConfig
 from calldesk.sim import PhoneBehavior
-
-from .conftest import request, wait_for
 
 
 def agent(aid: str, contact: str) -> AgentConfig:

@@ -3,10 +3,10 @@ bridge -> hangup -> wrap-up -> available, and what goes wrong on the way."""
 
 from __future__ import annotations
 
+from tests.integration.dispatch.helpers import wait_for
+
 from calldesk.acd import AgentConfig, AgentState
 from calldesk.sim import PhoneBehavior
-
-from .conftest import wait_for
 
 
 def agent(aid: str, user: str, **kw) -> AgentConfig:

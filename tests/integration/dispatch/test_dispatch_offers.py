@@ -4,11 +4,10 @@ up in each phase (waiting, during the offer, after the bridge), including the an
 from __future__ import annotations
 
 import pytest
+from tests.integration.dispatch.helpers import wait_for
 
 from calldesk.acd import AgentConfig, AgentState
 from calldesk.sim import PhoneBehavior
-
-from .conftest import wait_for
 
 
 def agent(aid: str, contact: str) -> AgentConfig:

@@ -8,6 +8,7 @@ import time
 import gevent
 import pytest
 from click.testing import CliRunner
+from tests.unit.dispatch.fakes import FakeConn
 
 from calldesk.acd import Acd, AgentConfig, QueueConfig
 from calldesk.acd import events as ev
@@ -17,8 +18,6 @@ from calldesk.dispatch import AcdService, DispatchSettings
 from calldesk.dispatch.controls import register_controls
 from calldesk.store import Store
 from calldesk.telephony.switchboard import Switchboard
-
-from .test_dispatch_commands import FakeConn
 
 CONFIG = """
 switches: []
