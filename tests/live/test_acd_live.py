@@ -1,0 +1,83 @@
+"""The ACD dispatcher against a real FreeSWITCH: offer -> originate -> bridge -> hangup ->
+wrap-up, with loopback endpoints standing in for the caller and the agent's phone.
+Run with CALLDESK_ESL_URL set."""
+
+from __future__ import annotations
+
+import time
+
+import gevent
+import pytest
+from tests.live.conftest import parked_loopback
+
+from calldesk.acd import Acd, AgentConfig, AgentPolicy, AgentState, QueueConfig
+from calldesk.dispatch import AcdService, DispatchSettings
+from calldesk.ivr.ports import EnqueueRequest
+from calldesk.store import Store
+
+pytestmark = pytest.mark.live_freeswitch
+
+ANSWERS = "loopback/answer,park/default/inline"  # answers at once, then parks
+NEVER_ANSWERS = "loopback/park/default/inline"  # rings (parks unanswered) until cancelled
+
+
+def wait_for(predicate, timeout: float = 15.0, what: str = "") -> None:
+    with gevent.Timeout(timeout, AssertionError(f"not in time: {what}")):
+        while not predicate():
+            gevent.sleep(0.02)
+
+
+def service(board, tmp_path, contact: str) -> AcdService:
+    acd = Acd([QueueConfig("sales", wrap_up_s=1)], [AgentConfig("alice", contact, queues=("sales",))],
+              policy=AgentPolicy(lease_s=4, no_answer_delay_s=30))  # fmt: skip
+    svc = AcdService(acd, board, Store.open(tmp_path / "acd.sqlite"), time.time,
+                     DispatchSettings(moh="silence_stream://-1"))  # fmt: skip
+    return svc.start()
+
+
+def enqueue(svc: AcdService, leg: str) -> None:
+    svc.enqueue(EnqueueRequest(
+        interaction_id=leg, medium="voice", queue="sales", priority=0, skills={}, language="en",
+        caller={"id": "+15550101"}, variables={}, data={"live": True}, flow="live",
+        flow_version="1", path=[]))  # fmt: skip
+
+
+def test_offer_originate_bridge_hangup_wrapup(live_board, tmp_path) -> None:
+    conn = next(iter(live_board.switches.values()))
+    svc = service(live_board, tmp_path, ANSWERS)
+    caller = parked_loopback(conn)
+    try:
+        svc.login("alice", ready=True)
+        enqueue(svc, caller)
+        alice = svc.acd.agents["alice"]
+        wait_for(lambda: alice.state is AgentState.BUSY, what="answered")
+        wait_for(lambda: live_board.tracker.legs[caller].bridged_to is not None, what="bridged")
+        agent_leg = live_board.tracker.legs[live_board.tracker.legs[caller].bridged_to]
+        assert agent_leg.variables.get("calldesk_role") == "agent"
+        assert svc.persist.screen_pops("alice")[0]["data"]["data"] == {"live": True}
+        conn.hangup(caller)
+        wait_for(lambda: alice.state is AgentState.WRAP_UP, what="wrap-up")
+        wait_for(lambda: not agent_leg.alive, what="agent leg hung up")
+        wait_for(lambda: alice.state is AgentState.AVAILABLE, what="available")
+        assert alice.handled == 1
+    finally:
+        conn.hangup(caller)
+        svc.stop()
+
+
+def test_unanswered_offer_is_cancelled_at_lease_end(live_board, tmp_path) -> None:
+    conn = next(iter(live_board.switches.values()))
+    svc = service(live_board, tmp_path, NEVER_ANSWERS)
+    caller = parked_loopback(conn)
+    try:
+        svc.login("alice", ready=True)
+        enqueue(svc, caller)
+        wait_for(lambda: list(svc.store.journal.read(kind="offer.refused")), what="refused")
+        refused = next(svc.store.journal.read(kind="offer.refused"))
+        assert refused.data["cause"] in ("timeout", "no_answer")
+        assert caller in svc.acd.interactions  # back in line, still waiting
+        wait_for(lambda: not [leg for leg in live_board.tracker.legs.values()
+                              if leg.variables.get("calldesk_role") == "agent"], what="ring stopped")  # fmt: skip
+    finally:
+        conn.hangup(caller)
+        svc.stop()
