@@ -53,3 +53,21 @@ def bench_intake(rate: float, seconds: float, legs: int, as_json: bool) -> None:
     for key, value in result.items():
         click.echo(f"{key:>24}: {value}")
     click.echo("target: 5,000 events/s with handler lag p99 < 100 ms")
+
+
+@bench.command("acd")
+@click.option("--rate", default=100.0, show_default=True, help="Calls per second placed.")
+@click.option("--seconds", default=60.0, show_default=True)
+@click.option("--agents", default=300, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def bench_acd(rate: float, seconds: float, agents: int, as_json: bool) -> None:
+    """ACD end to end over TCP: enqueue -> offer -> originate -> bridge (sim in its own process)."""
+    from calldesk.dispatch.bench import run
+
+    result = run(rate=rate, seconds=seconds, agents=agents)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    for key, value in result.items():
+        click.echo(f"{key:>36}: {value}")
+    click.echo("target: 100 calls/s for 60 s, enqueue -> originate p99 < 50 ms")
