@@ -1,17 +1,41 @@
-"""Composition root: builds the store, the switches and the services, and wires them. No logic."""
+"""Composition root: builds the store, the switches and the services, and wires them. No logic.
+
+Call path: a parked inbound leg starts its flow (IVR) -> the `enqueue` step hands it to the ACD
+service -> offers ring agents and bridge -> the recorder applies its policy at the bridge ->
+hangup, wrap-up, available. Supervisors and the CLI reach the running controller through the
+control channel in the store.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+import gevent
+
+from calldesk.auth import Directory
 from calldesk.config import Config
+from calldesk.control import ControlBus
+from calldesk.dispatch.controls import build_acd, register_controls
+from calldesk.dispatch.service import AcdService
+from calldesk.dispatch.settings import DispatchSettings
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
+from calldesk.ivr.wiring import IvrSystem, build_ivr
+from calldesk.recording.paths import PathTemplate
+from calldesk.recording.policy import PolicySet
+from calldesk.recording.recorder import Recorder
 from calldesk.store import Store
-from calldesk.telephony.legs import Leg
+from calldesk.supervision.service import SupervisionService
+from calldesk.supervision.settings import Settings as SupervisionSettings
+from calldesk.telephony.legs import Leg, event_time
 from calldesk.telephony.switchboard import Switchboard
 
 log = logging.getLogger(__name__)
+
+LEG_JOURNAL = ("CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP_COMPLETE")
 
 
 @dataclass
@@ -19,12 +43,28 @@ class Controller:
     config: Config
     store: Store
     board: Switchboard
-    services: dict[str, object] = field(default_factory=dict)
+    acd: AcdService
+    ivr: IvrSystem
+    recorder: Recorder
+    supervision: SupervisionService
+    bus: ControlBus
+    greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
-        return self.board.start(wait=wait)
+        """Repair recordings, connect the switches (resync first), then start the services."""
+        self.recorder.startup()
+        ready = self.board.start(wait=wait)
+        self.acd.start()
+        self.ivr.start()
+        self.supervision.load_active()
+        self.greenlets.append(gevent.spawn(self.bus.run))
+        return ready
 
     def stop(self) -> None:
+        for g in self.greenlets:
+            g.kill(block=False)
+        self.ivr.stop()
+        self.acd.stop()
         self.board.stop()
         self.store.close()
 
@@ -43,28 +83,69 @@ def switch_settings(config: Config) -> list[SwitchSettings]:
     ]
 
 
-def build(config: Config, store: Store | None = None) -> Controller:
+def build(
+    config: Config,
+    *,
+    store: Store | None = None,
+    switches: list[SwitchSettings] | None = None,
+    clock: Callable[[], float] = time.time,
+    time_scale: float = 1.0,
+    dispatch: DispatchSettings | None = None,
+    contexts: Any = None,
+) -> Controller:
+    """Everything `calldesk serve` runs. `clock`/`time_scale` let the demo run in simulated time."""
     store = store or Store.open(config.path("store.path"))
-    board = Switchboard([SwitchConnection(s) for s in switch_settings(config)])
+    board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
+    board.tracker.subscribe(lambda leg, event: _journal_leg(store, leg, event))
+    settings = dispatch or DispatchSettings(time_scale=time_scale)
+    acd = AcdService(build_acd(config.data), board, store, clock, settings)
+    recorder = Recorder(
+        board,
+        store,
+        config.path("recordings.dir"),
+        PolicySet.from_config(config["recordings"].get("policies")),
+        PathTemplate(config["recordings"]["template"]),
+        clock=clock,
+    )
+    # Tracker listeners run in the reader greenlet: anything that talks to a switch is spawned.
+    board.tracker.subscribe(
+        lambda leg, event: (
+            event.name == "CHANNEL_BRIDGE"
+            and gevent.spawn(_record_at_bridge, board, recorder, leg, event)
+        )
+    )
+    ivr = build_ivr(config, store, board, acd, contexts=contexts, recorder=recorder)
+    directory = Directory.from_config(config["users"], config["teams"])
+    supervision = SupervisionService(
+        board,
+        store,
+        directory,
+        SupervisionSettings.from_config(config.data.get("supervision")),
+        clock=clock,
+    )
+    bus = ControlBus(store, clock)
+    register_controls(bus, acd)
+    return Controller(config, store, board, acd, ivr, recorder, supervision, bus)
 
-    def journal_leg(leg: Leg, event) -> None:
-        if event.name in (
-            "CHANNEL_CREATE",
-            "CHANNEL_ANSWER",
-            "CHANNEL_BRIDGE",
-            "CHANNEL_HANGUP_COMPLETE",
-        ):
-            data = {"switch": leg.switch, "direction": leg.direction, "caller": leg.caller_number,
-                    "destination": leg.destination, "cause": leg.hangup_cause, "bridged_to": leg.bridged_to}  # fmt: skip
-            store.journal.append(
-                "leg." + event.name[8:].lower(), leg.uuid, data, at=_event_at(event)
-            )
 
-    board.tracker.subscribe(journal_leg)
-    return Controller(config, store, board)
+def _journal_leg(store: Store, leg: Leg, event: Any) -> None:
+    if event.name in LEG_JOURNAL:
+        data = {"switch": leg.switch, "direction": leg.direction, "caller": leg.caller_number,
+                "destination": leg.destination, "cause": leg.hangup_cause, "bridged_to": leg.bridged_to}  # fmt: skip
+        store.journal.append("leg." + event.name[8:].lower(), leg.uuid, data, at=event_time(event))
 
 
-def _event_at(event) -> float:
-    from calldesk.telephony.legs import event_time
-
-    return event_time(event)
+def _record_at_bridge(board: Switchboard, recorder: Recorder, leg: Leg, event: Any) -> None:
+    """CHANNEL_BRIDGE fires on the customer leg (the first uuid of uuid_bridge)."""
+    if event.name != "CHANNEL_BRIDGE" or not leg.bridged_to:
+        return
+    agent_leg = board.tracker.legs.get(leg.bridged_to)
+    if agent_leg is None or agent_leg.variables.get("calldesk_role") != "agent":
+        return
+    v = agent_leg.variables
+    interaction = v.get("calldesk_interaction") or leg.uuid
+    try:
+        recorder.on_bridge(interaction, leg.uuid, agent_leg.uuid, queue=v.get("calldesk_queue"),
+                           agent=v.get("calldesk_agent"))  # fmt: skip
+    except Exception:  # a recording failure must never touch the call
+        log.exception("recording policy at bridge failed for %s", interaction)

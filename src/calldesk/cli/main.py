@@ -31,6 +31,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.agents", "agents"),
     ("calldesk.cli.bench", "bench"),
     ("calldesk.cli.db", "db"),
+    ("calldesk.cli.demo", "demo"),
     ("calldesk.cli.serve", "serve"),
     ("calldesk.cli.simulate", "simulate"),
     ("calldesk.cli.sim", "sim"),

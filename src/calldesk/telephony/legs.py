@@ -37,6 +37,7 @@ class Leg:
     hangup_cause: str = ""
     created_at: float = 0.0
     answered_at: float | None = None
+    bridged_at: float | None = None
     hungup_at: float | None = None
 
     @property
@@ -93,6 +94,7 @@ def apply(leg: Leg, event: Event) -> None:
             leg.application = ""
     elif name == "CHANNEL_BRIDGE":
         leg.bridged_to = event.get("Other-Leg-Unique-ID")
+        leg.bridged_at = leg.bridged_at or now
     elif name == "CHANNEL_UNBRIDGE":
         leg.bridged_to = None
     elif name == "CHANNEL_HOLD":

@@ -1,0 +1,69 @@
+"""`calldesk demo`: simulated switch + controller + simulated callers and agents."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+
+from calldesk.cli.common import get_config
+
+
+@click.command()
+@click.option("--calls", type=int, help="Callers to simulate (default: demo.calls).")
+@click.option("--agents", type=int, help="Agents logged in (default: demo.agents).")
+@click.option(
+    "--time-scale", type=float, help="Simulated seconds per real second (default: demo.time_scale)."
+)
+@click.option("--seed", default=1, show_default=True)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Run unattended; print one JSON object at the end."
+)
+@click.option(
+    "--keep", type=click.Path(file_okay=False), help="Keep the store and recordings in this folder."
+)
+@click.pass_context
+def demo(ctx: click.Context, calls: int | None, agents: int | None, time_scale: float | None,
+         seed: int, as_json: bool, keep: str | None) -> None:  # fmt: skip
+    """Run the whole inbound path on the embedded simulated switch and show it live."""
+    from pathlib import Path
+
+    from calldesk.demo.run import run_demo
+    from calldesk.demo.view import render
+
+    config = get_config(ctx)
+    d = config["demo"]
+    logging.basicConfig(level="WARNING" if not as_json else "ERROR")
+    tty = sys.stdout.isatty() and not as_json
+    shown = [0.0]
+
+    def tick(run) -> None:
+        if as_json:
+            return
+        now = run.sim.clock.now()
+        if tty:
+            click.echo("\x1b[H\x1b[2J" + render(run))
+        elif now - shown[0] >= 30 or shown[0] == 0.0:
+            click.echo(render(run) + "\n")
+            shown[0] = now or 0.001
+
+    result = run_demo(
+        config,
+        calls=calls or d["calls"],
+        agents=agents or d["agents"],
+        time_scale=time_scale or d["time_scale"],
+        seed=seed,
+        tick=tick,
+        workdir=Path(keep) if keep else None,
+    )
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    j = result["journal"]
+    click.echo("\nsummary (callers' view | journal)")
+    for key in ("offered", "answered", "abandoned", "overflowed", "lost", "service_level", "asa_s"):
+        click.echo(f"  {key:<16} {result[key]!s:>10} | {j[key]!s:>10}")
+    click.echo(f"  ended in IVR     {result['ended_in_ivr']:>10}")
+    click.echo(f"  agents available at end: {result['agents_available_at_end']}/{result['agents']}")

@@ -1,0 +1,40 @@
+"""The demo's figures recomputed from the journal alone (what a report would say)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from calldesk.store import Store
+
+
+def journal_figures(
+    store: Store, sl_seconds: Mapping[str, float], default_sl_s: float = 20.0
+) -> dict[str, Any]:
+    arrived: dict[str, str] = {}
+    outcome: dict[str, str] = {}
+    waits: dict[str, float] = {}
+    for e in store.journal.read(kind_prefix="interaction."):
+        if e.kind == "interaction.arrived":
+            arrived.setdefault(e.subject, e.data.get("queue", ""))
+        elif e.kind == "interaction.answered":
+            outcome[e.subject] = "answered"
+            waits[e.subject] = float(e.data.get("wait", 0.0))
+            arrived[e.subject] = e.data.get("queue", arrived.get(e.subject, ""))
+        elif e.kind in ("interaction.abandoned", "interaction.overflowed"):
+            outcome.setdefault(e.subject, e.kind.split(".")[1])
+    offered = len(arrived)
+    counts = {
+        k: sum(1 for v in outcome.values() if v == k)
+        for k in ("answered", "abandoned", "overflowed")
+    }
+    in_sl = sum(
+        1 for i, w in waits.items() if w <= sl_seconds.get(arrived.get(i, ""), default_sl_s)
+    )
+    return {
+        "offered": offered,
+        **counts,
+        "lost": offered - sum(counts.values()),
+        "service_level": round(in_sl / offered, 4) if offered else None,
+        "asa_s": round(sum(waits.values()) / len(waits), 3) if waits else 0.0,
+    }

@@ -1,0 +1,195 @@
+"""The demo: the simulated switch, the real controller over ESL/TCP, simulated callers and agents.
+
+Callers dial a DID, go through the flow (DTMF scripts), wait in queue with a patience, talk for
+a while once bridged and hang up. Agents' phones answer after a moment; wrap-up and readiness
+are the ACD's. At the end every caller is accounted for, both as the callers saw it and as the
+journal says; `lost` counts interactions the two cannot place, and must be 0.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gevent
+
+from calldesk.app import Controller, build
+from calldesk.config import Config
+from calldesk.demo.figures import journal_figures
+from calldesk.demo.population import AgentPlan, CallerPlan, plan_agents, plan_callers
+from calldesk.esl.connection import SwitchSettings
+from calldesk.sim import PhoneBehavior, SimSwitch
+from calldesk.store import Store
+
+DEMO_DID = "5550000"  # bound by ivrflows/hello.yaml
+
+
+@dataclass
+class CallerOutcome:
+    plan: CallerPlan
+    uuid: str = ""
+    outcome: str = "pending"  # answered, abandoned, overflowed, ivr, pending
+    enqueued_at: float | None = None
+    wait_s: float | None = None
+
+
+@dataclass
+class DemoRun:
+    controller: Controller
+    sim: SimSwitch
+    callers: list[CallerOutcome] = field(default_factory=list)
+    agents: list[AgentPlan] = field(default_factory=list)
+
+
+def demo_config(config: Config, agents: int) -> Config:
+    """The configured site, with `agents` agents (extra ones join every queue)."""
+    data = copy.deepcopy(config.data)
+    configured = list(data.get("agents") or [])
+    queues = [q["name"] for q in data.get("queues") or []]
+    chosen = configured[:agents]
+    for i in range(len(chosen), agents):
+        chosen.append({"id": f"agent{i + 1:02d}", "contact": f"user/{2001 + i}", "queues": queues,
+                       "skills": {q: 3 for q in queues}})  # fmt: skip
+    data["agents"] = chosen
+    data["switches"] = []
+    return Config(data, config.source, config.base_dir)
+
+
+def start_demo(config: Config, *, calls: int, agents: int, time_scale: float, seed: int,
+               workdir: Path | None = None, calls_per_minute: float | None = None) -> DemoRun:  # fmt: skip
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="calldesk-demo-"))
+    config = demo_config(config, agents)
+    password = secrets.token_urlsafe(18)
+    sim = SimSwitch(password=password, time_scale=time_scale, recordings_dir=workdir / "recordings")
+    sim.dialplan.add_did(DEMO_DID)
+    sim.start()
+    store = Store.open(workdir / "calldesk.sqlite")
+    controller = build(
+        config,
+        store=store,
+        switches=[SwitchSettings("sim", "127.0.0.1", sim.port, password, command_timeout=5.0)],
+        clock=sim.clock.epoch,
+        time_scale=time_scale,
+    )
+    if not all(controller.start(wait=10).values()):
+        raise RuntimeError("the controller could not connect to the simulated switch")
+    plans = plan_agents([(a["id"], a["contact"]) for a in config["agents"]], seed=seed)
+    for a in plans:
+        sim.add_phone(a.contact, PhoneBehavior.answer(after=a.answer_after_s))
+        controller.acd.login(a.agent, ready=True)
+    run = DemoRun(controller, sim, agents=plans)
+    # About 85% occupancy: each agent handles a call every ~60 s (45 s talk + wrap-up + ringing).
+    cpm = calls_per_minute or max(0.5, 0.85 * agents)
+    for plan in plan_callers(calls, did=DEMO_DID, flow="hello", seed=seed, calls_per_minute=cpm):
+        run.callers.append(CallerOutcome(plan))
+    for caller in run.callers:
+        gevent.spawn(_caller, run, caller)
+    return run
+
+
+def _sleep_sim(sim: SimSwitch, seconds: float) -> None:
+    sim.clock.sleep(max(0.0, seconds))
+
+
+def _caller(run: DemoRun, c: CallerOutcome) -> None:
+    sim, board, acd = run.sim, run.controller.board, run.controller.acd.acd
+    _sleep_sim(sim, c.plan.arrive_s)
+    arrived = sim.clock.epoch()
+    c.uuid = sim.inject_call(did=c.plan.did, caller_id=c.plan.caller_id, caller_name=c.plan.name,
+                             dtmf=c.plan.dtmf)  # fmt: skip
+    hung_up_by_us = False
+    while True:  # polls the controller's own view of the call, as a wallboard would
+        leg = board.tracker.get(c.uuid)
+        interaction = acd.interactions.get(c.uuid)
+        if interaction is not None and c.enqueued_at is None:
+            c.enqueued_at = interaction.arrived_at
+        if leg is not None and leg.bridged_at is not None:
+            c.outcome = "answered"
+            agent_leg = board.tracker.get(leg.bridged_to or "")
+            answered = (
+                agent_leg.answered_at if agent_leg and agent_leg.answered_at else leg.bridged_at
+            )
+            if c.enqueued_at is not None:
+                c.wait_s = max(0.0, answered - c.enqueued_at)  # queue entry to the agent answering
+            _sleep_sim(sim, c.plan.talk_s)
+            sim.hangup(c.uuid)
+            return
+        if leg is not None and not leg.alive or (leg is None and sim.get_leg(c.uuid) is None):
+            c.outcome = "abandoned" if hung_up_by_us else ("overflowed" if c.enqueued_at else "ivr")
+            return
+        if not hung_up_by_us and sim.clock.epoch() - arrived >= c.plan.patience_s:
+            hung_up_by_us = sim.hangup(c.uuid)
+        gevent.sleep(0.01)
+
+
+def finished(run: DemoRun) -> bool:
+    return all(c.outcome != "pending" for c in run.callers) and agents_settled(run)
+
+
+def agents_settled(run: DemoRun) -> bool:
+    states = [a.state.value for a in run.controller.acd.acd.agents.values()]
+    return all(s == "available" for s in states)
+
+
+def summary(run: DemoRun) -> dict[str, Any]:
+    """Caller-side figures, and the same recomputed from the journal under `journal`."""
+    cs = run.callers
+    count = {
+        k: sum(1 for c in cs if c.outcome == k)
+        for k in ("answered", "abandoned", "overflowed", "ivr", "pending")
+    }
+    offered = count["answered"] + count["abandoned"] + count["overflowed"]
+    waits = [c.wait_s for c in cs if c.outcome == "answered" and c.wait_s is not None]
+    sl_seconds = {
+        q["name"]: float(q.get("sl_seconds", 20)) for q in run.controller.config["queues"]
+    }
+    queue_of = {c.uuid: _queue(run, c.uuid) for c in cs}
+    in_sl = sum(1 for c in cs if c.outcome == "answered" and c.wait_s is not None
+                and c.wait_s <= sl_seconds.get(queue_of.get(c.uuid) or "", 20.0))  # fmt: skip
+    journal = journal_figures(run.controller.store, sl_seconds)
+    agents = run.controller.acd.acd.agents.values()
+    return {
+        "calls": len(cs),
+        "offered": offered,
+        "answered": count["answered"],
+        "abandoned": count["abandoned"],
+        "overflowed": count["overflowed"],
+        "ended_in_ivr": count["ivr"],
+        "lost": count["pending"] + abs(offered - journal["offered"]),
+        "agents_available_at_end": sum(1 for a in agents if a.state.value == "available"),
+        "agents": len(run.agents),
+        "service_level": round(in_sl / offered, 4) if offered else None,
+        "asa_s": round(sum(waits) / len(waits), 3) if waits else 0.0,
+        "journal": journal,
+    }
+
+
+def _queue(run: DemoRun, uuid: str) -> str | None:
+    for e in run.controller.store.journal.read(kind="interaction.arrived", subject=uuid):
+        return e.data.get("queue")
+    return None
+
+
+def run_demo(config: Config, *, calls: int, agents: int, time_scale: float, seed: int = 1,
+             tick: Callable[[DemoRun], None] | None = None, timeout_s: float = 600.0,
+             workdir: Path | None = None) -> dict[str, Any]:  # fmt: skip
+    run = start_demo(
+        config, calls=calls, agents=agents, time_scale=time_scale, seed=seed, workdir=workdir
+    )
+    try:
+        with gevent.Timeout(timeout_s, False):
+            while not finished(run):
+                if tick:
+                    tick(run)
+                gevent.sleep(0.25)
+        if tick:
+            tick(run)
+        return summary(run)
+    finally:
+        run.controller.stop()
+        run.sim.stop()
