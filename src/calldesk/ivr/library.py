@@ -67,6 +67,10 @@ class FlowLibrary:
             raise FlowRuntimeError(f"flow {name!r} version {version} is not available")
         return flow
 
+    def current(self, name: str) -> Flow | None:
+        """The serving version of flow `name`, if loaded."""
+        return self._current.get(name)
+
     def for_number(self, number: str) -> Flow | None:
         return next((f for f in self._current.values() if number in f.bindings.numbers), None)
 

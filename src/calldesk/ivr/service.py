@@ -54,8 +54,12 @@ class IvrService:
         if self.runs is not None and self.runs.status(leg) not in (None, "active"):
             return  # this leg's run already ended (enqueued: the ACD owns it now)
         number = event.get("variable_calldesk_did") or event.get("Caller-Destination-Number") or ""
-        flow = self.library.for_number(number)
+        # The rendered dialplan names the flow (trunks[].dids[].flow); otherwise a flow's bindings.
+        named = event.get("variable_calldesk_flow")
+        flow = self.library.current(named) if named else self.library.for_number(number)
         if flow is None:
+            if named:
+                log.error("leg %s: flow %r (calldesk_flow) is not loaded", leg, named)
             return
         caller = {
             "id": event.get("Caller-Caller-ID-Number") or "",

@@ -65,3 +65,34 @@ def test_screen_pop_carries_what_the_ivr_collected(config, tmp_path) -> None:
     assert len(pops) == result["answered"] >= 1
     text = str(pops[0])
     assert "hello" in text  # the flow the caller came through travels with the interaction
+
+
+@pytest.mark.timeout(120)
+def test_rendered_dialplan_variables_pick_the_flow(config, tmp_path) -> None:
+    """FreeSWITCH's rendered dialplan sets calldesk_did (E.164) and calldesk_flow; the flow is
+    found by name even when no flow binds that number."""
+    import gevent
+
+    from calldesk.app import build
+    from calldesk.esl.connection import SwitchSettings
+    from calldesk.sim import SimSwitch
+    from calldesk.store import Store
+
+    sim = SimSwitch(password="pw-e2e-flow-var", time_scale=50.0, recordings_dir=tmp_path).start()
+    sim.dialplan.add_did("+15559990000", {"calldesk_flow": "hello"})
+    controller = build(config, store=Store.open(tmp_path / "s.sqlite"),
+                       switches=[SwitchSettings("sim", "127.0.0.1", sim.port, "pw-e2e-flow-var")],
+                       clock=sim.clock.epoch, time_scale=50.0)  # fmt: skip
+    try:
+        assert all(controller.start(wait=5).values())
+        uuid = sim.inject_call(did="+15559990000", dtmf=[(1.0, "1")])
+        with gevent.Timeout(10):
+            while not any(
+                e.kind == "interaction.arrived" for e in controller.store.journal.read(subject=uuid)
+            ):
+                gevent.sleep(0.02)
+        arrived = next(controller.store.journal.read(kind="interaction.arrived", subject=uuid))
+        assert arrived.data["queue"] == "general"
+    finally:
+        controller.stop()
+        sim.stop()
