@@ -9,6 +9,7 @@ control channel in the store.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from calldesk.supervision.service import SupervisionService
 from calldesk.supervision.settings import Settings as SupervisionSettings
 from calldesk.telephony.legs import Leg, event_time
 from calldesk.telephony.switchboard import Switchboard
+from calldesk.trunks.config import parse_trunks
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +94,11 @@ def build(
     time_scale: float = 1.0,
     dispatch: DispatchSettings | None = None,
     contexts: Any = None,
+    check_trunks: bool = True,
 ) -> Controller:
-    """Everything `calldesk serve` runs. `clock`/`time_scale` let the demo run in simulated time."""
+    """Everything `calldesk serve` runs. `clock`/`time_scale` let the demo run in simulated time.
+    Bad configuration (unknown queue or skill, an agent with no contact, a trunk without its
+    credentials, a DID mapped to no loaded flow) raises ConfigError naming the key."""
     store = store or Store.open(config.path("store.path"))
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
     board.tracker.subscribe(lambda leg, event: _journal_leg(store, leg, event))
@@ -115,6 +120,11 @@ def build(
         )
     )
     ivr = build_ivr(config, store, board, acd, contexts=contexts, recorder=recorder)
+    if check_trunks:
+        ivr.library.poll()
+        parse_trunks(
+            config["trunks"], env=os.environ, known_flows=ivr.library.names(), source=config.source
+        )
     directory = Directory.from_config(config["users"], config["teams"])
     supervision = SupervisionService(
         board,

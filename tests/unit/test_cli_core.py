@@ -56,3 +56,29 @@ def test_bench_esl_json_shape() -> None:
     result = json.loads(out.output)
     assert {"events_per_s", "greenswitch_events_per_s", "ratio"} <= set(result)
     assert result["events_per_s"] > 0 and result["greenswitch_events_per_s"] > 0
+
+
+def test_serve_refuses_trunk_without_credentials(tmp_path, monkeypatch) -> None:
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    shutil.copy(root / "calldesk.yaml", tmp_path / "calldesk.yaml")
+    shutil.copytree(root / "ivrflows", tmp_path / "ivrflows")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CALLDESK_ESL_URL", "esl://:a-strong-pw-9@127.0.0.1:1")
+    for name in ("CARRIER_A_USERNAME", "CARRIER_A_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    out = CliRunner().invoke(cli, ["serve", "--once"])
+    assert out.exit_code != 0
+    assert "trunks[0].gateway.username_env" in out.output and "not set" in out.output
+
+
+def test_demo_refuses_unknown_skill_with_key_path(tmp_path, monkeypatch) -> None:
+    cfg = tmp_path / "calldesk.yaml"
+    cfg.write_text(
+        "queues: [{name: general, skills: [nosuch]}]\n"
+        "agents: [{id: a1, contact: user/1001, queues: [general], skills: {general: 3}}]\n"
+    )
+    out = CliRunner().invoke(cli, ["-c", str(cfg), "demo", "--calls", "1", "--json"])
+    assert out.exit_code != 0 and "queues[0].skills[0]" in out.output

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from pathlib import Path
 
 import click
 
 from calldesk.cli.common import get_config
+from calldesk.errors import CalldeskError
 
 
 @click.command()
@@ -28,8 +30,6 @@ from calldesk.cli.common import get_config
 def demo(ctx: click.Context, calls: int | None, agents: int | None, time_scale: float | None,
          seed: int, as_json: bool, keep: str | None) -> None:  # fmt: skip
     """Run the whole inbound path on the embedded simulated switch and show it live."""
-    from pathlib import Path
-
     from calldesk.demo.run import run_demo
     from calldesk.demo.view import render
 
@@ -49,15 +49,22 @@ def demo(ctx: click.Context, calls: int | None, agents: int | None, time_scale: 
             click.echo(render(run) + "\n")
             shown[0] = now or 0.001
 
-    result = run_demo(
-        config,
-        calls=calls or d["calls"],
-        agents=agents or d["agents"],
-        time_scale=time_scale or d["time_scale"],
-        seed=seed,
-        tick=tick,
-        workdir=Path(keep) if keep else None,
-    )
+    try:
+        result = run_demo(
+            config,
+            calls=calls or d["calls"],
+            agents=agents or d["agents"],
+            time_scale=time_scale or d["time_scale"],
+            seed=seed,
+            tick=tick,
+            workdir=Path(keep) if keep else None,
+        )
+    except CalldeskError as exc:
+        raise click.ClickException(f"configuration refused: {exc}") from exc
+    _report(result, as_json)
+
+
+def _report(result: dict, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result))
         return

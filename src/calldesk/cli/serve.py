@@ -10,6 +10,7 @@ import gevent.event
 
 from calldesk.app import build
 from calldesk.cli.common import get_config, setup_logging
+from calldesk.errors import CalldeskError
 
 
 @click.command()
@@ -23,7 +24,10 @@ def serve(ctx: click.Context, store_path: str | None, status_every: float, once:
     """Run the controller against the configured switches (needs at least one)."""
     config = get_config(ctx, {"store.path": store_path}, require_switch=True)
     setup_logging(config["log"]["level"])
-    controller = build(config)
+    try:
+        controller = build(config)
+    except CalldeskError as exc:
+        raise click.ClickException(f"configuration refused: {exc}") from exc
     ready = controller.start(wait=10.0)
     for name, ok in ready.items():
         click.echo(f"switch {name}: {'ready' if ok else 'NOT ready (retrying in the background)'}")

@@ -75,6 +75,7 @@ def start_demo(config: Config, *, calls: int, agents: int, time_scale: float, se
         switches=[SwitchSettings("sim", "127.0.0.1", sim.port, password, command_timeout=5.0)],
         clock=sim.clock.epoch,
         time_scale=time_scale,
+        check_trunks=False,  # the simulated switch has no trunks; DIDs come from the flows
     )
     if not all(controller.start(wait=10).values()):
         raise RuntimeError("the controller could not connect to the simulated switch")
