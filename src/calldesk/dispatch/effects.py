@@ -69,6 +69,7 @@ class Effects:
         self.rings: dict[str, Ring] = {}
         self.offers_of: dict[str, list[str]] = {}
         self.by_leg: dict[str, tuple[str, str]] = {}  # leg -> (caller|agent|customer, key)
+        self.moh_on: set[str] = set()  # interactions whose caller hears MOH
 
     # -- maps ---------------------------------------------------------------------------
     def map_caller(self, iid: str, ref: LegRef) -> None:
@@ -102,6 +103,7 @@ class Effects:
                 self.customers[name], self.by_leg[ref.uuid] = ref, ("customer", name)
             elif kind == "talk":
                 self.talking[name] = ref.uuid
+        self.moh_on = set(self.callers)  # unknown after a restart: assume it plays
         for oid, rec in self.acd.offers.items():
             self.rings[oid] = Ring(oid, rec.interaction, rec.agent, pending=False, orphan=True)
             self.offers_of.setdefault(rec.interaction, []).append(oid)
@@ -116,6 +118,7 @@ class Effects:
 
     def forget(self, iid: str) -> None:
         """The interaction left the ACD: hang up what is left of its legs, drop the maps."""
+        self.moh_on.discard(iid)
         refs = [self.callers.pop(iid, None), self.customers.pop(iid, None)]
         oid = self.talking.pop(iid, None)
         if oid is not None:
@@ -146,6 +149,7 @@ class Effects:
             elif isinstance(d, Announce):
                 caller = self.callers.get(d.interaction)
                 if caller is not None:
+                    self.moh_on.add(d.interaction)
                     gevent.spawn(self.voice.announce, caller, d.position, d.expected_wait_s)
             elif isinstance(d, Overflow):
                 self._overflow(d)
@@ -159,11 +163,29 @@ class Effects:
                 continue
             if isinstance(e, ev.OfferAccepted):
                 self._accepted(e.offer)
+            elif isinstance(e, ev.InteractionArrived):
+                self._arrived(e.interaction)
             elif isinstance(e, ev.InteractionEnded | ev.CallbackFailed):
                 touched.add(e.interaction)
         for iid in touched:
             if iid not in self.acd.interactions:
                 self.forget(iid)
+
+    def _arrived(self, iid: str) -> None:
+        it, delay = self.acd.interactions.get(iid), self.settings.moh_delay_s
+        if it is None or iid not in self.callers:
+            return
+        if it.state is S.WAITING or delay <= 0:
+            self.start_moh(iid)
+        else:  # offered at once: MOH only if the agent is slow to answer
+            gevent.spawn_later(delay / self.settings.time_scale, self.start_moh, iid)
+
+    def start_moh(self, iid: str) -> None:
+        it, caller = self.acd.interactions.get(iid), self.callers.get(iid)
+        if it is None or caller is None or it.state is S.CONNECTED or iid in self.moh_on:
+            return
+        self.moh_on.add(iid)
+        self.voice.moh(caller)
 
     def _offer(self, d: Offer) -> None:
         ring = Ring(d.id, d.interaction, d.agent)
@@ -256,7 +278,7 @@ class Effects:
             gevent.spawn(self._bridge, it.id, caller, agent)
 
     def _bridge(self, iid: str, caller: LegRef, agent: LegRef) -> None:
-        if self.voice.bridge(caller, agent.uuid):
+        if self.voice.bridge(caller, agent.uuid, stop_media=iid in self.moh_on):
             self.store.journal.append(
                 "interaction.bridged", iid, {"caller": caller.uuid, "agent_leg": agent.uuid},
                 self.clock(),

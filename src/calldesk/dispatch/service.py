@@ -109,8 +109,7 @@ class AcdService(Effects, LegWatch):
             leg = leg_uuid or iid
             sw = switch or self.board.tracker.switch_of(leg) or ""
             ref = LegRef(leg, sw, self.clock())
-            self.map_caller(iid, ref)
-            gevent.spawn(self.voice.moh, ref)
+            self.map_caller(iid, ref)  # MOH starts once it is known to wait (effects.py)
         self.post(*request.acd_events())
 
     def login(self, agent: str, ready: bool = False, wait: float | None = 5.0) -> list[str]:

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 class DispatchSettings:
     moh_app: str = "endless_playback"
     moh: str = "local_stream://moh"
+    # A caller offered to an agent on arrival hears MOH only if that agent has not answered
+    # within this many seconds (a free agent answers first; 0: MOH at once, always).
+    moh_delay_s: float = 1.0
     # Position announcement: app and argument; {position} and {wait_min} are filled in.
     announce_app: str = "say"
     announce_arg: str = "en number pronounced {position}"

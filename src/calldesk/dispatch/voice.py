@@ -56,12 +56,13 @@ class Voice:
         except CalldeskError as exc:
             log.info("announcement on %s skipped: %s", ref.uuid, exc)
 
-    def bridge(self, a: LegRef, b_uuid: str) -> bool:
+    def bridge(self, a: LegRef, b_uuid: str, stop_media: bool = True) -> bool:
         """Stop what `a` hears (MOH, queued announcements) and bridge it to `b`."""
         try:
             conn = self.conn(a.switch)
-            conn.api("uuid_break", check_uuid(a.uuid), "all", check=False)
-            conn.api("uuid_bridge", a.uuid, check_uuid(b_uuid))
+            if stop_media:
+                conn.api("uuid_break", check_uuid(a.uuid), "all", check=False)
+            conn.api("uuid_bridge", check_uuid(a.uuid), check_uuid(b_uuid))
             return True
         except CalldeskError as exc:
             log.info("bridge %s <-> %s failed: %s", a.uuid, b_uuid, exc)

@@ -92,6 +92,7 @@ def test_caller_hangs_up_after_the_bridge(sim, desk_factory) -> None:
     desk.svc.login("alice", ready=True)
     caller = desk.call()
     wait_for(lambda: "interaction.bridged" in desk.kinds(caller), what="bridged")
+    wait_for(lambda: desk.board.tracker.legs[caller].bridged_to, what="bridge event")
     agent_leg = desk.board.tracker.legs[caller].bridged_to
     sim.hangup(caller)
     wait_for(lambda: terminal(desk, caller) == ["interaction.ended"], what="ended")

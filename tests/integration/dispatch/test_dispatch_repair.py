@@ -38,6 +38,7 @@ def test_agent_leg_lost_during_talk_frees_the_agent(sim, desk_factory) -> None:
     desk.svc.login("alice", ready=True)
     caller = desk.call()
     wait_for(lambda: "interaction.bridged" in desk.kinds(caller), what="bridged")
+    wait_for(lambda: desk.board.tracker.legs[caller].bridged_to, what="bridge event")
     alice = desk.acd.agents["alice"]
     vanish(sim, desk.board.tracker.legs[caller].bridged_to)
     desk.svc.reconcile_now()

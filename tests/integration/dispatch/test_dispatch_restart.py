@@ -50,6 +50,7 @@ def test_an_offer_ringing_during_the_restart_is_picked_up_after_it(sim, desk_fac
 
     second = desk_factory(agents)
     wait_for(lambda: "interaction.bridged" in second.kinds(caller), timeout=10, what="bridged")
+    wait_for(lambda: second.board.tracker.legs[caller].bridged_to, what="bridge event")
     assert answered(second) == [(caller, "alice")]
     assert second.acd.agents["alice"].state is AgentState.BUSY
     leg = second.board.tracker.legs[caller]

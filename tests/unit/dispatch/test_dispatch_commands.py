@@ -68,7 +68,21 @@ def test_offer_originates_the_agent_leg_into_park(rig) -> None:
                  "calldesk_offer=caller-1/o1", "origination_caller_id_name=sales:+15550101",
                  "origination_caller_id_number=+15550101", "originate_timeout=16"):  # fmt: skip
         assert part in arg
+    # an agent was free: the caller hears no MOH unless the agent is slow to answer
+    assert not [c for c in conn.sent if c[0] == "execute"]
+
+
+def test_a_waiting_caller_hears_moh_at_once(rig) -> None:
+    conn, _, svc, _ = rig
+    enqueue(svc)
     assert ("execute", "caller-1", "endless_playback", "local_stream://moh") in conn.sent
+    svc.login("alice", ready=True)
+    settle()
+    conn.jobs[0].set("+OK agent-1\n")
+    settle()
+    bridge = [c for c in conn.sent if c[0] == "api"]
+    assert bridge == [("api", "uuid_break", "caller-1", "all"),
+                      ("api", "uuid_bridge", "caller-1", "agent-1")]  # fmt: skip
 
 
 def test_answer_bridges_the_caller_and_writes_the_screen_pop(rig) -> None:
@@ -78,8 +92,9 @@ def test_answer_bridges_the_caller_and_writes_the_screen_pop(rig) -> None:
     board.tracker.on_event("sw1", event("CHANNEL_CREATE", "agent-1"))
     conn.jobs[0].set("+OK agent-1\n")
     settle()
-    assert ("api", "uuid_break", "caller-1", "all") in conn.sent
-    assert ("api", "uuid_bridge", "caller-1", "agent-1") in conn.sent
+    assert [c for c in conn.sent if c[0] == "api"] == [
+        ("api", "uuid_bridge", "caller-1", "agent-1")
+    ]
     pop = svc.persist.screen_pops("alice")[0]
     assert pop["interaction"] == "caller-1" and pop["data"] == {"why": "bill", "caller": {
         "id": "+15550101"}, "ivr_path": []}  # fmt: skip
