@@ -21,7 +21,10 @@ _ACD_KEYS = ("skills", "queues", "agents")
 
 
 def acd_config(data: Mapping[str, Any]) -> AcdConfig:
-    """The ACD part of calldesk.yaml (top-level `skills`, `queues`, `agents`)."""
+    """The ACD part of calldesk.yaml: an `acd:` mapping, or top-level `skills`, `queues`,
+    `agents`."""
+    if isinstance(data.get("acd"), Mapping):
+        return parse_acd(data["acd"], prefix="acd.")
     return parse_acd({k: data[k] for k in _ACD_KEYS if k in data})
 
 
