@@ -1,6 +1,7 @@
 """Reconciliation: the ACD's view against the legs the switches really hold.
 
-Runs every `reconcile_every_s`, after every resync, and once after a restart (`recovery`).
+Runs every `reconcile_every_s` (then again on the legs a `show channels` snapshot lacked),
+after every resync, and once after a restart (`recovery`).
 Each mismatch becomes a `Repair`: a short text, the core event that fixes it, and maybe a leg
 to hang up. The service logs and journals each one (`acd.repair`) and feeds the events.
 Legs on a switch that is not ready are never judged: their state is unknown, not gone.
@@ -27,7 +28,9 @@ class Repair:
     bridge: tuple[LegRef, LegRef] | None = None
 
 
-def reconcile(svc: Any, recovery: bool = False) -> list[Repair]:
+def reconcile(svc: Any, recovery: bool = False, absent: set[str] | None = None) -> list[Repair]:
+    """`absent`: legs a `show channels` snapshot lacked and no event explained since."""
+    absent = absent or set()
     acd, tracker = svc.acd, svc.board.tracker
     now, grace = svc.clock(), svc.settings.grace_s
     ready = {n for n, c in svc.board.switches.items() if c.ready}
@@ -38,6 +41,8 @@ def reconcile(svc: Any, recovery: bool = False) -> list[Repair]:
             return True
         if ref.switch not in ready and (ref.switch or not all_ready):
             return False
+        if ref.uuid in absent:
+            return True
         leg = tracker.legs.get(ref.uuid)
         if leg is not None:
             return not leg.alive
@@ -89,16 +94,16 @@ def reconcile(svc: Any, recovery: bool = False) -> list[Repair]:
                 out.append(Repair(oid, "agent answered while no one watched",
                                   ev.OfferAccepted(oid), {"agent": rec.agent}))  # fmt: skip
     if all_ready:
-        out.extend(_direct_calls(svc, tracker))
+        out.extend(_direct_calls(svc, tracker, absent))
     return out
 
 
-def _direct_calls(svc: Any, tracker: Any) -> list[Repair]:
+def _direct_calls(svc: Any, tracker: Any, absent: set[str]) -> list[Repair]:
     out: list[Repair] = []
     for a in svc.acd.agents.values():
         for call in sorted(a.direct):
             leg = tracker.legs.get(call)
-            if leg is None or not leg.alive:
+            if leg is None or not leg.alive or call in absent:
                 svc.direct_of.pop(call, None)
                 out.append(Repair(a.id, "off-queue call leg gone",
                                   ev.AgentCallEnded(a.id, call), {"leg": call}))  # fmt: skip

@@ -13,6 +13,7 @@ Times come from the `clock` given (seconds); `settings.time_scale` converts them
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -68,7 +69,8 @@ class AcdService(Effects, LegWatch):
         self._recovering = False
         self._reconcile_asked = False
         self._stopping = False
-        self._own_resync = False
+        self._suspects: set[str] = set()  # legs `show channels` lacked (see `_snapshot`)
+        self._suspects_at: float | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> AcdService:
@@ -138,7 +140,7 @@ class AcdService(Effects, LegWatch):
     # -- the worker ---------------------------------------------------------------------
     def _sleep_for(self, next_reconcile: float) -> float:
         now = self.clock()
-        until = next_reconcile
+        until = min(next_reconcile, self._suspects_at or next_reconcile)
         deadline = self.acd.next_deadline()
         if deadline is not None and not self._recovering:
             until = min(until, deadline)
@@ -163,6 +165,10 @@ class AcdService(Effects, LegWatch):
                     self._reconcile_asked = False
                     next_reconcile = self.clock() + self.settings.reconcile_every_s
                     self._reconcile()
+                    if self.settings.resync_on_reconcile:
+                        gevent.spawn(self._snapshot)
+                if self._suspects_at is not None and self.clock() >= self._suspects_at:
+                    self._reconcile(absent=self._take_suspects())
                 deadline = self.acd.next_deadline()
                 if deadline is not None and self.clock() >= deadline:
                     self.feed([ev.Tick()])
@@ -203,27 +209,41 @@ class AcdService(Effects, LegWatch):
 
     # -- reconciliation and recovery -------------------------------------------------------
     def _on_resync(self, switch: str, rows: list[dict]) -> None:
-        if not self._own_resync:
-            self.reconcile_now()
+        self.reconcile_now()
 
-    def _refresh(self) -> None:
-        """Re-read every ready switch's legs (`show channels`): a leg can vanish without an
-        event reaching us (a missed event, a switch that lost it)."""
-        self._own_resync = True
-        try:
-            for conn in self.board.switches.values():
-                if conn.ready:
-                    try:
-                        conn.resync()
-                    except CalldeskError as exc:
-                        log.warning("reconcile: resync of %s failed: %s", conn.name, exc)
-        finally:
-            self._own_resync = False
+    def _snapshot(self) -> None:
+        """Read `show channels` on every ready switch (without touching the tracker) and note
+        the mapped legs it lacks. They are judged `settle_s` later, if no event about them has
+        come meanwhile: a leg can vanish without an event (a missed event, a confused switch),
+        but a snapshot races the events in flight, so absence alone proves nothing yet."""
+        live: set[str] = set()
+        asked_at = self.clock()
+        for conn in list(self.board.switches.values()):
+            if not conn.ready:
+                return
+            try:
+                rows = json.loads(conn.api("show", "channels as json") or "{}").get("rows") or []
+            except (CalldeskError, ValueError, AttributeError) as exc:
+                log.warning("reconcile: show channels on %s failed: %s", conn.name, exc)
+                return
+            live.update(r.get("uuid", "") for r in rows)
+        old = asked_at - self.settings.grace_s
+        refs = [*self.callers.values(), *self.agent_legs.values(), *self.customers.values()]
+        suspects = {r.uuid for r in refs if r.uuid not in live and r.at < old}
+        suspects |= {u for u in self.direct_of if u not in live}
+        if suspects:
+            self._suspects |= suspects
+            self._suspects_at = self.clock() + self.settings.settle_s
+            self._wake.set()
 
-    def _reconcile(self, recovery: bool = False) -> None:
-        if not recovery and self.settings.resync_on_reconcile:
-            self._refresh()
-        repairs = reconcile(self, recovery=recovery)
+    def _take_suspects(self) -> set[str]:
+        """The suspects that no event has cleared since the snapshot."""
+        out = {u for u in self._suspects if u in self.by_leg or u in self.direct_of}
+        self._suspects, self._suspects_at = set(), None
+        return out
+
+    def _reconcile(self, recovery: bool = False, absent: set[str] | None = None) -> None:
+        repairs = reconcile(self, recovery=recovery, absent=absent or set())
         if not repairs:
             return
         now = self.acd.now if recovery else self.clock()

@@ -22,7 +22,10 @@ class DispatchSettings:
     callback_timeout_s: float = 30.0
     voicemail_context: str = "default"
     reconcile_every_s: float = 60.0
-    resync_on_reconcile: bool = True  # re-read `show channels` before each periodic check
+    # Each periodic check also reads `show channels`; a mapped leg it lacks, and that no event
+    # has explained `settle_s` later, is gone.
+    resync_on_reconcile: bool = True
+    settle_s: float = 2.0
     # A leg the tracker has never seen is only "gone" once its mapping is this old.
     grace_s: float = 2.0
     # How many clock seconds pass per real second (the simulated switch's time scale).
