@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from calldesk.esl.frames import Event
-from calldesk.telephony.legs import DESTROYED, Leg, apply, from_show_row
+from calldesk.telephony.legs import (
+    ANSWERED,
+    DESTROYED,
+    EARLY,
+    NEW,
+    RINGING,
+    Leg,
+    apply,
+    from_show_row,
+)
 
 LegListener = Callable[[Leg, Event], None]
 
@@ -71,11 +80,15 @@ class LegTracker:
         for uuid, row in live.items():
             known = self.legs.get(uuid)
             rebuilt = from_show_row(switch, row)
-            if known is not None:
-                rebuilt.variables = known.variables
-                rebuilt.recording = known.recording
-                rebuilt.digits = known.digits
-            self.legs[uuid] = rebuilt
+            if known is None:
+                self.legs[uuid] = rebuilt
+                continue
+            # A leg we already follow keeps what its events told us (bridge, park, times): a
+            # `show channels` row lags the events and lacks the bridge peer. The row only
+            # moves it forward when we missed its answer (e.g. while disconnected).
+            known.switch = switch
+            if rebuilt.status == ANSWERED and known.status in (NEW, RINGING, EARLY):
+                known.status = ANSWERED
         return vanished
 
     def get(self, uuid: str) -> Leg | None:

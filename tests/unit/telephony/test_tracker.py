@@ -84,3 +84,13 @@ def test_late_event_for_destroyed_leg_does_not_resurrect_it() -> None:
     destroyed = [e for e in events_of("events-plain-call") if e.name == "CHANNEL_DESTROY"][0]
     assert tracker.on_event("fs1", destroyed) is None
     assert tracker.legs == {}
+
+
+def test_resync_keeps_what_events_said_about_a_known_leg() -> None:
+    tracker, _ = replay("bridge-and-record", stop_at=lambda e: e.name == "CHANNEL_HANGUP")
+    caller = next(leg for leg in tracker.legs.values() if leg.bridged_to and leg.bridged_at)
+    rows = [{"uuid": u, "callstate": "ACTIVE", "application": "park"} for u in tracker.legs]
+    assert tracker.on_resync("fs1", rows) == []
+    again = tracker.legs[caller.uuid]
+    assert again.bridged_to == caller.bridged_to and again.bridged_at == caller.bridged_at
+    assert again.answered_at is not None
