@@ -69,12 +69,15 @@ def test_resync_replaces_switch_legs_and_reports_vanished() -> None:
     tracker, _ = replay("bridge-and-record", stop_at=lambda e: e.name == "CHANNEL_HANGUP")
     uuids = set(tracker.legs)
     keep = sorted(uuids)[0]
-    vanished = tracker.on_resync(
-        "fs1", [{"uuid": keep, "callstate": "ACTIVE", "application": "park"}]
-    )
+    rows = [
+        {"uuid": keep, "callstate": "ACTIVE"},
+        {"uuid": "new-leg", "callstate": "ACTIVE", "application": "park"},
+    ]
+    vanished = tracker.on_resync("fs1", rows)
     assert set(vanished) == uuids - {keep}
-    assert list(tracker.legs) == [keep]
-    assert tracker.legs[keep].parked and tracker.legs[keep].status == ANSWERED
+    assert list(tracker.legs) == [keep, "new-leg"]
+    assert tracker.legs[keep].status == ANSWERED
+    assert tracker.legs["new-leg"].parked and tracker.legs["new-leg"].status == ANSWERED
     assert tracker.on_resync("fs2", [{"uuid": "other"}]) == []
     assert tracker.switch_of("other") == "fs2" and tracker.switch_of(keep) == "fs1"
 
