@@ -30,10 +30,11 @@ def test_fifty_callers_five_agents_none_lost(config, tmp_path) -> None:
         assert result[key] == journal[key], key
     assert result["answered"] > 0
     assert result["agents_available_at_end"] == 5
-    # The caller measures the wait to the agent's answer, the journal to the accepted offer:
-    # the same instant up to the event round trip.
-    assert abs(result["asa_s"] - journal["asa_s"]) < 1.0
-    assert abs(result["service_level"] - journal["service_level"]) <= 1 / 50 + 1e-9
+    assert result["ended_in_ivr"] == 0  # every scripted menu choice reached the flow
+    # The caller measures the wait to the agent's answer, the journal to the accepted offer: the
+    # same instant up to the event round trip (tens of ms of wall time, x50 in simulated time).
+    assert abs(result["asa_s"] - journal["asa_s"]) < 3.0
+    assert abs(result["service_level"] - journal["service_level"]) <= 2 / 50 + 1e-9
 
 
 @pytest.mark.timeout(120)
@@ -82,7 +83,7 @@ def test_rendered_dialplan_variables_pick_the_flow(config, tmp_path) -> None:
     sim.dialplan.add_did("+15559990000", {"calldesk_flow": "hello"})
     controller = build(config, store=Store.open(tmp_path / "s.sqlite"),
                        switches=[SwitchSettings("sim", "127.0.0.1", sim.port, "pw-e2e-flow-var")],
-                       clock=sim.clock.epoch, time_scale=50.0)  # fmt: skip
+                       clock=sim.clock.epoch, time_scale=50.0, check_trunks=False)  # fmt: skip
     try:
         assert all(controller.start(wait=5).values())
         uuid = sim.inject_call(did="+15559990000", dtmf=[(1.0, "1")])

@@ -218,3 +218,16 @@ def test_service_starts_runs_only_for_inbound_legs_on_bound_numbers():
     assert service.wait("caller", timeout=5).status == "enqueued"
     assert set(service.outcomes) == {"caller"}
     assert runner.handoff.requests[0].caller["id"] == "+1555"
+
+
+def test_digits_typed_before_the_run_has_its_port_are_kept() -> None:
+    """The caller presses a key right after the answer, before the flow's port exists: the digit
+    answers the first question instead of being dropped (seen as lost menu choices under load)."""
+    conn = FakeConn()
+    router = LegRouter(conn)
+    conn.press("2")
+    conn.emit(Ev("DTMF", {"DTMF-Digit": "9"}, uuid="another-leg"))
+    port = router.port(LEG)
+    assert port.dtmf == ["2"]
+    conn.emit(Ev("CHANNEL_DESTROY", uuid="another-leg"))
+    assert "another-leg" not in router.early
