@@ -51,6 +51,7 @@ class LegWatch:
 
     def init_watch(self) -> None:
         self.direct_of: dict[str, str] = {}  # off-queue leg -> agent
+        self._gone_posted: dict[str, None] = {}  # legs already reported gone (insertion order)
         self.agent_of_user: dict[str, str] = {}
         for a in self.acd.agents.values():
             user = user_of(a.cfg.contact)
@@ -63,7 +64,10 @@ class LegWatch:
     def on_leg(self, leg: Any, event: Any) -> None:
         name, uuid = event.name, leg.uuid
         if name in ("CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY"):
-            if uuid in self.by_leg or uuid in self.direct_of:
+            if (uuid in self.by_leg or uuid in self.direct_of) and uuid not in self._gone_posted:
+                self._gone_posted[uuid] = None  # one LegGone per leg, whichever event is first
+                if len(self._gone_posted) > 4096:
+                    self._gone_posted.pop(next(iter(self._gone_posted)))
                 self.post(LegGone(uuid, leg.hangup_cause or "NORMAL_CLEARING"))
             return
         if name not in ("CHANNEL_CREATE", "CHANNEL_ANSWER"):

@@ -183,6 +183,8 @@ class AcdService(Effects, LegWatch):
         for post in posts:
             for item in post.items:
                 if isinstance(item, LegGone):  # resolve against the state as of now
+                    if item.uuid not in self.by_leg and item.uuid not in self.direct_of:
+                        continue  # already resolved (HANGUP, HANGUP_COMPLETE, DESTROY)
                     if batch:
                         ignored.update(self.feed(batch))
                         batch = []
