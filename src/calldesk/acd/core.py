@@ -21,6 +21,7 @@ from calldesk.acd.interaction import InteractionState as S
 from calldesk.acd.lifecycle import LifecycleMixin
 from calldesk.acd.queues import QueueConfig
 from calldesk.acd.router import Router
+from calldesk.acd.supervisor import SupervisorMixin
 from calldesk.acd.timers import Timer, Timers
 
 
@@ -32,7 +33,7 @@ class OfferRecord:
     lease_until: float
 
 
-class Acd(LifecycleMixin):
+class Acd(LifecycleMixin, SupervisorMixin):
     def __init__(
         self,
         queues: Sequence[QueueConfig],
@@ -187,6 +188,7 @@ class Acd(LifecycleMixin):
         a.offers.pop(rec.id, None)
         it.offers.discard(rec.id)
         a.missed = 0
+        it.pulled_to = None
         for other in sorted(it.offers):
             self._withdraw(other, "answered by another agent")
         it.agent = a.id
@@ -219,6 +221,8 @@ class Acd(LifecycleMixin):
         a.offers.pop(rec.id, None)
         it.offers.discard(rec.id)
         self._log("offer.refused", it.id, agent=a.id, offer=rec.id, cause=cause)
+        if it.pulled_to == a.id:  # a refused pull goes back to anyone
+            it.pulled_to = None
         delay = {"reject": p.reject_delay_s, "busy": p.busy_delay_s}.get(cause, p.no_answer_delay_s)
         if cause in ("no_answer", "timeout") or (cause == "reject" and p.reject_counts_as_missed):
             a.missed += 1
@@ -260,7 +264,9 @@ class Acd(LifecycleMixin):
         if it is None:
             return False
         if kind == "step":
-            return it.step == token
+            return (it.moves, it.step) == token
+        if kind in ("maxwait", "announce"):
+            return it.moves == token  # a moved interaction follows its new queue's rules
         return True
 
     def _fire(self, t: Timer) -> None:
@@ -283,4 +289,5 @@ _HANDLERS = {
     ev.OfferRefused: Acd._on_refused,
     ev.OfferLost: Acd._on_lost,
     **LifecycleMixin.HANDLERS,
+    **SupervisorMixin.HANDLERS,
 }

@@ -140,6 +140,41 @@ class QueueResumed:
     queue: str
 
 
+@dataclass(frozen=True)
+class InteractionMoved:
+    """A supervisor moves a waiting interaction to another queue. It keeps its arrival time, so
+    it takes its place by age there; that queue's rules (skills, overflow, max wait) apply."""
+
+    interaction: str
+    queue: str
+
+
+@dataclass(frozen=True)
+class PriorityChanged:
+    """A supervisor sets a waiting interaction's base priority (aging still adds to it)."""
+
+    interaction: str
+    priority: int
+
+
+@dataclass(frozen=True)
+class InteractionPulled:
+    """A supervisor pins a waiting interaction to one agent: that agent gets it next, before
+    its queues' work and whatever its queues or skills (see `supervisor.py`)."""
+
+    interaction: str
+    agent: str
+
+
+@dataclass(frozen=True)
+class AgentReleased:
+    """Takeover: the agent leaves a connected interaction and wraps up; the interaction stays
+    connected (to a supervisor) until the customer side ends."""
+
+    agent: str
+    interaction: str
+
+
 Event = (
     InteractionArrived
     | InteractionEnded
@@ -160,4 +195,8 @@ Event = (
     | Tick
     | QueuePaused
     | QueueResumed
+    | InteractionMoved
+    | PriorityChanged
+    | InteractionPulled
+    | AgentReleased
 )

@@ -41,8 +41,11 @@ class Interaction:
     callback_number: str | None = None
     callback_attempts: int = 0
     offers: set[str] = field(default_factory=set)
-    agent: str | None = None
+    agent: str | None = None  # None once connected: a supervisor took it over (AgentReleased)
     answered_at: float | None = None
+    own_priority: bool = False  # set at arrival or by a supervisor: a move keeps it
+    moves: int = 0  # supervisor moves so far; timers of an earlier queue carry an older count
+    pulled_to: str | None = None  # a supervisor pinned it to this agent (InteractionPulled)
 
     @property
     def listed(self) -> tuple[str, ...]:

@@ -35,7 +35,7 @@ class LifecycleMixin:
         it = Interaction(
             id=e.interaction, queue=q.name, medium=e.medium, arrived_at=self.now, seq=self._seq,
             priority=q.priority if e.priority is None else e.priority, customer=e.customer,
-            skills=dict(e.skills), data=dict(e.data),
+            skills=dict(e.skills), data=dict(e.data), own_priority=e.priority is not None,
         )  # fmt: skip
         self._log(
             "interaction.arrived", it.id, queue=q.name, medium=it.medium, customer=it.customer
@@ -50,13 +50,18 @@ class LifecycleMixin:
         if sticky and e.sticky_s > 0:
             it.sticky_agent, it.sticky_until = sticky, self.now + e.sticky_s
             self.timers.add(it.sticky_until, "sticky", it.id)
-        if q.overflow:
-            self.timers.add(it.arrived_at + q.overflow[0].after_s, "step", it.id, 0)
-        if q.max_wait_s is not None:
-            self.timers.add(it.arrived_at + q.max_wait_s, "maxwait", it.id)
-        if q.announce_every_s:
-            self.timers.add(self.now + q.announce_every_s, "announce", it.id)
+        self._queue_timers(it)
         self._enqueue(it)
+
+    def _queue_timers(self: Any, it: Interaction) -> None:
+        """The home queue's timed rules, counted from arrival (a move keeps the age)."""
+        q, gen = self.queues[it.queue], it.moves
+        if q.overflow:
+            self.timers.add(it.arrived_at + q.overflow[0].after_s, "step", it.id, (gen, 0))
+        if q.max_wait_s is not None:
+            self.timers.add(it.arrived_at + q.max_wait_s, "maxwait", it.id, gen)
+        if q.announce_every_s:
+            self.timers.add(self.now + q.announce_every_s, "announce", it.id, gen)
 
     def _on_ended(self: Any, e: ev.InteractionEnded) -> None:
         it = self.interactions.get(e.interaction)
@@ -81,15 +86,22 @@ class LifecycleMixin:
         del self.interactions[it.id]
 
     def _finish(self: Any, it: Interaction, cause: str) -> None:
-        a = self.agents[it.agent]
-        medium = a.active.pop(it.id)
+        a = self.agents[it.agent] if it.agent else None  # None: a supervisor took it over
         talk = self.now - (it.answered_at or self.now)
-        a.talk_s += talk
-        a.handled += 1
         it.state = S.ENDED
         self.aht[it.queue] = 0.9 * self.aht[it.queue] + 0.1 * talk
-        self._log("interaction.ended", it.id, queue=it.queue, agent=a.id, talk=talk, cause=cause)
+        self._log(
+            "interaction.ended", it.id, queue=it.queue, agent=it.agent, talk=talk, cause=cause
+        )
         del self.interactions[it.id]
+        if a is not None:
+            self._wrap(a, it, talk)
+
+    def _wrap(self: Any, a: Agent, it: Interaction, talk: float) -> None:
+        """The agent's part of an interaction is over: count it and start the wrap-up."""
+        medium = a.active.pop(it.id)
+        a.talk_s += talk
+        a.handled += 1
         wrap = a.cfg.wrap_up_s if a.cfg.wrap_up_s is not None else self.queues[it.queue].wrap_up_s
         if wrap > 0:
             a.wrapups[it.id] = (medium, self.now, self.now + wrap)
@@ -200,6 +212,7 @@ class LifecycleMixin:
             if not it.offers and it.state is S.OFFERED:
                 self._log("interaction.requeued", it.id, queue=it.queue, cause="agent logged out")
                 self._enqueue(it)
+        self._unpin_agent(a)
         self._log("agent.logout", a.id)
         self._touch(a)
 
@@ -278,14 +291,14 @@ class LifecycleMixin:
             self._apply_step(it, q.overflow[it.step])
         elif kind == "maxwait" and it.state in _LIVE and not it.callback_number:
             if it.state is S.OFFERED:  # let the offer run; look again shortly
-                self.timers.add(self.now + 1.0, "maxwait", it.id)
+                self.timers.add(self.now + 1.0, "maxwait", it.id, it.moves)
             else:
                 self._leave(it, q.max_wait_action, q.max_wait_target, Why(q.name, "max_wait"))
         elif kind == "announce" and it.state in _LIVE and not it.callback_number:
             if it.state is S.WAITING:
                 pos = self.router.waiting[q.name].position(it, self.now, self.router.eff)
                 self._out.append(Announce(it.id, pos, self._expected_wait(q.name, pos)))
-            self.timers.add(self.now + (q.announce_every_s or 0), "announce", it.id)
+            self.timers.add(self.now + (q.announce_every_s or 0), "announce", it.id, it.moves)
         elif kind == "sticky" and it.state is S.WAITING:
             self._pend_items.append(it)  # anyone may take it now
         elif kind == "retry" and it.state is S.RETRY:
@@ -296,7 +309,8 @@ class LifecycleMixin:
         q = self.queues[it.queue]
         it.step += 1
         if it.step < len(q.overflow):
-            self.timers.add(it.arrived_at + q.overflow[it.step].after_s, "step", it.id, it.step)
+            at = it.arrived_at + q.overflow[it.step].after_s
+            self.timers.add(at, "step", it.id, (it.moves, it.step))
         why = Why(q.name, f"overflow {rule.action} after {rule.after_s:g}s", reason=rule.target)
         self._log(
             "interaction.overflow_step", it.id, queue=q.name, action=rule.action, step=it.step

@@ -17,6 +17,7 @@ from calldesk.acd.agents import Agent
 from calldesk.acd.capacity import CapacityRules
 from calldesk.acd.decisions import Why
 from calldesk.acd.interaction import Interaction
+from calldesk.acd.interaction import InteractionState as S
 from calldesk.acd.queues import QueueConfig, WaitingList
 from calldesk.acd.strategies import STRATEGY_FUNCS, Context
 
@@ -45,6 +46,7 @@ class Router:
         self.open: dict[str, dict[str, Agent]] = {q: {} for q in queues}
         self.last_rr: dict[str, int] = {q: -1 for q in queues}
         self.paused: set[str] = set()
+        self.pulled: dict[str, dict[str, Interaction]] = {}  # agent -> pinned, oldest pin first
 
     # ordering
     def eff(self, it: Interaction, now: float) -> int:
@@ -80,6 +82,8 @@ class Router:
         return list(self.queues[via].skills)
 
     def eligible(self, agent: Agent, it: Interaction, via: str, now: float) -> bool:
+        if it.pulled_to is not None:  # a supervisor's pull overrides queue, skills and pause
+            return agent.id == it.pulled_to and agent.can_take(self.rules, it.medium)
         if it.queue in self.paused:
             return False
         if it.sticky_agent and now < it.sticky_until and agent.id != it.sticky_agent:
@@ -88,6 +92,9 @@ class Router:
 
     def candidates(self, it: Interaction, now: float) -> list[Agent]:
         """Open agents of the interaction's queue and its backup queues that may take it."""
+        if it.pulled_to is not None:
+            a = self.agents.get(it.pulled_to)
+            return [a] if a is not None and a.open and a.can_take(self.rules, it.medium) else []
         if it.queue in self.paused:
             return []
         if it.sticky_agent and now < it.sticky_until:
@@ -111,8 +118,10 @@ class Router:
             return None
         qcfg = self.queues[it.queue]
         sticky = bool(it.sticky_agent and now < it.sticky_until)
-        rule = "sticky" if sticky else qcfg.strategy
-        if sticky:
+        rule = "pulled" if it.pulled_to else "sticky" if sticky else qcfg.strategy
+        if it.pulled_to:
+            chosen, reason = cands, f"pulled to {it.pulled_to} by a supervisor"
+        elif sticky:
             chosen, reason = cands, f"asked for {it.sticky_agent}"
         else:
             ctx = Context(qcfg.skills, self.members[it.queue], self.last_rr[it.queue], self.rng)
@@ -156,7 +165,15 @@ class Router:
                 heapq.heapreplace(heap, (self.key(nxt, now), i, nxt, q, gen))
 
     def best_for(self, agent: Agent, now: float) -> Interaction | None:
-        """The first waiting interaction this agent may take, by the fairness rule."""
+        """What a supervisor pinned to this agent first; then the first waiting interaction this
+        agent may take, by the fairness rule."""
+        pins = self.pulled.get(agent.id)
+        if pins:
+            for iid, it in list(pins.items()):
+                if it.pulled_to != agent.id or it.state is not S.WAITING:
+                    del pins[iid]  # taken, refused, moved or gone
+                elif agent.can_take(self.rules, it.medium):
+                    return it
         for it, q in self.ordered_for(agent, now):
             if self.eligible(agent, it, q, now):
                 return it

@@ -108,10 +108,14 @@ class StatsFold:
             else:
                 q.overflowed += 1
             q.recent.append((at, False))
-        elif kind == "interaction.ended":
-            a = self._a(data["agent"])
-            a.handled += 1
-            a.talk_s += data["talk"]
+        elif kind == "interaction.moved":  # keeps its arrival time in the new queue
+            arrived = self._q(data["source"], at).waiting.pop(subject, data.get("arrived_at", at))
+            self._q(data["queue"], at).waiting[subject] = arrived
+        elif kind in ("interaction.ended", "interaction.released"):
+            if data.get("agent"):  # ended after a takeover: the agent was counted at release
+                a = self._a(data["agent"])
+                a.handled += 1
+                a.talk_s += data["talk"]
         elif kind == "agent.wrapup":
             self._a(subject).wrap_s += data["duration"]
         elif kind == "agent.login":
