@@ -165,11 +165,22 @@ class Effects:
                 self._accepted(e.offer)
             elif isinstance(e, ev.InteractionArrived):
                 self._arrived(e.interaction)
+            elif isinstance(e, ev.AgentReleased):
+                self._released(e.interaction)
             elif isinstance(e, ev.InteractionEnded | ev.CallbackFailed):
                 touched.add(e.interaction)
         for iid in touched:
             if iid not in self.acd.interactions:
                 self.forget(iid)
+
+    def _released(self, iid: str) -> None:
+        """Takeover: the agent leg is no longer the call's. Its hangup (the switch's, when the
+        customer is bridged to the supervisor) must not end the interaction."""
+        oid = self.talking.pop(iid, None)
+        ref = self.agent_legs.pop(oid, None) if oid is not None else None
+        if ref is not None:
+            self.by_leg.pop(ref.uuid, None)
+        self.persist.unmap(f"talk:{iid}", f"offer:{oid}")
 
     def _arrived(self, iid: str) -> None:
         it, delay = self.acd.interactions.get(iid), self.settings.moh_delay_s

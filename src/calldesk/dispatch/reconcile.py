@@ -59,7 +59,7 @@ def reconcile(svc: Any, recovery: bool = False, absent: set[str] | None = None) 
                 data = {"leg": caller.uuid if caller else None, "state": it.state.value}
                 out.append(Repair(iid, what, ev.InteractionEnded(iid, "reconciled"), data))
                 continue
-        if it.state is S.CONNECTED:
+        if it.state is S.CONNECTED and it.agent is not None:  # None: taken over, no agent leg
             oid = svc.talking.get(iid)
             agent_leg = svc.agent_legs.get(oid) if oid else None
             far = svc.customers.get(iid) if it.callback_number else caller

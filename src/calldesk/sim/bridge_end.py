@@ -16,6 +16,12 @@ CHANNEL_BRIDGE and CHANNEL_UNBRIDGE are fired on A only.
   is hung up NORMAL_CLEARING, out of dialplan).
 - The callee of the `bridge` app hangs up first: the caller's bridge app returns and its dialplan
   goes on.
+- A bridged leg is `uuid_bridge`d to a third leg (`rebridged`; a supervisor's takeover): its old
+  bridge ends with CHANNEL_UNBRIDGE on the old originator. A left-behind originatee ends in
+  `audio_bridge_on_exchange_media` with `clean_exit` unset: parked with `park_after_bridge`,
+  transferred with `transfer_after_bridge`, else hung up NORMAL_CLEARING (ORIGINATOR_CANCEL if it
+  never answered). A left-behind originator returns from `multi_threaded_bridge` and goes on as
+  after any bridge (park, transfer, or the rest of its dialplan).
 """
 
 from __future__ import annotations
@@ -152,6 +158,19 @@ def _originatee_first(sw: SimSwitch, p: Leg, o: Leg, cause: str) -> None:
     o.peer = p.peer = None
     destroy(sw, p)
     after_bridge(sw, o, cause)
+
+
+def rebridged(sw: SimSwitch, moved: Leg, left: Leg) -> None:
+    """`moved` leaves its bridge with `left` for a new `uuid_bridge`; `left` stays behind."""
+    o = moved if moved.bridge_originator else left
+    for x, y in ((moved, left), (left, moved)):
+        x.set_var("last_bridge_to", y.uuid)
+    sw.fire(o, "CHANNEL_UNBRIDGE")
+    moved.peer = left.peer = None
+    if left is o or _stays(left):
+        after_bridge(sw, left, "NORMAL_CLEARING", allow_hangup=False)
+    else:
+        hangup(sw, left, _peer_cause(left))
 
 
 def after_bridge(sw: SimSwitch, leg: Leg, cause: str, allow_hangup: bool = True) -> None:

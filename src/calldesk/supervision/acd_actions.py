@@ -1,70 +1,95 @@
 """Supervisor actions on the ACD: force an agent's state, log them out, move a waiting
-interaction, change its priority, pull it to a named agent. Permission-checked and journaled.
+interaction, change its priority, pull it to a named agent, and release an agent after a
+takeover. Permission-checked and journaled (`supervision.<action>`, or `supervision.refused`).
 
-The core is passed in (`Acd`, or anything with `handle(event, now)`, `agents`, `interactions`),
-so the controller can wire it to its live core; the returned decisions go to the dispatcher.
-Events the core does not have yet are looked up by name in `calldesk.acd.events`; until the ACD
-adds them the action is refused with `Unsupported`, naming the missing event.
+The events go through the dispatcher (`calldesk.dispatch.AcdService.post(*events, wait=…)`), so
+the core's decisions (offers, cancels) are carried out over ESL like any other. A bare `Acd`
+(tests, the virtual-time simulator) is driven in-process by `InProcess` instead.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from calldesk.acd import events as acd_events
+from calldesk.acd import Acd, Ignored
+from calldesk.acd import events as ev
+from calldesk.acd.decisions import Decision
 from calldesk.auth import Directory, PermissionDenied
 from calldesk.errors import CalldeskError
 from calldesk.store.journal import Journal
-
-# The events this module needs from the ACD (name -> fields), see the report in the README.
-WANTED = {
-    "InteractionMoved": "(interaction: str, queue: str)  keep arrival time and place rules",
-    "PriorityChanged": "(interaction: str, priority: int)",
-    "InteractionPulled": "(interaction: str, agent: str)  offer it to that agent now, lease as usual",
-    "AgentReleased": "(agent: str, interaction: str)  agent to wrap-up, interaction stays connected",
-}
-
-
-class Unsupported(CalldeskError):
-    """The ACD core has no event for this action yet."""
 
 
 class ActionRefused(CalldeskError):
     """The action does not apply (unknown agent or interaction, not waiting, ...)."""
 
 
+class AcdPort(Protocol):
+    """What the actions need from whoever owns the core: `AcdService` has both."""
+
+    acd: Acd
+
+    def post(self, *items: Any, wait: float | None = None) -> list[str]: ...
+
+
 @dataclass
-class SupervisorActions:
-    core: Any
-    directory: Directory
-    journal: Journal
+class InProcess:
+    """Drives a bare core directly; `decisions` keeps what it decided (nobody carries it out)."""
+
+    acd: Acd
     clock: Callable[[], float] = time.time
+    decisions: list[Decision] = field(default_factory=list)
 
-    def _event(self, name: str, *args: object) -> object:
-        cls = getattr(acd_events, name, None)
-        if cls is None:
-            raise Unsupported(f"the ACD core has no {name}{WANTED.get(name, '')} event yet")
-        return cls(*args)
+    def post(self, *items: Any, wait: float | None = None) -> list[str]:
+        out = self.acd.handle_many(items, self.clock())
+        self.decisions.extend(out)
+        ids = {id(e) for e in items}
+        return [d.reason for d in out if isinstance(d, Ignored) and id(d.event) in ids]
 
-    def _run(self, user: str, action: str, subject: str, event: object, **data: object) -> list:
-        now = self.clock()
-        decisions = self.core.handle(event, now)
-        self.journal.append(f"supervision.{action}", subject, {"by": user, **data}, now)
-        return list(decisions)
 
-    def _refuse(self, user: str, action: str, subject: str, exc: Exception) -> None:
+class SupervisorActions:
+    def __init__(
+        self,
+        acd: AcdPort | Acd,
+        directory: Directory,
+        journal: Journal,
+        clock: Callable[[], float] = time.time,
+        wait: float = 5.0,
+    ) -> None:
+        self.port: AcdPort = InProcess(acd, clock) if isinstance(acd, Acd) else acd
+        self.directory = directory
+        self.journal = journal
+        self.clock = clock
+        self.wait = wait
+
+    @property
+    def core(self) -> Acd:
+        return self.port.acd
+
+    def _run(self, user: str, action: str, subject: str, event: Any, **data: Any) -> dict:
+        ignored = self.port.post(event, wait=self.wait)
+        if ignored:
+            reason = "; ".join(ignored)
+            self._refuse(user, action, subject, reason)
+            raise ActionRefused(f"the ACD did not {action} {subject}: {reason}")
+        self.journal.append(f"supervision.{action}", subject, {"by": user, **data}, self.clock())
+        return {"subject": subject, "action": action, **data}
+
+    def _refuse(self, user: str, action: str, subject: str, reason: str) -> None:
         self.journal.append("supervision.refused", subject,
-                            {"supervisor": user, "action": action, "reason": str(exc)}, self.clock())  # fmt: skip
+                            {"supervisor": user, "action": action, "reason": reason}, self.clock())  # fmt: skip
+
+    def _checked(self, user: str, action: str, subject: str, check: Callable[[], Any]) -> None:
+        try:
+            check()
+        except PermissionDenied as exc:
+            self._refuse(user, action, subject, str(exc))
+            raise
 
     def _agent(self, user: str, agent: str, action: str) -> None:
-        try:
-            self.directory.check_agent(user, agent, action)
-        except PermissionDenied as exc:
-            self._refuse(user, action, agent, exc)
-            raise
+        self._checked(user, action, agent, lambda: self.directory.check_agent(user, agent, action))
         if agent not in self.core.agents:
             raise ActionRefused(f"no agent {agent!r} in the ACD")
 
@@ -72,54 +97,55 @@ class SupervisorActions:
         it = self.core.interactions.get(interaction)
         if it is None:
             raise ActionRefused(f"no interaction {interaction!r} in the ACD")
-        if str(getattr(it, "state", "waiting")) != "waiting":
+        if str(it.state) != "waiting":
             raise ActionRefused(f"interaction {interaction} is {it.state}, not waiting in a queue")
-        try:
-            self.directory.check_queue(user, it.queue, action)
-        except PermissionDenied as exc:
-            self._refuse(user, action, interaction, exc)
-            raise
+        self._checked(user, action, interaction,
+                      lambda: self.directory.check_queue(user, it.queue, action))  # fmt: skip
         return it
 
     # -- agents -----------------------------------------------------------------------------
-    def set_state(self, user: str, agent: str, state: str, reason: str = "supervisor") -> list:
+    def set_state(self, user: str, agent: str, state: str, reason: str = "supervisor") -> dict:
         """Force `ready` or `not_ready` (with a reason)."""
         self._agent(user, agent, "set the state of")
         if state == "ready":
-            return self._run(user, "agent_state", agent, acd_events.AgentReady(agent), state=state)
+            return self._run(user, "agent_state", agent, ev.AgentReady(agent), state=state)
         if state == "not_ready":
-            return self._run(user, "agent_state", agent, acd_events.AgentNotReady(agent, reason),
+            return self._run(user, "agent_state", agent, ev.AgentNotReady(agent, reason),
                              state=state, reason=reason)  # fmt: skip
         raise ActionRefused(f"state must be ready or not_ready, not {state!r}")
 
-    def logout(self, user: str, agent: str) -> list:
+    def logout(self, user: str, agent: str) -> dict:
         self._agent(user, agent, "log out")
-        return self._run(user, "logout", agent, acd_events.AgentLogout(agent))
+        return self._run(user, "logout", agent, ev.AgentLogout(agent))
 
     # -- waiting interactions ---------------------------------------------------------------
-    def move(self, user: str, interaction: str, queue: str) -> list:
+    def move(self, user: str, interaction: str, queue: str) -> dict:
         it = self._waiting(user, interaction, "move interactions")
-        try:
-            self.directory.check_queue(user, queue, "move interactions")
-        except PermissionDenied as exc:
-            self._refuse(user, "move", interaction, exc)
-            raise
-        event = self._event("InteractionMoved", interaction, queue)
-        return self._run(user, "move", interaction, event, source=it.queue, queue=queue)
+        self._checked(user, "move interactions", interaction,
+                      lambda: self.directory.check_queue(user, queue, "move interactions"))  # fmt: skip
+        return self._run(user, "move", interaction, ev.InteractionMoved(interaction, queue),
+                         source=it.queue, queue=queue)  # fmt: skip
 
-    def set_priority(self, user: str, interaction: str, priority: int) -> list:
+    def set_priority(self, user: str, interaction: str, priority: int) -> dict:
         it = self._waiting(user, interaction, "change priorities")
-        event = self._event("PriorityChanged", interaction, int(priority))
-        return self._run(user, "priority", interaction, event, queue=it.queue,
-                         before=it.priority, priority=int(priority))  # fmt: skip
+        return self._run(user, "priority", interaction, ev.PriorityChanged(interaction, int(priority)),
+                         queue=it.queue, before=it.priority, priority=int(priority))  # fmt: skip
 
-    def pull(self, user: str, interaction: str, agent: str) -> list:
+    def pull(self, user: str, interaction: str, agent: str) -> dict:
+        """Pin a waiting interaction to `agent`, who gets it next (see `calldesk.acd.supervisor`)."""
         it = self._waiting(user, interaction, "pull interactions")
         self._agent(user, agent, "pull an interaction to")
-        event = self._event("InteractionPulled", interaction, agent)
-        return self._run(user, "pull", interaction, event, queue=it.queue, agent=agent)
+        return self._run(user, "pull", interaction, ev.InteractionPulled(interaction, agent),
+                         queue=it.queue, agent=agent)  # fmt: skip
 
-    def release_agent(self, agent: str, interaction: str) -> list:
-        """After a takeover: the agent goes to wrap-up; the interaction stays with the supervisor."""
-        event = self._event("AgentReleased", agent, interaction)
-        return self._run("system", "release", agent, event, interaction=interaction)
+    def release_agent(self, agent: str, interaction: str) -> list[str]:
+        """After a takeover: the agent goes to wrap-up; the interaction stays with the supervisor.
+        Returns the core's reasons if it ignored the release (e.g. a call the ACD did not place)."""
+        ignored = self.port.post(ev.AgentReleased(agent, interaction), wait=self.wait)
+        data = {
+            "by": "system",
+            "interaction": interaction,
+            **({"ignored": ignored} if ignored else {}),
+        }
+        self.journal.append("supervision.release", agent, data, self.clock())
+        return ignored

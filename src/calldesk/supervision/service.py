@@ -7,9 +7,10 @@ event with `eavesdrop-command` (`switch_modes: event`). With digits, the mode is
 DTMF event on the supervisor's leg, which also catches keys pressed on the supervisor's phone; no
 event on the wire shows the mode otherwise (trace README), so the session row is the truth.
 
-Takeover: `uuid_bridge <customer> <supervisor>` (which pulls the supervisor out of eavesdrop and
-the customer away from the agent), then the agent leg is hung up and `on_agent_released` tells
-the ACD to start the agent's wrap-up.
+Takeover: the session is marked and `on_agent_released` tells the ACD (the agent wraps up, the
+dispatcher lets go of the agent leg) before `uuid_bridge <customer> <supervisor>`, which pulls
+the supervisor out of eavesdrop and the customer away from the agent; FreeSWITCH then hangs the
+left-behind agent leg up.
 
 The supervised call ending ends the supervisor's leg; the supervisor hanging up ends only the
 session. Event listeners run inline on the ESL reader: switch commands are spawned.
@@ -286,9 +287,23 @@ class SupervisionService:
             log.warning("supervision: notice tone for %s failed: %s", s.agent, exc)
 
     def _takeover(self, s: Session, by: str | None = None) -> None:
+        """Marked first, so the agent leg's hangup is expected (the session and the ACD keep the
+        call); the ACD releases the agent to wrap-up; then `uuid_bridge <customer> <supervisor>`
+        ends the supervisor's eavesdrop and moves the customer to the supervisor. FreeSWITCH hangs
+        the left-behind agent leg up itself (NORMAL_CLEARING, switch_ivr_bridge.c); one kept by
+        `park_after_bridge` is hung up here."""
         conn = self.board.switches[s.switch]
         assert s.supervisor_leg
-        conn.api("uuid_bridge", s.target_leg, s.supervisor_leg)
+        before, s.mode = s.mode, Mode.TAKEOVER.value
+        self._save(s)
+        try:
+            if self.on_agent_released:
+                self.on_agent_released(s.agent, s.interaction)
+            conn.api("uuid_bridge", s.target_leg, s.supervisor_leg)
+        except CalldeskError:
+            s.mode = before
+            self._save(s)
+            raise
         tracker = self.board.tracker
         ok = self._wait(lambda: (leg := tracker.legs.get(s.target_leg)) is not None
                         and leg.bridged_to == s.supervisor_leg, 5.0)  # fmt: skip
@@ -296,12 +311,14 @@ class SupervisionService:
             raise SupervisionError(
                 f"session {s.id}: the customer was not bridged to the supervisor"
             )
-        s.mode = Mode.TAKEOVER.value
-        self._save(s)
         self._journal("supervision.takeover", s, by=by or s.supervisor, released_leg=s.agent_leg)
-        conn.hangup(s.agent_leg, "NORMAL_CLEARING")
-        if self.on_agent_released:
-            self.on_agent_released(s.agent, s.interaction)
+        gevent.spawn(self._drop_agent_leg, s)
+
+    def _drop_agent_leg(self, s: Session) -> None:
+        tracker = self.board.tracker
+        gone = self._wait(lambda: not ((leg := tracker.legs.get(s.agent_leg)) and leg.alive), 2.0)
+        if not gone:
+            self._hangup_quietly(s.switch, s.agent_leg)
 
     def _set_mode(self, s: Session, mode: Mode, by: str, via: str) -> None:
         before, s.mode = s.mode, mode.value
@@ -341,11 +358,16 @@ class SupervisionService:
             for s in list(self.sessions.values()):
                 if s.status == ENDED:
                     continue
-                agent_left = leg.uuid == s.agent_leg and s.mode != Mode.TAKEOVER.value
+                agent_left = leg.uuid == s.agent_leg and not self._taken_over(s.target_leg)
                 if leg.uuid == s.target_leg or agent_left:
                     self._end(s, "call ended")
                     if s.supervisor_leg:
                         gevent.spawn(self._hangup_quietly, s.switch, s.supervisor_leg)
+
+    def _taken_over(self, customer_leg: str) -> bool:
+        """A supervisor took this call over: its agent leg ending is not the call ending."""
+        return any(x.target_leg == customer_leg and x.mode == Mode.TAKEOVER.value
+                   for x in self.sessions.values())  # fmt: skip
 
     def _on_digit(self, s: Session, digit: str, source: str) -> None:
         """The eavesdrop loop dequeued a digit: ours (sent by the API) or the supervisor's own key."""

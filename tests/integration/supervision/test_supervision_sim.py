@@ -208,14 +208,6 @@ def test_no_call_and_no_contact(env) -> None:
         svc.start("sup1", "a1", "monitor")
 
 
-SIM_REBRIDGE_GAP = (
-    "sim gap: `uuid_bridge customer supervisor` leaves the old agent<->customer link in place "
-    "(no unlink, no UNBRIDGE, eavesdrop keeps running), so releasing the agent leg hangs the "
-    "customer up too; FreeSWITCH moves the customer to the new bridge and leaves the agent leg up"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=SIM_REBRIDGE_GAP)
 def test_takeover_bridges_the_supervisor_and_releases_the_agent(env) -> None:
     sim, board, store = env
     svc, released = service(board, store)
@@ -229,22 +221,51 @@ def test_takeover_bridges_the_supervisor_and_releases_the_agent(env) -> None:
     sim_sleep(sim, 1.0)
     assert customer in sim.legs and sim.legs[customer].peer.uuid == s.supervisor_leg
     assert s.status == "active" and board.tracker.legs[customer].bridged_to == s.supervisor_leg
+    assert sim.eavesdrop_mode(s.supervisor_leg) is None  # the eavesdrop ended cleanly
+    assert store.journal.count("supervision.end") == 0
 
 
-def test_takeover_order_bridges_before_it_releases_the_agent(env) -> None:
-    """What the sim can show: the supervisor is bridged to the customer first, then the agent leg
-    is hung up, the ACD hears the release, and it is all journaled."""
+def test_takeover_order_releases_then_moves_the_customer(env) -> None:
+    """The ACD hears the release before `uuid_bridge`; then, as in switch_ivr_bridge.c, the old
+    bridge ends (UNBRIDGE on the customer, the old originator), the agent leg left behind is hung
+    up NORMAL_CLEARING by the switch, and the customer is bridged to the supervisor."""
+    sim, board, store = env
+    seen: list[str] = []
+    released: list = []
+    svc = SupervisionService(board, store, DIRECTORY, Settings(),
+                             on_agent_released=lambda a, i: released.append(len(seen)))  # fmt: skip
+    customer, agent = bridged_call(sim, board)
+    names = ("CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HANGUP", "MEDIA_BUG_STOP")
+    sim.listeners.append(lambda ev: seen.append(f"{ev.name}:{ev.uuid}")
+                         if ev.name in names else None)  # fmt: skip
+    s = svc.start("sup1", "a1", "takeover")
+    assert s.mode == "takeover" and len(released) == 1
+    wait_for(lambda: f"CHANNEL_HANGUP:{agent}" in seen, what="agent leg hung up")
+    unbridge, hangup = (
+        seen.index(f"CHANNEL_UNBRIDGE:{customer}"),
+        seen.index(f"CHANNEL_HANGUP:{agent}"),
+    )
+    bridge = len(seen) - 1 - seen[::-1].index(f"CHANNEL_BRIDGE:{customer}")
+    assert released[0] <= unbridge < hangup < bridge
+    assert f"MEDIA_BUG_STOP:{customer}" in seen  # the supervisor's eavesdrop ended
+    causes = [e.get("Hangup-Cause") for e in list(sim.history)
+              if e.name == "CHANNEL_HANGUP" and e.uuid == agent]  # fmt: skip
+    assert causes == ["NORMAL_CLEARING"]
+    kinds = [e.kind for e in store.journal.read(kind_prefix="supervision.")]
+    assert kinds[:3] == ["supervision.start", "supervision.joined", "supervision.takeover"]
+    assert "supervision.end" not in kinds and s.status == "active"
+
+
+def test_an_agent_with_park_after_bridge_is_hung_up_by_the_service(env) -> None:
     sim, board, store = env
     svc, released = service(board, store)
     customer, agent = bridged_call(sim, board)
-    seen: list[str] = []
-    sim.listeners.append(lambda ev: seen.append(f"{ev.name}:{ev.uuid}")
-                         if ev.name in ("CHANNEL_BRIDGE", "CHANNEL_HANGUP") else None)  # fmt: skip
-    s = svc.start("sup1", "a1", "takeover")
-    assert s.mode == "takeover" and released == [("a1", "int-1")]
-    assert seen.index(f"CHANNEL_BRIDGE:{customer}") < seen.index(f"CHANNEL_HANGUP:{agent}")
-    kinds = [e.kind for e in store.journal.read(kind_prefix="supervision.")]
-    assert kinds[:3] == ["supervision.start", "supervision.joined", "supervision.takeover"]
+    board.switches["sim1"].api("uuid_setvar", agent, "park_after_bridge", "true")
+    s = svc.start("sup1", "a1", "monitor")
+    active(svc, s)
+    svc.change_mode("sup1", s.id, "takeover")
+    wait_for(lambda: agent not in sim.legs, what="parked agent leg hung up")
+    assert board.tracker.legs[customer].bridged_to == s.supervisor_leg and customer in sim.legs
 
 
 def test_switching_modes_by_session_event_with_the_keypad_locked(env) -> None:

@@ -9,7 +9,7 @@ from calldesk.acd import events as ev
 from calldesk.acd.agents import AgentState
 from calldesk.auth import Directory, PermissionDenied
 from calldesk.store import Store
-from calldesk.supervision.acd_actions import ActionRefused, SupervisorActions, Unsupported
+from calldesk.supervision.acd_actions import ActionRefused, SupervisorActions
 
 DIRECTORY = Directory.from_config(
     [{"id": "sup1", "role": "supervisor", "teams": ["red"]}, {"id": "sup2", "role": "supervisor", "teams": ["blue"]},
@@ -63,23 +63,43 @@ def test_refusals(env) -> None:
     assert store.journal.count("supervision.refused") == 2
 
 
-def test_queue_actions_check_the_queue_then_name_the_missing_acd_event(env) -> None:
+def test_queue_actions_check_the_queue_then_reach_the_core(env) -> None:
     core, store, acts = env
     core.handle(ev.AgentNotReady("a1"), 5.0)
     core.handle(ev.AgentNotReady("a2"), 5.0)
     core.handle(ev.AgentLogout("a3"), 5.0)
     core.handle(ev.InteractionArrived("i1", "sales"), 6.0)
+    core.handle(ev.InteractionArrived("i2", "sales"), 7.0)
     with pytest.raises(PermissionDenied, match="queue sales"):
         acts.move("sup2", "i1", "support")
     with pytest.raises(PermissionDenied, match="queue support"):
         acts.move("sup1", "i1", "support")  # may act on sales, not move into support
     with pytest.raises(ActionRefused, match="no interaction"):
         acts.set_priority("sup1", "nope", 5)
-    for name, call in (("InteractionMoved", lambda: acts.move("boss", "i1", "support")),
-                       ("PriorityChanged", lambda: acts.set_priority("sup1", "i1", 9)),
-                       ("InteractionPulled", lambda: acts.pull("sup1", "i1", "a2"))):  # fmt: skip
-        if not hasattr(ev, name):  # until the ACD has the event, the refusal names it
-            with pytest.raises(Unsupported, match=f"the ACD core has no {name}"):
-                call()
-        else:
-            assert isinstance(call(), list)
+    acts.set_priority("sup1", "i2", 9)
+    assert core.interactions["i2"].priority == 9
+    acts.pull("sup1", "i1", "a2")
+    assert core.interactions["i1"].pulled_to == "a2"
+    acts.set_state("sup1", "a2", "ready")
+    assert [(o.agent, o.interaction) for o in core.offers.values()] == [("a2", "i1")]
+    with pytest.raises(ActionRefused, match="not waiting"):
+        acts.move("boss", "i1", "support")
+    acts.move("boss", "i2", "support")
+    assert core.interactions["i2"].queue == "support"
+    with pytest.raises(ActionRefused, match="logged out"):  # the core's own reason
+        acts.pull("boss", "i2", "a3")
+    kinds = [e.kind for e in store.journal.read(kind_prefix="supervision.")]
+    assert kinds == ["supervision.refused", "supervision.refused", "supervision.priority",
+                     "supervision.pull", "supervision.agent_state", "supervision.move",
+                     "supervision.refused"]  # fmt: skip
+
+
+def test_release_after_takeover(env) -> None:
+    core, store, acts = env
+    offer = core.handle(ev.InteractionArrived("i1", "sales"), 6.0)[0]
+    core.handle(ev.OfferAccepted(offer.id), 7.0)
+    assert acts.release_agent(offer.agent, "i1") == []
+    assert core.agents[offer.agent].state is AgentState.AVAILABLE  # no wrap-up time configured
+    assert core.interactions["i1"].agent is None
+    assert acts.release_agent(offer.agent, "i1") != []  # already released: the core says why
+    assert store.journal.count("supervision.release") == 2

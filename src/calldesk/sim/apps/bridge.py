@@ -38,6 +38,12 @@ def uuid_bridge(sw: SimSwitch, a: Leg, b: Leg) -> None:
         sw.clock.sleep(0.02)
         if a.hungup or b.hungup:
             return
+        from ..bridge_end import rebridged
+
+        for x in (a, b):  # a leg bridged elsewhere leaves that bridge first (switch_ivr_bridge.c)
+            old = x.peer
+            if old is not None and old is not a and old is not b and not old.hungup:
+                rebridged(sw, x, old)
         link(sw, a, b, "uuid")
         for x in (a, b):
             lifecycle.end_park(sw, x)
