@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from calldesk.store import Store
@@ -38,3 +39,27 @@ def journal_figures(
         "service_level": round(in_sl / offered, 4) if offered else None,
         "asa_s": round(sum(waits.values()) / len(waits), 3) if waits else 0.0,
     }
+
+
+def recordings_figures(store: Store, base_dir: Path) -> dict[str, Any]:
+    """Recordings by status, and how many files on disk are valid WAVs of non-zero length."""
+    import wave
+
+    rows = list(store.db["recordings"].rows) if "recordings" in store.db.table_names() else []
+    by_status: dict[str, int] = {}
+    valid = 0
+    for row in rows:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + 1
+        try:
+            with wave.open(str(base_dir / row["path"]), "rb") as w:
+                valid += w.getnframes() > 0
+        except (OSError, EOFError, wave.Error):
+            pass
+    return {"total": len(rows), "by_status": by_status, "valid_wav": valid}
+
+
+def supervision_figures(store: Store) -> dict[str, Any]:
+    sessions = {e.subject for e in store.journal.read(kind="supervision.start")}
+    modes = [e.data.get("mode") for e in store.journal.read(kind="supervision.mode")]
+    joined = sum(1 for _ in store.journal.read(kind="supervision.joined"))
+    return {"sessions": len(sessions), "joined": joined, "mode_changes": modes}

@@ -18,7 +18,7 @@ class CallerPlan:
     caller_id: str
     name: str
     dtmf: list[tuple[float, str]] = field(default_factory=list)  # seconds after answer
-    patience_s: float = 120.0  # from dialling; then they hang up if nobody answered
+    patience_s: float = 120.0  # waiting in queue; then they hang up if nobody answered
     talk_s: float = 60.0  # once bridged to an agent
 
 

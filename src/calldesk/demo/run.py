@@ -20,7 +20,7 @@ import gevent
 
 from calldesk.app import Controller, build
 from calldesk.config import Config
-from calldesk.demo.figures import journal_figures
+from calldesk.demo.figures import journal_figures, recordings_figures, supervision_figures
 from calldesk.demo.population import AgentPlan, CallerPlan, plan_agents, plan_callers
 from calldesk.esl.connection import SwitchSettings
 from calldesk.sim import PhoneBehavior, SimSwitch
@@ -44,11 +44,15 @@ class DemoRun:
     sim: SimSwitch
     callers: list[CallerOutcome] = field(default_factory=list)
     agents: list[AgentPlan] = field(default_factory=list)
+    supervised: list[str] = field(default_factory=list)
 
 
-def demo_config(config: Config, agents: int) -> Config:
-    """The configured site, with `agents` agents (extra ones join every queue)."""
+def demo_config(config: Config, agents: int, workdir: Path) -> Config:
+    """The configured site, with `agents` agents (extra ones join every queue), its store and
+    recordings kept in `workdir`."""
     data = copy.deepcopy(config.data)
+    data["recordings"] = {**data["recordings"], "dir": str(workdir / "recordings")}
+    data["store"] = {"path": str(workdir / "calldesk.sqlite")}
     configured = list(data.get("agents") or [])
     queues = [q["name"] for q in data.get("queues") or []]
     chosen = configured[:agents]
@@ -57,13 +61,18 @@ def demo_config(config: Config, agents: int) -> Config:
                        "skills": {q: 3 for q in queues}})  # fmt: skip
     data["agents"] = chosen
     data["switches"] = []
+    teams = data.get("teams") or []
+    if teams:  # extra agents join the first team, so its supervisors may steer them too
+        first = dict(teams[0])
+        first["agents"] = sorted({*first.get("agents", []), *(a["id"] for a in chosen)})
+        data["teams"] = [first, *teams[1:]]
     return Config(data, config.source, config.base_dir)
 
 
 def start_demo(config: Config, *, calls: int, agents: int, time_scale: float, seed: int,
                workdir: Path | None = None, calls_per_minute: float | None = None) -> DemoRun:  # fmt: skip
     workdir = Path(workdir or tempfile.mkdtemp(prefix="calldesk-demo-"))
-    config = demo_config(config, agents)
+    config = demo_config(config, agents, workdir)
     password = secrets.token_urlsafe(18)
     sim = SimSwitch(password=password, time_scale=time_scale, recordings_dir=workdir / "recordings")
     sim.dialplan.add_did(DEMO_DID)
@@ -84,6 +93,12 @@ def start_demo(config: Config, *, calls: int, agents: int, time_scale: float, se
         sim.add_phone(a.contact, PhoneBehavior.answer(after=a.answer_after_s))
         controller.acd.login(a.agent, ready=True)
     run = DemoRun(controller, sim, agents=plans)
+    supervisor = next(
+        (u for u in config["users"] if u.get("role") == "supervisor" and u.get("contact")), None
+    )
+    if supervisor is not None:
+        sim.add_phone(supervisor["contact"], PhoneBehavior.answer(after=1.0))
+        gevent.spawn(_supervisor, run, supervisor["id"])
     # About 85% occupancy: each agent handles a call every ~60 s (45 s talk + wrap-up + ringing).
     cpm = calls_per_minute or max(0.5, 0.85 * agents)
     for plan in plan_callers(calls, did=DEMO_DID, flow="hello", seed=seed, calls_per_minute=cpm):
@@ -123,9 +138,44 @@ def _caller(run: DemoRun, c: CallerOutcome) -> None:
         if leg is not None and not leg.alive or (leg is None and sim.get_leg(c.uuid) is None):
             c.outcome = "abandoned" if hung_up_by_us else ("overflowed" if c.enqueued_at else "ivr")
             return
-        if not hung_up_by_us and sim.clock.epoch() - arrived >= c.plan.patience_s:
+        # Patience is for the queue (as in Erlang A) and runs out only while nobody's phone rings
+        # for this caller: a demo caller does not hang up on an agent who is picking up (that
+        # race has its own tests in tests/integration/dispatch).
+        waiting = interaction is not None and interaction.state.value == "waiting"
+        if (
+            not hung_up_by_us
+            and waiting
+            and sim.clock.epoch() - (c.enqueued_at or arrived) >= c.plan.patience_s
+        ):
             hung_up_by_us = sim.hangup(c.uuid)
         gevent.sleep(0.01)
+
+
+def _supervisor(run: DemoRun, user: str) -> None:
+    """The supervisor joins the first bridged call: listens, coaches the agent, then barges in."""
+    board, svc, sim = run.controller.board, run.controller.supervision, run.sim
+    while True:
+        agent = next((leg.variables.get("calldesk_agent") for leg in list(board.tracker.legs.values())
+                      if leg.variables.get("calldesk_role") == "agent" and leg.bridged_to), None)  # fmt: skip
+        if agent:
+            break
+        gevent.sleep(0.05)
+    try:
+        session = svc.start(user, agent, "monitor")
+        with gevent.Timeout(sim.clock.wall(30.0) + 2, False):
+            while session.status == "ringing":
+                gevent.sleep(0.02)
+        for mode in ("whisper", "barge"):
+            _sleep_sim(sim, 3.0)
+            if session.status != "active":
+                break
+            svc.change_mode(user, session.id, mode)
+        _sleep_sim(sim, 3.0)
+        if session.status == "active":
+            svc.stop(user, session.id)
+        run.supervised.append(agent)
+    except Exception as exc:  # the demo goes on; the journal says what happened
+        run.supervised.append(f"refused: {exc}")
 
 
 def finished(run: DemoRun) -> bool:
@@ -166,6 +216,10 @@ def summary(run: DemoRun) -> dict[str, Any]:
         "agents": len(run.agents),
         "service_level": round(in_sl / offered, 4) if offered else None,
         "asa_s": round(sum(waits) / len(waits), 3) if waits else 0.0,
+        "recordings": recordings_figures(
+            run.controller.store, run.controller.config.path("recordings.dir")
+        ),
+        "supervision": supervision_figures(run.controller.store),
         "journal": journal,
     }
 

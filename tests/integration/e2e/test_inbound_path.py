@@ -31,6 +31,12 @@ def test_fifty_callers_five_agents_none_lost(config, tmp_path) -> None:
     assert result["answered"] > 0
     assert result["agents_available_at_end"] == 5
     assert result["ended_in_ivr"] == 0  # every scripted menu choice reached the flow
+    # Recording (policy: always, from the bridge) and supervision ran on these very calls.
+    recordings = result["recordings"]
+    assert recordings["total"] == result["answered"] == recordings["valid_wav"]
+    assert recordings["by_status"] == {"complete": result["answered"]}
+    assert result["supervision"]["joined"] == 1
+    assert result["supervision"]["mode_changes"] == ["whisper", "barge"]
     # The caller measures the wait to the agent's answer, the journal to the accepted offer: the
     # same instant up to the event round trip (tens of ms of wall time, x50 in simulated time).
     assert abs(result["asa_s"] - journal["asa_s"]) < 3.0
