@@ -5,7 +5,7 @@
 | `sim_inject <did> [caller_id] [caller_name...]` | `+OK <uuid>\\n` |
 | `sim_dtmf <uuid> <digits>` (the caller presses keys) | `+OK\\n` |
 | `sim_hangup <uuid> [cause]` (the caller hangs up: recv_bye) | `+OK\\n` |
-| `sim_phone <target> answer [after] \\| no_answer \\| busy \\| unregistered \\| fail \\| machine [after] [beep_after]` | `+OK\\n` |
+| `sim_phone <target> answer [after] \\| no_answer \\| busy \\| reject \\| unregistered \\| fail \\| machine [after] [beep_after]` | `+OK\\n` |
 | `sim_register <user> [expires] [norefresh] [<behavior> [args]]` (REGISTER: sofia events) | `+OK\n` |
 | `sim_unregister <user>` (REGISTER Expires: 0: sofia::unregister) | `+OK\n` |
 | `sim_legs` | JSON list of live legs |
@@ -78,7 +78,7 @@ def _behavior(kind: str, rest: list[str]) -> PhoneBehavior | None:
             after=_f(rest[0], 2.0) if rest else 2.0,
             beep_after=_f(rest[1], 5.0) if len(rest) > 1 else 5.0,
         )
-    if kind in ("no_answer", "busy", "unregistered", "fail"):
+    if kind in ("no_answer", "busy", "unregistered", "fail", "reject"):
         return getattr(PhoneBehavior, kind)()  # type: ignore[no-any-return]
     return None
 

@@ -95,6 +95,16 @@ def _wait_answer(sw: SimSwitch, leg: Leg, timeout: float, caller: Leg | None = N
         gevent.sleep(min(0.005, max(0.0005, sw.clock.wall(0.02))))
 
 
+def _origination_uuid(sw: SimSwitch, variables: dict[str, str]) -> str | None | bool:
+    """`origination_uuid` names the new leg (switch_core_session_request_uuid); a uuid already in
+    use makes the session request fail (False), which the endpoint reports as
+    DESTINATION_OUT_OF_ORDER. For a loopback pair it names the -a leg."""
+    want = (variables.get("origination_uuid") or "").strip() or None
+    if want is not None and want in sw.legs:
+        return False
+    return want
+
+
 def _cid(variables: dict[str, str], key: str, default: str) -> str:
     return variables.get(f"origination_caller_id_{key}", default)
 
@@ -119,8 +129,11 @@ def dial(
     user = key.rsplit("/", 1)[-1].split("@")[0]
     reg = sw.registry.regs.get(user)
     port = reg.contact_port if reg is not None else 5099
+    want = _origination_uuid(sw, variables)
+    if want is False:
+        return None, "DESTINATION_OUT_OF_ORDER"
     leg = Leg(sw, f"sofia/internal/{user}@127.0.0.1:{port}", "outbound", num, name, user,
-              context="default")  # fmt: skip
+              context="default", uuid=want)  # fmt: skip
     leg.set_var("dialed_user", user)
     leg.set_var("dialed_domain", reg.domain if reg is not None else "127.0.0.1")
     leg.phone = phone
@@ -175,8 +188,11 @@ def _dial_loopback(
     parts = target.split("/")
     ext = parts[1] if len(parts) > 1 else ""
     context = parts[2] if len(parts) > 2 and parts[2] else "default"
+    want = _origination_uuid(sw, variables)
+    if want is False:
+        return None, "DESTINATION_OUT_OF_ORDER"
     a = Leg(sw, f"loopback/{ext}-a", "outbound", num, name, ext, context=context,
-            source="mod_loopback")  # fmt: skip
+            source="mod_loopback", uuid=want)  # fmt: skip
     b = Leg(sw, f"loopback/{ext}-b", "inbound", num, name, ext, context=context,
             source="mod_loopback")  # fmt: skip
     a.twin, b.twin = b, a

@@ -34,6 +34,11 @@ class PhoneBehavior:
         return cls("busy", after=after)
 
     @classmethod
+    def reject(cls, after: float = 0.5) -> PhoneBehavior:
+        """The user declines the call (a SIP 603 on a real phone): CALL_REJECTED."""
+        return cls("reject", after=after)
+
+    @classmethod
     def unregistered(cls) -> PhoneBehavior:
         return cls("unregistered")
 
@@ -51,6 +56,7 @@ class PhoneBehavior:
     def failure_cause(self) -> str | None:
         return {
             "busy": "USER_BUSY",
+            "reject": "CALL_REJECTED",
             "unregistered": "USER_NOT_REGISTERED",
             "fail": "NORMAL_TEMPORARY_FAILURE",
         }.get(self.kind)
