@@ -23,6 +23,7 @@ from calldesk.control import ControlBus
 from calldesk.dispatch.controls import build_acd, register_controls
 from calldesk.dispatch.service import AcdService
 from calldesk.dispatch.settings import DispatchSettings
+from calldesk.errors import ESLError
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
 from calldesk.ivr.wiring import IvrSystem, build_ivr
 from calldesk.recording.paths import PathTemplate
@@ -157,5 +158,7 @@ def _record_at_bridge(board: Switchboard, recorder: Recorder, leg: Leg, event: A
     try:
         recorder.on_bridge(interaction, leg.uuid, agent_leg.uuid, queue=v.get("calldesk_queue"),
                            agent=v.get("calldesk_agent"))  # fmt: skip
+    except ESLError as exc:  # e.g. the caller hung up as the bridge came up
+        log.warning("recording not started for %s: %s", interaction, exc)
     except Exception:  # a recording failure must never touch the call
         log.exception("recording policy at bridge failed for %s", interaction)

@@ -169,13 +169,13 @@ class SwitchConnection:
         self.health.connects += 1
         self._send(commands.event(s.events, "plain", s.custom_events), s.command_timeout)
         self._set_state("resyncing")
-        rows = self._show_channels()
+        rows = self._list_legs()
         for listener in self._resync_listeners:
             listener(self.name, rows)
         self._set_state("ready")
         log.info("switch %s ready (%d legs after resync)", self.name, len(rows))
 
-    def _show_channels(self) -> list[dict]:
+    def _list_legs(self) -> list[dict]:
         body = self._api_text("show channels as json", self.settings.command_timeout)
         try:
             return list(json.loads(body).get("rows") or [])
@@ -341,7 +341,7 @@ class SwitchConnection:
 
     def resync(self) -> list[dict]:
         """Re-run the resync on demand (e.g. the periodic reconciliation)."""
-        rows = self._show_channels()
+        rows = self._list_legs()
         for listener in self._resync_listeners:
             listener(self.name, rows)
         return rows
