@@ -30,6 +30,8 @@ from calldesk.recording.paths import PathTemplate
 from calldesk.recording.policy import PolicySet
 from calldesk.recording.recorder import Recorder
 from calldesk.store import Store
+from calldesk.supervision.acd_actions import SupervisorActions
+from calldesk.supervision.controls import register_supervision_controls
 from calldesk.supervision.service import SupervisionService
 from calldesk.supervision.settings import Settings as SupervisionSettings
 from calldesk.telephony.legs import Leg, event_time
@@ -127,15 +129,18 @@ def build(
             config["trunks"], env=os.environ, known_flows=ivr.library.names(), source=config.source
         )
     directory = Directory.from_config(config["users"], config["teams"])
+    actions = SupervisorActions(acd, directory, store.journal, clock=clock)
     supervision = SupervisionService(
         board,
         store,
         directory,
         SupervisionSettings.from_config(config.data.get("supervision")),
         clock=clock,
+        on_agent_released=actions.release_agent,
     )
     bus = ControlBus(store, clock)
     register_controls(bus, acd)
+    register_supervision_controls(bus, supervision, actions)
     return Controller(config, store, board, acd, ivr, recorder, supervision, bus)
 
 

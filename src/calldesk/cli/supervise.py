@@ -1,78 +1,43 @@
-"""`calldesk supervise …`: supervise live calls and steer agents.
+"""`calldesk supervise …`: supervise live calls and steer agents, on the running controller.
 
-Design note: there is no control channel into a running controller yet. So `start`, `mode`,
-`stop` and `list` act directly on the switches (ESL) and the shared store: sessions live in the
-`supervision_sessions` table, FreeSWITCH holds the legs, and each command reloads what it needs
-(`SupervisionService.load_active`). The ACD commands (`agent-state`, `logout`, `move`, `priority`,
-`pull`) need the controller's live ACD core; they run over the Python API (`SupervisorActions`)
-through `ACD_PROVIDER`, which an in-process controller sets, and are refused clearly otherwise.
+Every command goes through the control channel (`calldesk.control`): it posts a command into
+the store, acting as `--as USER`, and waits for the controller's answer (see
+`calldesk.supervision.controls` for the commands). The controller holds the live sessions, the
+ESL connections and the ACD core, and checks the user's permissions.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import click
 
-from calldesk.app import switch_settings
-from calldesk.auth import Directory
 from calldesk.cli.common import get_config
-from calldesk.errors import CalldeskError, ConfigError
-from calldesk.esl.connection import SwitchConnection
+from calldesk.control import ControlClient, ControlError
 from calldesk.store import Store
-from calldesk.supervision.acd_actions import SupervisorActions
-from calldesk.supervision.locate import find_agent_call_on_switch
 from calldesk.supervision.modes import API_MODES
-from calldesk.supervision.service import Session, SupervisionService
 from calldesk.supervision.settings import Settings
-from calldesk.telephony.switchboard import Switchboard
-
-# Set by a process that holds the live ACD core (e.g. the controller or a demo): () -> core.
-ACD_PROVIDER: Callable[[], Any] | None = None
 
 as_user = click.option("--as", "user", required=True, help="Who acts (a users: id).")
 MODES = click.Choice([m.value for m in API_MODES])
 
 
-class _Env:
-    def __init__(self, ctx: click.Context, need_switch: bool) -> None:
-        config = get_config(ctx, require_switch=need_switch)
-        try:
-            self.directory = Directory.from_config(config["users"], config["teams"])
-            self.settings = Settings.from_config(config["supervision"])
-        except ConfigError as exc:
-            raise click.ClickException(f"configuration refused: {exc}") from exc
-        self.store = Store.open(config.path("store.path"))
-        ctx.call_on_close(self.store.close)
-        self.board: Switchboard | None = None
-        if need_switch:
-            self.board = Switchboard([SwitchConnection(s) for s in switch_settings(config)])
-            ready = self.board.start(wait=10.0)
-            ctx.call_on_close(self.board.stop)
-            if not any(ready.values()):
-                raise click.ClickException("no switch is reachable")
-
-    def service(self) -> SupervisionService:
-        assert self.board is not None
-        board = self.board
-        svc = SupervisionService(board, self.store, self.directory, self.settings,
-                                 locate=lambda agent: find_agent_call_on_switch(board, agent))  # fmt: skip
-        svc.load_active()
-        return svc
-
-
-def _line(s: Session) -> str:
-    return (f"{s.id}  {s.supervisor} -> {s.agent}  mode={s.mode}  {s.status}  "
-            f"interaction={s.interaction}  leg={s.supervisor_leg or '-'}")  # fmt: skip
-
-
-def _run(fn: Callable[[], Any]) -> Any:
+def _call(ctx: click.Context, user: str, command: str, args: dict[str, Any],
+          timeout: float = 10.0) -> dict[str, Any]:  # fmt: skip
+    config = get_config(ctx)
+    store = Store.open(config.path("store.path"))
     try:
-        return fn()
-    except CalldeskError as exc:
+        return ControlClient(store).call(user, command, args, timeout=timeout)
+    except ControlError as exc:
         raise click.ClickException(f"refused: {exc}") from exc
+    finally:
+        store.close()
+
+
+def _line(s: dict[str, Any]) -> str:
+    return (f"{s['id']}  {s['supervisor']} -> {s['agent']}  mode={s['mode']}  {s['status']}  "
+            f"interaction={s['interaction']}  leg={s.get('supervisor_leg') or '-'}")  # fmt: skip
 
 
 @click.group()
@@ -87,11 +52,11 @@ def supervise() -> None:
 @click.pass_context
 def start(ctx: click.Context, user: str, agent: str, mode: str) -> None:
     """Ring your phone and join the agent's live call."""
-    svc = _Env(ctx, True).service()
-    s = _run(lambda: svc.start(user, agent, mode))
-    svc._wait(lambda: s.status != "ringing", svc.settings.answer_timeout + 5)
-    if s.status != "active":
-        raise click.ClickException(f"not joined: {s.end_reason or s.status}")
+    try:
+        ring = Settings.from_config(get_config(ctx).data.get("supervision")).answer_timeout
+    except Exception:  # noqa: BLE001 - the controller validates it; only the wait needs it
+        ring = 30.0
+    s = _call(ctx, user, "supervise.start", {"agent": agent, "mode": mode}, timeout=ring + 15)
     click.echo(_line(s))
 
 
@@ -102,8 +67,7 @@ def start(ctx: click.Context, user: str, agent: str, mode: str) -> None:
 @click.pass_context
 def mode_(ctx: click.Context, user: str, session_id: str, mode: str) -> None:
     """Switch a session's mode without touching the phone's keys."""
-    svc = _Env(ctx, True).service()
-    click.echo(_line(_run(lambda: svc.change_mode(user, session_id, mode))))
+    click.echo(_line(_call(ctx, user, "supervise.mode", {"session": session_id, "mode": mode})))
 
 
 @supervise.command("stop")
@@ -112,8 +76,7 @@ def mode_(ctx: click.Context, user: str, session_id: str, mode: str) -> None:
 @click.pass_context
 def stop(ctx: click.Context, user: str, session_id: str) -> None:
     """Leave the call (the call itself goes on)."""
-    svc = _Env(ctx, True).service()
-    click.echo(_line(_run(lambda: svc.stop(user, session_id))))
+    click.echo(_line(_call(ctx, user, "supervise.stop", {"session": session_id})))
 
 
 @supervise.command("list")
@@ -122,30 +85,18 @@ def stop(ctx: click.Context, user: str, session_id: str) -> None:
 @click.pass_context
 def list_(ctx: click.Context, user: str, as_json: bool) -> None:
     """Who supervises which call, in which mode (only what you may see)."""
-    svc = _Env(ctx, True).service()
-    sessions = _run(lambda: svc.visible(user))
+    sessions = _call(ctx, user, "supervise.list", {})["sessions"]
     if as_json:
-        click.echo(
-            json.dumps([{k: v for k, v in s.__dict__.items() if k != "pending"} for s in sessions])
-        )
+        click.echo(json.dumps(sessions))
         return
     for s in sessions:
         click.echo(_line(s))
     click.echo(f"{len(sessions)} session(s)")
 
 
-def _actions(ctx: click.Context) -> SupervisorActions:
-    if ACD_PROVIDER is None:
-        raise click.ClickException(
-            "refused: no live ACD reachable from this process (there is no control channel to a "
-            "running controller yet); use calldesk.supervision.acd_actions.SupervisorActions in-process"
-        )
-    env = _Env(ctx, False)
-    return SupervisorActions(ACD_PROVIDER(), env.directory, env.store.journal)
-
-
-def _done(decisions: list) -> None:
-    click.echo(f"ok ({len(decisions)} decision(s))")
+def _done(r: dict[str, Any]) -> None:
+    extra = " ".join(f"{k}={v}" for k, v in r.items() if k not in ("subject", "action"))
+    click.echo(f"ok: {r['action']} {r['subject']} {extra}".rstrip())
 
 
 @supervise.command("agent-state")
@@ -156,8 +107,7 @@ def _done(decisions: list) -> None:
 @click.pass_context
 def agent_state(ctx: click.Context, user: str, agent: str, state: str, reason: str) -> None:
     """Force an agent ready or not ready (with a reason)."""
-    acts = _actions(ctx)
-    _done(_run(lambda: acts.set_state(user, agent, state, reason)))
+    _done(_call(ctx, user, "agent.force_state", {"agent": agent, "state": state, "reason": reason}))
 
 
 @supervise.command("logout")
@@ -166,8 +116,7 @@ def agent_state(ctx: click.Context, user: str, agent: str, state: str, reason: s
 @click.pass_context
 def logout(ctx: click.Context, user: str, agent: str) -> None:
     """Force an agent's logout."""
-    acts = _actions(ctx)
-    _done(_run(lambda: acts.logout(user, agent)))
+    _done(_call(ctx, user, "agent.force_logout", {"agent": agent}))
 
 
 @supervise.command("move")
@@ -176,9 +125,8 @@ def logout(ctx: click.Context, user: str, agent: str) -> None:
 @click.option("--queue", required=True)
 @click.pass_context
 def move(ctx: click.Context, user: str, interaction: str, queue: str) -> None:
-    """Move a waiting interaction to another queue."""
-    acts = _actions(ctx)
-    _done(_run(lambda: acts.move(user, interaction, queue)))
+    """Move a waiting interaction to another queue (it keeps its place by age)."""
+    _done(_call(ctx, user, "interaction.move", {"interaction": interaction, "queue": queue}))
 
 
 @supervise.command("priority")
@@ -188,8 +136,8 @@ def move(ctx: click.Context, user: str, interaction: str, queue: str) -> None:
 @click.pass_context
 def priority(ctx: click.Context, user: str, interaction: str, priority: int) -> None:
     """Change a waiting interaction's priority."""
-    acts = _actions(ctx)
-    _done(_run(lambda: acts.set_priority(user, interaction, priority)))
+    args = {"interaction": interaction, "priority": priority}
+    _done(_call(ctx, user, "interaction.priority", args))
 
 
 @supervise.command("pull")
@@ -198,6 +146,5 @@ def priority(ctx: click.Context, user: str, interaction: str, priority: int) -> 
 @click.option("--agent", required=True)
 @click.pass_context
 def pull(ctx: click.Context, user: str, interaction: str, agent: str) -> None:
-    """Give a waiting interaction to a named agent."""
-    acts = _actions(ctx)
-    _done(_run(lambda: acts.pull(user, interaction, agent)))
+    """Give a waiting interaction to a named agent, next (when they have room)."""
+    _done(_call(ctx, user, "interaction.pull", {"interaction": interaction, "agent": agent}))

@@ -82,7 +82,7 @@ class SupervisionService:
         *,
         clock: Callable[[], float] = time.time,
         locate: Callable[[str], CallRef] | None = None,
-        on_agent_released: Callable[[str, str], None] | None = None,
+        on_agent_released: Callable[[str, str], object] | None = None,
         on_notice: Callable[[str, dict], None] | None = None,
     ) -> None:
         self.board = board
