@@ -205,6 +205,20 @@ def test_unexpected_reply_without_command_is_logged(fake: FakeSwitch) -> None:
     conn.stop()
 
 
+def test_stray_command_reply_never_answers_an_api_command(fake: FakeSwitch) -> None:
+    conn = make_conn(fake)
+    assert conn.start(wait=3)
+
+    def stray_first(c, command: str) -> bool:
+        if command == "api bogus":  # a stray command/reply lands just before the real answer
+            c.send(reply("+OK stray"))
+        return False
+
+    fake.responders.append(stray_first)
+    assert conn.api("bogus", check=False).startswith("-ERR bogus")
+    conn.stop()
+
+
 def test_switch_that_stops_answering_is_reconnected_and_resynced(fake: FakeSwitch) -> None:
     settings = SwitchSettings(
         "fs1",

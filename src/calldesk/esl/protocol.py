@@ -52,6 +52,7 @@ class ESLProtocol(gs.InboundESL):
         self.last_frame_at = 0.0
         self.disconnect_notice: Frame | None = None
         self._sent_at: list[float] = []  # send time of each command still waiting for its reply
+        self._expect: list[str] = []  # the reply type each waiting command gets
 
     # -- greenswitch hooks -------------------------------------------------
     def start_event_handlers(self) -> None:
@@ -87,9 +88,12 @@ class ESLProtocol(gs.InboundESL):
         if ctype == "auth/request":
             self._auth_request_event.set()
         elif ctype in REPLY_TYPES:
-            if self._commands_sent:
+            if self._commands_sent and self._expect[0] == ctype:
                 self._sent_at.pop(0)
+                self._expect.pop(0)
                 self._commands_sent.pop(0).set(frame)
+            elif self._commands_sent:  # `api` gets api/response, the rest command/reply
+                log.warning("ESL %s while a %s was due; skipped: %r", ctype, self._expect[0], frame.headers.items())
             else:
                 log.warning("ESL reply with no command waiting: %r", frame.headers.items())
         elif ctype == "text/disconnect-notice":
@@ -115,6 +119,7 @@ class ESLProtocol(gs.InboundESL):
             pending.set_exception(NotConnected(f"connection lost: {reason}"))
         self._commands_sent.clear()
         self._sent_at.clear()
+        self._expect.clear()
         try:
             self.sock.close()
         except OSError:
@@ -130,6 +135,7 @@ class ESLProtocol(gs.InboundESL):
         with self._write_lock:
             self._commands_sent.append(result)
             self._sent_at.append(gevent.get_hub().loop.now())
+            self._expect.append("api/response" if raw.startswith(b"api ") else "command/reply")
             try:
                 with gevent.Timeout(timeout):
                     self.sock.sendall(raw)
