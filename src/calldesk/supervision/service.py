@@ -113,8 +113,10 @@ class SupervisionService:
                 )
         sid = uuidlib.uuid4().hex[:12]
         first = Mode.MONITOR if mode is Mode.TAKEOVER else mode
+        # origination_uuid names the supervisor's leg up front: it can be cancelled while ringing
         s = Session(sid, user, agent, call.interaction, call.customer_leg, call.agent_leg,
-                    call.switch, first.value, started_at=self.clock())  # fmt: skip
+                    call.switch, first.value, supervisor_leg=str(uuidlib.uuid4()),
+                    started_at=self.clock())  # fmt: skip
         self.sessions[sid] = s
         self._save(s)
         self._journal("supervision.start", s, requested=mode.value)
@@ -125,6 +127,7 @@ class SupervisionService:
             "calldesk_supervision": sid,
             "calldesk_supervisor": user,
             "calldesk_agent": agent,
+            "origination_uuid": s.supervisor_leg,
             "originate_timeout": int(self.settings.answer_timeout),
             **eavesdrop_variables(first, dtmf=self.settings.supervisor_keys),
         }
@@ -184,9 +187,9 @@ class SupervisionService:
         if user != s.supervisor:
             self._check(user, s.agent, "stop supervising")
         if s.status != ENDED:
-            if s.supervisor_leg:
-                self.board.switches[s.switch].hangup(s.supervisor_leg)
-            self._end(s, f"stopped by {user}")
+            self._end(s, f"stopped by {user}")  # first: the leg's hangup event is then ours
+            if s.supervisor_leg:  # ringing or answered
+                self._hangup_quietly(s.switch, s.supervisor_leg)
         return s
 
     def visible(self, user: str) -> list[Session]:
@@ -352,8 +355,9 @@ class SupervisionService:
                 if name == "DTMF" and keys and s.mode in EAVESDROP_MODES + (Mode.CUSTOMER,):
                     self._on_digit(s, event.get("DTMF-Digit") or "", event.get("DTMF-Source") or "")
                 elif name == "CHANNEL_HANGUP":
-                    self._end(s, "supervisor hung up" if leg.hangup_cause != "ORIGINATOR_CANCEL"
-                              else "cancelled")  # fmt: skip
+                    cause = leg.hangup_cause or "NORMAL_CLEARING"
+                    self._end(s, "supervisor hung up" if s.status == ACTIVE
+                              else f"supervisor phone: {cause}")  # fmt: skip
         if name == "CHANNEL_HANGUP":
             for s in list(self.sessions.values()):
                 if s.status == ENDED:

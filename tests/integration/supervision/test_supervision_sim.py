@@ -286,3 +286,20 @@ def test_switching_modes_by_session_event_with_the_keypad_locked(env) -> None:
     assert sim.eavesdrop_mode(s.supervisor_leg)["mode"] == "both"
     vias = [e.data["via"] for e in store.journal.read(kind="supervision.mode")]
     assert vias == ["event", "event"]
+
+
+def test_a_rejecting_supervisor_phone_and_a_stop_while_ringing(env) -> None:
+    sim, board, store = env
+    svc, _ = service(board, store)
+    bridged_call(sim, board)
+    sim.add_phone("user/2001", PhoneBehavior.reject(after=0.2))
+    s = svc.start("sup1", "a1", "monitor")
+    assert s.supervisor_leg  # named up front with origination_uuid
+    wait_for(lambda: s.status == "ended", what="session ended")
+    assert s.end_reason == "supervisor phone: CALL_REJECTED"
+    sim.add_phone("user/2002", PhoneBehavior.no_answer())
+    s2 = svc.start("sup2", "a1", "monitor")
+    wait_for(lambda: s2.supervisor_leg in sim.legs, what="supervisor phone ringing")
+    svc.stop("sup2", s2.id)  # the ringing phone is cancelled, not left to ring out
+    wait_for(lambda: s2.supervisor_leg not in sim.legs, what="ringing leg gone")
+    assert s2.status == "ended" and s2.end_reason == "stopped by sup2"
