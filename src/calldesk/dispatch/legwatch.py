@@ -70,6 +70,9 @@ class LegWatch:
                     self._gone_posted.pop(next(iter(self._gone_posted)))
                 self.post(LegGone(uuid, leg.hangup_cause or "NORMAL_CLEARING"))
             return
+        if name == "DTMF":
+            self.breakout(uuid, event.get("DTMF-Digit") or "")
+            return
         if name not in ("CHANNEL_CREATE", "CHANNEL_ANSWER"):
             return
         oid = leg.variables.get("calldesk_offer")
@@ -91,6 +94,16 @@ class LegWatch:
             if agent is not None:
                 self.direct_of[uuid] = agent
                 self.post(ev.DirectCallStarted(agent, uuid))
+
+    def breakout(self, uuid: str, digit: str) -> None:
+        """A key pressed by a caller waiting in a queue that has breakout keys (the core ignores
+        keys the queue does not define, and callers who are not waiting)."""
+        role, iid = self.by_leg.get(uuid, ("", ""))
+        if role != "caller" or not digit:
+            return
+        it = self.acd.interactions.get(iid)
+        if it is not None and it.state is S.WAITING and digit in self.acd.queues[it.queue].breakout:
+            self.post(ev.Breakout(iid, digit))
 
     def direct_agent(self, leg: Any) -> str | None:
         """The agent whose phone this leg is on, if the ACD did not place it."""

@@ -78,3 +78,22 @@ def test_max_wait_overflows_to_voicemail_without_an_abandon(sim, desk_factory) -
     sim.hangup(caller)
     wait_for(lambda: caller not in desk.board.tracker.legs, what="gone")
     assert "interaction.abandoned" not in desk.kinds(caller)
+
+
+def test_breakout_key_while_waiting_becomes_a_callback_in_place(sim, desk_factory) -> None:
+    """A caller waiting in a queue with `breakout: {"1": callback}` presses 1: they leave the
+    line (no abandon), keep their place, and are called back on their caller ID."""
+    sim.add_phone("user/1001", PhoneBehavior.answer(after=0.5))
+    sim.add_phone("user/+15550133", PhoneBehavior.answer(after=0.5, hangup_after=2))
+    queue = QueueConfig("sales", wrap_up_s=1, breakout={"1": "callback"})
+    desk = desk_factory([agent("alice", "user/1001")], [queue], callback_endpoint="user/{number}")
+    desk.svc.login("alice", ready=False)
+    caller = desk.call(caller_id="+15550133")
+    sim.send_dtmf(caller, "7")  # not a breakout key: nothing happens
+    sim.send_dtmf(caller, "1")
+    wait_for(lambda: "callback.requested" in desk.kinds(caller), what="callback requested")
+    wait_for(lambda: caller not in desk.board.tracker.legs, what="caller released")
+    assert "interaction.abandoned" not in desk.kinds(caller)
+    desk.svc.ready("alice")
+    wait_for(lambda: "interaction.answered" in desk.kinds(caller), what="called back")
+    wait_for(lambda: "interaction.ended" in desk.kinds(caller), what="callback over")
