@@ -34,17 +34,30 @@ class ControlBus:
             raise ValueError(f"control command {command!r} registered twice")
         self.handlers[command] = handler
 
-    def poll_once(self) -> int:
-        """Handle every pending command in order; returns how many were handled."""
+    def _claim(self) -> list[tuple]:
         rows = self.store.db.execute(
             "SELECT id, actor, command, args FROM control_inbox WHERE status = 'pending' ORDER BY id"
         ).fetchall()
-        for row_id, actor, command, args in rows:
-            status, result = self._run(actor, command, args)
+        if rows:
+            marks = ",".join("?" * len(rows))
             self.store.db.execute(
-                "UPDATE control_inbox SET status = ?, result = ?, handled_at = ? WHERE id = ?",
-                [status, json.dumps(result, default=str), self.clock(), row_id],
+                f"UPDATE control_inbox SET status = 'running' WHERE id IN ({marks})",
+                [r[0] for r in rows],
             )
+        return rows
+
+    def _finish(self, row_id: int, actor: str, command: str, args: str) -> None:
+        status, result = self._run(actor, command, args)
+        self.store.db.execute(
+            "UPDATE control_inbox SET status = ?, result = ?, handled_at = ? WHERE id = ?",
+            [status, json.dumps(result, default=str), self.clock(), row_id],
+        )
+
+    def poll_once(self) -> int:
+        """Handle every pending command in order, one after the other; returns how many."""
+        rows = self._claim()
+        for row in rows:
+            self._finish(*row)
         return len(rows)
 
     def _run(self, actor: str, command: str, raw_args: str) -> tuple[str, dict[str, Any]]:
@@ -70,12 +83,14 @@ class ControlBus:
             return "error", {"error": f"internal error: {exc}"}
 
     def run(self, interval: float = 0.1) -> None:
-        """Poll forever (run it in a greenlet)."""
+        """Poll forever (run it in a greenlet). Each command runs in its own greenlet, so one
+        that waits (a supervisor's phone ringing) does not hold up the others."""
         import gevent
 
         while True:
             try:
-                self.poll_once()
+                for row in self._claim():
+                    gevent.spawn(self._finish, *row)
             except Exception:
                 log.exception("control bus poll failed")
             gevent.sleep(interval)

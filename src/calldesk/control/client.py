@@ -31,7 +31,7 @@ class ControlClient:
             row = self.store.db.execute(
                 "SELECT status, result FROM control_inbox WHERE id = ?", [row_id]
             ).fetchone()
-            if row and row[0] != "pending":
+            if row and row[0] not in ("pending", "running"):
                 result = json.loads(row[1] or "{}")
                 if row[0] == "error":
                     raise ControlError(result.get("error", "refused"))

@@ -74,3 +74,28 @@ def test_no_controller_times_out_with_clear_message(tmp_path) -> None:
     _, cli_store = make(tmp_path)
     with pytest.raises(ControlError, match="no controller answered"):
         ControlClient(cli_store).call("admin", "agent.ready", {}, timeout=0.2)
+
+
+def test_a_slow_command_does_not_hold_up_the_others(tmp_path) -> None:
+    import gevent
+
+    controller_store, cli_store = make(tmp_path)
+    bus = ControlBus(controller_store, clock=lambda: 1.0)
+    release = gevent.event.Event()
+    bus.register("slow", lambda args, actor: release.wait(5) and {"slow": True})
+    bus.register("fast", lambda args, actor: {"fast": True})
+    client = ControlClient(cli_store)
+    slow = client.post("admin", "slow")
+    fast = client.post("admin", "fast")
+    runner = gevent.spawn(bus.run, 0.01)
+    try:
+        with gevent.Timeout(3):
+            while controller_store.db["control_inbox"].get(fast)["status"] != "done":
+                gevent.sleep(0.01)
+        assert controller_store.db["control_inbox"].get(slow)["status"] == "running"
+        release.set()
+        with gevent.Timeout(3):
+            while controller_store.db["control_inbox"].get(slow)["status"] != "done":
+                gevent.sleep(0.01)
+    finally:
+        runner.kill()
