@@ -122,7 +122,7 @@ def build(
             and gevent.spawn(_record_at_bridge, board, recorder, leg, event)
         )
     )
-    ivr = build_ivr(config, store, board, acd, contexts=contexts, recorder=recorder)
+    ivr = build_ivr(config, store, board, acd, contexts=contexts, recorder=recorder, clock=clock)
     if check_trunks:
         ivr.library.poll()
         parse_trunks(

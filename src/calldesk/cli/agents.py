@@ -84,3 +84,17 @@ def not_ready(
 ) -> None:
     """AGENT takes no new work (what they hold now continues)."""
     _show(control(ctx, store_path, actor, "agent.not_ready", {"agent": agent, "reason": reason}))
+
+
+@agents.command("pops")
+@click.argument("agent")
+@click.option("--limit", default=5, show_default=True)
+@_STORE
+@click.pass_context
+def pops(ctx: click.Context, agent: str, limit: int, store_path: str | None) -> None:
+    """The agent's latest screen pops: queue, customer, what the IVR collected, the path."""
+    from calldesk.dispatch.persist import DispatchStore
+
+    store, _ = open_store(ctx, store_path)
+    for pop in DispatchStore(store).screen_pops(agent, limit):
+        click.echo(json.dumps(pop, sort_keys=True, default=str))

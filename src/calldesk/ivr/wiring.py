@@ -5,6 +5,8 @@ and one IvrService per switch. `app.build` can add it with one line:
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -54,6 +56,7 @@ def build_ivr(
     handoff: Handoff,
     contexts: ContextStore | None = None,
     recorder: Any | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> IvrSystem:
     """`recorder` (calldesk.recording's Recorder) masks recordings during PCI collects."""
     flows_dir = config.path("flows.dir")
@@ -64,7 +67,7 @@ def build_ivr(
     known = (
         frozenset(q["name"] if isinstance(q, dict) else str(q) for q in queues) if queues else None
     )
-    runs = RunStore(store.db, store.journal)
+    runs = RunStore(store.db, store.journal, clock=clock)
     library = FlowLibrary(
         flows_dir,
         Checks(known_queues=known, prompts_dir=prompts if prompts.is_dir() else None),
@@ -72,7 +75,7 @@ def build_ivr(
     )
     runner = Runner(
         library,
-        lambda: datetime.now(UTC),
+        lambda: datetime.fromtimestamp(clock(), UTC),
         UrllibHttpClient(),
         contexts or MemoryContexts(),
         handoff,

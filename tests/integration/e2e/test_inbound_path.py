@@ -72,6 +72,24 @@ def test_screen_pop_carries_what_the_ivr_collected(config, tmp_path) -> None:
     assert len(pops) == result["answered"] >= 1
     text = str(pops[0])
     assert "hello" in text  # the flow the caller came through travels with the interaction
+    # ...and the agent's desktop reads it back: `calldesk agents pops AGENT`
+    import json
+
+    from click.testing import CliRunner
+
+    from calldesk.cli.main import cli
+
+    agent = pops[0]["agent"]
+    out = CliRunner().invoke(cli, ["-c", str(ROOT / "calldesk.yaml"), "agents", "pops", agent,
+                                   "--store", str(tmp_path / "calldesk.sqlite")])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    shown = json.loads(out.output.splitlines()[0])
+    assert shown["data"]["ivr_path"][0] == "hello:greet" and shown["queue"] in (
+        "general",
+        "support",
+    )
+    journey = [kind for _, kind in shown["journey"]]
+    assert journey.index("ivr.started") < journey.index("interaction.arrived")
 
 
 @pytest.mark.timeout(120)
