@@ -93,7 +93,12 @@ class ESLProtocol(gs.InboundESL):
                 self._expect.pop(0)
                 self._commands_sent.pop(0).set(frame)
             elif self._commands_sent:  # `api` gets api/response, the rest command/reply
-                log.warning("ESL %s while a %s was due; skipped: %r", ctype, self._expect[0], frame.headers.items())
+                log.warning(
+                    "ESL %s while a %s was due; skipped: %r",
+                    ctype,
+                    self._expect[0],
+                    frame.headers.items(),
+                )
             else:
                 log.warning("ESL reply with no command waiting: %r", frame.headers.items())
         elif ctype == "text/disconnect-notice":
