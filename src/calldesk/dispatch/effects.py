@@ -7,7 +7,8 @@ left of the lease); `+OK` -> OfferAccepted, then `uuid_bridge caller agent` and 
 leg (or kill it as soon as it shows up). Announce -> say the position between MOH. Overflow ->
 the caller leg is detached from the ACD first (so its hangup is no abandon), then the
 `on_overflow` hook may take it; otherwise voicemail/flow transfer to the target, callback/exit
-hang up. DialCallback -> originate the customer and bridge to the reserved agent's leg.
+hang up. DialCallback -> originate the customer (through the trunks' `OutboundDialer` when one
+is given, else `callback_endpoint`) and bridge to the reserved agent's leg.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from calldesk.acd.interaction import InteractionState as S
 from calldesk.dispatch.causes import offer_cause, parse_job
 from calldesk.dispatch.persist import LegRef
 from calldesk.errors import CalldeskError, CommandRefused
+from calldesk.trunks.dialer import OutboundError, OutboundRefused
 
 log = logging.getLogger(__name__)
 _CID_BAD = str.maketrans("", "", "{}[]'\"\r\n\0")
@@ -55,6 +57,7 @@ class Effects:
     board: Any
     clock: Any
     settings: Any
+    dial: Any
     persist: Any
     store: Any
     voice: Any
@@ -320,16 +323,8 @@ class Effects:
         if agent is not None:
             variables = {"calldesk_role": "callback", "calldesk_interaction": iid,
                          "originate_timeout": int(s.callback_timeout_s)}  # fmt: skip
-            try:
-                conn = self.voice.conn(agent.switch)
-                switch = conn.name
-                endpoint = s.callback_endpoint.format(number=d.number)
-                job = self.voice.originate(conn, endpoint, variables)
-                text = job.get(timeout=(s.callback_timeout_s + 15) / s.time_scale)
-            except CommandRefused:
-                text = "-ERR INVALID_NUMBER_FORMAT"
-            except (CalldeskError, gevent.Timeout) as exc:
-                log.warning("callback %s: originate failed: %s", iid, exc)
+            dial = self._dial_trunk if self.dial is not None else self._dial_endpoint
+            text, switch = dial(d.number, variables, agent.switch, iid)
         uuid, cause = parse_job(text)
         if uuid is None:
             self.talking.pop(iid, None)  # the agent leg's hangup is no longer the call's end
@@ -341,3 +336,36 @@ class Effects:
         self.map_customer(iid, LegRef(uuid, switch, self.clock()))
         self.voice.bridge(LegRef(uuid, switch), agent.uuid if agent else "")
         self.post(ev.CallbackConnected(iid))
+
+    def _dial_endpoint(
+        self, number: str, variables: dict[str, Any], switch: str, iid: str
+    ) -> tuple[str, str]:
+        """No trunks configured: originate `callback_endpoint` (e.g. loopback in the demo)."""
+        s = self.settings
+        try:
+            conn = self.voice.conn(switch)
+            job = self.voice.originate(conn, s.callback_endpoint.format(number=number), variables)
+            return job.get(timeout=(s.callback_timeout_s + 15) / s.time_scale), conn.name
+        except CommandRefused:
+            return "-ERR INVALID_NUMBER_FORMAT", switch
+        except (CalldeskError, gevent.Timeout) as exc:
+            log.warning("callback %s: originate failed: %s", iid, exc)
+            return "-ERR NETWORK_OUT_OF_ORDER", switch
+
+    def _dial_trunk(
+        self, number: str, variables: dict[str, Any], switch: str, iid: str
+    ) -> tuple[str, str]:
+        """Through the outbound dialer (trunk choice, failover, toll-fraud rules); on the agent
+        leg's switch so the bridge is local. A refusal is a failed attempt with its rule."""
+        try:
+            got = self.dial(number, variables, switch=switch, subject=iid)
+            return f"+OK {got.uuid}", got.switch
+        except OutboundRefused as exc:  # e.g. callback.failed cause "refused_premium"
+            log.warning("callback %s: %s", iid, exc)
+            return f"-ERR REFUSED_{exc.code.upper()}", switch
+        except OutboundError as exc:
+            log.warning("callback %s: %s", iid, exc)
+            return f"-ERR {exc.cause}", switch
+        except CalldeskError as exc:
+            log.warning("callback %s: originate failed: %s", iid, exc)
+            return "-ERR NETWORK_OUT_OF_ORDER", switch

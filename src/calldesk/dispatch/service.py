@@ -54,12 +54,16 @@ class AcdService(Effects, LegWatch):
         clock: Callable[[], float],
         settings: DispatchSettings | None = None,
         on_overflow: Callable[[Any, LegRef | None], bool] | None = None,
+        dial: Callable[..., Any] | None = None,
     ) -> None:
         self.acd, self.board, self.store, self.clock = acd, board, store, clock
         self.settings = settings or DispatchSettings()
         self.persist = DispatchStore(store)
         self.voice = Voice(board, self.settings)
         self.on_overflow = on_overflow  # (Overflow, caller leg) -> True if it took the leg
+        # Callbacks through trunks: OutboundDialer.dial(number, vars, switch=, subject=) ->
+        # a leg with .uuid/.switch, or raises with .cause. None: `callback_endpoint`.
+        self.dial = dial
         self.init_maps()
         self.init_watch()
         self._inbox: list[_Post] = []

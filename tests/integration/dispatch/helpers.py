@@ -46,6 +46,7 @@ class Desk:
 
     def __init__(self, sim: SimSwitch, store_path: str, agents: list[AgentConfig],
                  queues: list[QueueConfig], policy: AgentPolicy = POLICY,
+                 make_dial: Callable[[Switchboard, Store], Any] | None = None,
                  **settings: Any) -> None:  # fmt: skip
         self.sim = sim
         self.board = make_board(sim)
@@ -56,6 +57,7 @@ class Desk:
             self.acd, self.board, self.store, sim.clock.epoch,
             DispatchSettings(time_scale=SCALE, **settings),
             on_overflow=lambda d, leg: self.overflows.append((d, leg)) and False,
+            dial=make_dial(self.board, self.store) if make_dial else None,
         ).start()  # fmt: skip
 
     def call(self, queue: str = "sales", caller_id: str = "+15550101", **kw: Any) -> str:
