@@ -37,6 +37,8 @@ from calldesk.supervision.settings import Settings as SupervisionSettings
 from calldesk.telephony.legs import Leg, event_time
 from calldesk.telephony.switchboard import Switchboard
 from calldesk.trunks.config import parse_trunks
+from calldesk.trunks.dialer import OutboundDialer
+from calldesk.trunks.policy import parse_outbound
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +108,16 @@ def build(
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
     board.tracker.subscribe(lambda leg, event: _journal_leg(store, leg, event))
     settings = dispatch or DispatchSettings(time_scale=time_scale)
-    acd = AcdService(build_acd(config.data), board, store, clock, settings)
+    dialer = None  # outbound calls (callbacks, external transfers) go through trunks if any
+    if check_trunks and config["trunks"]:
+        policy = parse_outbound(config["outbound"], config.source)
+        trunks = parse_trunks(config["trunks"], env=os.environ, home_country=policy.home_country,
+                              source=config.source)  # fmt: skip
+        dialer = OutboundDialer.build(
+            trunks, policy, board, store.journal, clock, settings.time_scale
+        )
+    dial = dialer.dial if dialer is not None else None
+    acd = AcdService(build_acd(config.data), board, store, clock, settings, dial=dial)
     recorder = Recorder(
         board,
         store,
@@ -122,7 +133,8 @@ def build(
             and gevent.spawn(_record_at_bridge, board, recorder, leg, event)
         )
     )
-    ivr = build_ivr(config, store, board, acd, contexts=contexts, recorder=recorder, clock=clock)
+    ivr = build_ivr(config, store, board, acd, contexts=contexts, recorder=recorder, clock=clock,
+                    dialer=dialer)  # fmt: skip
     if check_trunks:
         ivr.library.poll()
         parse_trunks(

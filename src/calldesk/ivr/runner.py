@@ -93,6 +93,8 @@ class Runner:
     handoff: Handoff | None = None
     recorder: RunRecorder | None = None
     max_transitions: int = 1000
+    # The global outbound rules (trunks' toll-fraud policy): (number, interaction) -> allowed.
+    outbound_check: Callable[[str, str], bool] | None = None
 
     def start(
         self,
@@ -130,7 +132,9 @@ class Runner:
             if port.gone:  # hung up during a step without media (lookup, set, ...)
                 return self._finish(state, port, "caller_gone", None, "gone")
             step = flow.steps[state.step]
-            ctx = StepContext(state, self.clock(), interaction, flow.allow_transfer)
+            ctx = StepContext(
+                state, self.clock(), interaction, flow.allow_transfer, self.outbound_check
+            )
             action = step.impl.start(ctx)
             while True:
                 if isinstance(action, Goto):

@@ -18,7 +18,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any, Protocol
 
-from calldesk.errors import ESLError, NotConnected
+from calldesk.errors import CalldeskError, ESLError, NotConnected
 from calldesk.ivr.actions import (
     CallerGone,
     CollectDigits,
@@ -73,6 +73,9 @@ class VoiceSettings:
     context: str = "default"  # dialplan context for extension transfers
     agent_dial: str = "user/{agent}"
     external_dial: str = "sofia/gateway/default/{number}"
+    # Trunks configured: external transfers dial out through OutboundDialer.dial (trunk by
+    # pattern, failover, the global toll-fraud rules) and the caller is bridged to that leg.
+    dial: Callable[..., Any] | None = None
     # Called as (interaction id, masked) around PCI collects, e.g. Recorder.pci.
     pci_hook: Callable[[str, bool], Any] | None = None
 
@@ -357,6 +360,8 @@ class VoicePort:
             args: tuple[str, ...] = (action.destination, "XML", s.context)
         elif action.target_type == "agent":
             args = ("bridge:" + s.agent_dial.format(agent=action.destination), "inline")
+        elif s.dial is not None:
+            return self._transfer_out(action.destination, s.dial)
         else:
             args = ("bridge:" + s.external_dial.format(number=action.destination), "inline")
         text = self.conn.api("uuid_transfer", self.leg, *args, check=False)
@@ -366,6 +371,25 @@ class VoicePort:
             )
             self.gone = self.gone or "No such channel" in text
             return CallerGone(self.hangup_cause) if self.gone else Done()
+        return Done()
+
+    def _transfer_out(self, number: str, dial: Callable[..., Any]) -> Done | CallerGone:
+        """Dial `number` through a trunk, then bridge the caller to it. A refusal or a failed
+        dial hangs the caller up with the cause (CALL_REJECTED for a refused destination)."""
+        variables = {"calldesk_role": "transfer", "calldesk_interaction": self.leg}
+        try:
+            got = dial(number, variables, switch=getattr(self.conn, "name", None), subject=self.leg)
+        except CalldeskError as exc:
+            log.warning("transfer of %s to %s: %s", self.leg, number, exc)
+            cause = getattr(exc, "cause", "") or "NORMAL_TEMPORARY_FAILURE"
+            self.hangup(Hangup(cause))
+            return CallerGone(cause)
+        text = self.conn.api("uuid_bridge", self.leg, got.uuid, check=False)
+        if not text.startswith("+OK"):  # the caller left while the far end answered
+            log.info("transfer of %s to %s not bridged: %s", self.leg, number, text.strip())
+            self.conn.hangup(got.uuid, "NORMAL_CLEARING")
+            self.gone = True
+            return CallerGone(self.hangup_cause or "NORMAL_CLEARING")
         return Done()
 
     def hangup(self, action: Hangup) -> None:

@@ -57,8 +57,10 @@ def build_ivr(
     contexts: ContextStore | None = None,
     recorder: Any | None = None,
     clock: Callable[[], float] = time.time,
+    dialer: Any | None = None,
 ) -> IvrSystem:
-    """`recorder` (calldesk.recording's Recorder) masks recordings during PCI collects."""
+    """`recorder` (calldesk.recording's Recorder) masks recordings during PCI collects;
+    `dialer` (calldesk.trunks' OutboundDialer) carries external transfers through trunks."""
     flows_dir = config.path("flows.dir")
     prompts = config.path("flows.prompts_dir")
     if not prompts.is_dir():
@@ -80,12 +82,16 @@ def build_ivr(
         contexts or MemoryContexts(),
         handoff,
         runs,
+        outbound_check=dialer.allows if dialer is not None else None,
     )
     pci = (
         (lambda leg, masked: recorder.pci(leg, masked, by="ivr")) if recorder is not None else None
     )
     settings = VoiceSettings(
-        prompts_dir=prompts, recordings_dir=config.path("recordings.dir"), pci_hook=pci
+        prompts_dir=prompts,
+        recordings_dir=config.path("recordings.dir"),
+        pci_hook=pci,
+        dial=dialer.dial if dialer is not None else None,
     )
     services = {
         name: IvrService(conn, library, runner, runs, settings)

@@ -114,6 +114,15 @@ class OutboundDialer:
         """The routing decision for `number` now, without dialling (e.g. for a flow's check)."""
         return self.router.route(number, self.legs)
 
+    def allows(self, number: str, subject: str = "") -> bool:
+        """Whether the rules let `number` out at all (limits and failures aside). A refusal
+        is journaled as `outbound.refused` (used by the IVR's transfer step, before dialling)."""
+        decision = self.router.route(number, self.legs)
+        if decision.ok or decision.code not in REFUSALS:
+            return True
+        self._stop(decision, subject or number, [], "")
+        return False
+
     def dial(
         self,
         number: str,

@@ -313,6 +313,21 @@ def test_transfer_checks_the_allow_list_at_run_time():
     assert no_fallback.start(ctx) == Hangup("CALL_REJECTED")
 
 
+def test_transfer_also_asks_the_global_outbound_rules():
+    allow = 'allow_transfer: ["+1*"]\n'
+    step = step_of(
+        '{kind: transfer, to: external, destination: "{{ dest }}", fallback: b}', allow=allow
+    )
+    asked = []
+    ctx = ctx_for(allow=("+1*",))
+    ctx.outbound_check = lambda number, subject: asked.append(number) or number != "+19005551234"
+    ctx.state.variables["dest"] = "+19005551234"  # the flow allows it; the global rules do not
+    assert step.start(ctx) == Goto("b") and ctx.state.variables["a_refused"] == "+19005551234"
+    ctx.state.variables["dest"] = "+15551112222"
+    assert step.start(ctx) == Transfer("external", "+15551112222")
+    assert asked == ["+19005551234", "+15551112222"]
+
+
 def test_transfer_to_extension_and_agent():
     step = step_of("{kind: transfer, to: extension, destination: 1001}")
     assert step.start(ctx_for()) == Transfer("extension", "1001")

@@ -11,6 +11,7 @@ from calldesk.ivr.actions import (
     CallerGone,
     CollectDigits,
     DigitsReceived,
+    Done,
     Hangup,
     NoInput,
     Play,
@@ -231,3 +232,28 @@ def test_digits_typed_before_the_run_has_its_port_are_kept() -> None:
     assert port.dtmf == ["2"]
     conn.emit(Ev("CHANNEL_DESTROY", uuid="another-leg"))
     assert "another-leg" not in router.early
+
+
+def test_external_transfer_through_the_dialer_bridges_the_answered_leg():
+    conn, calls = FakeConn(), []
+
+    def dial(number, variables, *, switch=None, subject=""):
+        calls.append((number, variables["calldesk_role"], subject))
+        return type("Dialed", (), {"uuid": "far-leg"})()
+
+    port = LegRouter(conn).port(LEG, VoiceSettings(dial=dial))
+    assert port.transfer(Transfer("external", "+15551234")) == Done()
+    assert calls == [("+15551234", "transfer", LEG)]
+    assert conn.apis == [("uuid_bridge", LEG, "far-leg")]
+
+
+def test_external_transfer_the_dialer_refuses_hangs_up_with_its_cause():
+    from calldesk.trunks.dialer import OutboundRefused
+
+    def dial(number, variables, *, switch=None, subject=""):
+        raise OutboundRefused(number, "premium", "CALL_REJECTED", "premium-rate")
+
+    conn = FakeConn()
+    port = LegRouter(conn).port(LEG, VoiceSettings(dial=dial))
+    assert port.transfer(Transfer("external", "+19005551234")) == CallerGone("CALL_REJECTED")
+    assert conn.apis == [("uuid_kill", LEG, "CALL_REJECTED")] and port.gone

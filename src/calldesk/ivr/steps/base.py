@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -42,6 +42,7 @@ class StepContext:
     now: datetime
     interaction: dict[str, Any]
     allow_transfer: tuple[str, ...] = ()
+    outbound_check: Callable[[str, str], bool] | None = None  # global rules (trunks)
 
     @property
     def scratch(self) -> dict[str, Any]:

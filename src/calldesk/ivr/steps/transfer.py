@@ -1,4 +1,5 @@
-"""transfer: to an extension, an agent, or an external number the flow's allow-list permits."""
+"""transfer: to an extension, an agent, or an external number the flow's allow-list permits
+(and, with trunks configured, the global outbound rules: premium, international, allow-list)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ class TransferStep(StepKind):
         ok = bool(EXTENSION.match(dest))
         if self.spec["to"] == "external":
             ok = number_allowed(dest, ctx.allow_transfer)
+            if ok and ctx.outbound_check is not None:  # then the global toll-fraud rules
+                ok = ctx.outbound_check(dest, str(ctx.interaction.get("id", "")))
         if ok:
             return Transfer(self.spec["to"], dest)
         ctx.state.variables[f"{self.name}_refused"] = dest
