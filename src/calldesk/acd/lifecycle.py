@@ -177,7 +177,9 @@ class LifecycleMixin:
             self._ignore(e, "no callback being dialed")
             return
         self._release_callback_agent(it)
-        if it.callback_attempts < self.policy.callback_attempts:
+        # A number the outbound rules refuse (`refused_<rule>`) stays refused: no retry.
+        permanent = e.cause.startswith("refused_")
+        if not permanent and it.callback_attempts < self.policy.callback_attempts:
             it.state = S.RETRY
             at = self.now + self.policy.callback_retry_s
             self.timers.add(at, "retry", it.id)
@@ -185,7 +187,18 @@ class LifecycleMixin:
                 "callback.failed", it.id, cause=e.cause, attempt=it.callback_attempts, retry_at=at
             )
         else:
-            why = Why(it.queue, "callback attempts exhausted", reason=e.cause)
+            if permanent:
+                self._log(
+                    "callback.failed",
+                    it.id,
+                    cause=e.cause,
+                    attempt=it.callback_attempts,
+                    retry_at=None,
+                )
+            rule = (
+                "callback refused by outbound rules" if permanent else "callback attempts exhausted"
+            )
+            why = Why(it.queue, rule, reason=e.cause)
             self._leave(it, "exit", "", why)
 
     # agents

@@ -79,3 +79,4 @@ def test_premium_callback_number_is_refused_and_never_dialled(sim, desk_factory)
     assert "outbound.attempt" not in desk.kinds(caller)
     failed = [e.data for e in desk.store.journal.read(subject=caller, kind="callback.failed")]
     assert failed[0]["cause"] == "refused_premium"
+    assert len(refused) == len(failed) == 1  # a refusal is final: no retry

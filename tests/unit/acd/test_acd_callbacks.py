@@ -64,3 +64,15 @@ def test_callback_is_not_subject_to_max_wait() -> None:
     acd.handle(ev.CallbackRequested("cb", "+1"), 10)
     assert acd.handle(ev.Tick(), 100) == []
     assert acd.interactions["cb"].state.value == "waiting"
+
+
+def test_callback_refused_by_outbound_rules_is_not_retried() -> None:
+    acd = _setup()
+    o = only_offer(acd.handle(ev.AgentLogin("a1", ready=True), 50))
+    acd.handle(ev.OfferAccepted(o.id), 50)
+    out = acd.handle(ev.CallbackFailed("cb", "refused_premium"), 51)
+    overflow = [d for d in out if type(d).__name__ == "Overflow"]
+    assert overflow and overflow[0].why.rule == "callback refused by outbound rules"
+    assert "cb" not in acd.interactions
+    assert journal_kinds(acd, "cb").count("callback.dialing") == 1
+    assert journal_kinds(acd, "cb").count("callback.failed") == 1
