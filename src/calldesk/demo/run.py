@@ -35,6 +35,7 @@ class CallerOutcome:
     uuid: str = ""
     outcome: str = "pending"  # answered, abandoned, overflowed, ivr, pending
     enqueued_at: float | None = None
+    queue: str = ""
     wait_s: float | None = None
 
 
@@ -123,7 +124,7 @@ def _caller(run: DemoRun, c: CallerOutcome) -> None:
         leg = board.tracker.get(c.uuid)
         interaction = acd.interactions.get(c.uuid)
         if interaction is not None and c.enqueued_at is None:
-            c.enqueued_at = interaction.arrived_at
+            c.enqueued_at, c.queue = interaction.arrived_at, interaction.queue
         if leg is not None and leg.bridged_at is not None:
             c.outcome = "answered"
             agent_leg = board.tracker.get(leg.bridged_to or "")
@@ -199,9 +200,8 @@ def summary(run: DemoRun) -> dict[str, Any]:
     sl_seconds = {
         q["name"]: float(q.get("sl_seconds", 20)) for q in run.controller.config["queues"]
     }
-    queue_of = {c.uuid: _queue(run, c.uuid) for c in cs}
     in_sl = sum(1 for c in cs if c.outcome == "answered" and c.wait_s is not None
-                and c.wait_s <= sl_seconds.get(queue_of.get(c.uuid) or "", 20.0))  # fmt: skip
+                and c.wait_s <= sl_seconds.get(c.queue, 20.0))  # fmt: skip
     journal = journal_figures(run.controller.store, sl_seconds)
     agents = run.controller.acd.acd.agents.values()
     return {
@@ -222,12 +222,6 @@ def summary(run: DemoRun) -> dict[str, Any]:
         "supervision": supervision_figures(run.controller.store),
         "journal": journal,
     }
-
-
-def _queue(run: DemoRun, uuid: str) -> str | None:
-    for e in run.controller.store.journal.read(kind="interaction.arrived", subject=uuid):
-        return e.data.get("queue")
-    return None
 
 
 def run_demo(config: Config, *, calls: int, agents: int, time_scale: float, seed: int = 1,

@@ -183,7 +183,10 @@ class SwitchConnection:
             raise ESLError(f"resync: bad `show channels` output: {body[:80]!r}") from exc
 
     def _on_close(self, reason: str) -> None:
-        log.warning("switch %s connection lost: %s", self.name, reason)
+        if self._stopping:
+            log.info("switch %s connection closed", self.name)
+        else:
+            log.warning("switch %s connection lost: %s", self.name, reason)
         self.health.last_error = reason
         self._set_state("down")
         for result in self._jobs.values():
