@@ -11,8 +11,10 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from calldesk.acd import events as ev
+from calldesk.acd import snapshot as snapshots
 from calldesk.acd.agents import Agent, AgentConfig, AgentPolicy, AgentState
 from calldesk.acd.capacity import CapacityRules
 from calldesk.acd.decisions import Cancel, Decision, Ignored, JournalRecord, Offer, Why
@@ -82,6 +84,14 @@ class Acd(LifecycleMixin, SupervisorMixin):
     def next_deadline(self) -> float | None:
         """When `Tick` next has work to do."""
         return self.timers.next_at()
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything that affects future decisions, JSON-serialisable (see `snapshot.py`)."""
+        return snapshots.take(self)
+
+    def restore(self, snap: dict[str, Any]) -> None:
+        """Load a snapshot into this fresh core, built from the same configuration."""
+        snapshots.restore(self, snap)
 
     def drain_journal(self) -> list[JournalRecord]:
         out, self.journal = self.journal, []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections.abc import Callable
 
 Timer = tuple[float, int, str, str, object]  # at, seq, kind, subject, token
@@ -12,14 +11,15 @@ Timer = tuple[float, int, str, str, object]  # at, seq, kind, subject, token
 class Timers:
     def __init__(self, is_live: Callable[[Timer], bool]) -> None:
         self._heap: list[Timer] = []
-        self._seq = itertools.count()
+        self._n = 0  # order of timers due at the same instant (kept by snapshots)
         self._is_live = is_live
 
     def __len__(self) -> int:
         return len(self._heap)
 
     def add(self, at: float, kind: str, subject: str, token: object = None) -> None:
-        heapq.heappush(self._heap, (at, next(self._seq), kind, subject, token))
+        self._n += 1
+        heapq.heappush(self._heap, (at, self._n, kind, subject, token))
 
     def pop_due(self, now: float) -> Timer | None:
         """The next live timer due at or before `now`, else None."""
