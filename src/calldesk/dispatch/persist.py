@@ -5,6 +5,9 @@
   rebuilds waiting positions, agent states and offers after a controller restart.
 - `acd_legs`: which leg is an interaction's caller (`caller:<interaction>`), an offer's agent
   leg (`offer:<offer>`) or a callback's customer (`callback:<interaction>`), and on which switch.
+- `acd_snapshots` (migration 008): the core's newest snapshot and the last batch it includes.
+  Writing one deletes the inputs up to that batch and older snapshots, in one transaction;
+  recovery restores it and replays only the inputs after it.
 - `screen_pops`: one row per answered offer (queue, customer, IVR data and journey); the agent
   desktop and the API read it by agent, newest first.
 """
@@ -57,16 +60,45 @@ class DispatchStore:
             rows.append((at, batch, rec.pop("type"), json.dumps(rec, default=str)))
         self.flush(rows)
 
-    def inputs(self) -> Iterator[dict[str, Any]]:
-        cur = self.db.execute("SELECT at, batch, type, data FROM acd_inputs ORDER BY id")
+    def inputs(self, after: int = 0) -> Iterator[dict[str, Any]]:
+        """Recorded inputs of batches after `after` (a snapshot's batch), in order."""
+        cur = self.db.execute(
+            "SELECT at, batch, type, data FROM acd_inputs WHERE batch > ? ORDER BY id", [after]
+        )
         for at, batch, kind, data in cur:
             rec = json.loads(data)
             rec.update(at=at, batch=batch, type=kind)
             yield rec
 
     def last_batch(self) -> int:
-        row = self.db.execute("SELECT max(batch) FROM acd_inputs").fetchone()
+        row = self.db.execute(
+            "SELECT max(coalesce((SELECT max(batch) FROM acd_inputs), 0),"
+            " coalesce((SELECT max(batch) FROM acd_snapshots), 0))"
+        ).fetchone()
         return int(row[0] or 0)
+
+    # snapshots and compaction
+    def save_snapshot(self, snap: dict[str, Any], batch: int, at: float) -> int:
+        """Store the core's snapshot as of `batch`; drop the inputs it covers and older
+        snapshots, in one transaction with any queued leg writes. Returns inputs deleted."""
+        ops, self._pending = self._pending, []
+        with self.db.conn:
+            for sql, args in ops:
+                self.db.conn.execute(sql, args)
+            cur = self.db.conn.execute(
+                "INSERT INTO acd_snapshots (batch, at, data) VALUES (?, ?, ?)",
+                [batch, at, json.dumps(snap, separators=(",", ":"))],
+            )
+            self.db.conn.execute("DELETE FROM acd_snapshots WHERE id < ?", [cur.lastrowid])
+            gone = self.db.conn.execute("DELETE FROM acd_inputs WHERE batch <= ?", [batch])
+        return gone.rowcount
+
+    def latest_snapshot(self) -> tuple[int, dict[str, Any]] | None:
+        """(batch, snapshot) of the newest snapshot, if any."""
+        row = self.db.execute(
+            "SELECT batch, data FROM acd_snapshots ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return (int(row[0]), json.loads(row[1])) if row else None
 
     # legs
     def map_leg(self, key: str, ref: LegRef, role: str) -> None:

@@ -6,6 +6,9 @@ with `leg_uuid` defaulting to `request.interaction_id`), agent and queue control
 originates, and legs that ended (from the leg tracker). The worker feeds core events in batches
 (`handle_many`), records each batch in `acd_inputs` for replay after a restart, appends the
 core's journal records to the store journal, and carries out the decisions (see `effects.py`).
+Every `snapshot_every_batches` batches or `snapshot_every_s` seconds it snapshots the core
+into `acd_snapshots` and deletes the inputs that snapshot covers (`_compact`); recovery
+restores the newest snapshot and replays only the inputs after it.
 It sleeps until the core's next deadline (then feeds a `Tick`) or the next reconciliation.
 
 Times come from the `clock` given (seconds); `settings.time_scale` converts them to real sleeps.
@@ -75,6 +78,9 @@ class AcdService(Effects, LegWatch):
         self._stopping = False
         self._suspects: set[str] = set()  # legs `show channels` lacked (see `_snapshot`)
         self._suspects_at: float | None = None
+        self._snap_batch = 0  # batch of the newest snapshot
+        self._snap_at = clock()
+        self._compact_asked: list[gevent.event.AsyncResult] = []
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> AcdService:
@@ -136,6 +142,14 @@ class AcdService(Effects, LegWatch):
     def resume(self, queue: str, wait: float | None = 5.0) -> list[str]:
         return self.post(ev.QueueResumed(queue), wait=wait)
 
+    def compact_now(self, wait: float | None = 5.0) -> dict[str, int] | None:
+        """Snapshot the core and delete the inputs it covers at the worker's next step. With
+        `wait`, return {"batch": ..., "deleted": ...} once done."""
+        done = gevent.event.AsyncResult()
+        self._compact_asked.append(done)
+        self._wake.set()
+        return done.get(timeout=wait) if wait is not None else None
+
     def reconcile_now(self) -> None:
         """Reconcile at the worker's next step (re-reading the switches' legs first)."""
         self._reconcile_asked = True
@@ -153,7 +167,7 @@ class AcdService(Effects, LegWatch):
     def _run(self) -> None:
         next_reconcile = self.clock() + self.settings.reconcile_every_s
         while not self._stopping:
-            if not self._inbox and not self._reconcile_asked:
+            if not self._inbox and not self._reconcile_asked and not self._compact_asked:
                 self._wake.wait(self._sleep_for(next_reconcile))
             self._wake.clear()
             try:
@@ -177,6 +191,8 @@ class AcdService(Effects, LegWatch):
                 if deadline is not None and self.clock() >= deadline:
                     self.feed([ev.Tick()])
                 self.persist.flush()
+                if not self._recovering and (self._compact_asked or self._compact_due()):
+                    self._compact()
             except Exception:
                 log.exception("ACD worker step failed; carrying on")
 
@@ -212,6 +228,32 @@ class AcdService(Effects, LegWatch):
             self.store.journal.append_many([(r.kind, r.subject, r.data, r.at) for r in records])
         self.carry_out(events, decisions)
         return {id(d.event): d.reason for d in decisions if isinstance(d, Ignored)}
+
+    # -- snapshots and compaction ---------------------------------------------------------
+    def _compact_due(self) -> bool:
+        since = self._batch - self._snap_batch
+        every_n, every_s = self.settings.snapshot_every_batches, self.settings.snapshot_every_s
+        if since <= 0:
+            return False
+        if every_n and since >= every_n:
+            return True
+        return bool(every_s) and self.clock() - self._snap_at >= every_s
+
+    def _compact(self) -> None:
+        """Between batches (the worker owns the core): snapshot it as of the last batch, and
+        drop the inputs up to that batch in the same transaction."""
+        asked, self._compact_asked = self._compact_asked, []
+        batch = self._batch
+        try:
+            deleted = self.persist.save_snapshot(self.acd.snapshot(), batch, self.acd.now)
+        except Exception as exc:
+            for done in asked:
+                done.set_exception(exc)
+            raise
+        self._snap_batch, self._snap_at = batch, self.clock()
+        log.info("ACD snapshot at batch %d; %d recorded inputs deleted", batch, deleted)
+        for done in asked:
+            done.set({"batch": batch, "deleted": deleted})
 
     # -- reconciliation and recovery -------------------------------------------------------
     def _on_resync(self, switch: str, rows: list[dict]) -> None:
@@ -267,9 +309,14 @@ class AcdService(Effects, LegWatch):
             self.feed(events, at=now)
 
     def _recover(self) -> None:
-        records = list(self.persist.inputs())
-        if not records:
+        snap = self.persist.latest_snapshot()
+        after = snap[0] if snap else 0
+        records = list(self.persist.inputs(after=after))
+        if not records and snap is None:
             return
+        if snap is not None:
+            self.acd.restore(snap[1])  # refuses queues/agents the configuration lacks
+            self._snap_batch = after
         replay(self.acd, records)
         self.acd.drain_journal()  # already in the store journal
         self._batch = self.persist.last_batch()
@@ -279,8 +326,9 @@ class AcdService(Effects, LegWatch):
         self.store.journal.append(
             "acd.recovered",
             "acd",
-            {"inputs": len(records), "interactions": len(a.interactions), "offers": len(a.offers),
+            {"snapshot_batch": after, "inputs": len(records),
+             "interactions": len(a.interactions), "offers": len(a.offers),
              "agents_logged_in": sum(1 for x in a.agents.values() if x.logged_in)},
             a.now,
         )  # fmt: skip
-        log.info("ACD recovered from %d inputs", len(records))
+        log.info("ACD recovered from the snapshot of batch %d and %d inputs", after, len(records))

@@ -28,6 +28,11 @@ class DispatchSettings:
     settle_s: float = 2.0
     # A leg the tracker has never seen is only "gone" once its mapping is this old.
     grace_s: float = 2.0
+    # Snapshot the ACD core and delete the recorded inputs it covers (restart then restores
+    # it and replays only what came after) every this many batches, or this many clock
+    # seconds if any batch came since; 0 turns either trigger off.
+    snapshot_every_batches: int = 5000
+    snapshot_every_s: float = 3600.0
     # How many clock seconds pass per real second (the simulated switch's time scale).
     time_scale: float = 1.0
     # Optional probe, called (mark, interaction) at: enqueued, offered (the worker decided),

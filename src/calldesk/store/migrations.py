@@ -108,6 +108,14 @@ def m007_acd_dispatch(db: sqlite_utils.Database) -> None:
     db["screen_pops"].create_index(["agent", "at"])
 
 
+def m008_acd_snapshots(db: sqlite_utils.Database) -> None:
+    # Snapshots of the pure ACD core (`Acd.snapshot()`, JSON) with the last batch they include:
+    # a restart restores the newest and replays only the `acd_inputs` after it, and the inputs
+    # up to it are deleted in the same transaction, so neither grows without bound.
+    db["acd_snapshots"].create({"id": int, "batch": int, "at": float, "data": str}, pk="id")
+    db["acd_inputs"].create_index(["batch"])  # replay after, and delete up to, a batch
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
@@ -116,4 +124,5 @@ MIGRATIONS: list[Migration] = [
     ("005_recordings_supervision", m005_recordings_supervision),
     ("006_control_inbox", m006_control_inbox),
     ("007_acd_dispatch", m007_acd_dispatch),
+    ("008_acd_snapshots", m008_acd_snapshots),
 ]
