@@ -60,6 +60,8 @@ event = st.one_of(
     st.builds(ev.CallbackFailed, ids, st.sampled_from(["no_answer", "refused_toll"])),
     st.builds(ev.WrapUpDone, ags, st.none() | ids),
     st.tuples(st.sampled_from(["lost", "timeout"]), st.integers(0, 5)),
+    st.tuples(st.just("accept"), st.integers(0, 5)),  # more answers: connected, wrap-up, dial
+    st.builds(ev.CallbackConnected, ids),
 )  # fmt: skip
 
 
@@ -85,16 +87,24 @@ def _fresh(seed: int = 99) -> Acd:
     return Acd(QUEUES, AGENTS, policy=POLICY, seed=seed)
 
 
+def _started() -> Acd:
+    """Two agents ready, two logged in but not ready: callers both wait and get answered."""
+    acd = Acd(QUEUES, AGENTS, policy=POLICY, seed=3)
+    for n, aid in enumerate(AG):
+        acd.handle(ev.AgentLogin(aid, ready=n < 2), float(n))
+    return acd
+
+
 steps_st = st.lists(
     st.tuples(st.lists(event, min_size=1, max_size=3), st.floats(0, 8)), max_size=45
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(steps_st, st.integers(0, 45))
 def test_restored_core_decides_exactly_as_the_original(steps, cut) -> None:  # type: ignore[no-untyped-def]
-    a, b = Acd(QUEUES, AGENTS, policy=POLICY, seed=3), None
-    now = 0.0
+    a, b = _started(), None
+    now, cut = 4.0, cut % (len(steps) + 1)
     for i, (raw, dt) in enumerate(steps):
         if i == cut:
             b = _fresh()
@@ -211,3 +221,17 @@ def test_restore_refuses_queues_and_agents_the_configuration_lacks() -> None:
         used.restore(snap)
     with pytest.raises(SnapshotError, match="version"):
         Acd(qs, ags).restore({**snap, "version": 0})
+
+
+def test_a_supervisor_pin_survives_restore() -> None:
+    qs, ags = [QueueConfig("q")], [agent("a1", "q"), agent("a2", "q")]
+    acd = make(qs, ags, ready=False)
+    acd.handle(ev.AgentLogin("a1", ready=False), 0)
+    arrive(acd, "old", "q", 1)
+    arrive(acd, "young", "q", 2)
+    acd.handle(ev.InteractionPulled("young", "a1"), 3)  # a1 not ready: pinned, not offered yet
+    b = _restored(acd, qs, ags)
+    assert b.snapshot()["router"]["pulled"] == {"a1": ["young"]}
+    d = b.handle(ev.AgentReady("a1"), 4)
+    assert d == acd.handle(ev.AgentReady("a1"), 4)
+    assert only_offer(d).interaction == "young"  # the pin goes first, before the older caller
