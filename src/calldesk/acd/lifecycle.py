@@ -301,7 +301,8 @@ class LifecycleMixin:
     def _fire_interaction_timer(self: Any, kind: str, it: Interaction, token: object) -> None:
         q = self.queues[it.queue]
         if kind == "step" and it.state in _LIVE:
-            self._apply_step(it, q.overflow[it.step])
+            if it.step < len(q.overflow):  # a restart on edited rules may have fewer steps now
+                self._apply_step(it, q.overflow[it.step])
         elif kind == "maxwait" and it.state in _LIVE and not it.callback_number:
             if it.state is S.OFFERED:  # let the offer run; look again shortly
                 self.timers.add(self.now + 1.0, "maxwait", it.id, it.moves)

@@ -235,3 +235,23 @@ def test_a_supervisor_pin_survives_restore() -> None:
     d = b.handle(ev.AgentReady("a1"), 4)
     assert d == acd.handle(ev.AgentReady("a1"), 4)
     assert only_offer(d).interaction == "young"  # the pin goes first, before the older caller
+
+
+def test_restore_onto_fewer_overflow_steps_does_not_crash() -> None:
+    """An operator shortens a queue's overflow rules between a snapshot and a restart: the
+    interaction part-way through them just has no further step."""
+    from calldesk.acd import Acd, AgentConfig, OverflowRule, QueueConfig
+    from calldesk.acd import events as ev
+
+    long_rules = QueueConfig(
+        "q", overflow=(OverflowRule(10, "lower_level", ""), OverflowRule(20, "lower_level", ""))
+    )
+    agents = [AgentConfig("a1", "user/1001", queues=("q",))]
+    before = Acd([long_rules], agents, seed=1)
+    before.handle(ev.InteractionArrived("i1", "q"), 0)
+    before.handle(ev.Tick(), 11)  # first step applied, the second is pending
+    snap = before.snapshot()
+    after = Acd([QueueConfig("q", overflow=(OverflowRule(10, "lower_level", ""),))], agents, seed=1)
+    after.restore(snap)
+    after.handle(ev.Tick(), 30)  # the second step's timer fires on a queue that has one step
+    assert after.interactions["i1"].state.value == "waiting"
