@@ -22,7 +22,7 @@ import logging
 import time
 import uuid as uuidlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 import gevent
 import gevent.event
@@ -42,34 +42,12 @@ from calldesk.supervision.modes import (
     mode_after_digits,
     parse_mode,
 )
+from calldesk.supervision.session import ACTIVE, ENDED, RINGING, Session, SupervisionError
 from calldesk.supervision.settings import Settings
 from calldesk.telephony.legs import Leg
 from calldesk.telephony.switchboard import Switchboard
 
 log = logging.getLogger(__name__)
-RINGING, ACTIVE, ENDED = "ringing", "active", "ended"
-
-
-class SupervisionError(CalldeskError):
-    """A supervision request that cannot be carried out (the reason says why)."""
-
-
-@dataclass
-class Session:
-    id: str
-    supervisor: str
-    agent: str
-    interaction: str
-    target_leg: str  # the customer leg eavesdrop runs on
-    agent_leg: str
-    switch: str
-    mode: str
-    status: str = RINGING
-    supervisor_leg: str | None = None
-    started_at: float = 0.0
-    ended_at: float | None = None
-    end_reason: str = ""
-    pending: tuple[str, str] | None = field(default=None, repr=False)  # (mode, by) sent as a digit
 
 
 class SupervisionService:
