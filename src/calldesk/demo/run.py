@@ -188,34 +188,46 @@ def agents_settled(run: DemoRun) -> bool:
     return all(s == "available" for s in states)
 
 
+def sl_seconds_of(run: DemoRun) -> dict[str, float]:
+    return {q["name"]: float(q.get("sl_seconds", 20)) for q in run.controller.config["queues"]}
+
+
+def caller_figures(callers: list[CallerOutcome], sl_seconds: dict[str, float]) -> dict[str, Any]:
+    """Outcome counts, service level (answered within the queue's threshold over offered) and
+    ASA, as the callers saw them. The live view and the summary both use this."""
+    count = {k: sum(1 for c in callers if c.outcome == k)
+             for k in ("answered", "abandoned", "overflowed", "ivr", "pending")}  # fmt: skip
+    offered = count["answered"] + count["abandoned"] + count["overflowed"]
+    waits = [
+        (c.wait_s, c.queue) for c in callers if c.outcome == "answered" and c.wait_s is not None
+    ]
+    in_sl = sum(1 for w, q in waits if w <= sl_seconds.get(q, 20.0))
+    return {
+        **count,
+        "offered": offered,
+        "service_level": round(in_sl / offered, 4) if offered else None,
+        "asa_s": round(sum(w for w, _ in waits) / len(waits), 3) if waits else 0.0,
+    }
+
+
 def summary(run: DemoRun) -> dict[str, Any]:
     """Caller-side figures, and the same recomputed from the journal under `journal`."""
-    cs = run.callers
-    count = {
-        k: sum(1 for c in cs if c.outcome == k)
-        for k in ("answered", "abandoned", "overflowed", "ivr", "pending")
-    }
-    offered = count["answered"] + count["abandoned"] + count["overflowed"]
-    waits = [c.wait_s for c in cs if c.outcome == "answered" and c.wait_s is not None]
-    sl_seconds = {
-        q["name"]: float(q.get("sl_seconds", 20)) for q in run.controller.config["queues"]
-    }
-    in_sl = sum(1 for c in cs if c.outcome == "answered" and c.wait_s is not None
-                and c.wait_s <= sl_seconds.get(c.queue, 20.0))  # fmt: skip
+    sl_seconds = sl_seconds_of(run)
+    fig = caller_figures(run.callers, sl_seconds)
     journal = journal_figures(run.controller.store, sl_seconds)
     agents = run.controller.acd.acd.agents.values()
     return {
-        "calls": len(cs),
-        "offered": offered,
-        "answered": count["answered"],
-        "abandoned": count["abandoned"],
-        "overflowed": count["overflowed"],
-        "ended_in_ivr": count["ivr"],
-        "lost": count["pending"] + abs(offered - journal["offered"]),
+        "calls": len(run.callers),
+        "offered": fig["offered"],
+        "answered": fig["answered"],
+        "abandoned": fig["abandoned"],
+        "overflowed": fig["overflowed"],
+        "ended_in_ivr": fig["ivr"],
+        "lost": fig["pending"] + abs(fig["offered"] - journal["offered"]),
         "agents_available_at_end": sum(1 for a in agents if a.state.value == "available"),
         "agents": len(run.agents),
-        "service_level": round(in_sl / offered, 4) if offered else None,
-        "asa_s": round(sum(waits) / len(waits), 3) if waits else 0.0,
+        "service_level": fig["service_level"],
+        "asa_s": fig["asa_s"],
         "recordings": recordings_figures(
             run.controller.store, run.controller.config.path("recordings.dir")
         ),
