@@ -84,6 +84,22 @@ def _bridge_vars(o: Leg, p: Leg) -> None:
         x.set_var("last_bridge_to", y.uuid)
 
 
+def _peer_gone_then_unbridge(sw: SimSwitch, o: Leg, p: Leg, t: Leg | None) -> None:
+    """Shared by both hangup orders: the peer's loopback twin unwinds, the peer completes its
+    hangup, then the originator gets the one CHANNEL_UNBRIDGE (bridge-and-record order)."""
+    if t is not None:
+        unwind(sw, t)
+        state_hangup(sw, t)
+        state_reporting(sw, t)
+    _bridge_vars(o, p)
+    hangup_complete(sw, p)
+    if t is not None:
+        hangup_complete(sw, t)
+        destroy(sw, t)
+    sw.fire(o, "CHANNEL_UNBRIDGE")
+    o.peer = p.peer = None
+
+
 def _originator_first(sw: SimSwitch, o: Leg, p: Leg, cause: str) -> None:
     """The originator dies; its peer (and the peer's loopback twin) follow (bridge-and-record)."""
     t = twin_of(p)
@@ -96,17 +112,7 @@ def _originator_first(sw: SimSwitch, o: Leg, p: Leg, cause: str) -> None:
     if t is not None:
         mark_hangup(sw, t, peer_cause)
     state_reporting(sw, p)
-    if t is not None:
-        unwind(sw, t)
-        state_hangup(sw, t)
-        state_reporting(sw, t)
-    _bridge_vars(o, p)
-    hangup_complete(sw, p)
-    if t is not None:
-        hangup_complete(sw, t)
-        destroy(sw, t)
-    sw.fire(o, "CHANNEL_UNBRIDGE")
-    o.peer = p.peer = None
+    _peer_gone_then_unbridge(sw, o, p, t)
     state_hangup(sw, o)
     state_reporting(sw, o)
     p_destroyed = destroy_event(sw, p)
@@ -145,17 +151,7 @@ def _originatee_first(sw: SimSwitch, p: Leg, o: Leg, cause: str) -> None:
         mark_hangup(sw, t, cause)
     state_hangup(sw, p)
     state_reporting(sw, p)
-    if t is not None:
-        unwind(sw, t)
-        state_hangup(sw, t)
-        state_reporting(sw, t)
-    _bridge_vars(o, p)
-    hangup_complete(sw, p)
-    if t is not None:
-        hangup_complete(sw, t)
-        destroy(sw, t)
-    sw.fire(o, "CHANNEL_UNBRIDGE")
-    o.peer = p.peer = None
+    _peer_gone_then_unbridge(sw, o, p, t)
     destroy(sw, p)
     after_bridge(sw, o, cause)
 
