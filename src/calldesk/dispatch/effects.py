@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import gevent
+import gevent.event
 
 from calldesk.acd import Announce, Cancel, DialCallback, Ignored, Offer, Overflow
 from calldesk.acd import events as ev
@@ -223,7 +224,7 @@ class Effects:
             "calldesk_interaction": d.interaction, "calldesk_offer": d.id,
             "calldesk_queue": d.queue, "originate_timeout": secs,
         }  # fmt: skip
-        switch = ""
+        switch, job = "", None
         try:
             conn = self.voice.conn(caller.switch if caller else None)
             switch = conn.name
@@ -239,6 +240,8 @@ class Effects:
         except (CalldeskError, gevent.Timeout) as exc:
             log.warning("offer %s: originate failed: %s", d.id, exc)
             text = "-ERR NETWORK_OUT_OF_ORDER"
+            if job is not None:  # the switch may still answer: hang up what it dials too late
+                job.rawlink(lambda late: self._late_leg(d.id, switch, late))
         ring.pending = False
         uuid, cause = parse_job(text)
         if uuid is not None:
@@ -247,6 +250,12 @@ class Effects:
         refused = offer_cause(cause)
         if not ring.cancelled and refused is not None:
             self.post(ev.OfferRefused(d.id, refused))
+
+    def _late_leg(self, oid: str, switch: str, late: gevent.event.AsyncResult) -> None:
+        uuid, _ = parse_job(late.value if late.successful() else "")
+        if uuid is not None:
+            log.warning("offer %s: agent leg %s came after we gave up; hanging it up", oid, uuid)
+            gevent.spawn(self.voice.kill, LegRef(uuid, switch, self.clock()), "ORIGINATOR_CANCEL")
 
     def _answered(self, ring: Ring, ref: LegRef) -> None:
         self.map_agent_leg(ring.offer, ref)

@@ -3,6 +3,7 @@ up in each phase (waiting, during the offer, after the bridge), including the an
 
 from __future__ import annotations
 
+import gevent
 import pytest
 from tests.integration.dispatch.helpers import wait_for
 
@@ -114,3 +115,38 @@ def test_caller_hangs_up_as_the_agent_answers(sim, desk_factory, hangup_after) -
     wait_for(lambda: alice.state is AgentState.AVAILABLE, what="alice free")
     wait_for(lambda: not desk.board.tracker.legs, what="every leg down")
     assert len(terminal(desk, caller)) == 1 and not desk.acd.interactions and not desk.acd.offers
+
+
+def test_agent_leg_answered_after_we_gave_up_is_hung_up(sim, desk_factory) -> None:
+    """A stalled controller stops waiting for the originate's result; when the switch answers
+    it later anyway, that agent leg is hung up instead of being left parked forever."""
+    sim.add_phone("user/1001", PhoneBehavior.answer(after=0.5))
+    desk = desk_factory([agent("alice", "user/1001")])
+    voice, real = desk.svc.voice, desk.svc.voice.originate
+    gave_up: list[str] = []
+
+    class Impatient:  # the job as a stalled controller sees it: its wait times out at once
+        def __init__(self, job) -> None:
+            self.job = job
+
+        def get(self, timeout=None):
+            gave_up.append("yes")
+            raise gevent.Timeout(0.01)
+
+        def __getattr__(self, name):
+            return getattr(self.job, name)
+
+    voice.originate = lambda *a, **k: Impatient(real(*a, **k))
+    seen: set[str] = set()
+    desk.board.tracker.subscribe(
+        lambda leg, _e: leg.name.startswith("sofia/internal/1001") and seen.add(leg.uuid)
+    )
+    desk.svc.login("alice", ready=True)
+    caller = desk.call()
+    wait_for(lambda: refusals(desk, caller), what="refused")
+    assert refusals(desk, caller)[0] == "unreachable" and gave_up
+    voice.originate = real
+    legs = lambda: [desk.board.tracker.get(u) for u in sorted(seen)]  # noqa: E731
+    wait_for(lambda: legs() and not any(leg.alive for leg in legs()), timeout=10,
+             what="late agent leg hung up")  # fmt: skip
+    assert {leg.hangup_cause for leg in legs()} == {"ORIGINATOR_CANCEL"}
