@@ -46,6 +46,12 @@ class DemoRun:
     callers: list[CallerOutcome] = field(default_factory=list)
     agents: list[AgentPlan] = field(default_factory=list)
     supervised: list[str] = field(default_factory=list)
+    workers: list[gevent.Greenlet] = field(default_factory=list)
+
+    def stop(self) -> None:
+        gevent.killall(self.workers)
+        self.controller.stop()
+        self.sim.stop()
 
 
 def demo_config(config: Config, agents: int, workdir: Path) -> Config:
@@ -94,18 +100,18 @@ def start_demo(config: Config, *, calls: int, agents: int, time_scale: float, se
         sim.add_phone(a.contact, PhoneBehavior.answer(after=a.answer_after_s))
         controller.acd.login(a.agent, ready=True)
     run = DemoRun(controller, sim, agents=plans)
+    run.workers += [gevent.spawn(_agent, run, a.agent) for a in plans]
     supervisor = next(
         (u for u in config["users"] if u.get("role") == "supervisor" and u.get("contact")), None
     )
     if supervisor is not None:
         sim.add_phone(supervisor["contact"], PhoneBehavior.answer(after=1.0))
-        gevent.spawn(_supervisor, run, supervisor["id"])
+        run.workers.append(gevent.spawn(_supervisor, run, supervisor["id"]))
     # About 85% occupancy: each agent handles a call every ~60 s (45 s talk + wrap-up + ringing).
     cpm = calls_per_minute or max(0.5, 0.85 * agents)
     for plan in plan_callers(calls, did=DEMO_DID, flow="hello", seed=seed, calls_per_minute=cpm):
         run.callers.append(CallerOutcome(plan))
-    for caller in run.callers:
-        gevent.spawn(_caller, run, caller)
+    run.workers += [gevent.spawn(_caller, run, caller) for caller in run.callers]
     return run
 
 
@@ -150,6 +156,21 @@ def _caller(run: DemoRun, c: CallerOutcome) -> None:
         ):
             hung_up_by_us = sim.hangup(c.uuid)
         gevent.sleep(0.01)
+
+
+# A demo agent put in not-ready for missed offers (RONA) notices and goes ready again after this
+# long, as a person at a desk would; a slow or stalled machine makes rings time out now and then.
+RONA_BACK_S = 15.0
+
+
+def _agent(run: DemoRun, agent: str) -> None:
+    acd, sim = run.controller.acd, run.sim
+    while True:
+        a = acd.acd.agents.get(agent)
+        if a is not None and a.state.value == "not_ready" and a.reason == "missed":
+            _sleep_sim(sim, RONA_BACK_S)
+            acd.ready(agent, wait=None)
+        gevent.sleep(0.05)
 
 
 def _supervisor(run: DemoRun, user: str) -> None:
@@ -252,5 +273,4 @@ def run_demo(config: Config, *, calls: int, agents: int, time_scale: float, seed
             tick(run)
         return summary(run)
     finally:
-        run.controller.stop()
-        run.sim.stop()
+        run.stop()

@@ -21,7 +21,9 @@ def config(tmp_path):
 
 @pytest.mark.timeout(300)
 def test_fifty_callers_five_agents_none_lost(config, tmp_path) -> None:
-    result = run_demo(config, calls=50, agents=5, time_scale=50.0, seed=3, workdir=tmp_path)
+    # x25, not faster: a shared CI machine stalls now and then, and each stall is x25 in the
+    # simulated clock (rings time out, agents go RONA); the demo copes, the figures stay close.
+    result = run_demo(config, calls=50, agents=5, time_scale=25.0, seed=3, workdir=tmp_path)
     journal = result["journal"]
     assert result["lost"] == 0 and journal["lost"] == 0
     assert result["offered"] + result["ended_in_ivr"] == 50
