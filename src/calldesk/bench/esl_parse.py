@@ -28,9 +28,10 @@ def load_streams(folder: Path) -> list[bytes]:
     return streams
 
 
-# What the controller's intake reads of every event (connection.py + tracker): the rest is
-# decoded only when a handler asks for it.
-INTAKE_HEADERS = ("Event-Name", "Unique-ID", "Event-Sequence", "Application-UUID", "Job-UUID")
+# What the controller's intake reads of each event (connection.py `_on_event`, then the leg
+# tracker); every other header is decoded only when a handler asks for it.
+EVERY_EVENT = ("Event-Name", "Unique-ID", "Event-Sequence")
+BY_EVENT = {"BACKGROUND_JOB": "Job-UUID", "CHANNEL_EXECUTE_COMPLETE": "Application-UUID"}
 
 
 def ours(stream: bytes) -> int:
@@ -39,8 +40,10 @@ def ours(stream: bytes) -> int:
     for frame in FrameReader().feed(stream):
         if frame.is_event():
             event = frame.event()
-            for name in INTAKE_HEADERS:
+            for name in EVERY_EVENT:
                 event.get(name)
+            if (extra := BY_EVENT.get(event.name)) is not None:
+                event.get(extra)
             events += 1
     return events
 

@@ -22,59 +22,24 @@ MAX_BODY_BYTES = 64 << 20
 
 
 class Headers:
-    """Ordered multi-map of header names to values. `get` returns the first occurrence.
+    """Ordered multi-map of header names to values. `get` returns the first occurrence."""
 
-    Event headers read off the wire stay as their raw URL-encoded text block; `get` finds the
-    line (a C-speed `str.find` on "\nName: ") and decodes that one value, cached. An event carries
-    ~150 headers and a consumer reads a handful, so most are never split or decoded. That is
-    where this reader beats greenswitch, which unquotes and splits every frame whole.
-    """
-
-    __slots__ = ("_text", "_pairs", "_first", "_cache")
+    __slots__ = ("_pairs", "_first")
 
     def __init__(self, pairs: list[tuple[str, str]] | None = None) -> None:
         self._pairs: list[tuple[str, str]] | None = pairs if pairs is not None else []
-        self._first: dict[str, str] | None = dict(self._pairs[::-1])  # first occurrence wins
-        self._text: str | None = None
-        self._cache: dict[str, str | None] | None = None
+        self._first: dict[str, str] = dict(self._pairs[::-1])  # first occurrence wins
 
     @classmethod
-    def lazy(cls, block: str) -> Headers:
-        """From a raw header block (values URL-encoded), parsed on demand."""
-        headers = cls.__new__(cls)
-        headers._text = "\n" + block
-        headers._pairs = None
-        headers._first = None
-        headers._cache = {}
-        return headers
+    def lazy(cls, text: str) -> Headers:
+        """From raw header lines (values URL-encoded), parsed on demand."""
+        return LazyHeaders("\n" + text, len(text) + 1)
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        first = self._first
-        if first is not None:
-            return first.get(name, default)
-        cache = self._cache
-        if name in cache:  # type: ignore[operator]
-            value = cache[name]  # type: ignore[index]
-            return default if value is None else value
-        text = self._text
-        key = "\n" + name + ": "
-        at = text.find(key)  # type: ignore[union-attr]
-        if at < 0:
-            value = None
-        else:
-            at += len(key)
-            end = text.find("\n", at)  # type: ignore[union-attr]
-            raw = text[at:] if end < 0 else text[at:end]  # type: ignore[index]
-            if raw.endswith("\r"):
-                raw = raw[:-1]
-            value = unquote(raw) if "%" in raw else raw
-        cache[name] = value  # type: ignore[index]
-        return default if value is None else value
+        return self._first.get(name, default)
 
     def _all(self) -> list[tuple[str, str]]:
-        if self._pairs is None:
-            self._pairs = _parse_pairs(self._text or "", None)
-        return self._pairs
+        return self._pairs  # type: ignore[return-value]
 
     def get_all(self, name: str) -> list[str]:
         return [v for n, v in self._all() if n == name]
@@ -109,6 +74,44 @@ class Headers:
 
     def __repr__(self) -> str:
         return f"Headers({self._all()!r})"
+
+
+class LazyHeaders(Headers):
+    """Header lines kept as raw URL-encoded text that starts with "\\n": `get` finds "\nName: " with a C-speed
+    `str.find` bounded to the header lines, and decodes that one value, cached. An event carries
+    ~150 headers and a consumer reads a handful, so most are never split or decoded. That is
+    where this reader beats greenswitch, which unquotes and splits every frame whole."""
+
+    __slots__ = ("_text", "_end", "_cache")
+
+    def __init__(self, text: str, end: int) -> None:
+        self._pairs = None
+        self._text, self._end = text, end
+        self._cache: dict[str, str | None] = {}
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        cache = self._cache
+        if name in cache:
+            value = cache[name]
+            return default if value is None else value
+        text, end = self._text, self._end
+        at = text.find("\n" + name + ": ", 0, end)
+        if at < 0:
+            value = None
+        else:
+            at += len(name) + 3
+            stop = text.find("\n", at, end)
+            raw = text[at:end] if stop < 0 else text[at:stop]
+            if raw and raw[-1] == "\r":
+                raw = raw[:-1]
+            value = unquote(raw) if "%" in raw else raw
+        cache[name] = value
+        return default if value is None else value
+
+    def _all(self) -> list[tuple[str, str]]:
+        if self._pairs is None:
+            self._pairs = _parse_pairs(self._text[1 : self._end], None)
+        return self._pairs
 
 
 def _decode(value: str) -> str:
@@ -177,17 +180,17 @@ class EventParseError(ValueError):
 
 def parse_event_plain(body: bytes) -> Event:
     """A `text/event-plain` body: URL-encoded headers, then an optional `Content-Length` body."""
-    text = body.decode("utf-8", "surrogateescape")
-    head, sep, rest = text.partition("\n\n")
-    headers = Headers.lazy(head)
+    text = "\n" + body.decode("utf-8", "surrogateescape")
+    end = text.find("\n\n")
+    headers = LazyHeaders(text, len(text) if end < 0 else end)
     inner = ""
     length = headers.get("Content-Length")
-    if length is not None and sep:
+    if length is not None and end >= 0:
         try:
             n = int(length)
         except ValueError as exc:
             raise EventParseError(f"bad inner Content-Length {length!r}") from exc
-        raw = rest.encode("utf-8", "surrogateescape")
+        raw = text[end + 2 :].encode("utf-8", "surrogateescape")
         if n < 0 or n > len(raw):
             raise EventParseError(f"inner Content-Length {n} but {len(raw)} bytes follow")
         inner = raw[:n].decode("utf-8", "replace")
