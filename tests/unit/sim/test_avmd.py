@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.eventually import eventually
 
 from calldesk.sim import PhoneBehavior, SimSwitch
 from calldesk.sim.api import run_api
@@ -22,12 +23,30 @@ def _names(sw: SimSwitch, uuid: str) -> list[str]:
 
 
 def _wait(sw: SimSwitch, secs: float) -> None:
+    """Let simulated time pass: only before asserting that something did NOT happen."""
     sw.clock.sleep(secs)
+
+
+def _await_name(sw: SimSwitch, uuid: str, name: str, count: int = 1) -> None:
+    eventually(
+        lambda: _names(sw, uuid).count(name) >= count,
+        f"{count} x {name} on {uuid}",
+        detail=lambda: _names(sw, uuid),
+    )
+
+
+def _await_app_done(sw: SimSwitch, uuid: str, app: str) -> None:
+    eventually(
+        lambda: any(e.name == "CHANNEL_EXECUTE_COMPLETE" and e.uuid == uuid
+                    and e.get("Application") == app for e in sw.history),
+        f"{app} to complete on {uuid}",
+        detail=lambda: _names(sw, uuid),
+    )  # fmt: skip
 
 
 def test_machine_beep_heard_by_avmd_on_the_phone_leg(sw: SimSwitch) -> None:
     uuid = run_api(sw, "originate", "user/1006 avmd_start,park inline").split()[1]
-    _wait(sw, 1.5)
+    _await_name(sw, uuid, "avmd::beep", 2)  # the bare event, then the session's copy
     names = _names(sw, uuid)
     assert names.count("avmd::start") == 2 and names.count("avmd::beep") == 2
     assert run_api(sw, "uuid_kill", uuid) == "+OK\n"
@@ -38,20 +57,23 @@ def test_machine_beep_heard_by_avmd_on_the_phone_leg(sw: SimSwitch) -> None:
 
 def test_no_beep_without_avmd_running(sw: SimSwitch) -> None:
     uuid = run_api(sw, "originate", "user/1006 &park()").split()[1]
-    _wait(sw, 1.5)
+    _await_name(sw, uuid, "CHANNEL_PARK")
+    _wait(sw, 1.5)  # past the machine's beep (1.0 s after the answer)
     assert not [n for n in _names(sw, uuid) if n.startswith("avmd::")]
     run_api(sw, "uuid_kill", uuid)
 
 
 def test_avmd_on_an_inbound_caller_bridged_to_the_machine_hears_nothing(sw: SimSwitch) -> None:
     caller = sw.inject_call("5551000")
-    _wait(sw, 0.2)
+    _await_name(sw, caller, "CHANNEL_PARK")
     sw.sendmsg(sw.legs[caller], Message("execute", "avmd_start", ""))
+    _await_app_done(sw, caller, "avmd_start")
     _wait(sw, 0.1)
     # default config (outbound_channel=1): avmd refuses an inbound leg, no media bug
     assert not [n for n in _names(sw, caller) if n.startswith("avmd::") or "MEDIA_BUG" in n]
     sw.sendmsg(sw.legs[caller], Message("execute", "bridge", "user/1006"))
-    _wait(sw, 1.5)
+    eventually(lambda: sw.legs[caller].peer is not None, "the machine to answer the bridge")
+    _wait(sw, 1.5)  # past the machine's beep (1.0 s after the answer)
     assert sw.legs[caller].peer is not None
     assert not [n for n in _names(sw, caller) if n.startswith("avmd::")]
     sw.hangup(caller)
@@ -59,9 +81,9 @@ def test_avmd_on_an_inbound_caller_bridged_to_the_machine_hears_nothing(sw: SimS
 
 def test_avmd_stop_api_fires_stop_with_not_detected(sw: SimSwitch) -> None:
     uuid = run_api(sw, "originate", "loopback/5552000/public avmd_start,park inline").split()[1]
-    _wait(sw, 0.2)
+    _await_name(sw, uuid, "CHANNEL_PARK")  # avmd_start has run: avmd is listening
     assert run_api(sw, "avmd", f"{uuid} stop") == "+OK\n"
-    _wait(sw, 0.1)
+    _await_name(sw, uuid, "avmd::stop", 2)  # the bare event, then the session's copy
     stops = [e for e in sw.history if e.subclass == "avmd::stop"]
     assert len(stops) == 2 and stops[0].seq == stops[1].seq
     assert stops[0].get("Beep-Status") == "NOTDETECTED"
