@@ -4,9 +4,11 @@ switch_ivr_bridge.c (see sim/bridge_end.py); and the after-bridge variables on e
 from __future__ import annotations
 
 import pytest
+from tests.eventually import eventually
 
 from calldesk.sim import SimSwitch
 from calldesk.sim.api import run_api
+from calldesk.sim.events import SimEvent
 
 AGENT = "{origination_caller_id_number=queue,calldesk_role=agent}loopback/5552000/public &park()"
 
@@ -18,14 +20,34 @@ def sw(tmp_path):  # type: ignore[no-untyped-def]
     s.stop()
 
 
+def _parks(sw: SimSwitch, uuid: str) -> list[SimEvent]:
+    return [e for e in sw.history if e.name == "CHANNEL_PARK" and e.uuid == uuid]
+
+
+def _await_parked(sw: SimSwitch, *uuids: str) -> None:
+    for uuid in uuids:
+        eventually(lambda u=uuid: _parks(sw, u), f"{uuid} to park")
+
+
+def _await_bridged(sw: SimSwitch, a: str, b: str) -> None:
+    """Both legs are in their bridge: linked, and each one's executor has taken the bridge up
+    (`pending` empty). Not only `peer`: if a bridged leg leaves before its peer's executor has
+    taken the bridge up, the sim loses the peer's after-bridge wake-up (the executor resets
+    `unpark_requested` as it takes the bridge up) and the peer hangs in CS_EXECUTE forever."""
+    la, lb = sw.legs[a], sw.legs[b]
+    eventually(lambda: la.peer is lb and lb.peer is la and not la.pending and not lb.pending,
+               f"{a} and {b} to be bridged",
+               detail=lambda: (la.peer, lb.peer, la.pending, lb.pending))  # fmt: skip
+
+
 def _bridged_pair(sw: SimSwitch, **caller_vars: str) -> tuple[str, str]:
     caller = sw.inject_call("5551000")
     for k, v in caller_vars.items():
         sw.legs[caller].set_var(k, v)
     agent = run_api(sw, "originate", AGENT).split()[1]
-    sw.clock.sleep(0.2)
+    _await_parked(sw, caller, agent)
     assert run_api(sw, "uuid_bridge", f"{caller} {agent}") == f"+OK {agent}\n"
-    sw.clock.sleep(0.2)
+    _await_bridged(sw, caller, agent)
     assert sw.legs[caller].peer is sw.legs[agent]
     return caller, agent
 
@@ -76,7 +98,7 @@ def test_park_after_bridge_returns_the_caller_to_park(sw: SimSwitch) -> None:
     caller, agent = _bridged_pair(sw, park_after_bridge="true")
     m = _mark(sw)
     run_api(sw, "uuid_kill", agent)
-    sw.clock.sleep(0.5)
+    eventually(lambda: ("CHANNEL_PARK", caller, "") in _after(sw, m), "the caller to park")
     leg = sw.get_leg(caller)
     assert leg is not None and leg.peer is None and leg.bare_parked
     ev = _after(sw, m)
@@ -84,10 +106,10 @@ def test_park_after_bridge_returns_the_caller_to_park(sw: SimSwitch) -> None:
     assert [n for n, u, _ in ev if u == caller and n == "CHANNEL_UNBRIDGE"] == ["CHANNEL_UNBRIDGE"]
     # the parked caller can be bridged to the next agent: UNPARK, then BRIDGE
     agent2 = run_api(sw, "originate", AGENT).split()[1]
-    sw.clock.sleep(0.2)
+    _await_parked(sw, agent2)
     m = _mark(sw)
     assert run_api(sw, "uuid_bridge", f"{caller} {agent2}") == f"+OK {agent2}\n"
-    sw.clock.sleep(0.2)
+    _await_bridged(sw, caller, agent2)
     mine = [n for n, u, _ in _after(sw, m) if u == caller]
     assert mine.index("CHANNEL_UNPARK") < mine.index("CHANNEL_BRIDGE")
     assert sw.legs[caller].peer is sw.legs[agent2]
@@ -98,10 +120,10 @@ def test_park_after_bridge_returns_the_caller_to_park(sw: SimSwitch) -> None:
 def test_transfer_after_bridge_sends_the_caller_to_an_extension(sw: SimSwitch) -> None:
     caller, agent = _bridged_pair(sw, transfer_after_bridge="5552000:XML:public")
     run_api(sw, "uuid_kill", agent)
-    sw.clock.sleep(0.5)
+    eventually(lambda: len(_parks(sw, caller)) >= 2, "the caller to park again after the transfer")
     leg = sw.get_leg(caller)
     assert leg is not None and leg.profile["Destination-Number"] == "5552000"
-    parks = [e for e in sw.history if e.name == "CHANNEL_PARK" and e.uuid == caller]
+    parks = _parks(sw, caller)
     assert len(parks) == 2  # the DID's park, then 5552000's park after the transfer
     sw.hangup(caller)
 
@@ -110,7 +132,7 @@ def test_caller_first_agent_with_park_after_bridge_stays_parked(sw: SimSwitch) -
     caller, agent = _bridged_pair(sw)
     sw.legs[agent].set_var("park_after_bridge", "true")
     sw.hangup(caller)
-    sw.clock.sleep(0.5)
+    eventually(lambda: sw.get_leg(caller) is None, "the caller to be gone")
     assert sw.get_leg(caller) is None
     leg = sw.get_leg(agent)
     assert leg is not None and leg.bare_parked and leg.peer is None

@@ -5,6 +5,7 @@ originate's `origination_uuid` and a rejecting phone."""
 from __future__ import annotations
 
 import pytest
+from tests.eventually import eventually
 
 from calldesk.sim import PhoneBehavior, SimSwitch
 from calldesk.sim.api import run_api
@@ -24,13 +25,20 @@ def sw(tmp_path):  # type: ignore[no-untyped-def]
 def _parked(sw: SimSwitch, dial: str = AGENT) -> str:
     out = run_api(sw, "originate", dial)
     assert out.startswith("+OK "), out
-    sw.clock.sleep(0.2)
-    return out.split()[1]
+    uuid = out.split()[1]
+    eventually(lambda: any(e.name == "CHANNEL_PARK" and e.uuid == uuid for e in sw.history),
+               f"{uuid} to park")  # fmt: skip
+    return uuid
 
 
 def _bridge(sw: SimSwitch, a: str, b: str) -> None:
+    """uuid_bridge, then wait until both legs are in the bridge: linked, and each one's executor
+    has taken the bridge up (`pending` empty; see _await_bridged in test_bridge_end.py)."""
     assert run_api(sw, "uuid_bridge", f"{a} {b}") == f"+OK {b}\n"
-    sw.clock.sleep(0.3)
+    la, lb = sw.legs[a], sw.legs[b]
+    eventually(lambda: la.peer is lb and lb.peer is la and not la.pending and not lb.pending,
+               f"{a} and {b} to be bridged",
+               detail=lambda: (la.peer, lb.peer, la.pending, lb.pending))  # fmt: skip
     assert sw.legs[a].peer is sw.legs[b]
 
 
@@ -47,7 +55,9 @@ def test_rebridging_the_originator_hangs_up_the_left_behind_agent(sw: SimSwitch)
     sup = _parked(sw, "user/2001 &park()")
     mark = len(sw.history)
     _bridge(sw, caller, sup)
-    sw.clock.sleep(0.5)
+    twin_hangup = ("CHANNEL_HANGUP", twin, "NORMAL_CLEARING")
+    eventually(lambda: agent not in sw.legs and twin_hangup in _events(sw, mark, "CHANNEL_HANGUP"),
+               "the left-behind agent and its twin to hang up")  # fmt: skip
     ev = _events(sw, mark, "CHANNEL_UNBRIDGE", "CHANNEL_HANGUP", "CHANNEL_BRIDGE")
     assert ev[:3] == [("CHANNEL_UNBRIDGE", caller, ""), ("CHANNEL_HANGUP", agent, "NORMAL_CLEARING"),
                       ("CHANNEL_HANGUP", twin, "NORMAL_CLEARING")]  # fmt: skip
@@ -77,7 +87,7 @@ def test_a_left_behind_originator_goes_on_with_its_dialplan(sw: SimSwitch) -> No
     other = _parked(sw, "user/2001 &park()")
     mark = len(sw.history)
     _bridge(sw, agent, other)
-    sw.clock.sleep(0.5)
+    eventually(lambda: caller not in sw.legs, "the left-behind caller to run out of dialplan")
     ev = _events(sw, mark, "CHANNEL_UNBRIDGE", "CHANNEL_HANGUP")
     assert ev[0] == ("CHANNEL_UNBRIDGE", caller, "")
     assert ("CHANNEL_HANGUP", caller, "NORMAL_CLEARING") in ev and caller not in sw.legs
