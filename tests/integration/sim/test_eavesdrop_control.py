@@ -4,6 +4,7 @@ and `sendevent` with an `eavesdrop-command` header (no DTMF at all), over TCP.""
 from __future__ import annotations
 
 import pytest
+from tests.eventually import eventually
 from tests.protocol.sim_client import RawClient
 
 from calldesk.sim import SimSwitch
@@ -25,20 +26,24 @@ def _setup(sw: SimSwitch, extra: str = "") -> tuple[RawClient, str]:
     c.command("event plain DTMF CUSTOM calldesk::test\n\n")
     caller = sw.inject_call("5551000")
     agent = c.command("api originate loopback/5552000/public &park()\n\n").text.split()[1]
-    sw.clock.sleep(0.2)
+    for uuid in (caller, agent):
+        eventually(lambda u=uuid: _fired(sw, "CHANNEL_PARK", u), f"{uuid} to park")
     c.command(f"api uuid_bridge {caller} {agent}\n\n")
-    sw.clock.sleep(0.2)
+    eventually(lambda: sw.legs[caller].peer is sw.legs[agent], "the caller and agent to bridge")
     sup = c.command(f"api originate {SUP % (extra, caller)}\n\n").text.split()[1]
-    sw.clock.sleep(0.2)
+    eventually(lambda: sw.eavesdrop_mode(sup), "the supervisor's eavesdrop to start")
     assert sw.eavesdrop_mode(sup)["mode"] == "listen"
     return c, sup
 
 
+def _fired(sw: SimSwitch, name: str, uuid: str, digit: str | None = None) -> bool:
+    return any(e.name == name and e.uuid == uuid and (digit is None or e.get("DTMF-Digit") == digit)
+               for e in sw.history)  # fmt: skip
+
+
 def _mode(sw: SimSwitch, sup: str, want: str) -> None:
-    tries = 100
-    while sw.eavesdrop_mode(sup)["mode"] != want and tries:
-        sw.clock.sleep(0.05)
-        tries -= 1
+    eventually(lambda: (sw.eavesdrop_mode(sup) or {}).get("mode") == want,
+               f"eavesdrop mode {want!r}", detail=lambda: sw.eavesdrop_mode(sup))  # fmt: skip
     assert sw.eavesdrop_mode(sup)["mode"] == want
 
 
@@ -63,11 +68,12 @@ def test_sendevent_eavesdrop_command_changes_mode_without_dtmf(sw: SimSwitch) ->
     assert not [e for e in c.events() if e.name in ("DTMF", "CUSTOM")]
     # with DTMF disabled, a digit does not change the mode
     c.command(f"api uuid_recv_dtmf {sup} 2\n\n")
+    c.wait_event("DTMF", Unique_ID=sup, DTMF_Digit="2", timeout=10)  # the eavesdrop took it
     sw.clock.sleep(0.3)
     assert sw.eavesdrop_mode(sup)["mode"] == "listen"
     # `*` leaves the eavesdrop
     c.command(f"sendevent CUSTOM\nunique-id: {sup}\neavesdrop-command: *\n\n")
-    sw.clock.sleep(0.3)
+    eventually(lambda: sw.eavesdrop_mode(sup) is None, "the supervisor to leave the eavesdrop")
     assert sw.eavesdrop_mode(sup) is None
 
 
@@ -86,13 +92,19 @@ def test_eavesdrop_command_queued_during_a_digit_frame_is_kept(tmp_path) -> None
     try:
         caller = sw.inject_call("5551000")
         sup = run_api(sw, "originate", f"loopback/5552000/public &eavesdrop({caller})").split()[1]
-        gevent.sleep(0.1)
+        eventually(lambda: sw.eavesdrop_mode(sup), "the eavesdrop to start")
         leg = sw.legs[sup]
         sw.send_dtmf(sup, "2")
         gevent.sleep(0.005)  # the eavesdrop loop is inside the digit's 20 ms frame now
         leg.event_queue.append({"eavesdrop-command": "3"})
         leg.poke()
-        gevent.sleep(0.1)
+        # the digit's DTMF event is fired as its frame ends, and its mode applied at once: after
+        # it, only the queued "3" can make the mode "both"
+        eventually(
+            lambda: _fired(sw, "DTMF", sup, "2") and sw.eavesdrop_mode(sup)["mode"] == "both",
+            "the digit 2, then the queued 3 (mode both)",
+            detail=lambda: sw.eavesdrop_mode(sup),
+        )
         assert sw.eavesdrop_mode(sup)["mode"] == "both"  # "2", then the queued "3"
     finally:
         sw.stop()
