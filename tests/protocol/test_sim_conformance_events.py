@@ -97,7 +97,18 @@ def _custom(frames: list[Frame], prefix: str) -> list[Frame]:
     return [f for f in frames if f.is_event() and (f.event().subclass or "").startswith(prefix)]
 
 
-def test_avmd_beep(sw: SimSwitch) -> None:
+@pytest.fixture
+def slow_sw(tmp_path):  # type: ignore[no-untyped-def]
+    """test_avmd_beep must send avmd_stop while the 1 s beep tone plays, 0.5 s into it as the
+    trace does: at SCALE the 0.44 s left are 22 ms of wall time, less than a loaded machine
+    can stall. At 4x they are 110 ms."""
+    s = SimSwitch(password="ClueCon-test", time_scale=4.0, recordings_dir=tmp_path).start()
+    yield s
+    s.stop()
+
+
+def test_avmd_beep(slow_sw: SimSwitch) -> None:
+    sw = slow_sw
     c = _client(sw)
     c.command("event plain CUSTOM avmd::start avmd::beep avmd::stop\n\n")
     c.command("event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE "
