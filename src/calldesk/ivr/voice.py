@@ -38,6 +38,10 @@ from calldesk.ivr.actions import (
 log = logging.getLogger(__name__)
 
 ALL_DIGITS = "0123456789*#"
+# play_and_get_digits' prompt and invalid-input files when calldesk has already played the
+# prompts itself. Never `silence_stream://0`: mod_tone_stream plays that forever.
+PROMPT_SILENCE = "silence_stream://250"
+NO_INVALID_PROMPT = "silence_stream://1"
 SAY_TYPES = {
     "number": ("NUMBER", "pronounced"),
     "digits": ("NUMBER", "iterated"),
@@ -206,8 +210,8 @@ class VoicePort:
     def prompt_path(self, p: Prompt) -> str | None:
         if p.tone:
             return f"tone_stream://{p.tone}"
-        if p.silence_ms is not None:
-            return f"silence_stream://{p.silence_ms}"
+        if p.silence_ms is not None:  # 0 would be endless (mod_tone_stream): nothing to play
+            return f"silence_stream://{p.silence_ms}" if p.silence_ms > 0 else None
         if p.file:
             if p.file.startswith(("/", "tone_stream://", "silence_stream://", "http")):
                 return p.file
@@ -301,7 +305,10 @@ class VoicePort:
         first_ms = int((action.inter_digit_timeout if keys else action.timeout) * 1000)
         digit_ms = int(action.inter_digit_timeout * 1000)
         terms = action.terminators or "none"
-        arg = f"{need_min} {need_max} 1 {first_ms} {terms} silence_stream://250 silence_stream://0 {var} [0-9*#]* {digit_ms}"
+        # The invalid-input file is played after every failed try, no-input included
+        # (switch_play_and_get_digits), and `silence_stream://0` is endless silence
+        # (mod_tone_stream: ms <= 0 means forever): 1 ms ends at once.
+        arg = f"{need_min} {need_max} 1 {first_ms} {terms} {PROMPT_SILENCE} {NO_INVALID_PROMPT} {var} [0-9*#]* {digit_ms}"
         event = self._exec("play_and_get_digits", arg)
         if event is None:
             return CallerGone(self.hangup_cause)

@@ -23,14 +23,16 @@ def tone_stream_seconds(spec: str) -> float | None:
     return once * (loops if loops > 0 else 1)
 
 
+FOREVER = 3600.0  # what the sim plays for an endless stream
+
+
 def silence_stream_seconds(spec: str) -> float:
-    """`silence_stream://MS[,noise]`; -1 (forever) gives 3600 s."""
+    """`silence_stream://MS[,noise]`. As mod_tone_stream's silence_stream_file_open: MS is read
+    with atoi and anything not above 0 (-1, 0, text) plays forever (FOREVER here)."""
     arg = spec[len("silence_stream://") :].split(",", 1)[0]
-    try:
-        ms = int(arg)
-    except ValueError:
-        return 0.0
-    return 3600.0 if ms < 0 else ms / 1000.0
+    m = re.match(r"\s*[-+]?\d+", arg)
+    ms = int(m.group()) if m else 0
+    return FOREVER if ms <= 0 else ms / 1000.0
 
 
 def wav_seconds(path: str) -> float | None:

@@ -112,7 +112,7 @@ def test_digits_dropped_by_park_between_apps_still_answer_the_collect():
     assert port.collect(ASK) == DigitsReceived("1234", "#")
     (pagd,) = [arg for app, arg in conn.sent if app == "play_and_get_digits"]
     assert pagd.startswith(
-        "2 4 1 3000 # silence_stream://250 silence_stream://0 calldesk_digits_1 "
+        "2 4 1 3000 # silence_stream://250 silence_stream://1 calldesk_digits_1 "
     )
 
 

@@ -32,7 +32,7 @@ def collect(
 ) -> tuple[str, str | None, bool]:
     """One attempt: (digits, terminator used, timed out)."""
     digits = ""
-    if prompt and prompt != "silence_stream://0":
+    if prompt and prompt != "silence":  # switch_ivr_read skips only the literal `silence`
         _, seen = play(sw, leg, prompt, frame, collect=True)
         for d in seen:
             if d in terminators:
@@ -83,7 +83,10 @@ def play_and_get_digits(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> 
             result = "success"
             break
         result = "timeout" if timed_out and not digits else "failure"
-        if invalid and invalid not in ("", "none", "silence_stream://0"):
+        # switch_play_and_get_digits plays the invalid file after every failed try, a
+        # no-input one included (an endless `silence_stream://0` never returns); `none` is no
+        # file at all, which FreeSWITCH fails to open at once.
+        if invalid and invalid != "none":
             play(sw, leg, invalid, frame)
     leg.set_var("read_result", result)
     if result == "success":
