@@ -8,7 +8,7 @@ import time
 
 import gevent
 import pytest
-from tests.live.conftest import parked_loopback
+from tests.live.conftest import ANSWERS, NEVER_ANSWERS, hang_up_role, parked_loopback
 
 from calldesk.acd import Acd, AgentConfig, AgentPolicy, AgentState, QueueConfig
 from calldesk.dispatch import AcdService, DispatchSettings
@@ -16,9 +16,6 @@ from calldesk.ivr.ports import EnqueueRequest
 from calldesk.store import Store
 
 pytestmark = pytest.mark.live_freeswitch
-
-ANSWERS = "loopback/answer,park/default/inline"  # answers at once, then parks
-NEVER_ANSWERS = "loopback/park/default/inline"  # rings (parks unanswered) until cancelled
 
 
 def wait_for(predicate, timeout: float = 15.0, what: str = "") -> None:
@@ -62,6 +59,7 @@ def test_offer_originate_bridge_hangup_wrapup(live_board, tmp_path) -> None:
         assert alice.handled == 1
     finally:
         conn.hangup(caller)
+        hang_up_role(live_board, "agent")
         svc.stop()
 
 
@@ -80,4 +78,5 @@ def test_unanswered_offer_is_cancelled_at_lease_end(live_board, tmp_path) -> Non
                               if leg.variables.get("calldesk_role") == "agent"], what="ring stopped")  # fmt: skip
     finally:
         conn.hangup(caller)
+        hang_up_role(live_board, "agent")
         svc.stop()

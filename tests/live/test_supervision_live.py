@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gevent
 import pytest
-from tests.live.conftest import parked_loopback
+from tests.live.conftest import ANSWERS, hang_up_role, parked_loopback
 
 from calldesk.auth import Directory
 from calldesk.store import Store
@@ -17,7 +17,7 @@ from calldesk.supervision.settings import Settings
 
 pytestmark = pytest.mark.live_freeswitch
 
-SUPERVISOR_PHONE = "loopback/answer,park/default/inline"  # the -b twin answers and parks
+SUPERVISOR_PHONE = ANSWERS  # the -b twin answers and parks; the -a leg runs eavesdrop
 DIRECTORY = Directory.from_config(
     [{"id": "sup1", "role": "supervisor", "teams": ["red"], "contact": SUPERVISOR_PHONE}],
     [{"id": "red", "agents": ["a1"]}],
@@ -42,6 +42,7 @@ def call(live_board, tmp_path):
     yield conn, customer, agent, store, ref
     for leg in (customer, agent):
         conn.hangup(leg)
+    hang_up_role(live_board, "supervisor")
     store.close()
 
 

@@ -34,6 +34,54 @@ def parse_vars(dial: str) -> tuple[dict[str, str], str]:
     return variables, s
 
 
+def split_dial(dial: str) -> list[str]:
+    """A dial string's targets, as switch_ivr_originate splits them: on `|` (one after the
+    other) and `,` (at once), except inside `[...]` per-leg blocks, single quotes, or after a
+    backslash; each target is then cleaned (switch_utils.c cleanup_separated_string: `\\,`
+    becomes `,`). So `loopback/answer,park/default/inline` is TWO targets, `loopback/answer`
+    and `park/default/inline`; the one-target form is `loopback/answer\\,park/default/inline`."""
+    targets, cur, depth, quoted, i = [], "", 0, False, 0
+    while i < len(dial):
+        c = dial[i]
+        if c == "\\" and i + 1 < len(dial):
+            nxt = dial[i + 1]
+            cur += nxt if nxt in ",|'\\" else c + nxt
+            i += 2
+            continue
+        if c == "'":
+            quoted = not quoted
+        elif c == "[" and not quoted:
+            depth += 1
+        elif c == "]" and not quoted and depth:
+            depth -= 1
+        elif c in ",|" and not quoted and not depth:
+            targets.append(cur.strip())
+            cur, i = "", i + 1
+            continue
+        cur += c
+        i += 1
+    targets.append(cur.strip())
+    return [t for t in targets if t]
+
+
+def inline_apps(dest: str) -> list[tuple[str, str]]:
+    """The inline dialplan's app list (mod_dptools.c, inline_dialplan_hunt): `app:arg` items
+    separated by `,`, or by X after an `m:X:` prefix."""
+    delim = ","
+    if len(dest) >= 4 and dest[0] == "m" and dest[1] == ":" and dest[3] == ":":
+        delim, dest = dest[2], dest[4:]
+    apps = []
+    for part in dest.split(delim):
+        name, _, arg = part.strip().partition(":")
+        if name:
+            apps.append((name, arg))
+    return apps
+
+
+# Endpoint types the sim dials; any other one does not exist (CHAN_NOT_IMPLEMENTED).
+ENDPOINTS = ("loopback", "user", "sofia", "error")
+
+
 def parse_app(spec: str) -> list[tuple[str, str]] | None:
     """`&app(args)` or `app1:arg,app2 inline` -> app list; None for a dialplan extension."""
     spec = spec.strip()
@@ -122,6 +170,8 @@ def dial(
         return None, causes.normalize(target[6:], default="NORMAL_CLEARING")
     if target.startswith("loopback/"):
         return _dial_loopback(sw, target, variables, num, name, timeout)
+    if target.split("/", 1)[0] not in ENDPOINTS:  # switch_core_session_outgoing_channel
+        return None, "CHAN_NOT_IMPLEMENTED"
     key = normalize_target(target)
     phone = sw.phones.get(key) or sw.phones.get("user/" + key.rsplit("/", 1)[-1].split("@")[0])
     if phone is None or phone.kind == "unregistered":
@@ -185,9 +235,13 @@ def _phone_side(sw: SimSwitch, leg: Leg, phone: PhoneBehavior) -> None:
 def _dial_loopback(
     sw: SimSwitch, target: str, variables: dict[str, str], num: str, name: str, timeout: float
 ) -> tuple[Leg | None, str]:
-    parts = target.split("/")
+    """`loopback/<dest>[/<context>[/<dialplan>]]` (mod_loopback.c, channel_outgoing_channel):
+    the -b leg runs <dest> in <context> (default `default`); with the `inline` dialplan <dest>
+    itself is the app list."""
+    parts = target.split("/", 3)
     ext = parts[1] if len(parts) > 1 else ""
     context = parts[2] if len(parts) > 2 and parts[2] else "default"
+    dialplan = parts[3] if len(parts) > 3 and parts[3] else "XML"
     want = _origination_uuid(sw, variables)
     if want is False:
         return None, "DESTINATION_OUT_OF_ORDER"
@@ -201,7 +255,10 @@ def _dial_loopback(
         leg.set_var("other_loopback_leg_uuid", (b if leg is a else a).uuid)
     _enter(sw, a, ringing=False)
     _enter(sw, b, ringing=True)
-    apps = sw.dialplan.route(ext, context, sw.clock.epoch())
+    if dialplan.lower() == "inline":
+        apps: list[tuple[str, str]] | None = inline_apps(ext)
+    else:
+        apps = sw.dialplan.route(ext, context, sw.clock.epoch())
     if apps is None:
         lifecycle.hangup(sw, b, "NO_ROUTE_DESTINATION")
         return None, "NO_ROUTE_DESTINATION"
@@ -216,10 +273,12 @@ def _dial_loopback(
 def dial_first(
     sw: SimSwitch, targets: list[str], variables: dict[str, str], caller: Leg | None = None
 ) -> tuple[Leg | None, str]:
-    """Try targets in turn (`,` in a bridge string); the first answer wins."""
+    """Try targets in turn (`,` and `|` in a dial string); the first answer wins. FreeSWITCH
+    rings `,` targets at once; one after the other is close enough for the sim."""
     cause = "NO_ROUTE_DESTINATION"
-    for t in targets:
-        leg, cause = dial(sw, t, variables, caller)
+    for target in targets:
+        per_leg, t = parse_vars(target)  # `[var=value]` blocks belong to their own target
+        leg, cause = dial(sw, t, {**variables, **per_leg}, caller)
         if leg is not None:
             return leg, cause
     return None, cause
@@ -239,7 +298,7 @@ def originate(sw: SimSwitch, arg: str) -> str:
         ext_ctx = (words[0], words[2] if len(words) > 2 else "default")
         if len(words) > 6 and words[6].isdigit():
             variables.setdefault("originate_timeout", words[6])
-    leg, cause = dial(sw, target, variables)
+    leg, cause = dial_first(sw, split_dial(target), variables)
     if leg is None:
         return f"-ERR {cause}\n"
     if ext_ctx is not None:

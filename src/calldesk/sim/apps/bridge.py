@@ -79,10 +79,10 @@ def bridged_wait(sw: SimSwitch, leg: Leg) -> None:
 
 @app("bridge")
 def bridge(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> str | None:
-    from ..originate import dial_first, parse_vars
+    from ..originate import dial_first, parse_vars, split_dial
 
     variables, rest = parse_vars(data)
-    targets = [t for t in rest.replace("|", ",").split(",") if t.strip()]
+    targets = split_dial(rest)
     callee, cause = dial_first(sw, targets, variables, caller=leg)
     if callee is None:
         leg.set_var("originate_disposition", cause)
