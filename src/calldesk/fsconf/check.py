@@ -4,6 +4,12 @@ Well-formed XML, the required files, sections and modules, every X-PRE-PROCESS i
 resolvable, and the security rules: no default or weak password, ESL with an inbound ACL (and
 a deny-by-default one when it listens beyond loopback), SIP profiles that authenticate and log
 auth failures, no trunk without ACL or auth, DIDs that park, no direct bridge to a gateway.
+
+Also what FreeSWITCH 1.10 itself needs for the configuration to work (each rule names the
+source it comes from): every context a profile, gateway or user points at exists; every user
+has a dial-string and sits in the domain `user/NNNN` resolves to; SIP INFO DTMF is accepted;
+the MOH stream exists; `sound_prefix` is set; env-set has the `name=$VAR` form and the ESL
+password it feeds has a fallback; no profile ACL that waives the password of phones.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ REQUIRED_FILES = (
 REQUIRED_SECTIONS = ("configuration", "dialplan", "directory")
 REQUIRED_MODULES = ("mod_event_socket", "mod_sofia", "mod_dptools", "mod_commands",
                     "mod_dialplan_xml", "mod_loopback", "mod_local_stream", "mod_sndfile",
-                    "mod_hash")  # fmt: skip
+                    "mod_hash", "mod_flite", "mod_say_en", "mod_tone_stream")  # fmt: skip
 IP_AUTH_PLACEHOLDER = "ip-authenticated"
 ENV = "<from environment>"
 _GLOBAL = re.compile(r"\$\$\{([A-Za-z0-9_]+)\}")
@@ -37,12 +43,17 @@ def _params(el: ET.Element) -> dict[str, str]:
     return {p.get("name", ""): p.get("value", "") for p in el.iter("param")}
 
 
+def _vars(el: ET.Element) -> dict[str, str]:
+    return {v.get("name", ""): v.get("value", "") for v in el.iter("variable")}
+
+
 class _Checker:
     def __init__(self, files: dict[str, str]) -> None:
         self.texts = files
         self.trees: dict[str, ET.Element] = {}
         self.problems: list[Problem] = []
         self.globals: dict[str, str] = {}
+        self.env_fallback: dict[str, bool] = {}  # env-set global -> a `set` preceded it
 
     def add(self, file: str, where: str, reason: str) -> None:
         self.problems.append(Problem(file, where, reason))
@@ -71,7 +82,15 @@ class _Checker:
                     key, _, value = data.partition("=")
                     self.globals[key.strip()] = value.strip()
                 elif cmd == "env-set" and "=" in data:
-                    self.globals[data.partition("=")[0].strip()] = ENV
+                    key, _, value = data.partition("=")
+                    key = key.strip()
+                    if not value.startswith("$") or len(value) < 2:
+                        # switch_xml.c preprocess_env_set: getenv() only for `name=$VAR`
+                        self.add(name, f"X-PRE-PROCESS env-set {data!r}",
+                                 "FreeSWITCH ignores env-set data that is not name=$VARIABLE")  # fmt: skip
+                    fallback = key in self.globals and self.globals[key] != ENV
+                    self.env_fallback[key] = fallback or self.env_fallback.get(key, False)
+                    self.globals[key] = ENV
                 elif cmd == "include":
                     pattern = posixpath.normpath(posixpath.join(base, data))
                     if not any(fnmatch.fnmatchcase(f, pattern) for f in self.texts):
@@ -95,6 +114,32 @@ class _Checker:
                     f"load[{mod}]",
                     "required module is not loaded",
                 )
+
+    def variables(self) -> None:
+        if "vars.xml" in self.trees and "sound_prefix" not in self.globals:
+            # the say app and say modules play digits/*.wav relative to sound_prefix
+            self.add("vars.xml", "X-PRE-PROCESS set sound_prefix",
+                     "sound_prefix is not set: `say` cannot find its sound files")  # fmt: skip
+
+    def local_stream(self) -> None:
+        name = "autoload_configs/local_stream.conf.xml"
+        root = self.trees.get(name)
+        if root is None:
+            return
+        dirs = {d.get("name", "") for d in root.iter("directory")}
+        if not dirs:
+            # mod_local_stream.c mod_local_stream_load: no stream launched -> module refused
+            self.add(name, "directory", "no <directory>: FreeSWITCH refuses mod_local_stream")
+        hold = self.expand(self.globals.get("hold_music", ""))
+        if hold.startswith("local_stream://"):
+            stream = hold[len("local_stream://") :]
+            if stream not in dirs:
+                self.add(name, f"directory[{stream}]",
+                         f"hold_music {hold} names no stream in local_stream.conf")  # fmt: skip
+
+    def contexts(self) -> set[str]:
+        return {ctx.get("name", "") for name, root in self.trees.items()
+                if name.startswith("dialplan/") for ctx in root.iter("context")}  # fmt: skip
 
     # --- security -------------------------------------------------------------------------------
     def password(self, file: str, where: str, raw: str) -> None:
@@ -127,6 +172,14 @@ class _Checker:
         except ValueError:
             self.add(name, "param[listen-ip]", f"{listen!r} is not an IP address")
             return
+        raw = p.get("password", "")
+        for var in _GLOBAL.findall(raw):
+            if self.env_fallback.get(var) is False:
+                # mod_event_socket.c config(): an empty password becomes ClueCon
+                self.add(name, "param[password]",
+                         f"$${{{var}}} comes from env-set with no fallback `set` before it: "
+                         "without that variable in FreeSWITCH's environment ESL would accept "
+                         "ClueCon")  # fmt: skip
         acl = p.get("apply-inbound-acl", "")
         lists = self.acl_lists()
         if not acl:
@@ -147,6 +200,7 @@ class _Checker:
 
     def profiles(self) -> None:
         lists = self.acl_lists()
+        contexts = self.contexts()
         for name, root in self.trees.items():
             for prof in root.iter("profile"):
                 if not name.startswith("sip_profiles/"):
@@ -155,6 +209,24 @@ class _Checker:
                 settings = prof.find("settings")
                 p = _params(settings) if settings is not None else {}
                 where = f"profile[{pname}]"
+                ctx = p.get("context", "default")
+                if ctx not in contexts:
+                    self.add(name, f"{where}.context", f"context {ctx!r} is in no dialplan file")
+                if p.get("liberal-dtmf") != "true":
+                    # sofia.c sofia_handle_sip_i_info: "IGNORE INFO DTMF" on RFC 2833 calls
+                    self.add(name, f"{where}.liberal-dtmf",
+                             "must be true: SIP INFO digits are dropped on calls that "
+                             "negotiated RFC 2833")  # fmt: skip
+                if p.get("apply-register-acl"):
+                    # sofia_reg.c sofia_reg_handle_sip_i_register: REG_AUTO_REGISTER, no digest
+                    self.add(name, f"{where}.apply-register-acl",
+                             "registrations from this ACL are accepted without a password; "
+                             "restrict phones with the directory's auth-acl")  # fmt: skip
+                if p.get("disable-register") != "true" and p.get("apply-inbound-acl"):
+                    # sofia.c sofia_handle_sip_i_invite: an ACL hit sets is_auth, no digest
+                    self.add(name, f"{where}.apply-inbound-acl",
+                             "calls from this ACL skip digest auth on a profile phones register "
+                             "to (no password, no user variables)")  # fmt: skip
                 if p.get("log-auth-failures") != "true":
                     self.add(name, f"{where}.log-auth-failures", "must be true (fail2ban needs it)")
                 if p.get("auth-calls") != "true":
@@ -169,6 +241,10 @@ class _Checker:
                 for gw in prof.iter("gateway"):
                     g = _params(gw)
                     gname = f"{where}.gateway[{gw.get('name')}]"
+                    gctx = g.get("context", ctx)
+                    if gctx not in contexts:
+                        self.add(name, f"{gname}.context",
+                                 f"context {gctx!r} is in no dialplan file")  # fmt: skip
                     if g.get("password") == IP_AUTH_PLACEHOLDER:
                         if not acl_ok:
                             self.add(name, gname, "trunk has neither auth nor a carrier ACL")
@@ -176,18 +252,51 @@ class _Checker:
                         self.password(name, f"{gname}.password", g.get("password", ""))
 
     def directory(self) -> None:
+        lists = self.acl_lists()
+        contexts = self.contexts()
+        domains = []
         for name, root in self.trees.items():
             if not name.startswith("directory/"):
                 continue
-            for user in root.iter("user"):
-                if user.get("type") == "pointer":
-                    continue
-                pw = _params(user).get("password")
-                where = f"user[{user.get('id')}].password"
-                if pw is None:
-                    self.add(name, where, "user has no password")
-                else:
-                    self.password(name, where, pw)
+            for domain in root.iter("domain"):
+                dname = self.expand(domain.get("name", ""))
+                domains.append(dname)
+                dparams = domain.find("params")
+                dp = _params(dparams) if dparams is not None else {}
+                dvars = domain.find("variables")
+                dv = _vars(dvars) if dvars is not None else {}
+                acl = dp.get("auth-acl")
+                if acl is not None and acl not in lists:
+                    # sofia_reg.c sofia_reg_parse_auth: an unknown list matches nobody
+                    self.add(name, f"domain[{dname}].auth-acl",
+                             f"ACL list {acl!r} is not defined in acl.conf")  # fmt: skip
+                for user in domain.iter("user"):
+                    if user.get("type") == "pointer":
+                        continue
+                    uid = user.get("id")
+                    up = _params(user)
+                    uv = _vars(user)
+                    pw = up.get("password")
+                    where = f"user[{uid}].password"
+                    if pw is None:
+                        self.add(name, where, "user has no password")
+                    else:
+                        self.password(name, where, pw)
+                    if "dial-string" not in up and "dial-string" not in dp:
+                        # mod_dptools.c user_outgoing_channel: "No dial-string available"
+                        self.add(name, f"user[{uid}].dial-string",
+                                 "no dial-string (user or domain): originate user/"
+                                 f"{uid} fails")  # fmt: skip
+                    uctx = uv.get("user_context", dv.get("user_context"))
+                    if uctx is not None and uctx not in contexts:
+                        self.add(name, f"user[{uid}].user_context",
+                                 f"context {uctx!r} is in no dialplan file")  # fmt: skip
+        want = self.expand(self.globals.get("domain", ""))
+        if domains and want and want not in domains:
+            # mod_dptools.c user_outgoing_channel: user/NNNN looks in switch_core_get_domain()
+            self.add("vars.xml", "X-PRE-PROCESS set domain",
+                     f"domain {want!r} is no directory domain ({', '.join(domains)}): "
+                     "user/NNNN would not resolve")  # fmt: skip
 
     def dialplan(self) -> None:
         for name, root in self.trees.items():
@@ -219,6 +328,8 @@ def check_files(files: dict[str, str]) -> list[Problem]:
     c.parse()
     c.includes()
     c.modules()
+    c.variables()
+    c.local_stream()
     c.event_socket()
     c.profiles()
     c.directory()

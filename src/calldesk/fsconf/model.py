@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import yaml
 
 from calldesk.acd.config import parse_acd
+from calldesk.auth import Directory
 from calldesk.config import Config
 from calldesk.errors import ConfigError
 from calldesk.fsconf.credentials import SipCredentials
@@ -26,6 +28,7 @@ BASE_MODULES: tuple[str, ...] = (
     "mod_dialplan_xml",
     "mod_sndfile", "mod_native_file", "mod_local_stream", "mod_tone_stream",  # files, MOH, tones
     "mod_say_en",
+    "mod_flite",  # the IVR speaks text prompts with `playback say:` and tts_engine=flite
 )  # fmt: skip
 CODEC_MODULES = {"OPUS": "mod_opus", "G729": "mod_g729", "ILBC": "mod_ilbc", "SPEEX": "mod_speex",
                  "AMR": "mod_amr", "G723": "mod_g723_1", "GSM": "mod_spandsp"}  # fmt: skip
@@ -43,6 +46,17 @@ class DirectoryUser:
 
 
 @dataclass(frozen=True)
+class StaffPhone:
+    """A supervisor's or admin's phone (`users[].contact: user/NNNN`): supervision originates
+    `user/NNNN`, which only resolves if the directory knows the user."""
+
+    user: str
+    user_id: str
+    name: str
+    password: str
+
+
+@dataclass(frozen=True)
 class FsModel:
     settings: FsSettings
     trunks: tuple[Trunk, ...]
@@ -50,10 +64,15 @@ class FsModel:
     users: tuple[DirectoryUser, ...]
     modules: tuple[str, ...]
     skipped_agents: tuple[str, ...]  # agents whose contact is not a directory user
+    staff: tuple[StaffPhone, ...] = ()
 
     def context(self) -> dict[str, Any]:
+        # esl_fallback: with secrets: env, the ESL password FreeSWITCH keeps if the variable is
+        # missing from its environment (mod_event_socket would use ClueCon for an empty one).
+        # Random per render and stored nowhere: nobody can log in with it.
         return {"fs": self.settings, "trunks": self.trunks, "users": self.users,
-                "modules": self.modules}  # fmt: skip
+                "staff": self.staff, "modules": self.modules,
+                "esl_fallback": secrets.token_urlsafe(32)}  # fmt: skip
 
 
 def directory_user(contact: str) -> str | None:
@@ -123,8 +142,34 @@ def build_model(
         password = credentials.get_or_create(user, settings.domain)
         check_password(password, f"sip_credentials[{user}@{settings.domain}]")
         users.append(DirectoryUser(user, agent.id, agent.name or agent.id, password))
+    staff = _staff(data, seen, settings.domain, credentials)
     return FsModel(settings, trunks, outbound, tuple(users), _modules(settings, trunks),
-                   tuple(skipped))  # fmt: skip
+                   tuple(skipped), staff)  # fmt: skip
+
+
+def _staff(
+    data: Mapping[str, Any], taken: Mapping[str, str], domain: str, credentials: SipCredentials
+) -> tuple[StaffPhone, ...]:
+    """Directory users for `users:` whose contact is `user/NNNN` (supervisors, admins). A number
+    an agent already has is that agent's phone: it is not added twice."""
+    raw_users = data.get("users") or []
+    directory = Directory.from_config(raw_users, data.get("teams") or [])
+    out: list[StaffPhone] = []
+    seen = set(taken)
+    for i, raw in enumerate(raw_users):
+        u = directory.users[raw["id"]]
+        user = directory_user(u.contact) if u.contact else None
+        if user is None or user in seen:
+            continue
+        if not _AGENT_ID.fullmatch(u.id):
+            raise ConfigError(f"users[{i}].id", f"{u.id!r}: use letters, digits, . _ - @")
+        if _UNSAFE_TEXT.search(u.name):
+            raise ConfigError(f"users[{i}].name", "may not hold control characters, $, { or }")
+        seen.add(user)
+        password = credentials.get_or_create(user, domain)
+        check_password(password, f"sip_credentials[{user}@{domain}]")
+        out.append(StaffPhone(user, u.id, u.name or u.id, password))
+    return tuple(out)
 
 
 def build_from_config(

@@ -93,6 +93,33 @@ def test_cli_render_refuses_with_the_key_and_writes_nothing(tmp_path):
          "not loaded"),
         ("freeswitch.xml", '</document>', "", "not well-formed"),
         ("freeswitch.xml", 'data="directory/*.xml"', 'data="users/*.xml"', "matches no file"),
+        # what FreeSWITCH 1.10 itself needs (the reason names the source's behaviour)
+        ("sip_profiles/trunks.xml", '<param name="liberal-dtmf" value="true"/>', "",
+         "SIP INFO digits are dropped"),
+        ("sip_profiles/agents.xml", '<param name="liberal-dtmf" value="true"/>', "",
+         "SIP INFO digits are dropped"),
+        ("sip_profiles/agents.xml", '<param name="manage-presence" value="false"/>',
+         '<param name="apply-register-acl" value="calldesk_esl"/>', "without a password"),
+        ("sip_profiles/agents.xml", '<param name="manage-presence" value="false"/>',
+         '<param name="apply-inbound-acl" value="calldesk_esl"/>', "skip digest auth"),
+        ("sip_profiles/agents.xml", '"context" value="calldesk_agents"', '"context" value="default"',
+         "in no dialplan file"),
+        ("sip_profiles/trunks.xml", '"context" value="calldesk_public"', '"context" value="public"',
+         "in no dialplan file"),
+        ("directory/calldesk.xml", 'value="alice"/>\n              <variable name="user_context" '
+         'value="calldesk_agents"/>', 'value="alice"/>\n              <variable '
+         'name="user_context" value="agents"/>', "in no dialplan file"),
+        ("directory/calldesk.xml", '<param name="dial-string"', '<param name="x-dial-string"',
+         "no dial-string"),
+        ("directory/calldesk.xml", '<domain name="$${domain}">', '<domain name="example.org">',
+         "user/NNNN would not resolve"),
+        ("vars.xml", 'cmd="set" data="sound_prefix=', 'cmd="set" data="x_sound_prefix=',
+         "sound_prefix is not set"),
+        ("vars.xml", 'data="hold_music=local_stream://moh"', 'data="hold_music=local_stream://music"',
+         "names no stream"),
+        ("autoload_configs/local_stream.conf.xml", '<directory name="moh"', '<directory name="music"',
+         "names no stream"),
+        ("autoload_configs/modules.conf.xml", '<load module="mod_flite"/>', "", "not loaded"),
     ],
 )  # fmt: skip
 def test_check_catches_tampering(copy_of, rel, old, new, expect):
@@ -122,3 +149,49 @@ def test_check_catches_a_weak_user_password_and_a_missing_file(copy_of):
 
 def test_check_on_a_missing_directory(tmp_path):
     assert check_dir(tmp_path / "nope")[0].reason == "not a directory"
+
+
+def test_agents_acl_goes_to_the_directory_and_an_unknown_list_is_caught(tmp_path):
+    data = yaml.safe_load((ROOT / "calldesk.yaml").read_text())
+    data["store"]["path"] = str(tmp_path / "s.sqlite")
+    data["freeswitch"]["agents_acl"] = ["10.20.0.0/16"]
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(data))
+    shutil.copytree(ROOT / "ivrflows", tmp_path / "ivrflows")
+    res = CliRunner().invoke(
+        cli,
+        ["-c", str(tmp_path / "c.yaml"), "fsconf", "render", "--out", str(tmp_path / "fs")],
+        env=ENV,
+    )
+    assert res.exit_code == 0, res.output
+    directory = tmp_path / "fs/directory/calldesk.xml"
+    assert '<param name="auth-acl" value="calldesk_agents"/>' in directory.read_text()
+    assert check_dir(tmp_path / "fs") == []
+    edit(
+        directory, 'value="calldesk_agents"/>\n    </params>', 'value="agents_lan"/>\n    </params>'
+    )
+    problems = [str(p) for p in check_dir(tmp_path / "fs")]
+    assert any("auth-acl" in p and "'agents_lan' is not defined" in p for p in problems), problems
+
+
+def test_env_secrets_need_the_dollar_form_and_an_esl_fallback(tmp_path):
+    data = yaml.safe_load((ROOT / "calldesk.yaml").read_text())
+    data["store"]["path"] = str(tmp_path / "s.sqlite")
+    data["freeswitch"]["secrets"] = "env"
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(data))
+    shutil.copytree(ROOT / "ivrflows", tmp_path / "ivrflows")
+    res = CliRunner().invoke(
+        cli,
+        ["-c", str(tmp_path / "c.yaml"), "fsconf", "render", "--out", str(tmp_path / "fs")],
+        env=ENV,
+    )
+    assert res.exit_code == 0, res.output
+    vars_xml = tmp_path / "fs/vars.xml"
+    assert check_dir(tmp_path / "fs") == []
+    edit(vars_xml, "=$CARRIER_A_PASSWORD", "=CARRIER_A_PASSWORD")  # no $: FreeSWITCH ignores it
+    problems = [str(p) for p in check_dir(tmp_path / "fs")]
+    assert any("name=$VARIABLE" in p for p in problems), problems
+    text = vars_xml.read_text()
+    start = text.index('<X-PRE-PROCESS cmd="set" data="calldesk_esl_password=')
+    vars_xml.write_text(text[:start] + text[text.index("\n", start) + 1 :])
+    problems = [str(p) for p in check_dir(tmp_path / "fs")]
+    assert any("event_socket" in p and "ClueCon" in p for p in problems), problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -13,10 +14,10 @@ import yaml
 from calldesk.acd.config import parse_acd
 from calldesk.config import load_config
 from calldesk.errors import ConfigError
-from calldesk.fsconf import FsconfError, check_dir, render_config
+from calldesk.fsconf import FsconfError, check_dir, check_files, render_config
 from calldesk.fsconf.credentials import SipCredentials
-from calldesk.fsconf.model import known_flow_names
-from calldesk.fsconf.render import default_templates_dir
+from calldesk.fsconf.model import build_from_config, known_flow_names
+from calldesk.fsconf.render import default_templates_dir, render_templates
 from calldesk.store.database import Store
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -112,9 +113,10 @@ def test_every_agent_has_a_strong_password_stable_across_renders(tmp_path, store
         u.get("id"): params(u)["password"]
         for u in xml(first, "directory/calldesk.xml").iter("user")
     }
-    assert set(users) == {"1001", "1002", "1003", "1004", "1005"}
+    # the five agents, then the supervisor (sam, 3001) and the admin (ops, 3000)
+    assert set(users) == {"1001", "1002", "1003", "1004", "1005", "3001", "3000"}
     assert all(len(pw) >= 20 and pw not in ("1234", "ClueCon") for pw in users.values())
-    assert len(set(users.values())) == 5
+    assert len(set(users.values())) == 7
     again = render(tmp_path / "x", store, out="b")
     users2 = {
         u.get("id"): params(u)["password"]
@@ -144,6 +146,97 @@ def test_profiles_log_auth_failures_and_trunk_gateways(tmp_path, store):
     assert gws["carrier-b"]["register"] == "false"
     moh = xml(result, "autoload_configs/local_stream.conf.xml").find("directory")
     assert moh.get("name") == "moh"
+
+
+def test_both_profiles_accept_sip_info_dtmf(tmp_path, store):
+    # sofia.c sofia_handle_sip_i_info queues an INFO digit (application/dtmf-relay, what the live
+    # test's SIPp caller sends) only with dtmf_type info or liberal-dtmf; a caller that offers
+    # telephone-event negotiates RFC 2833, so without liberal-dtmf the IVR never hears the digit
+    result = render(tmp_path, store)
+    for rel in ("sip_profiles/agents.xml", "sip_profiles/trunks.xml"):
+        assert params(xml(result, rel).find("profile/settings"))["liberal-dtmf"] == "true"
+
+
+def test_agents_acl_restricts_digest_auth_instead_of_waiving_it(tmp_path, store):
+    # In sofia, apply-register-acl auto-registers the listed addresses with no digest
+    # (sofia_reg_handle_sip_i_register: REG_AUTO_REGISTER) and apply-inbound-acl lets their calls
+    # in unauthenticated (sofia_handle_sip_i_invite). The directory's auth-acl refuses the digest
+    # from anywhere else (sofia_reg_parse_auth) and keeps the password.
+    result = render(tmp_path, store, lambda d: d["freeswitch"].update(agents_acl=["10.20.0.0/16"]))
+    agents = params(xml(result, "sip_profiles/agents.xml").find("profile/settings"))
+    assert "apply-register-acl" not in agents and "apply-inbound-acl" not in agents
+    assert agents["auth-calls"] == "true"
+    domain = xml(result, "directory/calldesk.xml").find("domain")
+    assert params(domain.find("params"))["auth-acl"] == "calldesk_agents"
+    lists = {
+        lst.get("name"): lst for lst in xml(result, "autoload_configs/acl.conf.xml").iter("list")
+    }
+    assert [n.get("cidr") for n in lists["calldesk_agents"].iter("node")] == ["10.20.0.0/16"]
+    assert check_dir(result.out) == []
+    no_acl = render(tmp_path / "b", store)
+    domain = xml(no_acl, "directory/calldesk.xml").find("domain")
+    assert "auth-acl" not in params(domain.find("params"))
+
+
+def test_supervisor_and_admin_phones_are_directory_users(tmp_path, store):
+    # supervision originates `user/3001`; mod_dptools' user endpoint looks the user up in the
+    # directory (user_outgoing_channel): without a <user id="3001"> it fails SUBSCRIBER_ABSENT
+    result = render(tmp_path, store)
+    root = xml(result, "directory/calldesk.xml")
+    users = {u.get("id"): u for u in root.iter("user")}
+    sam = {v.get("name"): v.get("value") for v in users["3001"].iter("variable")}
+    assert sam["calldesk_user"] == "sam" and sam["user_context"] == "calldesk_agents"
+    assert "calldesk_agent" not in sam
+    assert len(params(users["3000"])["password"]) >= 20
+    assert root.find("domain").get("name") == "$${domain}"  # where user/3001 is looked up
+
+    def shares_a_phone(d):
+        d["users"][0]["contact"] = "user/1001"  # sam's contact is alice's phone
+
+    shared = render(tmp_path / "b", store, shares_a_phone)
+    ids = [u.get("id") for u in xml(shared, "directory/calldesk.xml").iter("user")]
+    assert ids.count("1001") == 1 and "3001" not in ids
+    err = refused(tmp_path / "c", store, lambda d: d["users"][0].update(name="x ${system(rm)}"))
+    assert err.key_path == "users[0].name"
+
+
+def test_modules_and_sounds_the_ivr_and_queue_need(tmp_path, store):
+    result = render(tmp_path, store)
+    mods = [m.get("module") for m in xml(result, "autoload_configs/modules.conf.xml").iter("load")]
+    # text prompts play as `say:` with tts_engine=flite (switch_ivr_play_file -> speak_text)
+    assert "mod_flite" in mods and "mod_say_en" in mods
+    sets = dict(
+        pi.get("data").split("=", 1)
+        for pi in xml(result, "vars.xml").iter("X-PRE-PROCESS")
+        if pi.get("cmd") == "set"
+    )
+    assert sets["sound_prefix"] == "$${sounds_dir}/en/us/callie"
+    assert sets["hold_music"] == "local_stream://moh"
+
+
+def test_the_live_test_site_renders_what_its_sipp_scenarios_need(store):
+    # tests/live/calldesk-live.yaml: SIPp calls the DID on 5080 from 127.0.0.1 and presses 1 by
+    # SIP INFO; SIPp registers as 1001 on 5060 with realm 127.0.0.1
+    cfg = load_config(ROOT / "tests/live/calldesk-live.yaml", env={})
+    files = render_templates(
+        default_templates_dir(),
+        build_from_config(cfg, env=ENV, credentials=SipCredentials(store.db)).context(),
+    )
+    assert check_files(files) == []
+    trunks = ET.fromstring(files["sip_profiles/trunks.xml"])
+    settings = params(trunks.find("profile/settings"))
+    assert settings["liberal-dtmf"] == "true"
+    assert settings["apply-inbound-acl"] == "calldesk_carriers"
+    acl = ET.fromstring(files["autoload_configs/acl.conf.xml"])
+    carriers = next(lst for lst in acl.iter("list") if lst.get("name") == "calldesk_carriers")
+    assert [n.get("cidr") for n in carriers.iter("node")] == ["127.0.0.1/32"]
+    vars_xml = files["vars.xml"]
+    assert 'data="domain=127.0.0.1"' in vars_xml and 'data="calldesk_sip_ip=127.0.0.1"' in vars_xml
+    ids = [u.get("id") for u in ET.fromstring(files["directory/calldesk.xml"]).iter("user")]
+    assert ids == ["1001"]
+    public = ET.fromstring(files["dialplan/calldesk_public.xml"])
+    did = next(e for e in public.iter("extension") if e.get("name") == "did_15550000000")
+    assert re.fullmatch(did.find("condition").get("expression"), "15550000000")
 
 
 def test_dids_set_calldesk_variables_then_answer_and_park(tmp_path, store):
