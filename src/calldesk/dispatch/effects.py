@@ -223,6 +223,9 @@ class Effects:
             "calldesk_role": "agent", "calldesk_agent": d.agent,
             "calldesk_interaction": d.interaction, "calldesk_offer": d.id,
             "calldesk_queue": d.queue, "originate_timeout": secs,
+            # Only a real answer accepts the offer: switch_ivr_originate returns on early
+            # media by default (early_ok), which a ringing phone's 183 would turn into a bridge.
+            "ignore_early_media": "true",
         }  # fmt: skip
         switch, job = "", None
         try:
@@ -331,7 +334,8 @@ class Effects:
         switch = ""
         if agent is not None:
             variables = {"calldesk_role": "callback", "calldesk_interaction": iid,
-                         "originate_timeout": int(s.callback_timeout_s)}  # fmt: skip
+                         "originate_timeout": int(s.callback_timeout_s),
+                         "ignore_early_media": "true"}  # fmt: skip
             dial = self._dial_trunk if self.dial is not None else self._dial_endpoint
             text, switch = dial(d.number, variables, agent.switch, iid)
         uuid, cause = parse_job(text)

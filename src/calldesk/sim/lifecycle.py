@@ -49,6 +49,9 @@ def media_up(sw: SimSwitch, leg: Leg) -> None:
 def pre_answer(sw: SimSwitch, leg: Leg) -> None:
     if leg.times["Progress-Media"] or leg.times["Answered"]:
         return
+    twin = leg.twin  # mod_loopback, INDICATE_PROGRESS on -b: mark_pre_answered on -a
+    if twin is not None and leg.direction == "inbound" and not twin.hungup:
+        pre_answer(sw, twin)
     media_up(sw, leg)
     leg.times["Progress-Media"] = sw.clock.epoch_us()
     sw.fire(leg, "CHANNEL_PROGRESS_MEDIA")

@@ -126,14 +126,25 @@ def _apply_vars(leg: Leg, variables: dict[str, str]) -> None:
         leg.profile["Orig-Caller-ID-Name"] = variables["origination_caller_id_name"]
 
 
-def _wait_answer(sw: SimSwitch, leg: Leg, timeout: float, caller: Leg | None = None) -> str | None:
-    """None when answered; else the failure cause."""
+def early_ok(variables: dict[str, str]) -> bool:
+    """switch_ivr_originate: early_ok starts at 1 (a peer with early media ends the originate
+    as if answered) and `ignore_early_media` true, `consume` or `ring_ready` clears it."""
+    v = (variables.get("ignore_early_media") or "").strip().lower()
+    return not (
+        v in ("true", "yes", "on", "1", "consume", "ring_ready") or v.isdigit() and v != "0"
+    )
+
+
+def _wait_answer(
+    sw: SimSwitch, leg: Leg, timeout: float, caller: Leg | None = None, early: bool = False
+) -> str | None:
+    """None when answered (or, with `early`, in early media); else the failure cause."""
     deadline = sw.clock.now() + timeout
     while True:
         if caller is not None and caller.hungup and not leg.hungup:
             lifecycle.hangup(sw, leg, "ORIGINATOR_CANCEL")
             return "ORIGINATOR_CANCEL"
-        if leg.times["Answered"] and not leg.hungup:
+        if (leg.times["Answered"] or early and leg.times["Progress-Media"]) and not leg.hungup:
             return None
         if leg.hungup:
             return leg.cause
@@ -158,9 +169,14 @@ def _cid(variables: dict[str, str], key: str, default: str) -> str:
 
 
 def dial(
-    sw: SimSwitch, target: str, variables: dict[str, str], caller: Leg | None = None
+    sw: SimSwitch,
+    target: str,
+    variables: dict[str, str],
+    caller: Leg | None = None,
+    early: bool = False,
 ) -> tuple[Leg | None, str]:
-    """Place one outbound leg and wait for answer: (leg, "SUCCESS") or (None, cause)."""
+    """Place one outbound leg and wait for answer: (leg, "SUCCESS") or (None, cause). With
+    `early` (api originate without ignore_early_media) early media counts as the answer."""
     target = target.strip()
     timeout = float(variables.get("originate_timeout") or variables.get("call_timeout") or 0)
     timeout = timeout or DEFAULT_TIMEOUT
@@ -169,7 +185,7 @@ def dial(
     if target.startswith("error/"):
         return None, causes.normalize(target[6:], default="NORMAL_CLEARING")
     if target.startswith("loopback/"):
-        return _dial_loopback(sw, target, variables, num, name, timeout)
+        return _dial_loopback(sw, target, variables, num, name, timeout, early)
     if target.split("/", 1)[0] not in ENDPOINTS:  # switch_core_session_outgoing_channel
         return None, "CHAN_NOT_IMPLEMENTED"
     key = normalize_target(target)
@@ -190,7 +206,7 @@ def dial(
     _apply_vars(leg, variables)
     _enter(sw, leg, ringing=False)
     gevent.spawn(_phone_side, sw, leg, phone)
-    cause = _wait_answer(sw, leg, timeout, caller)
+    cause = _wait_answer(sw, leg, timeout, caller, early)
     if cause is not None:
         return None, cause
     return leg, "SUCCESS"
@@ -233,7 +249,13 @@ def _phone_side(sw: SimSwitch, leg: Leg, phone: PhoneBehavior) -> None:
 
 
 def _dial_loopback(
-    sw: SimSwitch, target: str, variables: dict[str, str], num: str, name: str, timeout: float
+    sw: SimSwitch,
+    target: str,
+    variables: dict[str, str],
+    num: str,
+    name: str,
+    timeout: float,
+    early: bool = False,
 ) -> tuple[Leg | None, str]:
     """`loopback/<dest>[/<context>[/<dialplan>]]` (mod_loopback.c, channel_outgoing_channel):
     the -b leg runs <dest> in <context> (default `default`); with the `inline` dialplan <dest>
@@ -264,21 +286,26 @@ def _dial_loopback(
         return None, "NO_ROUTE_DESTINATION"
     lifecycle.set_state(sw, b, "CS_EXECUTE")
     executor.start(sw, b, apps)
-    cause = _wait_answer(sw, a, timeout)
+    cause = _wait_answer(sw, a, timeout, early=early)
     if cause is not None:
         return None, cause
     return a, "SUCCESS"
 
 
 def dial_first(
-    sw: SimSwitch, targets: list[str], variables: dict[str, str], caller: Leg | None = None
+    sw: SimSwitch,
+    targets: list[str],
+    variables: dict[str, str],
+    caller: Leg | None = None,
+    early: bool = False,
 ) -> tuple[Leg | None, str]:
     """Try targets in turn (`,` and `|` in a dial string); the first answer wins. FreeSWITCH
     rings `,` targets at once; one after the other is close enough for the sim."""
     cause = "NO_ROUTE_DESTINATION"
     for target in targets:
         per_leg, t = parse_vars(target)  # `[var=value]` blocks belong to their own target
-        leg, cause = dial(sw, t, {**variables, **per_leg}, caller)
+        merged = {**variables, **per_leg}
+        leg, cause = dial(sw, t, merged, caller, early and early_ok(merged))
         if leg is not None:
             return leg, cause
     return None, cause
@@ -298,7 +325,9 @@ def originate(sw: SimSwitch, arg: str) -> str:
         ext_ctx = (words[0], words[2] if len(words) > 2 else "default")
         if len(words) > 6 and words[6].isdigit():
             variables.setdefault("originate_timeout", words[6])
-    leg, cause = dial_first(sw, split_dial(target), variables)
+    # No caller: like switch_ivr_originate, early media ends the wait unless told otherwise
+    # (the bridge app waits for the answer itself, so it never passes `early`).
+    leg, cause = dial_first(sw, split_dial(target), variables, early=True)
     if leg is None:
         return f"-ERR {cause}\n"
     if ext_ctx is not None:

@@ -107,6 +107,7 @@ class SupervisionService:
             "calldesk_agent": agent,
             "origination_uuid": s.supervisor_leg,
             "originate_timeout": int(self.settings.answer_timeout),
+            "ignore_early_media": "true",  # joined when the supervisor answers, not at a 183
             **eavesdrop_variables(first, dtmf=self.settings.supervisor_keys),
         }
         conn = self.board.switches[call.switch]

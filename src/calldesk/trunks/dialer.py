@@ -178,7 +178,10 @@ class OutboundDialer:
         wait: float,
     ) -> str | None:
         """One attempt: None if answered, else the hangup cause."""
-        dial_vars = {**variables, "calldesk_trunk": decision.trunk, "origination_uuid": leg_uuid}
+        # A carrier's 183 ringback is early media, which ends switch_ivr_originate by default
+        # (early_ok): the customer must really answer before the leg counts as connected.
+        dial_vars = {"ignore_early_media": "true", **variables,
+                     "calldesk_trunk": decision.trunk, "origination_uuid": leg_uuid}  # fmt: skip
         args = originate_args(decision.dial_string or "", dial_vars, "park")  # may refuse
         try:
             text = conn.bgapi("originate", args).get(timeout=wait / self.time_scale)

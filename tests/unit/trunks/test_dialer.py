@@ -104,6 +104,7 @@ def test_first_trunk_by_pattern_with_its_variables() -> None:
     args = conn.originates[0]
     assert args.endswith("sofia/gateway/alpha/+12125551234 &park()")
     assert "calldesk_trunk=alpha" in args and "calldesk_role=callback" in args
+    assert "ignore_early_media=true" in args  # a carrier's 183 is not the customer answering
     assert f"origination_uuid={got.uuid}" in args
     assert journal.kinds() == ["outbound.attempt", "outbound.connected"]
 
