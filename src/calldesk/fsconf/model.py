@@ -30,8 +30,11 @@ BASE_MODULES: tuple[str, ...] = (
     "mod_say_en",
     "mod_flite",  # the IVR speaks text prompts with `playback say:` and tts_engine=flite
 )  # fmt: skip
+# PCMU/PCMA/L16 are in the core. G722 and G726 come from mod_spandsp, like GSM (FreeSWITCH's own
+# test_mod_opus requires mod_spandsp before it negotiates G722).
 CODEC_MODULES = {"OPUS": "mod_opus", "G729": "mod_g729", "ILBC": "mod_ilbc", "SPEEX": "mod_speex",
-                 "AMR": "mod_amr", "G723": "mod_g723_1", "GSM": "mod_spandsp"}  # fmt: skip
+                 "AMR": "mod_amr", "G723": "mod_g723_1", "GSM": "mod_spandsp",
+                 "G722": "mod_spandsp", "G726": "mod_spandsp"}  # fmt: skip
 _AGENT_ID = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
 _UNSAFE_TEXT = re.compile(r"[\x00-\x1f${}]")  # control chars, and FreeSWITCH variable expansion
 _USER = re.compile(r"^user/([A-Za-z0-9_.\-]{1,40})(?:@[A-Za-z0-9.\-]+)?$")
@@ -100,7 +103,8 @@ def _modules(settings: FsSettings, trunks: tuple[Trunk, ...]) -> tuple[str, ...]
     mods = list(BASE_MODULES)
     codecs = set(settings.codecs) | {c for t in trunks for c in t.codecs}
     for codec in sorted(codecs):
-        mod = CODEC_MODULES.get(codec.split("@")[0].upper())
+        name = codec.split("@")[0].upper()
+        mod = CODEC_MODULES.get(name) or CODEC_MODULES.get(name.removeprefix("AAL2-")[:4])
         if mod and mod not in mods:
             mods.append(mod)
     if settings.avmd:

@@ -214,6 +214,12 @@ def test_modules_and_sounds_the_ivr_and_queue_need(tmp_path, store):
     assert sets["hold_music"] == "local_stream://moh"
 
 
+def test_wideband_codecs_load_their_module(tmp_path, store):
+    result = render(tmp_path, store, lambda d: d["freeswitch"].update(codecs=["G722", "PCMU"]))
+    mods = [m.get("module") for m in xml(result, "autoload_configs/modules.conf.xml").iter("load")]
+    assert mods.count("mod_spandsp") == 1  # G722 is mod_spandsp's, not the core's
+
+
 def test_the_live_test_site_renders_what_its_sipp_scenarios_need(store):
     # tests/live/calldesk-live.yaml: SIPp calls the DID on 5080 from 127.0.0.1 and presses 1 by
     # SIP INFO; SIPp registers as 1001 on 5060 with realm 127.0.0.1
