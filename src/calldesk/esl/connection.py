@@ -178,9 +178,32 @@ class SwitchConnection:
     def _list_legs(self) -> list[dict]:
         body = self._api_text("show channels as json", self.settings.command_timeout)
         try:
-            return list(json.loads(body).get("rows") or [])
+            rows = list(json.loads(body).get("rows") or [])
         except (ValueError, AttributeError) as exc:
             raise ESLError(f"resync: bad `show channels` output: {body[:80]!r}") from exc
+        if rows:
+            self._add_bridge_peers(rows)
+        return rows
+
+    def _add_bridge_peers(self, rows: list[dict]) -> None:
+        """`show channels` has no bridge peer column (mod_commands.c show_function reads the
+        core `channels` table); `show calls` pairs each bridged originator (`uuid`) with its
+        peer (`b_uuid`). Both sides of each pair get `b_uuid`, so a resync keeps the bridges."""
+        body = self._api_text("show calls as json", self.settings.command_timeout)
+        try:
+            calls = list(json.loads(body).get("rows") or [])
+        except (ValueError, AttributeError):
+            log.warning("switch %s: resync without bridges: %r", self.name, body[:80])
+            return
+        peers: dict[str, str] = {}
+        for call in calls:
+            a, b = call.get("uuid") or "", call.get("b_uuid") or ""
+            if a and b:
+                peers[a], peers[b] = b, a
+        for row in rows:
+            peer = peers.get(row.get("uuid") or "")
+            if peer:
+                row["b_uuid"] = peer
 
     def _on_close(self, reason: str) -> None:
         if self._stopping:
