@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -211,9 +212,11 @@ class Leg:
         messages: bool = False,
         breakable: bool = True,
         events: bool = False,
+        until: Callable[[], bool] | None = None,
     ) -> str:
         """Block until something happens: 'hangup', 'dtmf', 'message', 'event' (a `sendevent`
-        queued to this leg, when `events`), 'break', 'unpark', 'timeout'."""
+        queued to this leg, when `events`), 'break', 'unpark', 'timeout', or 'done' once
+        `until()` holds (checked whenever the leg is woken)."""
         clock = self.switch.clock
         deadline = None if sim_seconds is None else clock.now() + sim_seconds
         while True:
@@ -235,6 +238,8 @@ class Leg:
                 return "dtmf"
             if messages and self.messages:
                 return "message"
+            if until is not None and until():
+                return "done"
             remaining = None if deadline is None else deadline - clock.now()
             if remaining is not None and remaining <= 0:
                 return "timeout"

@@ -66,7 +66,7 @@ def uuid_bridge(sw: SimSwitch, a: Leg, b: Leg) -> None:
 def bridged_wait(sw: SimSwitch, leg: Leg) -> None:
     """Stay in the bridge until the peer leaves; digits are dequeued as in park."""
     while leg.peer is not None:
-        why = leg.wait(None, dtmf=True)
+        why = leg.wait(None, dtmf=True, until=lambda: leg.peer is None)
         if why == "hangup":
             raise LegGone()
         if why == "dtmf":
