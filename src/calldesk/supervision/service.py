@@ -23,6 +23,7 @@ import time
 import uuid as uuidlib
 from collections.abc import Callable
 from dataclasses import asdict
+from typing import Any
 
 import gevent
 import gevent.event
@@ -83,38 +84,22 @@ class SupervisionService:
         sup = self._check(user, agent, f"{mode.value}")
         if not sup.contact:
             raise SupervisionError(f"{user} has no phone contact configured (users[].contact)")
-        call = self.locate(agent)
-        for s in self.sessions.values():
-            if s.status != ENDED and s.supervisor == user and s.target_leg == call.customer_leg:
-                raise SupervisionError(
-                    f"{user} already supervises this call (session {s.id}); change its mode"
-                )
-        sid = uuidlib.uuid4().hex[:12]
-        first = Mode.MONITOR if mode is Mode.TAKEOVER else mode
-        # origination_uuid names the supervisor's leg up front: it can be cancelled while ringing
-        s = Session(sid, user, agent, call.interaction, call.customer_leg, call.agent_leg,
-                    call.switch, first.value, supervisor_leg=str(uuidlib.uuid4()),
-                    started_at=self.clock())  # fmt: skip
-        self.sessions[sid] = s
-        self._save(s)
-        self._journal("supervision.start", s, requested=mode.value)
+        s, call = self._open(user, agent, mode, str(uuidlib.uuid4()))
         variables = {
             "origination_caller_id_name": f"supervise-{agent}",  # no spaces: originate splits on them
             "origination_caller_id_number": "supervisor",
             "calldesk_role": "supervisor",
-            "calldesk_supervision": sid,
+            "calldesk_supervision": s.id,
             "calldesk_supervisor": user,
             "calldesk_agent": agent,
             "origination_uuid": s.supervisor_leg,
             "originate_timeout": int(self.settings.answer_timeout),
             "ignore_early_media": "true",  # joined when the supervisor answers, not at a 183
-            **eavesdrop_variables(first, dtmf=self.settings.supervisor_keys),
+            **eavesdrop_variables(Mode(s.mode), dtmf=self.settings.supervisor_keys),
         }
         conn = self.board.switches[call.switch]
         if self.settings.require_group:
-            group = self._group(agent)
-            conn.api("uuid_setvar", call.customer_leg, "eavesdrop_group", group)
-            variables["eavesdrop_require_group"] = group
+            variables["eavesdrop_require_group"] = self._grouped(conn, call)
         job = conn.bgapi(
             "originate", originate_args(sup.contact, variables, "eavesdrop", call.customer_leg)
         )
@@ -126,6 +111,38 @@ class SupervisionService:
                     f"takeover failed: {s.end_reason or 'supervisor did not answer'}"
                 )
             self._takeover(s)
+        return s
+
+    def attach(self, user: str, agent: str, mode: str | Mode, leg: str, switch: str) -> Session:
+        """Join the agent's live call from a leg the supervisor already placed (a feature code
+        dialled on their phone, parked and answered by the dialplan): no ringing, active at once.
+        Takeover is an API action on a running session, never a code."""
+        mode = self._mode(mode)
+        if mode is Mode.TAKEOVER:
+            raise SupervisionError("takeover starts from a running session, not from a phone code")
+        self._check(user, agent, mode.value)
+        s, call = self._open(user, agent, mode, leg)
+        if call.switch != switch:
+            self._end(s, "refused: the call is on another switch")
+            raise SupervisionError(f"agent {agent}'s call is on switch {call.switch}, not {switch}")
+        conn = self.board.switches[switch]
+        variables = {"calldesk_role": "supervisor", "calldesk_supervision": s.id,
+                     "calldesk_supervisor": user, "calldesk_agent": agent,
+                     **eavesdrop_variables(mode, dtmf=self.settings.supervisor_keys)}  # fmt: skip
+        if self.settings.require_group:
+            variables["eavesdrop_require_group"] = self._grouped(conn, call)
+        try:
+            for name, value in variables.items():
+                conn.api("uuid_setvar", check_uuid(leg), name, str(value))
+            conn.execute_async(leg, "eavesdrop", call.customer_leg)
+        except CalldeskError as exc:
+            self._end(s, f"join failed: {exc}")
+            raise SupervisionError(f"could not join agent {agent}'s call: {exc}") from exc
+        s.status = ACTIVE
+        self._save(s)
+        self._journal("supervision.joined", s, via="phone")
+        self._notify(s)
+        self._changed.set()
         return s
 
     def change_mode(self, user: str, session_id: str, mode: str | Mode) -> Session:
@@ -211,6 +228,30 @@ class SupervisionService:
             self.journal.append("supervision.refused", agent,
                                 {"supervisor": user, "action": action, "reason": str(exc)}, self.clock())  # fmt: skip
             raise
+
+    def _open(self, user: str, agent: str, mode: Mode, leg: str) -> tuple[Session, CallRef]:
+        """A new session on the agent's live call, saved and journaled; `leg`: the supervisor's
+        (named up front, so a ringing one can be cancelled)."""
+        call = self.locate(agent)
+        for s in self.sessions.values():
+            if s.status != ENDED and s.supervisor == user and s.target_leg == call.customer_leg:
+                raise SupervisionError(
+                    f"{user} already supervises this call (session {s.id}); change its mode"
+                )
+        sid = uuidlib.uuid4().hex[:12]
+        first = Mode.MONITOR if mode is Mode.TAKEOVER else mode
+        s = Session(sid, user, agent, call.interaction, call.customer_leg, call.agent_leg,
+                    call.switch, first.value, supervisor_leg=leg, started_at=self.clock())  # fmt: skip
+        self.sessions[sid] = s
+        self._save(s)
+        self._journal("supervision.start", s, requested=mode.value)
+        return s, call
+
+    def _grouped(self, conn: Any, call: CallRef) -> str:
+        """Tag the customer's leg with the agent's eavesdrop group; the group to require."""
+        group = self._group(call.agent)
+        conn.api("uuid_setvar", call.customer_leg, "eavesdrop_group", group)
+        return group
 
     def _group(self, agent: str) -> str:
         teams = sorted(self.directory.agent_teams(agent))
