@@ -20,6 +20,7 @@ import gevent
 from calldesk.auth import Directory
 from calldesk.config import Config
 from calldesk.control import ControlBus
+from calldesk.deskcalls import DeskCalls, Line
 from calldesk.dispatch.controls import build_acd, register_controls
 from calldesk.dispatch.service import AcdService
 from calldesk.dispatch.settings import DispatchSettings
@@ -55,6 +56,7 @@ class Controller:
     recorder: Recorder
     supervision: SupervisionService
     bus: ControlBus
+    desk_calls: DeskCalls | None = None
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
@@ -150,10 +152,18 @@ def build(
         clock=clock,
         on_agent_released=actions.release_agent,
     )
+    desk_calls = DeskCalls(board, store, lambda: _lines(acd), directory, supervision=supervision,
+                           dialer=dialer, clock=clock, time_scale=settings.time_scale)  # fmt: skip
     bus = ControlBus(store, clock)
     register_controls(bus, acd)
     register_supervision_controls(bus, supervision, actions)
-    return Controller(config, store, board, acd, ivr, recorder, supervision, bus)
+    return Controller(config, store, board, acd, ivr, recorder, supervision, bus, desk_calls)
+
+
+def _lines(acd: AcdService) -> dict[str, Line]:
+    """Agents' phones for desk calls; read from the core's own greenlet-safe state."""
+    return {a.id: Line(a.cfg.contact, bool(a.active or a.offers or a.direct))
+            for a in acd.acd.agents.values()}  # fmt: skip
 
 
 def _journal_leg(store: Store, leg: Leg, event: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import gevent
 
+from calldesk.deskcalls.decide import KINDS as DESK_KINDS
 from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.persist import RunStore
 from calldesk.ivr.ports import MediaPort
@@ -50,6 +51,8 @@ class IvrService:
             return
         if event.get("Call-Direction", "inbound") != "inbound":
             return  # agent and outbound legs the ACD originates park too
+        if event.get("variable_calldesk_kind") in DESK_KINDS:
+            return  # dialled from an agent's or supervisor's phone: calldesk.deskcalls' call
         leg = event.uuid
         if self.runs is not None and self.runs.status(leg) not in (None, "active"):
             return  # this leg's run already ended (enqueued: the ACD owns it now)
