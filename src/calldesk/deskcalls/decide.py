@@ -3,7 +3,7 @@ the agents in, one decision out.
 
 - `agent_call` (an agent's extension): ring that agent's phone, unless the agent is busy with
   an interaction, an offer or another call (USER_BUSY). Internal calls ring logged-out agents
-  too: a phone is a phone.
+  too: a phone is a phone. A customer the IVR transferred to an extension rings it the same way.
 - `outbound` (a number): dial it through the trunks; the outbound rules (allow-list, premium,
   international) decide at dial time.
 - `supervisor` (feature code + agent extension or id): join that agent's live call in the
@@ -27,6 +27,7 @@ class DeskCall:
     from_user: str  # the calling phone's supervisor/admin (calldesk_user), or ""
     target: str  # agent id, destination number, or the supervised agent's extension or id
     action: str = ""  # supervisor codes: listen, whisper, barge
+    customer: bool = False  # a customer's leg (came in on a DID) the IVR transferred here
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def read_call(variables: Mapping[str, str]) -> DeskCall | None:
         ),
         target=target.strip(),
         action=variables.get("calldesk_supervisor_action", ""),
+        customer=bool(_clean(variables.get("calldesk_did"))),
     )
 
 
@@ -90,10 +92,10 @@ def decide(call: DeskCall, agents: Mapping[str, Line],
            extensions: Mapping[str, str], roles: Mapping[str, str]) -> Decision:  # fmt: skip
     """`agents`: agent id -> phone line; `extensions`: phone user (e.g. 1002) -> agent id;
     `roles`: user id -> role."""
+    if call.kind == "agent_call" and (call.customer or call.from_agent or call.from_user):
+        return _agent_call(call, agents)
     if not call.from_agent and not call.from_user:
         return Refuse("CALL_REJECTED", "the calling phone is no calldesk agent or user")
-    if call.kind == "agent_call":
-        return _agent_call(call, agents)
     if call.kind == "outbound":
         if not call.target:
             return Refuse("INVALID_NUMBER_FORMAT", "no number dialled")

@@ -95,7 +95,7 @@ class DeskCalls:
 
     def handle(self, uuid: str, switch: str, call: DeskCall) -> None:
         decision = self.decide(call)
-        who = call.from_agent or call.from_user
+        who = call.from_agent or call.from_user or uuid
         base = {"leg": uuid, "kind": call.kind, "from": who, "target": call.target}
         try:
             if isinstance(decision, RingAgent):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
@@ -74,8 +74,11 @@ class VoiceSettings:
     recordings_dir: Path = Path("var/recordings")
     tts_engine: str = "flite"
     tts_voice: str = "kal"
-    context: str = "default"  # dialplan context for extension transfers
-    agent_dial: str = "user/{agent}"
+    # Dialplan context for extension transfers: the rendered one that rings agents' extensions
+    # (calldesk.deskcalls picks the transferred caller up there).
+    context: str = "calldesk_agents"
+    agent_dial: str = "user/{agent}"  # an agent id not in `agent_contacts`
+    agent_contacts: Mapping[str, str] = field(default_factory=dict)  # agent id -> contact
     external_dial: str = "sofia/gateway/default/{number}"
     # Trunks configured: external transfers dial out through OutboundDialer.dial (trunk by
     # pattern, failover, the global toll-fraud rules) and the caller is bridged to that leg.
@@ -366,7 +369,10 @@ class VoicePort:
         if action.target_type == "extension":
             args: tuple[str, ...] = (action.destination, "XML", s.context)
         elif action.target_type == "agent":
-            args = ("bridge:" + s.agent_dial.format(agent=action.destination), "inline")
+            contact = s.agent_contacts.get(action.destination) or s.agent_dial.format(
+                agent=action.destination
+            )
+            args = ("bridge:" + contact, "inline")
         elif s.dial is not None:
             return self._transfer_out(action.destination, s.dial)
         else:

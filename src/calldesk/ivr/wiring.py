@@ -92,6 +92,7 @@ def build_ivr(
         recordings_dir=config.path("recordings.dir"),
         pci_hook=pci,
         dial=dialer.dial if dialer is not None else None,
+        agent_contacts={a["id"]: a["contact"] for a in config.data.get("agents") or []},
     )
     services = {
         name: IvrService(conn, library, runner, runs, settings)

@@ -38,6 +38,13 @@ def test_agent_call_refusals(target: str, caller: str, cause: str) -> None:
     assert isinstance(d, Refuse) and d.cause == cause
 
 
+def test_a_customer_transferred_to_an_extension_rings_it_and_nothing_else() -> None:
+    d = call("agent_call", calldesk_did="+15551230000", calldesk_target_agent="alice")
+    assert d == RingAgent("alice", "user/1001")
+    d = call("outbound", calldesk_did="+15551230000", calldesk_destination="+15550100")
+    assert isinstance(d, Refuse) and d.cause == "CALL_REJECTED"
+
+
 def test_a_phone_that_is_no_calldesk_user_is_refused() -> None:
     d = call("outbound", calldesk_destination="+15550100", calldesk_agent="${calldesk_agent}")
     assert isinstance(d, Refuse) and d.cause == "CALL_REJECTED"

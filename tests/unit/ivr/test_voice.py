@@ -164,8 +164,11 @@ def test_say_transfer_hangup_commands():
     assert ("say", "en CURRENT_DATE pronounced 1795514400") in conn.sent
     port.transfer(Transfer("extension", "1001"))
     port.transfer(Transfer("external", "+15551234"))
-    assert ("uuid_transfer", LEG, "1001", "XML", "default") in conn.apis
+    assert ("uuid_transfer", LEG, "1001", "XML", "calldesk_agents") in conn.apis
     assert ("uuid_transfer", LEG, "bridge:sofia/gateway/default/+15551234", "inline") in conn.apis
+    port.settings.agent_contacts = {"bob": "user/1002"}
+    port.transfer(Transfer("agent", "bob"))  # an agent id dials that agent's phone
+    assert ("uuid_transfer", LEG, "bridge:user/1002", "inline") in conn.apis
     port.hangup(Hangup("USER_BUSY"))
     assert conn.apis[-1] == ("uuid_kill", LEG, "USER_BUSY") and port.gone
 
