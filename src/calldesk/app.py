@@ -142,6 +142,7 @@ def build(
         parse_trunks(
             config["trunks"], env=os.environ, known_flows=ivr.library.names(), source=config.source
         )
+    acd.on_overflow = _overflow_to_flow(board, ivr, config["flows"]["voicemail"])
     directory = Directory.from_config(config["users"], config["teams"])
     actions = SupervisorActions(acd, directory, store.journal, clock=clock)
     supervision = SupervisionService(
@@ -158,6 +159,41 @@ def build(
     register_controls(bus, acd)
     register_supervision_controls(bus, supervision, actions)
     return Controller(config, store, board, acd, ivr, recorder, supervision, bus, desk_calls)
+
+
+def _overflow_to_flow(board: Switchboard, ivr: IvrSystem, voicemail: str) -> Any:
+    """A `voicemail` or `flow` overflow (or breakout key) runs a calldesk flow on the caller's
+    leg: its target, or for voicemail without one the `flows.voicemail` flow. Any other target
+    is left to the dispatcher (a FreeSWITCH extension in `voicemail_context`)."""
+
+    def take(d: Any, caller: Any) -> bool:
+        if caller is None or d.kind not in ("voicemail", "flow"):
+            return False
+        name = d.target or (voicemail if d.kind == "voicemail" else "")
+        flow = ivr.library.current(name) if name else None
+        service = ivr.services.get(caller.switch)
+        if flow is None or service is None:
+            return False
+        if caller.uuid in service.active:
+            return False
+        leg = board.tracker.get(caller.uuid)
+        who = {"id": leg.caller_number, "name": leg.caller_name} if leg else {}
+        gevent.spawn(_hand_over, board, service, caller, flow, who, {"overflow": d.kind})
+        return True
+
+    return take
+
+
+def _hand_over(board: Switchboard, service: Any, caller: Any, flow: Any, who: dict,
+               variables: dict) -> None:  # fmt: skip
+    """Stop the queue's music first, so the flow's prompts neither wait behind it nor play
+    nested inside it; then run the flow."""
+    try:
+        board.switches[caller.switch].api("uuid_break", caller.uuid, "all", check=False)
+    except ESLError as exc:
+        log.info("uuid_break before %s on %s failed: %s", flow.name, caller.uuid, exc)
+    if not service.run_flow(caller.uuid, flow, who, variables):
+        log.warning("%s: a flow already runs on this leg; %s not started", caller.uuid, flow.name)
 
 
 def _lines(acd: AcdService) -> dict[str, Line]:

@@ -39,6 +39,8 @@ SCHEMA: dict[str, Any] = {
         "dir": (str, "ivrflows"),
         "prompts_dir": (str, "prompts"),
         "reload_interval": (float, 2.0),
+        # The flow a `voicemail` overflow or breakout key without a target runs on the caller.
+        "voicemail": (str, "voicemail"),
     },
     "recordings": {
         "dir": (str, "var/recordings"),

@@ -71,6 +71,14 @@ class IvrService:
         }
         self.active[leg] = gevent.spawn(self._run, leg, flow, caller)
 
+    def run_flow(self, leg: str, flow: Any, caller: dict, variables: dict | None = None) -> bool:
+        """Run `flow` on a leg another part of calldesk hands over (e.g. the ACD's voicemail
+        overflow); False if a run is already going on that leg."""
+        if leg in self.active:
+            return False
+        self.active[leg] = gevent.spawn(self._run, leg, flow, caller, variables, True)
+        return True
+
     def _on_resync(self, switch: str, rows: list[dict]) -> None:
         """After (re)connect: resume each saved run whose leg is still up."""
         if self.runs is None:
@@ -83,15 +91,18 @@ class IvrService:
                     self._run, state.interaction_id, None, {}
                 )
 
-    def _run(self, leg: str, flow: Any, caller: dict) -> None:
+    def _run(self, leg: str, flow: Any, caller: dict, variables: dict | None = None,
+             fresh: bool = False) -> None:  # fmt: skip
         port = self.router.port(leg, self.settings)
         media: MediaPort = self.wrap_port(port) if self.wrap_port else port
         try:
-            saved = self.runs.load(leg) if self.runs is not None else None
+            saved = self.runs.load(leg) if self.runs is not None and not fresh else None
             if saved is not None and self.runs is not None and self.runs.status(leg) == "active":
                 outcome = self.runner.resume(saved, media)
             else:
-                outcome = self.runner.start(flow, media, interaction_id=leg, caller=caller)
+                outcome = self.runner.start(
+                    flow, media, interaction_id=leg, caller=caller, variables=variables
+                )
             self.outcomes[leg] = outcome
             if self.on_outcome:
                 self.on_outcome(outcome)
