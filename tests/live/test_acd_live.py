@@ -51,7 +51,7 @@ def test_offer_originate_bridge_hangup_wrapup(live_board, tmp_path) -> None:
         wait_for(lambda: live_board.tracker.legs[caller].bridged_to is not None, what="bridged")
         agent_leg = live_board.tracker.legs[live_board.tracker.legs[caller].bridged_to]
         assert agent_leg.variables.get("calldesk_role") == "agent"
-        assert svc.persist.screen_pops("alice")[0]["data"]["data"] == {"live": True}
+        assert svc.persist.screen_pops("alice")[0]["data"]["live"] is True
         conn.hangup(caller)
         wait_for(lambda: alice.state is AgentState.WRAP_UP, what="wrap-up")
         wait_for(lambda: not agent_leg.alive, what="agent leg hung up")

@@ -35,6 +35,9 @@ def test_record_mask_stop_makes_a_valid_wav(live_board, tmp_path) -> None:
     base = base / "calldesk-live-test"
     store = Store.open(tmp_path / "db.sqlite")
     leg = parked_loopback(conn)
+    # mod_event_socket runs `api` on the listener thread: the originate's reply comes before
+    # the new leg's queued events, so the tracker may not know the leg yet.
+    wait_for(lambda: leg in live_board.tracker.legs, what="leg known")
     try:
         rec = Recorder(live_board, store, base)
         row = rec.start("live-rec-1", leg, by="test")
