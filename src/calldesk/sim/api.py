@@ -193,9 +193,14 @@ def _uuid_send_dtmf(sw: SimSwitch, arg: str) -> str:
 
 
 def _uuid_break(sw: SimSwitch, arg: str) -> str:
-    leg, _ = _leg_and_rest(sw, arg)
+    """mod_commands.c break_function: `all` first flushes the leg's queued private events
+    (switch_core_session_flush_private_events: queued sendmsg commands are dropped, with no
+    EXECUTE/_COMPLETE), then the running app is broken (CF_BREAK / stop_broadcast)."""
+    leg, rest = _leg_and_rest(sw, arg)
     if leg is None:
         return NO_SUCH
+    if "all" in rest:
+        leg.messages.clear()
     leg.break_requested = True
     leg.poke()
     return "+OK\n"

@@ -1,4 +1,4 @@
-"""Media durations: WAV files, tone_stream:// and silence_stream:// specs."""
+"""Media durations: WAV files, tone_stream://, silence_stream:// and local_stream:// specs."""
 
 from __future__ import annotations
 
@@ -54,6 +54,10 @@ def duration(spec: str, default: float, sounds_dir: str | None = None) -> float:
         return default if secs is None else secs
     if spec.startswith("silence_stream://"):
         return silence_stream_seconds(spec)
+    if spec.startswith("local_stream://"):
+        # mod_local_stream: a reader gets the stream's shared audio until it closes the
+        # handle; the stream loops its directory for ever, so a playback of it never ends.
+        return FOREVER
     if spec.startswith("file_string://"):
         return sum(duration(p, default, sounds_dir) for p in spec[14:].split("!") if p)
     candidates = [spec]

@@ -107,9 +107,13 @@ def playback(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> str:
 
 @app("endless_playback")
 def endless_playback(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> str:
+    """mod_dptools.c endless_playback_function: `while (switch_channel_ready(channel))` it
+    plays the file again, on SUCCESS and on BREAK alike, so `uuid_break` only restarts the file.
+    It ends when the channel stops being ready: a hangup (LegGone) or a bridge or transfer
+    (CF_TRANSFER; the sim's unpark)."""
     while True:
-        status, _ = play(sw, leg, data, frame)
-        if status != "done":
+        play(sw, leg, data, frame)
+        if leg.unpark_requested:
             return "FILE PLAYED"
 
 
