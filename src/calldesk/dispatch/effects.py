@@ -4,7 +4,8 @@ Offer -> `bgapi originate` of the agent leg into park (caller ID `<queue>: <cust
 `calldesk_*` variables naming role, agent, interaction and offer, `originate_timeout` = what is
 left of the lease); `+OK` -> OfferAccepted, then `uuid_bridge caller agent` and a screen pop;
 `-ERR <cause>` -> OfferRefused(no_answer | busy | reject | unreachable). Cancel -> kill the agent
-leg (or kill it as soon as it shows up). Announce -> say the position between MOH. Overflow ->
+leg (or kill it as soon as it shows up). Announce -> break MOH, say the position, MOH again
+(one sequence per caller leg at a time, see voice.py). Overflow ->
 the caller leg is detached from the ACD first (so its hangup is no abandon), then the
 `on_overflow` hook may take it; otherwise voicemail/flow transfer to the target, callback/exit
 hang up. DialCallback -> originate the customer (through the trunks' `OutboundDialer` when one
@@ -137,6 +138,7 @@ class Effects:
         for ref in refs:
             if ref is not None:
                 self.by_leg.pop(ref.uuid, None)
+                self.voice.forget(ref.uuid)
                 if self.leg_alive(ref):
                     gevent.spawn(self.voice.kill, ref, "NORMAL_CLEARING")
         self.persist.unmap(*keys)
@@ -152,9 +154,9 @@ class Effects:
                 self._cancel(d)
             elif isinstance(d, Announce):
                 caller = self.callers.get(d.interaction)
-                if caller is not None:
+                if caller is not None:  # one sequence per leg; it spawns its own greenlet
                     self.moh_on.add(d.interaction)
-                    gevent.spawn(self.voice.announce, caller, d.position, d.expected_wait_s)
+                    self.voice.announce(caller, d.position, d.expected_wait_s)
             elif isinstance(d, Overflow):
                 self._overflow(d)
                 touched.add(d.interaction)
@@ -301,6 +303,7 @@ class Effects:
         self.persist.screen_pop(oid, it.id, ring.agent, self.acd.now, pop)
         caller, agent = self.callers.get(it.id), self.agent_legs.get(oid)
         if it.state is S.CONNECTED and caller is not None and agent is not None:
+            self.voice.release(caller.uuid)  # now: no MOH or announcement starts after this
             gevent.spawn(self._bridge, it.id, caller, agent)
 
     def _bridge(self, iid: str, caller: LegRef, agent: LegRef) -> None:
@@ -316,8 +319,13 @@ class Effects:
         caller = self.callers.pop(d.interaction, None)
         if caller is not None:  # detach: from now on its hangup is not the ACD's business
             self.by_leg.pop(caller.uuid, None)
+            self.voice.release(caller.uuid)  # nor its media: a running announcement stops
             self.persist.unmap(f"caller:{d.interaction}")
         if self.on_overflow is not None and self.on_overflow(d, caller):
+            # The hook stops the MOH itself (`uuid_break all`). A command of a running
+            # announcement is already written before it, as the release above came first.
+            if caller is not None:
+                self.voice.forget(caller.uuid)
             return
         if caller is None:
             return

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class DispatchSettings:
-    moh_app: str = "endless_playback"
+    # MOH must be an app that `uuid_break` ends (announcements break it, then start it again):
+    # `playback` of a local stream plays until broken; `endless_playback` restarts its file on
+    # a break and so cannot be interrupted (mod_dptools.c endless_playback_function).
+    moh_app: str = "playback"
     moh: str = "local_stream://moh"
     # A caller offered to an agent on arrival hears MOH only if that agent has not answered
     # within this many seconds (a free agent answers first; 0: MOH at once, always).
@@ -17,6 +20,10 @@ class DispatchSettings:
     # Position announcement: app and argument; {position} and {wait_min} are filled in.
     announce_app: str = "say"
     announce_arg: str = "en number pronounced {position}"
+    # An announcement breaks MOH and waits this long for its completion before it plays, and
+    # at most `announce_timeout_s` for the announcement itself (clock seconds).
+    announce_break_timeout_s: float = 2.0
+    announce_timeout_s: float = 120.0
     # Queued callbacks dial this endpoint; {number} is the customer's number.
     callback_endpoint: str = "loopback/{number}/default"
     callback_timeout_s: float = 30.0

@@ -76,7 +76,7 @@ def test_offer_originates_the_agent_leg_into_park(rig) -> None:
 def test_a_waiting_caller_hears_moh_at_once(rig) -> None:
     conn, _, svc, _ = rig
     enqueue(svc)
-    assert ("execute", "caller-1", "endless_playback", "local_stream://moh") in conn.sent
+    assert ("execute", "caller-1", "playback", "local_stream://moh") in conn.sent
     svc.login("alice", ready=True)
     settle()
     conn.jobs[0].set("+OK agent-1\n")
