@@ -80,3 +80,31 @@ def test_unanswered_offer_is_cancelled_at_lease_end(live_board, tmp_path) -> Non
         conn.hangup(caller)
         hang_up_role(live_board, "agent")
         svc.stop()
+
+
+def test_position_announcement_breaks_moh_then_plays_it_again(live_board, tmp_path) -> None:
+    """On a real switch: the MOH playback completes (uuid_break) before the announcement starts
+    (nothing nested inside it), and MOH starts again after the announcement completes."""
+    conn = next(iter(live_board.switches.values()))
+    tone = "tone_stream://%(300,0,440)"
+    acd = Acd([QueueConfig("sales", announce_every_s=2)],
+              [AgentConfig("alice", NEVER_ANSWERS, queues=("sales",))])  # fmt: skip
+    svc = AcdService(acd, live_board, Store.open(tmp_path / "acd.sqlite"), time.time,
+                     DispatchSettings(moh="silence_stream://-1", announce_app="playback",
+                                      announce_arg=tone)).start()  # fmt: skip
+    seen: list[tuple[str, str]] = []
+    caller = parked_loopback(conn)
+    live_board.tracker.subscribe(
+        lambda leg, e: seen.append((e.name[15:] or "START", e.get("Application-Data") or ""))
+        if leg.uuid == caller and e.name.startswith("CHANNEL_EXECUTE") else None
+    )  # fmt: skip
+    moh = "silence_stream://-1"
+    try:
+        enqueue(svc, caller)  # alice is logged out: the caller waits
+        wait_for(lambda: seen.count(("START", moh)) >= 2, what="MOH again after the position")
+        i = seen.index(("START", tone))
+        assert seen[i - 1] == ("_COMPLETE", moh)  # the MOH had ended before
+        assert seen[i + 1 : i + 3] == [("_COMPLETE", tone), ("START", moh)]
+    finally:
+        conn.hangup(caller)
+        svc.stop()
