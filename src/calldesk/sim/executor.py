@@ -163,7 +163,13 @@ def _run(sw: SimSwitch, leg: Leg, apps: list[tuple[str, str]]) -> None:
                         break
                     continue
                 if kind == "bridged":
-                    hold_loop(sw, leg)
+                    # The bridge can be over before this executor takes it up (the peer hung
+                    # up first): after_bridge has already decided what follows, and its
+                    # wake-up was spent leaving the interrupted park. Hold only if still
+                    # bridged, or parked by park_after_bridge; else go on with the rest of the
+                    # dialplan or a queued transfer, as after a bridge that ended later.
+                    if leg.peer is not None or leg.bare_parked:
+                        hold_loop(sw, leg)
                     continue
             process_messages(sw, leg)
             if leg.hungup or leg.pending:
