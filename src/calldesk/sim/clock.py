@@ -23,6 +23,10 @@ class Clock:
         """Simulated wall-clock time (seconds since the Unix epoch)."""
         return self._epoch0 + self.now()
 
+    def sim_time(self, epoch: float) -> float:
+        """The `now()` value of the simulated instant `epoch` (the inverse of `epoch()`)."""
+        return epoch - self._epoch0
+
     def epoch_us(self) -> int:
         return int(self.epoch() * 1_000_000)
 

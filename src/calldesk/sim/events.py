@@ -121,7 +121,9 @@ def base_headers(
     seq: int,
     subclass: str | None = None,
     calling: tuple[str, str, int] | None = None,
+    epoch: float | None = None,
 ) -> Pairs:
+    """`epoch`: the instant for the Event-Date-* headers (default: now)."""
     file, func, line = calling or CALLING.get(
         name, ("switch_event.c", "switch_event_fire_detailed", 0)
     )
@@ -136,7 +138,7 @@ def base_headers(
         ("FreeSWITCH-IPv4", sw.ipv4),
         ("FreeSWITCH-IPv6", sw.ipv6),
     ]
-    pairs += _date_headers(sw.clock.epoch())
+    pairs += _date_headers(sw.clock.epoch() if epoch is None else epoch)
     pairs += [
         ("Event-Calling-File", file),
         ("Event-Calling-Function", func),

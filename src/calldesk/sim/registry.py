@@ -6,6 +6,10 @@
 - expiry: sofia keeps a registration for Expires + 60 s and scans every 30 s, so `sofia::expire`
   comes at the first scan after that; its `expires` is an absolute epoch time.
 - A phone with `refresh=True` (the default) re-registers silently before expiry, like a real phone.
+
+One clock reading per action: a registration's events are dated (Event-Date-*) at the instant
+that is its `registered_at`, and `sofia::expire` at the scan that finds it expired, so that the
+times they carry agree exactly whatever the time scale makes of the sim's own delays.
 """
 
 from __future__ import annotations
@@ -82,10 +86,12 @@ class Registry:
             self._port_of[user] = next(self._ports)
         return self._port_of[user]
 
-    def _fire(self, subclass: str, line: int, post: list[tuple[str, str]], func: str) -> None:
-        self.sw.fire_global("CUSTOM", post, subclass=subclass, calling=(FILE, func, line))
+    def _fire(
+        self, subclass: str, line: int, post: list[tuple[str, str]], func: str, at: float
+    ) -> None:
+        self.sw.fire_global("CUSTOM", post, subclass=subclass, calling=(FILE, func, line), at=at)
 
-    def _attempt(self, r: Registration, expires: int) -> None:
+    def _attempt(self, r: Registration, expires: int, at: float) -> None:
         self._fire("sofia::register_attempt", 1606, [
             ("profile-name", "internal"), ("from-user", r.user), ("from-host", r.domain),
             ("contact", r.contact), ("call-id", r.call_id), ("rpid", "unknown"),
@@ -93,7 +99,7 @@ class Registry:
             ("to-host", r.domain), ("network-ip", "127.0.0.1"),
             ("network-port", str(r.network_port)), ("username", r.user), ("realm", r.domain),
             ("user-agent", r.user_agent), ("auth-result", "RENEWED"),
-        ], REGISTER_TOKEN)  # fmt: skip
+        ], REGISTER_TOKEN, at)  # fmt: skip
 
     def register(
         self,
@@ -114,7 +120,7 @@ class Registry:
                          now + self.core_lag, refresh)  # fmt: skip
         self.regs[user] = r
         self.sw.phones[f"user/{user}"] = behavior
-        self._attempt(r, expires)
+        self._attempt(r, expires, now)
         self._fire("sofia::register", 2059, [
             ("profile-name", "internal"), ("from-user", user), ("from-host", domain),
             ("presence-hosts", f"{domain},{domain}"), ("contact", r.contact),
@@ -122,7 +128,7 @@ class Registry:
             ("expires", str(expires)), ("to-user", user), ("to-host", domain),
             ("network-ip", "127.0.0.1"), ("network-port", str(r.network_port)),
             ("username", user), ("realm", domain), ("user-agent", r.user_agent),
-        ] + r.directory(), REGISTER_TOKEN)  # fmt: skip
+        ] + r.directory(), REGISTER_TOKEN, now)  # fmt: skip
         if not refresh:
             r.expiry = gevent.spawn(self._expire_later, r)
         return r
@@ -143,13 +149,14 @@ class Registry:
             return False
         if r.expiry is not None:
             r.expiry.kill(block=False)
-        self._attempt(r, 0)
+        now = self.sw.clock.epoch()
+        self._attempt(r, 0, now)
         self._fire("sofia::unregister", 2213, [
             ("profile-name", "internal"), ("username", user), ("from-user", user),
             ("from-host", r.domain), ("contact", r.contact), ("call-id", r.call_id),
             ("rpid", "unknown"), ("realm", r.domain), ("network-ip", "127.0.0.1"),
             ("network-port", str(r.network_port)), ("user-agent", r.user_agent), ("expires", "0"),
-        ] + r.directory(), REGISTER_TOKEN)  # fmt: skip
+        ] + r.directory(), REGISTER_TOKEN, now)  # fmt: skip
         return True
 
     def _expire_later(self, r: Registration) -> None:
@@ -157,6 +164,7 @@ class Registry:
         deadline = r.registered_at + r.expires + EXPIRE_MARGIN
         since = deadline - self.sw.started_epoch
         scan = self.sw.started_epoch + (int(since // SCAN_EVERY) + 1) * SCAN_EVERY
+        # the scan happens at `scan`: the event is dated then, however late this greenlet wakes
         clock.sleep(max(0.0, scan - clock.epoch()))
         if self.regs.get(r.user) is not r:
             return
@@ -167,7 +175,7 @@ class Registry:
             ("username", r.user), ("host", r.domain), ("contact", r.contact),
             ("expires", str(int(deadline))), ("user-agent", r.user_agent), ("realm", r.domain),
             ("network-ip", "127.0.0.1"), ("network-port", str(r.network_port)),
-        ], "sofia_reg_del_callback")  # fmt: skip
+        ], "sofia_reg_del_callback", scan)  # fmt: skip
 
     def contact(self, user: str) -> str | None:
         r = self.regs.get(user)

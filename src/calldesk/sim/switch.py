@@ -122,29 +122,39 @@ class SimSwitch:
         before_base: Pairs | None = None,
         variables: bool = True,
         calling: tuple[str, str, int] | None = None,
+        at: float | None = None,
     ) -> SimEvent:
-        """Fire a leg event: base headers, `pre`, the leg's data, `post`."""
+        """Fire a leg event: base headers, `pre`, the leg's data, `post`.
+
+        `at`: the epoch instant the event is dated (Event-Date-*), when the action that fires it
+        has already read the clock for values the event carries; default: one reading now."""
         seq = self.next_seq()
-        parts: list[Part] = [list(before_base or []) + base_headers(self, name, seq, None, calling)]
+        at = self.clock.epoch() if at is None else at
+        base = base_headers(self, name, seq, None, calling, epoch=at)
+        parts: list[Part] = [list(before_base or []) + base]
         if pre:
             parts.append(pre)
         parts.append(leg_block(leg, name, None if variables else False))
         if post:
             parts.append(post)
         pairs = [h for p in parts for h in (p.pairs if isinstance(p, Block) else p)]
-        ev = SimEvent(name, pairs, uuid=leg.uuid, seq=seq, fired_sim=self.clock.now(), parts=parts)
+        ev = SimEvent(
+            name, pairs, uuid=leg.uuid, seq=seq, fired_sim=self.clock.sim_time(at), parts=parts
+        )
         self._dispatch(ev)
         return ev
 
     def fire_global(
         self, name: str, post: Pairs, body: str | None = None, subclass: str | None = None,
         uuid: str | None = None, calling: tuple[str, str, int] | None = None,
+        at: float | None = None,
     ) -> SimEvent:  # fmt: skip
-        """Fire a non-leg event (BACKGROUND_JOB, CUSTOM ...)."""
+        """Fire a non-leg event (BACKGROUND_JOB, CUSTOM ...); `at` as for `fire`."""
         seq = self.next_seq()
-        pairs = base_headers(self, name, seq, subclass, calling) + post
+        at = self.clock.epoch() if at is None else at
+        pairs = base_headers(self, name, seq, subclass, calling, epoch=at) + post
         ev = SimEvent(name, pairs, body=body, subclass=subclass, uuid=uuid, seq=seq,
-                      fired_sim=self.clock.now())  # fmt: skip
+                      fired_sim=self.clock.sim_time(at))  # fmt: skip
         self._dispatch(ev)
         return ev
 
