@@ -5,7 +5,7 @@
   caller hanging up cancels the ring); when the bridge app ends, a leg still up is hung up with
   the bridge's cause.
 - DialOut: answer, ringback tone, `OutboundDialer.dial` (trunks, failover, outbound rules), then
-  `uuid_bridge`; either leg hanging up hangs up the other.
+  `uuid_break` and `uuid_bridge`; either leg hanging up hangs up the other.
 - Supervise: `SupervisionService.attach` runs eavesdrop on the supervisor's own leg.
 Tracker listeners run on the ESL reader, so each call is handled in its own greenlet.
 """
@@ -41,7 +41,9 @@ from calldesk.trunks.dialer import OutboundError
 
 log = logging.getLogger(__name__)
 
-RINGBACK = "tone_stream://%(2000,4000,440,480)"
+# Played with `playback` (a negative loop count: for ever), which `uuid_break` ends; the
+# dispatcher's MOH works the same way.
+RINGBACK = "tone_stream://%(2000,4000,440,480);loops=-1"
 # Not allowed; nothing to join (the agent is on no call); refused (e.g. already supervising).
 _SUPERVISE_CAUSES = {PermissionDenied: "CALL_REJECTED", NoLiveCall: "NORMAL_TEMPORARY_FAILURE",
                      SupervisionError: "USER_BUSY"}  # fmt: skip
@@ -139,7 +141,7 @@ class DeskCalls:
             return
         conn = self.board.switches[switch]
         conn.execute(uuid, "answer", timeout=10)
-        conn.execute_async(uuid, "endless_playback", RINGBACK)
+        conn.execute_async(uuid, "playback", RINGBACK)
         try:
             dialed = self.dialer.dial(d.number, {"calldesk_desk_leg": uuid}, switch=switch,
                                       subject=d.caller)  # fmt: skip
@@ -152,6 +154,7 @@ class DeskCalls:
             self._hangup(dialed.uuid, dialed.switch, "ORIGINATOR_CANCEL")
             return
         self.pairs[uuid], self.pairs[dialed.uuid] = (dialed.uuid, switch), (uuid, switch)
+        conn.api("uuid_break", uuid, "all", check=False)
         conn.api("uuid_bridge", uuid, dialed.uuid)
 
     def _supervise(self, uuid: str, switch: str, d: Supervise, base: dict[str, Any]) -> None:

@@ -20,6 +20,8 @@ def tone_stream_seconds(spec: str) -> float | None:
     if not segs:
         return None
     once = sum(float(on) + float(off) for on, off in segs) / 1000.0
+    if loops < 0:  # mod_tone_stream: a negative loop count repeats the tones for ever
+        return FOREVER
     return once * (loops if loops > 0 else 1)
 
 

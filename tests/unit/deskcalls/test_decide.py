@@ -83,3 +83,12 @@ def test_supervisor_code_refusals(variables: dict[str, str], cause: str) -> None
     base = {"calldesk_supervisor_action": "listen", "calldesk_supervisor_target": "1001"}
     d = call("supervisor", **{**base, **variables})
     assert isinstance(d, Refuse) and d.cause == cause
+
+
+def test_sim_plays_a_negative_tone_loop_count_for_ever() -> None:
+    """The desk-call ringback relies on it (mod_tone_stream: loops < 0 repeats for ever)."""
+    from calldesk.deskcalls.service import RINGBACK
+    from calldesk.sim.media import FOREVER, tone_stream_seconds
+
+    assert tone_stream_seconds(RINGBACK) == FOREVER
+    assert tone_stream_seconds("tone_stream://%(2000,4000,440,480);loops=2") == 12.0
