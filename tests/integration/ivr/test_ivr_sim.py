@@ -238,7 +238,7 @@ def test_build_ivr_from_config_serves_calls(sim, flows_dir, tmp_path):
     ivr.start()
     try:
         assert controller.start(wait=5) == {"sim1": True}
-        assert ivr.library.names() == ["bank", "hello", "slow", "support"]
+        assert ivr.library.names() == ["bank", "hello", "slow", "support", "voicemail"]
         leg = sim.inject_call(did="5559000", hangup_after=1.0)
         with gevent.Timeout(10):
             while leg not in ivr.services["sim1"].outcomes:

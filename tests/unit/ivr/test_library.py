@@ -121,7 +121,7 @@ def test_removed_file_stops_new_calls_but_old_versions_stay(lib: FlowLibrary):
 def test_samples_all_load(tmp_path: Path):
     shutil.copytree(FLOWS, tmp_path / "f")
     library = FlowLibrary(tmp_path / "f")
-    assert library.poll() == [] and library.names() == ["bank", "hello", "support"]
+    assert library.poll() == [] and library.names() == ["bank", "hello", "support", "voicemail"]
 
 
 def test_watch_loop_polls_until_stopped(lib: FlowLibrary):
