@@ -9,6 +9,7 @@ from pathlib import Path
 
 import gevent
 import pytest
+from tests.integration.dispatch.test_dispatch_trunks import NUMBER, TRUNKS  # same carriers
 
 from calldesk.acd import AgentState
 from calldesk.app import build
@@ -22,13 +23,6 @@ from calldesk.trunks.dialer import OutboundDialer
 ROOT = Path(__file__).parents[3]
 SCALE = 20.0
 PASSWORD = "pw-desk-calls"
-NUMBER = "+15550177"
-TRUNKS = [
-    {"name": "carrier-a", "max_legs": 4, "gateway": {"proxy": "203.0.113.10", "auth": "ip"},
-     "acl": ["203.0.113.10"]},
-    {"name": "carrier-b", "max_legs": 4, "gateway": {"proxy": "203.0.113.20", "auth": "ip"},
-     "acl": ["203.0.113.20"]},
-]  # fmt: skip
 
 
 def wait_for(predicate, timeout: float = 10.0, what: str = "condition"):  # type: ignore[no-untyped-def]
