@@ -97,3 +97,42 @@ def test_session_event_switches_mode_with_the_keypad_locked(live_board, call) ->
     gevent.sleep(0.3)
     assert conn.api("uuid_getvar", s.supervisor_leg, "current_application") == "eavesdrop"
     svc.stop("sup1", s.id)
+
+
+def test_takeover_bridges_the_customer_to_the_supervisor(live_board, call) -> None:
+    """uuid_bridge <customer> <supervisor> ends the eavesdrop and moves the customer; the agent
+    leg left behind is hung up (by FreeSWITCH, or by the service if park_after_bridge kept it)."""
+    conn, customer, agent, store, ref = call
+    released: list = []
+    svc = SupervisionService(live_board, store, DIRECTORY, Settings.from_config({}),
+                             locate=lambda a: ref,
+                             on_agent_released=lambda a, i: released.append((a, i)))  # fmt: skip
+    s = svc.start("sup1", "a1", "monitor")
+    wait_for(lambda: s.status == "active" and s.supervisor_leg, what="supervisor joined")
+    svc.change_mode("sup1", s.id, "takeover")
+    tracker = live_board.tracker
+    wait_for(lambda: tracker.legs[customer].bridged_to == s.supervisor_leg, what="customer moved")
+    wait_for(lambda: conn.api("uuid_exists", agent) == "false", what="agent leg released")
+    assert released == [("a1", "live-1")] and s.mode == "takeover"
+    assert conn.api("uuid_exists", customer) == "true"
+    assert "supervision.takeover" in [
+        e.kind for e in store.journal.read(kind_prefix="supervision.")
+    ]
+
+
+def test_feature_code_leg_joins_without_ringing(live_board, call) -> None:
+    """A supervisor's own answered leg (as `*2` + extension parks it) joins by `attach`."""
+    conn, customer, _, store, ref = call
+    svc = service(live_board, store, ref)
+    own = parked_loopback(conn)
+    wait_for(lambda: own in live_board.tracker.legs, what="leg known")
+    s = svc.attach("sup1", "a1", "whisper", own, conn.name)
+    assert s.status == "active" and s.supervisor_leg == own
+    wait_for(lambda: conn.api("uuid_getvar", own, "current_application", check=False)
+             == "eavesdrop", what="eavesdrop running")  # fmt: skip
+    assert conn.api("uuid_getvar", own, "current_application_data") == customer
+    assert conn.api("uuid_getvar", own, "eavesdrop_whisper_aleg") == "true"
+    svc.change_mode("sup1", s.id, "barge")  # the DTMF path works on an attached leg too
+    conn.hangup(own)
+    wait_for(lambda: s.status == "ended", what="session ended with the supervisor's leg")
+    assert conn.api("uuid_exists", customer) == "true"
