@@ -7,13 +7,8 @@ event with `eavesdrop-command` (`switch_modes: event`). With digits, the mode is
 DTMF event on the supervisor's leg, which also catches keys pressed on the supervisor's phone; no
 event on the wire shows the mode otherwise (trace README), so the session row is the truth.
 
-Takeover: the session is marked and `on_agent_released` tells the ACD (the agent wraps up, the
-dispatcher lets go of the agent leg) before `uuid_bridge <customer> <supervisor>`, which pulls
-the supervisor out of eavesdrop and the customer away from the agent; FreeSWITCH then hangs the
-left-behind agent leg up.
-
-The supervised call ending ends the supervisor's leg; the supervisor hanging up ends only the
-session. Event listeners run inline on the ESL reader: switch commands are spawned.
+Attach: a supervisor's own answered leg (a feature code) joins without ringing. Takeover and
+the agent's notice live in takeover.py, what the legs' events do to sessions in legevents.py.
 """
 
 from __future__ import annotations
@@ -31,27 +26,25 @@ import gevent.event
 from calldesk.auth import Directory, PermissionDenied, User
 from calldesk.errors import CalldeskError
 from calldesk.esl.commands import check_uuid, originate_args
-from calldesk.esl.frames import Event
 from calldesk.store import Store
+from calldesk.supervision.legevents import LegEvents
 from calldesk.supervision.locate import CallRef, find_agent_call
 from calldesk.supervision.modes import (
     DIGIT,
-    EAVESDROP_MODES,
     Mode,
     eavesdrop_command,
     eavesdrop_variables,
-    mode_after_digits,
     parse_mode,
 )
 from calldesk.supervision.session import ACTIVE, ENDED, RINGING, Session, SupervisionError
 from calldesk.supervision.settings import Settings
-from calldesk.telephony.legs import Leg
+from calldesk.supervision.takeover import TakeoverAndNotice
 from calldesk.telephony.switchboard import Switchboard
 
 log = logging.getLogger(__name__)
 
 
-class SupervisionService:
+class SupervisionService(TakeoverAndNotice, LegEvents):
     def __init__(
         self,
         board: Switchboard,
@@ -288,61 +281,6 @@ class SupervisionService:
             self._end(s, f"supervisor phone: {out.strip()}")
         self._changed.set()
 
-    def _notify(self, s: Session) -> None:
-        how = self.settings.notify
-        if how == "tone":
-            gevent.spawn(self._tone, s)
-        elif how == "notice":
-            info = {"supervisor": s.supervisor, "mode": s.mode, "session": s.id}
-            self.journal.append("supervision.notice", s.agent, info, self.clock())
-            if self.on_notice:
-                self.on_notice(s.agent, info)
-
-    def _tone(self, s: Session) -> None:
-        try:
-            self.board.switches[s.switch].api(
-                "uuid_broadcast", s.agent_leg, self.settings.tone, "aleg"
-            )
-            self.journal.append(
-                "supervision.notice", s.agent, {"session": s.id, "tone": True}, self.clock()
-            )
-        except CalldeskError as exc:
-            log.warning("supervision: notice tone for %s failed: %s", s.agent, exc)
-
-    def _takeover(self, s: Session, by: str | None = None) -> None:
-        """Marked first, so the agent leg's hangup is expected (the session and the ACD keep the
-        call); the ACD releases the agent to wrap-up; then `uuid_bridge <customer> <supervisor>`
-        ends the supervisor's eavesdrop and moves the customer to the supervisor. FreeSWITCH hangs
-        the left-behind agent leg up itself (NORMAL_CLEARING, switch_ivr_bridge.c); one kept by
-        `park_after_bridge` is hung up here."""
-        conn = self.board.switches[s.switch]
-        assert s.supervisor_leg
-        before, s.mode = s.mode, Mode.TAKEOVER.value
-        self._save(s)
-        try:
-            if self.on_agent_released:
-                self.on_agent_released(s.agent, s.interaction)
-            conn.api("uuid_bridge", s.target_leg, s.supervisor_leg)
-        except CalldeskError:
-            s.mode = before
-            self._save(s)
-            raise
-        tracker = self.board.tracker
-        ok = self._wait(lambda: (leg := tracker.legs.get(s.target_leg)) is not None
-                        and leg.bridged_to == s.supervisor_leg, 5.0)  # fmt: skip
-        if not ok:
-            raise SupervisionError(
-                f"session {s.id}: the customer was not bridged to the supervisor"
-            )
-        self._journal("supervision.takeover", s, by=by or s.supervisor, released_leg=s.agent_leg)
-        gevent.spawn(self._drop_agent_leg, s)
-
-    def _drop_agent_leg(self, s: Session) -> None:
-        tracker = self.board.tracker
-        gone = self._wait(lambda: not ((leg := tracker.legs.get(s.agent_leg)) and leg.alive), 2.0)
-        if not gone:
-            self._hangup_quietly(s.switch, s.agent_leg)
-
     def _set_mode(self, s: Session, mode: Mode, by: str, via: str) -> None:
         before, s.mode = s.mode, mode.value
         self._save(s)
@@ -356,54 +294,6 @@ class SupervisionService:
         self._save(s)
         self._journal("supervision.end", s, reason=reason)
         self._changed.set()
-
-    def _on_leg_event(self, leg: Leg, event: Event) -> None:
-        name = event.name
-        sid = leg.variables.get("calldesk_supervision")
-        if sid not in self.sessions:  # a reloaded session: the resynced leg has no variables
-            sid = next((x.id for x in self.sessions.values() if x.supervisor_leg == leg.uuid), None)
-        if sid in self.sessions:
-            s = self.sessions[sid]
-            if (
-                s.supervisor_leg is None
-                and name == "CHANNEL_EXECUTE"
-                and event.get("Application") == "eavesdrop"
-            ):
-                s.supervisor_leg = leg.uuid
-            if leg.uuid == s.supervisor_leg:
-                keys = self.settings.supervisor_keys  # without ED_DTMF the loop ignores digits
-                if name == "DTMF" and keys and s.mode in EAVESDROP_MODES + (Mode.CUSTOMER,):
-                    self._on_digit(s, event.get("DTMF-Digit") or "", event.get("DTMF-Source") or "")
-                elif name == "CHANNEL_HANGUP":
-                    cause = leg.hangup_cause or "NORMAL_CLEARING"
-                    self._end(s, "supervisor hung up" if s.status == ACTIVE
-                              else f"supervisor phone: {cause}")  # fmt: skip
-        if name == "CHANNEL_HANGUP":
-            for s in list(self.sessions.values()):
-                if s.status == ENDED:
-                    continue
-                agent_left = leg.uuid == s.agent_leg and not self._taken_over(s.target_leg)
-                if leg.uuid == s.target_leg or agent_left:
-                    self._end(s, "call ended")
-                    if s.supervisor_leg:
-                        gevent.spawn(self._hangup_quietly, s.switch, s.supervisor_leg)
-
-    def _taken_over(self, customer_leg: str) -> bool:
-        """A supervisor took this call over: its agent leg ending is not the call ending."""
-        return any(x.target_leg == customer_leg and x.mode == Mode.TAKEOVER.value
-                   for x in self.sessions.values())  # fmt: skip
-
-    def _on_digit(self, s: Session, digit: str, source: str) -> None:
-        """The eavesdrop loop dequeued a digit: ours (sent by the API) or the supervisor's own key."""
-        after = mode_after_digits(Mode(s.mode), digit)
-        if after is None or after.value == s.mode:
-            return  # `*` ends the eavesdrop; the leg's hangup then ends the session
-        if s.pending is not None and s.pending[0] == after.value:
-            by, via = s.pending[1], "api"
-        else:
-            by, via = s.supervisor, "keypad"
-        s.pending = None
-        self._set_mode(s, after, by=by, via=via)
 
     def _hangup_quietly(self, switch: str, leg: str) -> None:
         try:
