@@ -11,11 +11,11 @@ import pytest
 from tests.live.conftest import parked_loopback
 
 from calldesk.ivr.actions import CollectDigits, NoInput, Play, Prompt, PromptDone
+from calldesk.ivr.legrouter import LegRouter
 from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.runner import Runner
 from calldesk.ivr.validate import validate_text
-from calldesk.ivr.voice import LegRouter
 
 pytestmark = pytest.mark.live_freeswitch
 

@@ -12,11 +12,12 @@ from typing import Any
 import gevent
 
 from calldesk.deskcalls.decide import KINDS as DESK_KINDS
+from calldesk.ivr.legrouter import LegRouter
 from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.persist import RunStore
 from calldesk.ivr.ports import MediaPort
 from calldesk.ivr.runner import Runner, RunOutcome
-from calldesk.ivr.voice import LegRouter, VoicePort, VoiceSettings
+from calldesk.ivr.voice import VoicePort, VoiceSettings
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from calldesk.ivr.actions import (
     Say,
     Transfer,
 )
-from calldesk.ivr.voice import LegRouter, VoiceSettings
+from calldesk.ivr.legrouter import LegRouter
+from calldesk.ivr.voice import VoiceSettings
 
 LEG = "11111111-2222-3333-4444-555555555555"
 
