@@ -105,7 +105,7 @@ class DeskCalls:
                 self._ring(uuid, switch, decision)
             elif isinstance(decision, DialOut):
                 self._journal("deskcall.dial", who, {**base, "number": decision.number})
-                self._dial(uuid, switch, decision)
+                self._dial(uuid, switch, decision, base)
             elif isinstance(decision, Supervise):
                 self._supervise(uuid, switch, decision, base)
             else:
@@ -116,8 +116,7 @@ class DeskCalls:
 
     def _refuse(self, uuid: str, switch: str, r: Refuse, base: dict[str, Any]) -> None:
         log.info("desk call %s refused: %s (%s)", uuid, r.why, r.cause)
-        self._journal("deskcall.refused", base["from"] or uuid,
-                      {**base, "cause": r.cause, "reason": r.why})  # fmt: skip
+        self._journal("deskcall.refused", base["from"], {**base, "cause": r.cause, "reason": r.why})
         self._hangup(uuid, switch, r.cause)
 
     def _ring(self, uuid: str, switch: str, d: RingAgent) -> None:
@@ -134,10 +133,9 @@ class DeskCalls:
         self._journal("deskcall.ended", d.agent, {"leg": uuid, "cause": cause})
         self._hangup(uuid, switch, cause)
 
-    def _dial(self, uuid: str, switch: str, d: DialOut) -> None:
+    def _dial(self, uuid: str, switch: str, d: DialOut, base: dict[str, Any]) -> None:
         if self.dialer is None:
-            self._refuse(uuid, switch, Refuse("NO_ROUTE_DESTINATION", "no trunks configured"),
-                         {"leg": uuid, "kind": "outbound", "from": d.caller, "target": d.number})  # fmt: skip
+            self._refuse(uuid, switch, Refuse("NO_ROUTE_DESTINATION", "no trunks configured"), base)
             return
         conn = self.board.switches[switch]
         conn.execute(uuid, "answer", timeout=10)
@@ -146,8 +144,7 @@ class DeskCalls:
             dialed = self.dialer.dial(d.number, {"calldesk_desk_leg": uuid}, switch=switch,
                                       subject=d.caller)  # fmt: skip
         except OutboundError as exc:
-            self._refuse(uuid, switch, Refuse(exc.cause, str(exc)),
-                         {"leg": uuid, "kind": "outbound", "from": d.caller, "target": d.number})  # fmt: skip
+            self._refuse(uuid, switch, Refuse(exc.cause, str(exc)), base)
             return
         leg = self.board.tracker.legs.get(uuid)
         if leg is None or not leg.alive:  # the caller gave up while it rang
