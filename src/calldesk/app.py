@@ -27,6 +27,7 @@ from calldesk.dispatch.settings import DispatchSettings
 from calldesk.errors import ESLError
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
 from calldesk.ivr.wiring import IvrSystem, build_ivr
+from calldesk.notify import Notifier
 from calldesk.recording.paths import PathTemplate
 from calldesk.recording.policy import PolicySet
 from calldesk.recording.recorder import Recorder
@@ -57,6 +58,7 @@ class Controller:
     supervision: SupervisionService
     bus: ControlBus
     desk_calls: DeskCalls | None = None
+    notifier: Notifier = field(default_factory=Notifier)
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
@@ -107,6 +109,8 @@ def build(
     Bad configuration (unknown queue or skill, an agent with no contact, a trunk without its
     credentials, a DID mapped to no loaded flow) raises ConfigError naming the key."""
     store = store or Store.open(config.path("store.path"))
+    notifier = Notifier()  # every journal append, published with its sequence number
+    store.journal.notifier = notifier
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
     board.tracker.subscribe(lambda leg, event: _journal_leg(store, leg, event))
     settings = dispatch or DispatchSettings(time_scale=time_scale)
@@ -158,7 +162,9 @@ def build(
     bus = ControlBus(store, clock)
     register_controls(bus, acd)
     register_supervision_controls(bus, supervision, actions)
-    return Controller(config, store, board, acd, ivr, recorder, supervision, bus, desk_calls)
+    return Controller(
+        config, store, board, acd, ivr, recorder, supervision, bus, desk_calls, notifier
+    )
 
 
 def _overflow_to_flow(board: Switchboard, ivr: IvrSystem, voicemail: str) -> Any:
