@@ -53,9 +53,10 @@ def run(rate: float = 100.0, seconds: float = 60.0, agents: int = 300, ring_s: f
     import gevent
 
     from calldesk.acd import Acd, AgentConfig, AgentState, QueueConfig
-    from calldesk.dispatch import AcdService, DispatchSettings
+    from calldesk.app import wire_acd
+    from calldesk.engine import DispatchSettings
     from calldesk.esl.connection import SwitchConnection, SwitchSettings
-    from calldesk.ivr.ports import EnqueueRequest
+    from calldesk.interactions import EnqueueRequest
     from calldesk.store import Store
     from calldesk.telephony.switchboard import Switchboard
 
@@ -78,7 +79,7 @@ def run(rate: float = 100.0, seconds: float = 60.0, agents: int = 300, ring_s: f
     def trace(mark: str, iid: str) -> None:
         marks.setdefault(iid, {})[mark] = time.perf_counter()
 
-    svc = AcdService(acd, board, store, time.time, DispatchSettings(trace=trace))
+    svc, _voice = wire_acd(acd, board, store, time.time, DispatchSettings(trace=trace))
 
     def on_leg(leg: Any, event: Any) -> None:
         if (

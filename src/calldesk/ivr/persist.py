@@ -32,6 +32,9 @@ def ensure_tables(db: sqlite_utils.Database) -> None:
             pk="interaction_id",
         )  # fmt: skip
         db[RUNS].create_index(["status"])
+    if "address" not in db[RUNS].columns_dict:  # migration 009 on a store; here for bare dbs
+        db[RUNS].add_column("address", str)
+        db[RUNS].create_index(["address"])
     if VERSIONS not in db.table_names():
         db[VERSIONS].create(
             {"name": str, "version": str, "file": str, "source": str, "first_seen": float},
@@ -79,6 +82,14 @@ class RunStore:
         rows = list(self.db[RUNS].rows_where("interaction_id = ?", [interaction_id]))
         return rows[0]["status"] if rows else None
 
+    def status_at(self, address: str) -> str | None:
+        """The status of the newest run on a leg (or thread), if any."""
+        row = self.db.execute(
+            f"SELECT status FROM {RUNS} WHERE address = ? ORDER BY started_at DESC LIMIT 1",
+            [address],
+        ).fetchone()
+        return row[0] if row else None
+
     def active(self) -> list[RunState]:
         rows = self.db[RUNS].rows_where("status = ?", ["active"], order_by="started_at")
         return [RunState.from_dict(json.loads(r["state"])) for r in rows]
@@ -99,6 +110,7 @@ class RunStore:
     def _save(self, state: RunState, status: str, started_at: float | None = None) -> None:
         row = {
             "interaction_id": state.interaction_id,
+            "address": state.address or state.interaction_id,
             "flow": state.flow,
             "version": state.version,
             "step": state.step,

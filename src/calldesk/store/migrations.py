@@ -116,6 +116,29 @@ def m008_acd_snapshots(db: sqlite_utils.Database) -> None:
     db["acd_inputs"].create_index(["batch"])  # replay after, and delete up to, a batch
 
 
+def m009_interactions(db: sqlite_utils.Database) -> None:
+    # Interactions with ids of their own (calldesk.interactions), and the legs or message
+    # threads attached to each over time; `address` finds the interaction of a leg or thread.
+    db["interactions"].create(
+        {"id": str, "medium": str, "opened_at": float, "closed_at": float, "identities": str,
+         "data": str},
+        pk="id",
+        not_null={"medium", "opened_at", "identities", "data"},
+    )
+    db["interaction_attachments"].create(
+        {"id": int, "interaction": str, "address": str, "role": str, "attached_at": float,
+         "detached_at": float},
+        pk="id",
+        not_null={"interaction", "address", "role", "attached_at"},
+    )
+    db["interaction_attachments"].create_index(["address", "detached_at"])
+    db["interaction_attachments"].create_index(["interaction"])
+    # An IVR run is keyed by its interaction; `address` is the leg (or thread) it runs on.
+    if "ivr_runs" in db.table_names():
+        db["ivr_runs"].add_column("address", str)
+        db["ivr_runs"].create_index(["address"])
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
@@ -125,4 +148,5 @@ MIGRATIONS: list[Migration] = [
     ("006_control_inbox", m006_control_inbox),
     ("007_acd_dispatch", m007_acd_dispatch),
     ("008_acd_snapshots", m008_acd_snapshots),
+    ("009_interactions", m009_interactions),
 ]

@@ -68,7 +68,6 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
         self.on_notice = on_notice
         self.sessions: dict[str, Session] = {}
         self._changed = gevent.event.Event()
-        board.tracker.subscribe(self._on_leg_event)
 
     # -- API --------------------------------------------------------------------------------
     def start(self, user: str, agent: str, mode: str | Mode) -> Session:

@@ -12,9 +12,10 @@ from typing import Any
 import gevent
 
 from calldesk.acd import Acd, AgentConfig, AgentPolicy, QueueConfig
-from calldesk.dispatch import AcdService, DispatchSettings
+from calldesk.app import wire_acd
+from calldesk.engine import DispatchSettings
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
-from calldesk.ivr.ports import EnqueueRequest
+from calldesk.interactions import EnqueueRequest
 from calldesk.sim import SimSwitch
 from calldesk.store import Store
 from calldesk.telephony.switchboard import Switchboard
@@ -53,12 +54,13 @@ class Desk:
         self.store = Store.open(store_path)
         self.acd = Acd(queues, agents, policy=policy, seed=7)
         self.overflows: list[Any] = []
-        self.svc = AcdService(
+        self.svc, self.voice = wire_acd(
             self.acd, self.board, self.store, sim.clock.epoch,
             DispatchSettings(time_scale=SCALE, **settings),
             on_overflow=lambda d, leg: self.overflows.append((d, leg)) and False,
             dial=make_dial(self.board, self.store) if make_dial else None,
-        ).start()  # fmt: skip
+        )
+        self.svc.start()
 
     def call(self, queue: str = "sales", caller_id: str = "+15550101", **kw: Any) -> str:
         """A customer calls the DID, parks, and the IVR hands the leg to the ACD."""

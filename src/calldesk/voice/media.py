@@ -36,11 +36,11 @@ import gevent
 import gevent.event
 import gevent.lock
 
-from calldesk.dispatch.persist import LegRef
-from calldesk.dispatch.settings import DispatchSettings
+from calldesk.engine.settings import DispatchSettings
 from calldesk.errors import CalldeskError
 from calldesk.esl.commands import check_token, check_uuid, originate_args
 from calldesk.esl.connection import SwitchConnection
+from calldesk.telephony.legs import LegRef
 from calldesk.telephony.switchboard import Switchboard
 
 log = logging.getLogger(__name__)
