@@ -124,6 +124,8 @@ def test_rendered_dialplan_variables_pick_the_flow(config, tmp_path) -> None:
         iid = controller.interactions.last_at(uuid)
         arrived = next(controller.store.journal.read(kind="interaction.arrived", subject=iid))
         assert arrived.data["queue"] == "general"
+        assert iid != uuid and iid.startswith("v-")  # the interaction's own id, not the leg's
+        assert controller.interactions.get(iid).addresses("customer", live=False) == [uuid]
     finally:
         controller.stop()
         sim.stop()
