@@ -140,9 +140,11 @@ class Acd(LifecycleMixin, SupervisorMixin):
             freed = [a for a in freed if a.open]
             best: Interaction | None = None
             for a in freed:
-                it = router.best_for(a, now)
-                if it is not None and (best is None or router.key(it, now) < router.key(best, now)):
-                    best = it
+                found = router.best_for(a, now)
+                if found is not None and (
+                    best is None or router.key(found, now) < router.key(best, now)
+                ):
+                    best = found
             if best is None or not self._place(best):
                 break
 

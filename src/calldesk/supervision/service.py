@@ -308,4 +308,4 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
     def _save(self, s: Session) -> None:
         row = asdict(s)
         row.pop("pending", None)
-        self.store.db["supervision_sessions"].upsert(row, pk="id")
+        self.store.db.table("supervision_sessions").upsert(row, pk="id")
