@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 
 import gevent
-
 import pytest
 from tests.live.conftest import ANSWERS, hang_up_role, parked_loopback
 from tests.live.test_acd_live import enqueue, wait_for
