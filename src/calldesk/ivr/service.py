@@ -16,6 +16,7 @@ from typing import Any
 
 import gevent
 
+from calldesk.errors import CalldeskError
 from calldesk.interactions import Interactions, new_interaction_id
 from calldesk.ivr.legrouter import LegRouter
 from calldesk.ivr.library import FlowLibrary
@@ -23,6 +24,7 @@ from calldesk.ivr.persist import RunStore
 from calldesk.ivr.ports import MediaPort
 from calldesk.ivr.runner import Runner, RunOutcome
 from calldesk.ivr.voice import VoicePort, VoiceSettings
+from calldesk.telephony.intake import owner_of
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +101,14 @@ class IvrService:
         return True
 
     def on_resync(self, switch: str, rows: list[dict]) -> None:
-        """After (re)connect: resume each saved run whose leg is still up."""
+        """After (re)connect: resume each saved run whose leg is still up, and start the flow of
+        each caller who arrived while no controller watched (parked, inbound, no run yet)."""
         if self.runs is None:
             return
+        parked = [r for r in rows if r.get("direction") == "inbound"
+                  and (r.get("application") or "") == "park"]
+        if parked:
+            gevent.spawn(self._adopt, parked)
         alive = {r.get("uuid") for r in rows}
         for state in self.runs.active():
             leg = state.address or state.interaction_id
@@ -111,6 +118,38 @@ class IvrService:
                 self.active[leg] = gevent.spawn(
                     self._run, leg, None, {}, None, False, state.interaction_id
                 )
+
+    def _adopt(self, rows: list[dict[str, Any]]) -> None:
+        """Parked inbound legs the store knows nothing of: the intake never saw their park (it
+        came while the controller was down), so nobody would ever answer them."""
+        for row in rows:
+            uuid = row.get("uuid") or ""
+            if not uuid or uuid in self.active or self.runs is None:
+                continue
+            if self.runs.status_at(uuid) is not None:
+                continue  # a run already took it (and maybe handed it to the ACD)
+            names = ("calldesk_kind", "calldesk_role", "calldesk_flow", "calldesk_did")
+            variables = {n: v for n in names if (v := self._getvar(uuid, n))}
+            if owner_of(variables, "inbound") != "ivr":
+                continue
+            number = variables.get("calldesk_did") or row.get("dest") or ""
+            named = variables.get("calldesk_flow")
+            flow = self.library.current(named) if named else self.library.for_number(number)
+            if flow is None or uuid in self.active:
+                continue
+            caller = {"id": row.get("cid_num") or "", "name": row.get("cid_name") or "",
+                      "number_dialed": number}
+            log.warning("leg %s parked while no controller watched: starting %s", uuid,
+                        flow.name)
+            iid = self._open(uuid, caller)
+            self.active[uuid] = gevent.spawn(self._run, uuid, flow, caller, None, False, iid)
+
+    def _getvar(self, uuid: str, name: str) -> str:
+        try:
+            value = str(self.conn.api("uuid_getvar", uuid, name, check=False) or "").strip()
+        except CalldeskError:
+            return ""
+        return "" if value in ("_undef_", "") or value.startswith("-ERR") else value
 
     def _run(self, leg: str, flow: Any, caller: dict, variables: dict | None, fresh: bool,
              iid: str) -> None:
