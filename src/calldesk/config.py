@@ -41,6 +41,10 @@ SCHEMA: dict[str, Any] = {
         "reload_interval": (float, 2.0),
         # The flow a `voicemail` overflow or breakout key without a target runs on the caller.
         "voicemail": (str, "voicemail"),
+        # A caller whose flow cannot run (no flow for the number, a step failing at run time):
+        # queue:NAME, flow:NAME or hangup (after fallback_prompt). Never silence.
+        "fallback": (str, "hangup"),
+        "fallback_prompt": (str, "ivr/ivr-call_cannot_be_completed_as_dialed.wav"),
     },
     "recordings": {
         "dir": (str, "var/recordings"),

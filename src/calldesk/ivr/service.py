@@ -18,6 +18,7 @@ import gevent
 
 from calldesk.errors import CalldeskError
 from calldesk.interactions import Interactions, new_interaction_id
+from calldesk.ivr.fallback import Fallback
 from calldesk.ivr.legrouter import LegRouter
 from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.persist import RunStore
@@ -41,6 +42,7 @@ class IvrService:
         on_outcome: Callable[[RunOutcome], None] | None = None,
         interactions: Interactions | None = None,
         clock: Callable[[], float] = time.time,
+        fallback: Fallback | None = None,
     ) -> None:
         self.conn = conn
         self.library = library
@@ -51,10 +53,13 @@ class IvrService:
         self.on_outcome = on_outcome
         self.interactions = interactions
         self.clock = clock
+        self.fallback = fallback  # a caller whose flow cannot run is never left in silence
         self.router = LegRouter(conn)
         self.active: dict[str, gevent.Greenlet] = {}  # leg -> its run
         self.outcomes: dict[str, RunOutcome] = {}  # leg -> how its last run ended
         self.interaction_of: dict[str, str] = {}  # leg -> the interaction its run serves
+        self._retries: dict[str, int] = {}  # leg -> resumes after a switch error
+        self.max_retries = 2
 
     def on_park(self, leg: Any, event: Any) -> None:
         """The intake's `ivr` owner: every event of an inbound customer leg; a run starts at
@@ -68,15 +73,18 @@ class IvrService:
         # The rendered dialplan names the flow (trunks[].dids[].flow); otherwise a flow's bindings.
         named = event.get("variable_calldesk_flow")
         flow = self.library.current(named) if named else self.library.for_number(number)
-        if flow is None:
-            if named:
-                log.error("leg %s: flow %r (calldesk_flow) is not loaded", uuid, named)
-            return
         caller = {
             "id": event.get("Caller-Caller-ID-Number") or "",
             "name": event.get("Caller-Caller-ID-Name") or "",
             "number_dialed": number,
         }
+        if flow is None:
+            why = f"flow {named!r} is not loaded" if named else f"no flow for number {number!r}"
+            log.error("leg %s: %s", uuid, why)
+            if self.fallback is not None:
+                self.active[uuid] = gevent.spawn(self._fall_back, uuid, self._open(uuid, caller),
+                                                 caller, why)
+            return
         iid = self._open(uuid, caller)
         self.active[uuid] = gevent.spawn(self._run, uuid, flow, caller, None, False, iid)
 
@@ -151,9 +159,16 @@ class IvrService:
             return ""
         return "" if value in ("_undef_", "") or value.startswith("-ERR") else value
 
-    def _run(self, leg: str, flow: Any, caller: dict, variables: dict | None, fresh: bool,
-             iid: str) -> None:
+    def _fall_back(self, leg: str, iid: str, caller: dict[str, Any], why: str,
+                   variables: dict[str, Any] | None = None) -> None:
+        self.active.pop(leg, None)
+        if self.fallback is not None:
+            self.fallback.apply(self, leg, iid, caller, why, variables)
+
+    def _run(self, leg: str, flow: Any, caller: dict[str, Any], variables: dict[str, Any] | None,
+             fresh: bool, iid: str) -> None:
         self.interaction_of[leg] = iid
+        failed, retry = "", False
         port = self.router.port(leg, self.settings)
         media: MediaPort = self.wrap_port(port) if self.wrap_port else port
         try:
@@ -166,13 +181,31 @@ class IvrService:
                     address=leg,
                 )
             self.outcomes[leg] = outcome
+            if outcome.status == "failed":
+                failed, variables = outcome.detail, outcome.variables
             if self.on_outcome:
                 self.on_outcome(outcome)
-        except Exception:
-            log.exception("IVR run on %s stopped; it stays saved at its step", leg)
+        except CalldeskError as exc:  # the switch was slow or the link dropped: resume the step
+            retry = self._retries.get(leg, 0) < self.max_retries
+            log.warning("IVR run on %s stopped at its step (%s)%s", leg, exc,
+                        "; resuming it" if retry else "")
+            if not retry:
+                failed = f"the run stopped: {type(exc).__name__}: {exc}"
+        except Exception as exc:
+            log.exception("IVR run on %s stopped at its step", leg)
+            failed = f"the run stopped: {type(exc).__name__}: {exc}"
+        else:
+            retry = False
         finally:
             self.router.release(leg)
             self.active.pop(leg, None)
+        if not failed and leg not in self.outcomes and self.runs is not None and retry:
+            self._retries[leg] = self._retries.get(leg, 0) + 1
+            self.active[leg] = gevent.spawn(self._run, leg, None, caller, None, False, iid)
+            return
+        self._retries.pop(leg, None)
+        if failed and self.fallback is not None:
+            self._fall_back(leg, iid, caller, failed, variables)
 
     def wait(self, leg: str, timeout: float | None = None) -> RunOutcome | None:
         g = self.active.get(leg)

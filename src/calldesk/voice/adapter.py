@@ -317,9 +317,10 @@ class VoiceAdapter:
         if not self.media.bridge(caller, agent.uuid, stop_media=iid in self.maps.moh_on):
             self._connect_failed(caller.uuid, token, "bridge refused")
             return
-        s = self.settings
-        gevent.spawn_later(s.bridge_confirm_s / s.time_scale, self._connect_failed,
-                           caller.uuid, token, "no CHANNEL_BRIDGE from the switch")
+        s = self.settings  # at least a wall second: a busy box delays events, not the switch
+        wait = max(s.bridge_confirm_s / s.time_scale, 1.0)
+        gevent.spawn_later(wait, self._connect_failed, caller.uuid, token,
+                           "no CHANNEL_BRIDGE from the switch")
 
     def _release_agent_leg(self, caller: LegRef | None, agent: LegRef) -> None:
         """Should the bridge come after all, the caller parks (back to MOH) when the agent leg
