@@ -301,7 +301,9 @@ def test_every_sip_profile_has_a_soft_rtp_timer(tmp_path, store):
 def test_languages_section_has_one_language_per_configured_language(tmp_path, store):
     def two(d):
         d["freeswitch"]["languages"] = [
-            "en", {"name": "fr", "sound_prefix": "/usr/share/freeswitch/sounds/fr/ca/june"}]
+            "en",
+            {"name": "fr", "sound_prefix": "/usr/share/freeswitch/sounds/fr/ca/june"},
+        ]
 
     res = render(tmp_path, store, two)
     root = xml(res, "freeswitch.xml")
@@ -340,6 +342,7 @@ def test_sessions_per_second_is_sized_from_the_traffic(tmp_path, store):
                 d["freeswitch"]["sessions_per_second"] = override
             if contact:
                 d["agents"][0]["contact"] = contact
+
         return mutate
 
     def sps(name, mutate):
