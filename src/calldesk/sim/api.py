@@ -242,6 +242,7 @@ def _fsctl(sw: SimSwitch, arg: str) -> str:
         return "-ERR INVALID COMMAND\n"
     if len(words) > 1 and words[1].isdigit():
         sw.site.sessions_per_second = int(words[1])
+        sw.throttle.reset()
     return f"+OK sessions per second: {sw.site.sessions_per_second or 0}\n"
 
 

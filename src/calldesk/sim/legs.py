@@ -35,6 +35,8 @@ class AppFrame:
     parked: bool = False
     completed: bool = False
     on_hangup: list[Any] = field(default_factory=list)  # callables run when the leg dies
+    started_at: float = 0.0  # epoch of its CHANNEL_EXECUTE
+    complete_at: float | None = None  # date EXECUTE_COMPLETE so (an app that fails at once)
 
 
 @dataclass

@@ -56,18 +56,21 @@ class SiteConf:
 
 class Throttle:
     """switch_core_session_request's session-rate limit: each new session takes one from the
-    second's budget *before* the check, so `sps N` admits N-1 sessions a second."""
+    second's budget *before* the check, so `sps N` admits N-1 sessions a second. The budget
+    refills a second after the first session that used it (`reset` starts afresh)."""
 
     def __init__(self) -> None:
-        self.window = -1
+        self.window: float | None = None
         self.left = 0
+
+    def reset(self) -> None:
+        self.window = None
 
     def admit(self, total: int | None, now: float) -> bool:
         if total is None:
             return True
-        second = int(now)
-        if second != self.window:
-            self.window, self.left = second, total
+        if self.window is None or now - self.window >= 1.0:
+            self.window, self.left = now, total
         self.left -= 1
         return self.left > 0
 

@@ -69,11 +69,11 @@ def say(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> None:
         return
     lang, kind, method, text = parts
     langs = sw.site.languages
-    if langs is None:
-        sw.log_line(leg, 3, "Open of languages and phrases failed.")
-        return
-    if lang.split(":")[0] not in langs:
-        sw.log_line(leg, 3, f"Can't find language {lang}.")
+    if langs is None or lang.split(":")[0] not in langs:
+        why = "Open of languages and phrases failed." if langs is None else (
+            f"Can't find language {lang}.")  # fmt: skip
+        sw.log_line(leg, 3, why)
+        frame.complete_at = frame.started_at  # returns at once: same instant as EXECUTE
         return
     files = say_files(kind, method, text)
     if not files:
