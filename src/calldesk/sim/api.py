@@ -236,12 +236,13 @@ def _avmd(sw: SimSwitch, arg: str) -> str:
 
 
 def _fsctl(sw: SimSwitch, arg: str) -> str:
-    """`fsctl sps [N]`: read or set the session-rate throttle (the sim's only fsctl)."""
+    """`fsctl sps [N]`: read or set the session-rate throttle (the sim's only fsctl). The sim
+    enforces none until configured; it then reports 0, and `fsctl sps 0` lifts it again."""
     words = arg.split()
     if words[:1] != ["sps"]:
         return "-ERR INVALID COMMAND\n"
     if len(words) > 1 and words[1].isdigit():
-        sw.site.sessions_per_second = int(words[1])
+        sw.site.sessions_per_second = int(words[1]) or None  # 0: back to unenforced
         sw.throttle.reset()
     return f"+OK sessions per second: {sw.site.sessions_per_second or 0}\n"
 
