@@ -35,6 +35,14 @@ def demo(ctx: click.Context, calls: int | None, agents: int | None, time_scale: 
 
     config = get_config(ctx)
     d = config["demo"]
+    calls = d["calls"] if calls is None else calls
+    agents = d["agents"] if agents is None else agents
+    time_scale = d["time_scale"] if time_scale is None else time_scale
+    for name, value in (("--calls", calls), ("--agents", agents)):
+        if value < 1:
+            raise click.ClickException(f"{name}: must be at least 1, not {value}")
+    if not time_scale > 0:
+        raise click.ClickException(f"--time-scale: must be > 0, not {time_scale}")
     logging.basicConfig(level="WARNING" if not as_json else "ERROR")
     tty = sys.stdout.isatty() and not as_json
     shown = [0.0]
@@ -52,9 +60,9 @@ def demo(ctx: click.Context, calls: int | None, agents: int | None, time_scale: 
     try:
         result = run_demo(
             config,
-            calls=calls or d["calls"],
-            agents=agents or d["agents"],
-            time_scale=time_scale or d["time_scale"],
+            calls=calls,
+            agents=agents,
+            time_scale=time_scale,
             seed=seed,
             tick=tick,
             workdir=Path(keep) if keep else None,

@@ -125,10 +125,12 @@ class ESLProtocol(gs.InboundESL):
         self._commands_sent.clear()
         self._sent_at.clear()
         self._expect.clear()
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        sock = getattr(self, "sock", None)  # absent when the connect itself failed
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
         self.on_close(reason)
 
     # -- commands -------------------------------------------------------------
