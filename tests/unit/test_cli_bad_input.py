@@ -84,7 +84,15 @@ def test_flows_validate_reports_a_file_that_is_not_utf8(tmp_path) -> None:
     assert result.exit_code != 0
     assert f"{tmp_path / 'broken.yaml'}:3:13: encoding: not UTF-8 (byte 0xe9)" in result.output
     # Validating only the good file: the bad sibling is a note, not a failure.
-    alone = invoke(["flows", "validate", str(tmp_path / "hello.yaml"), "--queues", "general,billing,support,vip"])
+    alone = invoke(
+        [
+            "flows",
+            "validate",
+            str(tmp_path / "hello.yaml"),
+            "--queues",
+            "general,billing,support,vip",
+        ]
+    )
     assert alone.exit_code == 0, alone.output
     assert "broken.yaml:3:13: encoding: not UTF-8" in alone.output
 
@@ -179,8 +187,7 @@ def test_live_agent_view_never_shows_negative_time_in_state(tmp_path) -> None:
     _store_with_agent_state(path, time.time() + 3600)  # a demo's simulated clock runs ahead
     cfg = tmp_path / "calldesk.yaml"
     cfg.write_text(
-        "agents: [{id: alice, contact: user/1001, queues: [general]}]\n"
-        "queues: [{name: general}]\n"
+        "agents: [{id: alice, contact: user/1001, queues: [general]}]\nqueues: [{name: general}]\n"
     )
     result = invoke(["-c", str(cfg), "agents", "--store", str(path), "--json"])
     assert result.exit_code == 0, result.output
