@@ -73,9 +73,27 @@ def demo(ctx: click.Context, calls: int | None, agents: int | None, time_scale: 
 
 
 def _report(result: dict, as_json: bool) -> None:
+    from calldesk.demo.run import failed
+
+    problems = failed(result)
+    pace = result.get("pace") or {}
     if as_json:
         click.echo(json.dumps(result))
-        return
+    else:
+        _summary(result)
+    if pace.get("fell_behind"):
+        click.echo(
+            f"note: the machine fell behind the time scale (event loop stalled up to "
+            f"{pace['loop_stall_max_ms']} ms, {pace['simulated_s_lost_to_stalls']} simulated s "
+            f"in all; callers placed up to {pace['caller_arrival_late_max_s']} s late): "
+            "try a lower --time-scale",
+            err=True,
+        )
+    if problems:
+        raise click.ClickException("; ".join(problems))
+
+
+def _summary(result: dict) -> None:
     j = result["journal"]
     click.echo("\nsummary (callers' view | journal)")
     for key in ("offered", "answered", "abandoned", "overflowed", "lost", "service_level", "asa_s"):

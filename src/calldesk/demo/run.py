@@ -21,6 +21,7 @@ import gevent
 from calldesk.app import Controller, build
 from calldesk.config import Config
 from calldesk.demo.figures import journal_figures, recordings_figures, supervision_figures
+from calldesk.demo.pace import Pace
 from calldesk.demo.population import AgentPlan, CallerPlan, plan_agents, plan_callers
 from calldesk.esl.connection import SwitchSettings
 from calldesk.sim import PhoneBehavior, SimSwitch
@@ -47,8 +48,13 @@ class DemoRun:
     agents: list[AgentPlan] = field(default_factory=list)
     supervised: list[str] = field(default_factory=list)
     workers: list[gevent.Greenlet] = field(default_factory=list)
+    pace: Pace | None = None
+    timed_out: bool = False
+    started_s: float = 0.0  # the sim clock when the callers' plans start counting
 
     def stop(self) -> None:
+        if self.pace is not None:
+            self.pace.stop()
         gevent.killall(self.workers)
         self.controller.stop()
         self.sim.stop()
@@ -99,7 +105,7 @@ def start_demo(config: Config, *, calls: int, agents: int, time_scale: float, se
     for a in plans:
         sim.add_phone(a.contact, PhoneBehavior.answer(after=a.answer_after_s))
         controller.acd.login(a.agent, ready=True)
-    run = DemoRun(controller, sim, agents=plans)
+    run = DemoRun(controller, sim, agents=plans, pace=Pace(time_scale).start())
     run.workers += [gevent.spawn(_agent, run, a.agent) for a in plans]
     supervisor = next(
         (u for u in config["users"] if u.get("role") == "supervisor" and u.get("contact")), None
@@ -111,6 +117,7 @@ def start_demo(config: Config, *, calls: int, agents: int, time_scale: float, se
     cpm = calls_per_minute or max(0.5, 0.85 * agents)
     for plan in plan_callers(calls, did=DEMO_DID, flow="hello", seed=seed, calls_per_minute=cpm):
         run.callers.append(CallerOutcome(plan))
+    run.started_s = sim.clock.now()
     run.workers += [gevent.spawn(_caller, run, caller) for caller in run.callers]
     return run
 
@@ -122,6 +129,8 @@ def _sleep_sim(sim: SimSwitch, seconds: float) -> None:
 def _caller(run: DemoRun, c: CallerOutcome) -> None:
     sim, board, acd = run.sim, run.controller.board, run.controller.acd.acd
     _sleep_sim(sim, c.plan.arrive_s)
+    if run.pace is not None:
+        run.pace.caller_placed(run.started_s + c.plan.arrive_s, sim.clock.now())
     arrived = sim.clock.epoch()
     c.uuid = sim.inject_call(did=c.plan.did, caller_id=c.plan.caller_id, caller_name=c.plan.name,
                              dtmf=c.plan.dtmf)  # fmt: skip
@@ -237,6 +246,13 @@ def summary(run: DemoRun) -> dict[str, Any]:
     fig = caller_figures(run.callers, sl_seconds)
     journal = journal_figures(run.controller.store, sl_seconds)
     agents = run.controller.acd.acd.agents.values()
+    open_states = ("waiting", "offered", "dialing", "connected", "retry")
+    alive = {leg.uuid for leg in run.controller.board.tracker.legs.values() if leg.alive}
+    stuck = [
+        i.id
+        for i in run.controller.acd.acd.interactions.values()
+        if i.state.value in open_states and i.id not in alive
+    ]
     return {
         "calls": len(run.callers),
         "offered": fig["offered"],
@@ -254,7 +270,28 @@ def summary(run: DemoRun) -> dict[str, Any]:
         ),
         "supervision": supervision_figures(run.controller.store),
         "journal": journal,
+        # Open in the ACD with no live leg left: stranded by the controller.
+        "stuck": len(stuck),
+        "stuck_ids": stuck[:20],
+        "timed_out": run.timed_out,
+        "pace": run.pace.figures() if run.pace is not None else {},
     }
+
+
+def failed(result: dict[str, Any]) -> list[str]:
+    """Why the run does not count as a clean one (empty: it does)."""
+    why = []
+    if result["lost"]:
+        why.append(f"{result['lost']} interaction(s) lost")
+    if result.get("stuck"):
+        why.append(f"{result['stuck']} interaction(s) stuck open with no live leg")
+    if result["agents_available_at_end"] != result["agents"]:
+        why.append(
+            f"{result['agents'] - result['agents_available_at_end']} agent(s) not available at end"
+        )
+    if result.get("timed_out"):
+        why.append("timed out before every caller was done")
+    return why
 
 
 def run_demo(config: Config, *, calls: int, agents: int, time_scale: float, seed: int = 1,
@@ -264,11 +301,14 @@ def run_demo(config: Config, *, calls: int, agents: int, time_scale: float, seed
         config, calls=calls, agents=agents, time_scale=time_scale, seed=seed, workdir=workdir
     )
     try:
-        with gevent.Timeout(timeout_s, False):
-            while not finished(run):
-                if tick:
-                    tick(run)
-                gevent.sleep(0.25)
+        deadline = gevent.get_hub().loop.now() + timeout_s
+        while not finished(run):
+            if gevent.get_hub().loop.now() >= deadline:
+                run.timed_out = True
+                break
+            if tick:
+                tick(run)
+            gevent.sleep(0.25)
         if tick:
             tick(run)
         return summary(run)
