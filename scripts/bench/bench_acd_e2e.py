@@ -8,7 +8,7 @@ bridge. Target: 100 calls/s for 60 s with p99 < 50 ms. Same as `calldesk bench a
 import argparse
 import json
 
-from calldesk.dispatch.bench import run
+from calldesk.bench.acd import run
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()

@@ -33,8 +33,10 @@ def agents(ctx: click.Context, store_path: str | None, as_json: bool) -> None:
         for v in views:
             click.echo(json.dumps(asdict(v), sort_keys=True))
         return
-    click.echo(f"{'AGENT':<12} {'STATE':<10} {'REASON':<9} {'IN STATE':>8} {'HANDLED':>7} "
-               f"{'TALK':>8} {'WRAP':>8}")  # fmt: skip
+    click.echo(
+        f"{'AGENT':<12} {'STATE':<10} {'REASON':<9} {'IN STATE':>8} {'HANDLED':>7} "
+        f"{'TALK':>8} {'WRAP':>8}"
+    )
     for v in views:
         since = fmt_duration(v.time_in_state_s) if v.state != "logged_out" or v.handled else "-"
         click.echo(

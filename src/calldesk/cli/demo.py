@@ -27,8 +27,15 @@ from calldesk.errors import CalldeskError
     "--keep", type=click.Path(file_okay=False), help="Keep the store and recordings in this folder."
 )
 @click.pass_context
-def demo(ctx: click.Context, calls: int | None, agents: int | None, time_scale: float | None,
-         seed: int, as_json: bool, keep: str | None) -> None:  # fmt: skip
+def demo(
+    ctx: click.Context,
+    calls: int | None,
+    agents: int | None,
+    time_scale: float | None,
+    seed: int,
+    as_json: bool,
+    keep: str | None,
+) -> None:
     """Run the whole inbound path on the embedded simulated switch and show it live."""
     from calldesk.demo.run import run_demo
     from calldesk.demo.view import render

@@ -240,9 +240,17 @@ def graph_cmd(ctx: click.Context, flow: str, fmt: str, output: str | None, pure:
 @click.option("--time-scale", default=50.0, show_default=True, help="Simulated switch speed-up.")
 @click.pass_context
 def test_cmd(
-    ctx: click.Context, flow: str, inputs: str, medium: str, caller: str, caller_name: str,
-    now_text: str | None, context_json: str | None, replies: tuple[str, ...], time_scale: float,
-) -> None:  # fmt: skip
+    ctx: click.Context,
+    flow: str,
+    inputs: str,
+    medium: str,
+    caller: str,
+    caller_name: str,
+    now_text: str | None,
+    context_json: str | None,
+    replies: tuple[str, ...],
+    time_scale: float,
+) -> None:
     """Run FLOW with scripted input and print the path taken. Voice runs against the simulated
     switch over real TCP (DTMF typed during each prompt); text runs on the text adapter."""
     from datetime import datetime

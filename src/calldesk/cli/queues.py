@@ -33,8 +33,10 @@ def queues(ctx: click.Context, store_path: str | None, as_json: bool) -> None:
         for v in views:
             click.echo(json.dumps(asdict(v), sort_keys=True))
         return
-    click.echo(f"{'QUEUE':<12} {'WAITING':>7} {'LONGEST':>8} {'SL 15M':>6} {'SL DAY':>6} "
-               f"{'ASA':>6} {'ABANDON':>7}  AGENTS")  # fmt: skip
+    click.echo(
+        f"{'QUEUE':<12} {'WAITING':>7} {'LONGEST':>8} {'SL 15M':>6} {'SL DAY':>6} "
+        f"{'ASA':>6} {'ABANDON':>7}  AGENTS"
+    )
     for v in views:
         agents = ", ".join(f"{k} {n}" for k, n in sorted(v.agents_by_state.items())) or "-"
         click.echo(

@@ -20,13 +20,28 @@ from calldesk.fsconf.settings import check_password
     show_default=True,
     help="Environment variable holding the ESL password (there is no default password).",
 )
-@click.option("--time-scale", default=1.0, show_default=True, type=float,
-              help="Simulated seconds per wall second.")  # fmt: skip
-@click.option("--recordings-dir", default="recordings", show_default=True,
-              type=click.Path(file_okay=False), help="Where uuid_record writes WAV files.")  # fmt: skip
-@click.option("--phone", "phones", multiple=True, metavar="TARGET=BEHAVIOR",
-              help="A simulated phone, e.g. user/1001=answer (answer|no_answer|busy|"
-                   "unregistered|fail|machine). Repeatable.")  # fmt: skip
+@click.option(
+    "--time-scale",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="Simulated seconds per wall second.",
+)
+@click.option(
+    "--recordings-dir",
+    default="recordings",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where uuid_record writes WAV files.",
+)
+@click.option(
+    "--phone",
+    "phones",
+    multiple=True,
+    metavar="TARGET=BEHAVIOR",
+    help="A simulated phone, e.g. user/1001=answer (answer|no_answer|busy|"
+    "unregistered|fail|machine). Repeatable.",
+)
 def sim(
     host: str,
     port: int,
@@ -51,8 +66,13 @@ def sim(
     if time_scale <= 0:
         raise click.UsageError("--time-scale must be > 0")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    sw = SimSwitch(password=password, host=host, port=port, time_scale=time_scale,
-                   recordings_dir=recordings_dir)  # fmt: skip
+    sw = SimSwitch(
+        password=password,
+        host=host,
+        port=port,
+        time_scale=time_scale,
+        recordings_dir=recordings_dir,
+    )
     for spec in phones:
         target, _, behavior = spec.partition("=")
         reply = sim_phone(sw, f"{target} {behavior.replace(':', ' ') or 'answer'}")

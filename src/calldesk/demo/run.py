@@ -70,8 +70,14 @@ def demo_config(config: Config, agents: int, workdir: Path) -> Config:
     queues = [q["name"] for q in data.get("queues") or []]
     chosen = configured[:agents]
     for i in range(len(chosen), agents):
-        chosen.append({"id": f"agent{i + 1:02d}", "contact": f"user/{2001 + i}", "queues": queues,
-                       "skills": {q: 3 for q in queues}})  # fmt: skip
+        chosen.append(
+            {
+                "id": f"agent{i + 1:02d}",
+                "contact": f"user/{2001 + i}",
+                "queues": queues,
+                "skills": {q: 3 for q in queues},
+            }
+        )
     data["agents"] = chosen
     data["switches"] = []
     teams = data.get("teams") or []
@@ -82,8 +88,16 @@ def demo_config(config: Config, agents: int, workdir: Path) -> Config:
     return Config(data, config.source, config.base_dir)
 
 
-def start_demo(config: Config, *, calls: int, agents: int, time_scale: float, seed: int,
-               workdir: Path | None = None, calls_per_minute: float | None = None) -> DemoRun:  # fmt: skip
+def start_demo(
+    config: Config,
+    *,
+    calls: int,
+    agents: int,
+    time_scale: float,
+    seed: int,
+    workdir: Path | None = None,
+    calls_per_minute: float | None = None,
+) -> DemoRun:
     workdir = Path(workdir or tempfile.mkdtemp(prefix="calldesk-demo-"))
     config = demo_config(config, agents, workdir)
     password = secrets.token_urlsafe(18)
@@ -132,8 +146,9 @@ def _caller(run: DemoRun, c: CallerOutcome) -> None:
     if run.pace is not None:
         run.pace.caller_placed(run.started_s + c.plan.arrive_s, sim.clock.now())
     arrived = sim.clock.epoch()
-    c.uuid = sim.inject_call(did=c.plan.did, caller_id=c.plan.caller_id, caller_name=c.plan.name,
-                             dtmf=c.plan.dtmf)  # fmt: skip
+    c.uuid = sim.inject_call(
+        did=c.plan.did, caller_id=c.plan.caller_id, caller_name=c.plan.name, dtmf=c.plan.dtmf
+    )
     hung_up_by_us = False
     while True:  # polls the controller's own view of the call, as a wallboard would
         leg = board.tracker.get(c.uuid)
@@ -186,8 +201,14 @@ def _supervisor(run: DemoRun, user: str) -> None:
     """The supervisor joins the first bridged call: listens, coaches the agent, then barges in."""
     board, svc, sim = run.controller.board, run.controller.supervision, run.sim
     while True:
-        agent = next((leg.variables.get("calldesk_agent") for leg in list(board.tracker.legs.values())
-                      if leg.variables.get("calldesk_role") == "agent" and leg.bridged_to), None)  # fmt: skip
+        agent = next(
+            (
+                leg.variables.get("calldesk_agent")
+                for leg in list(board.tracker.legs.values())
+                if leg.variables.get("calldesk_role") == "agent" and leg.bridged_to
+            ),
+            None,
+        )
         if agent:
             break
         gevent.sleep(0.05)
@@ -225,8 +246,10 @@ def sl_seconds_of(run: DemoRun) -> dict[str, float]:
 def caller_figures(callers: list[CallerOutcome], sl_seconds: dict[str, float]) -> dict[str, Any]:
     """Outcome counts, service level (answered within the queue's threshold over offered) and
     ASA, as the callers saw them. The live view and the summary both use this."""
-    count = {k: sum(1 for c in callers if c.outcome == k)
-             for k in ("answered", "abandoned", "overflowed", "ivr", "pending")}  # fmt: skip
+    count = {
+        k: sum(1 for c in callers if c.outcome == k)
+        for k in ("answered", "abandoned", "overflowed", "ivr", "pending")
+    }
     offered = count["answered"] + count["abandoned"] + count["overflowed"]
     waits = [
         (c.wait_s, c.queue) for c in callers if c.outcome == "answered" and c.wait_s is not None
@@ -294,9 +317,17 @@ def failed(result: dict[str, Any]) -> list[str]:
     return why
 
 
-def run_demo(config: Config, *, calls: int, agents: int, time_scale: float, seed: int = 1,
-             tick: Callable[[DemoRun], None] | None = None, timeout_s: float = 600.0,
-             workdir: Path | None = None) -> dict[str, Any]:  # fmt: skip
+def run_demo(
+    config: Config,
+    *,
+    calls: int,
+    agents: int,
+    time_scale: float,
+    seed: int = 1,
+    tick: Callable[[DemoRun], None] | None = None,
+    timeout_s: float = 600.0,
+    workdir: Path | None = None,
+) -> dict[str, Any]:
     run = start_demo(
         config, calls=calls, agents=agents, time_scale=time_scale, seed=seed, workdir=workdir
     )

@@ -416,8 +416,3 @@ class FrameReader:
         self._pending = None
         self._need = 0
         return dropped
-
-
-def serialize_headers(pairs: list[tuple[str, str]]) -> bytes:
-    """Headers as FreeSWITCH writes a command/reply: raw `Name: value` lines and a blank line."""
-    return ("".join(f"{n}: {v}\n" for n, v in pairs) + "\n").encode()
