@@ -55,6 +55,7 @@ class _ToneTable:
         self.amplitude = amplitude
         self.data = bytearray()
         self.end_phase = 0.0
+        self.warming = False
 
     @property
     def samples(self) -> int:
@@ -64,19 +65,50 @@ class _ToneTable:
         have = self.samples
         if samples <= have:
             return
-        grow = min(TABLE_MAX_SAMPLES, max(samples, 2 * have, RATE * 10)) - have
+        grow = min(TABLE_MAX_SAMPLES, samples) - have
         block, self.end_phase = _tone_block(self.end_phase, self.step, self.amplitude, grow)
         self.data += block
 
 
 _TABLES: dict[tuple[float, int], _ToneTable] = {}
+WARM_SAMPLES = RATE * 180  # a recording's start warms the table to 3 minutes, in the background
+WARM_CHUNK = RATE * 2
+
+
+def _table(freq: float, amplitude: int) -> _ToneTable:
+    table = _TABLES.get((freq, amplitude))
+    if table is None:
+        table = _TABLES[(freq, amplitude)] = _ToneTable(freq, amplitude)
+    return table
+
+
+def _warm(table: _ToneTable, upto: int) -> None:
+    """Grow the table a chunk at a time, yielding to the event loop between chunks, so the
+    samples a recording will need are there before it stops."""
+    import gevent
+
+    while table.samples < upto:
+        table.ensure(min(upto, table.samples + WARM_CHUNK))
+        gevent.sleep(0)
+    table.warming = False
+
+
+def warm(freq: float = 440.0, amplitude: int = 3000) -> None:
+    """Start warming the default tone's table in a background greenlet (once)."""
+    table = _table(freq, amplitude)
+    if table.warming or table.samples >= min(WARM_SAMPLES, TABLE_MAX_SAMPLES):
+        return
+    try:
+        import gevent
+    except ImportError:  # pragma: no cover - the sim always runs under gevent
+        return
+    table.warming = True
+    gevent.spawn(_warm, table, min(WARM_SAMPLES, TABLE_MAX_SAMPLES))
 
 
 def tone_bytes(start: int, count: int, freq: float = 440.0, amplitude: int = 3000) -> bytes:
     """Samples `start` .. `start + count` of the tone as a WavWriter writes it from phase 0."""
-    table = _TABLES.get((freq, amplitude))
-    if table is None:
-        table = _TABLES[(freq, amplitude)] = _ToneTable(freq, amplitude)
+    table = _table(freq, amplitude)
     table.ensure(min(start + count, TABLE_MAX_SAMPLES))
     if start + count <= table.samples:
         return bytes(table.data[start * BYTES_PER_SAMPLE : (start + count) * BYTES_PER_SAMPLE])
@@ -105,6 +137,7 @@ class WavWriter:
         self._f = open(self.path, "wb")  # noqa: SIM115 - held open for the recording
         self._f.write(_header(0))
         self._f.flush()
+        warm()
         self.samples = 0
         self._tone_samples = 0  # the tone's phase: how many tone samples came before
         self._tone: tuple[float, int] | None = None  # the tone written so far
