@@ -39,7 +39,7 @@ class Headers:
     @classmethod
     def lazy(cls, text: str) -> Headers:
         """From raw header lines (values URL-encoded), parsed on demand."""
-        data = b"\n" + text.encode("utf-8", "surrogateescape")
+        data = text.encode("utf-8", "surrogateescape")
         return LazyHeaders(data, len(data))
 
     def get(self, name: str, default: str | None = None) -> str | None:
@@ -89,7 +89,7 @@ class Headers:
 
 
 class LazyHeaders(Headers):
-    """Header lines kept as the raw URL-encoded bytes, starting with "\\n": `get` finds
+    """Header lines kept as the raw URL-encoded bytes (`data[:end]`): `get` finds
     "\\nName: " with a C-speed `bytes.find` bounded to the header lines, and decodes that one
     value, cached. An event carries ~150 headers and a consumer reads a handful, so most are never
     split, decoded or unquoted. That is where this reader beats greenswitch, which decodes,
@@ -106,13 +106,17 @@ class LazyHeaders(Headers):
         cache = self._cache
         value = cache.get(name, _MISSING)
         if value is _MISSING:
-            needle = _NEEDLES.get(name) or _needle(name)
+            needle, first = _NEEDLES.get(name) or _needle(name)
             data, end = self._data, self._end
-            at = data.find(needle, 0, end)
+            if data.startswith(first, 0, end):  # the first line has no "\n" before it
+                at = len(first)
+            else:
+                at = data.find(needle, 0, end)
+                if at >= 0:
+                    at += len(needle)
             if at < 0:
                 value = None
             else:
-                at += len(needle)
                 stop = data.find(b"\n", at, end)
                 raw = data[at:end] if stop < 0 else data[at:stop]
                 if raw[-1:] == b"\r":
@@ -129,8 +133,10 @@ class LazyHeaders(Headers):
         data, end = self._data, self._end
         needle = b"\n" + prefix.encode("utf-8", "surrogateescape")
         out: list[tuple[str, str]] = []
-        at = data.find(needle, 0, end)
-        while at >= 0:
+        first = data.startswith(needle[1:], 0, end)
+        at = -1 if first else data.find(needle, 0, end)
+        while at >= 0 or first:
+            first = False
             stop = data.find(b"\n", at + 1, end)
             line = data[at + 1 : end if stop < 0 else stop].decode("utf-8", "surrogateescape")
             if line[-1:] == "\r":
@@ -147,20 +153,22 @@ class LazyHeaders(Headers):
 
     def _all(self) -> list[tuple[str, str]]:
         if self._pairs is None:
-            text = self._data[1 : self._end].decode("utf-8", "surrogateescape")
+            text = self._data[: self._end].decode("utf-8", "surrogateescape")
             self._pairs = _parse_pairs(text, None)
         return self._pairs
 
 
 # The bytes `LazyHeaders.get` looks for, by header name. Bounded; cleared when full.
-_NEEDLES: dict[str, bytes] = {}
+# Each is (b"\nName: ", b"Name: "), the second for the first line.
+_NEEDLES: dict[str, tuple[bytes, bytes]] = {}
 
 
-def _needle(name: str) -> bytes:
+def _needle(name: str) -> tuple[bytes, bytes]:
     if len(_NEEDLES) >= 4096:
         _NEEDLES.clear()
-    needle = _NEEDLES[name] = b"\n" + name.encode("utf-8", "surrogateescape") + b": "
-    return needle
+    first = name.encode("utf-8", "surrogateescape") + b": "
+    pair = _NEEDLES[name] = (b"\n" + first, first)
+    return pair
 
 
 # Decoded values by raw value: a leg's events repeat the same encoded names, numbers and
@@ -239,32 +247,36 @@ class EventParseError(ValueError):
     """An event body could not be parsed."""
 
 
-def _header_end(data: bytes) -> int:
-    """Where the header lines end (the first blank line), or -1. Searching "\n\n" forward stops
-    at each of ~150 line ends; FreeSWITCH puts an inner body's `Content-Length` last, so a long
-    needle (skipped through fast) says whether there is one, and a body-less event's blank line
-    is its last two bytes."""
-    length_at = data.find(b"\nContent-Length: ")
+def _header_end(body: bytes) -> tuple[int, int]:
+    """Where the header lines end, and where an inner body would start. Searching "\\n\\n"
+    forward stops at each of ~150 line ends; FreeSWITCH puts an inner body's `Content-Length`
+    last, so a long needle (skipped through fast) says whether there is one, and a body-less
+    event's blank line is its last two bytes."""
+    if body[:1] == b"\n":  # a blank first line: no headers at all
+        return 0, 1
+    length_at = 0 if body.startswith(b"Content-Length: ") else body.find(b"\nContent-Length: ")
     if length_at < 0:
-        return len(data) - 2 if data.endswith(b"\n\n") else data.find(b"\n\n")
-    before = data.find(b"\n\n", 0, length_at)  # a blank line earlier ends the headers there
-    return before if before >= 0 else data.find(b"\n\n", length_at)
+        end = len(body) - 2 if body.endswith(b"\n\n") else body.find(b"\n\n")
+    else:
+        before = body.find(b"\n\n", 0, length_at)  # a blank line earlier ends the headers there
+        end = before if before >= 0 else body.find(b"\n\n", length_at)
+    return (len(body), len(body)) if end < 0 else (end, end + 2)
 
 
 def parse_event_plain(body: bytes) -> Event:
-    """A `text/event-plain` body: URL-encoded headers, then an optional `Content-Length` body."""
-    data = b"\n" + body  # LazyHeaders finds "\nName: " for the first line too
-    end = _header_end(data)
-    headers = LazyHeaders(data, len(data) if end < 0 else end)
+    """A `text/event-plain` body: URL-encoded headers, then an optional `Content-Length` body.
+    The header lines stay as bytes in the body itself; only the values read are decoded."""
+    end, inner_at = _header_end(body)
+    headers = LazyHeaders(body, end)
     inner = ""
     # Only bytes after the blank line can be an inner body: skip the search otherwise.
-    length = headers.get("Content-Length") if 0 <= end < len(data) - 2 else None
+    length = headers.get("Content-Length") if inner_at < len(body) else None
     if length is not None:
         try:
             n = int(length)
         except ValueError as exc:
             raise EventParseError(f"bad inner Content-Length {length!r}") from exc
-        raw = data[end + 2 :]
+        raw = body[inner_at:]
         if n < 0 or n > len(raw):
             raise EventParseError(f"inner Content-Length {n} but {len(raw)} bytes follow")
         inner = raw[:n].decode("utf-8", "replace")
@@ -320,6 +332,15 @@ class Frame:
         return self._event
 
 
+def _event_frame_headers(length: bytes, ctype: bytes) -> Headers:
+    """Headers of an event frame, built without the general parse (values are plain ASCII)."""
+    headers = Headers.__new__(Headers)
+    n, t = length.decode(), ctype.decode()
+    headers._pairs = [("Content-Length", n), ("Content-Type", t)]
+    headers._first = {"Content-Length": n, "Content-Type": t}
+    return headers
+
+
 class FrameReader:
     """Incremental frame reader. Feed it bytes in any split; it returns whole frames.
 
@@ -342,12 +363,15 @@ class FrameReader:
         self.errors.append(message)
 
     def feed(self, data: bytes) -> list[Frame]:
-        self._buf += data
-        if self._pending is not None and len(self._buf) < self._need:
-            return []  # a large body still arriving: no copy per chunk
-        # One immutable copy per feed: slicing it copies each frame once (a bytearray slice
-        # copies, then bytes() copies again).
-        buf = bytes(self._buf)
+        if self._buf:
+            self._buf += data
+            if self._pending is not None and len(self._buf) < self._need:
+                return []  # a large body still arriving: no copy per chunk
+            # One immutable copy: slicing it copies each frame once (a bytearray slice copies,
+            # then bytes() copies again).
+            buf = bytes(self._buf)
+        else:  # nothing left over from the last chunk (the usual case): read `data` in place
+            buf = bytes(data)  # no copy when it is bytes already
         frames: list[Frame] = []
         pos = 0
         while True:
@@ -372,9 +396,7 @@ class FrameReader:
             if fast is not None:  # the shape of every event frame: no general parse needed
                 pos = idx + 2
                 n = int(fast[1])
-                headers = Headers(
-                    [("Content-Length", fast[1].decode()), ("Content-Type", fast[2].decode())]
-                )
+                headers = _event_frame_headers(fast[1], fast[2])
                 if len(buf) - pos >= n:
                     frames.append(Frame(headers, buf[pos : pos + n]))
                     pos += n
@@ -405,8 +427,10 @@ class FrameReader:
                 frames.append(Frame(headers))
                 continue
             self._pending, self._need = headers, n
-        if pos:
-            del self._buf[:pos]
+        if pos < len(buf):
+            self._buf = bytearray(buf[pos:])  # what belongs to the next chunk
+        else:
+            self._buf.clear()
         return frames
 
     def reset(self) -> bytes:
