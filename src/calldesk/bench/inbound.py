@@ -7,10 +7,10 @@ answer after `ring_s` and hang up after `talk_s`; agents are sized for the top r
 
 After each stage the traffic drains, then every call placed is accounted for from the journal:
 answered (bridged to an agent), abandoned, overflowed. `lost` is what is left over (calls that
-never reached the queue or have no outcome), `stuck` the interactions still open in the core and
-the callers' legs still up on the controller's side once the stage has drained. The ramp stops at
+never reached the queue or have no outcome), `stuck` the interactions still open in the core
+once the stage has drained. The ramp stops at
 the first stage that loses or strands a call; `calls_per_s` is the best clean stage's rate of
-bridged calls.
+bridged calls. Legs still up are reported apart (`caller_legs_up`).
 """
 
 from __future__ import annotations
@@ -124,9 +124,7 @@ def _stage(
         gevent.sleep(0.05)
     placed, took, _ = replies.get()
     deadline = time.monotonic() + drain_s
-    while time.monotonic() < deadline and (
-        _open_interactions(controller) or _caller_legs_up(controller)
-    ):
+    while time.monotonic() < deadline and _open_interactions(controller):
         gevent.sleep(0.1)
     after = _counts(controller.store)
     delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
@@ -141,7 +139,10 @@ def _stage(
         "answered_per_s": round(answered / took, 1),
         "abandoned": delta.get("abandoned", 0),
         "lost": max(0, placed - accounted),
-        "stuck": _open_interactions(controller) + _caller_legs_up(controller),
+        "stuck": _open_interactions(controller),
+        # Callers' legs still up after the drain (their interaction may have ended: the
+        # simulated agent hangs up, and the caller's leg is left to the switch).
+        "caller_legs_up": _caller_legs_up(controller),
         "controller_cpu_s": round(time.process_time() - cpu0, 2),
     }
 
