@@ -1,4 +1,5 @@
-"""`bench esl` reads what the intake reads: the header set comes from running the intake."""
+"""`bench esl` reads what the intake reads: the header set comes from running the intake.
+Also the shape of `bench routing`."""
 
 from __future__ import annotations
 
@@ -40,3 +41,14 @@ def test_run_reports_pairs_and_the_derived_set() -> None:
     result = esl_parse.run(seconds=0.4, rounds=3)
     assert result["rounds"] == 3 and result["ratio_min"] <= result["ratio"] <= result["ratio_max"]
     assert "Event-Sequence" in result["headers_read"] and result["full_walk_events"] == []
+
+
+def test_bench_routing_reports_cpu_time_and_gc_apart() -> None:
+    from calldesk.bench.routing import run
+
+    result = run(decisions=200, seed=2)
+    assert result["setup"]["waiting"] >= 5000 and result["setup"]["agents"] == 1000
+    for key in ("agent_freed", "arrival_nobody_free", "arrival_200_idle"):
+        f = result[key]
+        assert 0 <= f["p50_ms"] <= f["p99_ms"] <= f["max_ms"]
+    assert set(result["gc_pauses"]) == {"count", "total_ms", "max_ms"}
