@@ -7,6 +7,9 @@ import os
 
 import click
 
+from calldesk.errors import ConfigError
+from calldesk.fsconf.settings import check_password
+
 
 @click.command("sim")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Bind address.")
@@ -49,6 +52,10 @@ def sim(
     password = os.environ.get(password_env, "")
     if not password:
         raise click.UsageError(f"set the ESL password in ${password_env} (no default password)")
+    try:
+        check_password(password, f"${password_env}")
+    except ConfigError as exc:
+        raise click.ClickException(f"ESL password refused: {exc}") from None
     if time_scale <= 0:
         raise click.UsageError("--time-scale must be > 0")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
