@@ -52,11 +52,7 @@ def predict(
     coming = sum(p_free)
     ringing = sum(p_ring)
     mean = ringing + waiting + inbound_expected - coming
-    var = (
-        sum(p * (1 - p) for p in p_free)
-        + sum(p * (1 - p) for p in p_ring)
-        + inbound_expected
-    )
+    var = sum(p * (1 - p) for p in p_free) + sum(p * (1 - p) for p in p_ring) + inbound_expected
     p = answer_rate
     n = 0
     risk = _risk(free, mean, var)

@@ -174,6 +174,7 @@ class OutboundSim:
                 day = self._day(answered)
                 day.answers += 1
                 day.drops += 1
+                self.pacer.handle(AnswerAbandoned(attempt, now - answered), now)
             else:
                 self.res.machines_detected += 1
             return
