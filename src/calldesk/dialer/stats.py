@@ -42,7 +42,7 @@ class Stats:
         self.wrap: deque[float] = deque(maxlen=keep)
         self.refresh_every = refresh_every
         self._new = refresh_every  # build on first use
-        self.window_s = self.priors.answer_after_s + grace_s
+        self._window = self.priors.answer_after_s + grace_s
         self._talk_tab: list[float] = []
         self._wrap_tab: list[float] = []
         self._ring_tab: list[float] = []
@@ -65,6 +65,12 @@ class Stats:
         self._new += 1
 
     # -- estimates -------------------------------------------------------------------------
+    @property
+    def window_s(self) -> float:
+        """Time to answer (median) plus the grace: how far ahead a decision looks."""
+        self._refresh()
+        return self._window
+
     @property
     def answer_rate(self) -> float:
         self._refresh()
@@ -113,7 +119,7 @@ class Stats:
         self.rates["answer"] = (counts["answer"] + self.priors.answer_rate * w) / (n + w)
         answer_times = sorted(t for o, t in self.outcomes if o == "answer")
         ans = statistics.median(answer_times) if len(answer_times) >= 20 else None
-        self.window_s = (ans if ans is not None else self.priors.answer_after_s) + self.grace_s
+        self._window = (ans if ans is not None else self.priors.answer_after_s) + self.grace_s
         self._build_ring()
         self._build_agents()
 
@@ -129,7 +135,7 @@ class Stats:
         tab = []
         for age in range(top + 1):
             alive = len(times) - bisect.bisect_right(times, age)
-            hit = bisect.bisect_right(answers, age + self.window_s) - bisect.bisect_right(
+            hit = bisect.bisect_right(answers, age + self._window) - bisect.bisect_right(
                 answers, age
             )
             tab.append(hit / alive if alive else 0.0)
@@ -138,7 +144,7 @@ class Stats:
     def _build_agents(self) -> None:
         talk = sorted(self.talk) if len(self.talk) >= 30 else None
         wrap = sorted(self.wrap) if len(self.wrap) >= 30 else None
-        win = self.window_s
+        win = self._window
         mean_talk = self._mean(self.talk, self.priors.talk_s)
         mean_wrap = self._mean(self.wrap, self.priors.wrap_s)
         # exponential tails beyond the samples (and before there are any)
