@@ -122,8 +122,9 @@ class Pacer:
         self, now: float, free: int, limit: int, inbound: InboundLoad | None, inputs: dict
     ) -> PacingDecision:
         st = self.stats
-        p_free = [st.p_free(s, now - t) for s, t in self.agents.values() if s in ("talk", "wrap")]
-        p_ring = [st.p_answer_within(now - t) for t in self.ringing.values()]
+        busy = [(s, now - t) for s, t in self.agents.values() if s == "talk" or s == "wrap"]
+        p_free = st.p_free_all(busy)
+        p_ring = st.p_answer_within_all([now - t for t in self.ringing.values()])
         theta = self.control.effective_theta()
         expected_in = inbound.calls_per_s * st.window_s if inbound else 0.0
         pred = predict(

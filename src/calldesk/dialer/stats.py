@@ -32,7 +32,7 @@ class Priors:
 
 class Stats:
     def __init__(
-        self, priors: Priors | None = None, keep: int = 3000, refresh_every: int = 100,
+        self, priors: Priors | None = None, keep: int = 3000, refresh_every: int = 250,
         grace_s: float = 2.0,
     ) -> None:  # fmt: skip
         self.priors = priors or Priors()
@@ -84,6 +84,28 @@ class Stats:
             tab, tail = self._wrap_tab, self._wrap_tail
         i = int(elapsed)
         return tab[i] if i < len(tab) else tail
+
+    def p_free_all(self, agents: list[tuple[str, float]]) -> list[float]:
+        """`p_free` for many (state, elapsed) pairs at once (the hot path of a decision)."""
+        self._refresh()
+        talk, talk_tail, wrap, wrap_tail = (
+            self._talk_tab, self._talk_tail, self._wrap_tab, self._wrap_tail
+        )  # fmt: skip
+        nt, nw = len(talk), len(wrap)
+        out = []
+        for state, elapsed in agents:
+            i = int(elapsed)
+            if state == "talk":
+                out.append(talk[i] if i < nt else talk_tail)
+            else:
+                out.append(wrap[i] if i < nw else wrap_tail)
+        return out
+
+    def p_answer_within_all(self, ages: list[float]) -> list[float]:
+        self._refresh()
+        tab, tail = self._ring_tab, self._ring_tail
+        n = len(tab)
+        return [tab[int(a)] if int(a) < n else tail for a in ages]
 
     def p_answer_within(self, age: float) -> float:
         self._refresh()
