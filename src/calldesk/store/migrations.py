@@ -116,6 +116,35 @@ def m008_acd_snapshots(db: sqlite_utils.Database) -> None:
     db["acd_inputs"].create_index(["batch"])  # replay after, and delete up to, a batch
 
 
+def m020_dialer(db: sqlite_utils.Database) -> None:
+    # Outbound: contact lists, the do-not-call list (global scope "*" or a campaign), and the
+    # compliance ledger: one row per attempt, append-only like the journal.
+    db["dialer_contacts"].create(
+        {"list": str, "number": str, "name": str, "timezone": str, "fields": str, "line": int,
+         "imported_at": float},
+        pk=("list", "number"),
+    )  # fmt: skip
+    db["dnc"].create(
+        {"number": str, "scope": str, "added_at": float, "expires_at": float, "source": str},
+        pk=("number", "scope"),
+    )
+    db["compliance_ledger"].create(
+        {"id": int, "at": float, "campaign": str, "contact": str, "number": str,
+         "local_time": str, "timezone": str, "window": str, "dnc_checked": int, "dnc_hit": int,
+         "trunk": str, "caller_id": str, "ring_s": float, "ring_limit_s": float, "outcome": str,
+         "cause": str, "amd": str, "agent": str, "answer_to_agent_s": float, "abandoned": int,
+         "safe_harbour": int, "interaction": str},
+        pk="id",
+        not_null={"at", "campaign", "number", "outcome"},
+    )  # fmt: skip
+    db["compliance_ledger"].create_index(["campaign", "at"])
+    for op in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER compliance_ledger_no_{op.lower()} BEFORE {op} ON compliance_ledger "
+            "BEGIN SELECT RAISE(ABORT, 'compliance_ledger is append-only'); END"
+        )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
@@ -125,4 +154,5 @@ MIGRATIONS: list[Migration] = [
     ("006_control_inbox", m006_control_inbox),
     ("007_acd_dispatch", m007_acd_dispatch),
     ("008_acd_snapshots", m008_acd_snapshots),
+    ("020_dialer", m020_dialer),
 ]

@@ -23,6 +23,7 @@ from calldesk.dialer.events import (
 )
 from calldesk.dialer.pacing import Pacer, PacingConfig
 from calldesk.dialer.stats import Priors
+from calldesk.sim.virtual.outbound_campaign import CampaignRun
 from calldesk.sim.virtual.outbound_model import OutboundScenario
 
 TICK, RING_END, VERDICT, GRACE, TALK_END, WRAP_END, IN_ARRIVE, IN_PATIENCE = range(8)
@@ -67,8 +68,9 @@ class OutboundResult:
 
 
 class OutboundSim:
-    def __init__(self, sc: OutboundScenario) -> None:
+    def __init__(self, sc: OutboundScenario, campaign: CampaignRun | None = None) -> None:
         self.sc = sc
+        self.campaign = campaign
         self.rng = random.Random(sc.seed)
         self.pacer = Pacer(
             PacingConfig(
@@ -141,8 +143,10 @@ class OutboundSim:
         if len(self.res.sample_decisions) < 5 and d.place:
             self.res.sample_decisions.append(d.record())
         for _ in range(d.place):
+            attempt = f"o{self.dialled + 1}"
+            if self.campaign and not self.campaign.pick(attempt, now, self.sc.ring_timeout_s):
+                break  # no contact due and inside its window now
             self.dialled += 1
-            attempt = f"o{self.dialled}"
             self.res.attempts += 1
             self.pacer.handle(AttemptPlaced(attempt), now)
             truth, after = self.sc.callee(self.rng)
@@ -154,7 +158,9 @@ class OutboundSim:
         attempt, truth, placed = p
         if truth in ("busy", "failed", "no_answer"):
             self.pacer.handle(AttemptResolved(attempt, truth, now - placed), now)
+            self._done(attempt, now, outcome=truth, ring_s=now - placed)
             return
+        self._note(attempt, ring_s=now - placed)
         if truth == "live":
             self.res.live_answers += 1
         else:
@@ -169,7 +175,10 @@ class OutboundSim:
         attempt, truth, placed, answered, verdict = p
         if verdict == "machine":
             self.pacer.handle(AttemptResolved(attempt, "machine", now - placed), now)
-            if truth == "live":  # a person hung up on as a machine: abandoned (Ofcom)
+            fp = truth == "live"
+            self._done(attempt, now, outcome="machine", amd="machine", abandoned=int(fp),
+                       safe_harbour=int(fp), cause="amd_false_positive" if fp else "")  # fmt: skip
+            if fp:  # a person hung up on as a machine: abandoned (Ofcom)
                 self.res.amd_false_positives += 1
                 day = self._day(answered)
                 day.answers += 1
@@ -178,6 +187,7 @@ class OutboundSim:
             else:
                 self.res.machines_detected += 1
             return
+        self._note(attempt, amd="human")
         self._needs_agent(now, attempt, truth, placed, answered)
 
     def _needs_agent(self, now: float, attempt: str, truth: str, placed: float, ans: float) -> None:
@@ -195,7 +205,16 @@ class OutboundSim:
                 del self.waiting[i]
                 self._day(ans).drops += 1
                 self.pacer.handle(AnswerAbandoned(attempt, now - ans), now)
+                self._done(attempt, now, outcome="answer", abandoned=1, safe_harbour=1)
                 return
+
+    def _note(self, attempt: str, **fields: object) -> None:
+        if self.campaign:
+            self.campaign.note(attempt, **fields)
+
+    def _done(self, attempt: str, now: float, **fields: object) -> None:
+        if self.campaign:
+            self.campaign.done(attempt, now, **fields)
 
     # -- agents ------------------------------------------------------------------------------
     def _connect(self, now: float, agent: str, attempt: str, ans: float, truth: str) -> None:
@@ -205,6 +224,7 @@ class OutboundSim:
         self.res.wait_total_s += wait
         self.res.wait_max_s = max(self.res.wait_max_s, wait)
         self.pacer.handle(AnswerConnected(attempt, wait), now)
+        self._done(attempt, now, outcome="answer", agent=agent, answer_to_agent_s=wait)
         talk = self.sc.talk(self.rng) if truth == "live" else self.sc.machine_talk_s
         self._busy(now, agent, talk)
 
@@ -254,5 +274,5 @@ class OutboundSim:
                 return
 
 
-def simulate_outbound(sc: OutboundScenario) -> OutboundResult:
-    return OutboundSim(sc).run()
+def simulate_outbound(sc: OutboundScenario, campaign: CampaignRun | None = None) -> OutboundResult:
+    return OutboundSim(sc, campaign).run()
