@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 import click
@@ -48,7 +49,7 @@ def import_cmd(
     started = time.perf_counter()
     try:
         with click.progressbar(
-            length=max(1, _count_lines(file)), label=f"reading {file}", file=click.get_text_stream("stderr")
+            length=max(1, _count_lines(file)), label=f"reading {file}", file=sys.stderr
         ) as bar:  # fmt: skip
             res = read_contacts(file, mapping, region, progress=bar.update)
     except ImportRefused as e:
