@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from calldesk.dialer.config import Campaign
-from calldesk.dialer.numbers import WindowCheck, check_window
+from calldesk.dialer.numbers import WindowCheck, check_window, next_opening
 
 FINAL = ("answer",)  # reached: no retry (a callback request schedules its own)
 
@@ -48,6 +48,9 @@ class ContactQueue:
     def pending(self) -> int:
         return len(self.due)
 
+    def next_due(self) -> float | None:
+        return self.due[0][0] if self.due else None
+
     def next(self, at: float, scan: int = 50) -> Pick | None:
         """The next contact to dial at `at`, or None. Looks at up to `scan` due contacts."""
         deferred = []
@@ -66,7 +69,14 @@ class ContactQueue:
                 self.campaign.default_timezone,
             )  # fmt: skip
             if not w.allowed:
-                deferred.append((at + 900.0, item[1], number))  # look again in 15 min
+                opens = next_opening(
+                    number, at, self.campaign.windows, c.get("timezone") or "",
+                    self.campaign.default_timezone,
+                )  # fmt: skip
+                if opens is None:
+                    self.closed[number] = "no_window"
+                else:
+                    deferred.append((opens, item[1], number))
                 continue
             self.attempts[number] += 1
             pick = Pick(number, c, w, self.attempts[number])

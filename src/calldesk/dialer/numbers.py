@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -67,3 +67,33 @@ def check_window(
             return WindowCheck(False, first, ",".join(zones), "")
         allowed_by = allowed_by or hit.text()
     return WindowCheck(True, first, ",".join(zones), allowed_by)
+
+
+def next_opening(
+    e164: str, at: float, windows: Sequence[Window], override: str = "", default: str = "UTC"
+) -> float | None:
+    """The first time after `at` when `check_window` allows the number (None: never in 8 days)."""
+    t = at
+    for _ in range(8):  # each round moves to a later opening in one of the zones
+        if check_window(e164, t, windows, override, default).allowed:
+            return t
+        later = t
+        for z in timezones(e164, override, default):
+            local = datetime.fromtimestamp(t, UTC).astimezone(ZoneInfo(z))
+            minute = local.hour * 60 + local.minute
+            if any(w.allows(local.weekday(), minute) for w in windows):
+                continue
+            best = None
+            for days in range(8):
+                day = (local + timedelta(days=days)).replace(hour=0, minute=0, second=0)
+                for w in windows:
+                    if day.weekday() not in w.days:
+                        continue
+                    start = day + timedelta(minutes=w.start_min)
+                    if start > local and (best is None or start < best):
+                        best = start
+            if best is None:
+                return None
+            later = max(later, best.timestamp())
+        t = later
+    return None

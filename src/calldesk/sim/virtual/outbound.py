@@ -138,6 +138,10 @@ class OutboundSim:
             inbound = InboundLoad(
                 len(self.inbound), longest, self.sc.inbound_sl_s, self.sc.inbound_per_hour / 3600
             )
+        if self.campaign and not self.campaign.has_due(now):  # nothing to dial: no decision
+            if nxt < self.horizon:
+                self._push(nxt, TICK)
+            return
         d = self.pacer.decide(now, self.sc.list_size - self.dialled, inbound)
         self.res.decisions += 1
         if len(self.res.sample_decisions) < 5 and d.place:

@@ -32,6 +32,10 @@ class CampaignRun:
         day, rest = divmod(now, self.day_len)
         return self.origin + day * 86400.0 + rest
 
+    def has_due(self, now: float) -> bool:
+        due = self.queue.next_due()
+        return due is not None and due <= self.epoch(now)
+
     def pick(self, attempt: str, now: float, ring_limit_s: float) -> bool:
         at = self.epoch(now)
         p = self.queue.next(at)
