@@ -37,7 +37,7 @@ def test_a_valid_campaign_and_its_defaults() -> None:
 @pytest.mark.parametrize(
     ("kw", "key", "reason"),
     [
-        ({"caller_id": "+15559990000"}, "campaigns[0].caller_id", "valid E.164"),
+        ({"caller_id": "5559990000"}, "campaigns[0].caller_id", "valid E.164"),
         ({"caller_id": "+442079460123", "trunk": "main"}, "campaigns[0].caller_id", "trunk 'main'"),
         ({"caller_id": "+13125550100"}, "campaigns[0].caller_id", "not a number any trunk"),
         ({"trunk": "nope"}, "campaigns[0].trunk", "unknown trunk"),
@@ -117,3 +117,36 @@ def test_windows_are_checked_in_the_callee_local_time() -> None:
     assert check_window("+14155550134", at, w, override="America/New_York").allowed
     saturday = _at("2026-12-05T12:00", "America/New_York")
     assert not check_window("+12125550199", saturday, w).allowed
+
+
+def test_cli_campaigns_check_and_list(tmp_path) -> None:  # noqa: ANN001
+    import json
+
+    from click.testing import CliRunner
+
+    from calldesk.cli.main import cli
+
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "safe_harbour.yaml").write_text(
+        "flow: safe_harbour\nentry: msg\nsteps:\n  msg: {kind: play, prompt: 'Sorry, we will call back.', next: bye}\n"
+        "  bye: {kind: hangup}\n"
+    )
+    cfg = tmp_path / "calldesk.yaml"
+    base = (
+        f"flows: {{dir: {flows}}}\n"
+        "trunks:\n  - {name: main, gateway: {proxy: 198.51.100.20, auth: ip}, max_legs: 5,\n"
+        "     acl: [198.51.100.20], dids: [{number: '+15551230000', flow: safe_harbour}]}\n"
+        "campaigns:\n  - {name: spring, lists: [l], queue: q, caller_id: '+15551230000',\n"
+        "     safe_harbour_flow: safe_harbour, windows: [{days: mon-fri, start: '09:00', end: '20:00'}]"
+    )
+    cfg.write_text(base + "}\n")
+    run = CliRunner().invoke
+    r = run(cli, ["-c", str(cfg), "campaigns", "check"])
+    assert r.exit_code == 0 and "1 campaign(s) valid: spring" in r.output, r.output
+    listed = json.loads(run(cli, ["-c", str(cfg), "campaigns", "list"]).output)
+    assert listed["windows"] == ["mon,tue,wed,thu,fri 09:00-20:00"]
+    cfg.write_text(base + ", ring_s: 5}\n")
+    r = run(cli, ["-c", str(cfg), "campaigns", "check"])
+    assert r.exit_code == 1 and "campaigns[0].ring_s: must be at least 15 s" in r.output
+    assert "Traceback" not in r.output
