@@ -5,7 +5,8 @@ ledger. The pacing core and the contact queue decide; this module only does the 
   limits and allow-list), with the campaign's caller ID and ring time.
 - An answered attempt is handed to the ACD with one call, `AcdService.enqueue(EnqueueRequest)`
   (medium "voice", the attempt's own interaction id, not the leg uuid).
-- `connected(iid)` (the ACD bridged an agent) or the grace timer end the answer's wait; at the
+- `connected(iid)` (the ACD connected an agent: `follow(journal)` reads its
+  `interaction.answered` entries) or the grace timer end the answer's wait; at the
   grace end the safe-harbour port plays the campaign's flow on the leg and the attempt counts
   as abandoned.
 Every pacing decision is journaled (`dialer.pacing`) with its inputs.
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 from calldesk.dialer.config import Campaign
 from calldesk.dialer.contacts import ContactQueue, Pick
 from calldesk.dialer.events import (
+    AgentChanged,
     AnswerAbandoned,
     AnswerConnected,
     AttemptPlaced,
@@ -31,6 +33,7 @@ from calldesk.dialer.pacing import Pacer
 from calldesk.ivr.ports import EnqueueRequest
 from calldesk.trunks.dialer import OutboundError
 
+AGENT_STATES = {"available": "free", "offered": "talk", "busy": "talk", "wrap_up": "wrap"}
 BUSY = {"USER_BUSY", "CALL_REJECTED"}
 NO_ANSWER = {"NO_ANSWER", "NO_USER_RESPONSE", "ORIGINATOR_CANCEL", "ALLOTTED_TIMEOUT",
              "PROGRESS_TIMEOUT", "RECOVERY_ON_TIMER_EXPIRE"}  # fmt: skip
@@ -48,7 +51,9 @@ class Dialer(Protocol):
 
 
 class Acd(Protocol):
-    def enqueue(self, request: EnqueueRequest) -> None: ...
+    def enqueue(
+        self, request: EnqueueRequest, leg_uuid: str | None = None, switch: str | None = None
+    ) -> None: ...
 
 
 class Journal(Protocol):
@@ -86,6 +91,20 @@ class DialerAdapter:
         self.trunk = trunk or campaign.trunk
         self.attempts: dict[str, _Attempt] = {}
         self.paused = campaign.paused
+        self.journal_pos = 0
+
+    def follow(self, journal: Any) -> None:
+        """Read the ACD's journal since the last call (`read(after_id=)`): agents' states (of
+        the campaign's agents, or all when it names none) and `interaction.answered` (an agent
+        took one of our answered attempts)."""
+        mine = set(self.campaign.agents)
+        for e in journal.read(after_id=self.journal_pos):
+            self.journal_pos = e.id
+            if e.kind == "agent.state" and (not mine or e.subject in mine):
+                state = AGENT_STATES.get(str(e.data.get("state")), "away")
+                self.pacer.handle(AgentChanged(e.subject, state), self.p.clock())
+            elif e.kind == "interaction.answered" and e.subject in self.attempts:
+                self.connected(e.subject, str(e.data.get("agent", "")))
 
     def tick(self) -> PacingDecision:
         """Decide and place. Pausing stops new attempts; it never hangs up a live call."""
@@ -140,7 +159,8 @@ class DialerAdapter:
                 variables=dict(a.pick.contact.get("fields") or {}),
                 data={"campaign": c.name, "leg": a.leg, "attempt": a.pick.attempt_no},
                 flow="", flow_version="", path=[],
-            )
+            ),
+            leg_uuid=a.leg, switch=getattr(dialed, "switch", None),
         )  # fmt: skip
         self.p.later(self.pacer.config.grace_s, lambda: self._grace(a.iid))
 
