@@ -10,7 +10,7 @@ from datetime import datetime
 import click
 
 from calldesk.cli.dialer_common import open_dialer_store
-from calldesk.dialer.config import _duration
+from calldesk.dialer.config import parse_duration
 from calldesk.dialer.numbers import normalize
 from calldesk.dialer.store import GLOBAL
 from calldesk.errors import ConfigError
@@ -29,7 +29,7 @@ def _expiry(text: str | None, now: float) -> float | None:
     except ValueError:
         pass
     try:
-        return now + _duration(text, "--expires")
+        return now + parse_duration(text, "--expires")
     except ConfigError as e:
         raise click.BadParameter(e.reason, param_hint="--expires") from None
 

@@ -80,7 +80,7 @@ class Campaign:
     paused: bool = False
 
 
-def _duration(v: Any, path: str) -> float:
+def parse_duration(v: Any, path: str) -> float:
     if isinstance(v, int | float) and not isinstance(v, bool) and v >= 0:
         return float(v)
     m = _DURATION.match(str(v).strip()) if isinstance(v, str) else None
@@ -149,7 +149,7 @@ def _campaign(
     if cid not in allowed:
         where = f"trunk {trunk!r}" if trunk else "any trunk"
         raise ConfigError(f"{path}.caller_id", f"{cid} is not a number {where} carries (its DIDs)")
-    ring = _duration(c.get("ring_s", 25), f"{path}.ring_s")
+    ring = parse_duration(c.get("ring_s", 25), f"{path}.ring_s")
     if ring < 15:
         raise ConfigError(f"{path}.ring_s", f"must be at least 15 s, got {ring:g}")
     cap = c.get("abandon_cap", REGULATORY_CAP)
@@ -165,7 +165,7 @@ def _campaign(
     for k, v in retry_raw.items():
         if k not in RETRY_OUTCOMES:
             raise ConfigError(f"{path}.retry.{k}", f"expected one of {', '.join(RETRY_OUTCOMES)}")
-        retry[k] = _duration(v, f"{path}.retry.{k}")
+        retry[k] = parse_duration(v, f"{path}.retry.{k}")
     amd = c.get("amd", False)
     if not isinstance(amd, bool):
         raise ConfigError(f"{path}.amd", "expected true or false")

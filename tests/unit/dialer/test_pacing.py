@@ -121,8 +121,8 @@ def test_stats_tables_follow_the_samples() -> None:
         st.outcome("no_answer", 25.0)
     assert st.window_s == pytest.approx(8.0)  # median answer time + 2 s grace
     assert st.p_free("talk", 10) == 0.0
-    assert st.p_free("talk", 95) == 0.0  # 5 s of talk + 5 s of wrap-up > 8 s... not yet
-    assert st.p_free("talk", 98) == 1.0
+    assert st.p_free("talk", 95) == 0.0  # 5 s more talk + 5 s wrap-up: not within 8 s
+    assert st.p_free("talk", 98) == 1.0  # 2 s + 5 s: within 8 s
     assert st.p_free("wrap", 1) == 1.0
     assert st.p_answer_within(0) == pytest.approx(0.5)
     assert st.p_answer_within(7) == 0.0  # past every answer time: only no-answers are left
