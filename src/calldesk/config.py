@@ -58,6 +58,7 @@ SCHEMA: dict[str, Any] = {
     "trunks": (list, []),
     "outbound": (dict, {}),  # toll-fraud allow-list and failover; checked by calldesk.trunks
     "freeswitch": (dict, {}),  # rendered FreeSWITCH settings; checked by calldesk.fsconf
+    "campaigns": (list, []),  # outbound campaigns; checked by calldesk.dialer.config
     "teams": (list, []),
     "users": (list, []),
     "demo": {"time_scale": (float, 20.0), "calls": (int, 50), "agents": (int, 5)},

@@ -139,6 +139,35 @@ def m009_interactions(db: sqlite_utils.Database) -> None:
         db.table("ivr_runs").create_index(["address"])
 
 
+def m020_dialer(db: sqlite_utils.Database) -> None:
+    # Outbound: contact lists, the do-not-call list (global scope "*" or a campaign), and the
+    # compliance ledger: one row per attempt, append-only like the journal.
+    db.table("dialer_contacts").create(
+        {"list": str, "number": str, "name": str, "timezone": str, "fields": str, "line": int,
+         "imported_at": float},
+        pk=("list", "number"),
+    )  # fmt: skip
+    db.table("dnc").create(
+        {"number": str, "scope": str, "added_at": float, "expires_at": float, "source": str},
+        pk=("number", "scope"),
+    )
+    db.table("compliance_ledger").create(
+        {"id": int, "at": float, "campaign": str, "contact": str, "number": str,
+         "local_time": str, "timezone": str, "window": str, "dnc_checked": int, "dnc_hit": int,
+         "trunk": str, "caller_id": str, "ring_s": float, "ring_limit_s": float, "outcome": str,
+         "cause": str, "amd": str, "agent": str, "answer_to_agent_s": float, "abandoned": int,
+         "safe_harbour": int, "interaction": str},
+        pk="id",
+        not_null={"at", "campaign", "number", "outcome"},
+    )  # fmt: skip
+    db.table("compliance_ledger").create_index(["campaign", "at"])
+    for op in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER compliance_ledger_no_{op.lower()} BEFORE {op} ON compliance_ledger "
+            "BEGIN SELECT RAISE(ABORT, 'compliance_ledger is append-only'); END"
+        )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
@@ -149,4 +178,5 @@ MIGRATIONS: list[Migration] = [
     ("007_acd_dispatch", m007_acd_dispatch),
     ("008_acd_snapshots", m008_acd_snapshots),
     ("009_interactions", m009_interactions),
+    ("020_dialer", m020_dialer),
 ]
