@@ -116,6 +116,70 @@ def m008_acd_snapshots(db: sqlite_utils.Database) -> None:
     db["acd_inputs"].create_index(["batch"])  # replay after, and delete up to, a batch
 
 
+def m030_customers(db: sqlite_utils.Database) -> None:
+    # Customer context (calldesk.customers): the persistent context store the IVR `context`
+    # step and the screen pop read; customers and their identities (any number of customers may
+    # hold an identity unverified, at most one verified); which customer each interaction is
+    # attached to; and every merge with what it moved, so it can be undone.
+    db["customer_contexts"].create({"key": str, "data": str, "updated_at": float}, pk="key")
+    db["customers"].create(
+        {
+            "id": str,
+            "name": str,
+            "fields": str,
+            "created_at": float,
+            "updated_at": float,
+            "merged_into": str,
+            "erased_at": float,
+        },
+        pk="id",
+    )
+    db["customer_identities"].create(
+        {
+            "kind": str,
+            "value": str,
+            "customer": str,
+            "verified": int,
+            "source": str,
+            "added_at": float,
+        },
+        pk=("kind", "value", "customer"),
+    )
+    # (kind, value) is the prefix index: `value >= ? AND value < ?` range scans for search.
+    db["customer_identities"].create_index(["customer"])
+    db.execute(
+        "CREATE UNIQUE INDEX customer_identities_one_verified "
+        "ON customer_identities (kind, value) WHERE verified = 1"
+    )
+    db["customer_interactions"].create(
+        {
+            "interaction": str,
+            "customer": str,
+            "medium": str,
+            "at": float,
+            "identity": str,
+            "verified": int,
+        },
+        pk="interaction",
+    )
+    db["customer_interactions"].create_index(["customer", "at"])
+    db["customer_merges"].create(
+        {
+            "id": int,
+            "at": float,
+            "survivor": str,
+            "absorbed": str,
+            "identity": str,
+            "moved": str,
+            "actor": str,
+            "undone_at": float,
+        },
+        pk="id",
+    )
+    db["customer_merges"].create_index(["survivor"])
+    db["customer_merges"].create_index(["absorbed"])
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
@@ -125,4 +189,5 @@ MIGRATIONS: list[Migration] = [
     ("006_control_inbox", m006_control_inbox),
     ("007_acd_dispatch", m007_acd_dispatch),
     ("008_acd_snapshots", m008_acd_snapshots),
+    ("030_customers", m030_customers),
 ]

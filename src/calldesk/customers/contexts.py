@@ -1,0 +1,77 @@
+"""The persistent context store: the IVR `context` step and the screen pop read it.
+
+Implements `calldesk.ivr.ports.ContextStore` over the `customer_contexts` table. A key is what
+the flow names (by default `{{ caller.id }}`); `interaction_key` and `identity_key` give the two
+canonical spellings, keyed by the interaction and by the customer's identity. Writes update
+what is there (shallow, like the in-memory store); two processes may share the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from calldesk.customers.identity import Identity
+from calldesk.store import Store
+
+
+def interaction_key(interaction: str) -> str:
+    return f"interaction:{interaction}"
+
+
+def identity_key(ident: Identity) -> str:
+    return f"{ident.kind}:{ident.value}"
+
+
+class SqliteContexts:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.db = store.db
+        self.clock = clock
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike, clock: Callable[[], float] = time.time
+    ) -> SqliteContexts:
+        """Its own connection to the store file (migrated); `serve` passes it to `app.build`."""
+        return cls(Store.open(path), clock)
+
+    def read(self, key: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT data FROM customer_contexts WHERE key = ?", [key]).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def read_many(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = self.db.execute(
+            f"SELECT key, data FROM customer_contexts WHERE key IN ({marks})", keys
+        ).fetchall()
+        return {k: json.loads(d) for k, d in rows}
+
+    def write(self, key: str, values: dict[str, Any]) -> None:
+        """Shallow update, like the in-memory store; read-modify-write under a write lock, so
+        two processes writing the same key lose nothing."""
+        if not key:
+            raise ValueError("context key: empty")
+        with self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            current = self.read(key)
+            current.update(values)
+            self.db.execute(
+                "INSERT OR REPLACE INTO customer_contexts (key, data, updated_at) VALUES (?, ?, ?)",
+                [key, json.dumps(current, sort_keys=True, default=str), float(self.clock())],
+            )
+
+    def delete(self, keys: list[str]) -> int:
+        """Erasure: drop these keys' context; returns how many rows went."""
+        n = 0
+        for key in keys:
+            n += self.db.execute("DELETE FROM customer_contexts WHERE key = ?", [key]).rowcount
+        return n
+
+    def close(self) -> None:
+        self.store.close()

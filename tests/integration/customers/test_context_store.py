@@ -1,0 +1,118 @@
+"""The persistent context store: what a flow wrote survives a restart (a new store object on the
+same SQLite file, and another process), and the IVR `context` step reads it back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime
+
+from calldesk.customers.contexts import SqliteContexts
+from calldesk.ivr.library import FlowLibrary
+from calldesk.ivr.ports import CollectingHandoff, ScriptedHttp
+from calldesk.ivr.runner import Runner
+from calldesk.ivr.text import ScriptedTextPort
+from calldesk.ivr.validate import Checks, validate_text
+
+FLOW = """
+flow: remember
+entry: identify
+steps:
+  identify:
+    kind: context
+    action: read
+    next: known
+  known:
+    kind: branch
+    conditions:
+      - when: "context.tier == 'gold'"
+        goto: vip
+    default: mark
+  mark:
+    kind: context
+    action: write
+    values: {tier: "'gold'", visits: "1"}
+    next: general
+  general:
+    kind: enqueue
+    queue: general
+  vip:
+    kind: enqueue
+    queue: vip
+    data: {tier: "context.tier"}
+"""
+
+
+def _runner(contexts, flows_dir) -> Runner:
+    flow, errors = validate_text(textwrap.dedent(FLOW), "remember.yaml", Checks())
+    assert not errors, [str(e) for e in errors]
+    lib = FlowLibrary(flows_dir)
+    lib.add(flow)
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    return Runner(lib, lambda: now, ScriptedHttp(), contexts, CollectingHandoff())
+
+
+def _call(runner: Runner, caller: str, iid: str):
+    flow = runner.flows.current("remember")
+    runner.start(flow, ScriptedTextPort([]), interaction_id=iid, caller={"id": caller})
+    return runner.handoff.requests[-1]
+
+
+def test_context_written_by_a_flow_survives_a_restart(tmp_path):
+    path = tmp_path / "calldesk.sqlite"
+    first = SqliteContexts.open(path)
+    req = _call(_runner(first, tmp_path), "+15550001", "i-1")
+    assert req.queue == "general"  # unknown caller: the flow remembers them
+    first.close()  # the controller stops
+
+    second = SqliteContexts.open(path)  # a new process would do exactly this
+    assert second.read("+15550001") == {"tier": "gold", "visits": 1}
+    req = _call(_runner(second, tmp_path), "+15550001", "i-2")
+    assert (req.queue, req.data) == ("vip", {"tier": "gold"})
+    assert _call(_runner(second, tmp_path), "+15550002", "i-3").queue == "general"
+
+
+def test_another_process_sees_the_context_and_updates_merge(tmp_path):
+    path = tmp_path / "calldesk.sqlite"
+    mine = SqliteContexts.open(path)
+    mine.write("interaction:i-9", {"intent": "billing", "lang": "fr"})
+    code = (
+        "import sys, json\n"
+        "from calldesk.customers.contexts import SqliteContexts\n"
+        "c = SqliteContexts.open(sys.argv[1])\n"
+        "print(json.dumps(c.read('interaction:i-9')))\n"
+        "c.write('interaction:i-9', {'lang': 'de', 'score': 5})\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == '{"intent": "billing", "lang": "fr"}'
+    assert mine.read("interaction:i-9") == {"intent": "billing", "lang": "de", "score": 5}
+    assert mine.read("nobody") == {}
+
+
+def test_serve_hands_the_sqlite_store_to_the_controller(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import calldesk.cli.serve as serve_cli
+    from calldesk.cli.main import cli
+    from calldesk.errors import CalldeskError
+
+    seen = {}
+
+    def fake_build(config, **kw):
+        seen.update(kw)
+        raise CalldeskError("stop here")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CALLDESK_ESL_URL", "esl://:a-strong-pw-9@127.0.0.1:1")
+    monkeypatch.setattr(serve_cli, "build", fake_build)
+    store = tmp_path / "var" / "s.sqlite"
+    out = CliRunner().invoke(cli, ["serve", "--once", "--store", str(store)])
+    assert out.exit_code != 0 and "stop here" in out.output
+    contexts = seen["contexts"]
+    assert isinstance(contexts, SqliteContexts)
+    contexts.write("+1555", {"tier": "gold"})
+    contexts.close()
+    assert SqliteContexts.open(store).read("+1555") == {"tier": "gold"}
