@@ -30,6 +30,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.agents", "agents"),
     ("calldesk.cli.bench", "bench"),
+    ("calldesk.cli.customers", "customers"),
     ("calldesk.cli.db", "db"),
     ("calldesk.cli.demo", "demo"),
     ("calldesk.cli.serve", "serve"),

@@ -116,6 +116,8 @@ def unmerge(cs: CustomerStore, merge_id: int, actor: str, at: float) -> dict[str
     if cs.live(survivor) != survivor:
         raise CustomerError(f"merge {merge_id}: {survivor} was merged since; undo that merge first")
     moved = json.loads(moved_json)
+    if "identities" not in moved:
+        raise CustomerError(f"merge {merge_id}: a customer in it was erased; cannot be undone")
     with _tx(cs):
         for m in moved["identities"]:
             key = [m["kind"], m["value"]]

@@ -5,8 +5,10 @@ The rules (each tested in tests/unit/customers/test_resolve.py):
 1. **Attach** — an interaction attaches to the customer that its strongest identity names.
    Strength: verified in this interaction, then held verified by the customer, then the kind
    (account > flow key > email > chat token > phone). An identity held only unverified by
-   several customers (a shared office line) names the one seen most recently.
-2. **Create** — when no identity names anybody, a new customer is made with all of them.
+   several customers (a shared office line) names the one seen most recently. When the
+   interaction carries a verified identity, only verified identities choose: a caller ID never
+   puts a verified account on somebody else's record.
+2. **Create** — when no (choosing) identity names anybody, a new customer is made with all.
 3. **Link / verify** — identities the customer does not hold yet are added with the flag they
    arrived with; a verified one upgrades the customer's unverified copy.
 4. **Merge only on a verified identity** — a customer is merged into the target only when an
@@ -78,7 +80,8 @@ def resolve(
     """Decide; the caller looked `holders` up for every presented identity (live customers)."""
     idents = dedupe(presented)
     best: tuple[tuple[int, int, int], Identity, Holder] | None = None
-    for ident in idents:
+    choosing = [i for i in idents if i.verified] or idents
+    for ident in choosing:
         h = named_by(holders.get(ident.key, ()))
         if h is None:
             continue
@@ -86,8 +89,10 @@ def resolve(
         if best is None or score > best[0]:
             best = (score, ident, h)
     if best is None:
-        why = ["no identity names a customer: a new customer"] if idents else []
-        return Resolution(None, bool(idents), None, link=list(idents), why=why)
+        if not idents:
+            return Resolution(None, False, None)
+        res = Resolution(None, True, None, why=["no identity names a customer: a new customer"])
+        return plan(res, idents, holders)
     _, by, holder = best
     res = Resolution(
         holder.customer, False, by, why=[f"attached to {holder.customer}: {by.label()} names it"]
@@ -107,7 +112,7 @@ def resolve_for(
 def plan(
     res: Resolution, idents: list[Identity], holders: Mapping[tuple[str, str], Sequence[Holder]]
 ) -> Resolution:
-    target = res.target
+    target = res.target  # None: the customer about to be created
     merged: set[str] = set()
     for ident in idents:
         held = holders.get(ident.key, ())

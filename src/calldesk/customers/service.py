@@ -41,13 +41,21 @@ class CustomerService:
         name: str | None = None,
         fields: Mapping[str, Any] | None = None,
     ) -> tuple[str, bool]:
-        """Carry out a resolution: create or pick the target, merge, link, verify."""
+        """Carry out a resolution: create or pick the target, link and verify, merge. The
+        target's own identities go in before the merges, so an unmerge leaves them; one held
+        verified by a customer about to be merged goes in after (it arrives with the merge)."""
         cs = self.customers
         created = res.target is None
         target = res.target or cs.create(at, name, dict(fields or {}))
+        later = []
+        for ident in [*res.link, *res.verify]:
+            try:
+                cs.add_identity(target, ident, source, at)
+            except CustomerError:
+                later.append(ident)
         for m in res.merges:
             merging.merge(cs, target, m.absorbed, m.identity.label(), f"resolver:{source}", at)
-        for ident in [*res.link, *res.verify]:
+        for ident in later:
             cs.add_identity(target, ident, source, at)
         if not created and (name or fields):
             cs.update(target, at, name, dict(fields or {}))

@@ -178,6 +178,10 @@ def m030_customers(db: sqlite_utils.Database) -> None:
     )
     db["customer_merges"].create_index(["survivor"])
     db["customer_merges"].create_index(["absorbed"])
+    # interactions whose PII was erased (subject access erasure or retention), with why
+    db["customer_redactions"].create(
+        {"interaction": str, "at": float, "why": str}, pk="interaction"
+    )
 
 
 MIGRATIONS: list[Migration] = [

@@ -130,3 +130,13 @@ def test_resolve_for_a_fixed_target_applies_the_same_merge_rule():
     assert res.target == "c-crm"
     assert [m.absorbed for m in res.merges] == ["c-chat"]
     assert set(res.link) == {ACCOUNT_V, PHONE}
+
+
+def test_a_verified_identity_naming_nobody_makes_a_new_customer_not_the_caller_ids():
+    # the office line is known for Ann; Bob calls from it and verifies his own account
+    holders = {PHONE.key: [Holder("c-ann", False)]}
+    bob = Identity("account", "B7", verified=True)
+    res = resolve([PHONE, bob], holders)
+    assert res.create and res.target is None and res.merges == []
+    assert set(res.link) == {PHONE, bob}  # Bob's record remembers the line, unverified
+    assert any("c-ann" in w and "unverified" in w for w in res.why)
