@@ -7,6 +7,7 @@ every read journaled. They work on the store, so no running controller is needed
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -133,9 +134,7 @@ def import_(ctx: click.Context, csv_path: Path, verified: str, user: str) -> Non
     try:
         access._user(user, ("supervisor", "admin"), "import customers")
         total = count_lines(csv_path) if csv_path.is_file() else 0
-        with click.progressbar(
-            length=total, label="importing", file=click.get_text_stream("stderr")
-        ) as bar:
+        with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
             result = import_csv(
                 access.service,
                 csv_path,

@@ -119,12 +119,12 @@ class Journeys:
         """The agent's wrap-up after this interaction: `agent.wrapup` names it, and the API's
         `api.wrapup` that follows carries the disposition and notes."""
         rows = self.db.execute(
-            "SELECT kind, data FROM journal WHERE subject = ? AND id > ? AND kind IN (?, ?) "
+            "SELECT id, kind, data FROM journal WHERE subject = ? AND id > ? AND kind IN (?, ?) "
             "ORDER BY id LIMIT 4",
             [s["agent"], s["answered_id"], *WRAPUP_KINDS],
         ).fetchall()
         mine = False
-        for kind, data in rows:
+        for seq, kind, data in rows:
             d = json.loads(data)
             if kind == "agent.wrapup":
                 if mine:
@@ -132,6 +132,7 @@ class Journeys:
                 mine = d.get("interaction") == s["interaction"]
             elif mine and "disposition" in d:
                 s["disposition"], s["notes"] = d["disposition"], d.get("notes")
+                s["wrapup_seq"] = seq
                 return
 
     def timeline(self, customer: str, limit: int | None = None) -> list[dict[str, Any]]:

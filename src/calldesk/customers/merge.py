@@ -92,7 +92,7 @@ def merge(
         {
             "merge": merge_id,
             "absorbed": absorbed,
-            "identity": identity,
+            "identity": identity.split(":", 1)[0],  # the kind: values are PII
             "actor": actor,
             "identities": len(moved_ids),
             "interactions": len(interactions),

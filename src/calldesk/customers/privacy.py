@@ -75,13 +75,16 @@ def redact_interactions(service: CustomerService, ids: Iterable[str], at: float,
     ids = list(ids)
     pii = service.settings.pii_fields
     db = service.store.db
+    journeys = Journeys(service.customers)
+    # the agent's wrap-up (notes) is journaled under the agent: find it before redacting
+    wrapups = [journeys.interaction(iid).get("wrapup_seq") for iid in ids]
     changed = 0
     with db.conn:
         db.execute("BEGIN IMMEDIATE")
         db.execute("DROP TRIGGER journal_no_update")
-        for iid in ids:
+        for iid, wrapup in zip(ids, wrapups, strict=True):
             for seq, data in db.execute(
-                "SELECT id, data FROM journal WHERE subject = ?", [iid]
+                "SELECT id, data FROM journal WHERE subject = ? OR id = ?", [iid, wrapup or -1]
             ).fetchall():
                 clean = json.dumps(scrub(json.loads(data), pii), sort_keys=True)
                 if clean != data:
