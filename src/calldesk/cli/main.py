@@ -40,6 +40,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.fsconf", "fsconf"),
     ("calldesk.cli.queues", "queues"),
     ("calldesk.cli.recordings", "recordings"),
+    ("calldesk.cli.report", "report"),
     ("calldesk.cli.supervise", "supervise"),
 ]
 
