@@ -36,8 +36,6 @@ def _fill(store_path):
     svc = CustomerService(s, Settings(country="GB"))
     s.journal.notifier = Notifier()
     s.journal.notifier.subscribe(Follower(svc).on_entry)
-        "N", (), {"publish": lambda self, es: [Follower(svc).on_entry(e) for e in es]}
-    )()
     interaction(
         s, "chat-1", T0, medium="chat", caller="tok-1", variables={"identity_account": "A1"}, wait=5
     )
