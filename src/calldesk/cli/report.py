@@ -86,3 +86,22 @@ def _pct(v: float | None) -> str:
 
 def _num(v: float | None) -> str:
     return "    -" if v is None else f"{v:5.0f}"
+
+
+@report.command("rebuild")
+@click.pass_context
+def rebuild(ctx: click.Context) -> None:
+    """Drop the report facts and fold the whole journal again."""
+    from calldesk.reports.source import Facts
+
+    config = get_config(ctx)
+    try:
+        settings = Settings.from_config(config["customers"])
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration refused: {exc}") from exc
+    store = Store.open(config.path("store.path"))
+    try:
+        n = Facts(store, settings.fcr_window_s).rebuild()
+    finally:
+        store.close()
+    click.echo(f"report facts rebuilt from {n} journal entries")

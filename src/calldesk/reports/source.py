@@ -1,16 +1,15 @@
-"""Read the journal for an interval report: only the kinds the fold needs, only the fields it
-reads (extracted by SQLite), through the (kind, at) index."""
+"""The report facts in SQLite: folded from the journal incrementally (up to a cursor), refolded
+from scratch by `rebuild`, and read by interval for the report."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from calldesk.reports.interval import IntervalFold
+from calldesk.reports.interval import FACT_COLUMNS, Fact, FactFold, aggregate
 from calldesk.store import Store
 
 KINDS = (
@@ -25,10 +24,84 @@ KINDS = (
     "survey.answered",
     "survey.score",
 )
+FIELDS = ("queue", "medium", "agent", "wait", "talk", "duration", "interaction", "score")
+CURSOR = "facts"
 
 
-def _has_customers(store: Store) -> bool:
-    return "customer_interactions" in store.db.table_names()
+class Facts:
+    def __init__(self, store: Store, fcr_window_s: float = 72 * 3600.0) -> None:
+        self.store = store
+        self.db = store.db
+        self.fcr_window_s = fcr_window_s
+
+    def cursor(self) -> int:
+        row = self.db.execute("SELECT seq FROM report_cursor WHERE name = ?", [CURSOR]).fetchone()
+        return int(row[0]) if row else 0
+
+    def _lookup(self, iid: str) -> Fact | None:
+        row = self.db.execute(
+            f"SELECT {', '.join(FACT_COLUMNS)} FROM report_facts WHERE interaction = ?", [iid]
+        ).fetchone()
+        return Fact(*row) if row else None
+
+    def _previous(self, customer: str, queue: str, at: float) -> str | None:
+        row = self.db.execute(
+            "SELECT interaction FROM report_facts WHERE customer = ? AND queue = ? "
+            "AND arrived_at < ? AND arrived_at >= ? ORDER BY arrived_at DESC LIMIT 1",
+            [customer, queue, at, at - self.fcr_window_s],
+        ).fetchone()
+        return row[0] if row else None
+
+    def catch_up(self, batch: int = 50_000) -> int:
+        """Fold the journal entries after the cursor; returns how many were read."""
+        fields = ", ".join(f"json_extract(j.data, '$.{f}')" for f in FIELDS)
+        has_customers = "customer_interactions" in self.db.table_names()
+        customer = (
+            "(SELECT ci.customer FROM customer_interactions ci WHERE ci.interaction = j.subject)"
+            if has_customers
+            else "NULL"
+        )
+        sql = (
+            f"SELECT j.id, j.at, j.kind, j.subject, {fields}, "
+            f"CASE WHEN j.kind = 'interaction.arrived' THEN coalesce({customer}, "
+            "json_extract(j.data, '$.customer')) END FROM journal j "
+            f"WHERE j.id > ? AND j.kind IN ({','.join('?' * len(KINDS))}) ORDER BY j.id LIMIT ?"
+        )
+        total, seq = 0, self.cursor()
+        while True:
+            rows = self.db.execute(sql, [seq, *KINDS, batch]).fetchall()
+            if not rows:
+                return total
+            fold = FactFold(self.fcr_window_s, lookup=self._lookup, previous=self._previous)
+            for row in rows:
+                fold.apply_row(*row[1:])
+            seq, total = rows[-1][0], total + len(rows)
+            marks = ",".join("?" * len(FACT_COLUMNS))
+            with self.db.conn:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.conn.executemany(
+                    f"INSERT OR REPLACE INTO report_facts ({', '.join(FACT_COLUMNS)}) "
+                    f"VALUES ({marks})",
+                    [f.row() for f in fold.facts.values()],
+                )
+                self.db.execute(
+                    "INSERT OR REPLACE INTO report_cursor (name, seq) VALUES (?, ?)", [CURSOR, seq]
+                )
+
+    def rebuild(self) -> int:
+        """Drop every fact and fold the whole journal again."""
+        with self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM report_facts")
+            self.db.execute("DELETE FROM report_cursor WHERE name = ?", [CURSOR])
+        return self.catch_up()
+
+    def between(self, start: float, end: float) -> list[tuple[Any, ...]]:
+        return self.db.execute(
+            f"SELECT {', '.join(FACT_COLUMNS)} FROM report_facts "
+            "WHERE arrived_at >= ? AND arrived_at < ?",
+            [start, end],
+        ).fetchall()
 
 
 def interval_report(
@@ -40,38 +113,11 @@ def interval_report(
     sl_seconds: Mapping[str, float] | None = None,
     fcr_window_s: float = 72 * 3600.0,
 ) -> list[dict[str, Any]]:
-    """Rows of figures per interval and dimension, for arrivals in [start, end)."""
-    fold = IntervalFold(step_s, by, dict(sl_seconds or {}), fcr_window_s=fcr_window_s)
-    customer = (
-        "(SELECT ci.customer FROM customer_interactions ci WHERE ci.interaction = j.subject)"
-        if _has_customers(store)
-        else "NULL"
-    )
-    marks = ",".join("?" * len(KINDS))
-    # interactions that arrived in range may finish a little after it: read up to a day on
-    sql = (
-        "SELECT j.at, j.kind, j.subject, j.data, "
-        f"CASE WHEN j.kind = 'interaction.arrived' THEN coalesce({customer}, "
-        "json_extract(j.data, '$.customer')) END "
-        f"FROM journal j WHERE j.kind IN ({marks}) AND j.at >= ? AND j.at < ? ORDER BY j.id"
-    )
-    rows = store.db.execute(sql, [*KINDS, start, end + 86400.0]).fetchall()
-    apply, later, loads = fold.apply, fold.later_arrival, json.loads
-    for at, kind, subject, data, who in rows:
-        if kind == "interaction.arrived" and at >= end:
-            if at < end + fcr_window_s:
-                later(at, subject, loads(data), who or None)
-            continue
-        apply(at, kind, subject, loads(data), who or None)
-    if fcr_window_s > 86400.0:  # repeats after the day read above
-        for at, subject, data, who in store.db.execute(
-            "SELECT j.at, j.subject, j.data, "
-            f"coalesce({customer}, json_extract(j.data, '$.customer')) FROM journal j "
-            "WHERE j.kind = 'interaction.arrived' AND j.at >= ? AND j.at < ? ORDER BY j.id",
-            [end + 86400.0, end + fcr_window_s],
-        ).fetchall():
-            later(at, subject, loads(data), who or None)
-    return fold.report()
+    """Rows of figures per interval and dimension, for arrivals in [start, end); the facts are
+    brought up to date with the journal first."""
+    facts = Facts(store, fcr_window_s)
+    facts.catch_up()
+    return aggregate(facts.between(start, end), step_s, by, sl_seconds)
 
 
 def iso(at: float) -> str:
@@ -79,21 +125,8 @@ def iso(at: float) -> str:
 
 
 def to_csv(rows: list[dict[str, Any]], by: Sequence[str]) -> str:
-    cols = [
-        "start",
-        *by,
-        "offered",
-        "answered",
-        "abandoned",
-        "overflowed",
-        "service_level",
-        "asa_s",
-        "aht_s",
-        "handled",
-        "transfers",
-        "fcr",
-        "csat",
-    ]
+    cols = ["start", *by, "offered", "answered", "abandoned", "overflowed", "service_level",
+            "asa_s", "aht_s", "handled", "transfers", "fcr", "csat"]  # fmt: skip
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(cols)

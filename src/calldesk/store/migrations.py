@@ -182,6 +182,33 @@ def m030_customers(db: sqlite_utils.Database) -> None:
     db["customer_redactions"].create(
         {"interaction": str, "at": float, "why": str}, pk="interaction"
     )
+    # Reports (calldesk.reports): one fact per interaction folded from the journal up to
+    # `report_cursor.seq`; dropped and refolded by `calldesk report rebuild`.
+    db["report_facts"].create(
+        {
+            "interaction": str,
+            "arrived_at": float,
+            "queue": str,
+            "medium": str,
+            "customer": str,
+            "agent": str,
+            "wait": float,
+            "answered": int,
+            "abandoned": int,
+            "overflowed": int,
+            "handled": int,
+            "talk": float,
+            "wrap": float,
+            "transfers": int,
+            "csat_sum": float,
+            "csat_n": int,
+            "repeated": int,
+        },
+        pk="interaction",
+    )
+    db["report_facts"].create_index(["arrived_at"])
+    db["report_facts"].create_index(["customer", "queue", "arrived_at"])
+    db["report_cursor"].create({"name": str, "seq": int}, pk="name")
 
 
 MIGRATIONS: list[Migration] = [

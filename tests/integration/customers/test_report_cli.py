@@ -142,3 +142,20 @@ def test_bad_arguments_are_one_line_errors(tmp_path):
         ],
     )
     assert out.exit_code != 0 and "step: '7m'" in out.output
+
+
+def test_facts_follow_the_journal_and_rebuild_gives_the_same(tmp_path):
+    store = tmp_path / "r.sqlite"
+    _fill(store)
+    cfg = _config(tmp_path, store)
+    args = ("--from", "2025-12-01", "--to", "2025-12-02", "--by", "medium", "--step", "1d", "--csv")
+    before = _run(cfg, *args)
+    s = Store.open(store)
+    interaction(s, "chat-9", T0 + 7200, medium="chat", caller="tok-9", wait=2)
+    s.close()
+    after = _run(cfg, *args)  # caught up: the new chat counts
+    chat = next(r for r in csv.DictReader(io.StringIO(after)) if r["medium"] == "chat")
+    assert chat["offered"] == "2" and before != after
+    out = CliRunner().invoke(cli, ["-c", str(cfg), "report", "rebuild"])
+    assert out.exit_code == 0 and "rebuilt from" in out.output
+    assert _run(cfg, *args) == after
