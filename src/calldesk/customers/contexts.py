@@ -14,7 +14,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from calldesk.customers.flowview import customer_view
 from calldesk.customers.identity import Identity
+from calldesk.customers.service import CustomerService
+from calldesk.customers.settings import Settings
 from calldesk.store import Store
 
 
@@ -27,10 +30,16 @@ def identity_key(ident: Identity) -> str:
 
 
 class SqliteContexts:
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+    """`customer:<identity>` keys read the customer and their recent journey (see
+    `calldesk.customers.flowview`) merged with what is stored under that key."""
+
+    def __init__(
+        self, store: Store, clock: Callable[[], float] = time.time, country: str = "US"
+    ) -> None:
         self.store = store
         self.db = store.db
         self.clock = clock
+        self.country = country
 
     @classmethod
     def open(
@@ -41,7 +50,11 @@ class SqliteContexts:
 
     def read(self, key: str) -> dict[str, Any]:
         row = self.db.execute("SELECT data FROM customer_contexts WHERE key = ?", [key]).fetchone()
-        return json.loads(row[0]) if row else {}
+        stored = json.loads(row[0]) if row else {}
+        if not key.startswith("customer:"):
+            return stored
+        service = CustomerService(self.store, Settings(country=self.country))
+        return {**stored, **customer_view(service, key[len("customer:") :], self.clock())}
 
     def read_many(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         if not keys:

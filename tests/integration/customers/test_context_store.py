@@ -116,3 +116,91 @@ def test_serve_hands_the_sqlite_store_to_the_controller(tmp_path, monkeypatch):
     contexts.write("+1555", {"tier": "gold"})
     contexts.close()
     assert SqliteContexts.open(store).read("+1555") == {"tier": "gold"}
+
+
+BRANCHING = """
+flow: welcome_back
+entry: identify
+steps:
+  identify:
+    kind: context
+    action: read
+    key: "customer:{{ caller.id }}"
+    next: route
+  route:
+    kind: branch
+    conditions:
+      - when: "context.customer and context.customer.fields.tier == 'vip'"
+        goto: vip
+      - when: "context.last and context.last.intent == 'billing' and context.last.age_s < 7200"
+        goto: billing_again
+    default: general
+  vip:
+    kind: enqueue
+    queue: vip
+  billing_again:
+    kind: enqueue
+    queue: billing
+    data: {last: "context.last.medium", contacts: "context.recent | length"}
+  general:
+    kind: enqueue
+    queue: general
+"""
+
+
+def test_a_flow_branches_on_the_customer_and_their_last_contact(tmp_path):
+    from calldesk.customers.follow import Follower
+    from calldesk.customers.service import CustomerService
+    from calldesk.customers.settings import Settings
+    from calldesk.store import Store
+
+    from .journal_helpers import interaction
+
+    store = Store.open(tmp_path / "c.sqlite")
+    service = CustomerService(store, Settings(country="GB"))
+    t0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC).timestamp()
+    # an hour ago: a chat about billing that typed the account; the CRM knows the caller's number
+    interaction(
+        store,
+        "chat-1",
+        t0,
+        medium="chat",
+        caller="tok-1",
+        queue="billing",
+        variables={"identity_account": "A1", "intent": "billing"},
+    )
+    Follower(service).catch_up()
+    service.upsert(
+        {
+            "identities": [
+                {"kind": "account", "value": "A1", "verified": True},
+                {"kind": "phone", "value": "+442071838750"},
+            ]
+        },
+        t0 + 10,
+    )
+    service.upsert(
+        {
+            "id": "vip-1",
+            "fields": {"tier": "vip"},
+            "identities": [{"kind": "phone", "value": "+442079460000"}],
+        },
+        t0,
+    )
+
+    flow, errors = validate_text(textwrap.dedent(BRANCHING), "welcome_back.yaml", Checks())
+    assert not errors, [str(e) for e in errors]
+    lib = FlowLibrary(tmp_path)
+    lib.add(flow)
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    contexts = SqliteContexts(store, clock=lambda: now.timestamp(), country="GB")
+    runner = Runner(lib, lambda: now, ScriptedHttp(), contexts, CollectingHandoff())
+
+    def call(number):
+        runner.start(flow, ScriptedTextPort([]), interaction_id=number, caller={"id": number})
+        return runner.handoff.requests[-1]
+
+    req = call("+442071838750")
+    assert (req.queue, req.data) == ("billing", {"last": "chat", "contacts": 1})
+    assert call("+442079460000").queue == "vip"
+    assert call("+15550100").queue == "general"  # unknown caller: empty context
