@@ -26,7 +26,7 @@ def serve(ctx: click.Context, store_path: str | None, status_every: float, once:
     config = get_config(ctx, {"store.path": store_path}, require_switch=True)
     setup_logging(config["log"]["level"])
     try:
-        controller = build(config, contexts=SqliteContexts.open(config.path("store.path")))
+        controller = build(config, contexts=SqliteContexts.from_config(config))
     except CalldeskError as exc:
         raise click.ClickException(f"configuration refused: {exc}") from exc
     ready = controller.start(wait=10.0)

@@ -43,10 +43,16 @@ class SqliteContexts:
 
     @classmethod
     def open(
-        cls, path: str | os.PathLike, clock: Callable[[], float] = time.time
+        cls, path: str | os.PathLike, clock: Callable[[], float] = time.time, country: str = "US"
     ) -> SqliteContexts:
-        """Its own connection to the store file (migrated); `serve` passes it to `app.build`."""
-        return cls(Store.open(path), clock)
+        """Its own connection to the store file (migrated)."""
+        return cls(Store.open(path), clock, country)
+
+    @classmethod
+    def from_config(cls, config: Any) -> SqliteContexts:
+        """On `store.path`, parsing numbers from `customers.country` (what `serve` uses)."""
+        country = Settings.from_config(config["customers"]).country
+        return cls.open(config.path("store.path"), country=country)
 
     def read(self, key: str) -> dict[str, Any]:
         row = self.db.execute("SELECT data FROM customer_contexts WHERE key = ?", [key]).fetchone()
