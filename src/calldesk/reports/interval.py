@@ -47,6 +47,7 @@ class Fact:
 
 
 FACT_COLUMNS = tuple(f.name for f in fields(Fact))
+ERASED = "[erased]"  # an erased caller id names nobody (calldesk.customers.privacy)
 Previous = Callable[[str, str, float], str | None]  # (customer, queue, at) -> earlier contact
 
 
@@ -84,7 +85,8 @@ class FactFold:
         if kind == "interaction.arrived":
             if subject in self.facts or self.lookup(subject) is not None:
                 return  # seen (a replay): an interaction arrives once
-            f = Fact(subject, at, queue or "-", medium or "voice", customer or None)
+            who = customer if customer and customer != ERASED else None
+            f = Fact(subject, at, queue or "-", medium or "voice", who)
             self.facts[subject] = f
             self._repeat(f)
             return
