@@ -71,16 +71,40 @@ class FactFold:
                 self.facts[iid] = f
         return f
 
-    def apply(self, at: float, kind: str, subject: str, d: Mapping[str, Any],
-              customer: str | None = None) -> None:  # fmt: skip
+    def apply(
+        self, at: float, kind: str, subject: str, d: Mapping[str, Any], customer: str | None = None
+    ) -> None:
         """One journal record (its data as a dict)."""
-        self.apply_row(at, kind, subject, d.get("queue"), d.get("medium"), d.get("agent"),
-                       d.get("wait"), d.get("talk"), d.get("duration"), d.get("interaction"),
-                       d.get("score", d.get("csat")), customer)  # fmt: skip
+        self.apply_row(
+            at,
+            kind,
+            subject,
+            d.get("queue"),
+            d.get("medium"),
+            d.get("agent"),
+            d.get("wait"),
+            d.get("talk"),
+            d.get("duration"),
+            d.get("interaction"),
+            d.get("score", d.get("csat")),
+            customer,
+        )
 
-    def apply_row(self, at: float, kind: str, subject: str, queue: Any, medium: Any, agent: Any,
-                  wait: Any, talk: Any, duration: Any, interaction: Any, score: Any,
-                  customer: Any) -> None:  # fmt: skip
+    def apply_row(
+        self,
+        at: float,
+        kind: str,
+        subject: str,
+        queue: Any,
+        medium: Any,
+        agent: Any,
+        wait: Any,
+        talk: Any,
+        duration: Any,
+        interaction: Any,
+        score: Any,
+        customer: Any,
+    ) -> None:
         """The fields the fold reads, already extracted (SQLite's json_extract does it)."""
         if kind == "interaction.arrived":
             if subject in self.facts or self.lookup(subject) is not None:
@@ -181,8 +205,25 @@ def aggregate(
         r = rows.get(key)
         if r is None:
             r = rows[key] = Row()
-        (_, _, queue, _, _, _, wait, answered, abandoned, overflowed, handled, talk, wrap,
-         transfers, csat_sum, csat_n, repeated) = f  # fmt: skip
+        (
+            _,
+            _,
+            queue,
+            _,
+            _,
+            _,
+            wait,
+            answered,
+            abandoned,
+            overflowed,
+            handled,
+            talk,
+            wrap,
+            transfers,
+            csat_sum,
+            csat_n,
+            repeated,
+        ) = f
         r.offered += 1
         if answered:
             r.answered += 1

@@ -125,8 +125,21 @@ def iso(at: float) -> str:
 
 
 def to_csv(rows: list[dict[str, Any]], by: Sequence[str]) -> str:
-    cols = ["start", *by, "offered", "answered", "abandoned", "overflowed", "service_level",
-            "asa_s", "aht_s", "handled", "transfers", "fcr", "csat"]  # fmt: skip
+    cols = [
+        "start",
+        *by,
+        "offered",
+        "answered",
+        "abandoned",
+        "overflowed",
+        "service_level",
+        "asa_s",
+        "aht_s",
+        "handled",
+        "transfers",
+        "fcr",
+        "csat",
+    ]
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(cols)
