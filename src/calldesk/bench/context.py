@@ -53,9 +53,9 @@ def generate(
     db = store.db
     t = time.perf_counter()
     batch = 50_000
-    with db.conn:
-        db.execute("BEGIN")
-        for lo in range(0, customers, batch):
+    for lo in range(0, customers, batch):
+        with db.conn:
+            db.execute("BEGIN")
             hi = min(lo + batch, customers)
             db.conn.executemany(
                 "INSERT INTO customers (id, name, fields, created_at, updated_at) VALUES (?,?,?,?,?)",
@@ -89,9 +89,9 @@ def generate(
     day0 = T0 + 45 * DAY  # the report's day, in the middle of the period
     written = 0
     n = 0
-    with db.conn:
-        db.execute("BEGIN")
-        while n < total:
+    while n < total:  # one transaction per batch: the WAL checkpoints as it goes
+        with db.conn:
+            db.execute("BEGIN")
             journal, links = [], []
             for _ in range(min(batch // EVENTS_PER, total - n)):
                 on_day = n < day_interactions
