@@ -25,11 +25,13 @@ ROOT = Path(__file__).parents[3]
 def test_calls_on_the_simulated_switch_attach_pop_and_report(tmp_path) -> None:
     config = load_config(ROOT / "calldesk.yaml", env={})
     result = run_demo(config, calls=6, agents=3, time_scale=50.0, seed=5, workdir=tmp_path)
-    assert result["answered"] >= 1
+    assert result["journal"]["answered"] >= 1
     store = Store.open(tmp_path / "calldesk.sqlite")
     service = CustomerService(store)
     arrivals = list(store.journal.read(kind="interaction.arrived"))
-    assert Follower(service).catch_up() == len(arrivals) == result["offered"]
+    counted = result["journal"]  # what the ACD journaled (the caller's view may differ by one
+    # under load: a caller hanging up as the agent answers)
+    assert Follower(service).catch_up() == len(arrivals) == counted["offered"]
     for e in arrivals:
         customer = service.customers.customer_of(e.subject)
         phones = [
@@ -45,10 +47,10 @@ def test_calls_on_the_simulated_switch_attach_pop_and_report(tmp_path) -> None:
     start = min(e.at for e in arrivals)
     rows = interval_report(store, start - 1, start + 86400, 86400.0, ("medium",))
     (row,) = rows
-    assert (row["medium"], row["offered"], row["answered"]) == (
+    assert (row["medium"], row["offered"], row["answered"], row["abandoned"]) == (
         "voice",
-        result["offered"],
-        result["answered"],
+        counted["offered"],
+        counted["answered"],
+        counted["abandoned"],
     )
-    assert row["abandoned"] == result["abandoned"]
     store.close()
