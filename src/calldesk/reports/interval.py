@@ -122,11 +122,14 @@ class FactFold:
         f = self._fact(subject)
         if f is None:
             return
+        # one outcome each, as the demo's journal figures count them: answered wins, else the
+        # first of abandoned / overflowed
         if kind == "interaction.answered":
             f.agent, f.answered, f.wait = agent, 1, float(wait or 0.0)
-        elif kind == "interaction.abandoned":
+            f.abandoned = f.overflowed = 0
+        elif kind == "interaction.abandoned" and not (f.answered or f.overflowed):
             f.abandoned, f.wait = 1, float(wait or 0.0)
-        elif kind == "interaction.overflowed":
+        elif kind == "interaction.overflowed" and not (f.answered or f.abandoned):
             f.overflowed = 1
         elif kind in ("interaction.ended", "interaction.released"):
             if agent and not f.handled:

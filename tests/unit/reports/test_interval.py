@@ -87,3 +87,14 @@ def test_bad_steps_and_dimensions_are_named():
         parse_step("7m")
     with pytest.raises(ValueError, match="by: unknown dimension skill"):
         parse_by("queue,skill")
+
+
+def test_one_outcome_per_interaction_answered_wins():
+    recs = call("i1", 0.0) + [(30.0, "interaction.abandoned", "i1", {"queue": "sales", "wait": 9})]
+    recs += [
+        (0.0, "interaction.arrived", "i2", {"queue": "sales"}),
+        (5.0, "interaction.overflowed", "i2", {"queue": "sales"}),
+        (6.0, "interaction.abandoned", "i2", {"queue": "sales", "wait": 6}),
+    ]
+    (row,) = report(recs, H)
+    assert (row["offered"], row["answered"], row["abandoned"], row["overflowed"]) == (2, 1, 0, 1)
