@@ -85,7 +85,7 @@ def generate(
             )
     say(f"{customers:,} customers in {time.perf_counter() - t:.1f} s")
     t = time.perf_counter()
-    total = max(events // EVENTS_PER, day_interactions)
+    total = max(int(events / EVENTS_PER), day_interactions)
     day0 = T0 + 45 * DAY  # the report's day, in the middle of the period
     written = 0
     n = 0
@@ -93,7 +93,7 @@ def generate(
         with db.conn:
             db.execute("BEGIN")
             journal, links = [], []
-            for _ in range(min(batch // EVENTS_PER, total - n)):
+            for _ in range(min(int(batch / EVENTS_PER), total - n)):
                 on_day = n < day_interactions
                 at = day0 + rnd.random() * DAY if on_day else T0 + rnd.random() * 90 * DAY
                 c = rnd.randrange(customers)

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from calldesk.reports.interval import FACT_COLUMNS, Fact, FactFold, aggregate
+from calldesk.reports.interval import FACT_COLUMNS, Fact, FactFold, Row
 from calldesk.store import Store
 
 KINDS = (
@@ -96,6 +96,47 @@ class Facts:
             self.db.execute("DELETE FROM report_cursor WHERE name = ?", [CURSOR])
         return self.catch_up()
 
+    def aggregate(
+        self,
+        start: float,
+        end: float,
+        step_s: float,
+        by: Sequence[str],
+        sl_seconds: Mapping[str, float] | None = None,
+        default_sl_s: float = 20.0,
+    ) -> list[dict[str, Any]]:
+        """`interval.aggregate` done by SQLite (GROUP BY): the same figures, the same order."""
+        dims = [f"coalesce({d}, '-')" for d in by]
+        sl = dict(sl_seconds or {})
+        threshold = "?"
+        args: list[Any] = []
+        if sl:
+            threshold = "CASE queue " + "WHEN ? THEN ? " * len(sl) + "ELSE ? END"
+            for q, v in sl.items():
+                args += [q, float(v)]
+        args.append(float(default_sl_s))
+        sql = (
+            f"SELECT CAST(arrived_at / ? AS INTEGER) * ? AS bucket, {', '.join(dims)}, count(*), "
+            f"sum(answered), sum(answered AND wait <= {threshold}), sum(abandoned), "
+            "sum(overflowed), sum(CASE WHEN answered THEN wait ELSE 0 END), sum(handled), "
+            "sum(CASE WHEN handled THEN talk ELSE 0 END), "
+            "sum(CASE WHEN handled THEN wrap ELSE 0 END), sum(transfers), "
+            "sum(CASE WHEN handled THEN repeated ELSE 0 END), sum(csat_sum), sum(csat_n) "
+            "FROM report_facts WHERE arrived_at >= ? AND arrived_at < ? "
+            f"GROUP BY {', '.join(['bucket', *dims])}"
+        )
+        out = []
+        for r in self.db.execute(sql, [step_s, step_s, *args, start, end]).fetchall():
+            row = Row(*r[1 + len(by) :])
+            out.append(
+                {
+                    "start": float(r[0]),
+                    **dict(zip(by, r[1 : 1 + len(by)], strict=True)),
+                    **row.figures(),
+                }
+            )
+        return sorted(out, key=lambda x: tuple(str(x[k]) for k in ("start", *by)))
+
     def between(self, start: float, end: float) -> list[tuple[Any, ...]]:
         return self.db.execute(
             f"SELECT {', '.join(FACT_COLUMNS)} FROM report_facts "
@@ -117,7 +158,7 @@ def interval_report(
     brought up to date with the journal first."""
     facts = Facts(store, fcr_window_s)
     facts.catch_up()
-    return aggregate(facts.between(start, end), step_s, by, sl_seconds)
+    return facts.aggregate(start, end, step_s, by, sl_seconds)
 
 
 def iso(at: float) -> str:

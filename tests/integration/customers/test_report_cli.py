@@ -159,3 +159,25 @@ def test_facts_follow_the_journal_and_rebuild_gives_the_same(tmp_path):
     out = CliRunner().invoke(cli, ["-c", str(cfg), "report", "rebuild"])
     assert out.exit_code == 0 and "rebuilt from" in out.output
     assert _run(cfg, *args) == after
+
+
+def test_sqlite_grouping_gives_what_the_pure_aggregate_gives(tmp_path):
+    from calldesk.reports.interval import aggregate
+    from calldesk.reports.source import Facts
+
+    store = tmp_path / "r.sqlite"
+    _fill(store)
+    s = Store.open(store)
+    interaction(s, "call-3", T0 + 4000, caller="+442071838750", queue="sales", wait=3)
+    facts = Facts(s)
+    facts.catch_up()
+    sl = {"billing": 15.0}
+    for step, by in (
+        (900.0, ("queue",)),
+        (3600.0, ("queue", "medium", "agent")),
+        (86400.0, ("agent",)),
+    ):
+        pure = aggregate(facts.between(T0 - 10, T0 + 86400), step, by, sl)
+        assert facts.aggregate(T0 - 10, T0 + 86400, step, by, sl) == pure
+        assert sum(r["offered"] for r in pure) == 4
+    s.close()
