@@ -61,6 +61,7 @@ SCHEMA: dict[str, Any] = {
     "campaigns": (list, []),  # outbound campaigns; checked by calldesk.dialer.config
     "teams": (list, []),
     "users": (list, []),
+    "customers": (dict, {}),  # identity, privacy and retention; checked by calldesk.customers
     "demo": {"time_scale": (float, 20.0), "calls": (int, 50), "agents": (int, 5)},
 }
 

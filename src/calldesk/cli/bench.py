@@ -135,3 +135,6 @@ def bench_routing(decisions: int, seed: int, as_json: bool) -> None:
     click.echo(
         f"GC pauses (apart): {g['count']}, total {g['total_ms']} ms, longest {g['max_ms']} ms"
     )
+
+
+bench.add_command(__import__("calldesk.cli.bench_context", fromlist=["context"]).context)

@@ -10,6 +10,7 @@ import gevent.event
 
 from calldesk.app import build
 from calldesk.cli.common import get_config, setup_logging
+from calldesk.customers.contexts import SqliteContexts
 from calldesk.errors import CalldeskError
 
 
@@ -30,7 +31,7 @@ def serve(
     config = get_config(ctx, {"store.path": store_path}, require_switch=True)
     setup_logging(config["log"]["level"])
     try:
-        controller = build(config)
+        controller = build(config, contexts=SqliteContexts.from_config(config))
     except CalldeskError as exc:
         raise click.ClickException(f"configuration refused: {exc}") from exc
     ready = controller.start(wait=wait)

@@ -168,6 +168,101 @@ def m020_dialer(db: sqlite_utils.Database) -> None:
         )
 
 
+def m030_customers(db: sqlite_utils.Database) -> None:
+    # Customer context (calldesk.customers): the persistent context store the IVR `context`
+    # step and the screen pop read; customers and their identities (any number of customers may
+    # hold an identity unverified, at most one verified); which customer each interaction is
+    # attached to; and every merge with what it moved, so it can be undone.
+    db.table("customer_contexts").create({"key": str, "data": str, "updated_at": float}, pk="key")
+    db.table("customers").create(
+        {
+            "id": str,
+            "name": str,
+            "fields": str,
+            "created_at": float,
+            "updated_at": float,
+            "merged_into": str,
+            "erased_at": float,
+        },
+        pk="id",
+    )
+    db.table("customer_identities").create(
+        {
+            "kind": str,
+            "value": str,
+            "customer": str,
+            "verified": int,
+            "source": str,
+            "added_at": float,
+        },
+        pk=("kind", "value", "customer"),
+    )
+    # (kind, value) is the prefix index: `value >= ? AND value < ?` range scans for search.
+    db.table("customer_identities").create_index(["customer"])
+    db.execute(
+        "CREATE UNIQUE INDEX customer_identities_one_verified "
+        "ON customer_identities (kind, value) WHERE verified = 1"
+    )
+    db.table("customer_interactions").create(
+        {
+            "interaction": str,
+            "customer": str,
+            "medium": str,
+            "at": float,
+            "identity": str,
+            "verified": int,
+        },
+        pk="interaction",
+    )
+    db.table("customer_interactions").create_index(["customer", "at"])
+    db.table("customer_merges").create(
+        {
+            "id": int,
+            "at": float,
+            "survivor": str,
+            "absorbed": str,
+            "identity": str,
+            "moved": str,
+            "actor": str,
+            "undone_at": float,
+        },
+        pk="id",
+    )
+    db.table("customer_merges").create_index(["survivor"])
+    db.table("customer_merges").create_index(["absorbed"])
+    # interactions whose PII was erased (subject access erasure or retention), with why
+    db.table("customer_redactions").create(
+        {"interaction": str, "at": float, "why": str}, pk="interaction"
+    )
+    # Reports (calldesk.reports): one fact per interaction folded from the journal up to
+    # `report_cursor.seq`; dropped and refolded by `calldesk report rebuild`.
+    db.table("report_facts").create(
+        {
+            "interaction": str,
+            "arrived_at": float,
+            "queue": str,
+            "medium": str,
+            "customer": str,
+            "agent": str,
+            "wait": float,
+            "answered": int,
+            "abandoned": int,
+            "overflowed": int,
+            "handled": int,
+            "talk": float,
+            "wrap": float,
+            "transfers": int,
+            "csat_sum": float,
+            "csat_n": int,
+            "repeated": int,
+        },
+        pk="interaction",
+    )
+    db.table("report_facts").create_index(["arrived_at"])
+    db.table("report_facts").create_index(["customer", "queue", "arrived_at"])
+    db.table("report_cursor").create({"name": str, "seq": int}, pk="name")
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
@@ -179,4 +274,5 @@ MIGRATIONS: list[Migration] = [
     ("008_acd_snapshots", m008_acd_snapshots),
     ("009_interactions", m009_interactions),
     ("020_dialer", m020_dialer),
+    ("030_customers", m030_customers),
 ]
