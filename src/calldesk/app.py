@@ -27,6 +27,8 @@ from calldesk.acd import Acd
 from calldesk.auth import Directory
 from calldesk.config import Config
 from calldesk.control import ControlBus
+from calldesk.customers.contexts import SqliteContexts
+from calldesk.customers.settings import Settings as CustomerSettings
 from calldesk.deskcalls import DeskCalls
 from calldesk.deskcalls.service import desk_lines
 from calldesk.dispatch.controls import build_acd, register_controls
@@ -195,6 +197,9 @@ def build(
 
     acd = build_acd(config.data)
     engine = Engine(acd, store, clock, settings)
+    if contexts is None:  # what flows learn about a caller, in SQLite: it survives a restart
+        country = CustomerSettings.from_config(config["customers"]).country
+        contexts = SqliteContexts(store, clock, country=country)
     ivr = build_ivr(config, store, board, engine, contexts=contexts, recorder=recorder,
                     clock=clock, dialer=dialer, interactions=interactions)
     wire_ivr(board, intake, ivr.services)

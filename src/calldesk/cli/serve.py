@@ -10,7 +10,6 @@ import gevent.event
 
 from calldesk.app import build
 from calldesk.cli.common import get_config, setup_logging
-from calldesk.customers.contexts import SqliteContexts
 from calldesk.errors import CalldeskError
 
 
@@ -31,7 +30,7 @@ def serve(
     config = get_config(ctx, {"store.path": store_path}, require_switch=True)
     setup_logging(config["log"]["level"])
     try:
-        controller = build(config, contexts=SqliteContexts.from_config(config))
+        controller = build(config)  # customer context in SQLite (calldesk.customers.contexts)
     except CalldeskError as exc:
         raise click.ClickException(f"configuration refused: {exc}") from exc
     ready = controller.start(wait=wait)

@@ -149,12 +149,12 @@ steps:
 
 
 def test_a_flow_branches_on_the_customer_and_their_last_contact(tmp_path):
+    from tests.integration.customers.journal_helpers import interaction
+
     from calldesk.customers.follow import Follower
     from calldesk.customers.service import CustomerService
     from calldesk.customers.settings import Settings
     from calldesk.store import Store
-
-    from .journal_helpers import interaction
 
     store = Store.open(tmp_path / "c.sqlite")
     service = CustomerService(store, Settings(country="GB"))
