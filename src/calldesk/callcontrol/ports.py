@@ -40,6 +40,8 @@ class DispatcherPort:
 
     def __init__(self, svc: Any) -> None:
         self.svc = svc
+        # Today's ACD core ignores a second arrival of a known interaction: no requeue yet.
+        self.requeue_supported = hasattr(svc, "requeue")
 
     def legs_of(self, iid: str) -> tuple[LegLike | None, LegLike | None]:
         if hasattr(self.svc, "legs_of"):

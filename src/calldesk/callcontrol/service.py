@@ -53,6 +53,9 @@ class CallControl:
         self.hold_music = hold_music
         self.calls: dict[str, CallState] = {}  # interaction -> what we know of its call
         self._agent_leg: dict[str, str] = {}  # agent leg uuid -> interaction (phone events)
+        # CHANNEL_HOLD/UNHOLD our own uuid_hold will cause, per agent leg: events reach
+        # `on_leg` later than the api reply, so they are told from the phone's by counting.
+        self._echo: dict[str, list[str]] = {}
 
     def attach(self) -> CallControl:
         """Follow leg events. Subscribed first, so a REFER releases the agent before the
@@ -130,6 +133,9 @@ class CallControl:
                      **kw)  # fmt: skip
             if p.release_agent and p.requeue is None and agent and target is not None:
                 self._same_agent(target, agent)
+            if p.requeue is not None and not getattr(self.port, "requeue_supported", True):
+                raise Refused("not_supported", "the ACD cannot re-enqueue a connected "
+                              "interaction yet: transfer to an agent or a number")  # fmt: skip
             new_leg = self._dial(p, iid, caller) if p.needs_leg is not None else ""
         except Refused as exc:
             self._note("call.refused", iid, {"op": op, "by": actor.id, "code": exc.code,
@@ -139,16 +145,28 @@ class CallControl:
         self._agent_leg[agent_leg.uuid] = iid
         if p.release_agent and agent:  # before the agent's leg ends: it must not end the call
             self.port.post(ev.AgentReleased(agent, iid), wait=5.0)
-        self._send(p, caller.switch, new_leg)
+        st2 = p.state
+        if st2.consult == NEW_LEG:
+            st2 = CallState(st2.held, st2.muted, new_leg, st2.consult_target, st2.conference)
+        self._keep(iid, st2, p)
+        for cmd in p.commands:
+            if cmd.api == "uuid_hold":
+                self._echo.setdefault(cmd.args[-1], []).append(
+                    "unhold" if cmd.args[0] == "off" else "hold"
+                )
+        try:
+            self._send(p, caller.switch, new_leg)
+        except Refused as exc:
+            self.calls[iid] = st
+            self._echo.pop(agent_leg.uuid, None)
+            self._note("call.refused", iid, {"op": op, "by": actor.id, "code": exc.code,
+                                              "reason": exc.reason})  # fmt: skip
+            raise
         if p.requeue is not None:
             why = self.port.requeue(iid, p.requeue)
             if why:
                 self._note("call.refused", iid, {"op": op, "by": actor.id, "code": "requeue",
                                                   "reason": "; ".join(why)})  # fmt: skip
-        st2 = p.state
-        if st2.consult == NEW_LEG:
-            st2 = CallState(st2.held, st2.muted, new_leg, st2.consult_target, st2.conference)
-        self._keep(iid, st2, p)
         data = {"by": actor.id, "via": "api", "agent": agent, **p.data}
         if new_leg:
             data["leg"] = new_leg
@@ -220,11 +238,16 @@ class CallControl:
         if act is None:
             if name == "CHANNEL_HANGUP":
                 self._agent_leg.pop(leg.uuid, None)
+                self._echo.pop(leg.uuid, None)
             return
         st = self.calls.get(iid, CallState())
         if act.kind in ("hold", "unhold"):
             held = act.kind == "hold"
-            if st.held != held:  # a no-op when calldesk's own uuid_hold caused it
+            echo = self._echo.get(leg.uuid)
+            if echo and echo[0] == act.kind:  # our own uuid_hold: already known
+                echo.pop(0)
+                return
+            if st.held != held:
                 self.calls[iid] = CallState(held, st.muted, st.consult, st.consult_target,
                                             st.conference)  # fmt: skip
                 self._note(f"call.{act.kind}", iid, {"by": "phone", "via": "phone",
