@@ -105,6 +105,19 @@ def _post(port: int, token: str, path: str, body: dict) -> int:
     return r.status
 
 
+def _settle(store: Any, at_least: float, quiet: float = 3.0, limit: float = 120.0) -> None:
+    """Wait `at_least`, then until the journal has not grown for `quiet` seconds."""
+    time.sleep(at_least)
+    last, since, start = -1, time.monotonic(), time.monotonic()
+    while time.monotonic() - start < limit:
+        now = store.db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.2)
+
+
 def run(rate: float = 50.0, seconds: float = 20.0, agents: int = 200, spares: int = 20,
         rps: float = 200.0, talk_s: float = 2.0) -> dict[str, Any]:  # fmt: skip
     from calldesk.store import Store
@@ -153,7 +166,7 @@ def run(rate: float = 50.0, seconds: float = 20.0, agents: int = 200, spares: in
         clients.stdin.write("go\n")  # type: ignore[union-attr]
         clients.stdin.flush()  # type: ignore[union-attr]
         sent, send_s = done.get(timeout=seconds + 120)
-        time.sleep(talk_s * 2 + 3)  # the calls in progress end and their events go out
+        _settle(store, talk_s * 2 + 3)  # the calls in progress end and their events go out
         clients.stdin.write("stop\n")  # type: ignore[union-attr]
         clients.stdin.flush()  # type: ignore[union-attr]
         out = json.loads(clients.stdout.readline())  # type: ignore[union-attr]
