@@ -143,14 +143,16 @@ def run(rate: float = 50.0, seconds: float = 20.0, agents: int = 200, spares: in
                             *(f"s{i}" for i in range(spares))]}  # fmt: skip
         (tmp / "tokens.json").write_text(json.dumps(tokens))
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        log = open(tmp / "serve.log", "w")  # a file, not a pipe nobody drains: never blocks
         serve = subprocess.Popen([sys.executable, "-m", "calldesk.cli.main", "-c", str(cfg),
-                                  "serve", "--status-every", "3600"], stdout=subprocess.PIPE,
+                                  "serve", "--status-every", "3600"], stdout=log,
                                  stderr=subprocess.STDOUT, text=True, env=env)  # fmt: skip
-        for line in serve.stdout:  # type: ignore[union-attr]
-            if line.startswith("http:"):
-                break
-        else:
-            raise RuntimeError("calldesk serve did not start its HTTP server")
+        deadline = time.monotonic() + 60
+        while "http:" not in (tmp / "serve.log").read_text():
+            if serve.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("calldesk serve did not start: "
+                                   + (tmp / "serve.log").read_text()[-2000:])  # fmt: skip
+            time.sleep(0.1)
         for i in range(agents):
             _post(http_port, tokens["boss"], f"/api/agents/a{i}/login", {"ready": True})
         for i in range(spares):
@@ -197,6 +199,8 @@ def run(rate: float = 50.0, seconds: float = 20.0, agents: int = 200, spares: in
             "push_max_ms": _pct(out.get("push", []), 1.0),
             "lost_events": lost, "duplicate_events": dup,
             "client_problems": out.get("problems", []),
+            "serve_log_tail": [x for x in (tmp / "serve.log").read_text().splitlines()
+                               if "ERROR" in x or "Traceback" in x][-5:],
             "seconds": seconds,
         }  # fmt: skip
     finally:
@@ -209,4 +213,7 @@ def run(rate: float = 50.0, seconds: float = 20.0, agents: int = 200, spares: in
                     p.kill()
         sim.terminate()
         sim.join(timeout=5)
+        keep = os.environ.get("CALLDESK_BENCH_LOG")  # where to keep serve's log, if anywhere
+        if keep and (tmp / "serve.log").exists():
+            Path(keep).write_text((tmp / "serve.log").read_text())
         tmpdir.cleanup()

@@ -25,9 +25,11 @@ def listen(port: int, agent: str, token: str, since: int, out: dict, stop: list)
                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
     out.setdefault("connected", []).append(agent)
     try:
-        while not stop:
+        while True:
             text = ws.receive(timeout=0.5)
             if text is None:
+                if stop:  # told to stop, and nothing more came for half a second
+                    break
                 continue
             now = time.time()
             m = json.loads(text)
@@ -59,6 +61,11 @@ def request(port: int, token: str, method: str, path: str, body: dict | None, ou
     out["status"][str(r.status)] += 1
 
 
+def _line() -> str:
+    """Read a line of stdin in a native thread: the listeners keep running meanwhile."""
+    return gevent.get_hub().threadpool.apply(sys.stdin.readline)
+
+
 def main() -> None:
     port, since, seconds = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
     agents, spares, rps = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
@@ -72,7 +79,7 @@ def main() -> None:
     while len(out.get("connected", [])) < agents and time.monotonic() < deadline:
         gevent.sleep(0.05)
     print(json.dumps({"ready": len(out.get("connected", []))}), flush=True)
-    sys.stdin.readline()  # the bench starts the traffic, then says go
+    _line()  # the bench starts the traffic, then says go
     start, sent, pool = time.monotonic(), 0, []
     while (elapsed := time.monotonic() - start) < seconds:
         for _ in range(int(rps * elapsed) - sent):
@@ -91,7 +98,7 @@ def main() -> None:
             sent += 1
         gevent.sleep(0.005)
     gevent.joinall(pool, timeout=30)
-    sys.stdin.readline()  # drained: stop listening
+    _line()  # drained: stop listening
     stop.append(True)
     gevent.joinall(listeners, timeout=10)
     print(json.dumps(out), flush=True)
