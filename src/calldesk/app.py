@@ -43,6 +43,7 @@ from calldesk.recording.bridge import RecordAtBridge
 from calldesk.recording.paths import PathTemplate
 from calldesk.recording.policy import PolicySet
 from calldesk.recording.recorder import Recorder
+from calldesk.service import build_services
 from calldesk.store import Store
 from calldesk.supervision.acd_actions import SupervisorActions
 from calldesk.supervision.controls import register_supervision_controls
@@ -72,6 +73,7 @@ class Controller:
     notifier: Notifier
     interactions: Interactions
     intake: Intake
+    services: Any = None  # calldesk.service.Services
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
@@ -233,7 +235,11 @@ def build(
     )
 
     bus = ControlBus(store, clock)
-    register_controls(bus, engine)
-    register_supervision_controls(bus, supervision, actions)
-    return Controller(config, store, board, engine, voice, ivr, recorder, supervision, bus,
-                      desk_calls, notifier, interactions, intake)
+    controller = Controller(config, store, board, engine, voice, ivr, recorder, supervision, bus,
+                            desk_calls, notifier, interactions, intake)
+    # The service API (role-checked operations, live views, call control); the store inbox is
+    # one adapter of it, the HTTP API (calldesk.web, started by `serve`) another.
+    controller.services = build_services(controller, dialer=dialer)
+    register_controls(bus, controller.services)
+    register_supervision_controls(bus, controller.services)
+    return controller

@@ -138,3 +138,4 @@ def bench_routing(decisions: int, seed: int, as_json: bool) -> None:
 
 
 bench.add_command(__import__("calldesk.cli.bench_context", fromlist=["context"]).context)
+bench.add_command(__import__("calldesk.cli.bench_api", fromlist=["bench_api"]).bench_api)

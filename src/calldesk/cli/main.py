@@ -46,6 +46,8 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.recordings", "recordings"),
     ("calldesk.cli.report", "report"),
     ("calldesk.cli.supervise", "supervise"),
+    ("calldesk.cli.users", "users"),
+    ("calldesk.cli.webhooks", "webhooks"),
 ]
 
 

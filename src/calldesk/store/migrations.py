@@ -261,6 +261,24 @@ def m030_customers(db: sqlite_utils.Database) -> None:
     db.table("report_facts").create_index(["arrived_at"])
     db.table("report_facts").create_index(["customer", "queue", "arrived_at"])
     db.table("report_cursor").create({"name": str, "seq": int}, pk="name")
+def m040_http(db: sqlite_utils.Database) -> None:
+    # The HTTP API's credentials (argon2 password hashes; API tokens as sha256 of their secret,
+    # shown once) and the webhook outbox (one row per hook and journal entry, delivered in order
+    # per subject; `webhook_cursor` is the last journal seq queued, so a crash loses none).
+    db.table("user_passwords").create({"user": str, "hash": str, "updated_at": float}, pk="user")
+    db.table("api_tokens").create(
+        {"id": str, "user": str, "hash": str, "label": str, "created_at": float,
+         "last_used_at": float, "revoked_at": float}, pk="id",
+    )  # fmt: skip
+    db.table("api_tokens").create_index(["user"])
+    db.table("webhook_outbox").create(
+        {"id": int, "hook": str, "seq": int, "subject": str, "kind": str, "body": str,
+         "status": str, "attempts": int, "next_at": float, "last_error": str,
+         "delivered_at": float}, pk="id",
+    )  # fmt: skip
+    db.table("webhook_outbox").create_index(["status", "next_at"])
+    db.table("webhook_outbox").create_index(["hook", "subject", "id"])
+    db.table("webhook_cursor").create({"hook": str, "seq": int}, pk="hook")
 
 
 MIGRATIONS: list[Migration] = [
@@ -275,4 +293,5 @@ MIGRATIONS: list[Migration] = [
     ("009_interactions", m009_interactions),
     ("020_dialer", m020_dialer),
     ("030_customers", m030_customers),
+    ("040_http", m040_http),
 ]
