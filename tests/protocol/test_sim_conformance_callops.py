@@ -141,3 +141,72 @@ def test_three_way_conference(sw: SimSwitch) -> None:
     assert legs_after(c.frames[n:], noise) == legs_after(want, noise)
     gone = c.command("api conference calldesk-3way list\n\n").text
     assert gone == "-ERR Conference calldesk-3way not found\n"
+
+
+def test_attended_transfer_with_api_commands(sw: SimSwitch) -> None:
+    c = client(sw)
+    caller, agent = bridged(sw, c)
+    sw.add_phone("user/agent2", PhoneBehavior.answer(after=0.5))
+    n = len(c.frames)
+    assert c.command(f"api uuid_hold {agent}\n\n").text == "+OK Success\n"
+    c.wait_event("PLAYBACK_START", start=n, Unique_ID=caller)
+    out = c.command("api originate {origination_caller_id_number=1000,calldesk_role=agent2}"
+                    "sofia/external/agent2@127.0.0.1:5111 &park()\n\n")  # fmt: skip
+    agent2 = out.text.split()[1]
+    c.wait_event("CHANNEL_PARK", start=n, Unique_ID=agent2)
+    assert c.command(f"api uuid_bridge {caller} {agent2}\n\n").text == f"+OK {agent2}\n"
+    c.wait_event("CHANNEL_BRIDGE", start=n, Unique_ID=caller)
+    c.wait_event("CHANNEL_DESTROY", start=n, Unique_ID=agent)
+    assert c.command(f"api uuid_exists {agent}\n\n").text == "false"
+    noise = NOISE | {"CHANNEL_STATE"}  # not subscribed in that trace
+    want = trace_segment("attended-transfer", "api uuid_hold", until="api uuid_exists")
+    assert legs_after(c.frames[n:], noise) == legs_after(want, noise)
+    unhold = [e for e in c.events() if e.name == "CHANNEL_UNHOLD"][-1]
+    assert unhold.get("Channel-Call-State") == "UNHELD"
+
+
+def _att_xfer(c, agent: str) -> str:  # type: ignore[no-untyped-def]
+    return (f"sendmsg {agent}\ncall-command: execute\nexecute-app-name: att_xfer\n"
+            "execute-app-arg: {origination_caller_id_number=1000,calldesk_role=agent2}"
+            "sofia/external/agent2@127.0.0.1:5114\n"
+            "Event-UUID: dea151c3-ae3b-4d0c-8b2a-6f0f1b1e2d3c\n\n")  # fmt: skip
+
+
+def test_att_xfer_app_and_the_transferor_hanging_up(sw: SimSwitch) -> None:
+    c = client(sw)
+    caller, agent = bridged(sw, c)
+    sw.add_phone("user/agent2", PhoneBehavior.answer(after=0.5))
+    n = len(c.frames)
+    assert c.command(_att_xfer(c, agent)).reply_text == "+OK"
+    bridge = c.wait_event("CHANNEL_BRIDGE", start=n, Unique_ID=agent).event()
+    agent2 = bridge.get("Other-Leg-Unique-ID")
+    assert agent2 and agent2 != caller
+    sw.clock.sleep(0.5)
+    assert c.command(f"api uuid_kill {agent} NORMAL_CLEARING\n\n").text == "+OK\n"
+    c.wait_event("CHANNEL_DESTROY", start=n, Unique_ID=agent)
+    assert c.command(f"api uuid_exists {caller}\n\n").text == "true"
+    assert c.command(f"api uuid_exists {agent2}\n\n").text == "true"
+    noise = NOISE | {"CHANNEL_STATE"}
+    want = trace_segment("attended-transfer-att-xfer", "sendmsg", until="api uuid_exists")
+    assert legs_after(c.frames[n:], noise) == legs_after(want, noise)
+    assert sw.legs[agent2].peer is sw.legs[caller]
+    assert sw.legs[agent2].variables["att_xfer_result"] == "success"
+    done = [e for e in c.events() if e.name == "CHANNEL_EXECUTE_COMPLETE" and e.uuid == agent]
+    assert done[-1].get("Application-UUID") == "dea151c3-ae3b-4d0c-8b2a-6f0f1b1e2d3c"
+
+
+def test_att_xfer_cancelled_by_the_consult_leg_hanging_up(sw: SimSwitch) -> None:
+    c = client(sw)
+    caller, agent = bridged(sw, c)
+    sw.add_phone("user/agent2", PhoneBehavior.answer(after=0.5))
+    n = len(c.frames)
+    c.command(_att_xfer(c, agent))
+    agent2 = (
+        c.wait_event("CHANNEL_BRIDGE", start=n, Unique_ID=agent).event().get("Other-Leg-Unique-ID")
+    )
+    assert c.command(f"api uuid_kill {agent2}\n\n").text == "+OK\n"
+    c.wait_event("CHANNEL_EXECUTE_COMPLETE", start=n, Unique_ID=agent, Application="att_xfer")
+    assert sw.legs[agent].peer is sw.legs[caller] and sw.legs[caller].peer is sw.legs[agent]
+    # the call goes on as before: the customer hanging up takes the agent with it
+    assert c.command(f"api uuid_kill {caller}\n\n").text == "+OK\n"
+    c.wait_event("CHANNEL_DESTROY", start=n, Unique_ID=agent)

@@ -18,8 +18,11 @@ DIALPLAN = {
 
 def dial(env: Env, code: str, agent: str = "alice") -> str:
     feature, arg = DIALPLAN[code]
-    acts = [("set", "calldesk_kind=agent_feature"), ("set", "calldesk_role=feature"),
-            ("set", f"calldesk_feature={feature}")]
+    acts = [
+        ("set", "calldesk_kind=agent_feature"),
+        ("set", "calldesk_role=feature"),
+        ("set", f"calldesk_feature={feature}"),
+    ]
     if arg:
         acts.append(("set", f"calldesk_feature_arg={arg}"))
     acts += [("set", f"calldesk_from_agent={agent}"), ("park", "")]

@@ -56,9 +56,21 @@ def _uuid_transfer(sw: SimSwitch, arg: str) -> str:
     return "+OK\n"
 
 
+def _uuid_bridge(sw: SimSwitch, arg: str) -> str:
+    """`uuid_bridge <a> <b>`; a leg leaving a bridge with a held leg releases the hold first."""
+    from ..api import _uuid_bridge as plain
+
+    a_id, _, b_id = arg.partition(" ")
+    legs = tuple(x for x in (sw.get_leg(a_id), sw.get_leg(b_id.strip())) if x is not None)
+    if len(legs) == 2:
+        hold.release_for_bridge(sw, legs)
+    return plain(sw, arg)
+
+
 COMMANDS: dict[str, Callable[[SimSwitch, str], str]] = {
     "uuid_hold": hold.uuid_hold,
     "uuid_audio": _uuid_audio,
     "uuid_transfer": _uuid_transfer,
+    "uuid_bridge": _uuid_bridge,
     "conference": conference.api,
 }
