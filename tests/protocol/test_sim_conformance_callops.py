@@ -210,3 +210,19 @@ def test_att_xfer_cancelled_by_the_consult_leg_hanging_up(sw: SimSwitch) -> None
     # the call goes on as before: the customer hanging up takes the agent with it
     assert c.command(f"api uuid_kill {caller}\n\n").text == "+OK\n"
     c.wait_event("CHANNEL_DESTROY", start=n, Unique_ID=agent)
+
+
+def test_uuid_audio_and_module_exists_replies_as_the_source_writes_them(sw: SimSwitch) -> None:
+    """mod_commands.c session_audio_function (no trace records it): `+OK`; usage; an unknown
+    uuid writes the error and then `+OK`."""
+    c = client(sw)
+    caller, agent = bridged(sw, c)
+    assert c.command(f"api uuid_audio {agent} start read mute 1\n\n").text == "+OK\n"
+    assert sw.legs[agent].variables["calldesk_sim_muted"] == "read"
+    assert c.command(f"api uuid_audio {agent} stop\n\n").text == "+OK\n"
+    assert "calldesk_sim_muted" not in sw.legs[agent].variables
+    assert c.command(f"api uuid_audio {agent} start read\n\n").text.startswith("-USAGE: ")
+    bogus = "00000000-0000-0000-0000-000000000000"
+    assert c.command(f"api uuid_audio {bogus} stop\n\n").text == "-ERR No Such Channel!\n+OK\n"
+    assert c.command("api module_exists mod_conference\n\n").text == "true"
+    assert c.command("api module_exists mod_nonsense\n\n").text == "false"
