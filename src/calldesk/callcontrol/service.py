@@ -30,7 +30,7 @@ from calldesk.callcontrol.decide import (
 )
 from calldesk.callcontrol.ports import CallPort
 from calldesk.errors import CalldeskError
-from calldesk.esl.commands import check_token, check_uuid, originate_args
+from calldesk.esl.commands import check_token, originate_args
 
 log = logging.getLogger(__name__)
 DIAL_TIMEOUT_S = 30.0
@@ -159,6 +159,8 @@ class CallControl:
         except Refused as exc:
             self.calls[iid] = st
             self._echo.pop(agent_leg.uuid, None)
+            if new_leg:  # dialled for nothing: do not leave it up
+                self._kill(caller.switch, new_leg)
             self._note("call.refused", iid, {"op": op, "by": actor.id, "code": exc.code,
                                               "reason": exc.reason})  # fmt: skip
             raise
@@ -216,11 +218,20 @@ class CallControl:
         conn = self.board.switches.get(switch) or self.board.pick()
         for cmd in p.commands:
             args = [new_leg if a == NEW_LEG else a for a in cmd.args]
-            safe = [check_uuid(args[0])] + [check_token(a, cmd.api) for a in args[1:]]
-            out = conn.api(cmd.api, *safe, check=False)
+            try:
+                out = conn.api(cmd.api, *(check_token(a, cmd.api) for a in args), check=False)
+            except CalldeskError as exc:  # a refused value, or the switch is unreachable
+                raise Refused("switch_error", f"{cmd.api}: {exc}") from exc
             if out.startswith("-ERR") and not (cmd.api == "uuid_break" or p.op == "hangup"):
                 log.warning("call control %s: %s %s -> %s", p.op, cmd.api, args, out.strip())
                 raise Refused("switch_refused", f"{cmd.api}: {out.strip()}")
+
+    def _kill(self, switch: str, uuid: str) -> None:
+        conn = self.board.switches.get(switch) or self.board.pick()
+        try:
+            conn.hangup(uuid, "NORMAL_CLEARING")
+        except CalldeskError as exc:
+            log.info("hangup of %s failed: %s", uuid, exc)
 
     def _note(self, kind: str, subject: str, data: dict[str, Any]) -> None:
         self.journal.append(kind, subject, data, self.clock())
@@ -250,17 +261,17 @@ class CallControl:
             if st.held != held:
                 self.calls[iid] = CallState(held, st.muted, st.consult, st.consult_target,
                                             st.conference)  # fmt: skip
-                self._note(f"call.{act.kind}", iid, {"by": "phone", "via": "phone",
-                                                     "agent": self.port.agent_of(iid)})  # fmt: skip
+                data = {"by": "phone", "via": "phone", "agent": self.port.agent_of(iid)}
+                gevent.spawn(self._note, f"call.{act.kind}", iid, data)
             return
         agent = self.port.agent_of(iid)
         self._agent_leg.pop(leg.uuid, None)
         self.calls.pop(iid, None)
         if agent:
             self.port.post(ev.AgentReleased(agent, iid))
-        self._note("call.transfer", iid, {"by": "phone", "via": "phone", "agent": agent,
-                                          "target": {"kind": "number",
-                                                     "id": act.detail.get("destination", "")}})  # fmt: skip
+        target = {"kind": "number", "id": act.detail.get("destination", "")}
+        data = {"by": "phone", "via": "phone", "agent": agent, "target": target}
+        gevent.spawn(self._note, "call.transfer", iid, data)
 
     def _find(self, uuid: str) -> str | None:
         """The interaction whose agent leg `uuid` is (dispatcher maps), if any."""
