@@ -18,6 +18,7 @@ from typing import Any
 import gevent
 
 from calldesk.auth import Directory
+from calldesk.callcontrol import CallControl, DispatcherPort
 from calldesk.config import Config
 from calldesk.control import ControlBus
 from calldesk.deskcalls import DeskCalls, Line
@@ -26,6 +27,7 @@ from calldesk.dispatch.service import AcdService
 from calldesk.dispatch.settings import DispatchSettings
 from calldesk.errors import ESLError
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
+from calldesk.featurecodes import FeatureCodes
 from calldesk.ivr.wiring import IvrSystem, build_ivr
 from calldesk.recording.paths import PathTemplate
 from calldesk.recording.policy import PolicySet
@@ -57,6 +59,8 @@ class Controller:
     supervision: SupervisionService
     bus: ControlBus
     desk_calls: DeskCalls | None = None
+    call_control: CallControl | None = None  # voice operations (hold, transfer, ...)
+    feature_codes: FeatureCodes | None = None  # agents' phone codes (*41 log in ...)
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
@@ -155,10 +159,14 @@ def build(
     )
     desk_calls = DeskCalls(board, store, lambda: _lines(acd), directory, supervision=supervision,
                            dialer=dialer, clock=clock, time_scale=settings.time_scale)  # fmt: skip
+    call_control = CallControl(DispatcherPort(acd), board, directory, store.journal, dialer,
+                               clock, settings.time_scale).attach()  # fmt: skip
+    feature_codes = FeatureCodes(board, acd, store.journal, clock=clock)
     bus = ControlBus(store, clock)
     register_controls(bus, acd)
     register_supervision_controls(bus, supervision, actions)
-    return Controller(config, store, board, acd, ivr, recorder, supervision, bus, desk_calls)
+    return Controller(config, store, board, acd, ivr, recorder, supervision, bus, desk_calls,
+                      call_control, feature_codes)  # fmt: skip
 
 
 def _overflow_to_flow(board: Switchboard, ivr: IvrSystem, voicemail: str) -> Any:
