@@ -227,7 +227,8 @@ class PhoneAction:
 def phone_action(event_name: str, headers: dict[str, str], agent_leg: str) -> PhoneAction | None:
     """What an event on the agent's leg says the phone did, or None. CHANNEL_HOLD/UNHOLD come
     for `uuid_hold` too (then the state already says so: the caller ignores a no-op); a REFER is
-    the agent leg's CHANNEL_HANGUP with `transfer_to: blind:<customer>` (phone-refer trace)."""
+    the agent leg's CHANNEL_HANGUP with `transfer_to: blind:<customer>` (phone-refer trace), or
+    `att:<leg>` for an attended one (REFER with Replaces; sofia.c sets it, not recorded)."""
     if event_name == "CHANNEL_HOLD":
         return PhoneAction("hold")
     if event_name == "CHANNEL_UNHOLD":
@@ -237,4 +238,8 @@ def phone_action(event_name: str, headers: dict[str, str], agent_leg: str) -> Ph
         if to.startswith("blind:"):
             dest = (headers.get("variable_transfer_destination") or "").removeprefix("blind:")
             return PhoneAction("refer", {"destination": dest, "leg": agent_leg})
+        if to.startswith("att:"):
+            # REFER with Replaces (sofia.c): the customer is bridged to the leg named there
+            detail = {"destination": "", "leg": agent_leg, "bridged_to": to[4:]}
+            return PhoneAction("refer", detail)
     return None

@@ -250,6 +250,9 @@ class CallControl:
             if name == "CHANNEL_HANGUP":
                 self._agent_leg.pop(leg.uuid, None)
                 self._echo.pop(leg.uuid, None)
+                st = self.calls.get(iid)
+                if st is not None and st.consult is None and st.conference is None:
+                    self.calls.pop(iid, None)  # the call is over for calldesk's part
             return
         st = self.calls.get(iid, CallState())
         if act.kind in ("hold", "unhold"):
@@ -269,8 +272,12 @@ class CallControl:
         self.calls.pop(iid, None)
         if agent:
             self.port.post(ev.AgentReleased(agent, iid))
-        target = {"kind": "number", "id": act.detail.get("destination", "")}
-        data = {"by": "phone", "via": "phone", "agent": agent, "target": target}
+        data: dict[str, Any] = {"by": "phone", "via": "phone", "agent": agent}
+        if act.detail.get("bridged_to"):
+            data["attended"] = True
+            data["leg"] = act.detail["bridged_to"]
+        else:
+            data["target"] = {"kind": "number", "id": act.detail.get("destination", "")}
         gevent.spawn(self._note, "call.transfer", iid, data)
 
     def _find(self, uuid: str) -> str | None:

@@ -130,6 +130,8 @@ def test_phone_actions_from_agent_leg_events() -> None:
                                             "variable_transfer_destination": "blind:5556000"}, A)  # fmt: skip
     assert refer is not None and refer.kind == "refer"
     assert refer.detail == {"destination": "5556000", "leg": A}
+    att = phone_action("CHANNEL_HANGUP", {"variable_transfer_to": "att:other-leg"}, A)
+    assert att is not None and att.kind == "refer" and att.detail["bridged_to"] == "other-leg"
     assert phone_action("CHANNEL_HANGUP", {}, A) is None
     assert phone_action("CHANNEL_ANSWER", {}, A) is None
 
