@@ -164,6 +164,7 @@ def plan(
             Cmd("uuid_setvar", (c, "park_after_bridge", "false")),
             Cmd("uuid_break", (c, "all")),
             Cmd("uuid_bridge", (c, k)),
+            Cmd("uuid_setvar", (k, "park_after_bridge", "false")),
         )
         tgt = state.consult_target.as_dict() if state.consult_target else None
         return Plan(op, cmds, CallState(), release_agent=True, data={"leg": k, "target": tgt})
@@ -206,10 +207,11 @@ def _transfer(
         return Plan(op, cmds, CallState(), needs_leg=target, release_agent=True, data=data)
     if target.kind == "queue":
         raise Refused("bad_target", "a consult goes to an agent or a number (transfer to a queue)")
-    cmds = (
+    cmds = (  # each of the three outlives the other two hanging up: nobody is dropped
         *unhold,
         Cmd("uuid_setvar", (c, "park_after_bridge", "true")),
         Cmd("uuid_setvar", (a, "park_after_bridge", "true")),
+        Cmd("uuid_setvar", (NEW_LEG, "park_after_bridge", "true")),
         Cmd("uuid_bridge", (a, NEW_LEG)),
         Cmd("uuid_broadcast", (c, hold_music, "aleg")),
     )

@@ -200,3 +200,36 @@ def test_a_failed_dial_changes_nothing(env: Env) -> None:
     assert env.desk.acd.agents["alice"].state is AgentState.BUSY
     codes = [e.data["code"] for e in env.desk.store.journal.read(subject=iid, kind="call.refused")]
     assert codes == ["dial_failed", "bad_target", "bad_target"]
+
+
+def test_consulted_party_hanging_up_returns_the_customer_to_the_agent(env: Env) -> None:
+    iid, alice_leg = env.connected()
+    bob_leg = env.cc.consult(env.user("alice"), iid, {"kind": "agent", "id": "bob"})["state"][
+        "consult"
+    ]
+    wait_for(lambda: env.bridged_to(alice_leg) == bob_leg, what="consulting")
+    env.sim.hangup(bob_leg)  # bob hangs up on alice
+    wait_for(lambda: env.bridged_to(iid) == alice_leg, what="customer back with alice")
+    assert env.cc.state(iid).consult is None
+    wait_for(lambda: not moh_on(env, iid), what="hold music stopped")
+    c = wait_for(lambda: next(env.desk.store.journal.read(subject=iid,
+                                                          kind="call.consult_cancel"), None),
+                 what="journaled").data  # fmt: skip
+    assert (c["by"], c["via"], c["leg"]) == ("consulted", "switch", bob_leg)
+
+
+def test_agent_hanging_up_during_a_consult_completes_the_transfer(env: Env) -> None:
+    iid, alice_leg = env.connected()
+    bob_leg = env.cc.consult(env.user("alice"), iid, {"kind": "agent", "id": "bob"})["state"][
+        "consult"
+    ]
+    wait_for(lambda: env.bridged_to(alice_leg) == bob_leg, what="consulting")
+    env.sim.hangup(alice_leg)  # alice hangs up her phone: like att_xfer, the transfer completes
+    wait_for(lambda: env.bridged_to(iid) == bob_leg, what="customer with bob")
+    acd = env.desk.acd
+    wait_for(lambda: acd.agents["alice"].state is AgentState.WRAP_UP, what="alice wraps up")
+    assert iid in acd.interactions and iid in env.sim.legs
+    c = wait_for(lambda: next(env.desk.store.journal.read(subject=iid,
+                                                          kind="call.consult_complete"), None),
+                 what="journaled").data  # fmt: skip
+    assert (c["via"], c["leg"]) == ("phone", bob_leg)
