@@ -207,6 +207,9 @@ def test_att_xfer_cancelled_by_the_consult_leg_hanging_up(sw: SimSwitch) -> None
     assert c.command(f"api uuid_kill {agent2}\n\n").text == "+OK\n"
     c.wait_event("CHANNEL_EXECUTE_COMPLETE", start=n, Unique_ID=agent, Application="att_xfer")
     assert sw.legs[agent].peer is sw.legs[caller] and sw.legs[caller].peer is sw.legs[agent]
+    # att_thread_run re-bridges the transferor with the customer: the bridge is the agent's now
+    c.wait_event("CHANNEL_BRIDGE", start=n, Unique_ID=agent, Other_Leg_Unique_ID=caller)
+    assert sw.legs[agent].variables["att_xfer_result"] == "success"
     # the call goes on as before: the customer hanging up takes the agent with it
     assert c.command(f"api uuid_kill {caller}\n\n").text == "+OK\n"
     c.wait_event("CHANNEL_DESTROY", start=n, Unique_ID=agent)

@@ -7,8 +7,9 @@ transferor, Other-Leg = the consult leg); the customer hears nothing and gets no
   customer, other = transferor), the transferor's (UNBRIDGE, other = consult leg), and
   `uuid_bridge <consult> <customer>` joins them (CHANNEL_BRIDGE on the consult leg);
   EXECUTE_COMPLETE(att_xfer) comes after, and the consult leg has `att_xfer_result=success`;
-- the consult leg hangs up (the transfer is cancelled): the transferor is back with the
-  customer (not recorded: the customer's bridge never ended, so no event).
+- the consult leg hangs up (the transfer is cancelled): the transferor is bridged back to the
+  customer with `uuid_bridge <transferor> <customer>` (source; not recorded).
+(att_thread_run in mod_dptools.c; the DTMF keys attxfer_cancel/hangup/conf_key are not simulated.)
 """
 
 from __future__ import annotations
@@ -61,8 +62,16 @@ def att_xfer(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> str | None:
             while not done["completed"] and not leg.destroyed.is_set():
                 gevent.sleep(0.005)
             raise LegGone()
-        leg.peer = bond  # cancelled: back with the customer, whose bridge never ended
-        leg.bridge_originator = False
+        # cancelled: att_thread_run re-bridges the transferor with the customer
+        # (`switch_ivr_uuid_bridge(session, bond)`) and sets att_xfer_result on the transferor
+        leg.peer = bond
+        if bond is not None and not bond.hungup:
+            uuid_bridge(sw, leg, bond)
+            for _ in range(200):
+                if leg.bridge_originator or leg.hungup or bond.hungup:
+                    break
+                sw.clock.sleep(0.005)
+            leg.set_var("att_xfer_result", "success")
         return None
     finally:
         leg.hangup_hook = None  # type: ignore[attr-defined]
