@@ -229,3 +229,18 @@ def test_uuid_audio_and_module_exists_replies_as_the_source_writes_them(sw: SimS
     assert c.command(f"api uuid_audio {bogus} stop\n\n").text == "-ERR No Such Channel!\n+OK\n"
     assert c.command("api module_exists mod_conference\n\n").text == "true"
     assert c.command("api module_exists mod_nonsense\n\n").text == "false"
+
+
+def test_phone_keys_over_esl(sw: SimSwitch) -> None:
+    """The sim's control commands for the phone keys (for tests driving `calldesk sim`)."""
+    c = client(sw)
+    caller, agent = bridged(sw, c)
+    n = len(c.frames)
+    assert c.command(f"api sim_phone_hold {agent} on\n\n").text == "+OK\n"
+    c.wait_event("CHANNEL_HOLD", start=n, Unique_ID=agent)
+    assert c.command(f"api sim_phone_hold {agent} off\n\n").text == "+OK\n"
+    c.wait_event("CHANNEL_UNHOLD", start=n, Unique_ID=agent)
+    assert c.command(f"api sim_phone_hold {agent} maybe\n\n").text.startswith("-USAGE")
+    assert c.command(f"api sim_phone_refer {agent} 5556000\n\n").text == "+OK\n"
+    c.wait_event("CHANNEL_PARK", start=n, Unique_ID=caller)
+    assert c.command(f"api sim_phone_refer {agent} 5556000\n\n").text.startswith("-ERR")

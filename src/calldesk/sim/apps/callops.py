@@ -88,11 +88,33 @@ def _uuid_bridge(sw: SimSwitch, arg: str) -> str:
     return plain(sw, arg)
 
 
+def _sim_phone_hold(sw: SimSwitch, arg: str) -> str:
+    """`sim_phone_hold <uuid> on|off`: the phone on that leg presses its hold key."""
+    from ..phones import press_hold
+
+    w = arg.split()
+    if len(w) != 2 or w[1] not in ("on", "off"):
+        return "-USAGE: sim_phone_hold <uuid> on|off\n"
+    return "+OK\n" if press_hold(sw, w[0], w[1] == "on") else "-ERR No such channel!\n"
+
+
+def _sim_phone_refer(sw: SimSwitch, arg: str) -> str:
+    """`sim_phone_refer <uuid> <number>`: the phone on that (bridged) leg transfers (REFER)."""
+    from ..phones import press_transfer
+
+    w = arg.split()
+    if len(w) != 2:
+        return "-USAGE: sim_phone_refer <uuid> <number>\n"
+    return "+OK\n" if press_transfer(sw, w[0], w[1]) else "-ERR No bridged channel!\n"
+
+
 COMMANDS: dict[str, Callable[[SimSwitch, str], str]] = {
     "uuid_hold": hold.uuid_hold,
     "uuid_audio": _uuid_audio,
     "uuid_transfer": _uuid_transfer,
     "uuid_bridge": _uuid_bridge,
     "module_exists": _module_exists,
+    "sim_phone_hold": _sim_phone_hold,
+    "sim_phone_refer": _sim_phone_refer,
     "conference": conference.api,
 }
