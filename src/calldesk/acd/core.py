@@ -240,7 +240,8 @@ class Acd(LifecycleMixin, SupervisorMixin):
         self._log("offer.refused", it.id, agent=a.id, offer=rec.id, cause=cause)
         if it.pulled_to == a.id:  # a refused pull goes back to anyone
             it.pulled_to = None
-        delay = {"reject": p.reject_delay_s, "busy": p.busy_delay_s}.get(cause, p.no_answer_delay_s)
+        delay = {"reject": p.reject_delay_s, "busy": p.busy_delay_s,
+                 "failed": p.failed_delay_s}.get(cause, p.no_answer_delay_s)
         if cause in ("no_answer", "timeout") or (cause == "reject" and p.reject_counts_as_missed):
             a.missed += 1
         if cause == "unreachable":

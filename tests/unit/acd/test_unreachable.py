@@ -51,3 +51,16 @@ def test_no_retry_means_not_ready_until_told() -> None:
     assert acd.next_deadline() is None or acd.next_deadline() > 2.0
     assert acd.view().agent("a1").reason == "unreachable"
     assert [o.agent for o in offers(acd.handle(ev.AgentReady("a1"), 5.0))] == ["a1"]
+
+
+def test_a_switch_side_failure_is_not_the_agents_fault() -> None:
+    """The session-rate throttle (DESTINATION_OUT_OF_ORDER) or a lost originate result: the
+    caller keeps their place and the agent stays ready after a short cool-down."""
+    acd = core()
+    acd.handle(ev.AgentLogin("a1", ready=True), 0.0)
+    first = offers(acd.handle(ev.InteractionArrived("i1", "q", "voice"), 1.0))
+    acd.handle(ev.OfferRefused(first[0].id, "failed"), 1.5)
+    a1 = acd.view().agent("a1")
+    assert a1.reason is None and a1.state.value != "not_ready"
+    assert "agent.unreachable" not in [r.kind for r in acd.drain_journal()]
+    assert [o.agent for o in offers(acd.handle(ev.Tick(), 3.5))] == ["a1"]  # after 2 s
