@@ -173,7 +173,7 @@ class VoiceAdapter:
                 self._arrived(e.interaction)
             elif isinstance(e, ev.AgentReleased):
                 self.maps.release_agent(e.interaction)
-            elif isinstance(e, ev.ConnectFailed):
+            elif isinstance(e, ev.ConnectFailed | ev.InteractionRequeued):
                 self._requeued(e.interaction)
             elif isinstance(e, ev.InteractionEnded | ev.CallbackFailed):
                 touched.add(e.interaction)
@@ -353,8 +353,8 @@ class VoiceAdapter:
         self.post(ev.ConnectFailed(iid, cause))
 
     def _requeued(self, iid: str) -> None:
-        """The core put a failed connect back at the head of its queue: release the agent's
-        leg, and the caller hears MOH again while waiting."""
+        """The core put a connected interaction back to waiting (a failed connect, a transfer to
+        a queue): release the agent's leg, and the caller hears MOH again while waiting."""
         _, agent = self.maps.legs_of(iid)
         self.maps.release_agent(iid)
         caller = self.maps.callers.get(iid)
