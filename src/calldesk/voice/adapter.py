@@ -84,12 +84,13 @@ class VoiceAdapter:
         ref = LegRef(leg, self.board.tracker.switch_of(leg) or "", self.clock())
         self.maps.map_caller(request.interaction_id, ref)
 
-    def resolve(self, item: Any) -> list[ev.Event] | None:
-        if isinstance(item, LegGone):
-            if not self.maps.known(item.uuid):
-                return []  # already resolved (HANGUP, HANGUP_COMPLETE, DESTROY)
-            return self.watch.leg_gone(item)
-        return None
+    def owns(self, item: Any) -> bool:
+        return isinstance(item, LegGone)
+
+    def resolve(self, item: Any) -> list[ev.Event]:
+        if not isinstance(item, LegGone) or not self.maps.known(item.uuid):
+            return []  # already resolved (HANGUP, HANGUP_COMPLETE, DESTROY)
+        return self.watch.leg_gone(item)
 
     def ready(self) -> bool:
         return any(c.ready for c in self.board.switches.values())
@@ -97,6 +98,9 @@ class VoiceAdapter:
     def recover(self, legs: Mapping[str, LegRef]) -> None:
         self.maps.load(legs)
         for offer in self.view.offers():
+            it = self.view.interaction(offer.interaction)
+            if it is None or it.medium != "voice":
+                continue
             ring = Ring(offer.id, offer.interaction, offer.agent, pending=False, orphan=True)
             self.maps.add_ring(ring)
         for iid, oid in self.maps.talking.items():
