@@ -56,6 +56,7 @@ SCHEMA: dict[str, Any] = {
     "freeswitch": (dict, {}),  # rendered FreeSWITCH settings; checked by calldesk.fsconf
     "teams": (list, []),
     "users": (list, []),
+    "digital": (dict, {}),  # chat, SMS and email; checked by calldesk.digital.settings
     "demo": {"time_scale": (float, 20.0), "calls": (int, 50), "agents": (int, 5)},
 }
 

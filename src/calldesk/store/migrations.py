@@ -116,6 +116,32 @@ def m008_acd_snapshots(db: sqlite_utils.Database) -> None:
     db["acd_inputs"].create_index(["batch"])  # replay after, and delete up to, a batch
 
 
+def m050_digital(db: sqlite_utils.Database) -> None:
+    # Chat, SMS and email (calldesk.digital): conversations (the interactions, with their own
+    # ids) and their messages, which form the transcript; the SMS opt-out list.
+    db["digital_conversations"].create(
+        {
+            "id": str, "medium": str, "address": str, "opened_at": float, "state": str,
+            "name": str, "queue": str, "agent": str, "flow": str, "last_in_at": float,
+            "last_out_at": float, "reminded_at": float, "closed_at": float, "close_reason": str, "previous": str,
+            "data": str,
+        },
+        pk="id",
+    )
+    db["digital_conversations"].create_index(["medium", "address", "opened_at"])
+    db["digital_conversations"].create_index(["state"])
+    db["digital_messages"].create(
+        {
+            "id": str, "interaction": str, "seq": int, "direction": str, "author": str,
+            "text": str, "at": float, "status": str, "attachments": str, "external_id": str,
+        },
+        pk="id",
+    )
+    db["digital_messages"].create_index(["interaction", "seq"], unique=True)
+    db["digital_messages"].create_index(["external_id"])
+    db["sms_optout"].create({"number": str, "at": float, "keyword": str}, pk="number")
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
@@ -125,4 +151,5 @@ MIGRATIONS: list[Migration] = [
     ("006_control_inbox", m006_control_inbox),
     ("007_acd_dispatch", m007_acd_dispatch),
     ("008_acd_snapshots", m008_acd_snapshots),
+    ("050_digital", m050_digital),
 ]
