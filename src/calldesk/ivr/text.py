@@ -171,6 +171,7 @@ class TextConversation(TextPort):
         self._inbox: gevent.queue.Queue = gevent.queue.Queue()
         self.min_timeout = min_timeout
         self.asking = gevent.event.Event()  # set while the flow waits for a reply
+        self.questions = 0  # how many times the flow waited for a reply so far
         super().__init__(send, self._wait, medium)
 
     def deliver(self, text: str | None) -> None:
@@ -182,6 +183,7 @@ class TextConversation(TextPort):
     def _wait(self, timeout: float) -> str | None:
         import gevent.queue
 
+        self.questions += 1
         self.asking.set()
         try:
             item = self._inbox.get(timeout=max(timeout, self.min_timeout))
