@@ -31,6 +31,7 @@ from calldesk.notify import Notifier
 from calldesk.recording.paths import PathTemplate
 from calldesk.recording.policy import PolicySet
 from calldesk.recording.recorder import Recorder
+from calldesk.service import build_services
 from calldesk.store import Store
 from calldesk.supervision.acd_actions import SupervisorActions
 from calldesk.supervision.controls import register_supervision_controls
@@ -59,6 +60,7 @@ class Controller:
     bus: ControlBus
     desk_calls: DeskCalls | None = None
     notifier: Notifier = field(default_factory=Notifier)
+    services: Any = None  # calldesk.service.Services
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
@@ -160,11 +162,14 @@ def build(
     desk_calls = DeskCalls(board, store, lambda: _lines(acd), directory, supervision=supervision,
                            dialer=dialer, clock=clock, time_scale=settings.time_scale)  # fmt: skip
     bus = ControlBus(store, clock)
-    register_controls(bus, acd)
-    register_supervision_controls(bus, supervision, actions)
-    return Controller(
+    controller = Controller(
         config, store, board, acd, ivr, recorder, supervision, bus, desk_calls, notifier
     )
+    # The service API (role-checked operations and live views); the store inbox adapts to it.
+    controller.services = build_services(controller)
+    register_controls(bus, controller.services)
+    register_supervision_controls(bus, controller.services)
+    return controller
 
 
 def _overflow_to_flow(board: Switchboard, ivr: IvrSystem, voicemail: str) -> Any:

@@ -116,6 +116,26 @@ def m008_acd_snapshots(db: sqlite_utils.Database) -> None:
     db["acd_inputs"].create_index(["batch"])  # replay after, and delete up to, a batch
 
 
+def m040_http(db: sqlite_utils.Database) -> None:
+    # The HTTP API's credentials (argon2 password hashes; API tokens as sha256 of their secret,
+    # shown once) and the webhook outbox (one row per hook and journal entry, delivered in order
+    # per subject; `webhook_cursor` is the last journal seq queued, so a crash loses none).
+    db["user_passwords"].create({"user": str, "hash": str, "updated_at": float}, pk="user")
+    db["api_tokens"].create(
+        {"id": str, "user": str, "hash": str, "label": str, "created_at": float,
+         "last_used_at": float, "revoked_at": float}, pk="id",
+    )  # fmt: skip
+    db["api_tokens"].create_index(["user"])
+    db["webhook_outbox"].create(
+        {"id": int, "hook": str, "seq": int, "subject": str, "kind": str, "body": str,
+         "status": str, "attempts": int, "next_at": float, "last_error": str,
+         "delivered_at": float}, pk="id",
+    )  # fmt: skip
+    db["webhook_outbox"].create_index(["status", "next_at"])
+    db["webhook_outbox"].create_index(["hook", "subject", "id"])
+    db["webhook_cursor"].create({"hook": str, "seq": int}, pk="hook")
+
+
 def m050_digital(db: sqlite_utils.Database) -> None:
     # Chat, SMS and email (calldesk.digital): conversations (the interactions, with their own
     # ids) and their messages, which form the transcript; the SMS opt-out list.
@@ -123,8 +143,8 @@ def m050_digital(db: sqlite_utils.Database) -> None:
         {
             "id": str, "medium": str, "address": str, "opened_at": float, "state": str,
             "name": str, "queue": str, "agent": str, "flow": str, "last_in_at": float,
-            "last_out_at": float, "reminded_at": float, "closed_at": float, "close_reason": str, "previous": str,
-            "data": str,
+            "last_out_at": float, "reminded_at": float, "closed_at": float,
+            "close_reason": str, "previous": str, "data": str,
         },
         pk="id",
     )
@@ -151,5 +171,6 @@ MIGRATIONS: list[Migration] = [
     ("006_control_inbox", m006_control_inbox),
     ("007_acd_dispatch", m007_acd_dispatch),
     ("008_acd_snapshots", m008_acd_snapshots),
+    ("040_http", m040_http),
     ("050_digital", m050_digital),
 ]
