@@ -258,6 +258,21 @@ class DigitalDesk:
         )
         return True
 
+    def mark_read(self, iid: str, agent: str, upto_seq: int) -> int:
+        """The agent read the customer's messages up to a sequence: each becomes 'read' (the
+        widget shows it). Returns how many changed."""
+        conv = self._get(iid)
+        if conv.agent != agent:
+            raise DigitalError(f"{iid}: not a conversation {agent} holds")
+        changed = 0
+        for m in self.messages.transcript(iid, with_history=False):
+            if m.direction == "in" and m.seq <= upto_seq and self.messages.set_status(m.id, "read"):
+                changed += 1
+                self.journal.append(
+                    "message.status", iid, {"message": m.id, "status": "read"}, self.clock()
+                )
+        return changed
+
     # -- ending ------------------------------------------------------------------------------
     def close(self, iid: str, cause: str = "closed") -> None:
         """End the conversation: a running flow stops; in the ACD it is abandoned (waiting or

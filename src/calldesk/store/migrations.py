@@ -160,6 +160,7 @@ def m050_digital(db: sqlite_utils.Database) -> None:
     db["digital_messages"].create_index(["interaction", "seq"], unique=True)
     db["digital_messages"].create_index(["external_id"])
     db["sms_optout"].create({"number": str, "at": float, "keyword": str}, pk="number")
+    db["digital_secrets"].create({"name": str, "value": str}, pk="name")  # made on first use
 
 
 MIGRATIONS: list[Migration] = [
