@@ -80,11 +80,17 @@ class DigitalDesk:
         external_id: str = "",
         flow: str | None = None,
         at: float | None = None,
+        join: str = "",
+        data: dict[str, Any] | None = None,
     ) -> tuple[Conversation, Message]:
         """Store a customer message and route it. A repeated `external_id` (a client's retry
-        after a lost acknowledgement) returns the stored message: it arrives once."""
+        after a lost acknowledgement) returns the stored message: it arrives once. `join` names
+        the interaction the medium says this answers (email headers); `data` is kept with a
+        new conversation (an email's subject)."""
         now = self.clock() if at is None else at
-        conv, new = self._thread(medium, address, name, now)
+        conv, new = self._thread(medium, address, name, now, join)
+        if new and data:
+            conv.data = {**conv.data, **data}
         if external_id:
             dup = self.messages.by_external(conv.id, external_id)
             if dup is not None:
@@ -107,12 +113,15 @@ class DigitalDesk:
         return conv, msg
 
     def _thread(
-        self, medium: str, address: str, name: str, now: float
+        self, medium: str, address: str, name: str, now: float, join: str = ""
     ) -> tuple[Conversation, bool]:
         """The customer's open conversation, or a new one carrying the last one's history.
-        SMS and email join an open conversation within the threading window; a bot-only
-        conversation past it is closed and a new one opened."""
-        last = self.messages.latest(medium, address)
+        Chat joins the visitor's open conversation; SMS joins it within the threading window
+        (a bot-only conversation past it is closed and a new one opened); email joins only
+        the conversation its headers name."""
+        last = self.messages.get(join) if join else self.messages.latest(medium, address)
+        if medium == "email" and not join and last is not None:
+            last = dataclasses.replace(last, state="closed")  # history only: a new thread
         if last is not None and last.open:
             quiet = now - max(last.last_in_at, last.last_out_at, last.opened_at)
             if medium == "chat" or last.state != "bot" or quiet <= self.settings.thread_window_s:
@@ -167,7 +176,7 @@ class DigitalDesk:
         """The flow's hand-off: keep what it collected with the conversation, then queue it."""
         conv = self._get(request.interaction_id)
         conv.state, conv.queue = "queued", request.queue
-        conv.data = {**request.variables, **request.data}
+        conv.data = {**conv.data, **request.variables, **request.data}
         self.messages.save(conv)
         count = len(self.messages.transcript(conv.id))
         request = dataclasses.replace(
