@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import gevent
 
 from calldesk.acd import events as ev
+from calldesk.digital import survey
 from calldesk.digital.idle import idle_decision
 from calldesk.digital.model import Attachment, Conversation, Message, new_id
 from calldesk.digital.session import TextSession
@@ -88,6 +89,9 @@ class DigitalDesk:
         the interaction the medium says this answers (email headers); `data` is kept with a
         new conversation (an email's subject)."""
         now = self.clock() if at is None else at
+        answered = survey.answer(self, medium, address, text, now) if not join else None
+        if answered is not None:
+            return answered
         conv, new = self._thread(medium, address, name, now, join)
         if new and data:
             conv.data = {**conv.data, **data}
@@ -295,7 +299,8 @@ class DigitalDesk:
             return
         if conv.state in ("queued", "offered", "connected"):
             self.acd.post(ev.InteractionEnded(iid, cause))
-        self._closed(conv, cause, self.clock())
+        survey.ask(self, conv, cause)
+        self._closed(self._get(iid), cause, self.clock())
 
     def customer_left(self, iid: str) -> None:
         self.close(iid, "customer_left")

@@ -17,8 +17,29 @@ from typing import Any
 from calldesk.digital.idle import IdlePolicy
 from calldesk.errors import ConfigError
 
-KEYS = {"flows", "reply_timeout_s", "thread_window_s", "idle", "chat", "sms", "email"}
+KEYS = {
+    "flows",
+    "reply_timeout_s",
+    "thread_window_s",
+    "idle",
+    "chat",
+    "sms",
+    "email",
+    "canned",
+    "survey",
+}
+SURVEY_KEYS = {"queues", "question", "thanks", "answer_within_s"}
 IDLE_KEYS = {"remind_after_s", "close_after_s", "reminder", "closing"}
+
+
+@dataclass(frozen=True)
+class Survey:
+    """CSAT after an answered conversation in these queues: 1-5 and an optional comment."""
+
+    queues: frozenset[str]
+    question: str = "How did we do? Reply with a number from 1 (bad) to 5 (great), and a comment."
+    thanks: str = "Thank you for your feedback."
+    answer_within_s: float = 86400.0
 
 
 @dataclass(frozen=True)
@@ -29,6 +50,8 @@ class DigitalSettings:
     idle: IdlePolicy = IdlePolicy()
     idle_by_queue: Mapping[str, IdlePolicy] = field(default_factory=dict)
     adapters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # chat/sms/email
+    canned: Any = None  # calldesk.digital.canned.CannedResponses
+    survey: Survey | None = None
 
     def idle_for(self, queue: str) -> IdlePolicy:
         return self.idle_by_queue.get(queue, self.idle)
@@ -79,7 +102,31 @@ def load_digital(data: Any, path: str = "digital") -> DigitalSettings:
         if isinstance(spec, Mapping) and "queues" in spec:
             raise ConfigError(f"{path}.idle.queues.{q}.queues", "unknown key")
         by_queue[str(q)] = _idle(spec, f"{path}.idle.queues.{q}", idle)
+    survey = None
+    if "survey" in d:
+        sv = _mapping(d["survey"], f"{path}.survey", SURVEY_KEYS)
+        queues = sv.get("queues")
+        if not isinstance(queues, list) or not all(isinstance(q, str) for q in queues):
+            raise ConfigError(f"{path}.survey.queues", "a list of queue names")
+        kw: dict[str, Any] = {"queues": frozenset(queues)}
+        for k in ("question", "thanks"):
+            if k in sv:
+                if not isinstance(sv[k], str) or not sv[k].strip():
+                    raise ConfigError(f"{path}.survey.{k}", "must be a non-empty text")
+                kw[k] = sv[k]
+        if "answer_within_s" in sv:
+            kw["answer_within_s"] = _seconds(
+                sv["answer_within_s"], f"{path}.survey.answer_within_s"
+            )
+        survey = Survey(**kw)
+    canned = None
+    if "canned" in d:
+        from calldesk.digital.canned import CannedResponses
+
+        canned = CannedResponses.load(d["canned"], f"{path}.canned")
     return DigitalSettings(
+        canned=canned,
+        survey=survey,
         flows=dict(flows),
         reply_timeout_s=_seconds(d.get("reply_timeout_s", 300.0), f"{path}.reply_timeout_s"),
         thread_window_s=_seconds(d.get("thread_window_s", 86400.0), f"{path}.thread_window_s"),

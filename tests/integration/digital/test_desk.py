@@ -128,3 +128,41 @@ def test_accepted_messages_and_open_conversations_survive_a_restart(tmp_path, ri
     finally:
         reopened.stop()
     rig.stop = lambda: None  # already stopped
+
+
+@pytest.fixture
+def survey_rig(tmp_path):
+    from calldesk.digital.settings import Survey
+
+    settings = DigitalSettings(flows={"chat": "chatbot"}, survey=Survey(frozenset({"support"})))
+    r = build(tmp_path, settings=settings)
+    r.acd_service.login("alice", ready=True)
+    yield r
+    r.stop()
+
+
+def test_csat_after_an_answered_chat_is_stored_and_published(survey_rig):
+    rig = survey_rig
+    desk = rig.desk
+    iid = _to_agent(rig, "v-csat")
+    desk.close(iid, "agent_closed")
+    assert rig.transport.texts(iid)[-1].startswith("How did we do?")
+    conv, msg = desk.receive("chat", "v-csat", "5 - quick and kind")
+    assert conv.id == iid and msg.interaction == iid  # the answer joins the closed one
+    assert desk.messages.get(iid).data["csat"] == {"score": 5, "comment": "quick and kind"}
+    answered = [e for e in rig.published if e.kind == "survey.answered"]
+    assert answered[0].subject == iid and answered[0].data["score"] == 5
+    assert answered[0].data["agent"] == "alice" and answered[0].data["queue"] == "support"
+    assert rig.transport.texts(iid)[-1] == "Thank you for your feedback."
+    again, _ = desk.receive("chat", "v-csat", "another question")  # the survey is done
+    assert again.id != iid and again.previous == iid
+
+
+def test_a_reply_that_is_not_a_score_opens_a_new_conversation(survey_rig):
+    rig = survey_rig
+    iid = _to_agent(rig, "v-nocsat")
+    rig.desk.close(iid, "agent_closed")
+    conv, _ = rig.desk.receive("chat", "v-nocsat", "I have another problem")
+    assert conv.id != iid
+    assert rig.desk.messages.get(iid).data["survey"] == "skipped"
+    assert not [e for e in rig.published if e.kind == "survey.answered"]
