@@ -16,8 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import gevent
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from werkzeug.exceptions import HTTPException
 
 from calldesk.auth import PermissionDenied, User
 from calldesk.errors import CalldeskError
@@ -100,6 +102,10 @@ def _parse(model: type[BaseModel], data: Any, prefix: str) -> BaseModel:
 def map_error(exc: Exception) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 500:
+        if exc.code == 413:
+            return ApiError(413, "too_large", "body larger than the limit", "body")
+        return ApiError(exc.code, "http", exc.description or exc.name)
     if isinstance(exc, PermissionDenied):
         return ApiError(403, "forbidden", str(exc))
     if isinstance(exc, NotFound):
@@ -110,6 +116,8 @@ def map_error(exc: Exception) -> ApiError:
         return ApiError(409, "refused", str(exc))
     if isinstance(exc, CalldeskError):
         return ApiError(409, "refused", str(exc))
+    if isinstance(exc, gevent.Timeout):
+        return ApiError(503, "busy", "the controller did not answer in time; try again")
     raise exc
 
 
