@@ -43,6 +43,7 @@ class Message:
     def view(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "interaction": self.interaction,
             "seq": self.seq,
             "direction": self.direction,
             "author": self.author,

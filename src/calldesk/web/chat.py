@@ -11,7 +11,7 @@ The app provides the gateway: `app.extensions["calldesk.chat"] = ChatGateway(...
 - `POST /chat/session {token?}` → `{token, visitor}` (the same visitor for a valid token).
 - `GET /chat/messages?after=SEQ`, `POST /chat/messages {text, client_id}`,
   `POST /chat/receipts {id, status}` — Bearer visitor token.
-- `GET /chat/socket?token=…&after=SEQ` — WebSocket. Frames in: `{type: message, text,
+- `GET /chat/socket?token=…&after=SEQ&interaction=ID` — WebSocket (SEQ is within ID). Frames in: `{type: message, text,
   client_id}`, `{type: typing}`, `{type: receipt, id, status}`; out: `{type: message, message}`,
   `{type: ack, client_id, message}`, `{type: receipt, id, status}`, `{type: typing, author}`,
   `{type: error, error, detail}`.
@@ -142,7 +142,8 @@ def start() -> Response:
 def messages() -> Response:
     gw = _gw()
     visitor = gw.visitor(_token())
-    return jsonify(gw.history(visitor, request.args.get("after", 0, type=int)))
+    after = request.args.get("after", 0, type=int)
+    return jsonify(gw.history(visitor, after, request.args.get("interaction")))
 
 
 @bp.post("/messages")
@@ -183,7 +184,8 @@ def socket() -> Response:
     sock = gw.hub.open(visitor)
     writer = gevent.spawn(_writer, ws, sock)
     try:
-        for m in gw.history(visitor, after)["messages"]:  # what the visitor missed, once
+        seen = request.args.get("interaction")
+        for m in gw.history(visitor, after, seen)["messages"]:  # what the visitor missed, once
             sock.push({"type": "message", "message": m})
         while ws.connected and not sock.dropped:
             raw = ws.receive(timeout=KEEPALIVE_S)

@@ -156,3 +156,22 @@ def test_the_widget_is_one_script_and_its_frame_may_be_embedded_only_by_allowed_
     assert f"frame-ancestors 'self' {ALLOWED}" in csp
     assert b'<script src="/chat/frame.js">' in frame.body
     assert b"textContent" in chat.call("GET", "/chat/frame.js").body
+
+
+def test_a_new_conversation_after_a_close_is_sent_whole_on_reconnect(chat):
+    desk = chat.rig.desk
+    s = chat.session()
+    ws = chat.socket(s["token"])
+    ws.send({"type": "message", "text": "hello", "client_id": "c1"})
+    ws.next("ack")
+    frames = [ws.next("message")["message"] for _ in range(2)]
+    old, last = frames[-1]["interaction"], frames[-1]["seq"]
+    ws.close()
+    desk.customer_left(old)
+    eventually(lambda: not desk.messages.get(old).open, "the first conversation to close")
+    conv, _ = desk.receive("chat", s["visitor"], "me again")  # e.g. from another tab
+    assert conv.id != old
+    ws2 = chat.socket(s["token"], after=last, interaction=old)
+    first = ws2.next("message")["message"]
+    assert first["interaction"] == conv.id and first["seq"] == 1 and first["text"] == "me again"
+    ws2.close()

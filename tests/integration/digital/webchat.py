@@ -108,8 +108,13 @@ class WebChat:
         assert r.status == 200, r.body
         return r.json()
 
-    def socket(self, token: str, after: int = 0, origin: str | None = None) -> Socket:
-        url = f"ws://127.0.0.1:{self.port}/chat/socket?token={token}&after={after}"
+    def socket(
+        self, token: str, after: int = 0, origin: str | None = None, interaction: str = ""
+    ) -> Socket:
+        url = (
+            f"ws://127.0.0.1:{self.port}/chat/socket?token={token}&after={after}"
+            f"&interaction={interaction}"
+        )
         headers = {"Origin": origin} if origin else None
         return Socket(in_thread(WsClient.connect, url, headers=headers))
 

@@ -131,11 +131,14 @@ class ChatGateway:
         )
         return msg
 
-    def history(self, visitor: str, after: int = 0) -> dict[str, Any]:
-        """The visitor's own conversation (with the history it carries), after a sequence."""
+    def history(self, visitor: str, after: int = 0, seen: str | None = None) -> dict[str, Any]:
+        """The visitor's own conversation, after a sequence. `seen` names the conversation the
+        client's sequence belongs to: for a newer conversation everything is sent."""
         conv = self.desk.messages.latest("chat", visitor)
         if conv is None:
             return {"interaction": None, "state": None, "messages": []}
+        if seen and seen != conv.id:
+            after = 0
         msgs = [m.view() for m in self.desk.messages.transcript(conv.id, with_history=False)]
         return {
             "interaction": conv.id,

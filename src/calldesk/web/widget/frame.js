@@ -35,6 +35,7 @@
   function onFrame(f) {
     if (f.type === "message") {
       var m = f.message;
+      if (m.interaction !== state.interaction) { state.interaction = m.interaction; state.lastSeq = 0; }
       if (m.seq > state.lastSeq) { state.lastSeq = m.seq; save(); }
       render(m);
       if (m.direction === "out") {
@@ -65,7 +66,8 @@
         state.token = s.token; state.visitor = s.visitor; save();
         var url = new URL("/chat/socket", location.href);
         url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-        url.search = "?token=" + encodeURIComponent(s.token) + "&after=" + state.lastSeq;
+        url.search = "?token=" + encodeURIComponent(s.token) + "&after=" + state.lastSeq +
+          "&interaction=" + encodeURIComponent(state.interaction || "");
         ws = new WebSocket(url.href);
         ws.onopen = function () { retry = 0; net.textContent = "online"; flush(); };
         ws.onmessage = function (e) { onFrame(JSON.parse(e.data)); };
