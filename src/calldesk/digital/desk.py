@@ -193,7 +193,7 @@ class DigitalDesk:
     # -- agents ------------------------------------------------------------------------------
     def accept(self, offer: str, agent: str, wait: float = 5.0) -> dict[str, Any]:
         """The agent takes the offer: the ACD connects it, and the agent gets the hand-off."""
-        iid = self.offers.get(offer)
+        iid = self.offers.get(offer) or self._offer_after_restart(offer)
         if iid is None:
             raise DigitalError(f"offer {offer}: not a pending digital offer")
         refused = self.acd.post(ev.OfferAccepted(offer), wait=wait)
@@ -203,6 +203,14 @@ class DigitalDesk:
         conv.state, conv.agent = "connected", agent
         self.messages.save(conv)
         return self.handoff_view(iid)
+
+    def _offer_after_restart(self, offer: str) -> str | None:
+        """Offers are kept with their conversation, so a restarted desk still knows them."""
+        for iid in self.live:
+            conv = self.messages.get(iid)
+            if conv is not None and conv.state == "offered" and conv.data.get("_offer") == offer:
+                return iid
+        return None
 
     def handoff_view(self, iid: str) -> dict[str, Any]:
         """What the accepting agent sees: the whole transcript (with earlier conversations) and
@@ -215,7 +223,7 @@ class DigitalDesk:
             "state": conv.state,
             "agent": conv.agent or None,
             "customer": {"address": conv.address, "name": conv.name},
-            "collected": dict(conv.data),
+            "collected": {k: v for k, v in conv.data.items() if not k.startswith("_")},
             "flow": conv.flow,
             "previous": conv.previous or None,
             "transcript": [m.view() for m in self.messages.transcript(iid)],
@@ -339,6 +347,7 @@ class DigitalDesk:
         if kind == "interaction.offered":
             self.offers[str(data.get("offer"))] = conv.id
             conv.state, conv.agent = "offered", str(data.get("agent") or "")
+            conv.data = {**conv.data, "_offer": str(data.get("offer"))}
         elif kind == "interaction.answered":
             conv.state, conv.agent = "connected", str(data.get("agent") or conv.agent)
         elif kind in ("interaction.requeued", "offer.cancelled", "offer.refused"):

@@ -7,6 +7,8 @@ import pytest
 from tests.eventually import eventually
 from tests.integration.digital.helpers import build
 
+from calldesk.digital.desk import DigitalDesk
+
 
 @pytest.fixture
 def rig(tmp_path):
@@ -107,3 +109,50 @@ def test_a_customer_who_leaves_during_the_flow_is_closed_without_queueing(rig):
     eventually(lambda: desk.messages.get(conv.id).state == "closed", "the close")
     assert desk.messages.get(conv.id).close_reason == "customer left"
     assert "interaction.arrived" not in rig.kinds(conv.id)
+
+
+def test_a_restart_loses_no_chat_the_offer_is_made_again(tmp_path):
+    first = build(tmp_path)
+    first.acd_service.login("alice", ready=True)
+    desk = first.desk
+    conv, _ = desk.receive("chat", "visitor-9", "hello")
+    eventually(lambda: desk.sessions[conv.id].asking, "the menu")
+    desk.receive("chat", "visitor-9", "2")
+    offered = eventually(
+        lambda: [
+            e for e in first.published if e.kind == "interaction.offered" and e.subject == conv.id
+        ],
+        "the offer",
+    )
+    # a second desk over the same store (a restarted web worker) knows the pending offer
+    other = DigitalDesk(
+        first.store,
+        first.acd_service,
+        desk.flows,
+        desk.runner,
+        desk.transports,
+        first.clock,
+        desk.settings,
+    )
+    assert other.offers == {} and other._offer_after_restart(offered[0].data["offer"]) == conv.id
+    first.stop()  # the controller goes away while the offer is out
+
+    again = build(tmp_path)  # a new ACD service and desk over the same store
+    try:
+        assert conv.id in again.acd_service.acd.interactions  # replayed, not lost
+        again.acd_service.login("alice", ready=True)
+        # recovery withdraws the offer (no agent leg for a chat) and offers it again
+        reoffer = eventually(
+            lambda: [
+                e
+                for e in again.published
+                if e.kind == "interaction.offered" and e.subject == conv.id
+            ],
+            "the offer after the restart",
+        )
+        view = again.desk.accept(reoffer[-1].data["offer"], "alice")
+        assert [m["text"] for m in view["transcript"]][0] == "hello"
+        assert view["collected"]["reason"] == "support" and "_offer" not in view["collected"]
+        eventually(lambda: "interaction.answered" in again.kinds(conv.id), "the connect")
+    finally:
+        again.stop()
