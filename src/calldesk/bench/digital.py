@@ -125,6 +125,7 @@ def _run(tmp: Path, conversations: int, messages: int, rate: float, sms_per_s: f
         sms_count = sms.get()
     finally:
         consumer.kill()
+        desk.stop()
         svc.stop()
         store.close()
     return {

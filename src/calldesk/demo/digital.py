@@ -132,6 +132,8 @@ class DigitalDemo:
 
     def stop(self) -> None:
         gevent.killall(self.workers)
+        if self.desk is not None:
+            self.desk.stop()
 
     def summary(self, store: Any) -> dict[str, dict[str, int]]:
         desk = self.desk

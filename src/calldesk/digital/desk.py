@@ -69,6 +69,12 @@ class DigitalDesk:
         self.offers: dict[str, str] = {}  # offer id -> interaction
         self.greenlets: dict[str, gevent.Greenlet] = {}
 
+    def stop(self) -> None:
+        """Stop the running flows (the conversations stay stored, at their state)."""
+        gevent.killall(list(self.greenlets.values()))
+        self.greenlets.clear()
+        self.sessions.clear()
+
     # -- intake ------------------------------------------------------------------------------
     def receive(
         self,
@@ -170,6 +176,7 @@ class DigitalDesk:
             log.exception("%s: the flow failed", iid)
             outcome = None
         self.sessions.pop(iid, None)
+        self.greenlets.pop(iid, None)
         conv = self.messages.get(iid)
         if conv is not None and conv.state == "bot":
             why = "flow failed" if outcome is None else outcome.status

@@ -72,6 +72,7 @@ def run_scripted(
         lines = [(m.author, m.text) for m in desk.messages.transcript(conv.id)]
         return ScriptedChat(outcome, lines, handoff)
     finally:
+        desk.stop()
         store.close()
 
 

@@ -81,6 +81,7 @@ class Rig:
         return [e.kind for e in self.published if e.subject == subject]
 
     def stop(self) -> None:
+        self.desk.stop()
         self.acd_service.stop()
         self.store.close()
 
