@@ -82,7 +82,7 @@ def _run(tmp: Path, conversations: int, messages: int, rate: float, sms_per_s: f
 
     def on_entry(e: Entry) -> None:  # the agents' push hub: never blocks the appender
         if e.kind == "interaction.offered":
-            gevent.spawn(desk.accept, str(e.data["offer"]), str(e.data["agent"]))
+            gevent.spawn(desk.accept, str(e.data["offer"]), str(e.data["agent"]), 60.0)
         elif e.kind == "message.received" and e.data.get("agent"):
             push.put_nowait(e)
 
