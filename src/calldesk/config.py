@@ -77,6 +77,7 @@ SCHEMA: dict[str, Any] = {
     "teams": (list, []),
     "users": (list, []),
     "customers": (dict, {}),  # identity, privacy and retention; checked by calldesk.customers
+    "digital": (dict, {}),  # chat, SMS and email; checked by calldesk.digital.settings
     "demo": {"time_scale": (float, 20.0), "calls": (int, 50), "agents": (int, 5)},
 }
 

@@ -26,6 +26,11 @@ from calldesk.errors import CalldeskError
 @click.option(
     "--keep", type=click.Path(file_okay=False), help="Keep the store and recordings in this folder."
 )
+@click.option(
+    "--media", default="voice", show_default=True,
+    help="Media to simulate, comma-separated: voice,chat,sms,email (see calldesk.demo.digital).",
+)
+@click.option("--per-medium", default=20, show_default=True, help="Customers per digital medium.")
 @click.pass_context
 def demo(
     ctx: click.Context,
@@ -35,6 +40,8 @@ def demo(
     seed: int,
     as_json: bool,
     keep: str | None,
+    media: str,
+    per_medium: int,
 ) -> None:
     """Run the whole inbound path on the embedded simulated switch and show it live."""
     from calldesk.demo.run import run_demo
@@ -64,6 +71,14 @@ def demo(
             click.echo(render(run) + "\n")
             shown[0] = now or 0.001
 
+    from calldesk.demo.digital import DIGITAL, DigitalDemo
+
+    wanted = tuple(m.strip() for m in media.split(",") if m.strip())
+    unknown = [m for m in wanted if m not in ("voice", *DIGITAL)]
+    if unknown or "voice" not in wanted:
+        raise click.UsageError(f"--media: voice plus any of chat, sms, email (got {media!r})")
+    digital = tuple(m for m in wanted if m in DIGITAL)
+    addons = (DigitalDemo(digital, per_medium, seed),) if digital else ()
     try:
         result = run_demo(
             config,
@@ -73,6 +88,7 @@ def demo(
             seed=seed,
             tick=tick,
             workdir=Path(keep) if keep else None,
+            addons=addons,
         )
     except CalldeskError as exc:
         raise click.ClickException(f"configuration refused: {exc}") from exc
@@ -107,3 +123,6 @@ def _summary(result: dict) -> None:
         click.echo(f"  {key:<16} {result[key]!s:>10} | {j[key]!s:>10}")
     click.echo(f"  ended in IVR     {result['ended_in_ivr']:>10}")
     click.echo(f"  agents available at end: {result['agents_available_at_end']}/{result['agents']}")
+    for medium, f in result.get("media", {}).items():
+        click.echo(f"  {medium:<6} offered {f['offered']:>4}  answered {f['answered']:>4}  "
+                   f"abandoned {f['abandoned']:>4}  lost {f['lost']}")

@@ -223,7 +223,13 @@ def graph_cmd(ctx: click.Context, flow: str, fmt: str, output: str | None, pure:
     default="",
     help="Comma-separated inputs, e.g. '1,12345#,,2' ('' = say nothing, 'hangup').",
 )
-@click.option("--medium", type=click.Choice(["voice", "text"]), default="voice", show_default=True)
+@click.option(
+    "--medium",
+    type=click.Choice(["voice", "text", "chat", "sms", "email"]),
+    default="voice",
+    show_default=True,
+    help="chat/sms/email: a conversation (the first input opens it).",
+)
 @click.option("--caller", default="+15550100", show_default=True, help="Caller ID.")
 @click.option("--caller-name", default="Test Caller", show_default=True)
 @click.option("--now", "now_text", help="ISO time the flow sees (schedules), default: now.")
@@ -278,6 +284,11 @@ def test_cmd(
     click.echo(
         f"flow {loaded.name} (version {loaded.version}) on {medium}; inputs: {script or 'none'}"
     )
+    if medium in ("chat", "sms", "email"):
+        from calldesk.digital.cli import show_conversation
+
+        show_conversation(loaded, runner, medium, script, caller, caller_name, now)
+        return
     if medium == "text":
         from calldesk.ivr.text import ScriptedTextPort
 

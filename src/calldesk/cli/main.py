@@ -51,6 +51,12 @@ SUBCOMMANDS: list[tuple[str, str]] = [
 ]
 
 
+def importlib_module(name: str):  # noqa: ANN201 - a module
+    import importlib
+
+    return importlib.import_module(name)
+
+
 def _register() -> None:
     import importlib
 
@@ -60,6 +66,7 @@ def _register() -> None:
 
 
 _register()
+cli.commands["bench"].add_command(importlib_module("calldesk.cli.digital").bench_digital)
 
 
 if __name__ == "__main__":

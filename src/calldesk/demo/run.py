@@ -332,13 +332,18 @@ def run_demo(
     tick: Callable[[DemoRun], None] | None = None,
     timeout_s: float = 600.0,
     workdir: Path | None = None,
+    addons: tuple[Any, ...] = (),
 ) -> dict[str, Any]:
+    """`addons` (e.g. calldesk.demo.digital.DigitalDemo) run other media in the same controller:
+    each has start(run), done(), summary(store) -> {medium: figures} and stop()."""
     run = start_demo(
         config, calls=calls, agents=agents, time_scale=time_scale, seed=seed, workdir=workdir
     )
     try:
+        for addon in addons:
+            addon.start(run)
         deadline = gevent.get_hub().loop.now() + timeout_s
-        while not finished(run):
+        while not finished(run) or not all(a.done() for a in addons):
             if gevent.get_hub().loop.now() >= deadline:
                 run.timed_out = True
                 break
@@ -347,6 +352,14 @@ def run_demo(
             gevent.sleep(0.25)
         if tick:
             tick(run)
-        return summary(run)
+        result = summary(run)
+        if addons:
+            media = {"voice": {k: result[k] for k in ("offered", "answered", "abandoned", "lost")}}
+            for addon in addons:
+                media.update(addon.summary(run.controller.store))
+            result["media"] = media
+        return result
     finally:
+        for addon in addons:
+            addon.stop()
         run.stop()

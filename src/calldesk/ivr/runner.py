@@ -171,6 +171,10 @@ class Runner:
             if port.gone:  # hung up during a step without media (lookup, set, ...)
                 return self._finish(state, port, "caller_gone", None, "gone")
             step = flow.steps[state.step]
+            instead = step.impl.spec.get("text") if port.medium != "voice" else None
+            if instead:  # a voice-only step's variant for text media
+                self._move(state, flow, instead)
+                continue
             ctx = StepContext(
                 state, self.clock(), interaction, flow.allow_transfer, self.outbound_check
             )

@@ -281,6 +281,33 @@ def m040_http(db: sqlite_utils.Database) -> None:
     db.table("webhook_cursor").create({"hook": str, "seq": int}, pk="hook")
 
 
+def m050_digital(db: sqlite_utils.Database) -> None:
+    # Chat, SMS and email (calldesk.digital): conversations (the interactions, with their own
+    # ids) and their messages, which form the transcript; the SMS opt-out list.
+    db["digital_conversations"].create(
+        {
+            "id": str, "medium": str, "address": str, "opened_at": float, "state": str,
+            "name": str, "queue": str, "agent": str, "flow": str, "last_in_at": float,
+            "last_out_at": float, "reminded_at": float, "closed_at": float,
+            "close_reason": str, "previous": str, "data": str,
+        },
+        pk="id",
+    )
+    db["digital_conversations"].create_index(["medium", "address", "opened_at"])
+    db["digital_conversations"].create_index(["state"])
+    db["digital_messages"].create(
+        {
+            "id": str, "interaction": str, "seq": int, "direction": str, "author": str,
+            "text": str, "at": float, "status": str, "attachments": str, "external_id": str,
+        },
+        pk="id",
+    )
+    db["digital_messages"].create_index(["interaction", "seq"], unique=True)
+    db["digital_messages"].create_index(["external_id"])
+    db["sms_optout"].create({"number": str, "at": float, "keyword": str}, pk="number")
+    db["digital_secrets"].create({"name": str, "value": str}, pk="name")  # made on first use
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
@@ -294,4 +321,5 @@ MIGRATIONS: list[Migration] = [
     ("020_dialer", m020_dialer),
     ("030_customers", m030_customers),
     ("040_http", m040_http),
+    ("050_digital", m050_digital),
 ]
