@@ -1,0 +1,82 @@
+"""The agent desktop in Chromium: log in, go ready, accept a call, transfer it, wrap up with a
+code and end available, from the keyboard where the desk has shortcuts."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def test_agent_takes_a_call_through_to_available(stack, page_for):
+    page = page_for("ann", "/desk")
+    state = page.get_by_test_id("agent-state")
+    expect(state).to_be_visible()
+    if "Logged out" in state.inner_text():
+        page.get_by_test_id("agent-login").click()
+        expect(state).to_contain_text("Not ready")
+    page.keyboard.press("Alt+Shift+R")  # ready, from the keyboard
+    expect(state).to_have_text("Ready")
+    expect(page.get_by_test_id("connection-banner")).to_have_count(0)
+
+    stack.call(caller_id="+15550123", name="Carla Diaz")
+    offer = page.get_by_test_id("offer")
+    expect(offer).to_be_visible(timeout=15_000)
+    expect(offer).to_contain_text("general")
+    expect(offer).to_contain_text("+15550123")
+    expect(offer).to_contain_text("AC-20417")  # what the IVR collected
+    expect(offer.get_by_role("timer")).to_be_visible()  # the lease counting down
+    page.keyboard.press("Alt+Shift+A")  # accept: the ringing phone is answered for us
+
+    panel = page.get_by_test_id("interaction-panel")
+    expect(panel).to_be_visible(timeout=15_000)
+    expect(offer).to_have_count(0)
+    expect(state).to_contain_text("Busy")
+    pop = page.get_by_test_id("screen-pop")
+    expect(pop.get_by_test_id("pop-queue")).to_have_text("general")
+    expect(pop).to_contain_text("billing dispute")
+    expect(pop).to_contain_text("verified")
+    expect(page.locator("[data-slot=customer-timeline]")).to_be_visible()
+    screenshot(page, "desk")  # the README's picture: a call with its screen pop
+
+    page.get_by_test_id("target-search").fill("supp")
+    page.get_by_test_id("target-queue-support").check()
+    page.get_by_test_id("transfer").click()
+
+    wrap = page.get_by_test_id("wrapup")
+    expect(wrap).to_be_visible(timeout=15_000)
+    expect(state).to_contain_text("Wrap-up")
+    page.get_by_label("Disposition").select_option("resolved")
+    page.get_by_label("Notes").fill("moved to support for the card dispute")
+    page.keyboard.press("Alt+Shift+W")
+    expect(state).to_have_text("Ready", timeout=15_000)
+    expect(wrap).to_have_count(0)
+    expect(page.get_by_test_id("day-handled")).to_have_text("1")
+
+    kinds = [k for _, k, _ in stack.journal()]
+    assert "agent.wrapup" in kinds or any(k.startswith("agent.wrap") for k in kinds)
+    assert not page.errors, page.errors
+    screenshot(page, "desk-end")
+
+
+def test_desk_fits_both_screens_and_is_labelled(stack, page_for):
+    for size in ((1366, 768), (1920, 1080)):
+        page = page_for("ann", "/desk", size)
+        expect(page.get_by_test_id("agent-state")).to_be_visible()
+        # nothing wider than the window: no horizontal scroll bar
+        assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+        # every control has a name a screen reader reads
+        unnamed = page.evaluate(
+            """() => [...document.querySelectorAll('button, select, input, textarea')]
+                .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                              && !el.textContent.trim())
+                .map(el => el.outerHTML)"""
+        )
+        assert unnamed == []
+        # focus is visible: the outline of the focused control is drawn
+        page.keyboard.press("Tab")
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline not in ("", "none")
