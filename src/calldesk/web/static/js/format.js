@@ -24,7 +24,8 @@ export const STATE_LABELS = {
   available: "Ready",
   not_ready: "Not ready",
   busy: "Busy",
-  reserved: "Offered",
+  offered: "Ringing",
+  reserved: "Ringing",
   wrap_up: "Wrap-up",
   logged_out: "Logged out",
 };

@@ -1,10 +1,17 @@
 // The incoming offer: medium, queue, customer, what the IVR collected, accept/decline and the
 // lease counting down. For voice the phone rings too; answering there is the same as accepting.
-import { html } from "../../vendor/preact-htm-3.1.1.module.js";
+import { html, useEffect, useRef } from "../../vendor/preact-htm-3.1.1.module.js";
 import { duration, humanKey } from "../format.js";
 import { collected } from "./pop.js";
 
 export function OfferCard({ offer, now, onAccept, onDecline }) {
+  const accept = useRef(null);
+  const id = offer && offer.id;
+  useEffect(() => {
+    // A new offer takes the focus, unless the agent is typing somewhere (notes, a search).
+    const busy = document.activeElement && document.activeElement.matches("input, textarea, select");
+    if (id && accept.current && !busy) accept.current.focus();
+  }, [id]);
   if (!offer) return null;
   const left = offer.lease_until ? offer.lease_until - now / 1000 : null;
   const customer = offer.customer || {};
@@ -23,7 +30,7 @@ export function OfferCard({ offer, now, onAccept, onDecline }) {
       : null}
     <div class="row">
       <button class="primary" data-testid="offer-accept" aria-keyshortcuts="Alt+Shift+A" onClick=${onAccept}
-        autofocus>Accept <kbd>Alt+Shift+A</kbd></button>
+        ref=${accept}>Accept <kbd>Alt+Shift+A</kbd></button>
       <button data-testid="offer-decline" aria-keyshortcuts="Alt+Shift+D" onClick=${onDecline}>
         Decline <kbd>Alt+Shift+D</kbd></button>
       ${left !== null
