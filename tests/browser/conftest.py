@@ -80,6 +80,8 @@ class Stack:
 
     def __init__(self, workdir: Path, playwright) -> None:
         self.workdir = workdir
+        self.sessions: list = []
+        self.playwright = playwright
         self.passwords = {u: secrets.token_urlsafe(12) for u in ("ann", "bea", "cid", "sam")}
         (workdir / "flows").mkdir()
         (workdir / "flows" / "desk.yaml").write_text(FLOW)
@@ -87,8 +89,7 @@ class Stack:
         people = {
             "dids": [DESK_DID],
             "passwords": self.passwords,
-            "phones": {"user/1001": "ring", "user/1002": "ring", "user/1003": "ring",
-                       "user/3001": "answer"},
+            "phones": {"user/1001": 2.0, "user/1002": 2.0, "user/1003": 2.0, "user/3001": 0.5},
         }  # fmt: skip
         (workdir / "users.json").write_text(json.dumps(people))
         self.log = open(workdir / "stack.log", "w")  # noqa: SIM115 - closed in stop()
@@ -102,8 +103,6 @@ class Stack:
             raise RuntimeError(f"the stack did not start:\n{(workdir / 'stack.log').read_text()}")
         ready = json.loads(line)
         self.url, self.store = ready["url"].rstrip("/"), ready["store"]
-        self.playwright = playwright
-        self.sessions = []
 
     def command(self, **cmd) -> dict:
         self.proc.stdin.write(json.dumps(cmd) + "\n")

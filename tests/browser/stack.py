@@ -18,6 +18,7 @@ monkey.patch_all()
 import json  # noqa: E402
 import secrets  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
@@ -54,12 +55,10 @@ def main(workdir: Path) -> None:
             contact,
             PhoneBehavior.no_answer() if behavior == "ring" else PhoneBehavior.answer(after=0.5),
         )
-    from calldesk.web.serve import start_http  # the HTTP API as `serve` runs it
-
-    server = start_http(controller, config, store, port=0)
+    server = _start_http(controller, store)
     from calldesk.web.credentials import Credentials
 
-    creds = Credentials(store, clock=controller.clock if hasattr(controller, "clock") else None)
+    creds = Credentials(store, clock=time.time)
     for user, pw in people["passwords"].items():
         creds.set_password(user, pw)
     out = FileObject(sys.stdout, "w")
@@ -85,6 +84,16 @@ def main(workdir: Path) -> None:
     server.stop()
     controller.stop()
     sim.stop()
+
+
+def _start_http(controller, store):
+    """The HTTP API and the pages, as `serve` runs them, on a free loopback port."""
+    from calldesk.service import build_services
+    from calldesk.web.app import create_app
+    from calldesk.web.server import HttpServer
+
+    app = create_app(build_services(controller), store)
+    return HttpServer(app, {"host": "127.0.0.1", "port": 0, "tls_cert": "", "tls_key": ""}).start()
 
 
 def _wait_bridged(controller, uuid: str, timeout: float) -> bool:

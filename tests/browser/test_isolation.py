@@ -29,7 +29,7 @@ def test_an_agent_cannot_reach_another_agents_interaction(stack, page_for):
             break
         time.sleep(0.1)
     assert offer, "bea was never offered the call"
-    stack.post(bea, f"/api/offers/{offer['id']}/accept")
+    # bea answers her ringing phone
     assert stack.command(op="wait_bridged", uuid=uuid)["bridged"]
     interaction = offer["interaction"]
 

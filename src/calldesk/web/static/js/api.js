@@ -50,12 +50,13 @@ export async function login(user, password) {
   return data;
 }
 
-// Who is logged in, or null. A reloaded page keeps its cookie; the token comes back from
-// /api/me when the server sends it there too, else from this tab's session storage.
+// Who is logged in, or null. The CSRF token comes only with the login answer and lives in
+// this tab's session storage; a tab without it logs in again (the form), rather than failing
+// on its first change.
 export async function whoami() {
+  if (!csrf()) return null;
   try {
     const data = await get("/api/me");
-    if (data && data.csrf_token) sessionStorage.setItem(CSRF_KEY, data.csrf_token);
     return data && data.user ? data : { user: data };
   } catch (err) {
     if (err.status === 401) return null;

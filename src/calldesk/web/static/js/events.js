@@ -21,7 +21,8 @@ export class EventStream {
 
   url() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const params = new URLSearchParams({ topics: this.topics.join(",") });
+    // No topics: the server's default for the user (an agent's own, a supervisor's teams).
+    const params = new URLSearchParams(this.topics.length ? { topics: this.topics.join(",") } : {});
     if (this.seq !== null) params.set("since", String(this.seq));
     return `${scheme}//${location.host}/api/events?${params}`;
   }

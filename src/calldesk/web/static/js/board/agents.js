@@ -4,6 +4,7 @@ import { html } from "../../vendor/preact-htm-3.1.1.module.js";
 import { duration, stateLabel } from "../format.js";
 
 function since(agent, now) {
+  if (agent.state === "logged_out" || !agent.since) return null;
   if (typeof agent.time_in_state_s === "number") return agent.time_in_state_s + (now - agent._fetched) / 1000;
   return agent.since ? now / 1000 - agent.since : null;
 }
@@ -36,7 +37,7 @@ export function AgentTable({ agents, interactions, days, now, wall, supervise, a
             <td><span class="state-pill ${a.state}" data-testid="state-${a.id}">${stateLabel(a.state)}${a.reason ? ` · ${a.reason}` : ""}</span></td>
             <td>${duration(since(a, now))}</td>
             <td>${current(a, interactions, now)}</td>
-            <td>${days[a.id] ? days[a.id].handled : "–"}</td>
+            <td data-testid="handled-${a.id}">${typeof a.handled === "number" ? a.handled : days[a.id] ? days[a.id].handled : "–"}</td>
             ${wall
               ? null
               : html`<td class="actions">

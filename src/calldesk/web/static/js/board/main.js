@@ -39,9 +39,11 @@ function Board({ me, onLogout }) {
     const next = {};
     ids.forEach((id, i) => found[i] && (next[id] = found[i]));
     setInteractions(next);
-    const dayList = await Promise.all(list.map((a) => get(`/api/agents/${enc(a.id)}/day`).catch(() => null)));
+    // Handled today comes with each agent; older servers need one /day call per agent.
+    const need = list.filter((a) => typeof a.handled !== "number");
+    const dayList = await Promise.all(need.map((a) => get(`/api/agents/${enc(a.id)}/day`).catch(() => null)));
     const d = {};
-    list.forEach((a, i) => dayList[i] && (d[a.id] = dayList[i]));
+    need.forEach((a, i) => dayList[i] && (d[a.id] = dayList[i]));
     setDays(d);
     return list;
   }
@@ -74,15 +76,13 @@ function Board({ me, onLogout }) {
     let stopped = false;
     get("/api/config/codes").then(setCodes).catch(() => {});
     (async () => {
-      const [q, list] = await Promise.all([refreshQueues(), refreshAgents()]);
+      const [q] = await Promise.all([refreshQueues(), refreshAgents()]);
       await refreshWaiting();
       q.forEach((x) => refreshHistory(x.name));
       if (stopped) return;
-      const topics = [
-        ...(me.user.teams || []).map((t) => `team:${t}`),
-        ...q.map((x) => `queue:${x.name}`),
-        ...list.map((a) => `agent:${a.id}`),
-      ];
+      // A supervisor follows its teams (their agents and queues), an admin everything; the
+      // server applies the same checks as the API to what arrives.
+      const topics = me.user.role === "admin" ? ["all"] : (me.user.teams || []).map((t) => `team:${t}`);
       stream = new EventStream({
         topics,
         onEvent,

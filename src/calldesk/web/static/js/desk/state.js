@@ -3,7 +3,7 @@ import { html, useState } from "../../vendor/preact-htm-3.1.1.module.js";
 import { duration, stateLabel } from "../format.js";
 
 export function timeInState(agent, now) {
-  if (!agent) return null;
+  if (!agent || !agent.since) return null;
   if (typeof agent.time_in_state_s === "number" && agent._fetched) {
     return agent.time_in_state_s + (now - agent._fetched) / 1000;
   }
