@@ -27,9 +27,11 @@ from calldesk.dispatch.settings import DispatchSettings
 from calldesk.errors import ESLError
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
 from calldesk.ivr.wiring import IvrSystem, build_ivr
+from calldesk.notify import Notifier
 from calldesk.recording.paths import PathTemplate
 from calldesk.recording.policy import PolicySet
 from calldesk.recording.recorder import Recorder
+from calldesk.service import build_services
 from calldesk.store import Store
 from calldesk.supervision.acd_actions import SupervisorActions
 from calldesk.supervision.controls import register_supervision_controls
@@ -57,6 +59,8 @@ class Controller:
     supervision: SupervisionService
     bus: ControlBus
     desk_calls: DeskCalls | None = None
+    notifier: Notifier = field(default_factory=Notifier)
+    services: Any = None  # calldesk.service.Services
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
@@ -107,6 +111,8 @@ def build(
     Bad configuration (unknown queue or skill, an agent with no contact, a trunk without its
     credentials, a DID mapped to no loaded flow) raises ConfigError naming the key."""
     store = store or Store.open(config.path("store.path"))
+    notifier = Notifier()  # every journal append, published with its sequence number
+    store.journal.notifier = notifier
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
     board.tracker.subscribe(lambda leg, event: _journal_leg(store, leg, event))
     settings = dispatch or DispatchSettings(time_scale=time_scale)
@@ -156,9 +162,14 @@ def build(
     desk_calls = DeskCalls(board, store, lambda: _lines(acd), directory, supervision=supervision,
                            dialer=dialer, clock=clock, time_scale=settings.time_scale)  # fmt: skip
     bus = ControlBus(store, clock)
-    register_controls(bus, acd)
-    register_supervision_controls(bus, supervision, actions)
-    return Controller(config, store, board, acd, ivr, recorder, supervision, bus, desk_calls)
+    controller = Controller(
+        config, store, board, acd, ivr, recorder, supervision, bus, desk_calls, notifier
+    )
+    # The service API (role-checked operations and live views); the store inbox adapts to it.
+    controller.services = build_services(controller)
+    register_controls(bus, controller.services)
+    register_supervision_controls(bus, controller.services)
+    return controller
 
 
 def _overflow_to_flow(board: Switchboard, ivr: IvrSystem, voicemail: str) -> Any:

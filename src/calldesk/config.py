@@ -34,7 +34,22 @@ SWITCH = {
 SCHEMA: dict[str, Any] = {
     "switches": [SWITCH],
     "store": {"path": (str, "var/calldesk.sqlite")},
-    "http": {"host": (str, "127.0.0.1"), "port": (int, 8080)},
+    "http": {
+        "host": (str, "127.0.0.1"),
+        "port": (int, 8080),
+        "enabled": (bool, True),  # `serve` runs the HTTP API (calldesk.web)
+        "tls_cert": (str, ""),
+        "tls_key": (str, ""),
+        "allow_plain": (bool, False),  # a non-loopback bind without TLS is refused unless set
+        "metrics_token_env": (str, ""),  # /metrics: this bearer token, or loopback clients only
+        "max_body": (int, 65536),
+    },
+    # Reason and disposition codes offered to agents (checked by the service API).
+    "codes": {
+        "not_ready_reasons": (list, ["break", "lunch", "training", "meeting", "login"]),
+        "dispositions": (list, ["resolved", "follow_up", "escalated", "wrong_number"]),
+    },
+    "webhooks": (list, []),  # checked by calldesk.web.webhooks
     "flows": {
         "dir": (str, "ivrflows"),
         "prompts_dir": (str, "prompts"),
@@ -103,6 +118,10 @@ def _merge(base: dict, over: Mapping) -> dict:
 def _coerce_text(text: str, spec: Any, path: str) -> Any:
     kind = spec[0] if isinstance(spec, tuple) else None
     try:
+        if kind is bool:
+            if text.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(text)
+            return text.lower() in ("1", "true", "yes")
         if kind is int:
             return int(text)
         if kind is float:

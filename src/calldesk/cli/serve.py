@@ -11,6 +11,7 @@ import gevent.event
 from calldesk.app import build
 from calldesk.cli.common import get_config, setup_logging
 from calldesk.errors import CalldeskError
+from calldesk.web import serve_http
 
 
 @click.command()
@@ -35,10 +36,20 @@ def serve(ctx: click.Context, store_path: str | None, status_every: float, once:
         click.echo(controller.board.health())
         controller.stop()
         raise SystemExit(0 if all(ready.values()) else 1)
+    http = None
+    if config["http"]["enabled"]:
+        try:
+            http = serve_http(controller)
+        except (CalldeskError, OSError) as exc:
+            controller.stop()
+            raise click.ClickException(f"http: {exc}") from exc
+        click.echo(f"http: {http.url} (API: {http.url}/api/openapi.json)", err=False)
     stop = gevent.event.Event()
     gevent.signal_handler(signal.SIGTERM, stop.set)
     gevent.signal_handler(signal.SIGINT, stop.set)
     while not stop.wait(timeout=status_every):
         for name, health in controller.board.health().items():
             click.echo(f"{name}: {health}")
+    if http is not None:
+        http.stop()
     controller.stop()

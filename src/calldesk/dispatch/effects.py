@@ -117,6 +117,12 @@ class Effects:
             if it is not None and it.agent and oid not in self.rings:
                 self.rings[oid] = Ring(oid, iid, it.agent, pending=False)
 
+    def legs_of(self, iid: str) -> tuple[LegRef | None, LegRef | None]:
+        """(customer leg, agent leg) of an interaction, as far as the dispatcher knows them."""
+        caller = self.callers.get(iid) or self.customers.get(iid)
+        oid = self.talking.get(iid)
+        return caller, self.agent_legs.get(oid) if oid is not None else None
+
     def leg_alive(self, ref: LegRef) -> bool:
         leg = self.board.tracker.legs.get(ref.uuid)
         return leg is not None and leg.alive

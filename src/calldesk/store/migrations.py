@@ -116,6 +116,26 @@ def m008_acd_snapshots(db: sqlite_utils.Database) -> None:
     db["acd_inputs"].create_index(["batch"])  # replay after, and delete up to, a batch
 
 
+def m040_http(db: sqlite_utils.Database) -> None:
+    # The HTTP API's credentials (argon2 password hashes; API tokens as sha256 of their secret,
+    # shown once) and the webhook outbox (one row per hook and journal entry, delivered in order
+    # per subject; `webhook_cursor` is the last journal seq queued, so a crash loses none).
+    db["user_passwords"].create({"user": str, "hash": str, "updated_at": float}, pk="user")
+    db["api_tokens"].create(
+        {"id": str, "user": str, "hash": str, "label": str, "created_at": float,
+         "last_used_at": float, "revoked_at": float}, pk="id",
+    )  # fmt: skip
+    db["api_tokens"].create_index(["user"])
+    db["webhook_outbox"].create(
+        {"id": int, "hook": str, "seq": int, "subject": str, "kind": str, "body": str,
+         "status": str, "attempts": int, "next_at": float, "last_error": str,
+         "delivered_at": float}, pk="id",
+    )  # fmt: skip
+    db["webhook_outbox"].create_index(["status", "next_at"])
+    db["webhook_outbox"].create_index(["hook", "subject", "id"])
+    db["webhook_cursor"].create({"hook": str, "seq": int}, pk="hook")
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
@@ -125,4 +145,5 @@ MIGRATIONS: list[Migration] = [
     ("006_control_inbox", m006_control_inbox),
     ("007_acd_dispatch", m007_acd_dispatch),
     ("008_acd_snapshots", m008_acd_snapshots),
+    ("040_http", m040_http),
 ]
