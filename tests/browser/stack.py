@@ -29,6 +29,7 @@ from calldesk.config import load_config  # noqa: E402
 from calldesk.esl.connection import SwitchSettings  # noqa: E402
 from calldesk.sim import PhoneBehavior, SimSwitch  # noqa: E402
 from calldesk.store import Store  # noqa: E402
+from calldesk.web import serve_http  # noqa: E402
 
 
 def main(workdir: Path) -> None:
@@ -55,7 +56,7 @@ def main(workdir: Path) -> None:
             contact,
             PhoneBehavior.no_answer() if behavior == "ring" else PhoneBehavior.answer(after=0.5),
         )
-    server = _start_http(controller, store)
+    server = serve_http(controller, validate_responses=True)  # exactly as `serve` does
     from calldesk.web.credentials import Credentials
 
     creds = Credentials(store, clock=time.time)
@@ -84,16 +85,6 @@ def main(workdir: Path) -> None:
     server.stop()
     controller.stop()
     sim.stop()
-
-
-def _start_http(controller, store):
-    """The HTTP API and the pages, as `serve` runs them, on a free loopback port."""
-    from calldesk.service import build_services
-    from calldesk.web.app import create_app
-    from calldesk.web.server import HttpServer
-
-    app = create_app(build_services(controller), store)
-    return HttpServer(app, {"host": "127.0.0.1", "port": 0, "tls_cert": "", "tls_key": ""}).start()
 
 
 def _wait_bridged(controller, uuid: str, timeout: float) -> bool:
