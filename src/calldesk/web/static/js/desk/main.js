@@ -94,7 +94,20 @@ function Desk({ me, onLogout }) {
   }, [agentId]);
 
   const act = (label, path, body) => run(label, () => post(`${base}/${path}`, body));
-  const accept = () => offer && run("Accept", () => post(`/api/offers/${enc(offer.id)}/accept`));
+  const accept = async () => {
+    if (!offer) return;
+    try {
+      await post(`/api/offers/${enc(offer.id)}/accept`);
+      setNotice({ text: "Accept: done", error: false });
+    } catch (err) {
+      // A server that connects calls only when the phone answers says so: that is guidance,
+      // not a failure (the phone is ringing; answering it is the same as accepting).
+      const voice = (offer.medium || "voice") === "voice";
+      setNotice(voice && err.status === 409
+        ? { text: `Answer the phone that rings to take this call (${err.message}).`, error: false }
+        : { text: `Accept: ${err.message}`, error: true });
+    }
+  };
   const decline = () => offer && run("Decline", () => post(`/api/offers/${enc(offer.id)}/decline`));
   const wrapDone = (disposition, notes) => run("Wrap-up", () => post(`${base}/wrapup`, { disposition, notes }));
   const state = agent && agent.state;
