@@ -40,6 +40,8 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.queues", "queues"),
     ("calldesk.cli.recordings", "recordings"),
     ("calldesk.cli.supervise", "supervise"),
+    ("calldesk.cli.users", "users"),
+    ("calldesk.cli.webhooks", "webhooks"),
 ]
 
 

@@ -137,12 +137,20 @@ def compose(config_data: Mapping[str, Any], store: Any, engine: Any, *, notifier
 
 
 def build_services(controller: Any) -> Services:
-    """The services of a built controller (`calldesk.app.build`)."""
+    """The services of a built controller (`calldesk.app.build`), with call control (the voice
+    operations) following the controller's legs."""
+    from calldesk.callcontrol import CallControl, DispatcherPort
+
     c = controller
-    return compose(c.config.data, c.store, c.acd, notifier=c.notifier,
-                   directory=c.supervision.directory, supervision=c.supervision,
-                   library=c.ivr.library, board=c.board,
-                   recordings_dir=c.config.path("recordings.dir"))  # fmt: skip
+    s = compose(c.config.data, c.store, c.acd, notifier=c.notifier,
+                directory=c.supervision.directory, supervision=c.supervision,
+                library=c.ivr.library, board=c.board,
+                recordings_dir=c.config.path("recordings.dir"))  # fmt: skip
+    dialer = getattr(c.desk_calls, "dialer", None)
+    s.call_control = CallControl(DispatcherPort(c.acd), c.board, s.access.directory,
+                                 c.store.journal, dialer, c.acd.clock,
+                                 c.acd.settings.time_scale).attach()  # fmt: skip
+    return s
 
 
 __all__ = ["OPERATOR", "Services", "build_services", "compose", "parse_codes"]

@@ -347,3 +347,7 @@ COMMANDS = {
     "uuid_send_dtmf": _uuid_send_dtmf, "uuid_break": _uuid_break, "uuid_answer": _uuid_answer,
     "originate": _originate, "avmd": _avmd, "show": _show, "sofia_contact": _sofia_contact,
 }  # fmt: skip
+
+from .apps.callops import COMMANDS as _CALL_OPS  # noqa: E402 - hold, conference, uuid_audio
+
+COMMANDS.update(_CALL_OPS)

@@ -58,7 +58,10 @@ class Dialplan:
         self.add(number, [("socket", f"{host}:{port} async full")], context)
 
     def route(self, number: str, context: str, epoch: float) -> list[Action] | None:
-        """Apps for a call; None when the context does not exist (NO_ROUTE_DESTINATION)."""
+        """Apps for a call; None when the context does not exist (NO_ROUTE_DESTINATION).
+        Context `inline` is the inline dialplan: `app:arg,app2:arg2` (mod_dptools.c)."""
+        if context == "inline":
+            return [(a, d) for a, _, d in (x.partition(":") for x in number.split(",") if x)]
         ctx = self.contexts.get(context)
         if ctx is None:
             return None

@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from werkzeug.exceptions import HTTPException
 
 from calldesk.auth import PermissionDenied, User
 from calldesk.errors import CalldeskError
@@ -100,6 +101,10 @@ def _parse(model: type[BaseModel], data: Any, prefix: str) -> BaseModel:
 def map_error(exc: Exception) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 500:
+        if exc.code == 413:
+            return ApiError(413, "too_large", "body larger than the limit", "body")
+        return ApiError(exc.code, "http", exc.description or exc.name)
     if isinstance(exc, PermissionDenied):
         return ApiError(403, "forbidden", str(exc))
     if isinstance(exc, NotFound):

@@ -74,13 +74,16 @@ class Topic:
                 or d.get("queue") in self.queues)  # fmt: skip
 
 
-@dataclass
+@dataclass(eq=False)
 class Client:
     user: User
     topics: list[Topic]
-    queue: gevent.queue.Queue = field(default_factory=lambda: gevent.queue.Queue(QUEUE_MAX))
+    limit: int = QUEUE_MAX
+    queue: gevent.queue.Queue = field(init=False)
     dropped: str | None = None
-    wake: gevent.event.Event = field(default_factory=gevent.event.Event)
+
+    def __post_init__(self) -> None:
+        self.queue = gevent.queue.Queue(self.limit)
 
     def offer(self, e: Entry) -> None:
         if self.dropped is not None or not any(t.matches(e) for t in self.topics):
@@ -88,8 +91,7 @@ class Client:
         try:
             self.queue.put_nowait(e)
         except gevent.queue.Full:
-            self.dropped = f"more than {QUEUE_MAX} events waiting: this client reads too slowly"
-            self.wake.set()
+            self.dropped = f"more than {self.limit} events waiting: this client reads too slowly"
 
 
 def message(e: Entry) -> str:
@@ -100,7 +102,8 @@ def message(e: Entry) -> str:
 class EventHub:
     def __init__(self, web: Any) -> None:
         self.web = web
-        self.clients: set[Client] = set()  # type: ignore[type-var]
+        self.queue_max = QUEUE_MAX
+        self.clients: set[Client] = set()
         notifier = web.store.journal.notifier
         if notifier is not None:
             notifier.subscribe(self.publish)
@@ -157,7 +160,7 @@ class EventHub:
     def open(self, user: User, topics: list[Topic], since: int | None) -> tuple[Client, list]:
         """Register first, then read the backlog: an entry appended in between is in the live
         queue and is skipped there if the backlog already had it."""
-        client = Client(user, topics)
+        client = Client(user, topics, self.queue_max)
         self.clients.add(client)
         backlog: list[Any] = []
         if since is not None:
@@ -209,7 +212,6 @@ def register(app: Flask, web: Any) -> None:
             raise validation_error(exc) from None  # type: ignore[arg-type]
         return hub.open(user, hub.topics(user, q.topics), q.since)
 
-    @app.route("/api/events", methods=["GET"])
     def events() -> Response:
         try:
             client, backlog = _open()
@@ -222,6 +224,10 @@ def register(app: Flask, web: Any) -> None:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return _websocket(hub, client, backlog)
         return _sse(hub, client, backlog)
+
+    # werkzeug routes WebSocket handshakes only to rules marked websocket
+    app.add_url_rule("/api/events", "events", events, methods=["GET"])
+    app.add_url_rule("/api/events", "events_ws", events, methods=["GET"], websocket=True)
 
 
 def _sse(hub: EventHub, client: Client, backlog: list) -> Response:
