@@ -46,8 +46,13 @@ def test_agent_takes_a_call_through_to_available(stack, page_for):
     expect(page.locator("[data-slot=customer-timeline]")).to_be_visible()
     screenshot(page, "desk")  # the README's picture: a call with its screen pop
 
-    page.get_by_test_id("target-search").fill("supp")
-    page.get_by_test_id("target-queue-support").check()
+    # Bea comes back from her break; the searchable target list shows her ready.
+    bea = stack.api("bea")
+    stack.post(bea, "/api/agents/bea/login", {"ready": True})
+    page.get_by_test_id("target-search").fill("bea")
+    target = page.get_by_test_id("target-agent-bea")
+    expect(target.locator("xpath=..")).to_contain_text("Ready")
+    target.check()
     page.get_by_test_id("transfer").click()
 
     wrap = page.get_by_test_id("wrapup")
@@ -60,8 +65,10 @@ def test_agent_takes_a_call_through_to_available(stack, page_for):
     expect(wrap).to_have_count(0)
     expect(page.get_by_test_id("day-handled")).to_have_text("1")
 
-    kinds = [k for _, k, _ in stack.journal()]
-    assert "agent.wrapup" in kinds or any(k.startswith("agent.wrap") for k in kinds)
+    journal = stack.journal()
+    assert any(k == "agent.wrapup" and s == "ann" for _, k, s in journal), journal[-10:]
+    bea_states = [i for i, k, s in journal if k == "agent.state" and s == "bea"]
+    assert bea_states, "the transfer reached bea"
     assert not page.errors, page.errors
     screenshot(page, "desk-end")
 

@@ -31,7 +31,13 @@ export function CallControls({ interaction, local, setLocal, run }) {
     setLocal({ consulting: target });
   });
   const finish = (step, label) => run(label, async () => {
-    await post(`${base}/consult/${step}`);
+    try {
+      await post(`${base}/consult/${step}`);
+    } catch (err) {
+      // The 3-way join is /consult/conference in the contract, /conference on some servers.
+      if (step !== "conference" || err.status !== 404) throw err;
+      await post(`${base}/conference`);
+    }
     setLocal({ consulting: step === "conference" ? { ...consulting, joined: true } : null });
   });
 
