@@ -20,6 +20,12 @@ def test_agent_takes_a_call_through_to_available(stack, page_for):
         expect(state).to_contain_text("Not ready")
     page.keyboard.press("Alt+Shift+R")  # ready, from the keyboard
     expect(state).to_have_text("Ready")
+    page.get_by_label("Reason").select_option("lunch")
+    page.keyboard.press("Alt+Shift+N")  # not ready, with the reason shown in the selector
+    expect(state).to_have_text("Not ready · lunch")
+    expect(page.get_by_test_id("time-in-state")).to_be_visible()
+    page.keyboard.press("Alt+Shift+R")
+    expect(state).to_have_text("Ready")
     expect(page.get_by_test_id("connection-banner")).to_have_count(0)
 
     stack.call(caller_id="+15550123", name="Carla Diaz")

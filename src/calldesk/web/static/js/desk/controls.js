@@ -6,7 +6,7 @@ import { TargetPicker } from "./targets.js";
 
 const DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
-export function CallControls({ interaction, local, setLocal, run }) {
+export function CallControls({ interaction, local, setLocal, run, self }) {
   const id = interaction.id;
   const base = `/api/interactions/${enc(id)}`;
   const [target, setTarget] = useState(null);
@@ -67,7 +67,7 @@ export function CallControls({ interaction, local, setLocal, run }) {
           </div>
         </div>`
       : html`<div class="transfer">
-          <${TargetPicker} value=${target} onChange=${setTarget} idPrefix="t-${id}" />
+          <${TargetPicker} value=${target} onChange=${setTarget} idPrefix="t-${id}" exclude=${self} />
           <div class="row">
             <button data-testid="transfer" disabled=${!target} onClick=${transfer}>Blind transfer</button>
             <button data-testid="consult" disabled=${!target} onClick=${consult}>Consult first</button>

@@ -104,7 +104,7 @@ function Desk({ me, onLogout }) {
       // not a failure (the phone is ringing; answering it is the same as accepting).
       const voice = (offer.medium || "voice") === "voice";
       setNotice(voice && err.status === 409
-        ? { text: `Answer the phone that rings to take this call (${err.message}).`, error: false }
+        ? { text: "Answer the phone that rings to take this call.", error: false }
         : { text: `Accept: ${err.message}`, error: true });
     }
   };
@@ -159,7 +159,7 @@ function Desk({ me, onLogout }) {
                 : null}
               ${talking && (current.medium || "voice") === "voice"
                 ? html`<${CallControls} key=${current.id} interaction=${current} local=${locals[current.id] || {}}
-                    setLocal=${setLocal(current.id)} run=${run} />`
+                    setLocal=${setLocal(current.id)} run=${run} self=${agentId} />`
                 : null}
               <${ScreenPop} pop=${popFor(current.id)} interaction=${current} />
             </div>`

@@ -20,7 +20,7 @@ function options(found) {
   return out;
 }
 
-export function TargetPicker({ value, onChange, idPrefix }) {
+export function TargetPicker({ value, onChange, idPrefix, exclude }) {
   const [q, setQ] = useState("");
   const [found, setFound] = useState([]);
   const [error, setError] = useState("");
@@ -31,7 +31,7 @@ export function TargetPicker({ value, onChange, idPrefix }) {
       try {
         const data = await get(`/api/targets?q=${enc(q)}`);
         if (mine === seq.current) {
-          setFound(options(data || {}));
+          setFound(options(data || {}).filter((t) => !(t.kind === "agent" && t.id === exclude)));
           setError("");
         }
       } catch (err) {

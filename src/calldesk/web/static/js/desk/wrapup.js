@@ -12,6 +12,13 @@ export function wrapupLeft(agent, now) {
   return null;
 }
 
+function elapsed(agent, now) {
+  if (!agent || typeof agent.time_in_state_s !== "number") return null;
+  return agent.time_in_state_s + (now - agent._fetched) / 1000;
+}
+
+// Seconds left come from the server (`wrap_up_until`, or `wrap_up_s` and the time in state);
+// without them the timer shows the time spent in wrap-up.
 export function WrapUp({ agent, codes, now, onDone }) {
   const dispositions = (codes && codes.dispositions) || [];
   const [code, setCode] = useState("");
@@ -32,7 +39,7 @@ export function WrapUp({ agent, codes, now, onDone }) {
     <h2 id="wrap-title">Wrap-up
       ${left !== null
         ? html`<span class="countdown ${left < 10 ? "urgent" : ""}" role="timer" aria-label="Wrap-up ends in">${duration(left)}</span>`
-        : null}</h2>
+        : html`<span class="countdown" role="timer" aria-label="Time in wrap-up">${duration(elapsed(agent, now))}</span>`}</h2>
     <label for="wrap-code">Disposition</label>
     <select id="wrap-code" data-testid="wrap-code" required value=${code} onChange=${(e) => setCode(e.target.value)}>
       <option value="">Choose…</option>
