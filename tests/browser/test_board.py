@@ -49,3 +49,29 @@ def test_an_agent_gets_no_wallboard(stack, page_for):
     page = page_for("ann", "/board")
     expect(page.get_by_role("alert")).to_contain_text("for supervisors")
     expect(page.get_by_test_id("agents")).to_have_count(0)
+
+
+def test_supervisor_steers_a_waiting_call_and_forces_states(stack, page_for):
+    ann = stack.api("ann")
+    stack.post(ann, "/api/agents/ann/login", {"ready": False})  # nobody ready: the call waits
+    board = page_for("sam", "/board")
+    expect(board.get_by_test_id("state-ann")).to_contain_text("Not ready")
+
+    stack.call(caller_id="+15550142", name="Fay Wong")
+    expect(board.get_by_test_id("waiting-general")).to_have_text("1", timeout=15_000)
+    row = board.locator("[data-testid=waiting] tbody tr")
+    expect(row).to_have_count(1)
+    row.get_by_label("Move to queue").select_option("support")
+    expect(board.get_by_test_id("waiting-support")).to_have_text("1", timeout=15_000)
+    expect(board.get_by_test_id("waiting-general")).to_have_text("0")
+    row.get_by_role("button", name="Priority +1").click()
+    expect(row.locator("td").nth(2)).to_have_text("1", timeout=15_000)
+
+    board.get_by_test_id("force-ready-ann").click()  # ann takes it (she is in support too)
+    expect(board.get_by_test_id("state-ann")).to_contain_text("Busy", timeout=20_000)
+    expect(board.get_by_test_id("waiting-support")).to_have_text("0")
+    kinds = [k for _, k, _ in stack.journal()]
+    assert "interaction.moved" in kinds and "interaction.priority" in kinds
+    board.get_by_test_id("force-nr-ann").click()  # not ready after this call
+    expect(board.get_by_test_id("notice")).to_have_text("Force Ann Lee not ready: done")
+    assert not board.errors, board.errors
