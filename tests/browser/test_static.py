@@ -78,3 +78,16 @@ def test_demo_lines_name_both_pages_and_the_login():
     assert "ann / s3cret-pass" in lines[0]
     assert "http://127.0.0.1:8080/board" in lines[1] and "sam / other-pass" in lines[1]
     assert lines[2].endswith("/board?wall=1")
+
+
+def test_demo_access_sets_passwords_that_log_in(tmp_path):
+    from calldesk.store import Store
+    from calldesk.web.credentials import Credentials
+
+    store = Store.open(tmp_path / "demo.sqlite")
+    lines = pages.demo_access(store, "http://127.0.0.1:8080", "alice", "sam")
+    creds = Credentials(store, clock=lambda: 0.0)
+    for line, user in zip(lines[:2], ("alice", "sam"), strict=True):
+        password = line.split(f"log in as {user} / ")[1].rstrip(")")
+        assert creds.check_password(user, password)
+        assert not creds.check_password(user, password + "x")

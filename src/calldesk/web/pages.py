@@ -8,7 +8,10 @@ login screen too); every API call behind it is authenticated and scoped by the s
 
 from __future__ import annotations
 
+import secrets
+import time
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, send_from_directory
 
@@ -63,3 +66,19 @@ def demo_lines(base_url: str, agent: tuple[str, str], supervisor: tuple[str, str
         f"supervisor wallboard: {base}/board  (log in as {supervisor[0]} / {supervisor[1]})",
         f"wall mode for a TV:   {base}/board?wall=1",
     ]
+
+
+def demo_access(store: Any, base_url: str, agent: str, supervisor: str) -> list[str]:
+    """Give the demo's `agent` and `supervisor` users a fresh random password for this run (in
+    the store, as `calldesk users set-password` would) and return `demo_lines` for them.
+
+    `calldesk demo` calls this once its HTTP server is up, and prints the lines."""
+    from calldesk.web.credentials import Credentials
+
+    creds = Credentials(store, clock=time.time)
+    logins = []
+    for user in (agent, supervisor):
+        password = secrets.token_urlsafe(9)  # 12 characters, above the minimum length
+        creds.set_password(user, password)
+        logins.append((user, password))
+    return demo_lines(base_url, logins[0], logins[1])
