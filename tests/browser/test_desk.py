@@ -77,23 +77,3 @@ def test_agent_takes_a_call_through_to_available(stack, page_for):
     assert bea_states, "the transfer reached bea"
     assert not page.errors, page.errors
     screenshot(page, "desk-end")
-
-
-def test_desk_fits_both_screens_and_is_labelled(stack, page_for):
-    for size in ((1366, 768), (1920, 1080)):
-        page = page_for("ann", "/desk", size)
-        expect(page.get_by_test_id("agent-state")).to_be_visible()
-        # nothing wider than the window: no horizontal scroll bar
-        assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
-        # every control has a name a screen reader reads
-        unnamed = page.evaluate(
-            """() => [...document.querySelectorAll('button, select, input, textarea')]
-                .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
-                              && !el.textContent.trim())
-                .map(el => el.outerHTML)"""
-        )
-        assert unnamed == []
-        # focus is visible: the outline of the focused control is drawn
-        page.keyboard.press("Tab")
-        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
-        assert outline not in ("", "none")

@@ -161,6 +161,13 @@ function Desk({ me, onLogout }) {
                 ? html`<${CallControls} key=${current.id} interaction=${current} local=${locals[current.id] || {}}
                     setLocal=${setLocal(current.id)} run=${run} self=${agentId} />`
                 : null}
+              ${(current.medium || "voice") !== "voice"
+                ? html`<section class="card conversation" aria-label="Conversation" data-slot="conversation"
+                    data-medium=${current.medium}>
+                    <h2>Conversation</h2>
+                    <p class="muted">The ${current.medium} thread and its reply box go here.</p>
+                  </section>`
+                : null}
               <${ScreenPop} pop=${popFor(current.id)} interaction=${current} />
             </div>`
           : state === "wrap_up"
