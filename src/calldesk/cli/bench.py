@@ -71,3 +71,6 @@ def bench_acd(rate: float, seconds: float, agents: int, as_json: bool) -> None:
     for key, value in result.items():
         click.echo(f"{key:>36}: {value}")
     click.echo("target: 100 calls/s for 60 s, enqueue -> originate p99 < 50 ms")
+
+
+bench.add_command(__import__("calldesk.cli.bench_api", fromlist=["bench_api"]).bench_api)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import gevent
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from werkzeug.exceptions import HTTPException
@@ -115,6 +116,8 @@ def map_error(exc: Exception) -> ApiError:
         return ApiError(409, "refused", str(exc))
     if isinstance(exc, CalldeskError):
         return ApiError(409, "refused", str(exc))
+    if isinstance(exc, gevent.Timeout):
+        return ApiError(503, "busy", "the controller did not answer in time; try again")
     raise exc
 
 

@@ -31,7 +31,6 @@ def create_app(services: Services, store: Store, *, clock: Callable[[], float] =
 
     app = Flask("calldesk.web")
     app.config["MAX_CONTENT_LENGTH"] = max_body
-    app.config["SOCK_SERVER_OPTIONS"] = events.SOCK_OPTIONS
     web = Web(services, store, clock, tls=tls, validate_responses=validate_responses,
               extras=dict(extras or {}))  # fmt: skip
     web.metrics = metrics.Metrics(web, token=metrics_token)

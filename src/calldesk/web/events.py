@@ -1,4 +1,6 @@
-"""Push: `GET /api/events` as a WebSocket (simple-websocket) or, with `Accept:
+"""Push: `GET /api/events` as a WebSocket (simple-websocket, used directly rather than through
+flask-sock so that credentials and topics are checked before the upgrade and a refusal is a
+plain 401/403/404 JSON answer) or, with `Accept:
 text/event-stream`, Server-Sent Events. Each message is a journal entry `{seq, kind, subject,
 at, data}` on a topic the user may follow (`agent:ID`, `queue:NAME`, `team:ID`,
 `interaction:ID`; admins also `all`).
@@ -258,7 +260,7 @@ def _websocket(hub: EventHub, client: Client, backlog: list) -> Response:
                 break
             if text:
                 ws.send(text)
-    except ConnectionClosed:
+    except (ConnectionClosed, OSError):  # the client went away mid-send
         pass
     finally:
         hub.close(client)

@@ -20,7 +20,7 @@ REF = "#/components/schemas/{model}"
 MESSAGES = {200: "OK", 206: "Partial content", 400: "Invalid input (names the field)",
             401: "No or bad credentials", 403: "Forbidden for this user", 404: "Not found",
             409: "Refused by the state of things", 413: "Body too large", 416: "Bad range",
-            429: "Too many failed logins"}  # fmt: skip
+            429: "Too many failed logins", 503: "The controller did not answer in time"}  # fmt: skip
 
 
 class _Schemas:
@@ -72,7 +72,7 @@ def _operation(spec: RouteSpec, schemas: _Schemas) -> dict[str, Any]:
         ok = {"description": "OK", "content": {spec.content: {"schema": {"type": "string"}}}}
     error = {"application/json": {"schema": schemas.of(Error)}}
     responses: dict[str, Any] = {"200": ok}
-    codes = {400, *spec.statuses} | (set() if spec.public else {401, 403})
+    codes = {400, *spec.statuses} | (set() if spec.public else {401, 403, 503})
     for code in sorted(codes):
         responses[str(code)] = ({"description": MESSAGES.get(code, "")} if code == 206 else
                                 {"description": MESSAGES.get(code, ""), "content": error})  # fmt: skip

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from calldesk.auth import User
-from calldesk.service.errors import Refused
+from calldesk.service.errors import NotFound, Refused
 from calldesk.web.api import Api
 from calldesk.web.models import CallOut, DtmfBody, MuteBody, TargetBody
 
@@ -18,9 +18,11 @@ METHOD = {"consult/complete": "consult_complete", "consult/cancel": "consult_can
 def register(api: Api) -> None:
     s = api.web.services
 
-    def cc() -> Any:
+    def cc(iid: str) -> Any:
         if s.call_control is None:
             raise Refused("call control is not available in this process")
+        if iid not in s.views.interactions:
+            raise NotFound(f"no interaction {iid!r}")
         return s.call_control
 
     def out(iid: str, result: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +32,7 @@ def register(api: Api) -> None:
         name = METHOD.get(op, op)
 
         def view(user: User, id: str, _name: str = name) -> dict:
-            return out(id, getattr(cc(), _name)(user, id))
+            return out(id, getattr(cc(id), _name)(user, id))
 
         view.__name__ = f"call_{name}"
         view.__doc__ = f"{op.replace('/', ' ').capitalize()} the interaction's call."
@@ -41,22 +43,22 @@ def register(api: Api) -> None:
                statuses=(404, 409))  # fmt: skip
     def call_mute(user: User, id: str, body: MuteBody) -> dict:
         """Mute (or unmute) the agent towards the customer."""
-        return out(id, cc().mute(user, id, body.on))
+        return out(id, cc(id).mute(user, id, body.on))
 
     @api.route("POST", "/api/interactions/{id}/dtmf", body=DtmfBody, response=CallOut,
                statuses=(404, 409))  # fmt: skip
     def call_dtmf(user: User, id: str, body: DtmfBody) -> dict:
         """Send DTMF digits to the far end."""
-        return out(id, cc().dtmf(user, id, body.digits))
+        return out(id, cc(id).dtmf(user, id, body.digits))
 
     @api.route("POST", "/api/interactions/{id}/transfer", body=TargetBody, response=CallOut,
                statuses=(404, 409))  # fmt: skip
     def call_transfer(user: User, id: str, body: TargetBody) -> dict:
         """Blind transfer to a queue, an agent or an allowed number."""
-        return out(id, cc().transfer(user, id, body.target.model_dump()))
+        return out(id, cc(id).transfer(user, id, body.target.model_dump()))
 
     @api.route("POST", "/api/interactions/{id}/consult", body=TargetBody, response=CallOut,
                statuses=(404, 409))  # fmt: skip
     def call_consult(user: User, id: str, body: TargetBody) -> dict:
         """Call a queue, agent or number while the customer holds."""
-        return out(id, cc().consult(user, id, body.target.model_dump()))
+        return out(id, cc(id).consult(user, id, body.target.model_dump()))

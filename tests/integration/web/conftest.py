@@ -168,7 +168,7 @@ def env(tmp_path):
         tokens[u] = creds.create_token(u, "test")[1]
     ctl = build(config, store=store, switches=[switch], clock=sim.clock.epoch, time_scale=SCALE,
                 check_trunks=False)  # fmt: skip
-    assert all(ctl.start(wait=5).values())
+    assert all(ctl.start(wait=30).values())
     server = serve_http(ctl, validate_responses=True)
     yield Env(sim, ctl, server, str(path), tokens)
     server.stop()
