@@ -57,7 +57,9 @@ teams:
 """
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs its own event loop on greenlets, which must be gone
+# before the gevent-based tests of other folders run in the same process.
+@pytest.fixture(scope="module")
 def playwright_api():
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="playwright is in the test extra: pip install -e '.[test]'"
@@ -68,7 +70,7 @@ def playwright_api():
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_api):
     b = playwright_api.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
     yield b

@@ -77,3 +77,41 @@ def test_agent_takes_a_call_through_to_available(stack, page_for):
     assert bea_states, "the transfer reached bea"
     assert not page.errors, page.errors
     screenshot(page, "desk-end")
+
+
+def test_call_controls_hold_mute_dtmf_consult_and_hang_up(stack, page_for):
+    ann, bea = stack.api("ann"), stack.api("bea")
+    stack.post(ann, "/api/agents/ann/login", {"ready": True})
+    page = page_for("ann", "/desk")
+    uuid = stack.call(caller_id="+15550166", name="Gil Park")
+    assert stack.command(op="wait_bridged", uuid=uuid)["bridged"]  # ann answered her phone
+    controls = page.get_by_test_id("call-controls")
+    expect(controls).to_be_visible(timeout=15_000)
+
+    page.keyboard.press("Alt+Shift+H")
+    expect(page.get_by_test_id("hold")).to_have_attribute("aria-pressed", "true")
+    page.get_by_test_id("hold").click()  # resume
+    expect(page.get_by_test_id("hold")).to_have_attribute("aria-pressed", "false")
+    page.keyboard.press("Alt+Shift+M")
+    expect(page.get_by_test_id("mute")).to_have_attribute("aria-pressed", "true")
+    controls.get_by_role("button", name="Keypad").click()
+    page.get_by_label("Send tone 5").click()
+    expect(page.get_by_test_id("notice")).to_have_text("Send 5: done")
+
+    stack.post(bea, "/api/agents/bea/login", {"ready": True})
+    page.get_by_test_id("target-search").fill("Bea")
+    page.get_by_test_id("target-agent-bea").check()
+    page.get_by_test_id("consult").click()
+    panel = page.get_by_test_id("consult-panel")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("bea")
+    page.get_by_test_id("consult-cancel").click()  # back to the caller
+    expect(panel).to_have_count(0)
+    expect(page.get_by_test_id("notice")).to_have_text("Cancel consult: done")
+
+    page.get_by_test_id("hangup").click()
+    expect(page.get_by_test_id("wrapup")).to_be_visible(timeout=15_000)
+    kinds = [k for _, k, s in stack.journal()]
+    for kind in ("call.hold", "call.unhold", "call.mute", "call.dtmf", "call.consult"):
+        assert kind in kinds, (kind, sorted(set(kinds)))
+    assert not page.errors, page.errors
