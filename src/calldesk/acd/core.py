@@ -25,6 +25,7 @@ from calldesk.acd.queues import QueueConfig
 from calldesk.acd.router import Router
 from calldesk.acd.supervisor import SupervisorMixin
 from calldesk.acd.timers import Timer, Timers
+from calldesk.acd.view import AcdView
 
 
 @dataclass
@@ -64,6 +65,10 @@ class Acd(LifecycleMixin, SupervisorMixin):
         self._out: list[Decision] = []
         self._pend_items: list[Interaction] = []
         self._pend_agents: dict[str, Agent] = {}
+
+    def view(self) -> AcdView:
+        """The read-only view of this core (see `calldesk.acd.view`)."""
+        return AcdView(self)
 
     # entry points
     def handle(self, event: ev.Event, now: float) -> list[Decision]:
@@ -135,9 +140,11 @@ class Acd(LifecycleMixin, SupervisorMixin):
             freed = [a for a in freed if a.open]
             best: Interaction | None = None
             for a in freed:
-                it = router.best_for(a, now)
-                if it is not None and (best is None or router.key(it, now) < router.key(best, now)):
-                    best = it
+                found = router.best_for(a, now)
+                if found is not None and (
+                    best is None or router.key(found, now) < router.key(best, now)
+                ):
+                    best = found
             if best is None or not self._place(best):
                 break
 

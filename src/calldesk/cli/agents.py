@@ -93,8 +93,8 @@ def not_ready(
 @click.pass_context
 def pops(ctx: click.Context, agent: str, limit: int, store_path: str | None) -> None:
     """The agent's latest screen pops: queue, customer, what the IVR collected, the path."""
-    from calldesk.dispatch.persist import DispatchStore
+    from calldesk.engine.persist import EngineStore
 
     store, _ = open_store(ctx, store_path)
-    for pop in DispatchStore(store).screen_pops(agent, limit):
+    for pop in EngineStore(store).screen_pops(agent, limit):
         click.echo(json.dumps(pop, sort_keys=True, default=str))

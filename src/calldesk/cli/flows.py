@@ -211,8 +211,8 @@ def test_cmd(
     from datetime import datetime
 
     from calldesk.ivr.actions import HttpResult
+    from calldesk.ivr.dryrun import CollectingHandoff, MemoryContexts, ScriptedHttp
     from calldesk.ivr.library import FlowLibrary
-    from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
     from calldesk.ivr.runner import Runner
     from calldesk.ivr.scripted import parse_inputs
 
@@ -255,11 +255,14 @@ def _run_voice(
 
     import gevent
 
+    from calldesk.app import wire_ivr
     from calldesk.esl.connection import SwitchConnection, SwitchSettings
     from calldesk.ivr.scripted import ScriptedCaller
     from calldesk.ivr.service import IvrService
     from calldesk.ivr.voice import VoiceSettings
     from calldesk.sim import SimSwitch
+    from calldesk.telephony.intake import Intake
+    from calldesk.telephony.switchboard import Switchboard
 
     password = secrets.token_hex(12)
     number = flow.bindings.numbers[0] if flow.bindings.numbers else "5550000"
@@ -283,6 +286,9 @@ def _run_voice(
     service = IvrService(
         conn, library, runner, None, VoiceSettings(prompts_dir=prompts), wrap_port=wrap
     )
+    board, intake = Switchboard([conn]), Intake()
+    board.tracker.subscribe(intake.on_leg)
+    wire_ivr(board, intake, {conn.name: service})
     try:
         if not conn.start(wait=5):
             raise click.ClickException("could not connect to the simulated switch")

@@ -33,6 +33,7 @@ DEMO_DID = "5550000"  # bound by ivrflows/hello.yaml
 class CallerOutcome:
     plan: CallerPlan
     uuid: str = ""
+    iid: str | None = None
     outcome: str = "pending"  # answered, abandoned, overflowed, ivr, pending
     enqueued_at: float | None = None
     queue: str = ""
@@ -120,7 +121,8 @@ def _sleep_sim(sim: SimSwitch, seconds: float) -> None:
 
 
 def _caller(run: DemoRun, c: CallerOutcome) -> None:
-    sim, board, acd = run.sim, run.controller.board, run.controller.acd.acd
+    sim, board, view = run.sim, run.controller.board, run.controller.acd.view
+    voice = run.controller.voice
     _sleep_sim(sim, c.plan.arrive_s)
     arrived = sim.clock.epoch()
     c.uuid = sim.inject_call(did=c.plan.did, caller_id=c.plan.caller_id, caller_name=c.plan.name,
@@ -128,7 +130,8 @@ def _caller(run: DemoRun, c: CallerOutcome) -> None:
     hung_up_by_us = False
     while True:  # polls the controller's own view of the call, as a wallboard would
         leg = board.tracker.get(c.uuid)
-        interaction = acd.interactions.get(c.uuid)
+        c.iid = c.iid or voice.interaction_at(c.uuid)  # the caller's interaction, once queued
+        interaction = view.interaction(c.iid) if c.iid else None
         if interaction is not None and c.enqueued_at is None:
             c.enqueued_at, c.queue = interaction.arrived_at, interaction.queue
         if leg is not None and leg.bridged_at is not None:
@@ -166,7 +169,7 @@ RONA_BACK_S = 15.0
 def _agent(run: DemoRun, agent: str) -> None:
     acd, sim = run.controller.acd, run.sim
     while True:
-        a = acd.acd.agents.get(agent)
+        a = acd.view.agent(agent)
         if a is not None and a.state.value == "not_ready" and a.reason == "missed":
             _sleep_sim(sim, RONA_BACK_S)
             acd.ready(agent, wait=None)
@@ -205,7 +208,7 @@ def finished(run: DemoRun) -> bool:
 
 
 def agents_settled(run: DemoRun) -> bool:
-    states = [a.state.value for a in run.controller.acd.acd.agents.values()]
+    states = [a.state.value for a in run.controller.acd.view.agents()]
     return all(s == "available" for s in states)
 
 
@@ -236,7 +239,7 @@ def summary(run: DemoRun) -> dict[str, Any]:
     sl_seconds = sl_seconds_of(run)
     fig = caller_figures(run.callers, sl_seconds)
     journal = journal_figures(run.controller.store, sl_seconds)
-    agents = run.controller.acd.acd.agents.values()
+    agents = list(run.controller.acd.view.agents())
     return {
         "calls": len(run.callers),
         "offered": fig["offered"],

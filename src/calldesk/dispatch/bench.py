@@ -53,11 +53,12 @@ def run(rate: float = 100.0, seconds: float = 60.0, agents: int = 300, ring_s: f
     import gevent
 
     from calldesk.acd import Acd, AgentConfig, AgentState, QueueConfig
-    from calldesk.dispatch import AcdService, DispatchSettings
+    from calldesk.engine import DispatchSettings, Engine
     from calldesk.esl.connection import SwitchConnection, SwitchSettings
-    from calldesk.ivr.ports import EnqueueRequest
+    from calldesk.interactions import EnqueueRequest
     from calldesk.store import Store
     from calldesk.telephony.switchboard import Switchboard
+    from calldesk.voice import VoiceAdapter
 
     ctx = multiprocessing.get_context("spawn")
     port_queue, done, go = ctx.Queue(), ctx.Queue(), ctx.Event()
@@ -78,7 +79,10 @@ def run(rate: float = 100.0, seconds: float = 60.0, agents: int = 300, ring_s: f
     def trace(mark: str, iid: str) -> None:
         marks.setdefault(iid, {})[mark] = time.perf_counter()
 
-    svc = AcdService(acd, board, store, time.time, DispatchSettings(trace=trace))
+    svc = Engine(acd, store, time.time, DispatchSettings(trace=trace))
+    voice = VoiceAdapter(svc, board)  # wired as calldesk.app.wire_voice does
+    svc.add_adapter("voice", voice)
+    board.tracker.subscribe(voice.watch.on_leg)
 
     def on_leg(leg: Any, event: Any) -> None:
         if (

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from calldesk.interactions import EnqueueRequest, Handoff
 from calldesk.ivr.actions import (
     Action,
     CallerGone,
@@ -36,7 +37,7 @@ from calldesk.ivr.actions import (
 )
 from calldesk.ivr.errors import FlowRuntimeError
 from calldesk.ivr.flow import Flow
-from calldesk.ivr.ports import ContextStore, EnqueueRequest, Handoff, HttpClient, MediaPort
+from calldesk.ivr.ports import ContextStore, HttpClient, MediaPort
 from calldesk.ivr.state import Frame, RunState
 from calldesk.ivr.steps.base import StepContext
 
@@ -104,9 +105,12 @@ class Runner:
         interaction_id: str,
         caller: dict[str, Any] | None = None,
         variables: dict[str, Any] | None = None,
+        address: str = "",
     ) -> RunOutcome:
+        """`address`: where the customer is (the leg, the thread); default the interaction id."""
         state = RunState(
             interaction_id=interaction_id,
+            address=address or interaction_id,
             flow=flow.name,
             version=flow.version,
             step=flow.entry,
@@ -223,6 +227,7 @@ class Runner:
                 path=list(state.path),
                 timeout=action.timeout,
                 callback_number=action.callback_number,
+                address=state.address,
             )
             if self.handoff is None:
                 raise FlowRuntimeError("an enqueue step ran but no ACD hand-off is wired")

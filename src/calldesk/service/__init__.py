@@ -17,7 +17,7 @@ import gevent
 
 from calldesk.auth import Directory, User
 from calldesk.dispatch.controls import acd_config
-from calldesk.dispatch.persist import DispatchStore
+from calldesk.engine.persist import EngineStore
 from calldesk.errors import CalldeskError, ConfigError
 from calldesk.recording.access import RecordingAccess
 from calldesk.recording.index import RecordingIndex
@@ -105,7 +105,7 @@ class _Missing:
 def compose(config_data: Mapping[str, Any], store: Any, engine: Any, *, notifier: Any = None,
             directory: Directory | None = None, supervision: Any = None, library: Any = None,
             board: Any = None, recordings_dir: Path | None = None) -> Services:  # fmt: skip
-    """The services over an engine (`AcdService`) and whatever else this process has. Live
+    """The services over the engine (`calldesk.engine.Engine`) and whatever else this process has. Live
     views catch up from the journal, then follow `notifier` (or the store journal's)."""
     clock = engine.clock
     cfg = acd_config(config_data)
@@ -122,7 +122,7 @@ def compose(config_data: Mapping[str, Any], store: Any, engine: Any, *, notifier
     names = {a.id: a.name or a.id for a in cfg.agents}
     hang = _hangup_offer_leg(board) if board is not None else None
     agents = AgentsService(access, engine, views, store.journal, codes, directory.agent_teams,
-                           names, hang, DispatchStore(store).screen_pops)  # fmt: skip
+                           names, hang, EngineStore(store).screen_pops)  # fmt: skip
     queues = QueuesService(access, engine, views, store.journal,
                            {q.name: (q.sl_seconds, q.sl_target) for q in cfg.queues})  # fmt: skip
     recordings: Any = _Missing("recordings")
@@ -136,7 +136,20 @@ def compose(config_data: Mapping[str, Any], store: Any, engine: Any, *, notifier
                     flows, codes)  # fmt: skip
 
 
-def build_services(controller: Any) -> Services:
+class _CallPort:
+    """The engine and its voice adapter, as call control's dispatcher port reads them."""
+
+    def __init__(self, engine: Any, voice: Any) -> None:
+        self.engine, self.voice, self.acd = engine, voice, engine.acd
+
+    def legs_of(self, iid: str) -> Any:
+        return self.voice.legs_of(iid)
+
+    def post(self, *items: Any, wait: float | None = None) -> list[str]:
+        return self.engine.post(*items, wait=wait)  # type: ignore[no-any-return]
+
+
+def build_services(controller: Any, dialer: Any = None) -> Services:
     """The services of a built controller (`calldesk.app.build`), with call control (the voice
     operations) following the controller's legs."""
     from calldesk.callcontrol import CallControl, DispatcherPort
@@ -146,8 +159,7 @@ def build_services(controller: Any) -> Services:
                 directory=c.supervision.directory, supervision=c.supervision,
                 library=c.ivr.library, board=c.board,
                 recordings_dir=c.config.path("recordings.dir"))  # fmt: skip
-    dialer = getattr(c.desk_calls, "dialer", None)
-    s.call_control = CallControl(DispatcherPort(c.acd), c.board, s.access.directory,
+    s.call_control = CallControl(DispatcherPort(_CallPort(c.acd, c.voice)), c.board, s.access.directory,
                                  c.store.journal, dialer, c.acd.clock,
                                  c.acd.settings.time_scale).attach()  # fmt: skip
     return s

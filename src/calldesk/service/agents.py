@@ -18,7 +18,7 @@ from calldesk.service.errors import Invalid, NotFound, Refused
 from calldesk.store.journal import Journal
 from calldesk.views import LiveViews
 
-Engine = Any  # AcdService: login/logout/ready/not_ready/post(…, wait=) -> list[str]
+Engine = Any  # calldesk.engine.Engine: login/logout/ready/not_ready/post(…, wait=) -> list[str]
 
 
 class AgentsService:

@@ -146,3 +146,22 @@ def from_show_row(switch: str, row: dict) -> Leg:
         bridged_to=row.get("b_uuid") or None,
         created_at=created,
     )
+
+
+@dataclass(frozen=True)
+class LegRef:
+    """Where a leg is: its uuid, its switch, and when calldesk learned of it (clock seconds)."""
+
+    uuid: str
+    switch: str
+    at: float = 0.0
+
+
+def user_of(name: str) -> str | None:
+    """`user/1001@dom`, `sofia/internal/1001@host` -> `1001`; anything else -> None."""
+    if name.startswith("user/"):
+        return name[5:].split("@", 1)[0] or None
+    if name.startswith("sofia/"):
+        parts = name.split("/", 2)
+        return parts[2].split("@", 1)[0] or None if len(parts) == 3 else None
+    return None

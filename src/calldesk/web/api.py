@@ -174,7 +174,7 @@ class Api:
                 kwargs["query"] = _parse(spec.query, request.args.to_dict(), "")
             result = fn(user, **kwargs) if not spec.public else fn(**kwargs)
             resp = result if isinstance(result, Response) else self._json(spec, result)
-        except Exception as exc:  # noqa: BLE001 - mapped, or a 500 that is logged
+        except (Exception, gevent.Timeout) as exc:  # noqa: BLE001 - mapped, or a logged 500
             try:
                 err = map_error(exc)
             except Exception:

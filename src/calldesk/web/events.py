@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -269,7 +270,17 @@ def _websocket(hub: EventHub, client: Client, backlog: list) -> Response:
             ws.close(reason=1000 if client.dropped is None else 1008)
         except Exception:  # noqa: BLE001 - already gone
             pass
+        # End the TCP connection too, shortly (time for the client's close frame): else the
+        # server reads that frame as the connection's next HTTP request.
+        gevent.spawn_later(1.0, _shutdown, ws.sock)
     return _Handled()
+
+
+def _shutdown(sock: Any) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _reader(ws: Server, client: Client) -> None:

@@ -36,11 +36,11 @@ import gevent
 import gevent.event
 import gevent.lock
 
-from calldesk.dispatch.persist import LegRef
-from calldesk.dispatch.settings import DispatchSettings
+from calldesk.engine.settings import DispatchSettings
 from calldesk.errors import CalldeskError
 from calldesk.esl.commands import check_token, check_uuid, originate_args
 from calldesk.esl.connection import SwitchConnection
+from calldesk.telephony.legs import LegRef
 from calldesk.telephony.switchboard import Switchboard
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class Voice:
         started = gevent.get_hub().loop.now()
 
         def ended(result: gevent.event.AsyncResult) -> None:
-            if m.moh is not result or m.released or m.busy or not result.successful():
+            if m.moh is not result or m.released or m.busy or not result.successful():  # type: ignore[union-attr]
                 return  # broken on purpose, or the leg is gone
             if (gevent.get_hub().loop.now() - started) * s.time_scale < 1.0:
                 log.warning("MOH on %s ended at once (%s); not restarted", ref.uuid, s.moh)

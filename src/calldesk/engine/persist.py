@@ -1,4 +1,4 @@
-"""What the dispatcher keeps in the store (migration 007):
+"""What the engine (and the voice adapter) keep in the store (migration 007):
 
 - `acd_inputs`: every input the pure core was given, with its time and batch, in order. The core
   is deterministic, so replaying them into a core built from the same configuration and seed
@@ -16,22 +16,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from calldesk.acd import events as ev
 from calldesk.acd.replay import encode
 from calldesk.store import Store
+from calldesk.telephony.legs import LegRef
 
 
-@dataclass(frozen=True)
-class LegRef:
-    uuid: str
-    switch: str
-    at: float = 0.0
-
-
-class DispatchStore:
+class EngineStore:
     """Leg-map and screen-pop writes are queued (they may come from the ESL reader, which must
     not wait on the disk) and written with the next batch of inputs, in one transaction."""
 

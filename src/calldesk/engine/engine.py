@@ -1,22 +1,21 @@
-"""AcdService: the side effects around the pure ACD core (`calldesk.acd.Acd`).
+"""The engine: the inbox, batches into the pure ACD core, persistence, replay and snapshots.
 
-One worker greenlet owns the core. Everything else posts to its inbox: the IVR's hand-off
-(`enqueue(request, leg_uuid=None, switch=None)`, which is also the IVR's `Handoff` protocol
-with `leg_uuid` defaulting to `request.interaction_id`), agent and queue controls, results of
-originates, and legs that ended (from the leg tracker). The worker feeds core events in batches
-(`handle_many`), records each batch in `acd_inputs` for replay after a restart, appends the
-core's journal records to the store journal, and carries out the decisions (see `effects.py`).
-Every `snapshot_every_batches` batches or `snapshot_every_s` seconds it snapshots the core
-into `acd_snapshots` and deletes the inputs that snapshot covers (`_compact`); recovery
-restores the newest snapshot and replays only the inputs after it.
-It sleeps until the core's next deadline (then feeds a `Tick`) or the next reconciliation.
-
-Times come from the `clock` given (seconds); `settings.time_scale` converts them to real sleeps.
+One worker greenlet owns the core. Everything else posts to its inbox: hand-offs
+(`enqueue(request)`), agent and queue controls, results that medium adapters report, and their
+own items (a voice leg that ended) which the adapter resolves against the state as of now. The
+worker feeds core events in batches (`handle_many`), records each batch in `acd_inputs` for
+replay after a restart, appends the core's journal records to the store journal (the notifier
+publishes them), and hands the decisions to every medium adapter. After each batch the core's
+read-only view (`view`) is what adapters, services and read models read.
+Every `snapshot_every_batches` batches or `snapshot_every_s` seconds it snapshots the core into
+`acd_snapshots` and deletes the inputs that snapshot covers; recovery restores the newest
+snapshot and replays only the inputs after it. It sleeps until the core's next deadline (then
+feeds a `Tick`) or the next reconciliation. Times come from `clock` (seconds);
+`settings.time_scale` converts them to real sleeps.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,16 +27,12 @@ import gevent.event
 from calldesk.acd import Acd, Ignored
 from calldesk.acd import events as ev
 from calldesk.acd.replay import replay
-from calldesk.dispatch.effects import Effects
-from calldesk.dispatch.legwatch import LegGone, LegWatch
-from calldesk.dispatch.persist import DispatchStore, LegRef
-from calldesk.dispatch.reconcile import reconcile
-from calldesk.dispatch.settings import DispatchSettings
-from calldesk.dispatch.voice import Voice
-from calldesk.errors import CalldeskError
-from calldesk.ivr.ports import EnqueueRequest
+from calldesk.engine.adapter import MediumAdapter, ReconcileAbsent, Repair
+from calldesk.engine.persist import EngineStore
+from calldesk.engine.screenpop import ScreenPops
+from calldesk.engine.settings import DispatchSettings
+from calldesk.interactions import EnqueueRequest
 from calldesk.store import Store
-from calldesk.telephony.switchboard import Switchboard
 
 log = logging.getLogger(__name__)
 
@@ -48,27 +43,20 @@ class _Post:
     done: gevent.event.AsyncResult | None = None
 
 
-class AcdService(Effects, LegWatch):
+class Engine:
     def __init__(
         self,
         acd: Acd,
-        board: Switchboard,
         store: Store,
         clock: Callable[[], float],
         settings: DispatchSettings | None = None,
-        on_overflow: Callable[[Any, LegRef | None], bool] | None = None,
-        dial: Callable[..., Any] | None = None,
     ) -> None:
-        self.acd, self.board, self.store, self.clock = acd, board, store, clock
+        self.acd, self.store, self.clock = acd, store, clock
         self.settings = settings or DispatchSettings()
-        self.persist = DispatchStore(store)
-        self.voice = Voice(board, self.settings)
-        self.on_overflow = on_overflow  # (Overflow, caller leg) -> True if it took the leg
-        # Callbacks through trunks: OutboundDialer.dial(number, vars, switch=, subject=) ->
-        # a leg with .uuid/.switch, or raises with .cause. None: `callback_endpoint`.
-        self.dial = dial
-        self.init_maps()
-        self.init_watch()
+        self.persist = EngineStore(store)
+        self.view = acd.view()
+        self.pops = ScreenPops(self.view, store.journal, self.persist)
+        self.adapters: dict[str, MediumAdapter] = {}
         self._inbox: list[_Post] = []
         self._wake = gevent.event.Event()
         self._batch = 0
@@ -76,19 +64,17 @@ class AcdService(Effects, LegWatch):
         self._recovering = False
         self._reconcile_asked = False
         self._stopping = False
-        self._suspects: set[str] = set()  # legs `show channels` lacked (see `_snapshot`)
-        self._suspects_at: float | None = None
         self._snap_batch = 0  # batch of the newest snapshot
         self._snap_at = clock()
         self._compact_asked: list[gevent.event.AsyncResult] = []
 
+    def add_adapter(self, medium: str, adapter: MediumAdapter) -> None:
+        self.adapters[medium] = adapter
+
     # -- lifecycle ----------------------------------------------------------------------
-    def start(self) -> AcdService:
-        """Recover from the store (replay), watch legs, and start the worker."""
+    def start(self) -> Engine:
+        """Recover from the store (replay), then start the worker."""
         self._recover()
-        self.board.tracker.subscribe(self.on_leg)
-        for conn in self.board.switches.values():
-            conn.add_resync_listener(self._on_resync)
         self._worker = gevent.spawn(self._run)
         return self
 
@@ -102,26 +88,21 @@ class AcdService(Effects, LegWatch):
 
     # -- inputs -------------------------------------------------------------------------
     def post(self, *items: Any, wait: float | None = None) -> list[str]:
-        """Hand core events (or internal items) to the worker. With `wait`, block until they were
+        """Hand core events (or adapter items) to the worker. With `wait`, block until they were
         handled and return the reasons the core ignored any of them."""
         done = gevent.event.AsyncResult() if wait is not None else None
         self._inbox.append(_Post(list(items), done))
         self._wake.set()
         return done.get(timeout=wait) if done is not None else []
 
-    def enqueue(
-        self, request: EnqueueRequest, leg_uuid: str | None = None, switch: str | None = None
-    ) -> None:
-        """The IVR hands an interaction over. A voice caller's leg (default: the interaction
-        id, which the IVR sets to the leg uuid) is mapped, hears MOH, and waits."""
-        iid = request.interaction_id
+    def enqueue(self, request: EnqueueRequest) -> None:
+        """A flow (or a medium adapter) hands an interaction over: its adapter learns where the
+        customer is (a voice caller's leg hears MOH and waits), then the core hears of it."""
         if self.settings.trace:
-            self.settings.trace("enqueued", iid)
-        if request.medium == "voice":
-            leg = leg_uuid or iid
-            sw = switch or self.board.tracker.switch_of(leg) or ""
-            ref = LegRef(leg, sw, self.clock())
-            self.map_caller(iid, ref)  # MOH starts once it is known to wait (effects.py)
+            self.settings.trace("enqueued", request.interaction_id)
+        adapter = self.adapters.get(request.medium)
+        if adapter is not None:
+            adapter.on_enqueue(request)
         self.post(*request.acd_events())
 
     def login(self, agent: str, ready: bool = False, wait: float | None = 5.0) -> list[str]:
@@ -151,18 +132,17 @@ class AcdService(Effects, LegWatch):
         return done.get(timeout=wait) if wait is not None else None
 
     def reconcile_now(self) -> None:
-        """Reconcile at the worker's next step (re-reading the switches' legs first)."""
+        """Reconcile at the worker's next step."""
         self._reconcile_asked = True
         self._wake.set()
 
     # -- the worker ---------------------------------------------------------------------
     def _sleep_for(self, next_reconcile: float) -> float:
-        now = self.clock()
-        until = min(next_reconcile, self._suspects_at or next_reconcile)
+        until = next_reconcile
         deadline = self.acd.next_deadline()
         if deadline is not None and not self._recovering:
             until = min(until, deadline)
-        return max(0.0, until - now) / self.settings.time_scale
+        return max(0.0, until - self.clock()) / self.settings.time_scale
 
     def _run(self) -> None:
         next_reconcile = self.clock() + self.settings.reconcile_every_s
@@ -172,7 +152,7 @@ class AcdService(Effects, LegWatch):
             self._wake.clear()
             try:
                 if self._recovering:
-                    if not any(c.ready for c in self.board.switches.values()):
+                    if not all(a.ready() for a in self.adapters.values()):
                         self._wake.wait(0.2)
                         continue
                     self._reconcile(recovery=True)
@@ -183,10 +163,8 @@ class AcdService(Effects, LegWatch):
                     self._reconcile_asked = False
                     next_reconcile = self.clock() + self.settings.reconcile_every_s
                     self._reconcile()
-                    if self.settings.resync_on_reconcile:
-                        gevent.spawn(self._snapshot)
-                if self._suspects_at is not None and self.clock() >= self._suspects_at:
-                    self._reconcile(absent=self._take_suspects())
+                    for adapter in self.adapters.values():
+                        adapter.after_reconcile()
                 deadline = self.acd.next_deadline()
                 if deadline is not None and self.clock() >= deadline:
                     self.feed([ev.Tick()])
@@ -194,7 +172,7 @@ class AcdService(Effects, LegWatch):
                 if not self._recovering and (self._compact_asked or self._compact_due()):
                     self._compact()
             except Exception:
-                log.exception("ACD worker step failed; carrying on")
+                log.exception("engine step failed; carrying on")
 
     def _drain(self) -> None:
         posts, self._inbox = self._inbox, []
@@ -202,31 +180,51 @@ class AcdService(Effects, LegWatch):
         ignored: dict[int, str] = {}
         for post in posts:
             for item in post.items:
-                if isinstance(item, LegGone):  # resolve against the state as of now
-                    if item.uuid not in self.by_leg and item.uuid not in self.direct_of:
-                        continue  # already resolved (HANGUP, HANGUP_COMPLETE, DESTROY)
+                if isinstance(item, ReconcileAbsent):
                     if batch:
                         ignored.update(self.feed(batch))
                         batch = []
-                    batch.extend(self.leg_gone(item))
-                else:
+                    self._reconcile(absent=item.absent)
+                    continue
+                resolved = self._resolve(item)
+                if resolved is None:
                     batch.append(item)
+                    continue
+                if batch:  # resolve against the state as of now: what came before goes first
+                    ignored.update(self.feed(batch))
+                    batch = []
+                batch.extend(resolved)
         if batch:
             ignored.update(self.feed(batch))
         for post in posts:
             if post.done is not None:
                 post.done.set([ignored[id(i)] for i in post.items if id(i) in ignored])
 
+    def _resolve(self, item: Any) -> list[ev.Event] | None:
+        for adapter in self.adapters.values():
+            out = adapter.resolve(item)
+            if out is not None:
+                return out
+        return None
+
     def feed(self, events: Sequence[ev.Event], at: float | None = None) -> dict[int, str]:
         """One batch into the core: recorded, handled, journaled, carried out."""
         now = self.clock() if at is None else at
         self._batch += 1
         self.persist.log_inputs(events, now, self._batch)
+        offered = {e.offer: self.view.offer(e.offer) for e in events
+                   if isinstance(e, ev.OfferAccepted)}  # gone from the core once accepted
         decisions = self.acd.handle_many(events, now)
         records = self.acd.drain_journal()
         if records:
             self.store.journal.append_many([(r.kind, r.subject, r.data, r.at) for r in records])
-        self.carry_out(events, decisions)
+        ignored = {id(d.event) for d in decisions if isinstance(d, Ignored)}
+        for e in events:
+            offer = offered.get(e.offer) if isinstance(e, ev.OfferAccepted) else None
+            if offer is not None and id(e) not in ignored:
+                self.pops.accepted(offer, self.acd.now)
+        for adapter in self.adapters.values():
+            adapter.carry_out(events, decisions)
         return {id(d.event): d.reason for d in decisions if isinstance(d, Ignored)}
 
     # -- snapshots and compaction ---------------------------------------------------------
@@ -256,52 +254,18 @@ class AcdService(Effects, LegWatch):
             done.set({"batch": batch, "deleted": deleted})
 
     # -- reconciliation and recovery -------------------------------------------------------
-    def _on_resync(self, switch: str, rows: list[dict]) -> None:
-        self.reconcile_now()
+    def _reconcile(self, recovery: bool = False, absent: frozenset[str] = frozenset()) -> None:
+        for adapter in self.adapters.values():
+            self._repair(adapter, adapter.reconcile(recovery, absent), recovery)
 
-    def _snapshot(self) -> None:
-        """Read `show channels` on every ready switch (without touching the tracker) and note
-        the mapped legs it lacks. They are judged `settle_s` later, if no event about them has
-        come meanwhile: a leg can vanish without an event (a missed event, a confused switch),
-        but a snapshot races the events in flight, so absence alone proves nothing yet."""
-        live: set[str] = set()
-        asked_at = self.clock()
-        for conn in list(self.board.switches.values()):
-            if not conn.ready:
-                return
-            try:
-                rows = json.loads(conn.api("show", "channels as json") or "{}").get("rows") or []
-            except (CalldeskError, ValueError, AttributeError) as exc:
-                log.warning("reconcile: show channels on %s failed: %s", conn.name, exc)
-                return
-            live.update(r.get("uuid", "") for r in rows)
-        old = asked_at - self.settings.grace_s
-        refs = [*self.callers.values(), *self.agent_legs.values(), *self.customers.values()]
-        suspects = {r.uuid for r in refs if r.uuid not in live and r.at < old}
-        suspects |= {u for u in self.direct_of if u not in live}
-        if suspects:
-            self._suspects |= suspects
-            self._suspects_at = self.clock() + self.settings.settle_s
-            self._wake.set()
-
-    def _take_suspects(self) -> set[str]:
-        """The suspects that no event has cleared since the snapshot."""
-        out = {u for u in self._suspects if u in self.by_leg or u in self.direct_of}
-        self._suspects, self._suspects_at = set(), None
-        return out
-
-    def _reconcile(self, recovery: bool = False, absent: set[str] | None = None) -> None:
-        repairs = reconcile(self, recovery=recovery, absent=absent or set())
+    def _repair(self, adapter: MediumAdapter, repairs: list[Repair], recovery: bool) -> None:
         if not repairs:
             return
         now = self.acd.now if recovery else self.clock()
         for r in repairs:
             log.warning("ACD repair on %s: %s", r.subject, r.what)
             self.store.journal.append("acd.repair", r.subject, {"what": r.what, **r.data}, now)
-            if r.kill is not None:
-                gevent.spawn(self.voice.kill, r.kill, "NORMAL_CLEARING")
-            if r.bridge is not None:
-                gevent.spawn(self.voice.bridge, r.bridge[0], r.bridge[1].uuid)
+            adapter.apply(r)
         events = [r.event for r in repairs if r.event is not None]
         if events:
             # After a restart, facts found on the switch are dated at the last recorded input,
@@ -320,15 +284,21 @@ class AcdService(Effects, LegWatch):
         replay(self.acd, records)
         self.acd.drain_journal()  # already in the store journal
         self._batch = self.persist.last_batch()
-        self.load_maps(self.persist.legs())
+        legs = self.persist.legs()
+        for adapter in self.adapters.values():
+            adapter.recover(legs)
         self._recovering = True
-        a = self.acd
+        v = self.view
         self.store.journal.append(
             "acd.recovered",
             "acd",
-            {"snapshot_batch": after, "inputs": len(records),
-             "interactions": len(a.interactions), "offers": len(a.offers),
-             "agents_logged_in": sum(1 for x in a.agents.values() if x.logged_in)},
-            a.now,
-        )  # fmt: skip
+            {
+                "snapshot_batch": after,
+                "inputs": len(records),
+                "interactions": sum(1 for _ in v.interactions()),
+                "offers": sum(1 for _ in v.offers()),
+                "agents_logged_in": sum(1 for a in v.agents() if a.logged_in),
+            },
+            v.now,
+        )
         log.info("ACD recovered from the snapshot of batch %d and %d inputs", after, len(records))
