@@ -34,7 +34,10 @@ def test_supervisor_sees_the_call_and_barges_in(stack, page_for):
     assert "supervision.start" in kinds
     board.get_by_role("radio", name="Whisper").check()  # the mode switch during the session
     expect(panel.get_by_test_id("sup-mode")).to_have_text("whisper")
-    expect(board.locator("figure[data-testid=chart-general] svg")).to_be_visible()
+    chart = board.get_by_test_id("chart-general")
+    expect(chart.locator("svg")).to_be_visible()
+    # the last-hour chart follows the push too: the call shows as offered and answered
+    expect(chart).to_contain_text("1 offered, 1 answered", timeout=15_000)
     assert not board.errors, board.errors
     screenshot(board, "board")
 

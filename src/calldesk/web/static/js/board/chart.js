@@ -12,11 +12,10 @@ export function HistoryChart({ queue, rows, target }) {
   const bar = Math.max(1, slot / 3 - 1);
   const y = (v) => H - PAD - (v / max) * (H - PAD * 2);
   const ySl = (v) => H - PAD - v * (H - PAD * 2);
-  const line = data
+  const points = data
     .map((r, i) => (r.service_level === null || r.service_level === undefined ? null : [PAD + slot * (i + 0.5), ySl(r.service_level)]))
-    .filter(Boolean)
-    .map(([x, yy], i) => `${i ? "L" : "M"}${x.toFixed(1)},${yy.toFixed(1)}`)
-    .join(" ");
+    .filter(Boolean);
+  const line = points.map(([x, yy], i) => `${i ? "L" : "M"}${x.toFixed(1)},${yy.toFixed(1)}`).join(" ");
   const offered = data.reduce((s, r) => s + (r.offered || 0), 0);
   const answered = data.reduce((s, r) => s + (r.answered || 0), 0);
   const abandoned = data.reduce((s, r) => s + (r.abandoned || 0), 0);
@@ -37,6 +36,7 @@ export function HistoryChart({ queue, rows, target }) {
         </g>`;
       })}
       ${line ? html`<path class="sl" d=${line} />` : null}
+      ${points.map(([x, yy]) => html`<circle class="sl" cx=${x} cy=${yy} r="2.5" />`)}
       <text x=${PAD} y="12" class="label">max ${max}/5 min</text>
     </svg>
     <figcaption>${summary}
