@@ -64,7 +64,7 @@ def error_response(status: int, error: str, detail: str, field_: str | None = No
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
-def _field(err: dict[str, Any], prefix: str) -> str:
+def _field(err: Any, prefix: str) -> str:
     loc = ".".join(str(p) for p in err.get("loc", ()))
     return f"{prefix}{loc}" if loc else prefix.rstrip(".") or "body"
 

@@ -187,7 +187,7 @@ class Webhooks:
 
     def start(self) -> gevent.Greenlet:
         self.catch_up()
-        notifier = self.store.journal.notifier
+        notifier: Any = self.store.journal.notifier
         if notifier is not None:
             notifier.subscribe(self.on_entry)
         return gevent.spawn(self.run)
