@@ -78,6 +78,11 @@ class Controller:
     feature_codes: FeatureCodes | None = None  # agents' phone codes (*41 log in ...)
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
+    @property
+    def call_control(self) -> Any:
+        """Voice operations (hold, transfer, consult, 3-way): the service API's call control."""
+        return self.services.call_control if self.services is not None else None
+
     def start(self, wait: float = 10.0) -> dict[str, bool]:
         """Repair recordings, connect the switches (resync first), then start the services."""
         self.recorder.startup()

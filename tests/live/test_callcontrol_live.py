@@ -10,12 +10,12 @@ from typing import Any
 
 import gevent
 import pytest
-from calldesk.dispatch.persist import LegRef
 from tests.live.conftest import ANSWERS, parked_loopback
 
 from calldesk.auth import Directory
 from calldesk.callcontrol import CallControl
 from calldesk.store import Store
+from calldesk.telephony.legs import LegRef
 
 pytestmark = pytest.mark.live_freeswitch
 

@@ -293,6 +293,24 @@ class Acd(LifecycleMixin, SupervisorMixin):
         self._enqueue(it)  # same arrival key: the caller keeps their place
         self._touch(a)
 
+    def _on_requeued(self, e: ev.InteractionRequeued) -> None:
+        it = self.interactions.get(e.interaction)
+        if it is None or it.state is not S.CONNECTED:
+            self._ignore(e, f"interaction {e.interaction} is not connected")
+            return
+        if e.queue not in self.queues:
+            self._ignore(e, f"unknown queue {e.queue!r}")
+            return
+        talk = self.now - (it.answered_at or self.now)
+        self._log("interaction.transferred", it.id, source=it.queue, queue=e.queue,
+                  agent=it.agent, talk=talk)
+        if it.agent is not None:  # not released yet: the agent's part ends with a wrap-up
+            self._wrap(self.agents[it.agent], it, talk)
+        it.agent, it.answered_at = None, None
+        it.queue, it.moves = e.queue, it.moves + 1
+        it.arrived_at = self.now  # its wait in the new queue starts now
+        self._enqueue(it)
+
     # timers
     def _timer_live(self, t: Timer) -> bool:
         at, _, kind, subject, token = t
@@ -337,6 +355,7 @@ _HANDLERS = {
     ev.OfferRefused: Acd._on_refused,
     ev.OfferLost: Acd._on_lost,
     ev.ConnectFailed: Acd._on_connect_failed,
+    ev.InteractionRequeued: Acd._on_requeued,
     **LifecycleMixin.HANDLERS,
     **SupervisorMixin.HANDLERS,
 }

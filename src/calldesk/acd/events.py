@@ -184,6 +184,15 @@ class ConnectFailed:
     cause: str
 
 
+@dataclass(frozen=True)
+class InteractionRequeued:
+    """A connected interaction goes back to waiting in `queue` (a blind transfer to a queue):
+    the same interaction, its customer still there; the agent's part ends with a wrap-up."""
+
+    interaction: str
+    queue: str
+
+
 Event = (
     InteractionArrived
     | InteractionEnded
@@ -209,4 +218,5 @@ Event = (
     | InteractionPulled
     | AgentReleased
     | ConnectFailed
+    | InteractionRequeued
 )

@@ -114,6 +114,9 @@ class StatsFold:
         elif kind == "interaction.moved":  # keeps its arrival time in the new queue
             arrived = self._q(data["source"], at).waiting.pop(subject, data.get("arrived_at", at))
             self._q(data["queue"], at).waiting[subject] = arrived
+        elif kind == "interaction.transferred":  # answered in one queue, waiting in the next
+            self._talking.pop(subject, None)
+            self._q(data["queue"], at).waiting[subject] = at
         elif kind == "interaction.connect_failed" and subject in self._talking:
             queue, wait, in_sl, arrived = self._talking.pop(subject)
             q = self._q(queue, at)  # not answered after all: waiting again, in its place

@@ -81,7 +81,9 @@ class IvrService:
         if flow is None:
             why = f"flow {named!r} is not loaded" if named else f"no flow for number {number!r}"
             log.error("leg %s: %s", uuid, why)
-            if self.fallback is not None:
+            # A number no flow ever served is not calldesk's to answer; a named flow that is not
+            # loaded, or a number whose flow file was removed, is: never silence.
+            if self.fallback is not None and (named or self.library.served(number)):
                 self.active[uuid] = gevent.spawn(self._fall_back, uuid, self._open(uuid, caller),
                                                  caller, why)
             return

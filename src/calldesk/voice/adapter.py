@@ -84,12 +84,13 @@ class VoiceAdapter:
         ref = LegRef(leg, self.board.tracker.switch_of(leg) or "", self.clock())
         self.maps.map_caller(request.interaction_id, ref)
 
-    def resolve(self, item: Any) -> list[ev.Event] | None:
-        if isinstance(item, LegGone):
-            if not self.maps.known(item.uuid):
-                return []  # already resolved (HANGUP, HANGUP_COMPLETE, DESTROY)
-            return self.watch.leg_gone(item)
-        return None
+    def owns(self, item: Any) -> bool:
+        return isinstance(item, LegGone)
+
+    def resolve(self, item: Any) -> list[ev.Event]:
+        if not isinstance(item, LegGone) or not self.maps.known(item.uuid):
+            return []  # already resolved (HANGUP, HANGUP_COMPLETE, DESTROY)
+        return self.watch.leg_gone(item)
 
     def ready(self) -> bool:
         return any(c.ready for c in self.board.switches.values())
@@ -97,6 +98,9 @@ class VoiceAdapter:
     def recover(self, legs: Mapping[str, LegRef]) -> None:
         self.maps.load(legs)
         for offer in self.view.offers():
+            it = self.view.interaction(offer.interaction)
+            if it is None or it.medium != "voice":
+                continue
             ring = Ring(offer.id, offer.interaction, offer.agent, pending=False, orphan=True)
             self.maps.add_ring(ring)
         for iid, oid in self.maps.talking.items():
@@ -173,7 +177,7 @@ class VoiceAdapter:
                 self._arrived(e.interaction)
             elif isinstance(e, ev.AgentReleased):
                 self.maps.release_agent(e.interaction)
-            elif isinstance(e, ev.ConnectFailed):
+            elif isinstance(e, ev.ConnectFailed | ev.InteractionRequeued):
                 self._requeued(e.interaction)
             elif isinstance(e, ev.InteractionEnded | ev.CallbackFailed):
                 touched.add(e.interaction)
@@ -353,8 +357,8 @@ class VoiceAdapter:
         self.post(ev.ConnectFailed(iid, cause))
 
     def _requeued(self, iid: str) -> None:
-        """The core put a failed connect back at the head of its queue: release the agent's
-        leg, and the caller hears MOH again while waiting."""
+        """The core put a connected interaction back to waiting (a failed connect, a transfer to
+        a queue): release the agent's leg, and the caller hears MOH again while waiting."""
         _, agent = self.maps.legs_of(iid)
         self.maps.release_agent(iid)
         caller = self.maps.callers.get(iid)

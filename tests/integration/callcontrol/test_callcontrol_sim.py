@@ -114,12 +114,21 @@ def test_blind_transfer_to_a_number_goes_through_the_trunks(env: Env) -> None:
     assert "outbound.refused" in kinds and "outbound.connected" in kinds
 
 
-def test_transfer_to_a_queue_is_refused_until_the_acd_can_requeue(env: Env) -> None:
+def test_blind_transfer_to_a_queue_keeps_the_interaction(env: Env) -> None:
+    """The ACD re-enqueues the connected interaction (InteractionRequeued): the same id, the
+    same customer leg, now waiting in the new queue; alice's leg ends and she wraps up."""
     iid, alice_leg = env.connected()
-    with pytest.raises(Refused) as e:
-        env.cc.transfer(env.user("alice"), iid, {"kind": "queue", "id": "support"})
-    assert e.value.code == "not_supported"
-    assert env.bridged_to(iid) == alice_leg  # refused before touching the call
+    env.cc.transfer(env.user("alice"), iid, {"kind": "queue", "id": "support"})
+    wait_for(lambda: "interaction.transferred" in env.desk.kinds(iid), what="requeued")
+    moved = next(env.desk.store.journal.read(subject=iid, kind="interaction.transferred"))
+    assert moved.data["source"] == "sales" and moved.data["queue"] == "support"
+    wait_for(lambda: alice_leg not in env.sim.legs, what="alice's leg ends")
+    assert iid in env.sim.legs  # the customer is still there, parked, in the new queue
+    it = env.desk.acd.view().interaction(iid)
+    assert it is not None and it.queue == "support" and it.state.value in ("waiting", "offered",
+                                                                           "connected")
+    wait_for(lambda: env.desk.acd.agents["alice"].state is not AgentState.BUSY,
+             what="alice is free of it")
 
 
 def test_consult_then_complete_is_an_attended_transfer(env: Env) -> None:
