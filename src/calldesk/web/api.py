@@ -99,7 +99,7 @@ def _parse(model: type[BaseModel], data: Any, prefix: str) -> BaseModel:
         raise validation_error(exc, prefix) from None
 
 
-def map_error(exc: Exception) -> ApiError:
+def map_error(exc: BaseException) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 500:
