@@ -11,7 +11,7 @@ import gevent.event
 from calldesk.app import build
 from calldesk.cli.common import get_config, setup_logging
 from calldesk.errors import CalldeskError
-from calldesk.web import serve_http
+from calldesk.web import check_bind, serve_http
 
 
 @click.command()
@@ -31,6 +31,8 @@ def serve(
     config = get_config(ctx, {"store.path": store_path}, require_switch=True)
     setup_logging(config["log"]["level"])
     try:
+        if config["http"]["enabled"]:
+            check_bind(config["http"])  # refuse an exposed plain-text bind before connecting
         controller = build(config)  # customer context in SQLite (calldesk.customers.contexts)
     except CalldeskError as exc:
         raise click.ClickException(f"configuration refused: {exc}") from exc

@@ -129,8 +129,8 @@ def compose(config_data: Mapping[str, Any], store: Any, engine: Any, *, notifier
     if recordings_dir is not None:
         rec = RecordingAccess(RecordingIndex(store.db), directory, store.journal, recordings_dir)
         recordings = RecordingsService(rec, clock)
-    sup = SupervisionApi(access, supervision, actions) if supervision else _Missing("supervision")
-    flows = FlowsService(access, library) if library is not None else _Missing("flows")
+    sup: Any = SupervisionApi(access, supervision, actions) if supervision else _Missing("supervision")
+    flows: Any = FlowsService(access, library) if library is not None else _Missing("flows")
     return Services(access, views, agents, queues,
                     InteractionsService(access, views, store.journal, actions), sup, recordings,
                     flows, codes)  # fmt: skip
