@@ -217,7 +217,8 @@ def _supervisor(run: DemoRun, user: str) -> None:
         gevent.sleep(0.05)
     try:
         session = svc.start(user, agent, "monitor")
-        with gevent.Timeout(sim.clock.wall(30.0) + 2, False):
+        # gevent documents Timeout(s, False) as a silent timeout; its stubs do not allow False
+        with gevent.Timeout(sim.clock.wall(30.0) + 2, False):  # type: ignore[arg-type]
             while session.status == "ringing":
                 gevent.sleep(0.02)
         for mode in ("whisper", "barge"):

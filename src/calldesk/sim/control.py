@@ -79,7 +79,7 @@ def _behavior(kind: str, rest: list[str]) -> PhoneBehavior | None:
             beep_after=_f(rest[1], 5.0) if len(rest) > 1 else 5.0,
         )
     if kind in ("no_answer", "busy", "unregistered", "fail", "reject"):
-        return getattr(PhoneBehavior, kind)()  # type: ignore[no-any-return]
+        return getattr(PhoneBehavior, kind)()
     return None
 
 

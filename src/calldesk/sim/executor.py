@@ -158,10 +158,11 @@ def _run(sw: SimSwitch, leg: Leg, apps: list[tuple[str, str]]) -> None:
                 kind, *args = leg.pending.pop(0)
                 leg.unpark_requested = False
                 if kind == "transfer":
-                    queue = sw.dialplan_apps(leg, *args)
-                    if queue is None:
+                    routed = sw.dialplan_apps(leg, *args)
+                    if routed is None:
                         lifecycle.hangup(sw, leg, "NO_ROUTE_DESTINATION")
                         break
+                    queue = routed
                     continue
                 if kind == "bridged":
                     # The bridge can be over before this executor takes it up (the peer hung

@@ -58,7 +58,7 @@ _WATCHED = frozenset(
 )
 
 
-class TrackedDict(dict):  # type: ignore[type-arg]
+class TrackedDict(dict):
     """A dict that bumps its leg's `version` on every change (variables, times, profile)."""
 
     __slots__ = ("_leg",)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import gevent
 
@@ -154,7 +154,7 @@ def _wait_answer(
         gevent.sleep(min(0.005, max(0.0005, sw.clock.wall(0.02))))
 
 
-def _origination_uuid(sw: SimSwitch, variables: dict[str, str]) -> str | None | bool:
+def _origination_uuid(sw: SimSwitch, variables: dict[str, str]) -> str | None | Literal[False]:
     """`origination_uuid` names the new leg (switch_core_session_request_uuid); a uuid already in
     use makes the session request fail (False), which the endpoint reports as
     DESTINATION_OUT_OF_ORDER. For a loopback pair it names the -a leg."""

@@ -375,7 +375,8 @@ class SimSwitch:
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait (wall seconds) until no leg is left; True if it happened."""
-        with gevent.Timeout(timeout, False):
+        # gevent documents Timeout(s, False) as a silent timeout; its stubs do not allow False
+        with gevent.Timeout(timeout, False):  # type: ignore[arg-type]
             while self.legs:
                 gevent.sleep(0.005)
             return True

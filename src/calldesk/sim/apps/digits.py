@@ -50,12 +50,12 @@ def collect(
         if why in ("break", "unpark"):
             leg.break_requested = False
             return digits, None, True
-        d = fire_one_dtmf(sw, leg)
-        if d is None:
+        fired = fire_one_dtmf(sw, leg)
+        if fired is None:
             continue
-        if d in terminators:
-            return digits, d, False
-        digits += d
+        if fired in terminators:
+            return digits, fired, False
+        digits += fired
     return digits, None, False
 
 

@@ -76,7 +76,7 @@ class OutboundScenario:
     def replace(self, **kw: object) -> OutboundScenario:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d.update(kw)
-        return OutboundScenario(**d)  # type: ignore[arg-type]
+        return OutboundScenario(**d)
 
     # -- sampling ----------------------------------------------------------------------------
     def callee(self, rng: random.Random) -> tuple[str, float]:
