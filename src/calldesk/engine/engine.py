@@ -20,7 +20,7 @@ import logging
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import gevent
 import gevent.event
@@ -42,7 +42,7 @@ _CORE_EVENTS = typing.get_args(ev.Event)
 @dataclass
 class _Post:
     items: list[Any]
-    done: gevent.event.AsyncResult | None = None
+    done: gevent.event.AsyncResult[list[str]] | None = None
 
 
 class Engine:
@@ -62,13 +62,13 @@ class Engine:
         self._inbox: list[_Post] = []
         self._wake = gevent.event.Event()
         self._batch = 0
-        self._worker: gevent.Greenlet | None = None
+        self._worker: gevent.Greenlet[[], None] | None = None
         self._recovering = False
         self._reconcile_asked = False
         self._stopping = False
         self._snap_batch = 0  # batch of the newest snapshot
         self._snap_at = clock()
-        self._compact_asked: list[gevent.event.AsyncResult] = []
+        self._compact_asked: list[gevent.event.AsyncResult[dict[str, int]]] = []
 
     def add_adapter(self, medium: str, adapter: MediumAdapter) -> None:
         self.adapters[medium] = adapter
@@ -92,10 +92,15 @@ class Engine:
     def post(self, *items: Any, wait: float | None = None) -> list[str]:
         """Hand core events (or adapter items) to the worker. With `wait`, block until they were
         handled and return the reasons the core ignored any of them."""
-        done = gevent.event.AsyncResult() if wait is not None else None
+        done: gevent.event.AsyncResult[list[str]] | None = (
+            gevent.event.AsyncResult() if wait is not None else None
+        )
         self._inbox.append(_Post(list(items), done))
         self._wake.set()
-        return done.get(timeout=wait) if done is not None else []
+        if done is None:
+            return []
+        # the worker always sets a list (the reasons), never a bare set()
+        return cast(list[str], done.get(timeout=wait))
 
     def enqueue(self, request: EnqueueRequest) -> None:
         """A flow (or a medium adapter) hands an interaction over: its adapter learns where the
@@ -128,7 +133,7 @@ class Engine:
     def compact_now(self, wait: float | None = 5.0) -> dict[str, int] | None:
         """Snapshot the core and delete the inputs it covers at the worker's next step. With
         `wait`, return {"batch": ..., "deleted": ...} once done."""
-        done = gevent.event.AsyncResult()
+        done: gevent.event.AsyncResult[dict[str, int]] = gevent.event.AsyncResult()
         self._compact_asked.append(done)
         self._wake.set()
         return done.get(timeout=wait) if wait is not None else None
