@@ -44,13 +44,13 @@ class MessageStore:
     def create(self, conv: Conversation) -> Conversation:
         row = asdict(conv)
         row["data"] = json.dumps(conv.data, default=str)
-        self.db["digital_conversations"].insert(row)
+        self.db.table("digital_conversations").insert(row)
         return conv
 
     def save(self, conv: Conversation) -> None:
         row = asdict(conv)
         row["data"] = json.dumps(conv.data, default=str)
-        self.db["digital_conversations"].update(conv.id, row)
+        self.db.table("digital_conversations").update(conv.id, row)
 
     def get(self, iid: str) -> Conversation | None:
         rows = list(self.db["digital_conversations"].rows_where("id = ?", [iid]))

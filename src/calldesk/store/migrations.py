@@ -284,7 +284,7 @@ def m040_http(db: sqlite_utils.Database) -> None:
 def m050_digital(db: sqlite_utils.Database) -> None:
     # Chat, SMS and email (calldesk.digital): conversations (the interactions, with their own
     # ids) and their messages, which form the transcript; the SMS opt-out list.
-    db["digital_conversations"].create(
+    db.table("digital_conversations").create(
         {
             "id": str, "medium": str, "address": str, "opened_at": float, "state": str,
             "name": str, "queue": str, "agent": str, "flow": str, "last_in_at": float,
@@ -293,19 +293,19 @@ def m050_digital(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["digital_conversations"].create_index(["medium", "address", "opened_at"])
-    db["digital_conversations"].create_index(["state"])
-    db["digital_messages"].create(
+    db.table("digital_conversations").create_index(["medium", "address", "opened_at"])
+    db.table("digital_conversations").create_index(["state"])
+    db.table("digital_messages").create(
         {
             "id": str, "interaction": str, "seq": int, "direction": str, "author": str,
             "text": str, "at": float, "status": str, "attachments": str, "external_id": str,
         },
         pk="id",
     )
-    db["digital_messages"].create_index(["interaction", "seq"], unique=True)
-    db["digital_messages"].create_index(["external_id"])
-    db["sms_optout"].create({"number": str, "at": float, "keyword": str}, pk="number")
-    db["digital_secrets"].create({"name": str, "value": str}, pk="name")  # made on first use
+    db.table("digital_messages").create_index(["interaction", "seq"], unique=True)
+    db.table("digital_messages").create_index(["external_id"])
+    db.table("sms_optout").create({"number": str, "at": float, "keyword": str}, pk="number")
+    db.table("digital_secrets").create({"name": str, "value": str}, pk="name")  # made on first use
 
 
 MIGRATIONS: list[Migration] = [
