@@ -45,7 +45,7 @@ class DispatcherPort:
 
     def legs_of(self, iid: str) -> tuple[LegLike | None, LegLike | None]:
         if hasattr(self.svc, "legs_of"):
-            return self.svc.legs_of(iid)  # type: ignore[no-any-return]
+            return self.svc.legs_of(iid)
         caller = self.svc.callers.get(iid)
         oid = self.svc.talking.get(iid)
         return caller, self.svc.agent_legs.get(oid) if oid is not None else None
@@ -59,7 +59,7 @@ class DispatcherPort:
         return a.cfg.contact if a is not None else None
 
     def post(self, *items: Any, wait: float | None = None) -> list[str]:
-        return self.svc.post(*items, wait=wait)  # type: ignore[no-any-return]
+        return self.svc.post(*items, wait=wait)
 
     def interaction_of_agent_leg(self, uuid: str) -> str | None:
         """The interaction whose agent leg `uuid` is (dispatcher maps), or None."""
@@ -69,7 +69,7 @@ class DispatcherPort:
 
     def requeue(self, iid: str, queue: str) -> list[str]:
         if hasattr(self.svc, "requeue"):
-            return self.svc.requeue(iid, queue)  # type: ignore[no-any-return]
+            return self.svc.requeue(iid, queue)
         return ["the ACD core cannot re-enqueue a connected interaction yet (needs requeue)"]
 
 

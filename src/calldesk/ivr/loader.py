@@ -42,7 +42,7 @@ def _mark(filename: str, node: yaml.Node) -> Mark:
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class MarkedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class MarkedLoader(_BaseLoader):
     """SafeLoader that builds MarkedDict/MarkedList and reports duplicate keys."""
 
     def __init__(self, stream: str, filename: str) -> None:

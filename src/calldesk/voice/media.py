@@ -113,7 +113,7 @@ class Voice:
         started = gevent.get_hub().loop.now()
 
         def ended(result: gevent.event.AsyncResult) -> None:
-            if m.moh is not result or m.released or m.busy or not result.successful():  # type: ignore[union-attr]
+            if m.moh is not result or m.released or m.busy or not result.successful():
                 return  # broken on purpose, or the leg is gone
             if (gevent.get_hub().loop.now() - started) * s.time_scale < 1.0:
                 log.warning("MOH on %s ended at once (%s); not restarted", ref.uuid, s.moh)
