@@ -256,7 +256,8 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
         return s
 
     def _wait(self, done: Callable[[], bool], timeout: float) -> bool:
-        with gevent.Timeout(timeout, False):
+        # gevent documents Timeout(s, False) as a silent timeout; its stubs do not allow False
+        with gevent.Timeout(timeout, False):  # type: ignore[arg-type]
             while not done():
                 self._changed.wait(0.05)
                 self._changed.clear()
@@ -266,6 +267,8 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
     def _await_answer(self, s: Session, job: gevent.event.AsyncResult) -> None:
         try:
             out = job.get(timeout=self.settings.answer_timeout + 10)
+            if not isinstance(out, str):
+                raise SupervisionError(f"the originate job resolved with {out!r}, not a reply")
         except Exception as exc:  # noqa: BLE001 - any failure ends the session with its reason
             out = f"-ERR {exc}"
         if out.startswith("+OK"):

@@ -35,6 +35,7 @@ class CallbackDialer:
     def run(self, d: DialCallback) -> None:
         iid, agent = d.interaction, self.maps.agent_legs.get(d.offer)
         s = self.settings
+        text: str | None  # a job's reply, None if it resolved empty (parse_job: no uuid)
         text, switch = "-ERR NETWORK_OUT_OF_ORDER", ""
         if agent is not None:
             variables = {"calldesk_role": "callback", "calldesk_interaction": iid,
@@ -57,7 +58,7 @@ class CallbackDialer:
         self.post(ev.CallbackConnected(iid))
 
     def _dial_endpoint(self, number: str, variables: dict[str, Any], switch: str,
-                       iid: str) -> tuple[str, str]:
+                       iid: str) -> tuple[str | None, str]:
         """No trunks configured: originate `callback_endpoint` (e.g. loopback in the demo)."""
         s = self.settings
         try:

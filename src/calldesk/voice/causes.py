@@ -21,7 +21,7 @@ _FAILED = {"DESTINATION_OUT_OF_ORDER", "NORMAL_TEMPORARY_FAILURE", "NETWORK_OUT_
 CANCELLED = {"ORIGINATOR_CANCEL", "LOSE_RACE", "PICKED_OFF"}
 
 
-def parse_job(text: str) -> tuple[str | None, str]:
+def parse_job(text: str | None) -> tuple[str | None, str]:
     """`+OK <uuid>` -> (uuid, "SUCCESS"); `-ERR <CAUSE>` -> (None, CAUSE)."""
     words = (text or "").strip().split()
     if len(words) >= 2 and words[0] == "+OK":
