@@ -85,6 +85,8 @@ def merge(
             "VALUES (?, ?, ?, ?, ?, ?)",
             [at, survivor, absorbed, identity, json.dumps(moved), actor],
         )
+        if cur.lastrowid is None:  # an INSERT always sets it
+            raise CustomerError("customer_merges: the insert returned no row id")
         merge_id = int(cur.lastrowid)
     cs.journal.append(
         "customer.merged",

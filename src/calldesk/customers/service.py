@@ -103,7 +103,7 @@ class CustomerService:
             cid = str(cid)
             live = cs.live(cid)
             created = live is None
-            if created:
+            if live is None:
                 live = cs.create(at, name, fields, customer=cid)
             res = resolve_for(live, idents, cs.holders(idents))
             self.apply(res, at, source, None if created else name, None if created else fields)
