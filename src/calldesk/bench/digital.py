@@ -101,10 +101,10 @@ def _run(tmp: Path, conversations: int, messages: int, rate: float, sms_per_s: f
         ids = [desk.receive("chat", f"v{i}", "hello")[0].id for i in range(conversations)]
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            if sum(1 for c in ids if desk.messages.get(c).state == "connected") == len(ids):
+            if sum(1 for c in ids if desk.messages.require(c).state == "connected") == len(ids):
                 break
             gevent.sleep(0.05)
-        connected = sum(1 for c in ids if desk.messages.get(c).state == "connected")
+        connected = sum(1 for c in ids if desk.messages.require(c).state == "connected")
         open_s = time.perf_counter() - t_open
         sms = gevent.spawn(_sms_load, desk, sms_per_s, messages / rate)
         t_run = time.perf_counter()
@@ -114,7 +114,7 @@ def _run(tmp: Path, conversations: int, messages: int, rate: float, sms_per_s: f
             gevent.sleep(max(0.0, target - time.perf_counter()))
             iid = ids[n % len(ids)]
             t0 = time.perf_counter()
-            conv = desk.messages.get(iid)
+            conv = desk.messages.require(iid)
             _, msg = desk.receive("chat", conv.address, f"message {n}")
             sent_at[msg.id] = t0
         deadline = time.monotonic() + 30

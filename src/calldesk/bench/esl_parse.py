@@ -103,16 +103,17 @@ def _recording(log: list[tuple[str, str]]) -> Iterator[None]:
 
         return prefixed
 
+    k: type[frames.Headers] | type[frames.LazyHeaders]
     try:
-        for (k, n), orig in saved.items():
-            setattr(k, n, (wrap_get if n == "get" else wrap_all)(orig))
+        for (owner, n), orig in saved.items():
+            setattr(owner, n, (wrap_get if n == "get" else wrap_all)(orig))
         for k, orig in zip((cls, lazy), saved_prefixed, strict=True):
             if orig is not None:
                 k.prefixed = wrap_prefixed(orig)  # type: ignore[method-assign]
         yield
     finally:
-        for (k, n), orig in saved.items():
-            setattr(k, n, orig)
+        for (owner, n), orig in saved.items():
+            setattr(owner, n, orig)
         for k, orig in zip((cls, lazy), saved_prefixed, strict=True):
             if orig is not None:
                 k.prefixed = orig  # type: ignore[method-assign]

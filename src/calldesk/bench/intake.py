@@ -62,14 +62,15 @@ class ArrivalStamps:
         self._original: Any = None
 
     def install(self) -> None:
-        from calldesk.esl.frames import FrameReader
+        from calldesk.esl.frames import Frame, FrameReader
 
         original = self._original = FrameReader.feed
         at, pattern = self.at, self._SEQUENCE
 
-        def feed(reader: FrameReader, data: bytes) -> list:
+        # the parameter is named `self` as in FrameReader.feed, which this replaces
+        def feed(self: FrameReader, data: bytes) -> list[Frame]:
             now = time.perf_counter()
-            frames = original(reader, data)
+            frames = original(self, data)
             for frame in frames:
                 found = pattern.search(frame.body)
                 if found is not None:

@@ -104,7 +104,8 @@ class Timer:
 
 def _freed_phase(decisions: int, seed: int, timed: Timer) -> tuple[list[int], list[int], dict]:
     acd, rng = build(seed)
-    now, n, busy = 0.0, 0, {}
+    now, n = 0.0, 0
+    busy: dict[str, str] = {}
     for a in acd.agents:
         acd.handle(ev.AgentLogin(a, ready=True), now)
     while sum(len(w) for w in acd.router.waiting.values()) < 5000:

@@ -94,12 +94,12 @@ class DigitalDemo:
         cust.interaction = conv.id
         waited = 0.0
         while waited < cust.patience_s:
-            state = desk.messages.get(conv.id).state
+            state = desk.messages.require(conv.id).state
             if state in ("connected", "closed"):
                 break
             self.clock.sleep(2.0)
             waited += 2.0
-        if desk.messages.get(conv.id).state in ("bot", "queued", "offered"):
+        if desk.messages.require(conv.id).state in ("bot", "queued", "offered"):
             desk.customer_left(conv.id)
 
     def _on_journal(self, entry: Entry) -> None:
@@ -127,7 +127,7 @@ class DigitalDemo:
     def done(self) -> bool:
         desk = self.desk
         return desk is not None and all(
-            c.interaction and not desk.messages.get(c.interaction).open for c in self.customers
+            c.interaction and not desk.messages.require(c.interaction).open for c in self.customers
         )
 
     def stop(self) -> None:
@@ -135,7 +135,7 @@ class DigitalDemo:
         if self.desk is not None:
             self.desk.stop()
 
-    def summary(self, store: Any) -> dict[str, dict[str, int]]:
+    def summary(self, store: Any) -> dict[str, dict[str, Any]]:
         desk = self.desk
         assert desk is not None
         journal = _journal_counts(store)

@@ -9,6 +9,7 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from calldesk.digital.model import STATUS_ORDER, Attachment, Conversation, Message, new_id
+from calldesk.errors import CalldeskError
 from calldesk.store import Store
 
 _CONV_FIELDS = [f.name for f in fields(Conversation)]
@@ -55,6 +56,13 @@ class MessageStore:
     def get(self, iid: str) -> Conversation | None:
         rows = list(self.db["digital_conversations"].rows_where("id = ?", [iid]))
         return _conv(rows[0]) if rows else None
+
+    def require(self, iid: str) -> Conversation:
+        """A conversation the caller knows exists (it opened it); a clear error if it does not."""
+        conv = self.get(iid)
+        if conv is None:
+            raise CalldeskError(f"{iid}: no such conversation")
+        return conv
 
     def latest(self, medium: str, address: str) -> Conversation | None:
         """The customer's newest conversation on that medium (open or not)."""

@@ -24,7 +24,7 @@ def ask(desk: DigitalDesk, conv: Conversation, cause: str) -> None:
     ):
         return
     desk.send(conv.id, "system", survey.question, counts=False)
-    conv = desk.messages.get(conv.id)
+    conv = desk.messages.require(conv.id)
     conv.data = {**conv.data, "survey": "asked"}
     desk.messages.save(conv)
 
