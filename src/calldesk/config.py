@@ -124,6 +124,8 @@ def _merge(base: dict, over: Mapping) -> dict:
 
 def _coerce_text(text: str, spec: Any, path: str) -> Any:
     kind = spec[0] if isinstance(spec, tuple) else None
+    if kind is None:
+        return text
     try:
         if kind is bool:
             if text.lower() not in ("1", "0", "true", "false", "yes", "no"):

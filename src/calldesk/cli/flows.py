@@ -110,7 +110,7 @@ def validate_cmd(
         flow, errors = validate_text(text, str(f), checks)
         for e in errors:
             click.echo(f"{e.file}:{e.line}:{e.col}: {e.code}: {e.message}")
-        if errors:
+        if errors or flow is None:  # validate_text returns no flow exactly when it has errors
             failed += 1
         else:
             click.echo(

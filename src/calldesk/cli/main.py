@@ -66,7 +66,10 @@ def _register() -> None:
 
 
 _register()
-cli.commands["bench"].add_command(importlib_module("calldesk.cli.digital").bench_digital)
+_bench = cli.commands["bench"]
+if not isinstance(_bench, click.Group):
+    raise TypeError("calldesk.cli: `bench` must be a click group")
+_bench.add_command(importlib_module("calldesk.cli.digital").bench_digital)
 
 
 if __name__ == "__main__":
