@@ -41,11 +41,13 @@ def run_scripted(
     transport = InProcessTransport()
     desk = DigitalDesk(
         store,
-        handoff,
+        # only enqueues: a scripted run ends when the flow hands off, before any offer or close
+        # would post to the ACD, so CollectingHandoff has no `post`
+        handoff,  # type: ignore[arg-type]
         _One(flow, runner.flows),
         runner,
         {medium: transport},
-        clock,  # type: ignore[arg-type]
+        clock,
         DigitalSettings(flows={medium: flow.name}),
     )
     script = list(inputs) or [""]

@@ -77,7 +77,8 @@ def _idle(v: Any, path: str, base: IdlePolicy) -> IdlePolicy:
     out = base
     for k in ("remind_after_s", "close_after_s"):
         if k in d:
-            out = replace(out, **{k: _seconds(d[k], f"{path}.{k}")})
+            seconds: dict[str, Any] = {k: _seconds(d[k], f"{path}.{k}")}
+            out = replace(out, **seconds)
     for k in ("reminder", "closing"):
         if k in d:
             if not isinstance(d[k], str) or not d[k].strip():
@@ -105,10 +106,10 @@ def load_digital(data: Any, path: str = "digital") -> DigitalSettings:
     survey = None
     if "survey" in d:
         sv = _mapping(d["survey"], f"{path}.survey", SURVEY_KEYS)
-        queues = sv.get("queues")
-        if not isinstance(queues, list) or not all(isinstance(q, str) for q in queues):
+        names = sv.get("queues")
+        if not isinstance(names, list) or not all(isinstance(q, str) for q in names):
             raise ConfigError(f"{path}.survey.queues", "a list of queue names")
-        kw: dict[str, Any] = {"queues": frozenset(queues)}
+        kw: dict[str, Any] = {"queues": frozenset(names)}
         for k in ("question", "thanks"):
             if k in sv:
                 if not isinstance(sv[k], str) or not sv[k].strip():

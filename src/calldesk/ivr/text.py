@@ -74,7 +74,7 @@ class TextPort:
 
     def __init__(
         self,
-        send: Callable[[str], None],
+        send: Callable[[str], object],
         receive: Callable[[float], str | None],
         medium: str = "chat",
     ) -> None:
@@ -163,7 +163,7 @@ class TextConversation(TextPort):
     `deliver(None)` answers the current question with silence at once (scripted tests)."""
 
     def __init__(
-        self, send: Callable[[str], None], medium: str = "chat", min_timeout: float = 0.0
+        self, send: Callable[[str], object], medium: str = "chat", min_timeout: float = 0.0
     ) -> None:
         import gevent.event
         import gevent.queue

@@ -126,7 +126,8 @@ def parse(raw: bytes) -> Mail:
     new, quoted = split_quoted(plain)
     parts = []
     for part in msg.iter_attachments():
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)  # bytes, or None for a multipart attachment
+        data = payload if isinstance(payload, bytes) else b""
         parts.append(Part(part.get_filename() or "attachment", part.get_content_type(), data))
     refs = _ids(msg.get("References"))
     reply_to = _ids(msg.get("In-Reply-To"))

@@ -155,12 +155,12 @@ class SmppLink:
         if not self.bound.wait(self.timeout) or self._client is None:
             raise SmppError("the SMPP link is not bound")
         parts, coding, esm = smpplib.gsm.make_parts(text)
-        ids = []
+        ids: list[str] = []
         for part in parts:
             client = self._client
             if client is None:
                 raise SmppError("the SMPP link went down")
-            result = gevent.event.AsyncResult()
+            result: gevent.event.AsyncResult[Any] = gevent.event.AsyncResult()
             with self._write:
                 pdu = smpplib.smpp.make_pdu(
                     "submit_sm",
