@@ -96,9 +96,9 @@ class _Checker:
                     pattern = posixpath.normpath(posixpath.join(base, data))
                     if not any(fnmatch.fnmatchcase(f, pattern) for f in self.texts):
                         self.add(name, f"X-PRE-PROCESS include {data!r}", "matches no file")
-        root = self.trees.get("freeswitch.xml")
-        if root is not None:
-            found = {s.get("name") for s in root.iter("section")}
+        top = self.trees.get("freeswitch.xml")
+        if top is not None:
+            found = {s.get("name") for s in top.iter("section")}
             for sec in REQUIRED_SECTIONS:
                 if sec not in found:
                     self.add("freeswitch.xml", f"section[{sec}]", "required section is missing")

@@ -152,7 +152,9 @@ def build_model(
         default_answer=settings.answer,
     )
     acd = parse_acd({"queues": data.get("queues") or [], "agents": data.get("agents") or []})
-    users, skipped, seen = [], [], {}
+    users: list[DirectoryUser] = []
+    skipped: list[str] = []
+    seen: dict[str, str] = {}
     for i, agent in enumerate(acd.agents):
         user = directory_user(agent.contact)
         if user is None:

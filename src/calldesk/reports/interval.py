@@ -110,9 +110,9 @@ class FactFold:
             if subject in self.facts or self.lookup(subject) is not None:
                 return  # seen (a replay): an interaction arrives once
             who = customer if customer and customer != ERASED else None
-            f = Fact(subject, at, queue or "-", medium or "voice", who)
-            self.facts[subject] = f
-            self._repeat(f)
+            new = Fact(subject, at, queue or "-", medium or "voice", who)
+            self.facts[subject] = new
+            self._repeat(new)
             return
         if kind == "agent.wrapup":
             w = self._fact(str(interaction))
