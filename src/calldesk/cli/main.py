@@ -30,19 +30,31 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.agents", "agents"),
     ("calldesk.cli.bench", "bench"),
+    ("calldesk.cli.campaigns", "campaigns"),
+    ("calldesk.cli.compliance", "compliance"),
     ("calldesk.cli.customers", "customers"),
     ("calldesk.cli.db", "db"),
     ("calldesk.cli.demo", "demo"),
+    ("calldesk.cli.dnc", "dnc"),
     ("calldesk.cli.serve", "serve"),
     ("calldesk.cli.simulate", "simulate"),
     ("calldesk.cli.sim", "sim"),
     ("calldesk.cli.flows", "flows"),
+    ("calldesk.cli.lists", "lists"),
     ("calldesk.cli.fsconf", "fsconf"),
     ("calldesk.cli.queues", "queues"),
     ("calldesk.cli.recordings", "recordings"),
     ("calldesk.cli.report", "report"),
     ("calldesk.cli.supervise", "supervise"),
+    ("calldesk.cli.users", "users"),
+    ("calldesk.cli.webhooks", "webhooks"),
 ]
+
+
+def importlib_module(name: str):  # noqa: ANN201 - a module
+    import importlib
+
+    return importlib.import_module(name)
 
 
 def _register() -> None:
@@ -54,6 +66,7 @@ def _register() -> None:
 
 
 _register()
+cli.commands["bench"].add_command(importlib_module("calldesk.cli.digital").bench_digital)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,12 @@ def journal_figures(
     arrived: dict[str, str] = {}
     outcome: dict[str, str] = {}
     waits: dict[str, float] = {}
+    digital: set[str] = set()  # chat/SMS/email are counted per medium by calldesk.demo.digital
     for e in store.journal.read(kind_prefix="interaction."):
+        if e.kind == "interaction.arrived" and e.data.get("medium", "voice") != "voice":
+            digital.add(e.subject)
+        if e.subject in digital:
+            continue
         if e.kind == "interaction.arrived":
             arrived.setdefault(e.subject, e.data.get("queue", ""))
         elif e.kind == "interaction.answered":

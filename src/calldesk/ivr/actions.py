@@ -34,6 +34,8 @@ class CollectDigits:
     timeout: float = 5.0
     inter_digit_timeout: float = 3.0
     pci: bool = False  # a recording subsystem must mask audio while this runs
+    # Text media: (word, digit) pairs, so a reply naming a menu option picks it ("sales" -> "1").
+    choices: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from calldesk.ivr.actions import (
     Say,
     Transfer,
 )
+from calldesk.ivr.errors import FlowError
+from calldesk.ivr.flow import Flow
 
 
 class ConversationClosed(CalldeskError):
@@ -53,6 +55,17 @@ def say_text(action: Say) -> str:
     except ValueError:
         pass
     return v
+
+
+def pick_choice(action: CollectDigits, reply: str) -> str | None:
+    """The digit of the menu option a reply names ("Sales", "sales", "sales!"), if any."""
+    word = re.sub(r"[^\w ]+", "", reply).strip().casefold()
+    for label, digit in action.choices:
+        if word and word == label.strip().casefold().replace("_", " "):
+            return digit
+        if word and word == label.strip().casefold():
+            return digit
+    return None
 
 
 class TextPort:
@@ -96,6 +109,9 @@ class TextPort:
             return CallerGone()
         if reply is None:
             return NoInput() if not typed else DigitsReceived(typed)
+        picked = pick_choice(action, reply)
+        if picked is not None:
+            return DigitsReceived(picked)
         keys = typed + "".join(c for c in reply if c in "0123456789*#")
         for i, ch in enumerate(keys):
             if ch in action.terminators:
@@ -142,15 +158,23 @@ _CLOSED = object()
 
 class TextConversation(TextPort):
     """A live text conversation: the digital adapter `deliver()`s customer messages as they
-    arrive and `close()`s when the customer leaves; the run waits on a gevent queue."""
+    arrive and `close()`s when the customer leaves; the run waits on a gevent queue.
+    A question waits at least `min_timeout` seconds (people type slower than they press keys);
+    `deliver(None)` answers the current question with silence at once (scripted tests)."""
 
-    def __init__(self, send: Callable[[str], None], medium: str = "chat") -> None:
+    def __init__(
+        self, send: Callable[[str], None], medium: str = "chat", min_timeout: float = 0.0
+    ) -> None:
+        import gevent.event
         import gevent.queue
 
         self._inbox: gevent.queue.Queue = gevent.queue.Queue()
+        self.min_timeout = min_timeout
+        self.asking = gevent.event.Event()  # set while the flow waits for a reply
+        self.questions = 0  # how many times the flow waited for a reply so far
         super().__init__(send, self._wait, medium)
 
-    def deliver(self, text: str) -> None:
+    def deliver(self, text: str | None) -> None:
         self._inbox.put(text)
 
     def close(self) -> None:
@@ -159,10 +183,53 @@ class TextConversation(TextPort):
     def _wait(self, timeout: float) -> str | None:
         import gevent.queue
 
+        self.questions += 1
+        self.asking.set()
         try:
-            item = self._inbox.get(timeout=timeout)
+            item = self._inbox.get(timeout=max(timeout, self.min_timeout))
         except gevent.queue.Empty:
             return None
+        finally:
+            self.asking.clear()
         if item is _CLOSED:
             raise ConversationClosed("the customer left")
         return item
+
+
+# --- validation for a text medium ----------------------------------------------------------------
+TEXT_MEDIA = ("chat", "sms", "email", "text")
+_VOICE_ONLY = {"record": "records audio", "transfer": "transfers a phone leg"}
+
+
+class VoiceOnlyStep(FlowError):
+    code = "voice-only"
+
+
+def check_medium(flow: Flow, medium: str) -> list[FlowError]:
+    """What stops `flow` from running on `medium`: voice-only steps without a `text:` variant,
+    and questions (menu, collect) whose prompt has no text to send. Empty for voice."""
+    if medium not in TEXT_MEDIA:
+        return []
+    errors: list[FlowError] = []
+    for step in flow.steps.values():
+        spec = step.impl.spec
+        if spec.get("text"):
+            continue
+        if step.kind in _VOICE_ONLY:
+            errors.append(
+                VoiceOnlyStep(
+                    step.mark,
+                    f"{step.kind} step {step.name!r} {_VOICE_ONLY[step.kind]}: on {medium} it "
+                    "needs a `text:` step to go to instead",
+                )
+            )
+        elif step.kind in ("menu", "collect"):
+            if not any(p.get("text") for p in spec.get("prompt") or ()):
+                errors.append(
+                    VoiceOnlyStep(
+                        step.mark_at(("prompt",)),
+                        f"{step.kind} step {step.name!r}: the prompt has no `text:` to send "
+                        f"on {medium}",
+                    )
+                )
+    return sorted(errors, key=lambda e: (e.line, e.col))

@@ -44,7 +44,7 @@ class Journal:
         cursor = self.db.execute(
             "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)", list(row)
         )
-        seq = int(cursor.lastrowid)
+        seq = int(cursor.lastrowid or 0)
         if self.notifier is not None:
             self.notifier.publish([Entry(seq, row[0], kind, subject, json.loads(row[3]))])
         return seq
@@ -72,7 +72,8 @@ class Journal:
         after_id: int = 0,
         limit: int | None = None,
     ) -> Iterator[Entry]:
-        where, args = ["id > ?"], [after_id]
+        where: list[str] = ["id > ?"]
+        args: list[Any] = [after_id]
         if kind is not None:
             where.append("kind = ?")
             args.append(kind)

@@ -7,11 +7,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from tests.integration.customers.journal_helpers import interaction
 
 from calldesk.cli.main import cli
 from calldesk.store import Store
-
-from .journal_helpers import interaction
 
 CONFIG = """
 store: {path: STORE}

@@ -9,8 +9,8 @@ import textwrap
 from datetime import UTC, datetime
 
 from calldesk.customers.contexts import SqliteContexts
+from calldesk.ivr.dryrun import CollectingHandoff, ScriptedHttp
 from calldesk.ivr.library import FlowLibrary
-from calldesk.ivr.ports import CollectingHandoff, ScriptedHttp
 from calldesk.ivr.runner import Runner
 from calldesk.ivr.text import ScriptedTextPort
 from calldesk.ivr.validate import Checks, validate_text
@@ -100,9 +100,10 @@ def test_serve_hands_the_sqlite_store_to_the_controller(tmp_path, monkeypatch):
     from calldesk.errors import CalldeskError
 
     seen = {}
+    real_build = serve_cli.build
 
-    def fake_build(config, **kw):
-        seen.update(kw)
+    def fake_build(config, **kw):  # the real composition root, stopped before it connects
+        seen["controller"] = real_build(config, **kw)
         raise CalldeskError("stop here")
 
     monkeypatch.chdir(tmp_path)
@@ -111,10 +112,10 @@ def test_serve_hands_the_sqlite_store_to_the_controller(tmp_path, monkeypatch):
     store = tmp_path / "var" / "s.sqlite"
     out = CliRunner().invoke(cli, ["serve", "--once", "--store", str(store)])
     assert out.exit_code != 0 and "stop here" in out.output
-    contexts = seen["contexts"]
+    contexts = seen["controller"].ivr.runner.contexts
     assert isinstance(contexts, SqliteContexts)
     contexts.write("+1555", {"tier": "gold"})
-    contexts.close()
+    seen["controller"].store.close()
     assert SqliteContexts.open(store).read("+1555") == {"tier": "gold"}
 
 
@@ -149,12 +150,12 @@ steps:
 
 
 def test_a_flow_branches_on_the_customer_and_their_last_contact(tmp_path):
+    from tests.integration.customers.journal_helpers import interaction
+
     from calldesk.customers.follow import Follower
     from calldesk.customers.service import CustomerService
     from calldesk.customers.settings import Settings
     from calldesk.store import Store
-
-    from .journal_helpers import interaction
 
     store = Store.open(tmp_path / "c.sqlite")
     service = CustomerService(store, Settings(country="GB"))

@@ -5,6 +5,7 @@ with two contacts. Interactions are written to the journal as the IVR and the AC
 from __future__ import annotations
 
 import pytest
+from tests.integration.customers.journal_helpers import interaction
 
 from calldesk.customers.contexts import SqliteContexts
 from calldesk.customers.follow import Follower
@@ -15,8 +16,6 @@ from calldesk.customers.settings import Settings
 from calldesk.customers.store import CustomerError
 from calldesk.notify import Notifier
 from calldesk.store import Store
-
-from .journal_helpers import interaction
 
 DAY = 86400.0
 T0 = 1_764_000_000.0

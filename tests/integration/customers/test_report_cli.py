@@ -8,6 +8,7 @@ import csv
 import io
 
 from click.testing import CliRunner
+from tests.integration.customers.journal_helpers import interaction
 
 from calldesk.cli.main import cli
 from calldesk.customers.follow import Follower
@@ -15,8 +16,6 @@ from calldesk.customers.service import CustomerService
 from calldesk.customers.settings import Settings
 from calldesk.notify import Notifier
 from calldesk.store import Store
-
-from .journal_helpers import interaction
 
 T0 = 1_764_576_000.0  # 2025-12-01T08:00:00Z
 

@@ -23,12 +23,16 @@ class MenuStep(StepKind):
         "no_input_prompt": Field("prompt"),
         "retries": Field("int", default=2, doc="attempts after the first"),
         "fallback": Field("target", required=True, doc="where to go when retries run out"),
+        "labels": Field("map", doc="digit -> label a text reply may name instead of the digit"),
     }
 
     def check(self) -> Iterator[tuple[tuple[Any, ...], str]]:
         for key in self.spec["options"]:
             if len(key) != 1 or key not in DTMF:
                 yield ("options", key), f"option {key!r} is not one DTMF digit (0-9, *, #)"
+        for key in self.spec.get("labels") or {}:
+            if key not in self.spec["options"]:
+                yield ("labels", key), f"label for {key!r}, which is not an option"
         if self.spec["retries"] < 0:
             yield ("retries",), "retries must be 0 or more"
 
@@ -39,7 +43,15 @@ class MenuStep(StepKind):
             max_digits=1,
             terminators="",
             timeout=float(self.spec["timeout"]),
+            choices=self._choices(),
         )
+
+    def _choices(self) -> tuple[tuple[str, str], ...]:
+        """On text media an option is also picked by its label or its target step's name."""
+        labels = self.spec.get("labels") or {}
+        out = [(str(labels[d]), d) for d in self.spec["options"] if d in labels]
+        out += [(target, d) for d, target in self.spec["options"].items()]
+        return tuple(out)
 
     def start(self, ctx: StepContext) -> Action:
         return self._ask(ctx)

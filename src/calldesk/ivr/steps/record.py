@@ -17,6 +17,7 @@ class RecordStep(StepKind):
         "terminators": Field("str", default="#"),
         "purpose": Field("str", default="voicemail", choices=("voicemail", "callback")),
         "next": Field("target", required=True),
+        "text": Field("target", doc="on chat, SMS or email, go here instead"),
     }
 
     def start(self, ctx: StepContext) -> Action:

@@ -21,6 +21,7 @@ class TransferStep(StepKind):
         "to": Field("str", required=True, choices=("extension", "agent", "external")),
         "destination": Field("template", required=True),
         "fallback": Field("target", doc="where to go if the destination is refused"),
+        "text": Field("target", doc="on chat, SMS or email, go here instead"),
     }
 
     def start(self, ctx: StepContext) -> Action:

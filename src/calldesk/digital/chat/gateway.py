@@ -1,0 +1,182 @@
+"""The public chat endpoint's logic, behind `calldesk.web.chat:bp`: who may start, what a visitor
+may send and read (only their own conversation), each refusal with a code and a reason."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from calldesk.digital.chat.hub import ChatHub
+from calldesk.digital.chat.limits import BadText, RateLimiter, clean_text
+from calldesk.digital.chat.tokens import BadToken, VisitorTokens
+from calldesk.digital.desk import DigitalDesk
+from calldesk.digital.model import Message
+from calldesk.errors import ConfigError
+
+log = logging.getLogger("calldesk.digital.chat")
+
+KEYS = {
+    "allowed_origins",
+    "max_message_chars",
+    "messages_per_minute",
+    "sessions_per_minute",
+    "sockets_per_visitor",
+    "token_ttl_s",
+}
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    allowed_origins: tuple[str, ...] = ()  # sites that may embed the widget
+    max_message_chars: int = 2000
+    messages_per_minute: int = 30  # per visitor
+    sessions_per_minute: int = 10  # new visitors per client address
+    sockets_per_visitor: int = 3
+    token_ttl_s: float = 30 * 86400
+
+    @classmethod
+    def load(cls, data: Mapping[str, Any] | None, path: str = "digital.chat") -> ChatSettings:
+        d = dict(data or {})
+        for k in d:
+            if k not in KEYS:
+                raise ConfigError(f"{path}.{k}", f"unknown key (known: {', '.join(sorted(KEYS))})")
+        origins = d.get("allowed_origins", [])
+        if not isinstance(origins, list) or not all(
+            isinstance(o, str) and o.startswith(("https://", "http://")) for o in origins
+        ):
+            raise ConfigError(
+                f"{path}.allowed_origins", "a list of origins like https://shop.example"
+            )
+        kw: dict[str, Any] = {"allowed_origins": tuple(o.rstrip("/") for o in origins)}
+        for k in KEYS - {"allowed_origins"}:
+            if k in d:
+                v = d[k]
+                if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
+                    raise ConfigError(f"{path}.{k}", f"must be a number > 0, got {v!r}")
+                kw[k] = v
+        return cls(**kw)
+
+
+class ChatRefused(Exception):
+    def __init__(self, status: int, code: str, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.field = status, code, detail, field
+
+
+@dataclass
+class ChatGateway:
+    desk: DigitalDesk
+    hub: ChatHub
+    tokens: VisitorTokens
+    clock: Callable[[], float]
+    settings: ChatSettings = ChatSettings()
+    _starts: RateLimiter = field(init=False)
+    _messages: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._starts = RateLimiter(self.settings.sessions_per_minute)
+        self._messages = RateLimiter(self.settings.messages_per_minute)
+
+    # -- checks ------------------------------------------------------------------------------
+    def origin_ok(self, origin: str | None, own: str) -> bool:
+        """No Origin (not a browser) or calldesk's own (the widget's frame) or an allowed site."""
+        if not origin:
+            return True
+        return origin.rstrip("/") in (own.rstrip("/"), *self.settings.allowed_origins)
+
+    def visitor(self, token: str | None) -> str:
+        try:
+            return self.tokens.verify(token or "", self.clock())
+        except BadToken as exc:
+            raise ChatRefused(401, "unauthorized", str(exc)) from None
+
+    # -- operations --------------------------------------------------------------------------
+    def start(self, client: str, token: str | None = None) -> dict[str, Any]:
+        """A visitor token: the same visitor again for a valid token (reload, reconnect)."""
+        now = self.clock()
+        if token:
+            try:
+                visitor = self.tokens.verify(token, now)
+                return {"token": self.tokens.issue(now, visitor)[0], "visitor": visitor}
+            except BadToken:
+                pass  # a stale token starts afresh
+        if not self._starts.allow(client, now):
+            log.warning("chat: new visitors from %s rate-limited", client)
+            raise ChatRefused(429, "rate_limited", "too many new conversations from this address")
+        fresh, visitor = self.tokens.issue(now)
+        return {"token": fresh, "visitor": visitor}
+
+    def post(self, visitor: str, text: object, client_id: object = "", name: str = "") -> Message:
+        """Store the visitor's message (then it is acknowledged). A repeated client id returns
+        the stored message: a message sent while offline and re-sent arrives once."""
+        if not self._messages.allow(visitor, self.clock()):
+            log.warning("chat: visitor %s rate-limited", visitor)
+            raise ChatRefused(429, "rate_limited", "too many messages; wait a moment")
+        if not isinstance(client_id, str) or len(client_id) > 64:
+            raise ChatRefused(
+                400, "invalid", "client_id must be a string of at most 64", "client_id"
+            )
+        try:
+            clean = clean_text(text, self.settings.max_message_chars)
+        except BadText as exc:
+            raise ChatRefused(400, "invalid", str(exc), "text") from None
+        _, msg = self.desk.receive(
+            "chat",
+            visitor,
+            clean,
+            name=name[:80],
+            external_id=f"c:{client_id}" if client_id else "",
+        )
+        return msg
+
+    def history(self, visitor: str, after: int = 0, seen: str | None = None) -> dict[str, Any]:
+        """The visitor's own conversation, after a sequence. `seen` names the conversation the
+        client's sequence belongs to: for a newer conversation everything is sent."""
+        conv = self.desk.messages.latest("chat", visitor)
+        if conv is None:
+            return {"interaction": None, "state": None, "messages": []}
+        if seen and seen != conv.id:
+            after = 0
+        msgs = [m.view() for m in self.desk.messages.transcript(conv.id, with_history=False)]
+        return {
+            "interaction": conv.id,
+            "state": conv.state,
+            "messages": [m for m in msgs if m["seq"] > after],
+        }
+
+    def receipt(self, visitor: str, message_id: object, status: object) -> bool:
+        """The widget saw (delivered) or showed (read) one of the messages sent to its visitor."""
+        if status not in ("delivered", "read") or not isinstance(message_id, str):
+            raise ChatRefused(400, "invalid", "status is delivered or read", "status")
+        msg = self.desk.messages.find_external(message_id)
+        conv = self.desk.messages.get(msg.interaction) if msg else None
+        if msg is None or conv is None or conv.address != visitor or msg.direction != "out":
+            raise ChatRefused(404, "not_found", "no such message in your conversation", "id")
+        return self.desk.receipt(message_id, str(status))
+
+    def typing(self, visitor: str) -> None:
+        conv = self.desk.messages.latest("chat", visitor)
+        if conv is not None and conv.open:
+            self.hub.visitor_typing(visitor, conv.id)
+
+    def on_journal(self, entry: Any) -> None:
+        """A notifier subscriber: receipts and the conversation's state reach the widget."""
+        if entry.kind not in ("message.status", "interaction.answered", "interaction.closed"):
+            return
+        conv = self.desk.messages.get(entry.subject)
+        if conv is None or conv.medium != "chat":
+            return
+        if entry.kind == "message.status":
+            frame = {
+                "type": "receipt",
+                "id": entry.data.get("message"),
+                "status": entry.data.get("status"),
+            }
+        else:
+            frame = {
+                "type": "state",
+                "state": "connected" if entry.kind.endswith("answered") else "closed",
+            }
+        self.hub.push(conv.address, frame)

@@ -1,0 +1,201 @@
+// The agent desktop (/desk). Every change arrives by server push: an event on the agent's
+// topic (or an interaction's) refetches the affected resources; the page never polls.
+import { html, render, useEffect, useMemo, useRef, useState } from "../../vendor/preact-htm-3.1.1.module.js";
+import { enc, get, logout, post, whoami } from "../api.js";
+import { EventStream } from "../events.js";
+import { clockTime, duration } from "../format.js";
+import { ConnectionBanner, LoginForm, Notice, runner, useShortcuts, useTick } from "../ui.js";
+import { CallControls } from "./controls.js";
+import { MyDay } from "./day.js";
+import { OfferCard } from "./offer.js";
+import { ScreenPop } from "./pop.js";
+import { currentReason, StateBar } from "./state.js";
+import { submitWrapUp, WrapUp } from "./wrapup.js";
+
+const stamp = (obj) => (obj && typeof obj === "object" ? { ...obj, _fetched: Date.now() } : obj);
+
+function Tabs({ items, selected, onSelect }) {
+  return html`<nav class="tabs card" aria-label="My interactions">
+    <h2 id="tabs-title">Interactions</h2>
+    <div role="tablist" aria-labelledby="tabs-title" data-testid="interaction-tabs">
+      ${items.map((it) => html`<button role="tab" id="tab-${it.id}" aria-selected=${it.id === selected}
+          aria-controls="panel-${it.id}" data-testid="tab" data-interaction=${it.id}
+          onClick=${() => onSelect(it.id)}>
+          <span class="medium ${it.medium || "voice"}">${it.medium || "voice"}</span>
+          ${it.customerLabel}<small>${it.queue || ""} · ${it.state || ""}</small></button>`)}
+      ${items.length ? null : html`<p class="muted">No interaction. Offers appear above.</p>`}
+    </div>
+  </nav>`;
+}
+
+function Activity({ events }) {
+  return html`<section class="activity card" aria-labelledby="act-title">
+    <h2 id="act-title">Activity</h2>
+    <ol data-testid="activity" aria-live="off">
+      ${events.map((e) => html`<li data-seq=${e.seq} data-kind=${e.kind}>
+        <time>${clockTime(e.at)}</time> ${e.kind}</li>`)}
+    </ol>
+  </section>`;
+}
+
+function Desk({ me, onLogout }) {
+  const agentId = me.user.agent || me.user.id;
+  const base = `/api/agents/${enc(agentId)}`;
+  const [agent, setAgent] = useState(null);
+  const [offer, setOffer] = useState(null);
+  const [pops, setPops] = useState([]);
+  const [details, setDetails] = useState({});
+  const [day, setDay] = useState(null);
+  const [codes, setCodes] = useState({ not_ready_reasons: [], dispositions: [] });
+  const [conn, setConn] = useState({ status: "connecting", detail: "" });
+  const [events, setEvents] = useState([]);
+  const [selected, setSelected] = useState(null);
+  const [locals, setLocals] = useState({});
+  const [notice, setNotice] = useState(null);
+  const now = useTick();
+  const run = useMemo(() => runner(setNotice), []);
+  const pending = useRef(null);
+
+  async function refresh() {
+    const [a, o, p, d] = await Promise.all([
+      get(base), get(`${base}/offer`).catch(() => null), get(`${base}/pops`).catch(() => []),
+      get(`${base}/day`).catch(() => null),
+    ]);
+    setAgent(stamp(a));
+    setOffer(o ? stamp(o) : null);
+    setPops(Array.isArray(p) ? p : (p && p.pops) || []);
+    setDay(d);
+    const ids = (a && a.interactions) || [];
+    const found = await Promise.all(ids.map((id) => get(`/api/interactions/${enc(id)}`).catch(() => null)));
+    const next = {};
+    ids.forEach((id, i) => (next[id] = found[i] || { id }));
+    setDetails(next);
+  }
+  // Many events arrive together (offer, answer, bridge): one refetch for the burst.
+  function soon() {
+    clearTimeout(pending.current);
+    pending.current = setTimeout(() => refresh().catch((err) => setNotice({ text: err.message, error: true })), 60);
+  }
+
+  useEffect(() => {
+    get("/api/config/codes").then(setCodes).catch(() => {});
+    soon(); // the state now, even before the socket is up
+    const stream = new EventStream({
+      topics: [`agent:${agentId}`],
+      onStatus: (status, detail) => setConn({ status, detail }),
+      onResync: soon,
+      onEvent: (msg) => {
+        setEvents((list) => [msg, ...list].slice(0, 200));
+        soon();
+      },
+    }).start();
+    window.calldeskStream = stream; // for diagnostics from the console
+    return () => stream.stop();
+  }, [agentId]);
+
+  const act = (label, path, body) => run(label, () => post(`${base}/${path}`, body));
+  const accept = async () => {
+    if (!offer) return;
+    try {
+      await post(`/api/offers/${enc(offer.id)}/accept`);
+      setNotice({ text: "Accept: done", error: false });
+    } catch (err) {
+      // A server that connects calls only when the phone answers says so: that is guidance,
+      // not a failure (the phone is ringing; answering it is the same as accepting).
+      const voice = (offer.medium || "voice") === "voice";
+      setNotice(voice && err.status === 409
+        ? { text: "Answer the phone that rings to take this call.", error: false }
+        : { text: `Accept: ${err.message}`, error: true });
+    }
+  };
+  const decline = () => offer && run("Decline", () => post(`/api/offers/${enc(offer.id)}/decline`));
+  const wrapDone = (disposition, notes) => run("Wrap-up", () => post(`${base}/wrapup`, { disposition, notes }));
+  const state = agent && agent.state;
+  useShortcuts({
+    r: () => act("Ready", "state", { state: "ready" }),
+    n: () => act("Not ready", "state", { state: "not_ready", reason: currentReason() }),
+    a: accept,
+    d: decline,
+    w: () => state === "wrap_up" && submitWrapUp(),
+    h: () => document.querySelector("[data-testid=hold]")?.click(),
+    m: () => document.querySelector("[data-testid=mute]")?.click(),
+  });
+
+  const popFor = (id) => pops.find((p) => p.interaction === id);
+  const items = Object.keys(details).map((id) => {
+    const it = details[id];
+    const pop = popFor(id) || {};
+    const caller = (pop.data && pop.data.caller) || {};
+    const customer = it.customer || pop.customer;
+    const label = (customer && (customer.name || customer.number)) || caller.name || caller.id || customer || id;
+    return { ...it, id, medium: it.medium || pop.medium, queue: it.queue || pop.queue, customerLabel: String(label) };
+  });
+  const current = items.find((i) => i.id === selected) || items[0] || null;
+  const setLocal = (id) => (patch) => setLocals((all) => ({ ...all, [id]: { ...(all[id] || {}), ...patch } }));
+  const talking = current && !["ended", "wrap_up", "abandoned"].includes(current.state) && state !== "wrap_up";
+
+  return html`
+    <${ConnectionBanner} ...${conn} />
+    <header class="top">
+      <h1>calldesk <span>desk</span></h1>
+      <${StateBar} agent=${agent} codes=${codes} now=${now} act=${act} />
+      <div class="who"><span data-testid="me">${me.user.name || me.user.id}</span>
+        <button class="quiet" data-testid="logout" onClick=${onLogout}>Sign out</button></div>
+    </header>
+    <${Notice} notice=${notice} />
+    <main class="desk">
+      <div class="col-left">
+        <${OfferCard} offer=${offer} now=${now} onAccept=${accept} onDecline=${decline} />
+        <${Tabs} items=${items} selected=${current && current.id} onSelect=${setSelected} />
+      </div>
+      <div class="col-main">
+        ${current
+          ? html`<div role="tabpanel" id="panel-${current.id}" aria-labelledby="tab-${current.id}"
+                data-testid="interaction-panel" data-interaction=${current.id}>
+              <p class="since">Interaction <code>${current.id}</code> · ${current.medium || "voice"}
+                ${current.answered_at ? ` · talking ${duration(now / 1000 - current.answered_at)}` : ""}</p>
+              ${state === "wrap_up"
+                ? html`<${WrapUp} key=${current.id} agent=${agent} codes=${codes} now=${now} onDone=${wrapDone} />`
+                : null}
+              ${talking && (current.medium || "voice") === "voice"
+                ? html`<${CallControls} key=${current.id} interaction=${current} local=${locals[current.id] || {}}
+                    setLocal=${setLocal(current.id)} run=${run} self=${agentId} />`
+                : null}
+              ${(current.medium || "voice") !== "voice"
+                ? html`<section class="card conversation" aria-label="Conversation" data-slot="conversation"
+                    data-medium=${current.medium}>
+                    <h2>Conversation</h2>
+                    <p class="muted">The ${current.medium} thread and its reply box go here.</p>
+                  </section>`
+                : null}
+              <${ScreenPop} pop=${popFor(current.id)} interaction=${current} />
+            </div>`
+          : state === "wrap_up"
+            ? html`<${WrapUp} agent=${agent} codes=${codes} now=${now} onDone=${wrapDone} />`
+            : html`<section class="card empty"><h2>Waiting for the next contact</h2>
+                <p class="muted">Go ready to receive offers. Shortcuts: Alt+Shift+R ready, Alt+Shift+N not ready,
+                Alt+Shift+A accept, Alt+Shift+D decline, Alt+Shift+W wrap-up done, Alt+Shift+H hold, Alt+Shift+M mute.</p></section>`}
+      </div>
+      <div class="col-right">
+        <${MyDay} day=${day} />
+        <${Activity} events=${events} />
+      </div>
+    </main>`;
+}
+
+function App() {
+  const [me, setMe] = useState(undefined);
+  const load = async () => setMe(await whoami());
+  useEffect(() => {
+    load().catch(() => setMe(null));
+  }, []);
+  if (me === undefined) return html`<p class="loading" role="status">Loading…</p>`;
+  if (!me) return html`<${LoginForm} title="Agent desktop" onLoggedIn=${load} />`;
+  const signOut = async () => {
+    await logout().catch(() => {});
+    setMe(null);
+  };
+  return html`<${Desk} me=${me} onLogout=${signOut} />`;
+}
+
+render(html`<${App} />`, document.getElementById("app"));
