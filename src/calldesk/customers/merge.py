@@ -85,7 +85,7 @@ def merge(
             "VALUES (?, ?, ?, ?, ?, ?)",
             [at, survivor, absorbed, identity, json.dumps(moved), actor],
         )
-        merge_id = int(cur.lastrowid)
+        merge_id = int(cur.lastrowid or 0)
     cs.journal.append(
         "customer.merged",
         survivor,

@@ -119,9 +119,10 @@ class FactFold:
             if w is not None:
                 w.wrap += float(duration or 0.0)
             return
-        f = self._fact(subject)
-        if f is None:
+        fact = self._fact(subject)
+        if fact is None:
             return
+        f = fact
         # one outcome each, as the demo's journal figures count them: answered wins, else the
         # first of abandoned / overflowed
         if kind == "interaction.answered":
