@@ -16,7 +16,7 @@ class EnginePort:
         self.engine, self.voice = engine, voice
 
     def legs_of(self, iid: str) -> tuple[LegLike | None, LegLike | None]:
-        return self.voice.legs_of(iid)  # type: ignore[no-any-return]
+        return self.voice.legs_of(iid)
 
     def agent_of(self, iid: str) -> str | None:
         it = self.engine.view.interaction(iid)
@@ -27,7 +27,7 @@ class EnginePort:
         return a.contact if a is not None else None
 
     def post(self, *items: Any, wait: float | None = None) -> list[str]:
-        return self.engine.post(*items, wait=wait)  # type: ignore[no-any-return]
+        return self.engine.post(*items, wait=wait)
 
     def interaction_of_agent_leg(self, uuid: str) -> str | None:
         role, key = self.voice.maps.by_leg.get(uuid, ("", ""))

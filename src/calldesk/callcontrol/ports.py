@@ -1,15 +1,15 @@
-"""What call control needs from whoever owns the interactions (the ACD dispatcher today), and
-an adapter over today's `AcdService`.
+"""What call control needs from whoever owns the interactions (`CallPort`): `legs_of`,
+`agent_of`, `contact_of`, `post`, `requeue`; optional `requeue_supported` (False: a transfer to
+a queue is refused before anything is done) and `interaction_of_agent_leg(uuid)` (so the phone's
+keys are followed on calls calldesk has not operated yet).
 
-The lead's new engine is to provide `legs_of`; `agent_of`, `contact_of`, `post` and `requeue`
-are the rest of this protocol. `DispatcherPort` reads today's dispatcher maps (`callers[iid]`,
-`talking[iid]` -> offer, `agent_legs[offer]`) without changing it."""
+`EnginePort` (engineport.py) implements it over the engine and its voice adapter;
+`DispatcherPort` over the older `AcdService` (its `callers`, `talking`, `agent_legs`, `by_leg`
+and `rings` maps, read only)."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
-
-from calldesk.acd import events as ev
 
 
 class LegLike(Protocol):
@@ -45,7 +45,7 @@ class DispatcherPort:
 
     def legs_of(self, iid: str) -> tuple[LegLike | None, LegLike | None]:
         if hasattr(self.svc, "legs_of"):
-            return self.svc.legs_of(iid)  # type: ignore[no-any-return]
+            return self.svc.legs_of(iid)
         caller = self.svc.callers.get(iid)
         oid = self.svc.talking.get(iid)
         return caller, self.svc.agent_legs.get(oid) if oid is not None else None
@@ -59,7 +59,7 @@ class DispatcherPort:
         return a.cfg.contact if a is not None else None
 
     def post(self, *items: Any, wait: float | None = None) -> list[str]:
-        return self.svc.post(*items, wait=wait)  # type: ignore[no-any-return]
+        return self.svc.post(*items, wait=wait)
 
     def interaction_of_agent_leg(self, uuid: str) -> str | None:
         """The interaction whose agent leg `uuid` is (dispatcher maps), or None."""
@@ -69,9 +69,5 @@ class DispatcherPort:
 
     def requeue(self, iid: str, queue: str) -> list[str]:
         if hasattr(self.svc, "requeue"):
-            return self.svc.requeue(iid, queue)  # type: ignore[no-any-return]
+            return self.svc.requeue(iid, queue)
         return ["the ACD core cannot re-enqueue a connected interaction yet (needs requeue)"]
-
-
-def released(agent: str, iid: str) -> ev.AgentReleased:
-    return ev.AgentReleased(agent, iid)

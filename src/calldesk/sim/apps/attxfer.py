@@ -55,7 +55,7 @@ def att_xfer(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> str | None:
         gevent.spawn(_complete, sw, leg, callee, bond, frame, done)
         return True
 
-    leg.hangup_hook = transferor_hangs_up  # type: ignore[attr-defined]
+    leg.hangup_hook = transferor_hangs_up
     try:
         why = leg.wait(None, dtmf=False, breakable=False, until=lambda: callee.hungup)
         if why == "hangup":
@@ -74,7 +74,7 @@ def att_xfer(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> str | None:
             leg.set_var("att_xfer_result", "success")
         return None
     finally:
-        leg.hangup_hook = None  # type: ignore[attr-defined]
+        leg.hangup_hook = None
         if leg.hungup and not done["completed"] and not callee.hungup and callee.peer is leg:
             callee.peer = None
             lifecycle.hangup(sw, callee, "NORMAL_CLEARING")
