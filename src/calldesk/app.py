@@ -28,6 +28,9 @@ from calldesk.auth import Directory
 from calldesk.config import Config
 from calldesk.control import ControlBus
 from calldesk.customers.contexts import SqliteContexts
+from calldesk.customers.follow import Follower
+from calldesk.customers.screenpop import assemble
+from calldesk.customers.service import CustomerService
 from calldesk.customers.settings import Settings as CustomerSettings
 from calldesk.deskcalls import DeskCalls
 from calldesk.deskcalls.service import desk_lines
@@ -46,6 +49,7 @@ from calldesk.recording.policy import PolicySet
 from calldesk.recording.recorder import Recorder
 from calldesk.service import build_services
 from calldesk.store import Store
+from calldesk.store.journal import Entry
 from calldesk.supervision.acd_actions import SupervisorActions
 from calldesk.supervision.controls import register_supervision_controls
 from calldesk.supervision.service import SupervisionService
@@ -204,11 +208,28 @@ def build(
     tracker.subscribe(recorder.on_leg)
     tracker.subscribe(RecordAtBridge(board, recorder).on_leg)
 
-    acd = build_acd(config.data)
-    engine = Engine(acd, store, clock, settings)
+    # Customers: every arrival is attached to the customer its identities name (off the engine's
+    # worker), and each screen pop carries that customer's context and last contacts.
+    country = CustomerSettings.from_config(config["customers"]).country
     if contexts is None:  # what flows learn about a caller, in SQLite: it survives a restart
-        country = CustomerSettings.from_config(config["customers"]).country
         contexts = SqliteContexts(store, clock, country=country)
+    customers = CustomerService(store, CustomerSettings.from_config(config["customers"]))
+    follower = Follower(customers)
+
+    def follow(e: Entry) -> None:
+        if e.kind == "interaction.arrived":
+            gevent.spawn(follower.on_entry, e)
+
+    notifier.subscribe(follow)
+    pop_context = None
+    if isinstance(contexts, SqliteContexts):
+        sqlite_contexts = contexts
+
+        def pop_context(iid: str) -> dict[str, Any]:
+            return assemble(customers, sqlite_contexts, iid)
+
+    acd = build_acd(config.data)
+    engine = Engine(acd, store, clock, settings, enrich_pop=pop_context)
     ivr = build_ivr(config, store, board, engine, contexts=contexts, recorder=recorder,
                     clock=clock, dialer=dialer, interactions=interactions)
     wire_ivr(board, intake, ivr.services)

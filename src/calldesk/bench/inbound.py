@@ -161,7 +161,9 @@ def run(
     from calldesk.app import build
     from calldesk.store import Store
 
-    logging.getLogger("calldesk").setLevel(logging.CRITICAL)
+    quiet = logging.getLogger("calldesk")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # overload makes the controller log; the figures say it
     agents = max(1, math.ceil(max_rate * (ring_s + talk_s + 0.5 + 0.3) * 1.3))
     password = secrets.token_urlsafe(18)
     ctx = multiprocessing.get_context("spawn")
@@ -199,6 +201,7 @@ def run(
         if proc.is_alive():
             proc.terminate()
         tmp.cleanup()
+        quiet.setLevel(level)
     clean = [s for s in stages if not s["lost"] and not s["stuck"]]
     best = max(clean, key=lambda s: s["answered_per_s"], default=None)
     first_bad = next((s for s in stages if s["lost"] or s["stuck"]), None)

@@ -7,5 +7,11 @@ from calldesk.callcontrol.ports import CallPort, DispatcherPort
 from calldesk.callcontrol.service import CallControl
 
 __all__ = [
-    "CallControl", "CallPort", "CallState", "DispatcherPort", "EnginePort", "Refused", "Target",
+    "CallControl",
+    "CallPort",
+    "CallState",
+    "DispatcherPort",
+    "EnginePort",
+    "Refused",
+    "Target",
 ]

@@ -1,15 +1,15 @@
-"""What call control needs from whoever owns the interactions (the ACD dispatcher today), and
-an adapter over today's `AcdService`.
+"""What call control needs from whoever owns the interactions (`CallPort`): `legs_of`,
+`agent_of`, `contact_of`, `post`, `requeue`; optional `requeue_supported` (False: a transfer to
+a queue is refused before anything is done) and `interaction_of_agent_leg(uuid)` (so the phone's
+keys are followed on calls calldesk has not operated yet).
 
-The lead's new engine is to provide `legs_of`; `agent_of`, `contact_of`, `post` and `requeue`
-are the rest of this protocol. `DispatcherPort` reads today's dispatcher maps (`callers[iid]`,
-`talking[iid]` -> offer, `agent_legs[offer]`) without changing it."""
+`EnginePort` (engineport.py) implements it over the engine and its voice adapter;
+`DispatcherPort` over the older `AcdService` (its `callers`, `talking`, `agent_legs`, `by_leg`
+and `rings` maps, read only)."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
-
-from calldesk.acd import events as ev
 
 
 class LegLike(Protocol):
@@ -71,7 +71,3 @@ class DispatcherPort:
         if hasattr(self.svc, "requeue"):
             return self.svc.requeue(iid, queue)
         return ["the ACD core cannot re-enqueue a connected interaction yet (needs requeue)"]
-
-
-def released(agent: str, iid: str) -> ev.AgentReleased:
-    return ev.AgentReleased(agent, iid)

@@ -1,5 +1,5 @@
 """`calldesk agents`: live agent states from the store; login/logout/ready/not-ready through
-the running controller (the control channel)."""
+the running controller (the control inbox)."""
 
 from __future__ import annotations
 

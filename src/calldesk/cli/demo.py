@@ -78,7 +78,11 @@ def demo(
     if unknown or "voice" not in wanted:
         raise click.UsageError(f"--media: voice plus any of chat, sms, email (got {media!r})")
     digital = tuple(m for m in wanted if m in DIGITAL)
-    addons = (DigitalDemo(digital, per_medium, seed),) if digital else ()
+    addons: tuple = (DigitalDemo(digital, per_medium, seed),) if digital else ()
+    if not as_json:  # the pages, with a login made for this run, to watch the calls flow
+        from calldesk.demo.web import WebDemo
+
+        addons = (WebDemo(lambda line: click.echo(line, err=True)), *addons)
     try:
         result = run_demo(
             config,

@@ -1,6 +1,6 @@
 """`calldesk supervise …`: supervise live calls and steer agents, on the running controller.
 
-Every command goes through the control channel (`calldesk.control`): it posts a command into
+Every command goes through the control inbox (`calldesk.control`): it posts a command into
 the store, acting as `--as USER`, and waits for the controller's answer (see
 `calldesk.supervision.controls` for the commands). The controller holds the live sessions, the
 ESL connections and the ACD core, and checks the user's permissions.

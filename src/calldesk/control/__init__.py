@@ -1,4 +1,4 @@
-"""The control channel between the CLI and a running controller, through the store.
+"""The control inbox between the CLI and a running controller, through the store.
 
 The CLI posts a command row into `control_inbox` and waits for its result; the controller's
 `ControlBus` takes pending rows in order, runs the registered handler and writes the result.

@@ -1,4 +1,4 @@
-"""The controller side of the control channel."""
+"""The controller side of the control inbox."""
 
 from __future__ import annotations
 

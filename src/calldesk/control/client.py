@@ -1,4 +1,4 @@
-"""The CLI side of the control channel: post a command, wait for the controller's answer."""
+"""The CLI side of the control inbox: post a command, wait for the controller's answer."""
 
 from __future__ import annotations
 

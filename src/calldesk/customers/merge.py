@@ -85,9 +85,7 @@ def merge(
             "VALUES (?, ?, ?, ?, ?, ?)",
             [at, survivor, absorbed, identity, json.dumps(moved), actor],
         )
-        if cur.lastrowid is None:  # an INSERT always sets it
-            raise CustomerError("customer_merges: the insert returned no row id")
-        merge_id = int(cur.lastrowid)
+        merge_id = int(cur.lastrowid or 0)
     cs.journal.append(
         "customer.merged",
         survivor,

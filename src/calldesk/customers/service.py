@@ -101,10 +101,9 @@ class CustomerService:
         cs = self.customers
         if cid:
             cid = str(cid)
-            live = cs.live(cid)
-            created = live is None
-            if live is None:
-                live = cs.create(at, name, fields, customer=cid)
+            known = cs.live(cid)
+            created = known is None
+            live = cs.create(at, name, fields, customer=cid) if known is None else known
             res = resolve_for(live, idents, cs.holders(idents))
             self.apply(res, at, source, None if created else name, None if created else fields)
             return live, created

@@ -354,10 +354,11 @@ def run_demo(
         if tick:
             tick(run)
         result = summary(run)
-        if addons:
+        if any(getattr(a, "media", None) for a in addons):
             media = {"voice": {k: result[k] for k in ("offered", "answered", "abandoned", "lost")}}
             for addon in addons:
                 media.update(addon.summary(run.controller.store))
+            media = {k: v for k, v in media.items() if v}
             result["media"] = media
         return result
     finally:

@@ -30,7 +30,7 @@ from calldesk.acd import events as ev
 from calldesk.acd.replay import replay
 from calldesk.engine.adapter import MediumAdapter, ReconcileAbsent, Repair
 from calldesk.engine.persist import EngineStore
-from calldesk.engine.screenpop import ScreenPops
+from calldesk.engine.screenpop import Enrich, ScreenPops
 from calldesk.engine.settings import DispatchSettings
 from calldesk.interactions import EnqueueRequest
 from calldesk.store import Store
@@ -52,12 +52,13 @@ class Engine:
         store: Store,
         clock: Callable[[], float],
         settings: DispatchSettings | None = None,
+        enrich_pop: Enrich | None = None,
     ) -> None:
         self.acd, self.store, self.clock = acd, store, clock
         self.settings = settings or DispatchSettings()
         self.persist = EngineStore(store)
         self.view = acd.view()
-        self.pops = ScreenPops(self.view, store.journal, self.persist)
+        self.pops = ScreenPops(self.view, store.journal, self.persist, enrich_pop)
         self.adapters: dict[str, MediumAdapter] = {}
         self._inbox: list[_Post] = []
         self._wake = gevent.event.Event()

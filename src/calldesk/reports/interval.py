@@ -110,18 +110,19 @@ class FactFold:
             if subject in self.facts or self.lookup(subject) is not None:
                 return  # seen (a replay): an interaction arrives once
             who = customer if customer and customer != ERASED else None
-            new = Fact(subject, at, queue or "-", medium or "voice", who)
-            self.facts[subject] = new
-            self._repeat(new)
+            f = Fact(subject, at, queue or "-", medium or "voice", who)
+            self.facts[subject] = f
+            self._repeat(f)
             return
         if kind == "agent.wrapup":
             w = self._fact(str(interaction))
             if w is not None:
                 w.wrap += float(duration or 0.0)
             return
-        f = self._fact(subject)
-        if f is None:
+        fact = self._fact(subject)
+        if fact is None:
             return
+        f = fact
         # one outcome each, as the demo's journal figures count them: answered wins, else the
         # first of abandoned / overflowed
         if kind == "interaction.answered":

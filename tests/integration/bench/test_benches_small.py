@@ -11,9 +11,13 @@ from calldesk.esl.frames import FrameReader
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_bench_inbound_accounts_for_every_call() -> None:
+    import logging
+
     from calldesk.bench.inbound import run
 
+    level = logging.getLogger("calldesk").level
     result = run(start=2, step=2, max_rate=4, stage_seconds=2, drain_s=15)
+    assert logging.getLogger("calldesk").level == level  # other tests' log capture still works
     assert {"calls_per_s", "lost", "stuck", "stages", "first_failure"} <= set(result)
     assert [s["rate"] for s in result["stages"]] == [2, 4]
     for stage in result["stages"]:

@@ -1,5 +1,5 @@
 """`calldesk supervise` on a running controller: a controller built by `calldesk.app.build` on the
-simulated switch (over TCP) polls the control channel; the CLI, in its own thread like a
+simulated switch (over TCP) polls the control inbox; the CLI, in its own thread like a
 separate process, posts commands into the same store and prints the answers. A call goes
 through the ACD to an agent, then a supervisor whispers, barges, moves/pulls/forces through the
 ACD commands, and takes the call over."""
@@ -84,7 +84,7 @@ def call_for(sim, ctl, agent: str, queue: str) -> tuple[str, str]:
     return customer, str(bridged())
 
 
-def test_whisper_barge_and_a_refusal_over_the_control_channel(env) -> None:
+def test_whisper_barge_and_a_refusal_over_the_control_inbox(env) -> None:
     sim, ctl, args = env
     customer, agent_leg = call_for(sim, ctl, "a1", "sales")
     r = run(args, "supervise", "start", "--as", "sup3", "--agent", "a1")

@@ -1,4 +1,4 @@
-"""The control channel on a real SQLite file shared by a 'CLI' and a 'controller' thread."""
+"""The control inbox on a real SQLite file shared by a 'CLI' and a 'controller' thread."""
 
 from __future__ import annotations
 

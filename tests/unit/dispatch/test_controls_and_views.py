@@ -1,4 +1,4 @@
-"""Controls over the control channel, and the `calldesk queues` / `calldesk agents` views."""
+"""Controls over the control inbox, and the `calldesk queues` / `calldesk agents` views."""
 
 from __future__ import annotations
 

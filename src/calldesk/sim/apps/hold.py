@@ -140,12 +140,6 @@ def _stop_music(sw: SimSwitch, state: HoldState) -> None:
         gevent.sleep(0.001)
 
 
-def music_of(leg: Leg) -> str:
-    """The app uuid of the hold music `leg` (held) makes its partner hear, or ""."""
-    state = _HELD.get(leg)
-    return state.music_uuid if state is not None else ""
-
-
 def forget(leg: Leg) -> None:
     """The leg left the call (transfer, bridge elsewhere): its hold ends without events."""
     _HELD.pop(leg, None)
