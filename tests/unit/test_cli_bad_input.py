@@ -170,11 +170,11 @@ def _store_with_agent_state(path: Path, at: float) -> None:
 
 
 def test_agents_pops_reads_the_store_given_to_the_group(tmp_path) -> None:
-    from calldesk.dispatch.persist import DispatchStore
+    from calldesk.engine.persist import EngineStore
 
     chosen, default = tmp_path / "chosen.sqlite", tmp_path / "default.sqlite"
     Store.open(default)
-    pops = DispatchStore(Store.open(chosen))
+    pops = EngineStore(Store.open(chosen))
     pops.screen_pop("o-1", "i-1", "alice", time.time(), {"queue": "general"})
     pops.flush()
     cfg = tmp_path / "calldesk.yaml"
