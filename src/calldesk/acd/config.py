@@ -135,8 +135,14 @@ def _queue(v: Any, path: str, queue_names: set[str], known: set[str]) -> QueueCo
     for k in ("max_wait_action", "full_action"):
         if k in d and d[k] not in _LEAVE_ACTIONS:
             raise ConfigError(f"{path}.{k}", f"expected one of {', '.join(_LEAVE_ACTIONS)}")
-    for k in ("strategy", "max_wait_action", "full_action", "max_wait_target", "full_target",
-              "voicemail"):  # fmt: skip
+    for k in (
+        "strategy",
+        "max_wait_action",
+        "full_action",
+        "max_wait_target",
+        "full_target",
+        "voicemail",
+    ):
         if k in d:
             kw[k] = _str(d[k], f"{path}.{k}")
     breakout = _map(d.get("breakout", {}), f"{path}.breakout")

@@ -221,9 +221,13 @@ class Acd(LifecycleMixin, SupervisorMixin):
         if it.customer:
             self.last_agent[it.customer] = a.id
         self._log(
-            "interaction.answered", it.id, queue=it.queue, agent=a.id, medium=it.medium,
+            "interaction.answered",
+            it.id,
+            queue=it.queue,
+            agent=a.id,
+            medium=it.medium,
             wait=self.now - it.arrived_at,
-        )  # fmt: skip
+        )
 
     def _on_refused(self, e: ev.OfferRefused) -> None:
         rec = self.offers.get(e.offer)
@@ -240,8 +244,11 @@ class Acd(LifecycleMixin, SupervisorMixin):
         self._log("offer.refused", it.id, agent=a.id, offer=rec.id, cause=cause)
         if it.pulled_to == a.id:  # a refused pull goes back to anyone
             it.pulled_to = None
-        delay = {"reject": p.reject_delay_s, "busy": p.busy_delay_s,
-                 "failed": p.failed_delay_s}.get(cause, p.no_answer_delay_s)
+        delay = {
+            "reject": p.reject_delay_s,
+            "busy": p.busy_delay_s,
+            "failed": p.failed_delay_s,
+        }.get(cause, p.no_answer_delay_s)
         if cause in ("no_answer", "timeout") or (cause == "reject" and p.reject_counts_as_missed):
             a.missed += 1
         if cause == "unreachable":
@@ -286,8 +293,7 @@ class Acd(LifecycleMixin, SupervisorMixin):
         if self.policy.no_answer_delay_s > 0:  # not straight back to the same failing phone
             a.cooldown_until = self.now + self.policy.no_answer_delay_s
             self.timers.add(a.cooldown_until, "cooldown", a.id, a.cooldown_until)
-        self._log("interaction.connect_failed", it.id, queue=it.queue, agent=a.id,
-                  cause=e.cause)
+        self._log("interaction.connect_failed", it.id, queue=it.queue, agent=a.id, cause=e.cause)
         it.agent, it.answered_at = None, None
         self._log("interaction.requeued", it.id, queue=it.queue, cause=e.cause)
         self._enqueue(it)  # same arrival key: the caller keeps their place
@@ -302,8 +308,14 @@ class Acd(LifecycleMixin, SupervisorMixin):
             self._ignore(e, f"unknown queue {e.queue!r}")
             return
         talk = self.now - (it.answered_at or self.now)
-        self._log("interaction.transferred", it.id, source=it.queue, queue=e.queue,
-                  agent=it.agent, talk=talk)
+        self._log(
+            "interaction.transferred",
+            it.id,
+            source=it.queue,
+            queue=e.queue,
+            agent=it.agent,
+            talk=talk,
+        )
         if it.agent is not None:  # not released yet: the agent's part ends with a wrap-up
             self._wrap(self.agents[it.agent], it, talk)
         it.agent, it.answered_at = None, None

@@ -33,10 +33,17 @@ class LifecycleMixin:
             return
         self._seq += 1
         it = Interaction(
-            id=e.interaction, queue=q.name, medium=e.medium, arrived_at=self.now, seq=self._seq,
-            priority=q.priority if e.priority is None else e.priority, customer=e.customer,
-            skills=dict(e.skills), data=dict(e.data), own_priority=e.priority is not None,
-        )  # fmt: skip
+            id=e.interaction,
+            queue=q.name,
+            medium=e.medium,
+            arrived_at=self.now,
+            seq=self._seq,
+            priority=q.priority if e.priority is None else e.priority,
+            customer=e.customer,
+            skills=dict(e.skills),
+            data=dict(e.data),
+            own_priority=e.priority is not None,
+        )
         self._log(
             "interaction.arrived", it.id, queue=q.name, medium=it.medium, customer=it.customer
         )
@@ -80,9 +87,14 @@ class LifecycleMixin:
             self._release_callback_agent(it)
         it.state = S.ABANDONED
         self._log(
-            "interaction.abandoned", it.id, queue=it.queue, medium=it.medium,
-            wait=self.now - it.arrived_at, during_offer=during_offer, cause=e.cause,
-        )  # fmt: skip
+            "interaction.abandoned",
+            it.id,
+            queue=it.queue,
+            medium=it.medium,
+            wait=self.now - it.arrived_at,
+            during_offer=during_offer,
+            cause=e.cause,
+        )
         del self.interactions[it.id]
 
     def _finish(self: Any, it: Interaction, cause: str) -> None:
@@ -119,9 +131,15 @@ class LifecycleMixin:
         it.state = S.OVERFLOWED
         self._out.append(Overflow(it.id, kind, target, why))
         self._log(
-            "interaction.overflowed", it.id, queue=it.queue, medium=it.medium, kind=kind,
-            target=target, rule=why.rule, wait=self.now - it.arrived_at,
-        )  # fmt: skip
+            "interaction.overflowed",
+            it.id,
+            queue=it.queue,
+            medium=it.medium,
+            kind=kind,
+            target=target,
+            rule=why.rule,
+            wait=self.now - it.arrived_at,
+        )
         self.interactions.pop(it.id, None)
 
     def _on_breakout(self: Any, e: ev.Breakout) -> None:

@@ -44,28 +44,60 @@ def _untoken(t: object) -> object:
 
 def _interaction(it: Interaction) -> dict[str, Any]:
     return {
-        "id": it.id, "queue": it.queue, "medium": it.medium, "arrived_at": it.arrived_at,
-        "seq": it.seq, "priority": it.priority, "customer": it.customer,
-        "skills": dict(it.skills), "data": it.data, "state": it.state.value, "step": it.step,
-        "via": list(it.via), "dropped": sorted(it.dropped), "level_drop": it.level_drop,
-        "sticky_agent": it.sticky_agent, "sticky_until": it.sticky_until,
-        "callback_number": it.callback_number, "callback_attempts": it.callback_attempts,
-        "offers": sorted(it.offers), "agent": it.agent, "answered_at": it.answered_at,
-        "own_priority": it.own_priority, "moves": it.moves, "pulled_to": it.pulled_to,
-    }  # fmt: skip
+        "id": it.id,
+        "queue": it.queue,
+        "medium": it.medium,
+        "arrived_at": it.arrived_at,
+        "seq": it.seq,
+        "priority": it.priority,
+        "customer": it.customer,
+        "skills": dict(it.skills),
+        "data": it.data,
+        "state": it.state.value,
+        "step": it.step,
+        "via": list(it.via),
+        "dropped": sorted(it.dropped),
+        "level_drop": it.level_drop,
+        "sticky_agent": it.sticky_agent,
+        "sticky_until": it.sticky_until,
+        "callback_number": it.callback_number,
+        "callback_attempts": it.callback_attempts,
+        "offers": sorted(it.offers),
+        "agent": it.agent,
+        "answered_at": it.answered_at,
+        "own_priority": it.own_priority,
+        "moves": it.moves,
+        "pulled_to": it.pulled_to,
+    }
 
 
 def _make_interaction(d: dict[str, Any]) -> Interaction:
     return Interaction(
-        id=d["id"], queue=d["queue"], medium=d["medium"], arrived_at=d["arrived_at"],
-        seq=d["seq"], priority=d["priority"], customer=d["customer"], skills=dict(d["skills"]),
-        data=d["data"], state=InteractionState(d["state"]), step=d["step"], via=tuple(d["via"]),
-        dropped=frozenset(d["dropped"]), level_drop=d["level_drop"],
-        sticky_agent=d["sticky_agent"], sticky_until=d["sticky_until"],
-        callback_number=d["callback_number"], callback_attempts=d["callback_attempts"],
-        offers=set(d["offers"]), agent=d["agent"], answered_at=d["answered_at"],
-        own_priority=d["own_priority"], moves=d["moves"], pulled_to=d["pulled_to"],
-    )  # fmt: skip
+        id=d["id"],
+        queue=d["queue"],
+        medium=d["medium"],
+        arrived_at=d["arrived_at"],
+        seq=d["seq"],
+        priority=d["priority"],
+        customer=d["customer"],
+        skills=dict(d["skills"]),
+        data=d["data"],
+        state=InteractionState(d["state"]),
+        step=d["step"],
+        via=tuple(d["via"]),
+        dropped=frozenset(d["dropped"]),
+        level_drop=d["level_drop"],
+        sticky_agent=d["sticky_agent"],
+        sticky_until=d["sticky_until"],
+        callback_number=d["callback_number"],
+        callback_attempts=d["callback_attempts"],
+        offers=set(d["offers"]),
+        agent=d["agent"],
+        answered_at=d["answered_at"],
+        own_priority=d["own_priority"],
+        moves=d["moves"],
+        pulled_to=d["pulled_to"],
+    )
 
 
 def take(acd: Acd) -> dict[str, Any]:
@@ -90,7 +122,7 @@ def take(acd: Acd) -> dict[str, Any]:
             "talk_s": a.talk_s,
             "wrap_s": a.wrap_s,
             "open": a.open,
-        }  # fmt: skip
+        }
         for a in acd.agents.values()
     }
     # A pin whose interaction is gone would be dropped by the router at its next look.

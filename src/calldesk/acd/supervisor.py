@@ -60,8 +60,14 @@ class SupervisorMixin:
         it.pulled_to = None
         if not it.own_priority:
             it.priority = q.priority
-        self._log("interaction.moved", it.id, source=source, queue=q.name,
-                  arrived_at=it.arrived_at, priority=it.priority)  # fmt: skip
+        self._log(
+            "interaction.moved",
+            it.id,
+            source=source,
+            queue=q.name,
+            arrived_at=it.arrived_at,
+            priority=it.priority,
+        )
         self._queue_timers(it)
         self._enqueue(it)
 
@@ -70,8 +76,9 @@ class SupervisorMixin:
             return
         self.router.unlist_waiting(it)  # lists are sorted runs per priority
         before, it.priority, it.own_priority = it.priority, int(e.priority), True
-        self._log("interaction.priority", it.id, queue=it.queue, before=before,
-                  priority=it.priority)  # fmt: skip
+        self._log(
+            "interaction.priority", it.id, queue=it.queue, before=before, priority=it.priority
+        )
         self._enqueue(it)
 
     def _on_pulled(self: Any, e: ev.InteractionPulled) -> None:

@@ -33,8 +33,9 @@ steps:
 """
 
 
-def _switch_process(port_queue: Any, go: Any, done: Any, rate: float, seconds: float,
-                    agents: int, talk_s: float) -> None:  # pragma: no cover  # fmt: skip
+def _switch_process(
+    port_queue: Any, go: Any, done: Any, rate: float, seconds: float, agents: int, talk_s: float
+) -> None:  # pragma: no cover
     import gevent
 
     from calldesk.sim import PhoneBehavior, SimSwitch
@@ -82,12 +83,13 @@ def _config(tmp: Path, sim_port: int, http_port: int, agents: int, spares: int) 
         "recordings": {"dir": str(tmp / "rec")},
         "log": {"level": "WARNING"},
         "queues": [{"name": "bench", "wrap_up_s": 0.5}],
-        "agents": [{"id": f"a{i}", "contact": f"user/{2000 + i}", "queues": ["bench"]}
-                   for i in range(agents)]
-                  + [{"id": f"s{i}", "contact": f"user/{3000 + i}", "queues": []}
-                     for i in range(spares)],
+        "agents": [
+            {"id": f"a{i}", "contact": f"user/{2000 + i}", "queues": ["bench"]}
+            for i in range(agents)
+        ]
+        + [{"id": f"s{i}", "contact": f"user/{3000 + i}", "queues": []} for i in range(spares)],
         "users": [{"id": "boss", "role": "admin"}],
-    }  # fmt: skip
+    }
     path = tmp / "calldesk.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path
@@ -97,8 +99,12 @@ def _post(port: int, token: str, path: str, body: dict) -> int:
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("POST", path, body=json.dumps(body),
-                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})  # fmt: skip
+    conn.request(
+        "POST",
+        path,
+        body=json.dumps(body),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     r = conn.getresponse()
     r.read()
     conn.close()
@@ -118,8 +124,14 @@ def _settle(store: Any, at_least: float, quiet: float = 3.0, limit: float = 120.
         time.sleep(0.2)
 
 
-def run(rate: float = 50.0, seconds: float = 20.0, agents: int = 200, spares: int = 20,
-        rps: float = 200.0, talk_s: float = 2.0) -> dict[str, Any]:  # fmt: skip
+def run(
+    rate: float = 50.0,
+    seconds: float = 20.0,
+    agents: int = 200,
+    spares: int = 20,
+    rps: float = 200.0,
+    talk_s: float = 2.0,
+) -> dict[str, Any]:
     from calldesk.store import Store
     from calldesk.store.journal import Entry
     from calldesk.web.credentials import Credentials
@@ -129,8 +141,11 @@ def run(rate: float = 50.0, seconds: float = 20.0, agents: int = 200, spares: in
     tmp = Path(tmpdir.name)
     ctx = multiprocessing.get_context("spawn")
     port_queue, done, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-    sim = ctx.Process(target=_switch_process, daemon=True,
-                      args=(port_queue, go, done, rate, seconds, agents, talk_s))  # fmt: skip
+    sim = ctx.Process(
+        target=_switch_process,
+        daemon=True,
+        args=(port_queue, go, done, rate, seconds, agents, talk_s),
+    )
     sim.start()
     serve = clients = None
     try:
@@ -138,20 +153,35 @@ def run(rate: float = 50.0, seconds: float = 20.0, agents: int = 200, spares: in
         cfg = _config(tmp, port_queue.get(timeout=60), http_port, agents, spares)
         store = Store.open(tmp / "bench.sqlite")
         creds = Credentials(store, time.time)
-        tokens = {u: creds.create_token(u, "bench")[1]
-                  for u in ["boss", *(f"a{i}" for i in range(agents)),
-                            *(f"s{i}" for i in range(spares))]}  # fmt: skip
+        tokens = {
+            u: creds.create_token(u, "bench")[1]
+            for u in ["boss", *(f"a{i}" for i in range(agents)), *(f"s{i}" for i in range(spares))]
+        }
         (tmp / "tokens.json").write_text(json.dumps(tokens))
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         log = open(tmp / "serve.log", "w")  # a file, not a pipe nobody drains: never blocks
-        serve = subprocess.Popen([sys.executable, "-m", "calldesk.cli.main", "-c", str(cfg),
-                                  "serve", "--status-every", "3600"], stdout=log,
-                                 stderr=subprocess.STDOUT, text=True, env=env)  # fmt: skip
+        serve = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "calldesk.cli.main",
+                "-c",
+                str(cfg),
+                "serve",
+                "--status-every",
+                "3600",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
         deadline = time.monotonic() + 60
         while "http:" not in (tmp / "serve.log").read_text():
             if serve.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("calldesk serve did not start: "
-                                   + (tmp / "serve.log").read_text()[-2000:])  # fmt: skip
+                raise RuntimeError(
+                    "calldesk serve did not start: " + (tmp / "serve.log").read_text()[-2000:]
+                )
             time.sleep(0.1)
         for i in range(agents):
             _post(http_port, tokens["boss"], f"/api/agents/a{i}/login", {"ready": True})
@@ -159,10 +189,23 @@ def run(rate: float = 50.0, seconds: float = 20.0, agents: int = 200, spares: in
             _post(http_port, tokens["boss"], f"/api/agents/s{i}/login", {"ready": False})
         since = store.db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]
         clients = subprocess.Popen(
-            [sys.executable, "-m", "calldesk.bench.api_clients", str(http_port), str(since),
-             str(seconds), str(agents), str(spares), str(rps), str(tmp / "tokens.json")],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "calldesk.bench.api_clients",
+                str(http_port),
+                str(since),
+                str(seconds),
+                str(agents),
+                str(spares),
+                str(rps),
+                str(tmp / "tokens.json"),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         ready = json.loads(clients.stdout.readline())  # type: ignore[union-attr]
         go.set()
         clients.stdin.write("go\n")  # type: ignore[union-attr]
@@ -173,8 +216,12 @@ def run(rate: float = 50.0, seconds: float = 20.0, agents: int = 200, spares: in
         clients.stdin.flush()  # type: ignore[union-attr]
         out = json.loads(clients.stdout.readline())  # type: ignore[union-attr]
         lost = dup = expected_total = 0
-        entries = [Entry(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in store.db.execute(
-            "SELECT id, at, kind, subject, data FROM journal WHERE id > ? ORDER BY id", [since])]  # fmt: skip
+        entries = [
+            Entry(r[0], r[1], r[2], r[3], json.loads(r[4]))
+            for r in store.db.execute(
+                "SELECT id, at, kind, subject, data FROM journal WHERE id > ? ORDER BY id", [since]
+            )
+        ]
         for i in range(agents):
             topic = Topic("agent", f"a{i}")
             want = [e.id for e in entries if topic.matches(e)]
@@ -185,24 +232,33 @@ def run(rate: float = 50.0, seconds: float = 20.0, agents: int = 200, spares: in
         reads, writes = out.get("api_read", []), out.get("api_write", [])
         offers = sum(1 for e in entries if e.kind == "interaction.offered")
         return {
-            "agents_on_websocket": ready["ready"], "target_calls_per_s": rate,
-            "calls_placed": sent, "placed_per_s": round(sent / send_s, 1), "offers": offers,
+            "agents_on_websocket": ready["ready"],
+            "target_calls_per_s": rate,
+            "calls_placed": sent,
+            "placed_per_s": round(sent / send_s, 1),
+            "offers": offers,
             "answered": sum(1 for e in entries if e.kind == "interaction.answered"),
             "api_requests": len(reads) + len(writes),
             "api_requests_per_s": round((len(reads) + len(writes)) / seconds, 1),
-            "api_p50_ms": _pct(reads + writes, 0.5), "api_p99_ms": _pct(reads + writes, 0.99),
-            "api_read_p99_ms": _pct(reads, 0.99), "api_write_p99_ms": _pct(writes, 0.99),
+            "api_p50_ms": _pct(reads + writes, 0.5),
+            "api_p99_ms": _pct(reads + writes, 0.99),
+            "api_read_p99_ms": _pct(reads, 0.99),
+            "api_write_p99_ms": _pct(writes, 0.99),
             "api_status": out.get("status", {}),
             "push_events_expected": expected_total,
             "push_p50_ms": _pct(out.get("push", []), 0.5),
             "push_p99_ms": _pct(out.get("push", []), 0.99),
             "push_max_ms": _pct(out.get("push", []), 1.0),
-            "lost_events": lost, "duplicate_events": dup,
+            "lost_events": lost,
+            "duplicate_events": dup,
             "client_problems": out.get("problems", []),
-            "serve_log_tail": [x for x in (tmp / "serve.log").read_text().splitlines()
-                               if "ERROR" in x or "Traceback" in x][-5:],
+            "serve_log_tail": [
+                x
+                for x in (tmp / "serve.log").read_text().splitlines()
+                if "ERROR" in x or "Traceback" in x
+            ][-5:],
             "seconds": seconds,
-        }  # fmt: skip
+        }
     finally:
         for p in (clients, serve):
             if p is not None and p.poll() is None:

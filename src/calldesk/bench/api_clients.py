@@ -21,8 +21,10 @@ from simple_websocket import Client, ConnectionClosed  # noqa: E402
 
 def listen(port: int, agent: str, token: str, since: int, out: dict, stop: list) -> None:
     seqs, lat = out.setdefault("seqs", {}).setdefault(agent, []), out.setdefault("push", [])
-    ws = Client.connect(f"ws://127.0.0.1:{port}/api/events?topics=agent:{agent}&since={since}",
-                        headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    ws = Client.connect(
+        f"ws://127.0.0.1:{port}/api/events?topics=agent:{agent}&since={since}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     out.setdefault("connected", []).append(agent)
     try:
         while True:
@@ -73,8 +75,10 @@ def main() -> None:
         tokens = json.load(f)
     out: dict = {}
     stop: list = []
-    listeners = [gevent.spawn(listen, port, f"a{i}", tokens[f"a{i}"], since, out, stop)
-                 for i in range(agents)]  # fmt: skip
+    listeners = [
+        gevent.spawn(listen, port, f"a{i}", tokens[f"a{i}"], since, out, stop)
+        for i in range(agents)
+    ]
     deadline = time.monotonic() + 60
     while len(out.get("connected", [])) < agents and time.monotonic() < deadline:
         gevent.sleep(0.05)
@@ -86,15 +90,22 @@ def main() -> None:
             i = sent
             if i % 5 == 4:  # one request in five changes a spare agent's state
                 s = f"s{(i // 5) % spares}"
-                body = {"state": "ready"} if (i // 5 // spares) % 2 == 0 else {
-                    "state": "not_ready", "reason": "break"}  # fmt: skip
-                pool.append(gevent.spawn(request, port, tokens[s], "POST",
-                                         f"/api/agents/{s}/state", body, out))  # fmt: skip
+                body = (
+                    {"state": "ready"}
+                    if (i // 5 // spares) % 2 == 0
+                    else {"state": "not_ready", "reason": "break"}
+                )
+                pool.append(
+                    gevent.spawn(
+                        request, port, tokens[s], "POST", f"/api/agents/{s}/state", body, out
+                    )
+                )
             else:
                 a = f"a{i % agents}"
                 path = ("/api/agents/{a}", "/api/agents/{a}/offer", "/api/queues")[i % 3]
-                pool.append(gevent.spawn(request, port, tokens[a], "GET", path.format(a=a), None,
-                                         out))  # fmt: skip
+                pool.append(
+                    gevent.spawn(request, port, tokens[a], "GET", path.format(a=a), None, out)
+                )
             sent += 1
         gevent.sleep(0.005)
     gevent.joinall(pool, timeout=30)

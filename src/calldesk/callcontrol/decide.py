@@ -30,9 +30,17 @@ from typing import Any
 from calldesk.errors import CalldeskError
 
 OPERATIONS = (
-    "hold", "unhold", "mute", "dtmf", "hangup", "transfer", "consult", "consult_complete",
-    "consult_cancel", "conference",
-)  # fmt: skip
+    "hold",
+    "unhold",
+    "mute",
+    "dtmf",
+    "hangup",
+    "transfer",
+    "consult",
+    "consult_complete",
+    "consult_cancel",
+    "conference",
+)
 TARGET_KINDS = ("queue", "agent", "number")
 _DTMF = re.compile(r"^[0-9*#A-Da-d]{1,32}$")
 _ID = re.compile(r"^[A-Za-z0-9_.@+\-]{1,64}$")
@@ -144,14 +152,20 @@ def plan(
     if op == "dtmf":
         if not digits or not _DTMF.match(digits):
             raise Refused("bad_value", "digits: 1-32 of 0-9 * # A-D")
-        return Plan(op, (Cmd("uuid_send_dtmf", (c, digits.upper())),), state,
-                    data={"digits": digits.upper()})  # fmt: skip
+        return Plan(
+            op,
+            (Cmd("uuid_send_dtmf", (c, digits.upper())),),
+            state,
+            data={"digits": digits.upper()},
+        )
     if op == "hangup":
         others = [state.consult] if state.consult else []
         if state.conference:  # in a room the legs are no longer bridged: each one goes
             others.append(a)
-        cmds = (Cmd("uuid_kill", (c, "NORMAL_CLEARING")),
-                *(Cmd("uuid_kill", (x, "NORMAL_CLEARING")) for x in others))  # fmt: skip
+        cmds = (
+            Cmd("uuid_kill", (c, "NORMAL_CLEARING")),
+            *(Cmd("uuid_kill", (x, "NORMAL_CLEARING")) for x in others),
+        )
         return Plan(op, cmds, CallState())
     if op in ("transfer", "consult"):
         return _transfer(op, c, a, state, target, hold_music)
@@ -200,8 +214,11 @@ def _transfer(
     data = {"target": target.as_dict()}
     if op == "transfer":
         if target.kind == "queue":
-            cmds = (*unhold, Cmd("uuid_setvar", (c, "park_after_bridge", "true")),
-                    Cmd("uuid_kill", (a, "NORMAL_CLEARING")))  # fmt: skip
+            cmds = (
+                *unhold,
+                Cmd("uuid_setvar", (c, "park_after_bridge", "true")),
+                Cmd("uuid_kill", (a, "NORMAL_CLEARING")),
+            )
             return Plan(op, cmds, CallState(), release_agent=True, requeue=target.id, data=data)
         cmds = (*unhold, Cmd("uuid_break", (c, "all")), Cmd("uuid_bridge", (c, NEW_LEG)))
         return Plan(op, cmds, CallState(), needs_leg=target, release_agent=True, data=data)

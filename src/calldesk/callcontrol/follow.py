@@ -59,8 +59,9 @@ class Follower:
                 echo.pop(0)
                 return
             if st.held != held:
-                cc.calls[iid] = CallState(held, st.muted, st.consult, st.consult_target,
-                                          st.conference)  # fmt: skip
+                cc.calls[iid] = CallState(
+                    held, st.muted, st.consult, st.consult_target, st.conference
+                )
                 data = {"by": "phone", "via": "phone", "agent": cc.port.agent_of(iid)}
                 gevent.spawn(cc._note, f"call.{act.kind}", iid, data)
             return
@@ -102,8 +103,12 @@ class Follower:
             return
         p = plan("consult_cancel", caller.uuid, agent_leg.uuid, st)
         cc.calls[iid] = p.state
-        data = {"by": "consulted", "via": "switch", "agent": cc.port.agent_of(iid),
-                "leg": st.consult}  # fmt: skip
+        data = {
+            "by": "consulted",
+            "via": "switch",
+            "agent": cc.port.agent_of(iid),
+            "leg": st.consult,
+        }
         # not the first command: it kills the consult leg, already gone
         gevent.spawn(self._carry, iid, "consult_cancel", p.commands[1:], caller.switch, data)
 
@@ -112,8 +117,11 @@ class Follower:
         try:
             cc._send(plan_of(op, cmds), switch, "")
         except Refused as exc:
-            cc._note("call.refused", iid, {"op": op, "by": data["by"], "code": exc.code,
-                                           "reason": exc.reason})  # fmt: skip
+            cc._note(
+                "call.refused",
+                iid,
+                {"op": op, "by": data["by"], "code": exc.code, "reason": exc.reason},
+            )
             return
         cc._note(f"call.{op}", iid, data)
 

@@ -116,25 +116,41 @@ class CallControl:
         try:
             agent = self._check(actor, iid, op)
         except PermissionDenied as exc:
-            self._note("call.refused", iid, {"op": op, "by": actor.id, "code": "forbidden",
-                                              "reason": str(exc)})  # fmt: skip
+            self._note(
+                "call.refused",
+                iid,
+                {"op": op, "by": actor.id, "code": "forbidden", "reason": str(exc)},
+            )
             raise
         caller, agent_leg = self.port.legs_of(iid)
         st = self.calls.get(iid, CallState())
         try:
             target = Target.parse(kw.pop("target")) if "target" in kw else None
-            p = plan(op, caller.uuid if caller else None, agent_leg.uuid if agent_leg else None,
-                     st, target=target, room=f"calldesk-{iid}", hold_music=self.hold_music,
-                     **kw)  # fmt: skip
+            p = plan(
+                op,
+                caller.uuid if caller else None,
+                agent_leg.uuid if agent_leg else None,
+                st,
+                target=target,
+                room=f"calldesk-{iid}",
+                hold_music=self.hold_music,
+                **kw,
+            )
             if p.release_agent and p.requeue is None and agent and target is not None:
                 self._same_agent(target, agent)
             if p.requeue is not None and not getattr(self.port, "requeue_supported", True):
-                raise Refused("not_supported", "the ACD cannot re-enqueue a connected "
-                              "interaction yet: transfer to an agent or a number")  # fmt: skip
+                raise Refused(
+                    "not_supported",
+                    "the ACD cannot re-enqueue a connected "
+                    "interaction yet: transfer to an agent or a number",
+                )
             new_leg = self._dial(p, iid, caller) if p.needs_leg is not None else ""
         except Refused as exc:
-            self._note("call.refused", iid, {"op": op, "by": actor.id, "code": exc.code,
-                                              "reason": exc.reason})  # fmt: skip
+            self._note(
+                "call.refused",
+                iid,
+                {"op": op, "by": actor.id, "code": exc.code, "reason": exc.reason},
+            )
             raise
         assert caller is not None and agent_leg is not None  # plan() refused otherwise
         self._agent_leg[agent_leg.uuid] = iid
@@ -157,14 +173,20 @@ class CallControl:
             self._echo.pop(agent_leg.uuid, None)
             if new_leg:  # dialled for nothing: do not leave it up
                 self._kill(caller.switch, new_leg)
-            self._note("call.refused", iid, {"op": op, "by": actor.id, "code": exc.code,
-                                              "reason": exc.reason})  # fmt: skip
+            self._note(
+                "call.refused",
+                iid,
+                {"op": op, "by": actor.id, "code": exc.code, "reason": exc.reason},
+            )
             raise
         if p.requeue is not None:
             why = self.port.requeue(iid, p.requeue)
             if why:
-                self._note("call.refused", iid, {"op": op, "by": actor.id, "code": "requeue",
-                                                  "reason": "; ".join(why)})  # fmt: skip
+                self._note(
+                    "call.refused",
+                    iid,
+                    {"op": op, "by": actor.id, "code": "requeue", "reason": "; ".join(why)},
+                )
         data = {"by": actor.id, "via": "api", "agent": agent, **p.data}
         if new_leg:
             data["leg"] = new_leg
@@ -191,16 +213,18 @@ class CallControl:
             if self.dialer is None:
                 raise Refused("no_trunks", "no outbound trunks are configured")
             try:
-                return str(self.dialer.dial(t.id, variables, switch=caller.switch,
-                                            subject=iid).uuid)  # fmt: skip
+                return str(
+                    self.dialer.dial(t.id, variables, switch=caller.switch, subject=iid).uuid
+                )
             except CalldeskError as exc:
                 raise Refused("dial_failed", str(exc)) from exc
         contact = self.port.contact_of(t.id)
         if not contact:
             raise Refused("bad_target", f"target.id: unknown agent {t.id!r}")
         conn = self.board.switches.get(caller.switch) or self.board.pick()
-        args = originate_args(contact, {**variables, "originate_timeout": int(DIAL_TIMEOUT_S)},
-                              "park")  # fmt: skip
+        args = originate_args(
+            contact, {**variables, "originate_timeout": int(DIAL_TIMEOUT_S)}, "park"
+        )
         try:
             out = conn.bgapi("originate", args).get(timeout=(DIAL_TIMEOUT_S + 5) / self.time_scale)
         except (CalldeskError, gevent.Timeout) as exc:
@@ -235,5 +259,4 @@ class CallControl:
 
 
 def _view(st: CallState) -> dict[str, Any]:
-    return {"held": st.held, "muted": st.muted, "consult": st.consult,
-            "conference": st.conference}  # fmt: skip
+    return {"held": st.held, "muted": st.muted, "consult": st.consult, "conference": st.conference}

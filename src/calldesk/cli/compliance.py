@@ -27,8 +27,15 @@ def compliance() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--store", "store_path", type=click.Path(dir_okay=False), default=None)
 @click.pass_context
-def report_cmd(ctx: click.Context, campaign: str, days: int, until: float | None, as_csv: bool,
-               as_json: bool, store_path: str | None) -> None:  # fmt: skip
+def report_cmd(
+    ctx: click.Context,
+    campaign: str,
+    days: int,
+    until: float | None,
+    as_csv: bool,
+    as_json: bool,
+    store_path: str | None,
+) -> None:
     """Abandon rate as the regulator computes it (abandoned / live answers over the period),
     and every call outside a window, to a do-not-call number, or with a ring under 15 s."""
     end = time.time() if until is None else until

@@ -46,8 +46,14 @@ def dnc() -> None:
 @_region
 @_store
 @click.pass_context
-def add_cmd(ctx: click.Context, numbers: tuple[str, ...], expires: str | None,
-            campaign: str | None, region: str, store_path: str | None) -> None:  # fmt: skip
+def add_cmd(
+    ctx: click.Context,
+    numbers: tuple[str, ...],
+    expires: str | None,
+    campaign: str | None,
+    region: str,
+    store_path: str | None,
+) -> None:
     """Add NUMBERS (never dialled again from the next dial decision on)."""
     now = time.time()
     try:
@@ -67,8 +73,14 @@ def add_cmd(ctx: click.Context, numbers: tuple[str, ...], expires: str | None,
 @_region
 @_store
 @click.pass_context
-def import_cmd(ctx: click.Context, file: str, expires: str | None, campaign: str | None,
-               region: str, store_path: str | None) -> None:  # fmt: skip
+def import_cmd(
+    ctx: click.Context,
+    file: str,
+    expires: str | None,
+    campaign: str | None,
+    region: str,
+    store_path: str | None,
+) -> None:
     """Import a file of numbers: one a line, a CSV whose first column is the number, or a
     national registry file (e.g. the US registry's `AAA,NNNNNNN` lines)."""
     now = time.time()
@@ -100,8 +112,10 @@ def import_cmd(ctx: click.Context, file: str, expires: str | None, campaign: str
     n = open_dialer_store(ctx, store_path).dnc_add(
         good, campaign or GLOBAL, _expiry(expires, now), f"import:{file}", now
     )
-    click.echo(f"{n} number(s) added to the {campaign or 'global'} do-not-call list, "
-               f"{len(bad)} line(s) refused")  # fmt: skip
+    click.echo(
+        f"{n} number(s) added to the {campaign or 'global'} do-not-call list, "
+        f"{len(bad)} line(s) refused"
+    )
     if bad:
         ctx.exit(1)
 
@@ -113,8 +127,14 @@ def import_cmd(ctx: click.Context, file: str, expires: str | None, campaign: str
 @_store
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def check_cmd(ctx: click.Context, number: str, campaign: str | None, region: str,
-              store_path: str | None, as_json: bool) -> None:  # fmt: skip
+def check_cmd(
+    ctx: click.Context,
+    number: str,
+    campaign: str | None,
+    region: str,
+    store_path: str | None,
+    as_json: bool,
+) -> None:
     """Is NUMBER blocked now (globally, or for --campaign)? Exit status 3 when it is."""
     try:
         e164 = normalize(number, region)

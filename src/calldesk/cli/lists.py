@@ -33,15 +33,24 @@ def lists() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--list", "list_name", required=True, help="The list to import into.")
 @click.option("--map", "maps", multiple=True, help="Header mapping, e.g. number='Mobile Phone'.")
-@click.option("--region", default="US", show_default=True,
-              help="Country assumed for numbers without a +country code.")  # fmt: skip
+@click.option(
+    "--region",
+    default="US",
+    show_default=True,
+    help="Country assumed for numbers without a +country code.",
+)
 @click.option("--store", "store_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.pass_context
 def import_cmd(
-    ctx: click.Context, file: str, list_name: str, maps: tuple[str, ...], region: str,
-    store_path: str | None, as_json: bool,
-) -> None:  # fmt: skip
+    ctx: click.Context,
+    file: str,
+    list_name: str,
+    maps: tuple[str, ...],
+    region: str,
+    store_path: str | None,
+    as_json: bool,
+) -> None:
     """Import FILE (CSV with a header row). Numbers become E.164; a bad row is reported with its
     line and skipped; rows with the same number are merged. Custom columns become fields for the
     agent's screen pop and the flow's variables."""
@@ -50,18 +59,23 @@ def import_cmd(
     try:
         with click.progressbar(
             length=max(1, _count_lines(file)), label=f"reading {file}", file=sys.stderr
-        ) as bar:  # fmt: skip
+        ) as bar:
             res = read_contacts(file, mapping, region, progress=bar.update)
     except ImportRefused as e:
         raise click.ClickException(f"{e} (nothing imported)") from None
     store = open_dialer_store(ctx, store_path)
     new, merged = store.import_contacts(list_name, res.contacts.values(), time.time())
     summary = {
-        "list": list_name, "file": file, "rows": res.rows, "imported": new,
-        "merged_with_existing": merged, "duplicates_in_file": res.duplicates,
-        "refused": len(res.errors), "elapsed_s": round(time.perf_counter() - started, 3),
+        "list": list_name,
+        "file": file,
+        "rows": res.rows,
+        "imported": new,
+        "merged_with_existing": merged,
+        "duplicates_in_file": res.duplicates,
+        "refused": len(res.errors),
+        "elapsed_s": round(time.perf_counter() - started, 3),
         "errors": [{"line": line, "reason": r} for line, r in res.errors],
-    }  # fmt: skip
+    }
     if as_json:
         click.echo(json.dumps(summary))
     else:

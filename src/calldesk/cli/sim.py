@@ -20,19 +20,42 @@ from calldesk.fsconf.settings import check_password
     show_default=True,
     help="Environment variable holding the ESL password (there is no default password).",
 )
-@click.option("--time-scale", default=1.0, show_default=True, type=float,
-              help="Simulated seconds per wall second.")  # fmt: skip
-@click.option("--recordings-dir", default="recordings", show_default=True,
-              type=click.Path(file_okay=False), help="Where uuid_record writes WAV files.")  # fmt: skip
-@click.option("--phone", "phones", multiple=True, metavar="TARGET=BEHAVIOR",
-              help="A simulated phone, e.g. user/1001=answer (answer|no_answer|busy|"
-                   "unregistered|fail|machine). Repeatable.")  # fmt: skip
-@click.option("--fsconf", "fsconf_dir", default=None, type=click.Path(file_okay=False, exists=True),
-              help="A `calldesk fsconf render` directory: the sim takes its SIP profiles' RTP "
-                   "timers, languages, sessions-per-second and directory users.")  # fmt: skip
-@click.option("--agent-hangup-order", default=None,
-              type=click.Choice(["hangup_first", "unbridge_first", "alternate"]),
-              help="Event order when the agent leg of a uuid_bridge hangs up first.")  # fmt: skip
+@click.option(
+    "--time-scale",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="Simulated seconds per wall second.",
+)
+@click.option(
+    "--recordings-dir",
+    default="recordings",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where uuid_record writes WAV files.",
+)
+@click.option(
+    "--phone",
+    "phones",
+    multiple=True,
+    metavar="TARGET=BEHAVIOR",
+    help="A simulated phone, e.g. user/1001=answer (answer|no_answer|busy|"
+    "unregistered|fail|machine). Repeatable.",
+)
+@click.option(
+    "--fsconf",
+    "fsconf_dir",
+    default=None,
+    type=click.Path(file_okay=False, exists=True),
+    help="A `calldesk fsconf render` directory: the sim takes its SIP profiles' RTP "
+    "timers, languages, sessions-per-second and directory users.",
+)
+@click.option(
+    "--agent-hangup-order",
+    default=None,
+    type=click.Choice(["hangup_first", "unbridge_first", "alternate"]),
+    help="Event order when the agent leg of a uuid_bridge hangs up first.",
+)
 def sim(
     host: str,
     port: int,
@@ -69,8 +92,14 @@ def sim(
         raise click.UsageError(f"--fsconf {fsconf_dir}: {exc}") from None
     if agent_hangup_order:
         site.agent_hangup_order = agent_hangup_order
-    sw = SimSwitch(password=password, host=host, port=port, time_scale=time_scale,
-                   recordings_dir=recordings_dir, site=site)  # fmt: skip
+    sw = SimSwitch(
+        password=password,
+        host=host,
+        port=port,
+        time_scale=time_scale,
+        recordings_dir=recordings_dir,
+        site=site,
+    )
     for spec in phones:
         target, _, behavior = spec.partition("=")
         reply = sim_phone(sw, f"{target} {behavior.replace(':', ' ') or 'answer'}")

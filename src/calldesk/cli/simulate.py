@@ -104,18 +104,41 @@ def _table(fig: dict[str, Any]) -> list[str]:
 @click.command("simulate")
 @click.option("--agents", type=click.IntRange(min=0), default=10, show_default=True)
 @click.option("--calls-per-hour", type=click.FloatRange(min=0), default=100.0, show_default=True)
-@click.option("--aht", type=click.FloatRange(min=0, min_open=True), default=180.0, show_default=True,
-              help="Average handle time, seconds.")  # fmt: skip
-@click.option("--patience", type=click.FloatRange(min=0), default=120.0, show_default=True,
-              help="Mean caller patience, seconds (exponential); 0 = callers never hang up.")  # fmt: skip
+@click.option(
+    "--aht",
+    type=click.FloatRange(min=0, min_open=True),
+    default=180.0,
+    show_default=True,
+    help="Average handle time, seconds.",
+)
+@click.option(
+    "--patience",
+    type=click.FloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    help="Mean caller patience, seconds (exponential); 0 = callers never hang up.",
+)
 @click.option("--hours", type=click.FloatRange(min=0), default=None, help="Simulated hours [8].")
-@click.option("--sl-seconds", type=click.FloatRange(min=0), default=None,
-              help="Service-level threshold, seconds [20].")  # fmt: skip
+@click.option(
+    "--sl-seconds",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Service-level threshold, seconds [20].",
+)
 @click.option("--seed", type=int, default=None, help="Random seed [1].")
-@click.option("--handle", type=click.Choice(["exponential", "lognormal"]), default="exponential",
-              show_default=True, help="Handle-time distribution.")  # fmt: skip
-@click.option("--scenario", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="YAML scenario with several queues, skills and traffic streams.")  # fmt: skip
+@click.option(
+    "--handle",
+    type=click.Choice(["exponential", "lognormal"]),
+    default="exponential",
+    show_default=True,
+    help="Handle-time distribution.",
+)
+@click.option(
+    "--scenario",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="YAML scenario with several queues, skills and traffic streams.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @outbound_options
 def simulate(
@@ -147,16 +170,26 @@ def simulate(
         except ConfigError as e:
             raise click.ClickException(f"scenario refused: {e}") from e
         sc = Scenario(
-            sc.queues, sc.agents, sc.traffic,
+            sc.queues,
+            sc.agents,
+            sc.traffic,
             hours=sc.hours if hours is None else hours,
             sl_seconds=sc.sl_seconds if sl_seconds is None else sl_seconds,
-            seed=sc.seed if seed is None else seed, rules=sc.rules, policy=sc.policy,
-        )  # fmt: skip
+            seed=sc.seed if seed is None else seed,
+            rules=sc.rules,
+            policy=sc.policy,
+        )
     else:
         sc = single_queue(
-            agents, calls_per_hour, aht, patience or None, 8.0 if hours is None else hours,
-            20.0 if sl_seconds is None else sl_seconds, 1 if seed is None else seed, handle,
-        )  # fmt: skip
+            agents,
+            calls_per_hour,
+            aht,
+            patience or None,
+            8.0 if hours is None else hours,
+            20.0 if sl_seconds is None else sl_seconds,
+            1 if seed is None else seed,
+            handle,
+        )
     started = time.perf_counter()
     result = run_simulation(sc)
     elapsed = time.perf_counter() - started
@@ -168,8 +201,10 @@ def simulate(
         return
     t0 = sc.traffic[0]
     if scenario:
-        click.echo(f"scenario {scenario}: {len(sc.queues)} queues, {len(sc.agents)} agents, "
-                   f"{sc.hours:g} h, SL threshold {sc.sl_seconds:g} s, seed {sc.seed}")  # fmt: skip
+        click.echo(
+            f"scenario {scenario}: {len(sc.queues)} queues, {len(sc.agents)} agents, "
+            f"{sc.hours:g} h, SL threshold {sc.sl_seconds:g} s, seed {sc.seed}"
+        )
     else:
         pat = f"{t0.patience_s:g} s" if t0.patience_s else "infinite"
         click.echo(

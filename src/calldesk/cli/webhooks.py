@@ -34,11 +34,14 @@ def status(ctx: click.Context, as_json: bool) -> None:
     for r in rows:
         nxt = r["next_attempt_at"]
         when = datetime.fromtimestamp(nxt, tz=UTC).strftime("%H:%M:%S") if nxt else "-"
-        click.echo(f"{r['hook']}: pending={r['pending']} delivered={r['delivered']} "
-                   f"failed={r['failed']} next={when}")  # fmt: skip
+        click.echo(
+            f"{r['hook']}: pending={r['pending']} delivered={r['delivered']} "
+            f"failed={r['failed']} next={when}"
+        )
         if r["last_error"]:
             e = r["last_error"]
-            click.echo(f"  last error: {e['error']} ({e['kind']} {e['subject']}, "
-                       f"{e['attempts']} attempts)")  # fmt: skip
+            click.echo(
+                f"  last error: {e['error']} ({e['kind']} {e['subject']}, {e['attempts']} attempts)"
+            )
     if any(r["failed"] for r in rows):
         raise SystemExit(1)

@@ -16,5 +16,13 @@ from calldesk.deskcalls.decide import (
 from calldesk.deskcalls.service import DeskCalls
 
 __all__ = [
-    "DeskCall", "DeskCalls", "DialOut", "Line", "Refuse", "RingAgent", "Supervise", "decide", "read_call",
-]  # fmt: skip
+    "DeskCall",
+    "DeskCalls",
+    "DialOut",
+    "Line",
+    "Refuse",
+    "RingAgent",
+    "Supervise",
+    "decide",
+    "read_call",
+]

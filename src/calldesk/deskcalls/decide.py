@@ -90,8 +90,12 @@ def read_call(variables: Mapping[str, str]) -> DeskCall | None:
     )
 
 
-def decide(call: DeskCall, agents: Mapping[str, Line],
-           extensions: Mapping[str, str], roles: Mapping[str, str]) -> Decision:  # fmt: skip
+def decide(
+    call: DeskCall,
+    agents: Mapping[str, Line],
+    extensions: Mapping[str, str],
+    roles: Mapping[str, str],
+) -> Decision:
     """`agents`: agent id -> phone line; `extensions`: phone user (e.g. 1002) -> agent id;
     `roles`: user id -> role."""
     if call.kind == "agent_call" and (call.customer or call.from_agent or call.from_user):
@@ -118,8 +122,12 @@ def _agent_call(call: DeskCall, agents: Mapping[str, Line]) -> Decision:
     return RingAgent(agent, line.contact)
 
 
-def _supervisor(call: DeskCall, agents: Mapping[str, Line],
-                extensions: Mapping[str, str], roles: Mapping[str, str]) -> Decision:  # fmt: skip
+def _supervisor(
+    call: DeskCall,
+    agents: Mapping[str, Line],
+    extensions: Mapping[str, str],
+    roles: Mapping[str, str],
+) -> Decision:
     user = call.from_user
     if not user or roles.get(user) not in ("supervisor", "admin"):
         who = user or f"agent {call.from_agent}"

@@ -45,8 +45,11 @@ log = logging.getLogger(__name__)
 # dispatcher's MOH works the same way.
 RINGBACK = "tone_stream://%(2000,4000,440,480);loops=-1"
 # Not allowed; nothing to join (the agent is on no call); refused (e.g. already supervising).
-_SUPERVISE_CAUSES = {PermissionDenied: "CALL_REJECTED", NoLiveCall: "NORMAL_TEMPORARY_FAILURE",
-                     SupervisionError: "USER_BUSY"}  # fmt: skip
+_SUPERVISE_CAUSES = {
+    PermissionDenied: "CALL_REJECTED",
+    NoLiveCall: "NORMAL_TEMPORARY_FAILURE",
+    SupervisionError: "USER_BUSY",
+}
 
 
 class DeskCalls:
@@ -144,8 +147,9 @@ class DeskCalls:
         conn.execute(uuid, "answer", timeout=10)
         conn.execute_async(uuid, "playback", RINGBACK)
         try:
-            dialed = self.dialer.dial(d.number, {"calldesk_desk_leg": uuid}, switch=switch,
-                                      subject=d.caller)  # fmt: skip
+            dialed = self.dialer.dial(
+                d.number, {"calldesk_desk_leg": uuid}, switch=switch, subject=d.caller
+            )
         except OutboundError as exc:
             self._refuse(uuid, switch, Refuse(exc.cause, str(exc)), base)
             return
@@ -166,8 +170,11 @@ class DeskCalls:
         except (PermissionDenied, SupervisionError, NoLiveCall) as exc:
             self._refuse(uuid, switch, Refuse(_SUPERVISE_CAUSES[type(exc)], str(exc)), base)
             return
-        self._journal("deskcall.supervise", d.user,
-                      {**base, "agent": d.agent, "mode": d.mode, "session": s.id})  # fmt: skip
+        self._journal(
+            "deskcall.supervise",
+            d.user,
+            {**base, "agent": d.agent, "mode": d.mode, "session": s.id},
+        )
 
     # -- edges ----------------------------------------------------------------------------------
     def _hangup(self, uuid: str, switch: str, cause: str) -> None:

@@ -35,8 +35,14 @@ from calldesk.trunks.dialer import OutboundError
 
 AGENT_STATES = {"available": "free", "offered": "talk", "busy": "talk", "wrap_up": "wrap"}
 BUSY = {"USER_BUSY", "CALL_REJECTED"}
-NO_ANSWER = {"NO_ANSWER", "NO_USER_RESPONSE", "ORIGINATOR_CANCEL", "ALLOTTED_TIMEOUT",
-             "PROGRESS_TIMEOUT", "RECOVERY_ON_TIMER_EXPIRE"}  # fmt: skip
+NO_ANSWER = {
+    "NO_ANSWER",
+    "NO_USER_RESPONSE",
+    "ORIGINATOR_CANCEL",
+    "ALLOTTED_TIMEOUT",
+    "PROGRESS_TIMEOUT",
+    "RECOVERY_ON_TIMER_EXPIRE",
+}
 
 
 def outcome_of(cause: str) -> str:
@@ -46,8 +52,14 @@ def outcome_of(cause: str) -> str:
 
 
 class Dialer(Protocol):
-    def dial(self, number: str, variables: Mapping[str, object] | None = None, *,
-             switch: str | None = None, subject: str = "") -> Any: ...  # fmt: skip
+    def dial(
+        self,
+        number: str,
+        variables: Mapping[str, object] | None = None,
+        *,
+        switch: str | None = None,
+        subject: str = "",
+    ) -> Any: ...
 
 
 class Acd(Protocol):
@@ -83,8 +95,9 @@ class _Attempt:
 
 
 class DialerAdapter:
-    def __init__(self, campaign: Campaign, pacer: Pacer, queue: ContactQueue, ports: Ports,
-                 trunk: str = "") -> None:  # fmt: skip
+    def __init__(
+        self, campaign: Campaign, pacer: Pacer, queue: ContactQueue, ports: Ports, trunk: str = ""
+    ) -> None:
         self.campaign, self.pacer, self.queue, self.p = campaign, pacer, queue, ports
         self.trunk = trunk or campaign.trunk
         self.attempts: dict[str, _Attempt] = {}
@@ -120,13 +133,25 @@ class DialerAdapter:
         c = self.campaign
         iid = f"out-{uuid.uuid4()}"
         row = {
-            "at": now, "campaign": c.name, "contact": str(pick.contact.get("name", "")),
-            "number": pick.number, "local_time": pick.window.local_time,
-            "timezone": pick.window.timezone, "window": pick.window.window, "dnc_checked": 1,
-            "dnc_hit": 0, "trunk": self.trunk, "caller_id": c.caller_id, "ring_limit_s": c.ring_s,
-            "amd": "", "agent": "", "abandoned": 0, "safe_harbour": 0, "interaction": iid,
+            "at": now,
+            "campaign": c.name,
+            "contact": str(pick.contact.get("name", "")),
+            "number": pick.number,
+            "local_time": pick.window.local_time,
+            "timezone": pick.window.timezone,
+            "window": pick.window.window,
+            "dnc_checked": 1,
+            "dnc_hit": 0,
+            "trunk": self.trunk,
+            "caller_id": c.caller_id,
+            "ring_limit_s": c.ring_s,
+            "amd": "",
+            "agent": "",
+            "abandoned": 0,
+            "safe_harbour": 0,
+            "interaction": iid,
             "cause": "",
-        }  # fmt: skip
+        }
         a = _Attempt(iid, pick, now, row)
         self.attempts[iid] = a
         self.pacer.handle(AttemptPlaced(iid), now)
@@ -135,9 +160,11 @@ class DialerAdapter:
     def _dial(self, a: _Attempt) -> None:
         c = self.campaign
         variables = {
-            "originate_timeout": int(c.ring_s), "origination_caller_id_number": c.caller_id,
-            "calldesk_interaction": a.iid, "calldesk_campaign": c.name,
-        }  # fmt: skip
+            "originate_timeout": int(c.ring_s),
+            "origination_caller_id_number": c.caller_id,
+            "calldesk_interaction": a.iid,
+            "calldesk_campaign": c.name,
+        }
         try:
             dialed = self.p.dialer.dial(a.pick.number, variables, subject=a.iid)
         except OutboundError as e:
@@ -152,11 +179,19 @@ class DialerAdapter:
         self.pacer.handle(AttemptResolved(a.iid, "answer", now - a.placed), now)
         self.p.acd.enqueue(
             EnqueueRequest(
-                interaction_id=a.iid, medium="voice", queue=c.queue, priority=0, skills={},
-                language="", caller={"number": a.pick.number, "name": a.row["contact"]},
+                interaction_id=a.iid,
+                medium="voice",
+                queue=c.queue,
+                priority=0,
+                skills={},
+                language="",
+                caller={"number": a.pick.number, "name": a.row["contact"]},
                 variables=dict(a.pick.contact.get("fields") or {}),
                 data={"campaign": c.name, "leg": a.leg, "attempt": a.pick.attempt_no},
-                flow="", flow_version="", path=[], address=a.leg,
+                flow="",
+                flow_version="",
+                path=[],
+                address=a.leg,
             )
         )
         self.p.later(self.pacer.config.grace_s, lambda: self._grace(a.iid))
@@ -169,8 +204,14 @@ class DialerAdapter:
         now = self.p.clock()
         wait = now - a.answered
         self.pacer.handle(AnswerConnected(iid, wait), now)
-        self._finish(a, now, outcome="answer", agent=agent, answer_to_agent_s=wait,
-                     ring_s=a.answered - a.placed)  # fmt: skip
+        self._finish(
+            a,
+            now,
+            outcome="answer",
+            agent=agent,
+            answer_to_agent_s=wait,
+            ring_s=a.answered - a.placed,
+        )
 
     def _grace(self, iid: str) -> None:
         a = self.attempts.get(iid)
@@ -179,8 +220,9 @@ class DialerAdapter:
         now = self.p.clock()
         self.pacer.handle(AnswerAbandoned(iid, now - a.answered), now)
         self.p.safe_harbour(iid, a.leg, self.campaign)
-        self._finish(a, now, outcome="answer", abandoned=1, safe_harbour=1,
-                     ring_s=a.answered - a.placed)  # fmt: skip
+        self._finish(
+            a, now, outcome="answer", abandoned=1, safe_harbour=1, ring_s=a.answered - a.placed
+        )
 
     def _finish(self, a: _Attempt, now: float, **fields: Any) -> None:
         a.done = True

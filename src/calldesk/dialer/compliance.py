@@ -32,12 +32,16 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "campaign": self.campaign, "since": self.since, "until": self.until,
-            "attempts": self.attempts, "live_answers": self.live_answers,
-            "abandoned": self.abandoned, "abandon_rate": self.abandon_rate,
+            "campaign": self.campaign,
+            "since": self.since,
+            "until": self.until,
+            "attempts": self.attempts,
+            "live_answers": self.live_answers,
+            "abandoned": self.abandoned,
+            "abandon_rate": self.abandon_rate,
             "violations": self.violations,
             "violation_count": sum(len(v) for v in self.violations.values()),
-        }  # fmt: skip
+        }
 
 
 def _late(r: Mapping[str, Any]) -> bool:
@@ -48,9 +52,12 @@ def _late(r: Mapping[str, Any]) -> bool:
 def report(campaign: str, rows: Iterable[Mapping[str, Any]], since: float, until: float) -> Report:
     rep = Report(campaign, since, until)
     v: dict[str, list[dict[str, Any]]] = {
-        "outside_window": [], "dnc": [], "ring_under_15s": [], "abandoned_without_message": [],
+        "outside_window": [],
+        "dnc": [],
+        "ring_under_15s": [],
+        "abandoned_without_message": [],
         "late_to_agent": [],
-    }  # fmt: skip
+    }
     for r in rows:
         rep.attempts += 1
         live = r["outcome"] == "answer" or bool(r["abandoned"])

@@ -34,9 +34,26 @@ CAMPAIGN_MODES = ("preview", "progressive", "power", "predictive", "notification
 RETRY_OUTCOMES = ("busy", "no_answer", "machine", "failed", "callback_requested")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REGULATORY_CAP = 0.03
-_KEYS = {"name", "mode", "lists", "queue", "agents", "caller_id", "trunk", "windows", "ring_s",
-         "abandon_cap", "max_attempts", "retry", "amd", "safe_harbour_flow", "flow", "ratio",
-         "default_timezone", "paused"}  # fmt: skip
+_KEYS = {
+    "name",
+    "mode",
+    "lists",
+    "queue",
+    "agents",
+    "caller_id",
+    "trunk",
+    "windows",
+    "ring_s",
+    "abandon_cap",
+    "max_attempts",
+    "retry",
+    "amd",
+    "safe_harbour_flow",
+    "flow",
+    "ratio",
+    "default_timezone",
+    "paused",
+}
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
@@ -191,13 +208,25 @@ def _campaign(
     if isinstance(ratio, bool) or not isinstance(ratio, int | float) or ratio < 1:
         raise ConfigError(f"{path}.ratio", "expected a number >= 1")
     return Campaign(
-        name=name, mode=mode, lists=tuple(lists), caller_id=cid,
+        name=name,
+        mode=mode,
+        lists=tuple(lists),
+        caller_id=cid,
         windows=parse_windows(c.get("windows"), f"{path}.windows"),
-        queue=str(c.get("queue", "")), agents=tuple(str(a) for a in agents), trunk=trunk,
-        ring_s=ring, abandon_cap=float(cap), max_attempts=attempts, retry=retry, amd=amd,
-        safe_harbour_flow=safe, flow=flow, ratio=float(ratio), default_timezone=tz,
+        queue=str(c.get("queue", "")),
+        agents=tuple(str(a) for a in agents),
+        trunk=trunk,
+        ring_s=ring,
+        abandon_cap=float(cap),
+        max_attempts=attempts,
+        retry=retry,
+        amd=amd,
+        safe_harbour_flow=safe,
+        flow=flow,
+        ratio=float(ratio),
+        default_timezone=tz,
         paused=bool(c.get("paused", False)),
-    )  # fmt: skip
+    )
 
 
 def parse_campaigns(

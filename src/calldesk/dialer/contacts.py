@@ -65,14 +65,20 @@ class ContactQueue:
                 continue
             c = self.contacts[number]
             w = check_window(
-                number, at, self.campaign.windows, c.get("timezone") or "",
+                number,
+                at,
+                self.campaign.windows,
+                c.get("timezone") or "",
                 self.campaign.default_timezone,
-            )  # fmt: skip
+            )
             if not w.allowed:
                 opens = next_opening(
-                    number, at, self.campaign.windows, c.get("timezone") or "",
+                    number,
+                    at,
+                    self.campaign.windows,
+                    c.get("timezone") or "",
                     self.campaign.default_timezone,
-                )  # fmt: skip
+                )
                 if opens is None:
                     self.closed[number] = "no_window"
                 else:

@@ -15,8 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calldesk.dialer.numbers import normalize
 
-DEFAULT_COLUMNS = {"number": ("number", "phone", "phone_number", "msisdn"),
-                   "name": ("name", "full_name"), "timezone": ("timezone", "tz", "time_zone")}  # fmt: skip
+DEFAULT_COLUMNS = {
+    "number": ("number", "phone", "phone_number", "msisdn"),
+    "name": ("name", "full_name"),
+    "timezone": ("timezone", "tz", "time_zone"),
+}
 
 
 class ImportRefused(Exception):

@@ -32,9 +32,12 @@ class Priors:
 
 class Stats:
     def __init__(
-        self, priors: Priors | None = None, keep: int = 3000, refresh_every: int = 250,
+        self,
+        priors: Priors | None = None,
+        keep: int = 3000,
+        refresh_every: int = 250,
         grace_s: float = 2.0,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.priors = priors or Priors()
         self.grace_s = grace_s
         self.outcomes: deque[tuple[str, float]] = deque(maxlen=keep)
@@ -89,8 +92,11 @@ class Stats:
         """`p_free` for many (state, elapsed) pairs at once (the hot path of a decision)."""
         self._refresh()
         talk, talk_tail, wrap, wrap_tail = (
-            self._talk_tab, self._talk_tail, self._wrap_tab, self._wrap_tail
-        )  # fmt: skip
+            self._talk_tab,
+            self._talk_tail,
+            self._wrap_tab,
+            self._wrap_tail,
+        )
         nt, nw = len(talk), len(wrap)
         out = []
         for state, elapsed in agents:

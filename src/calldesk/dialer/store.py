@@ -15,10 +15,29 @@ from calldesk.dialer.lists import Contact
 from calldesk.store import Store
 
 GLOBAL = "*"
-LEDGER_FIELDS = ("at", "campaign", "contact", "number", "local_time", "timezone", "window",
-                 "dnc_checked", "dnc_hit", "trunk", "caller_id", "ring_s", "ring_limit_s",
-                 "outcome", "cause", "amd", "agent", "answer_to_agent_s", "abandoned",
-                 "safe_harbour", "interaction")  # fmt: skip
+LEDGER_FIELDS = (
+    "at",
+    "campaign",
+    "contact",
+    "number",
+    "local_time",
+    "timezone",
+    "window",
+    "dnc_checked",
+    "dnc_hit",
+    "trunk",
+    "caller_id",
+    "ring_s",
+    "ring_limit_s",
+    "outcome",
+    "cause",
+    "amd",
+    "agent",
+    "answer_to_agent_s",
+    "abandoned",
+    "safe_harbour",
+    "interaction",
+)
 
 
 class DialerStore:
@@ -60,9 +79,13 @@ class DialerStore:
 
     # -- do not call -----------------------------------------------------------------------
     def dnc_add(
-        self, numbers: Iterable[str], scope: str = GLOBAL, expires_at: float | None = None,
-        source: str = "cli", at: float | None = None,
-    ) -> int:  # fmt: skip
+        self,
+        numbers: Iterable[str],
+        scope: str = GLOBAL,
+        expires_at: float | None = None,
+        source: str = "cli",
+        at: float | None = None,
+    ) -> int:
         now = time.time() if at is None else at
         rows = [(n, scope, now, expires_at, source) for n in numbers]
         with self.db.conn:

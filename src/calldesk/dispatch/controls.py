@@ -59,8 +59,10 @@ def register_controls(bus: ControlBus, services: Any) -> None:
     bus.register("agent.login", agent_cmd(lambda u, a, x: ag.login(u, a, bool(x.get("ready")))))
     bus.register("agent.logout", agent_cmd(lambda u, a, x: ag.logout(u, a)))
     bus.register("agent.ready", agent_cmd(lambda u, a, x: ag.set_state(u, a, "ready")))
-    bus.register("agent.not_ready", agent_cmd(
-        lambda u, a, x: ag.set_state(u, a, "not_ready", str(x.get("reason") or "break"))))  # fmt: skip
+    bus.register(
+        "agent.not_ready",
+        agent_cmd(lambda u, a, x: ag.set_state(u, a, "not_ready", str(x.get("reason") or "break"))),
+    )
     bus.register("queue.pause", queue_cmd(qs.pause))
     bus.register("queue.resume", queue_cmd(qs.resume))
 
@@ -75,7 +77,9 @@ def live_views(
         for e in store.journal.read():
             if e.kind.startswith(("interaction.", "agent.")):
                 fold.apply(e.at, e.kind, e.subject, e.data)
-        return ([fold.queue_view(q, now) for q in sorted(fold.queues)],
-                [fold.agent_view(a, now) for a in sorted(fold.agents)])  # fmt: skip
+        return (
+            [fold.queue_view(q, now) for q in sorted(fold.queues)],
+            [fold.agent_view(a, now) for a in sorted(fold.agents)],
+        )
     views = LiveViews(cfg, lambda: now).load(store.journal)
     return [views.queue(q.name) for q in cfg.queues], [views.agent(a.id) for a in cfg.agents]

@@ -95,10 +95,12 @@ class EngineStore:
 
     # legs
     def map_leg(self, key: str, ref: LegRef, role: str) -> None:
-        self._pending.append((
-            "INSERT OR REPLACE INTO acd_legs (key, leg, switch, role, at) VALUES (?, ?, ?, ?, ?)",
-            [key, ref.uuid, ref.switch, role, ref.at],
-        ))  # fmt: skip
+        self._pending.append(
+            (
+                "INSERT OR REPLACE INTO acd_legs (key, leg, switch, role, at) VALUES (?, ?, ?, ?, ?)",
+                [key, ref.uuid, ref.switch, role, ref.at],
+            )
+        )
 
     def unmap(self, *keys: str) -> None:
         if keys:
@@ -116,11 +118,13 @@ class EngineStore:
     def screen_pop(
         self, offer: str, interaction: str, agent: str, at: float, data: dict[str, Any]
     ) -> None:
-        self._pending.append((
-            "INSERT OR REPLACE INTO screen_pops (offer, interaction, agent, at, data) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [offer, interaction, agent, at, json.dumps(data, sort_keys=True, default=str)],
-        ))  # fmt: skip
+        self._pending.append(
+            (
+                "INSERT OR REPLACE INTO screen_pops (offer, interaction, agent, at, data) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [offer, interaction, agent, at, json.dumps(data, sort_keys=True, default=str)],
+            )
+        )
 
     def screen_pops(self, agent: str, limit: int = 10) -> list[dict[str, Any]]:
         self.flush()

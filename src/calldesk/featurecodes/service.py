@@ -87,8 +87,11 @@ class FeatureCodes:
                 d2: Act | Refuse = Refuse("; ".join(why), prompt="failed")
             else:
                 d2 = d
-                self._note(f"feature.{d.action}", f.agent or uuid,
-                           {**base, **({"reason": d.reason} if d.reason else {})})  # fmt: skip
+                self._note(
+                    f"feature.{d.action}",
+                    f.agent or uuid,
+                    {**base, **({"reason": d.reason} if d.reason else {})},
+                )
         else:
             d2 = d
         if isinstance(d2, Refuse):

@@ -26,15 +26,30 @@ from calldesk.fsconf.errors import Problem
 from calldesk.fsconf.settings import DEFAULT_PASSWORDS, MIN_PASSWORD
 
 REQUIRED_FILES = (
-    "freeswitch.xml", "vars.xml",
-    "autoload_configs/modules.conf.xml", "autoload_configs/switch.conf.xml",
-    "autoload_configs/event_socket.conf.xml", "autoload_configs/sofia.conf.xml",
-    "autoload_configs/acl.conf.xml", "autoload_configs/local_stream.conf.xml",
-)  # fmt: skip
+    "freeswitch.xml",
+    "vars.xml",
+    "autoload_configs/modules.conf.xml",
+    "autoload_configs/switch.conf.xml",
+    "autoload_configs/event_socket.conf.xml",
+    "autoload_configs/sofia.conf.xml",
+    "autoload_configs/acl.conf.xml",
+    "autoload_configs/local_stream.conf.xml",
+)
 REQUIRED_SECTIONS = ("configuration", "dialplan", "directory")
-REQUIRED_MODULES = ("mod_event_socket", "mod_sofia", "mod_dptools", "mod_commands",
-                    "mod_dialplan_xml", "mod_loopback", "mod_local_stream", "mod_sndfile",
-                    "mod_hash", "mod_flite", "mod_say_en", "mod_tone_stream")  # fmt: skip
+REQUIRED_MODULES = (
+    "mod_event_socket",
+    "mod_sofia",
+    "mod_dptools",
+    "mod_commands",
+    "mod_dialplan_xml",
+    "mod_loopback",
+    "mod_local_stream",
+    "mod_sndfile",
+    "mod_hash",
+    "mod_flite",
+    "mod_say_en",
+    "mod_tone_stream",
+)
 IP_AUTH_PLACEHOLDER = "ip-authenticated"
 ENV = "<from environment>"
 _GLOBAL = re.compile(r"\$\$\{([A-Za-z0-9_]+)\}")
@@ -87,8 +102,11 @@ class _Checker:
                     key = key.strip()
                     if not value.startswith("$") or len(value) < 2:
                         # switch_xml.c preprocess_env_set: getenv() only for `name=$VAR`
-                        self.add(name, f"X-PRE-PROCESS env-set {data!r}",
-                                 "FreeSWITCH ignores env-set data that is not name=$VARIABLE")  # fmt: skip
+                        self.add(
+                            name,
+                            f"X-PRE-PROCESS env-set {data!r}",
+                            "FreeSWITCH ignores env-set data that is not name=$VARIABLE",
+                        )
                     fallback = key in self.globals and self.globals[key] != ENV
                     self.env_fallback[key] = fallback or self.env_fallback.get(key, False)
                     self.globals[key] = ENV
@@ -111,8 +129,11 @@ class _Checker:
             return
         sec = next((s for s in root.iter("section") if s.get("name") == "languages"), None)
         if sec is None:
-            self.add("freeswitch.xml", "section[languages]",
-                     "missing: `say` plays nothing (Open of languages and phrases failed)")  # fmt: skip
+            self.add(
+                "freeswitch.xml",
+                "section[languages]",
+                "missing: `say` plays nothing (Open of languages and phrases failed)",
+            )
             return
         langs = list(sec.iter("language"))
         if not langs and not list(sec.iter("X-PRE-PROCESS")):
@@ -122,12 +143,18 @@ class _Checker:
             where = f"language[{lang.get('name')}]"
             phrases = lang.find("phrases")
             if phrases is None or phrases.find("macros") is None:
-                self.add("freeswitch.xml", where,
-                         "needs <phrases><macros/></phrases> (Can't find phrases/macros tag)")  # fmt: skip
+                self.add(
+                    "freeswitch.xml",
+                    where,
+                    "needs <phrases><macros/></phrases> (Can't find phrases/macros tag)",
+                )
             module = lang.get("say-module") or lang.get("name", "")
             if loaded is not None and f"mod_say_{module}" not in loaded:
-                self.add("autoload_configs/modules.conf.xml", f"load[mod_say_{module}]",
-                         f"{where} says with mod_say_{module}, which is not loaded")  # fmt: skip
+                self.add(
+                    "autoload_configs/modules.conf.xml",
+                    f"load[mod_say_{module}]",
+                    f"{where} says with mod_say_{module}, which is not loaded",
+                )
 
     def loaded_modules(self) -> set[str] | None:
         root = self.trees.get("autoload_configs/modules.conf.xml")
@@ -149,8 +176,11 @@ class _Checker:
     def variables(self) -> None:
         if "vars.xml" in self.trees and "sound_prefix" not in self.globals:
             # the say app and say modules play digits/*.wav relative to sound_prefix
-            self.add("vars.xml", "X-PRE-PROCESS set sound_prefix",
-                     "sound_prefix is not set: `say` cannot find its sound files")  # fmt: skip
+            self.add(
+                "vars.xml",
+                "X-PRE-PROCESS set sound_prefix",
+                "sound_prefix is not set: `say` cannot find its sound files",
+            )
 
     def local_stream(self) -> None:
         name = "autoload_configs/local_stream.conf.xml"
@@ -165,12 +195,19 @@ class _Checker:
         if hold.startswith("local_stream://"):
             stream = hold[len("local_stream://") :]
             if stream not in dirs:
-                self.add(name, f"directory[{stream}]",
-                         f"hold_music {hold} names no stream in local_stream.conf")  # fmt: skip
+                self.add(
+                    name,
+                    f"directory[{stream}]",
+                    f"hold_music {hold} names no stream in local_stream.conf",
+                )
 
     def contexts(self) -> set[str]:
-        return {ctx.get("name", "") for name, root in self.trees.items()
-                if name.startswith("dialplan/") for ctx in root.iter("context")}  # fmt: skip
+        return {
+            ctx.get("name", "")
+            for name, root in self.trees.items()
+            if name.startswith("dialplan/")
+            for ctx in root.iter("context")
+        }
 
     # --- security -------------------------------------------------------------------------------
     def password(self, file: str, where: str, raw: str) -> None:
@@ -207,10 +244,13 @@ class _Checker:
         for var in _GLOBAL.findall(raw):
             if self.env_fallback.get(var) is False:
                 # mod_event_socket.c config(): an empty password becomes ClueCon
-                self.add(name, "param[password]",
-                         f"$${{{var}}} comes from env-set with no fallback `set` before it: "
-                         "without that variable in FreeSWITCH's environment ESL would accept "
-                         "ClueCon")  # fmt: skip
+                self.add(
+                    name,
+                    "param[password]",
+                    f"$${{{var}}} comes from env-set with no fallback `set` before it: "
+                    "without that variable in FreeSWITCH's environment ESL would accept "
+                    "ClueCon",
+                )
         acl = p.get("apply-inbound-acl", "")
         lists = self.acl_lists()
         if not acl:
@@ -245,25 +285,37 @@ class _Checker:
                     self.add(name, f"{where}.context", f"context {ctx!r} is in no dialplan file")
                 if p.get("liberal-dtmf") != "true":
                     # sofia.c sofia_handle_sip_i_info: "IGNORE INFO DTMF" on RFC 2833 calls
-                    self.add(name, f"{where}.liberal-dtmf",
-                             "must be true: SIP INFO digits are dropped on calls that "
-                             "negotiated RFC 2833")  # fmt: skip
+                    self.add(
+                        name,
+                        f"{where}.liberal-dtmf",
+                        "must be true: SIP INFO digits are dropped on calls that "
+                        "negotiated RFC 2833",
+                    )
                 if p.get("apply-register-acl"):
                     # sofia_reg.c sofia_reg_handle_sip_i_register: REG_AUTO_REGISTER, no digest
-                    self.add(name, f"{where}.apply-register-acl",
-                             "registrations from this ACL are accepted without a password; "
-                             "restrict phones with the directory's auth-acl")  # fmt: skip
+                    self.add(
+                        name,
+                        f"{where}.apply-register-acl",
+                        "registrations from this ACL are accepted without a password; "
+                        "restrict phones with the directory's auth-acl",
+                    )
                 if p.get("disable-register") != "true" and p.get("apply-inbound-acl"):
                     # sofia.c sofia_handle_sip_i_invite: an ACL hit sets is_auth, no digest
-                    self.add(name, f"{where}.apply-inbound-acl",
-                             "calls from this ACL skip digest auth on a profile phones register "
-                             "to (no password, no user variables)")  # fmt: skip
+                    self.add(
+                        name,
+                        f"{where}.apply-inbound-acl",
+                        "calls from this ACL skip digest auth on a profile phones register "
+                        "to (no password, no user variables)",
+                    )
                 timer = p.get("rtp-timer-name", "")
                 if timer in ("", "none"):
                     # switch_core_media.c: no timer, a leg with no RTP blocks each read 5 s
-                    self.add(name, f"{where}.rtp-timer-name",
-                             "must be set (soft): without an RTP timer a leg that gets no RTP "
-                             "delays uuid_bridge, DTMF and BYE by ~5 s")  # fmt: skip
+                    self.add(
+                        name,
+                        f"{where}.rtp-timer-name",
+                        "must be set (soft): without an RTP timer a leg that gets no RTP "
+                        "delays uuid_bridge, DTMF and BYE by ~5 s",
+                    )
                 if p.get("log-auth-failures") != "true":
                     self.add(name, f"{where}.log-auth-failures", "must be true (fail2ban needs it)")
                 if p.get("auth-calls") != "true":
@@ -280,8 +332,9 @@ class _Checker:
                     gname = f"{where}.gateway[{gw.get('name')}]"
                     gctx = g.get("context", ctx)
                     if gctx not in contexts:
-                        self.add(name, f"{gname}.context",
-                                 f"context {gctx!r} is in no dialplan file")  # fmt: skip
+                        self.add(
+                            name, f"{gname}.context", f"context {gctx!r} is in no dialplan file"
+                        )
                     if g.get("password") == IP_AUTH_PLACEHOLDER:
                         if not acl_ok:
                             self.add(name, gname, "trunk has neither auth nor a carrier ACL")
@@ -305,8 +358,11 @@ class _Checker:
                 acl = dp.get("auth-acl")
                 if acl is not None and acl not in lists:
                     # sofia_reg.c sofia_reg_parse_auth: an unknown list matches nobody
-                    self.add(name, f"domain[{dname}].auth-acl",
-                             f"ACL list {acl!r} is not defined in acl.conf")  # fmt: skip
+                    self.add(
+                        name,
+                        f"domain[{dname}].auth-acl",
+                        f"ACL list {acl!r} is not defined in acl.conf",
+                    )
                 for user in domain.iter("user"):
                     if user.get("type") == "pointer":
                         continue
@@ -321,19 +377,27 @@ class _Checker:
                         self.password(name, where, pw)
                     if "dial-string" not in up and "dial-string" not in dp:
                         # mod_dptools.c user_outgoing_channel: "No dial-string available"
-                        self.add(name, f"user[{uid}].dial-string",
-                                 "no dial-string (user or domain): originate user/"
-                                 f"{uid} fails")  # fmt: skip
+                        self.add(
+                            name,
+                            f"user[{uid}].dial-string",
+                            f"no dial-string (user or domain): originate user/{uid} fails",
+                        )
                     uctx = uv.get("user_context", dv.get("user_context"))
                     if uctx is not None and uctx not in contexts:
-                        self.add(name, f"user[{uid}].user_context",
-                                 f"context {uctx!r} is in no dialplan file")  # fmt: skip
+                        self.add(
+                            name,
+                            f"user[{uid}].user_context",
+                            f"context {uctx!r} is in no dialplan file",
+                        )
         want = self.expand(self.globals.get("domain", ""))
         if domains and want and want not in domains:
             # mod_dptools.c user_outgoing_channel: user/NNNN looks in switch_core_get_domain()
-            self.add("vars.xml", "X-PRE-PROCESS set domain",
-                     f"domain {want!r} is no directory domain ({', '.join(domains)}): "
-                     "user/NNNN would not resolve")  # fmt: skip
+            self.add(
+                "vars.xml",
+                "X-PRE-PROCESS set domain",
+                f"domain {want!r} is no directory domain ({', '.join(domains)}): "
+                "user/NNNN would not resolve",
+            )
 
     def dialplan(self) -> None:
         for name, root in self.trees.items():
@@ -378,6 +442,9 @@ def check_files(files: dict[str, str]) -> list[Problem]:
 def check_dir(path: Path) -> list[Problem]:
     if not path.is_dir():
         return [Problem(str(path), "(dir)", "not a directory")]
-    files = {p.relative_to(path).as_posix(): p.read_text(errors="replace")
-             for p in sorted(path.rglob("*.xml")) if p.is_file()}  # fmt: skip
+    files = {
+        p.relative_to(path).as_posix(): p.read_text(errors="replace")
+        for p in sorted(path.rglob("*.xml"))
+        if p.is_file()
+    }
     return check_files(files)

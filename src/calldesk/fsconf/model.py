@@ -22,20 +22,35 @@ from calldesk.trunks import OutboundPolicy, Trunk, parse_outbound, parse_trunks
 
 # The modules calldesk needs, in load order (loggers first, as FreeSWITCH's own configs do).
 BASE_MODULES: tuple[str, ...] = (
-    "mod_console", "mod_logfile",  # loggers
+    "mod_console",
+    "mod_logfile",  # loggers
     "mod_event_socket",  # the controller's connection
-    "mod_sofia", "mod_loopback",  # endpoints
-    "mod_commands", "mod_dptools", "mod_hash",  # apps; mod_hash backs the `limit hash` app
+    "mod_sofia",
+    "mod_loopback",  # endpoints
+    "mod_commands",
+    "mod_dptools",
+    "mod_hash",  # apps; mod_hash backs the `limit hash` app
     "mod_dialplan_xml",
-    "mod_sndfile", "mod_native_file", "mod_local_stream", "mod_tone_stream",  # files, MOH, tones
+    "mod_sndfile",
+    "mod_native_file",
+    "mod_local_stream",
+    "mod_tone_stream",  # files, MOH, tones
     "mod_say_en",
     "mod_flite",  # the IVR speaks text prompts with `playback say:` and tts_engine=flite
-)  # fmt: skip
+)
 # PCMU/PCMA/L16 are in the core. G722 and G726 come from mod_spandsp, like GSM (FreeSWITCH's own
 # test_mod_opus requires mod_spandsp before it negotiates G722).
-CODEC_MODULES = {"OPUS": "mod_opus", "G729": "mod_g729", "ILBC": "mod_ilbc", "SPEEX": "mod_speex",
-                 "AMR": "mod_amr", "G723": "mod_g723_1", "GSM": "mod_spandsp",
-                 "G722": "mod_spandsp", "G726": "mod_spandsp"}  # fmt: skip
+CODEC_MODULES = {
+    "OPUS": "mod_opus",
+    "G729": "mod_g729",
+    "ILBC": "mod_ilbc",
+    "SPEEX": "mod_speex",
+    "AMR": "mod_amr",
+    "G723": "mod_g723_1",
+    "GSM": "mod_spandsp",
+    "G722": "mod_spandsp",
+    "G726": "mod_spandsp",
+}
 _AGENT_ID = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
 _UNSAFE_TEXT = re.compile(r"[\x00-\x1f${}]")  # control chars, and FreeSWITCH variable expansion
 _USER = re.compile(r"^user/([A-Za-z0-9_.\-]{1,40})(?:@[A-Za-z0-9.\-]+)?$")
@@ -74,9 +89,14 @@ class FsModel:
         # esl_fallback: with secrets: env, the ESL password FreeSWITCH keeps if the variable is
         # missing from its environment (mod_event_socket would use ClueCon for an empty one).
         # Random per render and stored nowhere: nobody can log in with it.
-        return {"fs": self.settings, "trunks": self.trunks, "users": self.users,
-                "staff": self.staff, "modules": self.modules,
-                "esl_fallback": secrets.token_urlsafe(32)}  # fmt: skip
+        return {
+            "fs": self.settings,
+            "trunks": self.trunks,
+            "users": self.users,
+            "staff": self.staff,
+            "modules": self.modules,
+            "esl_fallback": secrets.token_urlsafe(32),
+        }
 
 
 def directory_user(contact: str) -> str | None:
@@ -173,10 +193,13 @@ def build_model(
     staff = _staff(data, seen, settings.domain, credentials)
     if settings.sessions_per_second is None:
         contacts = [a.contact for a in acd.agents]
-        settings = replace(settings, sessions_per_second=size_sessions_per_second(
-            settings.peak_calls_per_second, contacts))  # fmt: skip
-    return FsModel(settings, trunks, outbound, tuple(users), _modules(settings, trunks),
-                   tuple(skipped), staff)  # fmt: skip
+        settings = replace(
+            settings,
+            sessions_per_second=size_sessions_per_second(settings.peak_calls_per_second, contacts),
+        )
+    return FsModel(
+        settings, trunks, outbound, tuple(users), _modules(settings, trunks), tuple(skipped), staff
+    )
 
 
 def _staff(

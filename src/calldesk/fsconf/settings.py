@@ -164,8 +164,10 @@ def parse_settings(raw: Any, env: Mapping[str, str]) -> FsSettings:
         kw["sessions_per_second"] = _int(d, "sessions_per_second", 30, 2, 10000)
     peak = d.get("peak_calls_per_second", FsSettings.peak_calls_per_second)
     if isinstance(peak, bool) or not isinstance(peak, int | float) or not 0 < peak <= 5000:
-        raise ConfigError("freeswitch.peak_calls_per_second",
-                          f"expected a number of calls per second in (0, 5000], got {peak!r}")  # fmt: skip
+        raise ConfigError(
+            "freeswitch.peak_calls_per_second",
+            f"expected a number of calls per second in (0, 5000], got {peak!r}",
+        )
     kw["peak_calls_per_second"] = float(peak)
     kw["languages"] = parse_languages(d.get("languages", ["en"]))
     kw["rtp_start_port"] = _int(d, "rtp_start_port", 16384, 1024, 65534)
@@ -216,13 +218,15 @@ def parse_languages(raw: Any) -> tuple[Language, ...]:
             raise ConfigError(f"{path}.name", f"language {name} is listed twice")
         module = d.get("say_module", name.split("-")[0])
         if module not in SAY_MODULES:
-            raise ConfigError(f"{path}.say_module",
-                              f"no mod_say_{module} in FreeSWITCH (known: "
-                              f"{', '.join(sorted(SAY_MODULES))})")  # fmt: skip
+            raise ConfigError(
+                f"{path}.say_module",
+                f"no mod_say_{module} in FreeSWITCH (known: {', '.join(sorted(SAY_MODULES))})",
+            )
         prefix = d.get("sound_prefix", "$${sound_prefix}" if name == "en" else None)
         if prefix is None:
-            raise ConfigError(f"{path}.sound_prefix",
-                              f"language {name} needs the folder of its sound files")  # fmt: skip
+            raise ConfigError(
+                f"{path}.sound_prefix", f"language {name} needs the folder of its sound files"
+            )
         if not isinstance(prefix, str) or any(c in prefix for c in '\r\n\x00"<>&'):
             raise ConfigError(f"{path}.sound_prefix", f"{prefix!r} is not a path")
         tts = [d.get(k, getattr(Language, k)) for k in ("tts_engine", "tts_voice")]

@@ -27,10 +27,18 @@ class JournalLike(Protocol):
 def ensure_tables(db: sqlite_utils.Database) -> None:
     if RUNS not in db.table_names():
         db.table(RUNS).create(
-            {"interaction_id": str, "flow": str, "version": str, "step": str, "status": str,
-             "state": str, "started_at": float, "updated_at": float},
+            {
+                "interaction_id": str,
+                "flow": str,
+                "version": str,
+                "step": str,
+                "status": str,
+                "state": str,
+                "started_at": float,
+                "updated_at": float,
+            },
             pk="interaction_id",
-        )  # fmt: skip
+        )
         db.table(RUNS).create_index(["status"])
     if "address" not in db.table(RUNS).columns_dict:  # migration 009 on a store; here for bare dbs
         db.table(RUNS).add_column("address", str)
@@ -97,10 +105,15 @@ class RunStore:
     def remember_flow(self, flow: Flow) -> None:
         """Keep the exact source of every version a run started on, for resuming after restart."""
         self.db.table(VERSIONS).insert(
-            {"name": flow.name, "version": flow.version, "file": flow.file,
-             "source": flow.source, "first_seen": self.clock()},
+            {
+                "name": flow.name,
+                "version": flow.version,
+                "file": flow.file,
+                "source": flow.source,
+                "first_seen": self.clock(),
+            },
             ignore=True,
-        )  # fmt: skip
+        )
 
     def flow_source(self, name: str, version: str) -> tuple[str, str] | None:
         rows = list(self.db.table(VERSIONS).rows_where("name = ? and version = ?", [name, version]))

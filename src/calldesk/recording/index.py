@@ -96,8 +96,12 @@ class RecordingIndex:
     ) -> Iterator[Row]:
         where: list[str] = []
         args: list[Any] = []
-        for col, val in (("interaction", interaction), ("agent", agent), ("queue", queue),
-                         ("status", status)):  # fmt: skip
+        for col, val in (
+            ("interaction", interaction),
+            ("agent", agent),
+            ("queue", queue),
+            ("status", status),
+        ):
             if val is not None:
                 where.append(f"{col} = ?")
                 args.append(val)

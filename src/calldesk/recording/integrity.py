@@ -51,20 +51,38 @@ def verify_row(
     try:
         info = wav.inspect(path)
     except (wav.NotAWav, OSError) as exc:
-        journal.append("recording.unreadable", row.interaction,
-                       {"id": row.id, "path": row.path, "error": str(exc)}, at)  # fmt: skip
+        journal.append(
+            "recording.unreadable",
+            row.interaction,
+            {"id": row.id, "path": row.path, "error": str(exc)},
+            at,
+        )
         return row.status
     if info.healthy:
         _finish(index, row, info, COMPLETE, at)
-        journal.append("recording.verified", row.interaction,
-                       {"id": row.id, "path": row.path, "why": why, "seconds": info.seconds}, at)  # fmt: skip
+        journal.append(
+            "recording.verified",
+            row.interaction,
+            {"id": row.id, "path": row.path, "why": why, "seconds": info.seconds},
+            at,
+        )
         return COMPLETE
     before = info.data_declared
     info = wav.repair(path)
     _finish(index, row, info, REPAIRED, at)
-    journal.append("recording.repaired", row.interaction,
-                   {"id": row.id, "path": row.path, "why": why, "declared_bytes": before,
-                    "data_bytes": info.data_actual, "seconds": info.seconds}, at)  # fmt: skip
+    journal.append(
+        "recording.repaired",
+        row.interaction,
+        {
+            "id": row.id,
+            "path": row.path,
+            "why": why,
+            "declared_bytes": before,
+            "data_bytes": info.data_actual,
+            "seconds": info.seconds,
+        },
+        at,
+    )
     return REPAIRED
 
 
@@ -106,8 +124,17 @@ def startup_repair(
         else:
             before = info.data_declared
             info = wav.repair(path)
-            journal.append("recording.repaired", rel,
-                           {"path": rel, "indexed": False, "declared_bytes": before,
-                            "data_bytes": info.data_actual, "seconds": info.seconds}, at)  # fmt: skip
+            journal.append(
+                "recording.repaired",
+                rel,
+                {
+                    "path": rel,
+                    "indexed": False,
+                    "declared_bytes": before,
+                    "data_bytes": info.data_actual,
+                    "seconds": info.seconds,
+                },
+                at,
+            )
         report.repaired.append(rel)
     return report

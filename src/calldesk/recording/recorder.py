@@ -71,15 +71,30 @@ class Recorder:
 
     # -- policy hooks for the dispatcher (bridge) and the IVR (answer) --------------------
     def on_bridge(
-        self, interaction: str, customer_leg: str, agent_leg: str, *, queue: str | None = None,
-        campaign: str | None = None, agent: str | None = None,
-    ) -> Decision:  # fmt: skip
+        self,
+        interaction: str,
+        customer_leg: str,
+        agent_leg: str,
+        *,
+        queue: str | None = None,
+        campaign: str | None = None,
+        agent: str | None = None,
+    ) -> Decision:
         """Apply the policy when the agent is bridged (the default start point)."""
         d = self.policies.decide(interaction, queue=queue, campaign=campaign, agent=agent)
         if d.record and d.policy.start == "bridge" and not self.active_for(interaction):
-            self.start(interaction, customer_leg, by="policy", why=d.why, agent=agent, queue=queue,
-                       campaign=campaign, legs=[customer_leg, agent_leg], stereo=d.policy.stereo,
-                       retention_days=d.policy.retention_days)  # fmt: skip
+            self.start(
+                interaction,
+                customer_leg,
+                by="policy",
+                why=d.why,
+                agent=agent,
+                queue=queue,
+                campaign=campaign,
+                legs=[customer_leg, agent_leg],
+                stereo=d.policy.stereo,
+                retention_days=d.policy.retention_days,
+            )
         else:
             self._note_agent(interaction, agent, agent_leg)
         return d
@@ -90,8 +105,16 @@ class Recorder:
         """Apply a `start: answer` policy when the customer leg is answered (records the IVR)."""
         d = self.policies.decide(interaction, queue=queue, campaign=campaign)
         if d.record and d.policy.start == "answer" and not self.active_for(interaction):
-            self.start(interaction, leg, by="policy", why=d.why, queue=queue, campaign=campaign,
-                       stereo=d.policy.stereo, retention_days=d.policy.retention_days)  # fmt: skip
+            self.start(
+                interaction,
+                leg,
+                by="policy",
+                why=d.why,
+                queue=queue,
+                campaign=campaign,
+                stereo=d.policy.stereo,
+                retention_days=d.policy.retention_days,
+            )
         return d
 
     def announcement(
@@ -119,22 +142,48 @@ class Recorder:
 
     # -- actions -----------------------------------------------------------------------------
     def start(
-        self, interaction: str, leg: str, *, by: str, why: str = "on demand", agent: str | None = None,
-        queue: str | None = None, campaign: str | None = None, legs: list[str] | None = None,
-        stereo: bool = False, retention_days: int | None = None,
-    ) -> Row:  # fmt: skip
+        self,
+        interaction: str,
+        leg: str,
+        *,
+        by: str,
+        why: str = "on demand",
+        agent: str | None = None,
+        queue: str | None = None,
+        campaign: str | None = None,
+        legs: list[str] | None = None,
+        stereo: bool = False,
+        retention_days: int | None = None,
+    ) -> Row:
         check_uuid(leg)
         now = self.clock()
         rec_id = str(uuidlib.uuid4())
-        rel = self.template.render(at=now, interaction=interaction, leg=leg, agent=agent or "",
-                                   queue=queue or "", campaign=campaign or "")  # fmt: skip
+        rel = self.template.render(
+            at=now,
+            interaction=interaction,
+            leg=leg,
+            agent=agent or "",
+            queue=queue or "",
+            campaign=campaign or "",
+        )
         abs_path = self.base_dir / rel
         abs_path.parent.mkdir(parents=True, exist_ok=True)
         conn = self.board.for_leg(leg)
         legs = [leg] + [x for x in (legs or []) if x != leg]  # the recorded leg comes first
-        row = Row(rec_id, interaction, rel, started_at=now, legs=legs, agent=agent,
-                  queue=queue, campaign=campaign, stereo=stereo, retention_days=retention_days,
-                  switch=conn.name, why=why)  # fmt: skip
+        row = Row(
+            rec_id,
+            interaction,
+            rel,
+            started_at=now,
+            legs=legs,
+            agent=agent,
+            queue=queue,
+            campaign=campaign,
+            stereo=stereo,
+            retention_days=retention_days,
+            switch=conn.name,
+            why=why,
+        )
         self.index.insert(row)  # first, so a crash right after start still leaves a row to repair
         self.active[rec_id] = Active(row, leg, str(abs_path))
         try:
@@ -144,8 +193,16 @@ class Recorder:
             self.active.pop(rec_id, None)
             self.index.update(rec_id, status="failed", ended_at=self.clock())
             raise
-        self._log("recording.start", interaction, id=rec_id, leg=leg, path=rel, by=by, why=why,
-                  stereo=stereo)  # fmt: skip
+        self._log(
+            "recording.start",
+            interaction,
+            id=rec_id,
+            leg=leg,
+            path=rel,
+            by=by,
+            why=why,
+            stereo=stereo,
+        )
         return row
 
     def _one(self, interaction: str, rec_id: str | None) -> list[Active]:
@@ -154,8 +211,15 @@ class Recorder:
             raise RecordingRefused(f"interaction {interaction} has no active recording")
         return found
 
-    def set_mask(self, interaction: str, masked: bool, *, by: str, reason: str = "pci",
-                 rec_id: str | None = None) -> list[str]:  # fmt: skip
+    def set_mask(
+        self,
+        interaction: str,
+        masked: bool,
+        *,
+        by: str,
+        reason: str = "pci",
+        rec_id: str | None = None,
+    ) -> list[str]:
         """Mask (silence) or unmask the active recordings of an interaction, e.g. for card data."""
         done = []
         for a in self._one(interaction, rec_id):
@@ -164,8 +228,14 @@ class Recorder:
             conn = self.board.for_leg(a.leg)
             conn.api("uuid_record", a.leg, "mask" if masked else "unmask", a.abs_path)
             a.masked = masked
-            self._log("recording.mask" if masked else "recording.unmask", interaction,
-                      id=a.row.id, leg=a.leg, by=by, reason=reason)  # fmt: skip
+            self._log(
+                "recording.mask" if masked else "recording.unmask",
+                interaction,
+                id=a.row.id,
+                leg=a.leg,
+                by=by,
+                reason=reason,
+            )
             done.append(a.row.id)
         return done
 
@@ -192,10 +262,17 @@ class Recorder:
         return done
 
     def on_demand(
-        self, directory: Directory, user: str, action: str, interaction: str, *,
-        leg: str | None = None, agent: str | None = None, queue: str | None = None,
+        self,
+        directory: Directory,
+        user: str,
+        action: str,
+        interaction: str,
+        *,
+        leg: str | None = None,
+        agent: str | None = None,
+        queue: str | None = None,
         campaign: str | None = None,
-    ) -> list[str]:  # fmt: skip
+    ) -> list[str]:
         """An agent or supervisor starts/stops/masks/unmasks by hand. Agents act on their own calls,
         supervisors on their teams' agents; `never` policies cannot be overridden."""
         u = directory.user(user)
@@ -214,9 +291,19 @@ class Recorder:
                 raise RecordingRefused(f"{source} forbids recording interaction {interaction}")
             if leg is None:
                 raise RecordingRefused("start needs the leg to record")
-            return [self.start(interaction, leg, by=user, why=f"on demand by {user}", agent=agent,
-                               queue=queue, campaign=campaign, stereo=policy.stereo,
-                               retention_days=policy.retention_days).id]  # fmt: skip
+            return [
+                self.start(
+                    interaction,
+                    leg,
+                    by=user,
+                    why=f"on demand by {user}",
+                    agent=agent,
+                    queue=queue,
+                    campaign=campaign,
+                    stereo=policy.stereo,
+                    retention_days=policy.retention_days,
+                ).id
+            ]
         if action == "stop":
             return self.stop(interaction, by=user)
         if action in ("mask", "unmask"):
@@ -251,22 +338,41 @@ class Recorder:
         if not info.healthy:
             self._verify(a)
             return
-        self.index.update(a.row.id, status=COMPLETE, ended_at=now, size=info.size,
-                          duration=round(info.seconds, 3), sha256=wav.sha256_of(path))  # fmt: skip
-        self._log("recording.complete", a.row.interaction, id=a.row.id, seconds=info.seconds,
-                  size=info.size, cause=cause)  # fmt: skip
+        self.index.update(
+            a.row.id,
+            status=COMPLETE,
+            ended_at=now,
+            size=info.size,
+            duration=round(info.seconds, 3),
+            sha256=wav.sha256_of(path),
+        )
+        self._log(
+            "recording.complete",
+            a.row.interaction,
+            id=a.row.id,
+            seconds=info.seconds,
+            size=info.size,
+            cause=cause,
+        )
 
     def _verify(self, a: Active) -> None:
         row = self.index.get(a.row.id)
         if row is not None and row.status == RECORDING:
-            integrity.verify_row(self.index, self.journal, self.base_dir, row, self.clock(),
-                                 "leg ended without RECORD_STOP")  # fmt: skip
+            integrity.verify_row(
+                self.index,
+                self.journal,
+                self.base_dir,
+                row,
+                self.clock(),
+                "leg ended without RECORD_STOP",
+            )
 
     def startup(self) -> integrity.RepairReport:
         """Settle what a crash left behind; rows whose leg is still alive are adopted again."""
         live = {u for u, leg in self.board.tracker.legs.items() if leg.alive}
-        report = integrity.startup_repair(self.index, self.journal, self.base_dir, self.clock(),
-                                          is_live_leg=live.__contains__)  # fmt: skip
+        report = integrity.startup_repair(
+            self.index, self.journal, self.base_dir, self.clock(), is_live_leg=live.__contains__
+        )
         for row in self.index.search(status=RECORDING, limit=1_000_000):
             if row.legs and row.legs[0] in live:
                 self.active[row.id] = Active(row, row.legs[0], str(self.base_dir / row.path))

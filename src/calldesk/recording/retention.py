@@ -41,9 +41,17 @@ def purge_due(index: RecordingIndex, journal: Journal, base_dir: Path, now: floa
             path.unlink(missing_ok=True)
             index.update(row.id, status=PURGED)
             journal.append(
-                "recording.purged", row.interaction,
-                {"id": row.id, "path": row.path, "sha256": row.sha256, "file_existed": existed,
-                 "retention_days": row.retention_days, "started_at": row.started_at}, now,
-            )  # fmt: skip
+                "recording.purged",
+                row.interaction,
+                {
+                    "id": row.id,
+                    "path": row.path,
+                    "sha256": row.sha256,
+                    "file_existed": existed,
+                    "retention_days": row.retention_days,
+                    "started_at": row.started_at,
+                },
+                now,
+            )
             report.purged.append(row.id)
     return report

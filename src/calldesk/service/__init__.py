@@ -52,16 +52,20 @@ class Services:
         return self.access.user(user_id)
 
 
-DEFAULT_CODES = {"not_ready_reasons": ["break", "lunch", "training", "meeting", "login"],
-                 "dispositions": ["resolved", "follow_up", "escalated", "wrong_number"]}  # fmt: skip
+DEFAULT_CODES = {
+    "not_ready_reasons": ["break", "lunch", "training", "meeting", "login"],
+    "dispositions": ["resolved", "follow_up", "escalated", "wrong_number"],
+}
 
 
 def parse_codes(raw: Mapping[str, Any]) -> dict[str, list[str]]:
     out = {}
     for key in ("not_ready_reasons", "dispositions"):
         value = raw.get(key)
-        if not isinstance(value, list) or not value or not all(
-            isinstance(v, str) and v and v.isprintable() for v in value
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, str) and v and v.isprintable() for v in value)
         ):
             raise ConfigError(f"codes.{key}", "must be a non-empty list of one-line names")
         out[key] = list(value)
@@ -102,15 +106,25 @@ class _Missing:
         return refuse
 
 
-def compose(config_data: Mapping[str, Any], store: Any, engine: Any, *, notifier: Any = None,
-            directory: Directory | None = None, supervision: Any = None, library: Any = None,
-            board: Any = None, recordings_dir: Path | None = None) -> Services:  # fmt: skip
+def compose(
+    config_data: Mapping[str, Any],
+    store: Any,
+    engine: Any,
+    *,
+    notifier: Any = None,
+    directory: Directory | None = None,
+    supervision: Any = None,
+    library: Any = None,
+    board: Any = None,
+    recordings_dir: Path | None = None,
+) -> Services:
     """The services over the engine (`calldesk.engine.Engine`) and whatever else this process has. Live
     views catch up from the journal, then follow `notifier` (or the store journal's)."""
     clock = engine.clock
     cfg = acd_config(config_data)
-    directory = directory or Directory.from_config(config_data.get("users") or [],
-                                                   config_data.get("teams") or [])  # fmt: skip
+    directory = directory or Directory.from_config(
+        config_data.get("users") or [], config_data.get("teams") or []
+    )
     with_agent_users(directory, [(a.id, a.name) for a in cfg.agents])
     access = Access(directory, store.journal, clock)
     views = LiveViews(cfg, clock, lease_s=cfg.policy.lease_s).load(store.journal)
@@ -121,19 +135,43 @@ def compose(config_data: Mapping[str, Any], store: Any, engine: Any, *, notifier
     actions = SupervisorActions(engine, directory, store.journal, clock=clock)
     names = {a.id: a.name or a.id for a in cfg.agents}
     hang = _hangup_offer_leg(board) if board is not None else None
-    agents = AgentsService(access, engine, views, store.journal, codes, directory.agent_teams,
-                           names, hang, EngineStore(store).screen_pops)  # fmt: skip
-    queues = QueuesService(access, engine, views, store.journal,
-                           {q.name: (q.sl_seconds, q.sl_target) for q in cfg.queues})  # fmt: skip
+    agents = AgentsService(
+        access,
+        engine,
+        views,
+        store.journal,
+        codes,
+        directory.agent_teams,
+        names,
+        hang,
+        EngineStore(store).screen_pops,
+    )
+    queues = QueuesService(
+        access,
+        engine,
+        views,
+        store.journal,
+        {q.name: (q.sl_seconds, q.sl_target) for q in cfg.queues},
+    )
     recordings: Any = _Missing("recordings")
     if recordings_dir is not None:
         rec = RecordingAccess(RecordingIndex(store.db), directory, store.journal, recordings_dir)
         recordings = RecordingsService(rec, clock)
-    sup: Any = SupervisionApi(access, supervision, actions) if supervision else _Missing("supervision")
+    sup: Any = (
+        SupervisionApi(access, supervision, actions) if supervision else _Missing("supervision")
+    )
     flows: Any = FlowsService(access, library) if library is not None else _Missing("flows")
-    return Services(access, views, agents, queues,
-                    InteractionsService(access, views, store.journal, actions), sup, recordings,
-                    flows, codes)  # fmt: skip
+    return Services(
+        access,
+        views,
+        agents,
+        queues,
+        InteractionsService(access, views, store.journal, actions),
+        sup,
+        recordings,
+        flows,
+        codes,
+    )
 
 
 def build_services(controller: Any, dialer: Any = None) -> Services:
@@ -142,13 +180,26 @@ def build_services(controller: Any, dialer: Any = None) -> Services:
     from calldesk.callcontrol import CallControl, EnginePort
 
     c = controller
-    s = compose(c.config.data, c.store, c.acd, notifier=c.notifier,
-                directory=c.supervision.directory, supervision=c.supervision,
-                library=c.ivr.library, board=c.board,
-                recordings_dir=c.config.path("recordings.dir"))  # fmt: skip
-    s.call_control = CallControl(EnginePort(c.acd, c.voice), c.board, s.access.directory,
-                                 c.store.journal, dialer, c.acd.clock,
-                                 c.acd.settings.time_scale).attach()  # fmt: skip
+    s = compose(
+        c.config.data,
+        c.store,
+        c.acd,
+        notifier=c.notifier,
+        directory=c.supervision.directory,
+        supervision=c.supervision,
+        library=c.ivr.library,
+        board=c.board,
+        recordings_dir=c.config.path("recordings.dir"),
+    )
+    s.call_control = CallControl(
+        EnginePort(c.acd, c.voice),
+        c.board,
+        s.access.directory,
+        c.store.journal,
+        dialer,
+        c.acd.clock,
+        c.acd.settings.time_scale,
+    ).attach()
     return s
 
 

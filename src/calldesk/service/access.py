@@ -39,9 +39,11 @@ class Access:
 
     def deny(self, user: User, action: str, subject: str, reason: str) -> PermissionDenied:
         self.journal.append(
-            "access.denied", subject, {"user": user.id, "role": user.role, "action": action,
-                                       "reason": reason}, self.clock(),
-        )  # fmt: skip
+            "access.denied",
+            subject,
+            {"user": user.id, "role": user.role, "action": action, "reason": reason},
+            self.clock(),
+        )
         return PermissionDenied(reason)
 
     # scopes: None means everything
@@ -71,38 +73,56 @@ class Access:
 
     def supervisor(self, user: User, action: str, subject: str) -> None:
         if user.role not in ("supervisor", "admin"):
-            raise self.deny(user, action, subject,
-                            f"{user.id} ({user.role}) may not {action}: supervisors and admins only")  # fmt: skip
+            raise self.deny(
+                user,
+                action,
+                subject,
+                f"{user.id} ({user.role}) may not {action}: supervisors and admins only",
+            )
 
     def admin(self, user: User, action: str, subject: str) -> None:
         if user.role != "admin":
-            raise self.deny(user, action, subject,
-                            f"{user.id} ({user.role}) may not {action}: admins only")  # fmt: skip
+            raise self.deny(
+                user, action, subject, f"{user.id} ({user.role}) may not {action}: admins only"
+            )
 
-    def queue(self, user: User, queue: str, action: str, manage: bool = True,
-              agent_queues: Callable[[str], Iterable[str]] = lambda a: ()) -> None:  # fmt: skip
+    def queue(
+        self,
+        user: User,
+        queue: str,
+        action: str,
+        manage: bool = True,
+        agent_queues: Callable[[str], Iterable[str]] = lambda a: (),
+    ) -> None:
         """`manage`: pause/resume and the like (supervisors of the queue's teams, admins);
         otherwise reading (an agent may read its own queues)."""
         if manage:
             self.supervisor(user, action, queue)
         allowed = self.queues_of(user, agent_queues)
         if allowed is not None and queue not in allowed:
-            raise self.deny(user, action, queue,
-                            f"{user.id} may not {action} queue {queue}: not one of their queues")  # fmt: skip
+            raise self.deny(
+                user,
+                action,
+                queue,
+                f"{user.id} may not {action} queue {queue}: not one of their queues",
+            )
 
-    def interaction(self, user: User, iid: str, agent: str | None, queue: str | None,
-                    action: str) -> None:  # fmt: skip
+    def interaction(
+        self, user: User, iid: str, agent: str | None, queue: str | None, action: str
+    ) -> None:
         """Its agent's scope, or (supervisors) its queue's."""
         if user.role == "admin":
             return
         if user.role == "agent":
             if agent and agent == user.agent:
                 return
-            raise self.deny(user, action, iid,
-                            f"{user.id} (agent) may {action} only their own interactions")  # fmt: skip
+            raise self.deny(
+                user, action, iid, f"{user.id} (agent) may {action} only their own interactions"
+            )
         agents = self.agents_of(user) or set()
         queues = self.directory.queues_of(user) or set()
         if (agent and agent in agents) or (queue and queue in queues):
             return
-        raise self.deny(user, action, iid,
-                        f"{user.id} may not {action} interaction {iid}: outside their teams")  # fmt: skip
+        raise self.deny(
+            user, action, iid, f"{user.id} may not {action} interaction {iid}: outside their teams"
+        )

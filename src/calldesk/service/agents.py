@@ -25,10 +25,18 @@ Rows = list[dict[str, Any]]  # (the method `list` shadows the builtin in the cla
 
 
 class AgentsService:
-    def __init__(self, access: Access, engine: Engine, views: LiveViews, journal: Journal,
-                 codes: dict[str, list[str]], teams_of: Callable[[str], set[str]],
-                 names: dict[str, str], decline_leg: Callable[[str], None] | None = None,
-                 pops: Callable[[str, int], list[dict]] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        access: Access,
+        engine: Engine,
+        views: LiveViews,
+        journal: Journal,
+        codes: dict[str, list[str]],
+        teams_of: Callable[[str], set[str]],
+        names: dict[str, str],
+        decline_leg: Callable[[str], None] | None = None,
+        pops: Callable[[str, int], list[dict]] | None = None,
+    ) -> None:
         self.access, self.engine, self.views, self.journal = access, engine, views, journal
         self.codes, self.teams_of, self.names = codes, teams_of, names
         self.decline_leg = decline_leg  # hangs a ringing voice offer's agent leg up
@@ -38,7 +46,9 @@ class AgentsService:
         if agent not in self.names:
             raise NotFound(f"unknown agent {agent!r}")
 
-    def _done(self, user: User, action: str, agent: str, ignored: Sequence[str], **data: Any) -> dict:
+    def _done(
+        self, user: User, action: str, agent: str, ignored: Sequence[str], **data: Any
+    ) -> dict:
         if ignored:
             raise Refused(f"{action} {agent}: {'; '.join(ignored)}")
         self.journal.append(f"api.{action}", agent, {"by": user.id, **data}, self.access.clock())
@@ -48,13 +58,17 @@ class AgentsService:
     def view(self, agent: str) -> dict[str, Any]:
         v = self.views.agent(agent)
         return {
-            "id": agent, "name": self.names.get(agent, agent), "state": v.state,
-            "reason": v.reason, "since": self.views.clock() - v.time_in_state_s,
-            "time_in_state_s": v.time_in_state_s, "queues": list(self.views.agent_queues(agent)),
+            "id": agent,
+            "name": self.names.get(agent, agent),
+            "state": v.state,
+            "reason": v.reason,
+            "since": self.views.clock() - v.time_in_state_s,
+            "time_in_state_s": v.time_in_state_s,
+            "queues": list(self.views.agent_queues(agent)),
             "teams": sorted(self.teams_of(agent)),
             "interactions": sorted(self.views.agent_items.get(agent, ())),
             "handled": v.handled,
-        }  # fmt: skip
+        }
 
     def list(self, user: User) -> Rows:
         allowed = self.access.agents_of(user)
@@ -85,8 +99,10 @@ class AgentsService:
             raise Invalid("state", f"must be ready or not_ready, not {state!r}")
         reason = reason or "break"
         if reason not in self.codes["not_ready_reasons"]:
-            raise Invalid("reason", f"unknown reason {reason!r} (known: "
-                          f"{', '.join(self.codes['not_ready_reasons'])})")  # fmt: skip
+            raise Invalid(
+                "reason",
+                f"unknown reason {reason!r} (known: {', '.join(self.codes['not_ready_reasons'])})",
+            )
         ignored = self.engine.not_ready(agent, reason)
         return self._done(user, "state", agent, ignored, state=state, reason=reason)
 
@@ -97,9 +113,15 @@ class AgentsService:
         o = self.views.offer_of(agent)
         if o is None:
             return None
-        return {"id": o.id, "interaction": o.interaction, "medium": o.medium, "queue": o.queue,
-                "customer": {"name": "", "number": o.customer}, "data": {},
-                "lease_until": o.lease_until}  # fmt: skip
+        return {
+            "id": o.id,
+            "interaction": o.interaction,
+            "medium": o.medium,
+            "queue": o.queue,
+            "customer": {"name": "", "number": o.customer},
+            "data": {},
+            "lease_until": o.lease_until,
+        }
 
     def _offer(self, user: User, offer: str, action: str) -> Any:
         o = self.views.offers.get(offer)
@@ -129,8 +151,11 @@ class AgentsService:
         self._known(agent)
         self.access.agent(user, agent, "end the wrap-up of")
         if disposition not in self.codes["dispositions"]:
-            raise Invalid("disposition", f"unknown disposition {disposition!r} (known: "
-                          f"{', '.join(self.codes['dispositions'])})")  # fmt: skip
+            raise Invalid(
+                "disposition",
+                f"unknown disposition {disposition!r} (known: "
+                f"{', '.join(self.codes['dispositions'])})",
+            )
         ignored = self.engine.post(ev.WrapUpDone(agent), wait=5.0)
         return self._done(user, "wrapup", agent, ignored, disposition=disposition, notes=notes)
 

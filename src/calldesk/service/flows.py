@@ -21,8 +21,15 @@ class FlowsService:
         out = []
         for name in self.library.names():
             f = self.library.get(name)
-            out.append({"name": f.name, "version": f.version, "description": f.description,
-                        "steps": len(f.steps), "numbers": sorted(f.bindings.numbers)})  # fmt: skip
+            out.append(
+                {
+                    "name": f.name,
+                    "version": f.version,
+                    "description": f.description,
+                    "steps": len(f.steps),
+                    "numbers": sorted(f.bindings.numbers),
+                }
+            )
         return out
 
     def validate(self, user: User, text: str, name: str = "upload.yaml") -> dict[str, Any]:
@@ -32,9 +39,11 @@ class FlowsService:
         return {
             "valid": flow is not None and not errors,
             "name": flow.name if flow else None,
-            "errors": [{"line": e.line, "col": e.mark.col, "code": e.code, "message": e.message}
-                       for e in errors],
-        }  # fmt: skip
+            "errors": [
+                {"line": e.line, "col": e.mark.col, "code": e.code, "message": e.message}
+                for e in errors
+            ],
+        }
 
     def graph_svg(self, user: User, name: str) -> str:
         self.access.supervisor(user, "see flows", name)

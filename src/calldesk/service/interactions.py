@@ -16,8 +16,9 @@ TRAIL_MAX = 500
 
 
 class InteractionsService:
-    def __init__(self, access: Access, views: LiveViews, journal: Journal,
-                 actions: SupervisorActions) -> None:  # fmt: skip
+    def __init__(
+        self, access: Access, views: LiveViews, journal: Journal, actions: SupervisorActions
+    ) -> None:
         self.access, self.views, self.journal, self.actions = access, views, journal, actions
 
     def _row(self, iid: str) -> InteractionRow:
@@ -36,9 +37,13 @@ class InteractionsService:
         return it.agent in agents or it.queue in queues
 
     def list(self, user: User, state: str | None = None, queue: str | None = None) -> list[dict]:
-        rows = [it for it in self.views.interactions.values()
-                if (state is None or it.state == state) and (queue is None or it.queue == queue)
-                and self._visible(user, it)]  # fmt: skip
+        rows = [
+            it
+            for it in self.views.interactions.values()
+            if (state is None or it.state == state)
+            and (queue is None or it.queue == queue)
+            and self._visible(user, it)
+        ]
         return [it.as_dict() for it in rows]
 
     def get(self, user: User, iid: str) -> dict[str, Any]:
@@ -46,8 +51,10 @@ class InteractionsService:
         if not self._visible(user, it):
             agent = it.agent or next(iter(it.offers.values()), None)
             self.access.interaction(user, iid, agent, it.queue, "see")
-        trail = [{"seq": e.id, "at": e.at, "kind": e.kind, "data": e.data}
-                 for e in self.journal.read(subject=iid, limit=TRAIL_MAX)]  # fmt: skip
+        trail = [
+            {"seq": e.id, "at": e.at, "kind": e.kind, "data": e.data}
+            for e in self.journal.read(subject=iid, limit=TRAIL_MAX)
+        ]
         return {**it.as_dict(), "trail": trail, "why": it.why}
 
     def _act(self, call: Any, *args: Any) -> dict[str, Any]:

@@ -14,8 +14,14 @@ Rows = list[dict[str, Any]]  # (the method `list` shadows the builtin in the cla
 
 
 class QueuesService:
-    def __init__(self, access: Access, engine: Any, views: LiveViews, journal: Journal,
-                 sl: dict[str, tuple[float, float]]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        access: Access,
+        engine: Any,
+        views: LiveViews,
+        journal: Journal,
+        sl: dict[str, tuple[float, float]],
+    ) -> None:
         self.access, self.engine, self.views, self.journal = access, engine, views, journal
         self.sl = sl  # queue -> (sl_seconds, sl_target)
 
@@ -27,15 +33,25 @@ class QueuesService:
         v = self.views.queue(queue)
         by = v.agents_by_state
         return {
-            "name": queue, "waiting": v.waiting, "longest_wait_s": v.longest_wait_s,
-            "service_level": v.service_level_today, "service_level_30m": v.service_level_15m,
-            "sl_target": self.sl[queue][1], "sl_seconds": self.sl[queue][0], "asa_s": v.asa_s,
-            "abandon_rate": v.abandon_rate, "answered": v.answered, "abandoned": v.abandoned,
-            "agents": {"ready": by.get("available", 0) + by.get("offered", 0),
-                       "busy": by.get("busy", 0), "wrap_up": by.get("wrap_up", 0),
-                       "not_ready": by.get("not_ready", 0)},
+            "name": queue,
+            "waiting": v.waiting,
+            "longest_wait_s": v.longest_wait_s,
+            "service_level": v.service_level_today,
+            "service_level_30m": v.service_level_15m,
+            "sl_target": self.sl[queue][1],
+            "sl_seconds": self.sl[queue][0],
+            "asa_s": v.asa_s,
+            "abandon_rate": v.abandon_rate,
+            "answered": v.answered,
+            "abandoned": v.abandoned,
+            "agents": {
+                "ready": by.get("available", 0) + by.get("offered", 0),
+                "busy": by.get("busy", 0),
+                "wrap_up": by.get("wrap_up", 0),
+                "not_ready": by.get("not_ready", 0),
+            },
             "paused": queue in self.views.paused,
-        }  # fmt: skip
+        }
 
     def _scope(self, user: User) -> set[str] | None:
         return self.access.queues_of(user, self.views.agent_queues)

@@ -17,10 +17,17 @@ class RecordingsService:
     def __init__(self, access: RecordingAccess, clock: Callable[[], float]) -> None:
         self.access, self.clock = access, clock
 
-    def list(self, user: User, interaction: str | None = None, agent: str | None = None,
-             queue: str | None = None, limit: int = 100) -> list[dict[str, Any]]:  # fmt: skip
-        rows = self.access.list(user.id, self.clock(), interaction=interaction, agent=agent,
-                                queue=queue)  # fmt: skip
+    def list(
+        self,
+        user: User,
+        interaction: str | None = None,
+        agent: str | None = None,
+        queue: str | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        rows = self.access.list(
+            user.id, self.clock(), interaction=interaction, agent=agent, queue=queue
+        )
         return [r.as_dict() for r in rows[:limit]]
 
     def get(self, user: User, rec_id: str) -> dict[str, Any]:
@@ -38,8 +45,9 @@ class RecordingsService:
         path = self.access.base_dir / row.path
         if row.status == PURGED or not path.exists():
             raise NotFound(f"recording {rec_id} has no file ({row.status})")
-        self.access._log(user.id, "download", self.clock(), id=rec_id, range=byte_range or "all",
-                         result="ok")  # fmt: skip
+        self.access._log(
+            user.id, "download", self.clock(), id=rec_id, range=byte_range or "all", result="ok"
+        )
         return path
 
     def hold(self, user: User, rec_id: str, on: bool) -> dict[str, Any]:

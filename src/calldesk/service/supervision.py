@@ -37,8 +37,9 @@ def _refused(exc: Exception) -> Exception:
 
 
 class SupervisionApi:
-    def __init__(self, access: Access, sessions: SupervisionService,
-                 actions: SupervisorActions) -> None:  # fmt: skip
+    def __init__(
+        self, access: Access, sessions: SupervisionService, actions: SupervisorActions
+    ) -> None:
         self.access, self.sessions, self.actions = access, sessions, actions
 
     def start(self, user: User, agent: str, mode: str = "monitor") -> dict[str, Any]:
@@ -47,7 +48,9 @@ class SupervisionApi:
         mode = _mode(mode)
         try:
             s = self.sessions.start(user.id, agent, mode)
-            self.sessions._wait(lambda: s.status != RINGING, self.sessions.settings.answer_timeout + 5)
+            self.sessions._wait(
+                lambda: s.status != RINGING, self.sessions.settings.answer_timeout + 5
+            )
         except SupervisionError as exc:
             raise _refused(exc) from None
         if s.status != ACTIVE:

@@ -264,17 +264,24 @@ def _stamp(epoch_us: int) -> tuple[str, str]:
 def _row(sw: SimSwitch, leg: Leg, prefix: str = "") -> dict[str, str]:
     created, created_epoch = _stamp(leg.times["Created"])
     return {
-        f"{prefix}uuid": leg.uuid, f"{prefix}direction": leg.direction,
-        f"{prefix}created": created, f"{prefix}created_epoch": created_epoch,
-        f"{prefix}name": leg.name, f"{prefix}state": leg.state,
+        f"{prefix}uuid": leg.uuid,
+        f"{prefix}direction": leg.direction,
+        f"{prefix}created": created,
+        f"{prefix}created_epoch": created_epoch,
+        f"{prefix}name": leg.name,
+        f"{prefix}state": leg.state,
         f"{prefix}cid_name": leg.profile["Caller-ID-Name"],
         f"{prefix}cid_num": leg.profile["Caller-ID-Number"],
         f"{prefix}ip_addr": leg.profile["Network-Addr"],
         f"{prefix}dest": leg.profile["Destination-Number"],
-        f"{prefix}presence_id": "", f"{prefix}presence_data": "", f"{prefix}accountcode": "",
-        f"{prefix}callstate": leg.call_state, f"{prefix}callee_name": "",
-        f"{prefix}callee_num": "", f"{prefix}callee_direction": "",
-    }  # fmt: skip
+        f"{prefix}presence_id": "",
+        f"{prefix}presence_data": "",
+        f"{prefix}accountcode": "",
+        f"{prefix}callstate": leg.call_state,
+        f"{prefix}callee_name": "",
+        f"{prefix}callee_num": "",
+        f"{prefix}callee_direction": "",
+    }
 
 
 def _show(sw: SimSwitch, arg: str) -> str:
@@ -289,15 +296,20 @@ def _show(sw: SimSwitch, arg: str) -> str:
     if what == "channels":
         for leg in legs:
             row = _row(sw, leg)
-            row.update({
-                "application": leg.variables.get("current_application", ""),
-                "application_data": leg.variables.get("current_application_data", ""),
-                "dialplan": "XML", "context": leg.profile["Context"],
-                "read_codec": "PCMU" if leg.media else "", "read_rate": "8000" if leg.media else "",
-                "write_codec": "PCMU" if leg.media else "",
-                "write_rate": "8000" if leg.media else "",
-                "hostname": sw.hostname, "call_uuid": leg.variables.get("call_uuid", ""),
-            })  # fmt: skip
+            row.update(
+                {
+                    "application": leg.variables.get("current_application", ""),
+                    "application_data": leg.variables.get("current_application_data", ""),
+                    "dialplan": "XML",
+                    "context": leg.profile["Context"],
+                    "read_codec": "PCMU" if leg.media else "",
+                    "read_rate": "8000" if leg.media else "",
+                    "write_codec": "PCMU" if leg.media else "",
+                    "write_rate": "8000" if leg.media else "",
+                    "hostname": sw.hostname,
+                    "call_uuid": leg.variables.get("call_uuid", ""),
+                }
+            )
             rows.append(row)
     elif what == "calls":
         seen: set[str] = set()
@@ -308,8 +320,14 @@ def _show(sw: SimSwitch, arg: str) -> str:
             if peer is not None and not leg.bridge_originator:
                 continue
             row = _row(sw, leg)
-            row.update({"call_uuid": "", "hostname": sw.hostname,
-                        "sent_callee_name": "", "sent_callee_num": ""})  # fmt: skip
+            row.update(
+                {
+                    "call_uuid": "",
+                    "hostname": sw.hostname,
+                    "sent_callee_name": "",
+                    "sent_callee_num": "",
+                }
+            )
             if peer is not None:
                 seen.add(peer.uuid)
                 b = _row(sw, peer, "b_")
@@ -317,12 +335,22 @@ def _show(sw: SimSwitch, arg: str) -> str:
                 b.pop("b_callee_num")
                 b.pop("b_callee_direction")
                 row.update(b)
-                row.update({"b_callee_name": "", "b_callee_num": "", "b_callee_direction": "",
-                            "b_sent_callee_name": "", "b_sent_callee_num": "",
-                            "call_created_epoch": str(leg.times["Bridged"] // 10**6)})  # fmt: skip
+                row.update(
+                    {
+                        "b_callee_name": "",
+                        "b_callee_num": "",
+                        "b_callee_direction": "",
+                        "b_sent_callee_name": "",
+                        "b_sent_callee_num": "",
+                        "call_created_epoch": str(leg.times["Bridged"] // 10**6),
+                    }
+                )
             else:
-                for k in list(_row(sw, leg, "b_")) + ["b_sent_callee_name", "b_sent_callee_num",
-                                                       "call_created_epoch"]:  # fmt: skip
+                for k in list(_row(sw, leg, "b_")) + [
+                    "b_sent_callee_name",
+                    "b_sent_callee_num",
+                    "call_created_epoch",
+                ]:
                     row[k] = ""
             rows.append(row)
     else:
@@ -361,14 +389,29 @@ def _show_registrations(sw: SimSwitch, words: list[str]) -> str:
 
 
 COMMANDS = {
-    "status": _status, "version": _version, "global_getvar": _global_getvar,
-    "global_setvar": _global_setvar, "uuid_kill": _uuid_kill, "uuid_exists": _uuid_exists,
-    "uuid_getvar": _uuid_getvar, "uuid_setvar": _uuid_setvar, "uuid_bridge": _uuid_bridge,
-    "uuid_transfer": _uuid_transfer, "uuid_record": _uuid_record,
-    "uuid_broadcast": _uuid_broadcast, "uuid_recv_dtmf": _uuid_recv_dtmf,
-    "uuid_send_dtmf": _uuid_send_dtmf, "uuid_break": _uuid_break, "uuid_answer": _uuid_answer,
-    "originate": _originate, "avmd": _avmd, "fsctl": _fsctl, "reloadxml": _reloadxml, "show": _show, "sofia_contact": _sofia_contact,
-}  # fmt: skip
+    "status": _status,
+    "version": _version,
+    "global_getvar": _global_getvar,
+    "global_setvar": _global_setvar,
+    "uuid_kill": _uuid_kill,
+    "uuid_exists": _uuid_exists,
+    "uuid_getvar": _uuid_getvar,
+    "uuid_setvar": _uuid_setvar,
+    "uuid_bridge": _uuid_bridge,
+    "uuid_transfer": _uuid_transfer,
+    "uuid_record": _uuid_record,
+    "uuid_broadcast": _uuid_broadcast,
+    "uuid_recv_dtmf": _uuid_recv_dtmf,
+    "uuid_send_dtmf": _uuid_send_dtmf,
+    "uuid_break": _uuid_break,
+    "uuid_answer": _uuid_answer,
+    "originate": _originate,
+    "avmd": _avmd,
+    "fsctl": _fsctl,
+    "reloadxml": _reloadxml,
+    "show": _show,
+    "sofia_contact": _sofia_contact,
+}
 
 from .apps.callops import COMMANDS as _CALL_OPS  # noqa: E402 - hold, conference, uuid_audio
 

@@ -27,8 +27,17 @@ MYEVENTS = frozenset(
 )
 
 
-LOG_LEVELS = {"console": 0, "alert": 1, "crit": 2, "err": 3, "error": 3, "warning": 4,
-              "notice": 5, "info": 6, "debug": 7}  # fmt: skip
+LOG_LEVELS = {
+    "console": 0,
+    "alert": 1,
+    "crit": 2,
+    "err": 3,
+    "error": 3,
+    "warning": 4,
+    "notice": 5,
+    "info": 6,
+    "debug": 7,
+}
 
 
 class Commands:

@@ -21,8 +21,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_COMMAND = 1 << 20
-LEVELS = {0: "CONSOLE", 1: "ALERT", 2: "CRIT", 3: "ERR", 4: "WARNING", 5: "NOTICE", 6: "INFO",
-          7: "DEBUG"}  # fmt: skip
+LEVELS = {
+    0: "CONSOLE",
+    1: "ALERT",
+    2: "CRIT",
+    3: "ERR",
+    4: "WARNING",
+    5: "NOTICE",
+    6: "INFO",
+    7: "DEBUG",
+}
 
 
 class Connection(Commands):
@@ -190,7 +198,7 @@ class Connection(Commands):
                 "switch_channel_queue_dtmf",
                 529,
                 line,
-            )  # fmt: skip
+            )
         )
 
     def leg_hungup(self, leg: Leg, stage: str) -> None:

@@ -104,11 +104,18 @@ def sim_unregister(sw: SimSwitch, arg: str) -> str:
 
 def sim_legs(sw: SimSwitch, arg: str) -> str:
     rows = [
-        {"uuid": x.uuid, "name": x.name, "state": x.state, "call_state": x.call_state,
-         "answer_state": x.answer_state, "peer": x.peer.uuid if x.peer else None,
-         "application": x.variables.get("current_application", "")}
-        for x in sw.legs.values() if not x.hungup
-    ]  # fmt: skip
+        {
+            "uuid": x.uuid,
+            "name": x.name,
+            "state": x.state,
+            "call_state": x.call_state,
+            "answer_state": x.answer_state,
+            "peer": x.peer.uuid if x.peer else None,
+            "application": x.variables.get("current_application", ""),
+        }
+        for x in sw.legs.values()
+        if not x.hungup
+    ]
     return json.dumps(rows)
 
 
@@ -136,8 +143,14 @@ def sim_socket(sw: SimSwitch, arg: str) -> str:
 
 
 CONTROL: dict[str, Callable[[SimSwitch, str], str]] = {
-    "sim_inject": sim_inject, "sim_dtmf": sim_dtmf, "sim_hangup": sim_hangup,
-    "sim_phone": sim_phone, "sim_register": sim_register, "sim_unregister": sim_unregister,
-    "sim_legs": sim_legs, "sim_eavesdrop": sim_eavesdrop,
-    "sim_did": sim_did, "sim_socket": sim_socket,
-}  # fmt: skip
+    "sim_inject": sim_inject,
+    "sim_dtmf": sim_dtmf,
+    "sim_hangup": sim_hangup,
+    "sim_phone": sim_phone,
+    "sim_register": sim_register,
+    "sim_unregister": sim_unregister,
+    "sim_legs": sim_legs,
+    "sim_eavesdrop": sim_eavesdrop,
+    "sim_did": sim_did,
+    "sim_socket": sim_socket,
+}

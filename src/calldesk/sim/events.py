@@ -180,8 +180,16 @@ def _profile_headers(leg: Leg, prefix: str, full: bool = True) -> Pairs:
         pairs.append((f"{prefix}-Profile-Index", "1"))
     t = leg.times
     pairs.append((f"{prefix}-Profile-Created-Time", str(t["Profile-Created"])))
-    for k in ("Created", "Answered", "Progress", "Progress-Media", "Hangup", "Transfer",
-              "Resurrect", "Bridged"):  # fmt: skip
+    for k in (
+        "Created",
+        "Answered",
+        "Progress",
+        "Progress-Media",
+        "Hangup",
+        "Transfer",
+        "Resurrect",
+        "Bridged",
+    ):
         pairs.append((f"{prefix}-Channel-{k}-Time", str(t[k])))
     pairs += [
         (f"{prefix}-Channel-Last-Hold", str(t["Last-Hold"])),

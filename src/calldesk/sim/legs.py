@@ -15,10 +15,20 @@ if TYPE_CHECKING:
     from .switch import SimSwitch
 
 STATE_NUMBERS = {
-    "CS_NEW": 0, "CS_INIT": 1, "CS_ROUTING": 2, "CS_SOFT_EXECUTE": 3, "CS_EXECUTE": 4,
-    "CS_EXCHANGE_MEDIA": 5, "CS_PARK": 6, "CS_CONSUME_MEDIA": 7, "CS_HIBERNATE": 8,
-    "CS_RESET": 9, "CS_HANGUP": 10, "CS_REPORTING": 11, "CS_DESTROY": 12,
-}  # fmt: skip
+    "CS_NEW": 0,
+    "CS_INIT": 1,
+    "CS_ROUTING": 2,
+    "CS_SOFT_EXECUTE": 3,
+    "CS_EXECUTE": 4,
+    "CS_EXCHANGE_MEDIA": 5,
+    "CS_PARK": 6,
+    "CS_CONSUME_MEDIA": 7,
+    "CS_HIBERNATE": 8,
+    "CS_RESET": 9,
+    "CS_HANGUP": 10,
+    "CS_REPORTING": 11,
+    "CS_DESTROY": 12,
+}
 
 
 class LegGone(Exception):
@@ -145,11 +155,22 @@ class Leg:
             },
         )
         now = switch.clock.epoch_us()
-        self.times: dict[str, int] = TrackedDict(self, {
-            "Profile-Created": now, "Created": now, "Answered": 0, "Progress": 0,
-            "Progress-Media": 0, "Hangup": 0, "Transfer": 0, "Resurrect": 0, "Bridged": 0,
-            "Last-Hold": 0, "Hold-Accum": 0,
-        })  # fmt: skip
+        self.times: dict[str, int] = TrackedDict(
+            self,
+            {
+                "Profile-Created": now,
+                "Created": now,
+                "Answered": 0,
+                "Progress": 0,
+                "Progress-Media": 0,
+                "Hangup": 0,
+                "Transfer": 0,
+                "Resurrect": 0,
+                "Bridged": 0,
+                "Last-Hold": 0,
+                "Hold-Accum": 0,
+            },
+        )
         self.variables: dict[str, str] = TrackedDict(self)
         self.media = False  # read/write codec set (after answer or pre_answer)
         self.hungup = False
@@ -259,8 +280,11 @@ class Leg:
                 # (a 20 ms frame sleep inside an app's loop keeps them for that loop)
             if events and self.event_queue:
                 return "event"
-            woke = (breakable and (self.break_requested or self.unpark_requested)) or (
-                dtmf and bool(self.dtmf)) or (messages and bool(self.messages))  # fmt: skip
+            woke = (
+                (breakable and (self.break_requested or self.unpark_requested))
+                or (dtmf and bool(self.dtmf))
+                or (messages and bool(self.messages))
+            )
             if woke and self._stalled():
                 self.wake.clear()
                 left = (self.read_until or 0) - clock.now()

@@ -38,10 +38,16 @@ def media_up(sw: SimSwitch, leg: Leg) -> None:
     leg.media = True
     if leg.profile["Source"] != "mod_sofia":
         return
-    read = [("channel-read-codec-name", "PCMU"), ("channel-read-codec-rate", "8000"),
-            ("channel-read-codec-bit-rate", "64000")]  # fmt: skip
-    write = [("Channel-Write-Codec-Name", "PCMU"), ("Channel-Write-Codec-Rate", "8000"),
-             ("Channel-Write-codec-bit-rate", "64000")]  # fmt: skip
+    read = [
+        ("channel-read-codec-name", "PCMU"),
+        ("channel-read-codec-rate", "8000"),
+        ("channel-read-codec-bit-rate", "64000"),
+    ]
+    write = [
+        ("Channel-Write-Codec-Name", "PCMU"),
+        ("Channel-Write-Codec-Rate", "8000"),
+        ("Channel-Write-codec-bit-rate", "64000"),
+    ]
     sw.fire(leg, "CODEC", post=read, variables=False, calling=READ_CODEC)
     sw.fire(leg, "CODEC", post=write, variables=False, calling=WRITE_CODEC)
 

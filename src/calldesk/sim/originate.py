@@ -202,8 +202,16 @@ def dial(
     if want is False or not sw.admit_session():
         return None, "DESTINATION_OUT_OF_ORDER"
     profile = target.split("/")[1] if target.startswith("sofia/") else "internal"
-    leg = Leg(sw, f"sofia/{profile}/{user}@127.0.0.1:{port}", "outbound", num, name, user,
-              context="default", uuid=want)  # fmt: skip
+    leg = Leg(
+        sw,
+        f"sofia/{profile}/{user}@127.0.0.1:{port}",
+        "outbound",
+        num,
+        name,
+        user,
+        context="default",
+        uuid=want,
+    )
     leg.set_var("dialed_user", user)
     leg.set_var("dialed_domain", reg.domain if reg is not None else "127.0.0.1")
     leg.phone = phone
@@ -283,10 +291,20 @@ def _dial_loopback(
     # loopback makes two sessions (-a, then -b), each against the session-rate throttle
     if want is False or not sw.admit_session() or not sw.admit_session():
         return None, "DESTINATION_OUT_OF_ORDER"
-    a = Leg(sw, f"loopback/{ext}-a", "outbound", num, name, ext, context=context,
-            source="mod_loopback", uuid=want)  # fmt: skip
-    b = Leg(sw, f"loopback/{ext}-b", "inbound", num, name, ext, context=context,
-            source="mod_loopback")  # fmt: skip
+    a = Leg(
+        sw,
+        f"loopback/{ext}-a",
+        "outbound",
+        num,
+        name,
+        ext,
+        context=context,
+        source="mod_loopback",
+        uuid=want,
+    )
+    b = Leg(
+        sw, f"loopback/{ext}-b", "inbound", num, name, ext, context=context, source="mod_loopback"
+    )
     a.twin, b.twin = b, a
     for leg in (a, b):
         _apply_vars(leg, variables)

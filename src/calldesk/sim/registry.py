@@ -60,15 +60,25 @@ class Registration:
         """The directory user's variables that sofia::register/unregister carry (vanilla)."""
         u, d = self.user, self.domain
         return [
-            ("sip_number_alias", u), ("sip_auth_username", u), ("sip_auth_realm", d),
-            ("number_alias", u), ("user_name", u), ("domain_name", d), ("record_stereo", "true"),
-            ("default_gateway", "example.com"), ("default_areacode", "918"),
+            ("sip_number_alias", u),
+            ("sip_auth_username", u),
+            ("sip_auth_realm", d),
+            ("number_alias", u),
+            ("user_name", u),
+            ("domain_name", d),
+            ("record_stereo", "true"),
+            ("default_gateway", "example.com"),
+            ("default_areacode", "918"),
             ("transfer_fallback_extension", "operator"),
-            ("toll_allow", "domestic,international,local"), ("accountcode", u),
-            ("user_context", "default"), ("effective_caller_id_name", f"Extension {u}"),
-            ("effective_caller_id_number", u), ("outbound_caller_id_name", "FreeSWITCH"),
-            ("outbound_caller_id_number", "0000000000"), ("callgroup", "techsupport"),
-        ]  # fmt: skip
+            ("toll_allow", "domestic,international,local"),
+            ("accountcode", u),
+            ("user_context", "default"),
+            ("effective_caller_id_name", f"Extension {u}"),
+            ("effective_caller_id_number", u),
+            ("outbound_caller_id_name", "FreeSWITCH"),
+            ("outbound_caller_id_number", "0000000000"),
+            ("callgroup", "techsupport"),
+        ]
 
 
 class Registry:
@@ -92,14 +102,30 @@ class Registry:
         self.sw.fire_global("CUSTOM", post, subclass=subclass, calling=(FILE, func, line), at=at)
 
     def _attempt(self, r: Registration, expires: int, at: float) -> None:
-        self._fire("sofia::register_attempt", 1606, [
-            ("profile-name", "internal"), ("from-user", r.user), ("from-host", r.domain),
-            ("contact", r.contact), ("call-id", r.call_id), ("rpid", "unknown"),
-            ("status", "Registered(UDP)"), ("expires", str(expires)), ("to-user", r.user),
-            ("to-host", r.domain), ("network-ip", "127.0.0.1"),
-            ("network-port", str(r.network_port)), ("username", r.user), ("realm", r.domain),
-            ("user-agent", r.user_agent), ("auth-result", "RENEWED"),
-        ], REGISTER_TOKEN, at)  # fmt: skip
+        self._fire(
+            "sofia::register_attempt",
+            1606,
+            [
+                ("profile-name", "internal"),
+                ("from-user", r.user),
+                ("from-host", r.domain),
+                ("contact", r.contact),
+                ("call-id", r.call_id),
+                ("rpid", "unknown"),
+                ("status", "Registered(UDP)"),
+                ("expires", str(expires)),
+                ("to-user", r.user),
+                ("to-host", r.domain),
+                ("network-ip", "127.0.0.1"),
+                ("network-port", str(r.network_port)),
+                ("username", r.user),
+                ("realm", r.domain),
+                ("user-agent", r.user_agent),
+                ("auth-result", "RENEWED"),
+            ],
+            REGISTER_TOKEN,
+            at,
+        )
 
     def register(
         self,
@@ -116,20 +142,45 @@ class Registry:
             old.expiry.kill(block=False)
         k = self._k(user)
         now = self.sw.clock.epoch()
-        r = Registration(user, domain, expires, 5099 + 2 * k, 5098 + 2 * k,
-                         f"{next(_CALL_IDS)}-{self.sw.sessions_since_start}@127.0.0.1", now,
-                         now + self.core_lag, refresh)  # fmt: skip
+        r = Registration(
+            user,
+            domain,
+            expires,
+            5099 + 2 * k,
+            5098 + 2 * k,
+            f"{next(_CALL_IDS)}-{self.sw.sessions_since_start}@127.0.0.1",
+            now,
+            now + self.core_lag,
+            refresh,
+        )
         self.regs[user] = r
         self.sw.phones[f"user/{user}"] = behavior
         self._attempt(r, expires, now)
-        self._fire("sofia::register", 2059, [
-            ("profile-name", "internal"), ("from-user", user), ("from-host", domain),
-            ("presence-hosts", f"{domain},{domain}"), ("contact", r.contact),
-            ("call-id", r.call_id), ("rpid", "unknown"), ("status", "Registered(UDP)"),
-            ("expires", str(expires)), ("to-user", user), ("to-host", domain),
-            ("network-ip", "127.0.0.1"), ("network-port", str(r.network_port)),
-            ("username", user), ("realm", domain), ("user-agent", r.user_agent),
-        ] + r.directory(), REGISTER_TOKEN, now)  # fmt: skip
+        self._fire(
+            "sofia::register",
+            2059,
+            [
+                ("profile-name", "internal"),
+                ("from-user", user),
+                ("from-host", domain),
+                ("presence-hosts", f"{domain},{domain}"),
+                ("contact", r.contact),
+                ("call-id", r.call_id),
+                ("rpid", "unknown"),
+                ("status", "Registered(UDP)"),
+                ("expires", str(expires)),
+                ("to-user", user),
+                ("to-host", domain),
+                ("network-ip", "127.0.0.1"),
+                ("network-port", str(r.network_port)),
+                ("username", user),
+                ("realm", domain),
+                ("user-agent", r.user_agent),
+            ]
+            + r.directory(),
+            REGISTER_TOKEN,
+            now,
+        )
         if not refresh:
             r.expiry = gevent.spawn(self._expire_later, r)
         return r
@@ -139,8 +190,16 @@ class Registry:
         if user not in self.regs:
             now = self.sw.clock.epoch()
             k = self._k(user)
-            self.regs[user] = Registration(user, "127.0.0.1", 3600, 5099 + 2 * k, 5098 + 2 * k,
-                                           f"{next(_CALL_IDS)}-0@127.0.0.1", now, now)  # fmt: skip
+            self.regs[user] = Registration(
+                user,
+                "127.0.0.1",
+                3600,
+                5099 + 2 * k,
+                5098 + 2 * k,
+                f"{next(_CALL_IDS)}-0@127.0.0.1",
+                now,
+                now,
+            )
 
     def unregister(self, user: str) -> bool:
         """REGISTER with Expires: 0: attempt, then sofia::unregister; the phone is unreachable."""
@@ -152,12 +211,27 @@ class Registry:
             r.expiry.kill(block=False)
         now = self.sw.clock.epoch()
         self._attempt(r, 0, now)
-        self._fire("sofia::unregister", 2213, [
-            ("profile-name", "internal"), ("username", user), ("from-user", user),
-            ("from-host", r.domain), ("contact", r.contact), ("call-id", r.call_id),
-            ("rpid", "unknown"), ("realm", r.domain), ("network-ip", "127.0.0.1"),
-            ("network-port", str(r.network_port)), ("user-agent", r.user_agent), ("expires", "0"),
-        ] + r.directory(), REGISTER_TOKEN, now)  # fmt: skip
+        self._fire(
+            "sofia::unregister",
+            2213,
+            [
+                ("profile-name", "internal"),
+                ("username", user),
+                ("from-user", user),
+                ("from-host", r.domain),
+                ("contact", r.contact),
+                ("call-id", r.call_id),
+                ("rpid", "unknown"),
+                ("realm", r.domain),
+                ("network-ip", "127.0.0.1"),
+                ("network-port", str(r.network_port)),
+                ("user-agent", r.user_agent),
+                ("expires", "0"),
+            ]
+            + r.directory(),
+            REGISTER_TOKEN,
+            now,
+        )
         return True
 
     def _expire_later(self, r: Registration) -> None:
@@ -171,12 +245,25 @@ class Registry:
             return
         del self.regs[r.user]
         self.sw.phones.pop(f"user/{r.user}", None)
-        self._fire("sofia::expire", 726, [
-            ("profile-name", "internal"), ("call-id", r.call_id), ("user", r.user),
-            ("username", r.user), ("host", r.domain), ("contact", r.contact),
-            ("expires", str(int(deadline))), ("user-agent", r.user_agent), ("realm", r.domain),
-            ("network-ip", "127.0.0.1"), ("network-port", str(r.network_port)),
-        ], "sofia_reg_del_callback", scan)  # fmt: skip
+        self._fire(
+            "sofia::expire",
+            726,
+            [
+                ("profile-name", "internal"),
+                ("call-id", r.call_id),
+                ("user", r.user),
+                ("username", r.user),
+                ("host", r.domain),
+                ("contact", r.contact),
+                ("expires", str(int(deadline))),
+                ("user-agent", r.user_agent),
+                ("realm", r.domain),
+                ("network-ip", "127.0.0.1"),
+                ("network-port", str(r.network_port)),
+            ],
+            "sofia_reg_del_callback",
+            scan,
+        )
 
     def contact(self, user: str) -> str | None:
         r = self.regs.get(user)
@@ -186,9 +273,18 @@ class Registry:
         """`show registrations` rows: only what the core table has caught up with."""
         now = self.sw.clock.epoch()
         return [
-            {"reg_user": r.user, "realm": r.domain, "token": r.call_id, "url": r.url,
-             "expires": str(int(r.registered_at + r.expires + EXPIRE_MARGIN)),
-             "network_ip": "127.0.0.1", "network_port": str(r.network_port),
-             "network_proto": "udp", "hostname": self.sw.hostname, "metadata": ""}
-            for r in self.regs.values() if r.visible_at <= now
-        ]  # fmt: skip
+            {
+                "reg_user": r.user,
+                "realm": r.domain,
+                "token": r.call_id,
+                "url": r.url,
+                "expires": str(int(r.registered_at + r.expires + EXPIRE_MARGIN)),
+                "network_ip": "127.0.0.1",
+                "network_port": str(r.network_port),
+                "network_proto": "udp",
+                "hostname": self.sw.hostname,
+                "metadata": "",
+            }
+            for r in self.regs.values()
+            if r.visible_at <= now
+        ]

@@ -150,16 +150,28 @@ class SimSwitch:
         return ev
 
     def fire_global(
-        self, name: str, post: Pairs, body: str | None = None, subclass: str | None = None,
-        uuid: str | None = None, calling: tuple[str, str, int] | None = None,
+        self,
+        name: str,
+        post: Pairs,
+        body: str | None = None,
+        subclass: str | None = None,
+        uuid: str | None = None,
+        calling: tuple[str, str, int] | None = None,
         at: float | None = None,
-    ) -> SimEvent:  # fmt: skip
+    ) -> SimEvent:
         """Fire a non-leg event (BACKGROUND_JOB, CUSTOM ...); `at` as for `fire`."""
         seq = self.next_seq()
         at = self.clock.epoch() if at is None else at
         pairs = base_headers(self, name, seq, subclass, calling, epoch=at) + post
-        ev = SimEvent(name, pairs, body=body, subclass=subclass, uuid=uuid, seq=seq,
-                      fired_sim=self.clock.sim_time(at))  # fmt: skip
+        ev = SimEvent(
+            name,
+            pairs,
+            body=body,
+            subclass=subclass,
+            uuid=uuid,
+            seq=seq,
+            fired_sim=self.clock.sim_time(at),
+        )
         self._dispatch(ev)
         return ev
 
@@ -167,8 +179,16 @@ class SimSwitch:
         """Fire `ev` again with the same Event-Sequence and `extra` headers appended (a session
         re-firing an event queued to it, as mod_avmd's events are)."""
         parts: list[Part] = [ev.headers, extra]
-        copy = SimEvent(ev.name, ev.headers + extra.pairs, body=ev.body, subclass=ev.subclass,
-                        uuid=ev.uuid, seq=ev.seq, fired_sim=self.clock.now(), parts=parts)  # fmt: skip
+        copy = SimEvent(
+            ev.name,
+            ev.headers + extra.pairs,
+            body=ev.body,
+            subclass=ev.subclass,
+            uuid=ev.uuid,
+            seq=ev.seq,
+            fired_sim=self.clock.now(),
+            parts=parts,
+        )
         self._dispatch(copy)
         return copy
 

@@ -32,17 +32,27 @@ def m001_journal(db: sqlite_utils.Database) -> None:
 
 
 def m002_switch_state(db: sqlite_utils.Database) -> None:
-    db.table("switch_state").create({"name": str, "state": str, "at": float, "detail": str}, pk="name")
+    db.table("switch_state").create(
+        {"name": str, "state": str, "at": float, "detail": str}, pk="name"
+    )
 
 
 def m003_ivr_runs(db: sqlite_utils.Database) -> None:
     # IVR runs: one row per interaction in a flow (its current step and state), and the exact
     # source of every flow version a run started on, so a restart resumes on the same version.
     db.table("ivr_runs").create(
-        {"interaction_id": str, "flow": str, "version": str, "step": str, "status": str,
-         "state": str, "started_at": float, "updated_at": float},
+        {
+            "interaction_id": str,
+            "flow": str,
+            "version": str,
+            "step": str,
+            "status": str,
+            "state": str,
+            "started_at": float,
+            "updated_at": float,
+        },
         pk="interaction_id",
-    )  # fmt: skip
+    )
     db.table("ivr_runs").create_index(["status"])
     db.table("ivr_flow_versions").create(
         {"name": str, "version": str, "file": str, "source": str, "first_seen": float},
@@ -64,30 +74,67 @@ def m005_recordings_supervision(db: sqlite_utils.Database) -> None:
     # The recordings index (integrity, retention, legal hold) and supervision sessions
     # (who supervises which call in which mode), owned by calldesk.recording / .supervision.
     db.table("recordings").create(
-        {"id": str, "interaction": str, "legs": str, "agent": str, "queue": str, "campaign": str,
-         "path": str, "started_at": float, "ended_at": float, "duration": float, "size": int,
-         "sha256": str, "status": str, "legal_hold": int, "retention_days": int, "stereo": int,
-         "switch": str, "why": str},
-        pk="id", not_null={"interaction", "path", "started_at", "status"},
+        {
+            "id": str,
+            "interaction": str,
+            "legs": str,
+            "agent": str,
+            "queue": str,
+            "campaign": str,
+            "path": str,
+            "started_at": float,
+            "ended_at": float,
+            "duration": float,
+            "size": int,
+            "sha256": str,
+            "status": str,
+            "legal_hold": int,
+            "retention_days": int,
+            "stereo": int,
+            "switch": str,
+            "why": str,
+        },
+        pk="id",
+        not_null={"interaction", "path", "started_at", "status"},
         defaults={"legal_hold": 0, "stereo": 0, "status": "recording"},
-    )  # fmt: skip
+    )
     for cols in (["interaction"], ["agent", "started_at"], ["queue", "started_at"], ["status"]):
         db.table("recordings").create_index(cols)
     db.table("supervision_sessions").create(
-        {"id": str, "supervisor": str, "agent": str, "interaction": str, "target_leg": str,
-         "agent_leg": str, "supervisor_leg": str, "switch": str, "mode": str, "status": str,
-         "started_at": float, "ended_at": float, "end_reason": str},
+        {
+            "id": str,
+            "supervisor": str,
+            "agent": str,
+            "interaction": str,
+            "target_leg": str,
+            "agent_leg": str,
+            "supervisor_leg": str,
+            "switch": str,
+            "mode": str,
+            "status": str,
+            "started_at": float,
+            "ended_at": float,
+            "end_reason": str,
+        },
         pk="id",
-    )  # fmt: skip
+    )
     db.table("supervision_sessions").create_index(["status"])
 
 
 def m006_control_inbox(db: sqlite_utils.Database) -> None:
     db.table("control_inbox").create(
-        {"id": int, "posted_at": float, "actor": str, "command": str, "args": str,
-         "status": str, "result": str, "handled_at": float},
+        {
+            "id": int,
+            "posted_at": float,
+            "actor": str,
+            "command": str,
+            "args": str,
+            "status": str,
+            "result": str,
+            "handled_at": float,
+        },
         pk="id",
-    )  # fmt: skip
+    )
     db.table("control_inbox").create_index(["status", "id"])
 
 
@@ -120,14 +167,26 @@ def m009_interactions(db: sqlite_utils.Database) -> None:
     # Interactions with ids of their own (calldesk.interactions), and the legs or message
     # threads attached to each over time; `address` finds the interaction of a leg or thread.
     db.table("interactions").create(
-        {"id": str, "medium": str, "opened_at": float, "closed_at": float, "identities": str,
-         "data": str},
+        {
+            "id": str,
+            "medium": str,
+            "opened_at": float,
+            "closed_at": float,
+            "identities": str,
+            "data": str,
+        },
         pk="id",
         not_null={"medium", "opened_at", "identities", "data"},
     )
     db.table("interaction_attachments").create(
-        {"id": int, "interaction": str, "address": str, "role": str, "attached_at": float,
-         "detached_at": float},
+        {
+            "id": int,
+            "interaction": str,
+            "address": str,
+            "role": str,
+            "attached_at": float,
+            "detached_at": float,
+        },
         pk="id",
         not_null={"interaction", "address", "role", "attached_at"},
     )
@@ -143,23 +202,49 @@ def m020_dialer(db: sqlite_utils.Database) -> None:
     # Outbound: contact lists, the do-not-call list (global scope "*" or a campaign), and the
     # compliance ledger: one row per attempt, append-only like the journal.
     db.table("dialer_contacts").create(
-        {"list": str, "number": str, "name": str, "timezone": str, "fields": str, "line": int,
-         "imported_at": float},
+        {
+            "list": str,
+            "number": str,
+            "name": str,
+            "timezone": str,
+            "fields": str,
+            "line": int,
+            "imported_at": float,
+        },
         pk=("list", "number"),
-    )  # fmt: skip
+    )
     db.table("dnc").create(
         {"number": str, "scope": str, "added_at": float, "expires_at": float, "source": str},
         pk=("number", "scope"),
     )
     db.table("compliance_ledger").create(
-        {"id": int, "at": float, "campaign": str, "contact": str, "number": str,
-         "local_time": str, "timezone": str, "window": str, "dnc_checked": int, "dnc_hit": int,
-         "trunk": str, "caller_id": str, "ring_s": float, "ring_limit_s": float, "outcome": str,
-         "cause": str, "amd": str, "agent": str, "answer_to_agent_s": float, "abandoned": int,
-         "safe_harbour": int, "interaction": str},
+        {
+            "id": int,
+            "at": float,
+            "campaign": str,
+            "contact": str,
+            "number": str,
+            "local_time": str,
+            "timezone": str,
+            "window": str,
+            "dnc_checked": int,
+            "dnc_hit": int,
+            "trunk": str,
+            "caller_id": str,
+            "ring_s": float,
+            "ring_limit_s": float,
+            "outcome": str,
+            "cause": str,
+            "amd": str,
+            "agent": str,
+            "answer_to_agent_s": float,
+            "abandoned": int,
+            "safe_harbour": int,
+            "interaction": str,
+        },
         pk="id",
         not_null={"at", "campaign", "number", "outcome"},
-    )  # fmt: skip
+    )
     db.table("compliance_ledger").create_index(["campaign", "at"])
     for op in ("UPDATE", "DELETE"):
         db.execute(
@@ -261,21 +346,42 @@ def m030_customers(db: sqlite_utils.Database) -> None:
     db.table("report_facts").create_index(["arrived_at"])
     db.table("report_facts").create_index(["customer", "queue", "arrived_at"])
     db.table("report_cursor").create({"name": str, "seq": int}, pk="name")
+
+
 def m040_http(db: sqlite_utils.Database) -> None:
     # The HTTP API's credentials (argon2 password hashes; API tokens as sha256 of their secret,
     # shown once) and the webhook outbox (one row per hook and journal entry, delivered in order
     # per subject; `webhook_cursor` is the last journal seq queued, so a crash loses none).
     db.table("user_passwords").create({"user": str, "hash": str, "updated_at": float}, pk="user")
     db.table("api_tokens").create(
-        {"id": str, "user": str, "hash": str, "label": str, "created_at": float,
-         "last_used_at": float, "revoked_at": float}, pk="id",
-    )  # fmt: skip
+        {
+            "id": str,
+            "user": str,
+            "hash": str,
+            "label": str,
+            "created_at": float,
+            "last_used_at": float,
+            "revoked_at": float,
+        },
+        pk="id",
+    )
     db.table("api_tokens").create_index(["user"])
     db.table("webhook_outbox").create(
-        {"id": int, "hook": str, "seq": int, "subject": str, "kind": str, "body": str,
-         "status": str, "attempts": int, "next_at": float, "last_error": str,
-         "delivered_at": float}, pk="id",
-    )  # fmt: skip
+        {
+            "id": int,
+            "hook": str,
+            "seq": int,
+            "subject": str,
+            "kind": str,
+            "body": str,
+            "status": str,
+            "attempts": int,
+            "next_at": float,
+            "last_error": str,
+            "delivered_at": float,
+        },
+        pk="id",
+    )
     db.table("webhook_outbox").create_index(["status", "next_at"])
     db.table("webhook_outbox").create_index(["hook", "subject", "id"])
     db.table("webhook_cursor").create({"hook": str, "seq": int}, pk="hook")
@@ -286,10 +392,22 @@ def m050_digital(db: sqlite_utils.Database) -> None:
     # ids) and their messages, which form the transcript; the SMS opt-out list.
     db.table("digital_conversations").create(
         {
-            "id": str, "medium": str, "address": str, "opened_at": float, "state": str,
-            "name": str, "queue": str, "agent": str, "flow": str, "last_in_at": float,
-            "last_out_at": float, "reminded_at": float, "closed_at": float,
-            "close_reason": str, "previous": str, "data": str,
+            "id": str,
+            "medium": str,
+            "address": str,
+            "opened_at": float,
+            "state": str,
+            "name": str,
+            "queue": str,
+            "agent": str,
+            "flow": str,
+            "last_in_at": float,
+            "last_out_at": float,
+            "reminded_at": float,
+            "closed_at": float,
+            "close_reason": str,
+            "previous": str,
+            "data": str,
         },
         pk="id",
     )
@@ -297,8 +415,16 @@ def m050_digital(db: sqlite_utils.Database) -> None:
     db.table("digital_conversations").create_index(["state"])
     db.table("digital_messages").create(
         {
-            "id": str, "interaction": str, "seq": int, "direction": str, "author": str,
-            "text": str, "at": float, "status": str, "attachments": str, "external_id": str,
+            "id": str,
+            "interaction": str,
+            "seq": int,
+            "direction": str,
+            "author": str,
+            "text": str,
+            "at": float,
+            "status": str,
+            "attachments": str,
+            "external_id": str,
         },
         pk="id",
     )

@@ -84,8 +84,12 @@ class SupervisorActions:
         return {"subject": subject, "action": action, **data}
 
     def _refuse(self, user: str, action: str, subject: str, reason: str) -> None:
-        self.journal.append("supervision.refused", subject,
-                            {"supervisor": user, "action": action, "reason": reason}, self.clock())  # fmt: skip
+        self.journal.append(
+            "supervision.refused",
+            subject,
+            {"supervisor": user, "action": action, "reason": reason},
+            self.clock(),
+        )
 
     def _checked(self, user: str, action: str, subject: str, check: Callable[[], Any]) -> None:
         try:
@@ -105,8 +109,9 @@ class SupervisorActions:
             raise ActionRefused(f"no interaction {interaction!r} in the ACD")
         if str(it.state) != "waiting":
             raise ActionRefused(f"interaction {interaction} is {it.state}, not waiting in a queue")
-        self._checked(user, action, interaction,
-                      lambda: self.directory.check_queue(user, it.queue, action))  # fmt: skip
+        self._checked(
+            user, action, interaction, lambda: self.directory.check_queue(user, it.queue, action)
+        )
         return it
 
     # -- agents -----------------------------------------------------------------------------
@@ -116,8 +121,14 @@ class SupervisorActions:
         if state == "ready":
             return self._run(user, "agent_state", agent, ev.AgentReady(agent), state=state)
         if state == "not_ready":
-            return self._run(user, "agent_state", agent, ev.AgentNotReady(agent, reason),
-                             state=state, reason=reason)  # fmt: skip
+            return self._run(
+                user,
+                "agent_state",
+                agent,
+                ev.AgentNotReady(agent, reason),
+                state=state,
+                reason=reason,
+            )
         raise ActionRefused(f"state must be ready or not_ready, not {state!r}")
 
     def logout(self, user: str, agent: str) -> dict:
@@ -127,22 +138,45 @@ class SupervisorActions:
     # -- waiting interactions ---------------------------------------------------------------
     def move(self, user: str, interaction: str, queue: str) -> dict:
         it = self._waiting(user, interaction, "move interactions")
-        self._checked(user, "move interactions", interaction,
-                      lambda: self.directory.check_queue(user, queue, "move interactions"))  # fmt: skip
-        return self._run(user, "move", interaction, ev.InteractionMoved(interaction, queue),
-                         source=it.queue, queue=queue)  # fmt: skip
+        self._checked(
+            user,
+            "move interactions",
+            interaction,
+            lambda: self.directory.check_queue(user, queue, "move interactions"),
+        )
+        return self._run(
+            user,
+            "move",
+            interaction,
+            ev.InteractionMoved(interaction, queue),
+            source=it.queue,
+            queue=queue,
+        )
 
     def set_priority(self, user: str, interaction: str, priority: int) -> dict:
         it = self._waiting(user, interaction, "change priorities")
-        return self._run(user, "priority", interaction, ev.PriorityChanged(interaction, int(priority)),
-                         queue=it.queue, before=it.priority, priority=int(priority))  # fmt: skip
+        return self._run(
+            user,
+            "priority",
+            interaction,
+            ev.PriorityChanged(interaction, int(priority)),
+            queue=it.queue,
+            before=it.priority,
+            priority=int(priority),
+        )
 
     def pull(self, user: str, interaction: str, agent: str) -> dict:
         """Pin a waiting interaction to `agent`, who gets it next (see `calldesk.acd.supervisor`)."""
         it = self._waiting(user, interaction, "pull interactions")
         self._agent(user, agent, "pull an interaction to")
-        return self._run(user, "pull", interaction, ev.InteractionPulled(interaction, agent),
-                         queue=it.queue, agent=agent)  # fmt: skip
+        return self._run(
+            user,
+            "pull",
+            interaction,
+            ev.InteractionPulled(interaction, agent),
+            queue=it.queue,
+            agent=agent,
+        )
 
     def release_agent(self, agent: str, interaction: str) -> list[str]:
         """After a takeover: the agent goes to wrap-up; the interaction stays with the supervisor.

@@ -37,8 +37,9 @@ def register_supervision_controls(bus: ControlBus, services: Any) -> None:
         return services.user(actor)
 
     commands: dict[str, Handler] = {
-        "supervise.start": lambda a, u: sup.start(user(u), _arg(a, "agent"),
-                                                  str(a.get("mode") or "monitor")),
+        "supervise.start": lambda a, u: sup.start(
+            user(u), _arg(a, "agent"), str(a.get("mode") or "monitor")
+        ),
         "supervise.mode": lambda a, u: sup.mode(user(u), _arg(a, "session"), _arg(a, "mode")),
         "supervise.stop": lambda a, u: sup.stop(user(u), _arg(a, "session")),
         "supervise.list": lambda a, u: {"sessions": sup.list(user(u))},
@@ -46,12 +47,16 @@ def register_supervision_controls(bus: ControlBus, services: Any) -> None:
             user(u), _arg(a, "agent"), _arg(a, "state"), str(a.get("reason") or "supervisor")
         ),
         "agent.force_logout": lambda a, u: sup.force_logout(user(u), _arg(a, "agent")),
-        "interaction.move": lambda a, u: its.move(user(u), _arg(a, "interaction"), _arg(a, "queue")),
+        "interaction.move": lambda a, u: its.move(
+            user(u), _arg(a, "interaction"), _arg(a, "queue")
+        ),
         "interaction.priority": lambda a, u: its.priority(
             user(u), _arg(a, "interaction"), _priority(a)
         ),
-        "interaction.pull": lambda a, u: its.pull(user(u), _arg(a, "interaction"), _arg(a, "agent")),
-    }  # fmt: skip
+        "interaction.pull": lambda a, u: its.pull(
+            user(u), _arg(a, "interaction"), _arg(a, "agent")
+        ),
+    }
     for name, handler in commands.items():
         bus.register(name, handler)
 

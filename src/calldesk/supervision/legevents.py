@@ -45,8 +45,12 @@ class LegEvents:
                     self._on_digit(s, event.get("DTMF-Digit") or "", event.get("DTMF-Source") or "")
                 elif name == "CHANNEL_HANGUP":
                     cause = leg.hangup_cause or "NORMAL_CLEARING"
-                    self._end(s, "supervisor hung up" if s.status == ACTIVE
-                              else f"supervisor phone: {cause}")  # fmt: skip
+                    self._end(
+                        s,
+                        "supervisor hung up"
+                        if s.status == ACTIVE
+                        else f"supervisor phone: {cause}",
+                    )
         if name == "CHANNEL_HANGUP":
             for s in list(self.sessions.values()):
                 if s.status == ENDED:
@@ -59,8 +63,10 @@ class LegEvents:
 
     def _taken_over(self, customer_leg: str) -> bool:
         """A supervisor took this call over: its agent leg ending is not the call ending."""
-        return any(x.target_leg == customer_leg and x.mode == Mode.TAKEOVER.value
-                   for x in self.sessions.values())  # fmt: skip
+        return any(
+            x.target_leg == customer_leg and x.mode == Mode.TAKEOVER.value
+            for x in self.sessions.values()
+        )
 
     def _on_digit(self, s: Session, digit: str, source: str) -> None:
         """The eavesdrop loop dequeued a digit: ours (sent by the API) or the supervisor's own key."""

@@ -118,9 +118,13 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
             self._end(s, "refused: the call is on another switch")
             raise SupervisionError(f"agent {agent}'s call is on switch {call.switch}, not {switch}")
         conn = self.board.switches[switch]
-        variables = {"calldesk_role": "supervisor", "calldesk_supervision": s.id,
-                     "calldesk_supervisor": user, "calldesk_agent": agent,
-                     **eavesdrop_variables(mode, dtmf=self.settings.supervisor_keys)}  # fmt: skip
+        variables = {
+            "calldesk_role": "supervisor",
+            "calldesk_supervision": s.id,
+            "calldesk_supervisor": user,
+            "calldesk_agent": agent,
+            **eavesdrop_variables(mode, dtmf=self.settings.supervisor_keys),
+        }
         if self.settings.require_group:
             variables["eavesdrop_require_group"] = self._grouped(conn, call)
         try:
@@ -184,8 +188,11 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
         """Live sessions this user may see: admins all, supervisors their teams' agents."""
         u = self.directory.require_supervisor(user, "see supervision sessions")
         agents = self.directory.agents_of(u)
-        return [s for s in self.sessions.values()
-                if s.status != ENDED and (agents is None or s.agent in agents)]  # fmt: skip
+        return [
+            s
+            for s in self.sessions.values()
+            if s.status != ENDED and (agents is None or s.agent in agents)
+        ]
 
     def load_active(self) -> list[Session]:
         """Take over the sessions the store says are live (after a restart, or in a CLI process);
@@ -217,8 +224,12 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
         try:
             return self.directory.check_agent(user, agent, action)
         except PermissionDenied as exc:
-            self.journal.append("supervision.refused", agent,
-                                {"supervisor": user, "action": action, "reason": str(exc)}, self.clock())  # fmt: skip
+            self.journal.append(
+                "supervision.refused",
+                agent,
+                {"supervisor": user, "action": action, "reason": str(exc)},
+                self.clock(),
+            )
             raise
 
     def _open(self, user: str, agent: str, mode: Mode, leg: str) -> tuple[Session, CallRef]:
@@ -232,8 +243,18 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
                 )
         sid = uuidlib.uuid4().hex[:12]
         first = Mode.MONITOR if mode is Mode.TAKEOVER else mode
-        s = Session(sid, user, agent, call.interaction, call.customer_leg, call.agent_leg,
-                    call.switch, first.value, supervisor_leg=leg, started_at=self.clock())  # fmt: skip
+        s = Session(
+            sid,
+            user,
+            agent,
+            call.interaction,
+            call.customer_leg,
+            call.agent_leg,
+            call.switch,
+            first.value,
+            supervisor_leg=leg,
+            started_at=self.clock(),
+        )
         self.sessions[sid] = s
         self._save(s)
         self._journal("supervision.start", s, requested=mode.value)
@@ -304,8 +325,16 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
             pass
 
     def _journal(self, kind: str, s: Session, **extra: object) -> None:
-        data = {"session": s.id, "supervisor": s.supervisor, "agent": s.agent, "mode": s.mode,
-                "interaction": s.interaction, "started_at": s.started_at, "ended_at": s.ended_at, **extra}  # fmt: skip
+        data = {
+            "session": s.id,
+            "supervisor": s.supervisor,
+            "agent": s.agent,
+            "mode": s.mode,
+            "interaction": s.interaction,
+            "started_at": s.started_at,
+            "ended_at": s.ended_at,
+            **extra,
+        }
         self.journal.append(kind, s.agent, data, self.clock())
 
     def _save(self, s: Session) -> None:

@@ -75,8 +75,13 @@ class TakeoverAndNotice:
             self._save(s)
             raise
         tracker = self.board.tracker
-        ok = self._wait(lambda: (leg := tracker.legs.get(s.target_leg)) is not None
-                        and leg.bridged_to == s.supervisor_leg, 5.0)  # fmt: skip
+        ok = self._wait(
+            lambda: (
+                (leg := tracker.legs.get(s.target_leg)) is not None
+                and leg.bridged_to == s.supervisor_leg
+            ),
+            5.0,
+        )
         if not ok:
             raise SupervisionError(
                 f"session {s.id}: the customer was not bridged to the supervisor"

@@ -152,8 +152,17 @@ def _env_secret(
     return name, value
 
 
-_GATEWAY_KEYS = {"proxy", "auth", "username_env", "password_env", "realm", "from_domain",
-                 "transport", "expire_seconds", "ping_seconds"}  # fmt: skip
+_GATEWAY_KEYS = {
+    "proxy",
+    "auth",
+    "username_env",
+    "password_env",
+    "realm",
+    "from_domain",
+    "transport",
+    "expire_seconds",
+    "ping_seconds",
+}
 
 
 def _gateway(v: Any, path: str, env: Mapping[str, str]) -> Gateway:
@@ -210,8 +219,17 @@ def _did(v: Any, path: str, known_flows: Collection[str] | None, default_answer:
     return Did(number=number, flow=flow, answer=answer, queue_hint=str(hint))
 
 
-_TRUNK_KEYS = {"name", "gateway", "codecs", "max_legs", "acl", "country", "routes", "dids",
-               "number_format"}  # fmt: skip
+_TRUNK_KEYS = {
+    "name",
+    "gateway",
+    "codecs",
+    "max_legs",
+    "acl",
+    "country",
+    "routes",
+    "dids",
+    "number_format",
+}
 
 
 def _trunk(

@@ -144,28 +144,54 @@ class OutboundDialer:
             trunk = decision.trunk or ""
             leg_uuid = str(uuidlib.uuid4())
             tried.append(trunk)
-            self._note("outbound.attempt", subject, {
-                "number": number, "trunk": trunk, "attempt": len(tried), "leg": leg_uuid,
-                "dial": decision.dial_string, "skipped": [list(s) for s in decision.skipped],
-            })  # fmt: skip
+            self._note(
+                "outbound.attempt",
+                subject,
+                {
+                    "number": number,
+                    "trunk": trunk,
+                    "attempt": len(tried),
+                    "leg": leg_uuid,
+                    "dial": decision.dial_string,
+                    "skipped": [list(s) for s in decision.skipped],
+                },
+            )
             self.legs.started(trunk, leg_uuid)
             cause = self._originate(conn, decision, given, leg_uuid, wait)
             if cause is None:
-                self._note("outbound.connected", subject, {
-                    "number": number, "trunk": trunk, "leg": leg_uuid, "attempts": len(tried),
-                })  # fmt: skip
+                self._note(
+                    "outbound.connected",
+                    subject,
+                    {
+                        "number": number,
+                        "trunk": trunk,
+                        "leg": leg_uuid,
+                        "attempts": len(tried),
+                    },
+                )
                 return Dialed(leg_uuid, conn.name, trunk, len(tried))
             self.legs.ended(leg_uuid)
             if cause == _SWITCH_DOWN:
                 why = f"switch {conn.name} did not take the originate"
-                raise self._stop(RouteDecision(False, number, "switch_error", why), subject,
-                                 tried, "NETWORK_OUT_OF_ORDER")  # fmt: skip
+                raise self._stop(
+                    RouteDecision(False, number, "switch_error", why),
+                    subject,
+                    tried,
+                    "NETWORK_OUT_OF_ORDER",
+                )
             nxt = self.router.after_failure(number, cause, self.legs, tried)
             if not nxt.ok:
                 raise self._stop(nxt, subject, tried, cause)
-            self._note("outbound.failover", subject, {
-                "number": number, "from": trunk, "cause": cause, "to": nxt.trunk,
-            })  # fmt: skip
+            self._note(
+                "outbound.failover",
+                subject,
+                {
+                    "number": number,
+                    "from": trunk,
+                    "cause": cause,
+                    "to": nxt.trunk,
+                },
+            )
             decision = nxt
 
     def _originate(
@@ -179,8 +205,12 @@ class OutboundDialer:
         """One attempt: None if answered, else the hangup cause."""
         # A carrier's 183 ringback is early media, which ends switch_ivr_originate by default
         # (early_ok): the customer must really answer before the leg counts as connected.
-        dial_vars = {"ignore_early_media": "true", **variables,
-                     "calldesk_trunk": decision.trunk, "origination_uuid": leg_uuid}  # fmt: skip
+        dial_vars = {
+            "ignore_early_media": "true",
+            **variables,
+            "calldesk_trunk": decision.trunk,
+            "origination_uuid": leg_uuid,
+        }
         args = originate_args(decision.dial_string or "", dial_vars, "park")  # may refuse
         try:
             text = conn.bgapi("originate", args).get(timeout=wait / self.time_scale)
@@ -198,8 +228,12 @@ class OutboundDialer:
         return words[1].upper() if len(words) >= 2 and words[0] == "-ERR" else "UNKNOWN"
 
     def _stop(self, d: RouteDecision, subject: str, tried: list[str], cause: str) -> OutboundError:
-        data = {"number": d.destination, "code": d.code, "reason": d.reason,
-                "skipped": [list(s) for s in d.skipped]}  # fmt: skip
+        data = {
+            "number": d.destination,
+            "code": d.code,
+            "reason": d.reason,
+            "skipped": [list(s) for s in d.skipped],
+        }
         if d.code in REFUSALS and not tried:
             self._note("outbound.refused", subject, data)
             return OutboundRefused(d.destination, d.code, "CALL_REJECTED", d.reason)

@@ -40,18 +40,49 @@ DEFAULT_PREMIUM: tuple[str, ...] = (
 # NANP area codes that are other countries (Caribbean, Bermuda): international from +1.
 DEFAULT_NANP_FOREIGN: tuple[str, ...] = tuple(
     f"+1{npa}XXXXXXX"
-    for npa in ("242", "246", "264", "268", "284", "345", "441", "473", "649", "658", "664",
-                "721", "758", "767", "784", "809", "829", "849", "868", "869", "876")
-)  # fmt: skip
+    for npa in (
+        "242",
+        "246",
+        "264",
+        "268",
+        "284",
+        "345",
+        "441",
+        "473",
+        "649",
+        "658",
+        "664",
+        "721",
+        "758",
+        "767",
+        "784",
+        "809",
+        "829",
+        "849",
+        "868",
+        "869",
+        "876",
+    )
+)
 # Hangup causes after which the next trunk is tried: the carrier or the path failed, not the
 # callee. USER_BUSY, NO_ANSWER, CALL_REJECTED, UNALLOCATED_NUMBER... are the callee's answer
 # (or a wrong number) and another carrier would only repeat it, so they end the attempt.
 DEFAULT_FAILOVER_CAUSES: frozenset[str] = frozenset(
-    {"NORMAL_TEMPORARY_FAILURE", "GATEWAY_DOWN", "NO_ROUTE_DESTINATION", "NO_ROUTE_TRANSIT_NET",
-     "NETWORK_OUT_OF_ORDER", "NORMAL_CIRCUIT_CONGESTION", "SWITCH_CONGESTION",
-     "SERVICE_UNAVAILABLE", "RECOVERY_ON_TIMER_EXPIRE", "INCOMPATIBLE_DESTINATION",
-     "BEARERCAPABILITY_NOTAVAIL", "DESTINATION_OUT_OF_ORDER"}
-)  # fmt: skip
+    {
+        "NORMAL_TEMPORARY_FAILURE",
+        "GATEWAY_DOWN",
+        "NO_ROUTE_DESTINATION",
+        "NO_ROUTE_TRANSIT_NET",
+        "NETWORK_OUT_OF_ORDER",
+        "NORMAL_CIRCUIT_CONGESTION",
+        "SWITCH_CONGESTION",
+        "SERVICE_UNAVAILABLE",
+        "RECOVERY_ON_TIMER_EXPIRE",
+        "INCOMPATIBLE_DESTINATION",
+        "BEARERCAPABILITY_NOTAVAIL",
+        "DESTINATION_OUT_OF_ORDER",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -104,8 +135,15 @@ class OutboundPolicy:
         return Verdict(True, "allowed", f"{number} allowed by {allowed.text}", allowed.text)
 
 
-_KEYS = {"home_country", "allow", "premium", "allow_premium", "allow_international",
-         "nanp_foreign", "failover_causes"}  # fmt: skip
+_KEYS = {
+    "home_country",
+    "allow",
+    "premium",
+    "allow_premium",
+    "allow_international",
+    "nanp_foreign",
+    "failover_causes",
+}
 
 
 def parse_outbound(raw: Any, source: str | None = None) -> OutboundPolicy:

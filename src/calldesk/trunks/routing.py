@@ -107,17 +107,23 @@ class OutboundRouter:
         why_not = tuple(skipped)
         if any("leg limit" in why for _, why in skipped):
             return RouteDecision(
-                False, number, "all_at_limit", "every usable trunk for it is at its leg limit",
+                False,
+                number,
+                "all_at_limit",
+                "every usable trunk for it is at its leg limit",
                 skipped=why_not,
-            )  # fmt: skip
+            )
         if first_block is not None and not any(why == "already tried" for _, why in skipped):
             return RouteDecision(
                 False, number, first_block.code, first_block.reason, skipped=why_not
             )
         return RouteDecision(
-            False, number, "exhausted", f"every usable trunk for {number} has been tried",
+            False,
+            number,
+            "exhausted",
+            f"every usable trunk for {number} has been tried",
             skipped=why_not,
-        )  # fmt: skip
+        )
 
     def after_failure(
         self, number: str, cause: str, legs: TrunkLegs, tried: Collection[str]
@@ -125,7 +131,9 @@ class OutboundRouter:
         """The attempt on the last of `tried` failed with `cause`: try the next trunk or stop."""
         if cause not in self.policy.failover_causes:
             return RouteDecision(
-                False, number, "no_failover",
+                False,
+                number,
+                "no_failover",
                 f"{cause} is the callee's answer, not a trunk failure: no other trunk is tried",
-            )  # fmt: skip
+            )
         return self.route(number, legs, tried)

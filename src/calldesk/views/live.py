@@ -20,8 +20,13 @@ from calldesk.store.journal import Entry, Journal
 KINDS = ("interaction.", "agent.", "offer.", "queue.", "callback.", "supervision.")
 HISTORY_S = DAY  # per-queue outcomes kept for /history
 ENDED_KEPT = 2000  # finished interactions kept for the list and the detail
-DAY_STATES = {"available": "ready", "offered": "ready", "busy": "busy", "wrap_up": "wrap_up",
-              "not_ready": "not_ready"}  # fmt: skip
+DAY_STATES = {
+    "available": "ready",
+    "offered": "ready",
+    "busy": "busy",
+    "wrap_up": "wrap_up",
+    "not_ready": "not_ready",
+}
 
 
 @dataclass
@@ -144,8 +149,9 @@ class LiveViews:
         d, iid = e.data, e.subject
         it = self.interactions.get(iid)
         if e.kind == "interaction.arrived":
-            self.interactions[iid] = InteractionRow(iid, d["queue"], d.get("medium", "voice"),
-                                                    d.get("customer", ""), e.at)  # fmt: skip
+            self.interactions[iid] = InteractionRow(
+                iid, d["queue"], d.get("medium", "voice"), d.get("customer", ""), e.at
+            )
             self._outcome(d["queue"], e.at, "offered")
             return
         if it is None:
@@ -153,10 +159,25 @@ class LiveViews:
         if e.kind == "interaction.offered":
             it.state = "offered"
             it.offers[d["offer"]] = d["agent"]
-            it.why.append({"seq": e.id, "at": e.at, "agent": d["agent"], "offer": d["offer"],
-                           "why": d.get("why", "")})  # fmt: skip
-            self.offers[d["offer"]] = OfferRow(d["offer"], iid, d["agent"], it.queue, it.medium,
-                                               it.customer, e.at, e.at + self.lease_s)  # fmt: skip
+            it.why.append(
+                {
+                    "seq": e.id,
+                    "at": e.at,
+                    "agent": d["agent"],
+                    "offer": d["offer"],
+                    "why": d.get("why", ""),
+                }
+            )
+            self.offers[d["offer"]] = OfferRow(
+                d["offer"],
+                iid,
+                d["agent"],
+                it.queue,
+                it.medium,
+                it.customer,
+                e.at,
+                e.at + self.lease_s,
+            )
         elif e.kind in ("offer.cancelled", "offer.refused"):
             it.offers.pop(d.get("offer", ""), None)
             self.offers.pop(d.get("offer", ""), None)
@@ -174,8 +195,12 @@ class LiveViews:
             self.agent_items.setdefault(d["agent"], set()).add(iid)
             sl = self.fold.sl_seconds.get(d["queue"], self.fold.default_sl_s)
             self._outcome(d["queue"], e.at, "answered", d["wait"] <= sl)
-        elif e.kind in ("interaction.ended", "interaction.released", "interaction.abandoned",
-                        "interaction.overflowed"):  # fmt: skip
+        elif e.kind in (
+            "interaction.ended",
+            "interaction.released",
+            "interaction.abandoned",
+            "interaction.overflowed",
+        ):
             self._end(it, e)
 
     def _end(self, it: InteractionRow, e: Entry) -> None:
@@ -218,15 +243,20 @@ class LiveViews:
         spent = d.spent(now)
         if spent is not None:
             out[spent[0]] += spent[1]
-        return {"handled": d.handled, "aht_s": d.talk_s / d.handled if d.handled else None,
-                "time_in_state_s": out}  # fmt: skip
+        return {
+            "handled": d.handled,
+            "aht_s": d.talk_s / d.handled if d.handled else None,
+            "time_in_state_s": out,
+        }
 
     def history(self, queue: str, minutes: int, step: int, now: float | None = None) -> list[dict]:
         now = self.clock() if now is None else now
         start = now - minutes * 60
         n = max(1, int((minutes * 60) // step))
-        rows: list[dict[str, Any]] = [{"start": start + i * step, "offered": 0, "answered": 0, "abandoned": 0,
-                 "in_sl": 0} for i in range(n)]  # fmt: skip
+        rows: list[dict[str, Any]] = [
+            {"start": start + i * step, "offered": 0, "answered": 0, "abandoned": 0, "in_sl": 0}
+            for i in range(n)
+        ]
         for at, kind, in_sl in self.outcomes.get(queue, ()):
             i = int((at - start) // step)
             if 0 <= i < n:

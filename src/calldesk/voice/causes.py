@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 _NO_ANSWER = {
-    "NO_ANSWER", "NO_USER_RESPONSE", "ALLOTTED_TIMEOUT", "RECOVERY_ON_TIMER_EXPIRE",
-    "PROGRESS_TIMEOUT", "MEDIA_TIMEOUT",
-}  # fmt: skip
+    "NO_ANSWER",
+    "NO_USER_RESPONSE",
+    "ALLOTTED_TIMEOUT",
+    "RECOVERY_ON_TIMER_EXPIRE",
+    "PROGRESS_TIMEOUT",
+    "MEDIA_TIMEOUT",
+}
 _BUSY = {"USER_BUSY", "NORMAL_CIRCUIT_CONGESTION", "SWITCH_CONGESTION", "NO_CIRCUIT_AVAILABLE"}
 _REJECT = {"CALL_REJECTED", "DECLINE", "USER_CHALLENGE"}
 # The agent's phone cannot be reached: the agent goes not-ready `unreachable`.
 _UNREACHABLE = {
-    "USER_NOT_REGISTERED", "SUBSCRIBER_ABSENT", "UNALLOCATED_NUMBER", "NO_ROUTE_DESTINATION",
-    "INVALID_NUMBER_FORMAT", "INCOMPATIBLE_DESTINATION",
+    "USER_NOT_REGISTERED",
+    "SUBSCRIBER_ABSENT",
+    "UNALLOCATED_NUMBER",
+    "NO_ROUTE_DESTINATION",
+    "INVALID_NUMBER_FORMAT",
+    "INCOMPATIBLE_DESTINATION",
 }
 # The switch (or calldesk's link to it) failed, not the phone: DESTINATION_OUT_OF_ORDER is also
 # the session-rate throttle's reply; NETWORK_OUT_OF_ORDER is what calldesk reports when the

@@ -19,11 +19,20 @@ def serve_http(controller: Any, *, validate_responses: bool = False) -> HttpServ
     http = controller.config["http"]
     tls = check_bind(http)
     token = os.environ.get(http["metrics_token_env"], "") if http["metrics_token_env"] else ""
-    hooks = Webhooks.from_config(controller.config["webhooks"], controller.store,
-                                 controller.acd.clock, os.environ)  # fmt: skip
-    app = create_app(controller.services, controller.store, clock=controller.acd.clock, tls=tls,
-                     max_body=http["max_body"], validate_responses=validate_responses,
-                     extras={"board": controller.board}, metrics_token=token, webhooks=hooks)  # fmt: skip
+    hooks = Webhooks.from_config(
+        controller.config["webhooks"], controller.store, controller.acd.clock, os.environ
+    )
+    app = create_app(
+        controller.services,
+        controller.store,
+        clock=controller.acd.clock,
+        tls=tls,
+        max_body=http["max_body"],
+        validate_responses=validate_responses,
+        extras={"board": controller.board},
+        metrics_token=token,
+        webhooks=hooks,
+    )
     server = HttpServer(app, http).start()
     if hooks is not None:
         controller.greenlets.append(hooks.start())

@@ -91,8 +91,12 @@ def _json_body() -> Any:
 
 def _parse(model: type[BaseModel], data: Any, prefix: str) -> BaseModel:
     if not isinstance(data, dict):
-        raise ApiError(400, "invalid", f"{prefix.rstrip('.') or 'body'}: must be a JSON object",
-                       prefix.rstrip(".") or "body")  # fmt: skip
+        raise ApiError(
+            400,
+            "invalid",
+            f"{prefix.rstrip('.') or 'body'}: must be a JSON object",
+            prefix.rstrip(".") or "body",
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -130,15 +134,38 @@ class Api:
         self.routes: list[RouteSpec] = []
         self.web: Any = None
 
-    def route(self, method: str, path: str, *, roles: tuple[str, ...] = ALL, summary: str = "",
-              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-              response: Any = None, nullable: bool = False, content: str = "application/json",
-              body_content: str = "application/json", public: bool = False,
-              statuses: tuple[int, ...] = ()) -> Callable:  # fmt: skip
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        roles: tuple[str, ...] = ALL,
+        summary: str = "",
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: Any = None,
+        nullable: bool = False,
+        content: str = "application/json",
+        body_content: str = "application/json",
+        public: bool = False,
+        statuses: tuple[int, ...] = (),
+    ) -> Callable:
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-            spec = RouteSpec(method, path, fn.__name__, roles, summary or (fn.__doc__ or "").strip(),
-                             body, query, response, nullable, content, body_content, public,
-                             statuses)  # fmt: skip
+            spec = RouteSpec(
+                method,
+                path,
+                fn.__name__,
+                roles,
+                summary or (fn.__doc__ or "").strip(),
+                body,
+                query,
+                response,
+                nullable,
+                content,
+                body_content,
+                public,
+                statuses,
+            )
             self.routes.append(spec)
             rule = re.sub(r"\{(\w+)\}", lambda m: f"<{_conv(spec, m.group(1))}:{m.group(1)}>", path)
 
@@ -161,10 +188,12 @@ class Api:
             user = None if spec.public else self.web.authenticate(spec)
             if user is not None and user.role not in spec.roles:
                 raise self.web.services.access.deny(
-                    user, f"{spec.method} {spec.path}", spec.path,
+                    user,
+                    f"{spec.method} {spec.path}",
+                    spec.path,
                     f"{user.id} ({user.role}) may not use {spec.method} {spec.path}: "
                     f"{', '.join(spec.roles)} only",
-                )  # fmt: skip
+                )
             kwargs: dict[str, Any] = dict(params)
             if spec.body is not None:
                 kwargs["body"] = _parse(spec.body, _json_body(), "")

@@ -23,16 +23,30 @@ from calldesk.web.context import Web
 MAX_BODY = 64 * 1024
 
 
-def create_app(services: Services, store: Store, *, clock: Callable[[], float] = time.time,
-               tls: bool = False, max_body: int = MAX_BODY, validate_responses: bool = False,
-               extras: dict[str, Any] | None = None, metrics_token: str = "",
-               webhooks: Any = None) -> Flask:  # fmt: skip
+def create_app(
+    services: Services,
+    store: Store,
+    *,
+    clock: Callable[[], float] = time.time,
+    tls: bool = False,
+    max_body: int = MAX_BODY,
+    validate_responses: bool = False,
+    extras: dict[str, Any] | None = None,
+    metrics_token: str = "",
+    webhooks: Any = None,
+) -> Flask:
     from calldesk.web import events, metrics, routes
 
     app = Flask("calldesk.web")
     app.config["MAX_CONTENT_LENGTH"] = max_body
-    web = Web(services, store, clock, tls=tls, validate_responses=validate_responses,
-              extras=dict(extras or {}))  # fmt: skip
+    web = Web(
+        services,
+        store,
+        clock,
+        tls=tls,
+        validate_responses=validate_responses,
+        extras=dict(extras or {}),
+    )
     web.metrics = metrics.Metrics(web, token=metrics_token)
     web.hub = events.EventHub(web)
     web.extras["webhooks"] = webhooks

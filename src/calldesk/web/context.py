@@ -43,7 +43,9 @@ class Web:
         header = request.headers.get("Authorization", "")
         if header:
             scheme, _, token = header.partition(" ")
-            uid = self.credentials.check_token(token.strip()) if scheme.lower() == "bearer" else None
+            uid = (
+                self.credentials.check_token(token.strip()) if scheme.lower() == "bearer" else None
+            )
             if uid is None:
                 raise ApiError(401, "unauthorized", "bearer token unknown, revoked or malformed")
             return self._user(uid)
@@ -66,6 +68,14 @@ class Web:
         if self.metrics is not None:
             self.metrics.request(spec.path, spec.method, status, seconds)
         if spec.method != "GET" and not spec.public:
-            self.journal("api.request", user.id if user else "-",
-                         {"method": spec.method, "route": spec.path, "path": request.path,
-                          "status": status, "address": self.address()})  # fmt: skip
+            self.journal(
+                "api.request",
+                user.id if user else "-",
+                {
+                    "method": spec.method,
+                    "route": spec.path,
+                    "path": request.path,
+                    "status": status,
+                    "address": self.address(),
+                },
+            )

@@ -69,12 +69,18 @@ class Topic:
         if self.kind == "agent":
             return e.subject == self.id or d.get("agent") == self.id
         if self.kind == "queue":
-            return d.get("queue") == self.id or d.get("source") == self.id or (
-                e.kind.startswith("queue.") and e.subject == self.id)  # fmt: skip
+            return (
+                d.get("queue") == self.id
+                or d.get("source") == self.id
+                or (e.kind.startswith("queue.") and e.subject == self.id)
+            )
         if self.kind == "interaction":
             return e.subject == self.id or d.get("interaction") == self.id
-        return (e.subject in self.members or d.get("agent") in self.members
-                or d.get("queue") in self.queues)  # fmt: skip
+        return (
+            e.subject in self.members
+            or d.get("agent") in self.members
+            or d.get("queue") in self.queues
+        )
 
 
 @dataclass(eq=False)
@@ -98,8 +104,9 @@ class Client:
 
 
 def message(e: Entry) -> str:
-    return json.dumps({"seq": e.id, "kind": e.kind, "subject": e.subject, "at": e.at,
-                       "data": e.data}, default=str)  # fmt: skip
+    return json.dumps(
+        {"seq": e.id, "kind": e.kind, "subject": e.subject, "at": e.at, "data": e.data}, default=str
+    )
 
 
 class EventHub:
@@ -177,7 +184,9 @@ class EventHub:
             raise ApiError(404, "not_found", f"no team {tid!r}")
         if user.role != "admin" and tid not in d.supervised_teams(user):
             raise access.deny(user, "follow team", tid, f"{user.id} does not supervise team {tid}")
-        agents = set(team.agents) | {u.agent for u in d.users.values() if u.agent and tid in u.teams}
+        agents = set(team.agents) | {
+            u.agent for u in d.users.values() if u.agent and tid in u.teams
+        }
         return Topic("team", tid, frozenset(agents), frozenset(team.queues))
 
     # a stream
@@ -196,8 +205,9 @@ class EventHub:
             if since < first - 1 or last - since > BACKLOG_MAX or since > last:
                 backlog.append({"kind": "reload", "seq": last})
             else:
-                backlog.extend(e for e in journal.read(after_id=since)
-                               if any(t.matches(e) for t in topics))  # fmt: skip
+                backlog.extend(
+                    e for e in journal.read(after_id=since) if any(t.matches(e) for t in topics)
+                )
         return client, backlog
 
     def close(self, client: Client) -> None:

@@ -37,17 +37,30 @@ class Metrics:
         self.web, self.token = web, token
         self.registry = CollectorRegistry()
         r = self.registry
-        self.http = Counter("calldesk_http_requests", "HTTP requests", ["route", "method", "status"],
-                            registry=r)  # fmt: skip
-        self.latency = Histogram("calldesk_http_request_seconds", "HTTP request time", ["route"],
-                                 registry=r, buckets=(.001, .005, .01, .025, .05, .1, .5, 1, 5))  # fmt: skip
-        self.entries = Counter("calldesk_journal_entries", "Journal entries", ["family"], registry=r)
+        self.http = Counter(
+            "calldesk_http_requests", "HTTP requests", ["route", "method", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "calldesk_http_request_seconds",
+            "HTTP request time",
+            ["route"],
+            registry=r,
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5),
+        )
+        self.entries = Counter(
+            "calldesk_journal_entries", "Journal entries", ["family"], registry=r
+        )
         self.offers = Counter("calldesk_offers", "Offers made to agents", registry=r)
         self.rona = Counter("calldesk_rona", "Agents made not ready for missed offers", registry=r)
-        self.events = Counter("calldesk_switch_events", "Switch events taken in", ["switch"],
-                              registry=r)  # fmt: skip
-        self.lag = Histogram("calldesk_switch_event_lag_seconds", "Event date to intake",
-                             registry=r, buckets=(.001, .005, .01, .05, .1, .5, 1, 5))  # fmt: skip
+        self.events = Counter(
+            "calldesk_switch_events", "Switch events taken in", ["switch"], registry=r
+        )
+        self.lag = Histogram(
+            "calldesk_switch_event_lag_seconds",
+            "Event date to intake",
+            registry=r,
+            buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5),
+        )
         r.register(_Live(web))
         notifier = web.store.journal.notifier
         if notifier is not None:
@@ -108,8 +121,9 @@ class _Live(Collector):
             its.add_metric([state, medium], n)
         yield its
         waiting = GaugeMetricFamily("calldesk_queue_waiting", "Waiting", labels=["queue"])
-        longest = GaugeMetricFamily("calldesk_queue_longest_wait_seconds", "Longest wait",
-                                    labels=["queue"])  # fmt: skip
+        longest = GaugeMetricFamily(
+            "calldesk_queue_longest_wait_seconds", "Longest wait", labels=["queue"]
+        )
         for q in s.queues.sl:
             v = s.views.queue(q, now)
             waiting.add_metric([q], v.waiting)
@@ -130,7 +144,11 @@ def register(app: Flask, web: Any) -> None:
     @app.route("/metrics", methods=["GET"])
     def metrics() -> Response:
         if not web.metrics.allowed():
-            return error_response(401 if web.metrics.token else 403, "unauthorized",
-                                  "metrics: bearer token required" if web.metrics.token
-                                  else "metrics: loopback clients only")  # fmt: skip
+            return error_response(
+                401 if web.metrics.token else 403,
+                "unauthorized",
+                "metrics: bearer token required"
+                if web.metrics.token
+                else "metrics: loopback clients only",
+            )
         return Response(generate_latest(web.metrics.registry), mimetype=CONTENT_TYPE_LATEST)

@@ -17,10 +17,19 @@ from calldesk.web.api import Api, RouteSpec
 from calldesk.web.models import Error
 
 REF = "#/components/schemas/{model}"
-MESSAGES = {200: "OK", 206: "Partial content", 400: "Invalid input (names the field)",
-            401: "No or bad credentials", 403: "Forbidden for this user", 404: "Not found",
-            409: "Refused by the state of things", 413: "Body too large", 416: "Bad range",
-            429: "Too many failed logins", 503: "The controller did not answer in time"}  # fmt: skip
+MESSAGES = {
+    200: "OK",
+    206: "Partial content",
+    400: "Invalid input (names the field)",
+    401: "No or bad credentials",
+    403: "Forbidden for this user",
+    404: "Not found",
+    409: "Refused by the state of things",
+    413: "Body too large",
+    416: "Bad range",
+    429: "Too many failed logins",
+    503: "The controller did not answer in time",
+}
 
 
 class _Schemas:
@@ -45,37 +54,58 @@ class _Schemas:
 
 
 def _operation(spec: RouteSpec, schemas: _Schemas) -> dict[str, Any]:
-    op: dict[str, Any] = {"operationId": spec.name, "summary": spec.summary or spec.name,
-                          "x-roles": list(spec.roles)}  # fmt: skip
-    params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-              for n in re.findall(r"\{(\w+)\}", spec.path)]  # fmt: skip
+    op: dict[str, Any] = {
+        "operationId": spec.name,
+        "summary": spec.summary or spec.name,
+        "x-roles": list(spec.roles),
+    }
+    params = [
+        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+        for n in re.findall(r"\{(\w+)\}", spec.path)
+    ]
     if spec.query is not None:
         q = TypeAdapter(spec.query).json_schema(ref_template=REF)
         schemas.defs.update(q.pop("$defs", {}))
         for name, prop in q.get("properties", {}).items():
-            params.append({"name": name, "in": "query", "required": name in q.get("required", []),
-                           "schema": prop})  # fmt: skip
+            params.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in q.get("required", []),
+                    "schema": prop,
+                }
+            )
     if params:
         op["parameters"] = params
     if spec.body is not None:
-        op["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": schemas.of_input(spec.body)}}}  # fmt: skip
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schemas.of_input(spec.body)}},
+        }
     elif spec.body_content != "application/json":
-        op["requestBody"] = {"required": True,
-                             "content": {spec.body_content: {"schema": {"type": "string"}}}}  # fmt: skip
+        op["requestBody"] = {
+            "required": True,
+            "content": {spec.body_content: {"schema": {"type": "string"}}},
+        }
     if spec.content == "application/json":
         body = schemas.of(spec.response) if spec.response is not None else {}
         if spec.nullable:
             body = {"anyOf": [body, {"type": "null"}]}
-        ok: dict[str, Any] = {"description": "OK", "content": {"application/json": {"schema": body}}}
+        ok: dict[str, Any] = {
+            "description": "OK",
+            "content": {"application/json": {"schema": body}},
+        }
     else:
         ok = {"description": "OK", "content": {spec.content: {"schema": {"type": "string"}}}}
     error = {"application/json": {"schema": schemas.of(Error)}}
     responses: dict[str, Any] = {"200": ok}
     codes = {400, *spec.statuses} | (set() if spec.public else {401, 403, 503})
     for code in sorted(codes):
-        responses[str(code)] = ({"description": MESSAGES.get(code, "")} if code == 206 else
-                                {"description": MESSAGES.get(code, ""), "content": error})  # fmt: skip
+        responses[str(code)] = (
+            {"description": MESSAGES.get(code, "")}
+            if code == 206
+            else {"description": MESSAGES.get(code, ""), "content": error}
+        )
     op["responses"] = responses
     if spec.public:
         op["security"] = []
@@ -89,9 +119,12 @@ def document(api: Api, version: str = "1") -> dict[str, Any]:
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, schemas)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "calldesk API", "version": version,
-                 "description": "Agents, queues, interactions, supervision, recordings and "
-                                "flows. Push: GET /api/events (WebSocket or SSE)."},
+        "info": {
+            "title": "calldesk API",
+            "version": version,
+            "description": "Agents, queues, interactions, supervision, recordings and "
+            "flows. Push: GET /api/events (WebSocket or SSE).",
+        },
         "paths": paths,
         "components": {
             "schemas": schemas.defs,
@@ -101,4 +134,4 @@ def document(api: Api, version: str = "1") -> dict[str, Any]:
             },
         },
         "security": [{"cookie": []}, {"bearer": []}],
-    }  # fmt: skip
+    }

@@ -26,7 +26,7 @@ from calldesk.web.models import (
     TargetsQuery,
     UserOut,
     WrapupBody,
-)  # fmt: skip
+)
 from calldesk.web.sessions import COOKIE
 
 
@@ -34,8 +34,13 @@ def user_out(web: Any, u: User) -> dict[str, Any]:
     teams = web.services.access.directory.supervised_teams(u) if u.role != "agent" else set()
     if u.agent:
         teams |= web.services.access.directory.agent_teams(u.agent)
-    return UserOut(id=u.id, role=u.role, name=u.name or u.id, agent=u.agent,  # type: ignore[arg-type]
-                   teams=sorted(teams)).model_dump()  # fmt: skip
+    return UserOut(
+        id=u.id,
+        role=u.role,  # type: ignore[arg-type]  # one of auth.ROLES, checked at load
+        name=u.name or u.id,
+        agent=u.agent,
+        teams=sorted(teams),
+    ).model_dump()
 
 
 def register(api: Api) -> None:
@@ -50,8 +55,9 @@ def register(api: Api) -> None:
         return document(api)
 
     # --- session ------------------------------------------------------------------------
-    @api.route("POST", "/api/login", body=LoginBody, response=LoginOut, public=True,
-               statuses=(401, 429))  # fmt: skip
+    @api.route(
+        "POST", "/api/login", body=LoginBody, response=LoginOut, public=True, statuses=(401, 429)
+    )
     def login(body: LoginBody) -> Response:
         """Log in with a password; sets the session cookie and returns the CSRF token."""
         address = web.address()
@@ -69,8 +75,9 @@ def register(api: Api) -> None:
         web.journal("auth.login", body.user, {"address": address, "via": "password"})
         out = {"user": user_out(web, s.user(body.user)), "csrf_token": session.csrf}
         resp = Response(LoginOut.model_validate(out).model_dump_json(), mimetype="application/json")
-        resp.set_cookie(COOKIE, session.id, httponly=True, samesite="Strict", secure=web.tls,
-                        path="/")  # fmt: skip
+        resp.set_cookie(
+            COOKIE, session.id, httponly=True, samesite="Strict", secure=web.tls, path="/"
+        )
         return resp
 
     @api.route("POST", "/api/logout", response=Ok)
@@ -98,8 +105,11 @@ def register(api: Api) -> None:
         """Where a call may be transferred: queues, agents (with their state), numbers."""
         q = query.q.lower()
         queues = [n for n in s.queues.sl if q in n.lower()]
-        agents = [{"id": a, "name": n, "state": s.views.agent(a).state}
-                  for a, n in s.agents.names.items() if q in a.lower() or q in n.lower()]  # fmt: skip
+        agents = [
+            {"id": a, "name": n, "state": s.views.agent(a).state}
+            for a, n in s.agents.names.items()
+            if q in a.lower() or q in n.lower()
+        ]
         return {"queues": queues, "agents": agents, "numbers": []}
 
     # --- agents -------------------------------------------------------------------------
@@ -112,8 +122,13 @@ def register(api: Api) -> None:
     def agent(user: User, id: str) -> dict:
         return s.agents.get(user, id)
 
-    @api.route("POST", "/api/agents/{id}/login", body=AgentLoginBody, response=AgentOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/agents/{id}/login",
+        body=AgentLoginBody,
+        response=AgentOut,
+        statuses=(404, 409),
+    )
     def agent_login(user: User, id: str, body: AgentLoginBody) -> dict:
         """Log the agent in (not ready, reason login, unless ready)."""
         return s.agents.login(user, id, body.ready)
@@ -122,8 +137,9 @@ def register(api: Api) -> None:
     def agent_logout(user: User, id: str) -> dict:
         return s.agents.logout(user, id)
 
-    @api.route("POST", "/api/agents/{id}/state", body=StateBody, response=AgentOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST", "/api/agents/{id}/state", body=StateBody, response=AgentOut, statuses=(404, 409)
+    )
     def agent_state(user: User, id: str, body: StateBody) -> dict:
         """Ready, or not ready with a reason code from the configuration."""
         return s.agents.set_state(user, id, body.state, body.reason)
@@ -143,14 +159,20 @@ def register(api: Api) -> None:
         """Refuse the offer; counts like a rejected ring (RONA rules apply)."""
         return s.agents.decline(user, offer)
 
-    @api.route("POST", "/api/agents/{id}/wrapup", body=WrapupBody, response=AgentOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST", "/api/agents/{id}/wrapup", body=WrapupBody, response=AgentOut, statuses=(404, 409)
+    )
     def agent_wrapup(user: User, id: str, body: WrapupBody) -> dict:
         """End the wrap-up with a disposition code and notes."""
         return s.agents.wrapup(user, id, body.disposition, body.notes)
 
-    @api.route("GET", "/api/agents/{id}/pops", query=PopsQuery, response=list[dict[str, Any]],
-               statuses=(404,))  # fmt: skip
+    @api.route(
+        "GET",
+        "/api/agents/{id}/pops",
+        query=PopsQuery,
+        response=list[dict[str, Any]],
+        statuses=(404,),
+    )
     def agent_pops(user: User, id: str, query: PopsQuery) -> list:
         """The agent's latest screen pops (queue, customer, IVR data, journey)."""
         return s.agents.screen_pops(user, id, query.limit)

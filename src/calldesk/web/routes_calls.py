@@ -36,29 +36,42 @@ def register(api: Api) -> None:
 
         view.__name__ = f"call_{name}"
         view.__doc__ = f"{op.replace('/', ' ').capitalize()} the interaction's call."
-        api.route("POST", f"/api/interactions/{{id}}/{op}", response=CallOut,
-                  statuses=(404, 409))(view)  # fmt: skip
+        api.route("POST", f"/api/interactions/{{id}}/{op}", response=CallOut, statuses=(404, 409))(
+            view
+        )
 
-    @api.route("POST", "/api/interactions/{id}/mute", body=MuteBody, response=CallOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST", "/api/interactions/{id}/mute", body=MuteBody, response=CallOut, statuses=(404, 409)
+    )
     def call_mute(user: User, id: str, body: MuteBody) -> dict:
         """Mute (or unmute) the agent towards the customer."""
         return out(id, cc(id).mute(user, id, body.on))
 
-    @api.route("POST", "/api/interactions/{id}/dtmf", body=DtmfBody, response=CallOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST", "/api/interactions/{id}/dtmf", body=DtmfBody, response=CallOut, statuses=(404, 409)
+    )
     def call_dtmf(user: User, id: str, body: DtmfBody) -> dict:
         """Send DTMF digits to the far end."""
         return out(id, cc(id).dtmf(user, id, body.digits))
 
-    @api.route("POST", "/api/interactions/{id}/transfer", body=TargetBody, response=CallOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/interactions/{id}/transfer",
+        body=TargetBody,
+        response=CallOut,
+        statuses=(404, 409),
+    )
     def call_transfer(user: User, id: str, body: TargetBody) -> dict:
         """Blind transfer to a queue, an agent or an allowed number."""
         return out(id, cc(id).transfer(user, id, body.target.model_dump()))
 
-    @api.route("POST", "/api/interactions/{id}/consult", body=TargetBody, response=CallOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/interactions/{id}/consult",
+        body=TargetBody,
+        response=CallOut,
+        statuses=(404, 409),
+    )
     def call_consult(user: User, id: str, body: TargetBody) -> dict:
         """Call a queue, agent or number while the customer holds."""
         return out(id, cc(id).consult(user, id, body.target.model_dump()))

@@ -25,7 +25,7 @@ from calldesk.web.models import (
     SessionOut,
     SuperviseBody,
     ValidateOut,
-)  # fmt: skip
+)
 
 
 def register(api: Api) -> None:
@@ -37,19 +37,26 @@ def register(api: Api) -> None:
         """Live figures of the queues the user may see."""
         return s.queues.list(user)
 
-    @api.route("GET", "/api/queues/{name}/history", query=HistoryQuery, response=list[HistoryRow],
-               statuses=(404,))  # fmt: skip
+    @api.route(
+        "GET",
+        "/api/queues/{name}/history",
+        query=HistoryQuery,
+        response=list[HistoryRow],
+        statuses=(404,),
+    )
     def queue_history(user: User, name: str, query: HistoryQuery) -> list:
         """Offered, answered, abandoned and service level per step over the last minutes."""
         return s.queues.history(user, name, query.minutes, query.step)
 
-    @api.route("POST", "/api/queues/{name}/pause", roles=STAFF, response=QueueOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST", "/api/queues/{name}/pause", roles=STAFF, response=QueueOut, statuses=(404, 409)
+    )
     def queue_pause(user: User, name: str) -> dict:
         return s.queues.pause(user, name)
 
-    @api.route("POST", "/api/queues/{name}/resume", roles=STAFF, response=QueueOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST", "/api/queues/{name}/resume", roles=STAFF, response=QueueOut, statuses=(404, 409)
+    )
     def queue_resume(user: User, name: str) -> dict:
         return s.queues.resume(user, name)
 
@@ -64,18 +71,36 @@ def register(api: Api) -> None:
         """With its journal trail and the ACD's "why this agent" for each offer."""
         return s.interactions.get(user, id)
 
-    @api.route("POST", "/api/interactions/{id}/move", roles=STAFF, body=MoveBody,
-               response=ActionOut, statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/interactions/{id}/move",
+        roles=STAFF,
+        body=MoveBody,
+        response=ActionOut,
+        statuses=(404, 409),
+    )
     def interaction_move(user: User, id: str, body: MoveBody) -> dict:
         return s.interactions.move(user, id, body.queue)
 
-    @api.route("POST", "/api/interactions/{id}/priority", roles=STAFF, body=PriorityBody,
-               response=ActionOut, statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/interactions/{id}/priority",
+        roles=STAFF,
+        body=PriorityBody,
+        response=ActionOut,
+        statuses=(404, 409),
+    )
     def interaction_priority(user: User, id: str, body: PriorityBody) -> dict:
         return s.interactions.priority(user, id, body.priority)
 
-    @api.route("POST", "/api/interactions/{id}/pull", roles=STAFF, body=PullBody,
-               response=ActionOut, statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/interactions/{id}/pull",
+        roles=STAFF,
+        body=PullBody,
+        response=ActionOut,
+        statuses=(404, 409),
+    )
     def interaction_pull(user: User, id: str, body: PullBody) -> dict:
         return s.interactions.pull(user, id, body.agent)
 
@@ -85,35 +110,64 @@ def register(api: Api) -> None:
         """Supervision sessions the user may see."""
         return s.supervision.list(user)
 
-    @api.route("POST", "/api/supervision", roles=STAFF, body=SuperviseBody, response=SessionOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/supervision",
+        roles=STAFF,
+        body=SuperviseBody,
+        response=SessionOut,
+        statuses=(404, 409),
+    )
     def supervise(user: User, body: SuperviseBody) -> dict:
         """Ring the supervisor's phone and join the agent's call in a mode."""
         return s.supervision.start(user, body.agent, body.mode)
 
-    @api.route("POST", "/api/supervision/{sid}/mode", roles=STAFF, body=ModeBody,
-               response=SessionOut, statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/supervision/{sid}/mode",
+        roles=STAFF,
+        body=ModeBody,
+        response=SessionOut,
+        statuses=(404, 409),
+    )
     def supervise_mode(user: User, sid: str, body: ModeBody) -> dict:
         return s.supervision.mode(user, sid, body.mode)
 
-    @api.route("POST", "/api/supervision/{sid}/takeover", roles=STAFF, response=SessionOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/supervision/{sid}/takeover",
+        roles=STAFF,
+        response=SessionOut,
+        statuses=(404, 409),
+    )
     def supervise_takeover(user: User, sid: str) -> dict:
         return s.supervision.takeover(user, sid)
 
-    @api.route("DELETE", "/api/supervision/{sid}", roles=STAFF, response=SessionOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "DELETE", "/api/supervision/{sid}", roles=STAFF, response=SessionOut, statuses=(404, 409)
+    )
     def supervise_stop(user: User, sid: str) -> dict:
         return s.supervision.stop(user, sid)
 
-    @api.route("POST", "/api/agents/{id}/force", roles=STAFF, body=ForceBody, response=ActionOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/agents/{id}/force",
+        roles=STAFF,
+        body=ForceBody,
+        response=ActionOut,
+        statuses=(404, 409),
+    )
     def agent_force(user: User, id: str, body: ForceBody) -> dict:
         """Force an agent of the supervisor's teams ready or not ready."""
         return s.supervision.force_state(user, id, body.state, body.reason)
 
-    @api.route("POST", "/api/agents/{id}/force-logout", roles=STAFF, response=ActionOut,
-               statuses=(404, 409))  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/agents/{id}/force-logout",
+        roles=STAFF,
+        response=ActionOut,
+        statuses=(404, 409),
+    )
     def agent_force_logout(user: User, id: str) -> dict:
         return s.supervision.force_logout(user, id)
 
@@ -133,14 +187,24 @@ def register(api: Api) -> None:
         path = s.recordings.audio(user, id, request.headers.get("Range"))
         return send_file(path, mimetype="audio/wav", conditional=True)
 
-    @api.route("POST", "/api/recordings/{id}/hold", roles=("admin",), response=RecordingOut,
-               statuses=(404,))  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/recordings/{id}/hold",
+        roles=("admin",),
+        response=RecordingOut,
+        statuses=(404,),
+    )
     def recording_hold(user: User, id: str) -> dict:
         """Put a legal hold on a recording (retention skips it)."""
         return s.recordings.hold(user, id, True)
 
-    @api.route("POST", "/api/recordings/{id}/release", roles=("admin",), response=RecordingOut,
-               statuses=(404,))  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/recordings/{id}/release",
+        roles=("admin",),
+        response=RecordingOut,
+        statuses=(404,),
+    )
     def recording_release(user: User, id: str) -> dict:
         return s.recordings.hold(user, id, False)
 
@@ -149,14 +213,19 @@ def register(api: Api) -> None:
     def flows(user: User) -> list:
         return s.flows.list(user)
 
-    @api.route("POST", "/api/flows/validate", roles=STAFF, response=ValidateOut,
-               body_content="application/yaml")  # fmt: skip
+    @api.route(
+        "POST",
+        "/api/flows/validate",
+        roles=STAFF,
+        response=ValidateOut,
+        body_content="application/yaml",
+    )
     def flow_validate(user: User, text: str) -> dict:
         """Validate a flow (YAML body) against this site without installing it."""
         return s.flows.validate(user, text)
 
-    @api.route("GET", "/api/flows/{name}/graph.svg", roles=STAFF, content="image/svg+xml",
-               statuses=(404,))  # fmt: skip
+    @api.route(
+        "GET", "/api/flows/{name}/graph.svg", roles=STAFF, content="image/svg+xml", statuses=(404,)
+    )
     def flow_graph(user: User, name: str) -> Response:
         return Response(s.flows.graph_svg(user, name), mimetype="image/svg+xml")
-

@@ -32,15 +32,19 @@ def check_bind(http: dict[str, Any]) -> bool:
     """Whether TLS is on; refuses an exposed plain-text bind. Errors name the key."""
     cert, key = http.get("tls_cert") or "", http.get("tls_key") or ""
     if bool(cert) != bool(key):
-        raise ConfigError("http.tls_key" if cert else "http.tls_cert",
-                          "tls_cert and tls_key go together")  # fmt: skip
+        raise ConfigError(
+            "http.tls_key" if cert else "http.tls_cert", "tls_cert and tls_key go together"
+        )
     for name, path in (("http.tls_cert", cert), ("http.tls_key", key)):
         if path and not os.path.isfile(path):
             raise ConfigError(name, f"no such file {path!r}")
     tls = bool(cert)
     if not tls and not is_loopback(http["host"]) and not http.get("allow_plain"):
-        raise ConfigError("http.host", f"{http['host']} is not loopback: configure http.tls_cert "
-                          "and http.tls_key, or set http.allow_plain: true")  # fmt: skip
+        raise ConfigError(
+            "http.host",
+            f"{http['host']} is not loopback: configure http.tls_cert "
+            "and http.tls_key, or set http.allow_plain: true",
+        )
     return tls
 
 
@@ -48,8 +52,7 @@ class HttpServer:
     def __init__(self, app: Any, http: dict[str, Any]) -> None:
         self.tls = check_bind(http)
         ssl = {"certfile": http["tls_cert"], "keyfile": http["tls_key"]} if self.tls else {}
-        self.server = WSGIServer((http["host"], http["port"]), app, log=None,
-                                 error_log=log, **ssl)  # fmt: skip
+        self.server = WSGIServer((http["host"], http["port"]), app, log=None, error_log=log, **ssl)
 
     def start(self) -> HttpServer:
         self.server.start()

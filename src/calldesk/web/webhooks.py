@@ -59,8 +59,14 @@ def parse_hooks(raw: Any, env: Mapping[str, str]) -> list[Hook]:
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise ConfigError(f"{path}.url", "must be an http:// or https:// URL")
         events = h.get("events")
-        if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
-            raise ConfigError(f"{path}.events", "must be a list of journal kinds (kind or prefix.*)")
+        if (
+            not isinstance(events, list)
+            or not events
+            or not all(isinstance(e, str) for e in events)
+        ):
+            raise ConfigError(
+                f"{path}.events", "must be a list of journal kinds (kind or prefix.*)"
+            )
         secret_env = h.get("secret_env")
         if not isinstance(secret_env, str) or not env.get(secret_env):
             raise ConfigError(f"{path}.secret_env", "must name a set environment variable")
@@ -69,7 +75,9 @@ def parse_hooks(raw: Any, env: Mapping[str, str]) -> list[Hook]:
 
 
 def sign(secret: bytes, timestamp: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return (
+        "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    )
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
@@ -84,15 +92,17 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
 
 
 class Webhooks:
-    def __init__(self, hooks: list[Hook], store: Store, clock: Callable[[], float],
-                 poll_s: float = 0.2) -> None:  # fmt: skip
+    def __init__(
+        self, hooks: list[Hook], store: Store, clock: Callable[[], float], poll_s: float = 0.2
+    ) -> None:
         self.hooks = {h.name: h for h in hooks}
         self.store, self.db, self.clock, self.poll_s = store, store.db, clock, poll_s
         self._wake = gevent.event.Event()
 
     @classmethod
-    def from_config(cls, raw: Any, store: Store, clock: Callable[[], float],
-                    env: Mapping[str, str]) -> Webhooks | None:  # fmt: skip
+    def from_config(
+        cls, raw: Any, store: Store, clock: Callable[[], float], env: Mapping[str, str]
+    ) -> Webhooks | None:
         hooks = parse_hooks(raw, env)
         return cls(hooks, store, clock) if hooks else None
 
@@ -100,7 +110,9 @@ class Webhooks:
     def catch_up(self) -> int:
         n = 0
         for hook in self.hooks.values():
-            row = self.db.execute("SELECT seq FROM webhook_cursor WHERE hook = ?", [hook.name]).fetchone()
+            row = self.db.execute(
+                "SELECT seq FROM webhook_cursor WHERE hook = ?", [hook.name]
+            ).fetchone()
             if row is None:  # a new hook starts from now, not from the journal's beginning
                 last = self.db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]
                 self._cursor(hook.name, last)
@@ -110,13 +122,18 @@ class Webhooks:
         return n
 
     def _cursor(self, hook: str, seq: int) -> None:
-        self.db.execute("INSERT OR REPLACE INTO webhook_cursor (hook, seq) VALUES (?, ?)", [hook, seq])
+        self.db.execute(
+            "INSERT OR REPLACE INTO webhook_cursor (hook, seq) VALUES (?, ?)", [hook, seq]
+        )
 
     def _queue(self, hook: Hook, e: Entry) -> int:
         queued = 0
         if hook.wants(e.kind):
-            body = json.dumps({"seq": e.id, "kind": e.kind, "subject": e.subject, "at": e.at,
-                               "data": e.data}, sort_keys=True, default=str)  # fmt: skip
+            body = json.dumps(
+                {"seq": e.id, "kind": e.kind, "subject": e.subject, "at": e.at, "data": e.data},
+                sort_keys=True,
+                default=str,
+            )
             self.db.execute(
                 "INSERT INTO webhook_outbox (hook, seq, subject, kind, body, status, attempts, "
                 "next_at, last_error) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, '')",
@@ -148,26 +165,38 @@ class Webhooks:
             return False
         ts = f"{self.clock():.3f}"
         data = body.encode()
-        headers = {"Content-Type": "application/json", "X-Calldesk-Event": kind,
-                   "X-Calldesk-Delivery": str(rid), "X-Calldesk-Timestamp": ts,
-                   "X-Calldesk-Signature": sign(hook.secret, ts, data)}  # fmt: skip
+        headers = {
+            "Content-Type": "application/json",
+            "X-Calldesk-Event": kind,
+            "X-Calldesk-Delivery": str(rid),
+            "X-Calldesk-Timestamp": ts,
+            "X-Calldesk-Signature": sign(hook.secret, ts, data),
+        }
         if post is None:
             done = gevent.get_hub().threadpool.spawn(_post, hook.url, data, headers).get()
             status, error = done if done is not None else (0, "no result")
         else:
             status, error = post(hook.url, data, headers)
         if 200 <= status < 300:
-            self.db.execute("UPDATE webhook_outbox SET status = 'delivered', attempts = ?, "
-                            "delivered_at = ? WHERE id = ?", [attempts + 1, self.clock(), rid])  # fmt: skip
+            self.db.execute(
+                "UPDATE webhook_outbox SET status = 'delivered', attempts = ?, "
+                "delivered_at = ? WHERE id = ?",
+                [attempts + 1, self.clock(), rid],
+            )
             return True
         attempts += 1
         failed = attempts >= MAX_ATTEMPTS
         self.db.execute(
             "UPDATE webhook_outbox SET status = ?, attempts = ?, next_at = ?, last_error = ? "
             "WHERE id = ?",
-            ["failed" if failed else "pending", attempts,
-             self.clock() + min(2.0**attempts, MAX_BACKOFF_S), error or f"HTTP {status}", rid],
-        )  # fmt: skip
+            [
+                "failed" if failed else "pending",
+                attempts,
+                self.clock() + min(2.0**attempts, MAX_BACKOFF_S),
+                error or f"HTTP {status}",
+                rid,
+            ],
+        )
         return False
 
     def run_once(self, post: Callable[..., tuple[int, str]] | None = None) -> int:
@@ -197,19 +226,32 @@ class Webhooks:
 def status(store: Store) -> list[dict[str, Any]]:
     """Per hook: counts by status, the oldest pending row's age basis, the last error."""
     out = []
-    for (hook,) in store.db.execute("SELECT DISTINCT hook FROM webhook_outbox ORDER BY hook").fetchall():
-        counts = dict(store.db.execute(
-            "SELECT status, count(*) FROM webhook_outbox WHERE hook = ? GROUP BY status", [hook]
-        ).fetchall())  # fmt: skip
+    for (hook,) in store.db.execute(
+        "SELECT DISTINCT hook FROM webhook_outbox ORDER BY hook"
+    ).fetchall():
+        counts = dict(
+            store.db.execute(
+                "SELECT status, count(*) FROM webhook_outbox WHERE hook = ? GROUP BY status", [hook]
+            ).fetchall()
+        )
         last = store.db.execute(
             "SELECT last_error, kind, subject, attempts FROM webhook_outbox WHERE hook = ? AND "
-            "last_error != '' AND status != 'delivered' ORDER BY id DESC LIMIT 1", [hook]
-        ).fetchone()  # fmt: skip
-        oldest = store.db.execute("SELECT min(next_at) FROM webhook_outbox WHERE hook = ? AND "
-                                  "status = 'pending'", [hook]).fetchone()[0]  # fmt: skip
-        out.append({"hook": hook, "pending": counts.get("pending", 0),
-                    "delivered": counts.get("delivered", 0), "failed": counts.get("failed", 0),
-                    "next_attempt_at": oldest,
-                    "last_error": dict(zip(("error", "kind", "subject", "attempts"), last, strict=True))
-                    if last else None})  # fmt: skip
+            "last_error != '' AND status != 'delivered' ORDER BY id DESC LIMIT 1",
+            [hook],
+        ).fetchone()
+        oldest = store.db.execute(
+            "SELECT min(next_at) FROM webhook_outbox WHERE hook = ? AND status = 'pending'", [hook]
+        ).fetchone()[0]
+        out.append(
+            {
+                "hook": hook,
+                "pending": counts.get("pending", 0),
+                "delivered": counts.get("delivered", 0),
+                "failed": counts.get("failed", 0),
+                "next_attempt_at": oldest,
+                "last_error": dict(zip(("error", "kind", "subject", "attempts"), last, strict=True))
+                if last
+                else None,
+            }
+        )
     return out

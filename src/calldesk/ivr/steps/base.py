@@ -19,10 +19,23 @@ log = logging.getLogger(__name__)
 # Field types a schema may use. Targets, expressions, templates and prompts are what the
 # graph pass reads, so a new step kind gets graph checks by declaring its fields.
 FIELD_TYPES = {
-    "str", "int", "number", "bool", "strs", "map", "any",
-    "target", "targets", "conditions",
-    "expr", "exprs", "template", "templates", "url", "prompt",
-}  # fmt: skip
+    "str",
+    "int",
+    "number",
+    "bool",
+    "strs",
+    "map",
+    "any",
+    "target",
+    "targets",
+    "conditions",
+    "expr",
+    "exprs",
+    "template",
+    "templates",
+    "url",
+    "prompt",
+}
 
 
 @dataclass(frozen=True)
@@ -112,9 +125,10 @@ class StepKind:
     def missing_exits(self) -> list[str]:
         """Required exits (target fields) that are not set: each is a missing-branch error."""
         return [
-            n for n, f in self.schema.items()
+            n
+            for n, f in self.schema.items()
             if f.type == "target" and f.required and self.spec.get(n) is None
-        ]  # fmt: skip
+        ]
 
     def exits(self) -> Iterator[tuple[str, str, tuple[Any, ...]]]:
         """(label, target step, field path) for every edge this step may take."""

@@ -6,9 +6,15 @@ from calldesk.ivr.actions import Action, Hangup
 from calldesk.ivr.steps.base import Field, StepContext, StepKind
 
 CAUSES = (
-    "NORMAL_CLEARING", "USER_BUSY", "CALL_REJECTED", "NO_ANSWER", "UNALLOCATED_NUMBER",
-    "NORMAL_TEMPORARY_FAILURE", "SERVICE_UNAVAILABLE", "NO_ROUTE_DESTINATION",
-)  # fmt: skip
+    "NORMAL_CLEARING",
+    "USER_BUSY",
+    "CALL_REJECTED",
+    "NO_ANSWER",
+    "UNALLOCATED_NUMBER",
+    "NORMAL_TEMPORARY_FAILURE",
+    "SERVICE_UNAVAILABLE",
+    "NO_ROUTE_DESTINATION",
+)
 
 
 class HangupStep(StepKind):

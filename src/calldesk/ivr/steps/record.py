@@ -23,9 +23,12 @@ class RecordStep(StepKind):
     def start(self, ctx: StepContext) -> Action:
         s = self.spec
         return Record(
-            ctx.prompts(s.get("prompt")), s["max_seconds"], s["silence_seconds"],
-            s["terminators"], s["purpose"],
-        )  # fmt: skip
+            ctx.prompts(s.get("prompt")),
+            s["max_seconds"],
+            s["silence_seconds"],
+            s["terminators"],
+            s["purpose"],
+        )
 
     def resume(self, ctx: StepContext, result: Result) -> Action:
         if isinstance(result, RecordingDone):

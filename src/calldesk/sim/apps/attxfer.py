@@ -40,8 +40,11 @@ def att_xfer(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> str | None:
         return cause
     callee.peer = leg  # the inner bridge: transferor <-> consult leg (one way here)
     leg.peer = callee
-    sw.fire(leg, "CHANNEL_BRIDGE", pre=[("Bridge-A-Unique-ID", leg.uuid),
-                                        ("Bridge-B-Unique-ID", callee.uuid)])  # fmt: skip
+    sw.fire(
+        leg,
+        "CHANNEL_BRIDGE",
+        pre=[("Bridge-A-Unique-ID", leg.uuid), ("Bridge-B-Unique-ID", callee.uuid)],
+    )
     leg.peer = bond
     callee.pending.append(("bridged",))
     if callee.executor is None:
@@ -80,8 +83,9 @@ def att_xfer(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> str | None:
             lifecycle.hangup(sw, callee, "NORMAL_CLEARING")
 
 
-def _complete(sw: SimSwitch, leg: Leg, callee: Leg, bond: Leg, frame: AppFrame,
-              done: dict[str, bool]) -> None:  # fmt: skip
+def _complete(
+    sw: SimSwitch, leg: Leg, callee: Leg, bond: Leg, frame: AppFrame, done: dict[str, bool]
+) -> None:
     sw.clock.sleep(0.02)
     lifecycle.set_state(sw, callee, "CS_PARK")
     callee.bare_parked = True

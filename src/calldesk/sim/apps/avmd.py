@@ -93,12 +93,22 @@ def _detect(sw: SimSwitch, leg: Leg, freq: float, still_sounding: object) -> Non
     st.detected = True
     leg.set_var("avmd_detect", "TRUE")
     elapsed = sw.clock.epoch_us() - st.started_us
-    _fire(sw, leg, "avmd::beep", [
-        ("Beep-Status", "DETECTED"), ("Frequency", f"{freq:f}"), ("Frequency-variance", "0.000018"),
-        ("Amplitude", "14401.345206"), ("Amplitude-variance", "27176.962574"),
-        ("Detection-time", str(elapsed)), ("Detector-resolution", "1"), ("Detector-offset", "0"),
-        ("Detector-index", "0"),
-    ])  # fmt: skip
+    _fire(
+        sw,
+        leg,
+        "avmd::beep",
+        [
+            ("Beep-Status", "DETECTED"),
+            ("Frequency", f"{freq:f}"),
+            ("Frequency-variance", "0.000018"),
+            ("Amplitude", "14401.345206"),
+            ("Amplitude-variance", "27176.962574"),
+            ("Detection-time", str(elapsed)),
+            ("Detector-resolution", "1"),
+            ("Detector-offset", "0"),
+            ("Detector-index", "0"),
+        ],
+    )
 
 
 def tone_sent(sw: SimSwitch, source: Leg, freq: float, still_sounding: object) -> None:

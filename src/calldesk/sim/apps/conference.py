@@ -50,20 +50,47 @@ def rooms(sw: SimSwitch) -> dict[str, Conference]:
     return _CONFS.setdefault(sw, {})
 
 
-def _fire(sw: SimSwitch, conf: Conference, action: str, m: Member | None = None,
-          extra: list[tuple[str, str]] | None = None, fn: str = "conference_member_add") -> None:  # fmt: skip
-    post = [("Conference-Name", conf.name), ("Conference-Domain", "127.0.0.1"),
-            ("Conference-Size", str(len(conf.members))), ("Conference-Ghosts", "0"),
-            ("Conference-Profile-Name", conf.profile), ("Conference-Unique-ID", conf.uuid)]  # fmt: skip
+def _fire(
+    sw: SimSwitch,
+    conf: Conference,
+    action: str,
+    m: Member | None = None,
+    extra: list[tuple[str, str]] | None = None,
+    fn: str = "conference_member_add",
+) -> None:
+    post = [
+        ("Conference-Name", conf.name),
+        ("Conference-Domain", "127.0.0.1"),
+        ("Conference-Size", str(len(conf.members))),
+        ("Conference-Ghosts", "0"),
+        ("Conference-Profile-Name", conf.profile),
+        ("Conference-Unique-ID", conf.uuid),
+    ]
     if m is not None:
         post = leg_headers(m.leg, "CUSTOM", False) + post
-        post += [("Floor", "false"), ("Video", "false"), ("Hear", "true"), ("See", "true"),
-                 ("Speak", "true"), ("Talking", "false"), ("Mute-Detect", "false"),
-                 ("Hold", "false"), ("Member-ID", str(m.id)), ("Member-Type", "member"),
-                 ("Member-Ghost", "false"), ("Energy-Level", "100"), ("Current-Energy", "0")]  # fmt: skip
+        post += [
+            ("Floor", "false"),
+            ("Video", "false"),
+            ("Hear", "true"),
+            ("See", "true"),
+            ("Speak", "true"),
+            ("Talking", "false"),
+            ("Mute-Detect", "false"),
+            ("Hold", "false"),
+            ("Member-ID", str(m.id)),
+            ("Member-Type", "member"),
+            ("Member-Ghost", "false"),
+            ("Energy-Level", "100"),
+            ("Current-Energy", "0"),
+        ]
     post += [("Action", action), *(extra or [])]
-    sw.fire_global("CUSTOM", post, subclass=SUB, uuid=m.leg.uuid if m else None,
-                   calling=("mod_conference.c", fn, 0))  # fmt: skip
+    sw.fire_global(
+        "CUSTOM",
+        post,
+        subclass=SUB,
+        uuid=m.leg.uuid if m else None,
+        calling=("mod_conference.c", fn, 0),
+    )
 
 
 @app("conference")
@@ -82,8 +109,13 @@ def conference(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> None:
     leg.set_var("conference_name", name)
     leg.set_var("conference_member_id", str(m.id))
     if len(conf.members) == 1:
-        _fire(sw, conf, "play-file", extra=[("File", ALONE), ("Async", "false")],
-              fn="conference_file_play")  # fmt: skip
+        _fire(
+            sw,
+            conf,
+            "play-file",
+            extra=[("File", ALONE), ("Async", "false")],
+            fn="conference_file_play",
+        )
     _fire(sw, conf, "add-member", m)
     if len(conf.members) == 2:
         gevent.spawn(_floor, sw, conf, m)
@@ -100,14 +132,25 @@ def conference(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> None:
 def _floor(sw: SimSwitch, conf: Conference, m: Member) -> None:
     sw.clock.sleep(0.02)
     if m in conf.members:
-        _fire(sw, conf, "floor-change", m, [("Old-ID", "none"), ("New-ID", str(m.id))],
-              fn="conference_member_set_floor_holder")  # fmt: skip
+        _fire(
+            sw,
+            conf,
+            "floor-change",
+            m,
+            [("Old-ID", "none"), ("New-ID", str(m.id))],
+            fn="conference_member_set_floor_holder",
+        )
 
 
 def _enter_sound_done(sw: SimSwitch, conf: Conference) -> None:
     sw.clock.sleep(0.6)
-    _fire(sw, conf, "play-file-done", extra=[("File", "tone_stream://%(200,0,500,600,700)")],
-          fn="conference_file_close")  # fmt: skip
+    _fire(
+        sw,
+        conf,
+        "play-file-done",
+        extra=[("File", "tone_stream://%(200,0,500,600,700)")],
+        fn="conference_file_close",
+    )
 
 
 def _leave(sw: SimSwitch, conf: Conference, m: Member) -> None:
@@ -116,8 +159,13 @@ def _leave(sw: SimSwitch, conf: Conference, m: Member) -> None:
     conf.members.remove(m)
     _fire(sw, conf, "del-member", m, fn="conference_member_del")
     if len(conf.members) == 1:
-        _fire(sw, conf, "play-file", extra=[("File", ALONE), ("Async", "false")],
-              fn="conference_file_play")  # fmt: skip
+        _fire(
+            sw,
+            conf,
+            "play-file",
+            extra=[("File", ALONE), ("Async", "false")],
+            fn="conference_file_play",
+        )
     if not conf.members:
         rooms(sw).pop(conf.name, None)
         _fire(sw, conf, "conference-destroy", fn="conference_destroy")
@@ -180,9 +228,11 @@ def api(sw: SimSwitch, arg: str) -> str:
     if words[0] == "list":
         out = ""
         for c in confs.values():
-            out += (f"+OK Conference {c.name} ({len(c.members)} member"
-                    f"{'s' if len(c.members) != 1 else ''} rate: 8000 flags: "
-                    "running|answered|enforce_min|dynamic|exit_sound|enter_sound|json_status)\n")  # fmt: skip
+            out += (
+                f"+OK Conference {c.name} ({len(c.members)} member"
+                f"{'s' if len(c.members) != 1 else ''} rate: 8000 flags: "
+                "running|answered|enforce_min|dynamic|exit_sound|enter_sound|json_status)\n"
+            )
             out += _list(c)
         return out
     conf = confs.get(words[0])

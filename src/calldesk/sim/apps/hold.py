@@ -88,8 +88,9 @@ def hold(sw: SimSwitch, leg: Leg, via: str) -> None:
     if via == "phone":
         _hold_vars(leg, True)
     lifecycle.set_callstate(sw, leg, "HELD")
-    sw.fire(leg, "CHANNEL_HOLD", post=_vars(leg),
-            calling=HOLD_CALLING if via == "api" else MARK_CALLING)  # fmt: skip
+    sw.fire(
+        leg, "CHANNEL_HOLD", post=_vars(leg), calling=HOLD_CALLING if via == "api" else MARK_CALLING
+    )
     sw.clock.sleep(MOH_DELAY_S)
     partner = leg.peer
     if partner is not None and not partner.hungup and is_held(leg):
@@ -148,9 +149,12 @@ def forget(leg: Leg) -> None:
 def _reinvite(sw: SimSwitch, leg: Leg) -> None:
     """CUSTOM sofia::reinvite: a bare event (core headers and Unique-ID only)."""
     sw.fire_global(
-        "CUSTOM", [("Unique-ID", leg.uuid)], subclass="sofia::reinvite", uuid=leg.uuid,
+        "CUSTOM",
+        [("Unique-ID", leg.uuid)],
+        subclass="sofia::reinvite",
+        uuid=leg.uuid,
         calling=REINVITE_CALLING,
-    )  # fmt: skip
+    )
 
 
 def release_for_bridge(sw: SimSwitch, legs: tuple[Leg, ...]) -> None:

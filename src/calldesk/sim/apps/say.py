@@ -70,8 +70,11 @@ def say(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> None:
     lang, kind, method, text = parts
     langs = sw.site.languages
     if langs is None or lang.split(":")[0] not in langs:
-        why = "Open of languages and phrases failed." if langs is None else (
-            f"Can't find language {lang}.")  # fmt: skip
+        why = (
+            "Open of languages and phrases failed."
+            if langs is None
+            else (f"Can't find language {lang}.")
+        )
         sw.log_line(leg, 3, why)
         frame.complete_at = frame.started_at  # returns at once: same instant as EXECUTE
         return

@@ -27,8 +27,11 @@ def human(rng: random.Random) -> Segments:
     if u < 0.75:  # "Hello?"
         segs.append(("speech", lognormal(rng, 0.6, 0.3)))
     elif u < 0.95:  # "Hello, this is Ann."
-        segs += [("speech", lognormal(rng, 0.5, 0.3)), ("silence", rng.uniform(0.1, 0.25)),
-                 ("speech", lognormal(rng, 0.6, 0.3))]  # fmt: skip
+        segs += [
+            ("speech", lognormal(rng, 0.5, 0.3)),
+            ("silence", rng.uniform(0.1, 0.25)),
+            ("speech", lognormal(rng, 0.6, 0.3)),
+        ]
     else:  # "Good afternoon, Acme Plumbing, Ann speaking."
         segs.append(("speech", lognormal(rng, 2.2, 0.2)))
     segs.append(("silence", 4.0))  # waiting for an answer

@@ -44,9 +44,12 @@ class Simulator:
         self.sc = scenario
         self.rng = random.Random(scenario.seed)
         self.acd = Acd(
-            scenario.queues, scenario.agents, rules=scenario.rules, policy=scenario.policy,
+            scenario.queues,
+            scenario.agents,
+            rules=scenario.rules,
+            policy=scenario.policy,
             seed=scenario.seed,
-        )  # fmt: skip
+        )
         self.heap: list[tuple[float, int, int, object]] = []
         self.seq = 0
         self.next_tick: float | None = None

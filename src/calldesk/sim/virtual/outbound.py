@@ -74,11 +74,14 @@ class OutboundSim:
         self.rng = random.Random(sc.seed)
         self.pacer = Pacer(
             PacingConfig(
-                mode=sc.mode, abandon_cap=sc.abandon_cap, ratio=sc.ratio, grace_s=sc.grace_s,
+                mode=sc.mode,
+                abandon_cap=sc.abandon_cap,
+                ratio=sc.ratio,
+                grace_s=sc.grace_s,
                 max_ringing=sc.max_ringing,
                 priors=Priors(talk_s=sc.talk_s, wrap_s=sc.wrap_s),
             )
-        )  # fmt: skip
+        )
         self.heap: list[tuple[float, int, int, object]] = []
         self.seq = 0
         self.horizon = sc.hours * 3600.0 * sc.days
@@ -180,8 +183,15 @@ class OutboundSim:
         if verdict == "machine":
             self.pacer.handle(AttemptResolved(attempt, "machine", now - placed), now)
             fp = truth == "live"
-            self._done(attempt, now, outcome="machine", amd="machine", abandoned=int(fp),
-                       safe_harbour=int(fp), cause="amd_false_positive" if fp else "")  # fmt: skip
+            self._done(
+                attempt,
+                now,
+                outcome="machine",
+                amd="machine",
+                abandoned=int(fp),
+                safe_harbour=int(fp),
+                cause="amd_false_positive" if fp else "",
+            )
             if fp:  # a person hung up on as a machine: abandoned (Ofcom)
                 self.res.amd_false_positives += 1
                 day = self._day(answered)

@@ -16,9 +16,14 @@ from calldesk.dialer.contacts import ContactQueue
 
 class CampaignRun:
     def __init__(
-        self, campaign: Campaign, queue: ContactQueue, write: Callable[[dict[str, Any]], None],
-        origin: float, day_len_s: float, trunk: str = "sim",
-    ) -> None:  # fmt: skip
+        self,
+        campaign: Campaign,
+        queue: ContactQueue,
+        write: Callable[[dict[str, Any]], None],
+        origin: float,
+        day_len_s: float,
+        trunk: str = "sim",
+    ) -> None:
         self.campaign = campaign
         self.queue = queue
         self.write = write
@@ -43,12 +48,25 @@ class CampaignRun:
             return False
         c = self.campaign
         self.info[attempt] = {
-            "at": at, "campaign": c.name, "contact": p.contact.get("name", ""),
-            "number": p.number, "local_time": p.window.local_time, "timezone": p.window.timezone,
-            "window": p.window.window, "dnc_checked": 1, "dnc_hit": 0, "trunk": self.trunk,
-            "caller_id": c.caller_id, "ring_limit_s": ring_limit_s, "amd": "", "agent": "",
-            "abandoned": 0, "safe_harbour": 0, "interaction": attempt, "cause": "",
-        }  # fmt: skip
+            "at": at,
+            "campaign": c.name,
+            "contact": p.contact.get("name", ""),
+            "number": p.number,
+            "local_time": p.window.local_time,
+            "timezone": p.window.timezone,
+            "window": p.window.window,
+            "dnc_checked": 1,
+            "dnc_hit": 0,
+            "trunk": self.trunk,
+            "caller_id": c.caller_id,
+            "ring_limit_s": ring_limit_s,
+            "amd": "",
+            "agent": "",
+            "abandoned": 0,
+            "safe_harbour": 0,
+            "interaction": attempt,
+            "cause": "",
+        }
         return True
 
     def note(self, attempt: str, **fields: Any) -> None:

@@ -29,8 +29,16 @@ from calldesk.errors import ConfigError
 from calldesk.sim.virtual.model import HANDLE_MODELS, Scenario, Traffic
 
 _TOP = {"hours", "sl_seconds", "seed", "acd", "agent_groups", "traffic"}
-_TRAFFIC = {"queue", "calls_per_hour", "aht_s", "patience_s", "handle", "handle_sigma", "medium",
-            "skills"}  # fmt: skip
+_TRAFFIC = {
+    "queue",
+    "calls_per_hour",
+    "aht_s",
+    "patience_s",
+    "handle",
+    "handle_sigma",
+    "medium",
+    "skills",
+}
 
 
 def _number(d: Mapping[str, Any], key: str, path: str, default: float | None = None) -> float:
@@ -54,9 +62,13 @@ def _groups(raw: Any, source: str) -> list[dict[str, Any]]:
         prefix = str(g.get("prefix", f"g{i}-"))
         for n in range(count):
             agents.append(
-                {"id": f"{prefix}{n:03d}", "contact": f"sim/{prefix}{n:03d}",
-                 "skills": dict(g.get("skills", {})), "queues": list(g.get("queues", []))}
-            )  # fmt: skip
+                {
+                    "id": f"{prefix}{n:03d}",
+                    "contact": f"sim/{prefix}{n:03d}",
+                    "skills": dict(g.get("skills", {})),
+                    "queues": list(g.get("queues", [])),
+                }
+            )
     return agents
 
 
