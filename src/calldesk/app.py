@@ -27,11 +27,14 @@ from calldesk.acd import Acd
 from calldesk.auth import Directory
 from calldesk.config import Config
 from calldesk.control import ControlBus
+from calldesk.customers.contexts import SqliteContexts
+from calldesk.customers.settings import Settings as CustomerSettings
 from calldesk.deskcalls import DeskCalls
 from calldesk.deskcalls.service import desk_lines
 from calldesk.dispatch.controls import build_acd, register_controls
 from calldesk.engine import DispatchSettings, Engine
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
+from calldesk.featurecodes import FeatureCodes
 from calldesk.interactions import Interactions
 from calldesk.ivr.handover import FlowHandover
 from calldesk.ivr.service import IvrService
@@ -72,7 +75,13 @@ class Controller:
     interactions: Interactions
     intake: Intake
     services: Any = None  # calldesk.service.Services
+    feature_codes: FeatureCodes | None = None  # agents' phone codes (*41 log in ...)
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
+
+    @property
+    def call_control(self) -> Any:
+        """Voice operations (hold, transfer, consult, 3-way): the service API's call control."""
+        return self.services.call_control if self.services is not None else None
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
         """Repair recordings, connect the switches (resync first), then start the services."""
@@ -197,6 +206,9 @@ def build(
 
     acd = build_acd(config.data)
     engine = Engine(acd, store, clock, settings)
+    if contexts is None:  # what flows learn about a caller, in SQLite: it survives a restart
+        country = CustomerSettings.from_config(config["customers"]).country
+        contexts = SqliteContexts(store, clock, country=country)
     ivr = build_ivr(config, store, board, engine, contexts=contexts, recorder=recorder,
                     clock=clock, dialer=dialer, interactions=interactions)
     wire_ivr(board, intake, ivr.services)
@@ -223,6 +235,8 @@ def build(
     )
     intake.own("desk", desk_calls.on_park)
     tracker.subscribe(desk_calls.on_leg)
+    feature_codes = FeatureCodes(board, engine, store.journal, clock=clock)
+    intake.own("feature", feature_codes.on_park)
     # Last, as before the redesign: the ACD hears of a leg after every other listener.
     voice = wire_voice(
         engine, board, on_overflow=FlowHandover(board, ivr, config["flows"]["voicemail"]),
@@ -231,7 +245,7 @@ def build(
 
     bus = ControlBus(store, clock)
     controller = Controller(config, store, board, engine, voice, ivr, recorder, supervision, bus,
-                            desk_calls, notifier, interactions, intake)
+                            desk_calls, notifier, interactions, intake, feature_codes=feature_codes)
     # The service API (role-checked operations, live views, call control); the store inbox is
     # one adapter of it, the HTTP API (calldesk.web, started by `serve`) another.
     controller.services = build_services(controller, dialer=dialer)

@@ -141,3 +141,106 @@ def test_three_way_conference(sw: SimSwitch) -> None:
     assert legs_after(c.frames[n:], noise) == legs_after(want, noise)
     gone = c.command("api conference calldesk-3way list\n\n").text
     assert gone == "-ERR Conference calldesk-3way not found\n"
+
+
+def test_attended_transfer_with_api_commands(sw: SimSwitch) -> None:
+    c = client(sw)
+    caller, agent = bridged(sw, c)
+    sw.add_phone("user/agent2", PhoneBehavior.answer(after=0.5))
+    n = len(c.frames)
+    assert c.command(f"api uuid_hold {agent}\n\n").text == "+OK Success\n"
+    c.wait_event("PLAYBACK_START", start=n, Unique_ID=caller)
+    out = c.command("api originate {origination_caller_id_number=1000,calldesk_role=agent2}"
+                    "sofia/external/agent2@127.0.0.1:5111 &park()\n\n")  # fmt: skip
+    agent2 = out.text.split()[1]
+    c.wait_event("CHANNEL_PARK", start=n, Unique_ID=agent2)
+    assert c.command(f"api uuid_bridge {caller} {agent2}\n\n").text == f"+OK {agent2}\n"
+    c.wait_event("CHANNEL_BRIDGE", start=n, Unique_ID=caller)
+    c.wait_event("CHANNEL_DESTROY", start=n, Unique_ID=agent)
+    assert c.command(f"api uuid_exists {agent}\n\n").text == "false"
+    noise = NOISE | {"CHANNEL_STATE"}  # not subscribed in that trace
+    want = trace_segment("attended-transfer", "api uuid_hold", until="api uuid_exists")
+    assert legs_after(c.frames[n:], noise) == legs_after(want, noise)
+    unhold = [e for e in c.events() if e.name == "CHANNEL_UNHOLD"][-1]
+    assert unhold.get("Channel-Call-State") == "UNHELD"
+
+
+def _att_xfer(c, agent: str) -> str:  # type: ignore[no-untyped-def]
+    return (f"sendmsg {agent}\ncall-command: execute\nexecute-app-name: att_xfer\n"
+            "execute-app-arg: {origination_caller_id_number=1000,calldesk_role=agent2}"
+            "sofia/external/agent2@127.0.0.1:5114\n"
+            "Event-UUID: dea151c3-ae3b-4d0c-8b2a-6f0f1b1e2d3c\n\n")  # fmt: skip
+
+
+def test_att_xfer_app_and_the_transferor_hanging_up(sw: SimSwitch) -> None:
+    c = client(sw)
+    caller, agent = bridged(sw, c)
+    sw.add_phone("user/agent2", PhoneBehavior.answer(after=0.5))
+    n = len(c.frames)
+    assert c.command(_att_xfer(c, agent)).reply_text == "+OK"
+    bridge = c.wait_event("CHANNEL_BRIDGE", start=n, Unique_ID=agent).event()
+    agent2 = bridge.get("Other-Leg-Unique-ID")
+    assert agent2 and agent2 != caller
+    sw.clock.sleep(0.5)
+    assert c.command(f"api uuid_kill {agent} NORMAL_CLEARING\n\n").text == "+OK\n"
+    c.wait_event("CHANNEL_DESTROY", start=n, Unique_ID=agent)
+    assert c.command(f"api uuid_exists {caller}\n\n").text == "true"
+    assert c.command(f"api uuid_exists {agent2}\n\n").text == "true"
+    noise = NOISE | {"CHANNEL_STATE"}
+    want = trace_segment("attended-transfer-att-xfer", "sendmsg", until="api uuid_exists")
+    assert legs_after(c.frames[n:], noise) == legs_after(want, noise)
+    assert sw.legs[agent2].peer is sw.legs[caller]
+    assert sw.legs[agent2].variables["att_xfer_result"] == "success"
+    done = [e for e in c.events() if e.name == "CHANNEL_EXECUTE_COMPLETE" and e.uuid == agent]
+    assert done[-1].get("Application-UUID") == "dea151c3-ae3b-4d0c-8b2a-6f0f1b1e2d3c"
+
+
+def test_att_xfer_cancelled_by_the_consult_leg_hanging_up(sw: SimSwitch) -> None:
+    c = client(sw)
+    caller, agent = bridged(sw, c)
+    sw.add_phone("user/agent2", PhoneBehavior.answer(after=0.5))
+    n = len(c.frames)
+    c.command(_att_xfer(c, agent))
+    agent2 = (
+        c.wait_event("CHANNEL_BRIDGE", start=n, Unique_ID=agent).event().get("Other-Leg-Unique-ID")
+    )
+    assert c.command(f"api uuid_kill {agent2}\n\n").text == "+OK\n"
+    c.wait_event("CHANNEL_EXECUTE_COMPLETE", start=n, Unique_ID=agent, Application="att_xfer")
+    assert sw.legs[agent].peer is sw.legs[caller] and sw.legs[caller].peer is sw.legs[agent]
+    # att_thread_run re-bridges the transferor with the customer: the bridge is the agent's now
+    c.wait_event("CHANNEL_BRIDGE", start=n, Unique_ID=agent, Other_Leg_Unique_ID=caller)
+    assert sw.legs[agent].variables["att_xfer_result"] == "success"
+    # the call goes on as before: the customer hanging up takes the agent with it
+    assert c.command(f"api uuid_kill {caller}\n\n").text == "+OK\n"
+    c.wait_event("CHANNEL_DESTROY", start=n, Unique_ID=agent)
+
+
+def test_uuid_audio_and_module_exists_replies_as_the_source_writes_them(sw: SimSwitch) -> None:
+    """mod_commands.c session_audio_function (no trace records it): `+OK`; usage; an unknown
+    uuid writes the error and then `+OK`."""
+    c = client(sw)
+    caller, agent = bridged(sw, c)
+    assert c.command(f"api uuid_audio {agent} start read mute 1\n\n").text == "+OK\n"
+    assert sw.legs[agent].variables["calldesk_sim_muted"] == "read"
+    assert c.command(f"api uuid_audio {agent} stop\n\n").text == "+OK\n"
+    assert "calldesk_sim_muted" not in sw.legs[agent].variables
+    assert c.command(f"api uuid_audio {agent} start read\n\n").text.startswith("-USAGE: ")
+    bogus = "00000000-0000-0000-0000-000000000000"
+    assert c.command(f"api uuid_audio {bogus} stop\n\n").text == "-ERR No Such Channel!\n+OK\n"
+    assert c.command("api module_exists mod_conference\n\n").text == "true"
+    assert c.command("api module_exists mod_nonsense\n\n").text == "false"
+
+
+def test_phone_keys_over_esl(sw: SimSwitch) -> None:
+    """The sim's control commands for the phone keys (for tests driving `calldesk sim`)."""
+    c = client(sw)
+    caller, agent = bridged(sw, c)
+    n = len(c.frames)
+    assert c.command(f"api sim_phone_hold {agent} on\n\n").text == "+OK\n"
+    c.wait_event("CHANNEL_HOLD", start=n, Unique_ID=agent)
+    assert c.command(f"api sim_phone_hold {agent} off\n\n").text == "+OK\n"
+    c.wait_event("CHANNEL_UNHOLD", start=n, Unique_ID=agent)
+    assert c.command(f"api sim_phone_hold {agent} maybe\n\n").text.startswith("-USAGE")
+    assert c.command(f"api sim_phone_refer {agent} 5556000\n\n").text == "+OK\n"
+    c.wait_event("CHANNEL_PARK", start=n, Unique_ID=caller)
+    assert c.command(f"api sim_phone_refer {agent} 5556000\n\n").text.startswith("-ERR")

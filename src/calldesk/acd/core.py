@@ -240,10 +240,20 @@ class Acd(LifecycleMixin, SupervisorMixin):
         self._log("offer.refused", it.id, agent=a.id, offer=rec.id, cause=cause)
         if it.pulled_to == a.id:  # a refused pull goes back to anyone
             it.pulled_to = None
-        delay = {"reject": p.reject_delay_s, "busy": p.busy_delay_s}.get(cause, p.no_answer_delay_s)
+        delay = {"reject": p.reject_delay_s, "busy": p.busy_delay_s,
+                 "failed": p.failed_delay_s}.get(cause, p.no_answer_delay_s)
         if cause in ("no_answer", "timeout") or (cause == "reject" and p.reject_counts_as_missed):
             a.missed += 1
-        if p.rona_after and a.missed >= p.rona_after:
+        if cause == "unreachable":
+            # Longest-idle would put this agent first again at once: take them out until the
+            # phone can be reached (or the retry), and say so.
+            a.ready, a.reason = False, "unreachable"
+            retry = self.now + p.unreachable_retry_s if p.unreachable_retry_s > 0 else None
+            self._log("agent.unreachable", a.id, offer=rec.id, retry_at=retry)
+            if retry is not None:
+                a.cooldown_until = retry
+                self.timers.add(retry, "cooldown", a.id, retry)
+        elif p.rona_after and a.missed >= p.rona_after:
             a.ready, a.reason, a.missed = False, "missed", 0
             self._log("agent.rona", a.id, offer=rec.id)
         elif delay > 0:
@@ -264,6 +274,42 @@ class Acd(LifecycleMixin, SupervisorMixin):
         if not it.offers and it.state is S.OFFERED:
             self._log("interaction.requeued", it.id, queue=it.queue, cause=e.reason)
             self._enqueue(it)  # same arrival key: back to the head
+
+    def _on_connect_failed(self, e: ev.ConnectFailed) -> None:
+        it = self.interactions.get(e.interaction)
+        if it is None or it.state is not S.CONNECTED or it.agent is None:
+            self._ignore(e, f"interaction {e.interaction} is not connected to an agent")
+            return
+        a = self.agents[it.agent]
+        a.active.pop(it.id, None)
+        a.idle_since = self.now
+        if self.policy.no_answer_delay_s > 0:  # not straight back to the same failing phone
+            a.cooldown_until = self.now + self.policy.no_answer_delay_s
+            self.timers.add(a.cooldown_until, "cooldown", a.id, a.cooldown_until)
+        self._log("interaction.connect_failed", it.id, queue=it.queue, agent=a.id,
+                  cause=e.cause)
+        it.agent, it.answered_at = None, None
+        self._log("interaction.requeued", it.id, queue=it.queue, cause=e.cause)
+        self._enqueue(it)  # same arrival key: the caller keeps their place
+        self._touch(a)
+
+    def _on_requeued(self, e: ev.InteractionRequeued) -> None:
+        it = self.interactions.get(e.interaction)
+        if it is None or it.state is not S.CONNECTED:
+            self._ignore(e, f"interaction {e.interaction} is not connected")
+            return
+        if e.queue not in self.queues:
+            self._ignore(e, f"unknown queue {e.queue!r}")
+            return
+        talk = self.now - (it.answered_at or self.now)
+        self._log("interaction.transferred", it.id, source=it.queue, queue=e.queue,
+                  agent=it.agent, talk=talk)
+        if it.agent is not None:  # not released yet: the agent's part ends with a wrap-up
+            self._wrap(self.agents[it.agent], it, talk)
+        it.agent, it.answered_at = None, None
+        it.queue, it.moves = e.queue, it.moves + 1
+        it.arrived_at = self.now  # its wait in the new queue starts now
+        self._enqueue(it)
 
     # timers
     def _timer_live(self, t: Timer) -> bool:
@@ -293,7 +339,10 @@ class Acd(LifecycleMixin, SupervisorMixin):
             self._out.append(Cancel(rec.id, rec.agent, rec.interaction, "lease expired"))
             self._refuse(rec, "timeout")
         elif kind == "cooldown":
-            self._touch(self.agents[subject])
+            a = self.agents[subject]
+            if a.logged_in and not a.ready and a.reason == "unreachable":
+                a.ready, a.reason = True, None  # try the phone again
+            self._touch(a)
         elif kind == "wrap":
             agent_id, iid = subject.split("\0", 1)
             self._end_wrap(self.agents[agent_id], iid)
@@ -305,6 +354,8 @@ _HANDLERS = {
     ev.OfferAccepted: Acd._on_accepted,
     ev.OfferRefused: Acd._on_refused,
     ev.OfferLost: Acd._on_lost,
+    ev.ConnectFailed: Acd._on_connect_failed,
+    ev.InteractionRequeued: Acd._on_requeued,
     **LifecycleMixin.HANDLERS,
     **SupervisorMixin.HANDLERS,
 }

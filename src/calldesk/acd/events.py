@@ -175,6 +175,24 @@ class AgentReleased:
     interaction: str
 
 
+@dataclass(frozen=True)
+class ConnectFailed:
+    """The agent answered but the media never joined (the switch confirmed no bridge): the
+    customer goes back to the head of the queue, the agent is freed without a wrap-up."""
+
+    interaction: str
+    cause: str
+
+
+@dataclass(frozen=True)
+class InteractionRequeued:
+    """A connected interaction goes back to waiting in `queue` (a blind transfer to a queue):
+    the same interaction, its customer still there; the agent's part ends with a wrap-up."""
+
+    interaction: str
+    queue: str
+
+
 Event = (
     InteractionArrived
     | InteractionEnded
@@ -199,4 +217,6 @@ Event = (
     | PriorityChanged
     | InteractionPulled
     | AgentReleased
+    | ConnectFailed
+    | InteractionRequeued
 )

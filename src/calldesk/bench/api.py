@@ -173,7 +173,7 @@ def run(rate: float = 50.0, seconds: float = 20.0, agents: int = 200, spares: in
         clients.stdin.flush()  # type: ignore[union-attr]
         out = json.loads(clients.stdout.readline())  # type: ignore[union-attr]
         lost = dup = expected_total = 0
-        entries = [Entry(*r[:4], json.loads(r[4])) for r in store.db.execute(
+        entries = [Entry(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in store.db.execute(
             "SELECT id, at, kind, subject, data FROM journal WHERE id > ? ORDER BY id", [since])]  # fmt: skip
         for i in range(agents):
             topic = Topic("agent", f"a{i}")

@@ -2,7 +2,10 @@
 transfer, consult, 3-way conference; and following the agent's phone (hold key, REFER)."""
 
 from calldesk.callcontrol.decide import CallState, Refused, Target
+from calldesk.callcontrol.engineport import EnginePort
 from calldesk.callcontrol.ports import CallPort, DispatcherPort
 from calldesk.callcontrol.service import CallControl
 
-__all__ = ["CallControl", "CallPort", "CallState", "DispatcherPort", "Refused", "Target"]
+__all__ = [
+    "CallControl", "CallPort", "CallState", "DispatcherPort", "EnginePort", "Refused", "Target",
+]

@@ -164,6 +164,7 @@ def plan(
             Cmd("uuid_setvar", (c, "park_after_bridge", "false")),
             Cmd("uuid_break", (c, "all")),
             Cmd("uuid_bridge", (c, k)),
+            Cmd("uuid_setvar", (k, "park_after_bridge", "false")),
         )
         tgt = state.consult_target.as_dict() if state.consult_target else None
         return Plan(op, cmds, CallState(), release_agent=True, data={"leg": k, "target": tgt})
@@ -206,10 +207,11 @@ def _transfer(
         return Plan(op, cmds, CallState(), needs_leg=target, release_agent=True, data=data)
     if target.kind == "queue":
         raise Refused("bad_target", "a consult goes to an agent or a number (transfer to a queue)")
-    cmds = (
+    cmds = (  # each of the three outlives the other two hanging up: nobody is dropped
         *unhold,
         Cmd("uuid_setvar", (c, "park_after_bridge", "true")),
         Cmd("uuid_setvar", (a, "park_after_bridge", "true")),
+        Cmd("uuid_setvar", (NEW_LEG, "park_after_bridge", "true")),
         Cmd("uuid_bridge", (a, NEW_LEG)),
         Cmd("uuid_broadcast", (c, hold_music, "aleg")),
     )
@@ -227,7 +229,8 @@ class PhoneAction:
 def phone_action(event_name: str, headers: dict[str, str], agent_leg: str) -> PhoneAction | None:
     """What an event on the agent's leg says the phone did, or None. CHANNEL_HOLD/UNHOLD come
     for `uuid_hold` too (then the state already says so: the caller ignores a no-op); a REFER is
-    the agent leg's CHANNEL_HANGUP with `transfer_to: blind:<customer>` (phone-refer trace)."""
+    the agent leg's CHANNEL_HANGUP with `transfer_to: blind:<customer>` (phone-refer trace), or
+    `att:<leg>` for an attended one (REFER with Replaces; sofia.c sets it, not recorded)."""
     if event_name == "CHANNEL_HOLD":
         return PhoneAction("hold")
     if event_name == "CHANNEL_UNHOLD":
@@ -237,4 +240,8 @@ def phone_action(event_name: str, headers: dict[str, str], agent_leg: str) -> Ph
         if to.startswith("blind:"):
             dest = (headers.get("variable_transfer_destination") or "").removeprefix("blind:")
             return PhoneAction("refer", {"destination": dest, "leg": agent_leg})
+        if to.startswith("att:"):
+            # REFER with Replaces (sofia.c): the customer is bridged to the leg named there
+            detail = {"destination": "", "leg": agent_leg, "bridged_to": to[4:]}
+            return PhoneAction("refer", detail)
     return None

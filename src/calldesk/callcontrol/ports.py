@@ -61,6 +61,12 @@ class DispatcherPort:
     def post(self, *items: Any, wait: float | None = None) -> list[str]:
         return self.svc.post(*items, wait=wait)  # type: ignore[no-any-return]
 
+    def interaction_of_agent_leg(self, uuid: str) -> str | None:
+        """The interaction whose agent leg `uuid` is (dispatcher maps), or None."""
+        role, key = self.svc.by_leg.get(uuid, ("", ""))
+        ring = self.svc.rings.get(key) if role == "agent" else None
+        return getattr(ring, "interaction", None)
+
     def requeue(self, iid: str, queue: str) -> list[str]:
         if hasattr(self.svc, "requeue"):
             return self.svc.requeue(iid, queue)  # type: ignore[no-any-return]

@@ -19,18 +19,11 @@ import gevent
 
 from calldesk.acd import events as ev
 from calldesk.auth import Directory, PermissionDenied, User
-from calldesk.callcontrol.decide import (
-    NEW_LEG,
-    CallState,
-    Plan,
-    Refused,
-    Target,
-    phone_action,
-    plan,
-)
+from calldesk.callcontrol.decide import NEW_LEG, CallState, Plan, Refused, Target, plan
+from calldesk.callcontrol.follow import Follower
 from calldesk.callcontrol.ports import CallPort
 from calldesk.errors import CalldeskError
-from calldesk.esl.commands import check_token, check_uuid, originate_args
+from calldesk.esl.commands import check_token, originate_args
 
 log = logging.getLogger(__name__)
 DIAL_TIMEOUT_S = 30.0
@@ -56,15 +49,17 @@ class CallControl:
         # CHANNEL_HOLD/UNHOLD our own uuid_hold will cause, per agent leg: events reach
         # `on_leg` later than the api reply, so they are told from the phone's by counting.
         self._echo: dict[str, list[str]] = {}
+        self._consult_of: dict[str, str] = {}  # consult leg uuid -> interaction
+        self.follower = Follower(self)
 
     def attach(self) -> CallControl:
-        """Follow leg events. Subscribed first, so a REFER releases the agent before the
-        dispatcher hears that the agent's leg hung up (which would end the interaction)."""
+        """Follow leg events (`follow.py`). Subscribed first, so a REFER releases the agent
+        before the dispatcher hears that the agent's leg hung up (which would end the call)."""
         listeners = getattr(self.board.tracker, "_listeners", None)
         if isinstance(listeners, list):
-            listeners.insert(0, self.on_leg)
+            listeners.insert(0, self.follower.on_leg)
         else:
-            self.board.tracker.subscribe(self.on_leg)
+            self.board.tracker.subscribe(self.follower.on_leg)
         return self
 
     # -- the operations (names are the HTTP routes') -------------------------------------
@@ -148,6 +143,7 @@ class CallControl:
         st2 = p.state
         if st2.consult == NEW_LEG:
             st2 = CallState(st2.held, st2.muted, new_leg, st2.consult_target, st2.conference)
+            self._consult_of[new_leg] = iid
         self._keep(iid, st2, p)
         for cmd in p.commands:
             if cmd.api == "uuid_hold":
@@ -159,6 +155,8 @@ class CallControl:
         except Refused as exc:
             self.calls[iid] = st
             self._echo.pop(agent_leg.uuid, None)
+            if new_leg:  # dialled for nothing: do not leave it up
+                self._kill(caller.switch, new_leg)
             self._note("call.refused", iid, {"op": op, "by": actor.id, "code": exc.code,
                                               "reason": exc.reason})  # fmt: skip
             raise
@@ -216,66 +214,24 @@ class CallControl:
         conn = self.board.switches.get(switch) or self.board.pick()
         for cmd in p.commands:
             args = [new_leg if a == NEW_LEG else a for a in cmd.args]
-            safe = [check_uuid(args[0])] + [check_token(a, cmd.api) for a in args[1:]]
-            out = conn.api(cmd.api, *safe, check=False)
-            if out.startswith("-ERR") and not (cmd.api == "uuid_break" or p.op == "hangup"):
+            try:
+                out = conn.api(cmd.api, *(check_token(a, cmd.api) for a in args), check=False)
+            except CalldeskError as exc:  # a refused value, or the switch is unreachable
+                raise Refused("switch_error", f"{cmd.api}: {exc}") from exc
+            gone_ok = cmd.api in ("uuid_break", "uuid_kill")  # the leg already gone is fine
+            if out.startswith("-ERR") and not gone_ok:
                 log.warning("call control %s: %s %s -> %s", p.op, cmd.api, args, out.strip())
                 raise Refused("switch_refused", f"{cmd.api}: {out.strip()}")
 
+    def _kill(self, switch: str, uuid: str) -> None:
+        conn = self.board.switches.get(switch) or self.board.pick()
+        try:
+            conn.hangup(uuid, "NORMAL_CLEARING")
+        except CalldeskError as exc:
+            log.info("hangup of %s failed: %s", uuid, exc)
+
     def _note(self, kind: str, subject: str, data: dict[str, Any]) -> None:
         self.journal.append(kind, subject, data, self.clock())
-
-    # -- what the agent's phone does -----------------------------------------------------
-    def on_leg(self, leg: Any, event: Any) -> None:
-        """Runs in the ESL reader: keep calldesk's view of the call in step with the phone."""
-        name = event.name
-        if name not in ("CHANNEL_HOLD", "CHANNEL_UNHOLD", "CHANNEL_HANGUP"):
-            return
-        iid = self._agent_leg.get(leg.uuid) or self._find(leg.uuid)
-        if iid is None:
-            return
-        act = phone_action(name, dict(event.headers), leg.uuid)
-        if act is None:
-            if name == "CHANNEL_HANGUP":
-                self._agent_leg.pop(leg.uuid, None)
-                self._echo.pop(leg.uuid, None)
-            return
-        st = self.calls.get(iid, CallState())
-        if act.kind in ("hold", "unhold"):
-            held = act.kind == "hold"
-            echo = self._echo.get(leg.uuid)
-            if echo and echo[0] == act.kind:  # our own uuid_hold: already known
-                echo.pop(0)
-                return
-            if st.held != held:
-                self.calls[iid] = CallState(held, st.muted, st.consult, st.consult_target,
-                                            st.conference)  # fmt: skip
-                self._note(f"call.{act.kind}", iid, {"by": "phone", "via": "phone",
-                                                     "agent": self.port.agent_of(iid)})  # fmt: skip
-            return
-        agent = self.port.agent_of(iid)
-        self._agent_leg.pop(leg.uuid, None)
-        self.calls.pop(iid, None)
-        if agent:
-            self.port.post(ev.AgentReleased(agent, iid))
-        self._note("call.transfer", iid, {"by": "phone", "via": "phone", "agent": agent,
-                                          "target": {"kind": "number",
-                                                     "id": act.detail.get("destination", "")}})  # fmt: skip
-
-    def _find(self, uuid: str) -> str | None:
-        """The interaction whose agent leg `uuid` is (dispatcher maps), if any."""
-        svc = getattr(self.port, "svc", None)
-        by_leg = getattr(svc, "by_leg", None)
-        if not isinstance(by_leg, dict):
-            return None
-        role, key = by_leg.get(uuid, ("", ""))
-        if role != "agent":
-            return None
-        ring = svc.rings.get(key) if svc is not None else None
-        iid = getattr(ring, "interaction", None)
-        if iid is not None:
-            self._agent_leg[uuid] = iid
-        return iid
 
 
 def _view(st: CallState) -> dict[str, Any]:

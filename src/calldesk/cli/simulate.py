@@ -1,4 +1,6 @@
-"""`calldesk simulate`: capacity planning in virtual time, beside Erlang C and Erlang A."""
+"""`calldesk simulate`: capacity planning in virtual time, beside Erlang C and Erlang A.
+
+`--outbound` runs the dialer's pacing core instead (see `calldesk.cli.simulate_outbound`)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 
 import click
 
+from calldesk.cli.simulate_outbound import outbound_options, run_outbound
 from calldesk.errors import ConfigError
 from calldesk.sim.virtual.engine import SimResult
 from calldesk.sim.virtual.engine import simulate as run_simulation
@@ -114,6 +117,7 @@ def _table(fig: dict[str, Any]) -> list[str]:
 @click.option("--scenario", type=click.Path(exists=True, dir_okay=False), default=None,
               help="YAML scenario with several queues, skills and traffic streams.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@outbound_options
 def simulate(
     agents: int,
     calls_per_hour: float,
@@ -125,8 +129,18 @@ def simulate(
     handle: str,
     scenario: str | None,
     as_json: bool,
+    outbound: bool,
+    **outbound_kw: Any,
 ) -> None:
-    """Run the ACD core in virtual time (Poisson arrivals, exponential patience)."""
+    """Run the ACD core in virtual time (Poisson arrivals, exponential patience).
+
+    With --outbound: the dialer's pacing core on a simulated campaign, beside the Erlang-B
+    floor, the VICIdial-style baseline and progressive on the same scenario."""
+    if outbound:
+        if scenario:
+            raise click.ClickException("--scenario: not available with --outbound")
+        run_outbound(agents, hours, seed, as_json, outbound_kw)
+        return
     if scenario:
         try:
             sc = load_scenario(scenario)
@@ -147,6 +161,8 @@ def simulate(
     result = run_simulation(sc)
     elapsed = time.perf_counter() - started
     out = report(result)
+    out["elapsed_s"] = elapsed
+    out["calls_per_s"] = out["offered"] / elapsed if elapsed > 0 else 0.0
     if as_json:
         click.echo(json.dumps(out, sort_keys=True))
         return
@@ -167,5 +183,6 @@ def simulate(
     for name, fig in out.get("queues", {}).items():
         click.echo(f"\nqueue {name} ({fig['agents']} member agents)")
         click.echo("\n".join(_table(fig)))
-    rate = out["offered"] / elapsed if elapsed > 0 else 0.0
-    click.echo(f"\nsimulated {out['offered']} calls in {elapsed:.2f} s ({rate:,.0f} calls/s)")
+    click.echo(
+        f"\nsimulated {out['offered']} calls in {elapsed:.2f} s ({out['calls_per_s']:,.0f} calls/s)"
+    )

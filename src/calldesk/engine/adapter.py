@@ -41,8 +41,12 @@ class MediumAdapter(Protocol):
     def on_enqueue(self, request: EnqueueRequest) -> None:
         """Before the arrival reaches the core: learn where the customer is."""
 
-    def resolve(self, item: Any) -> list[ev.Event] | None:
-        """An inbox item of this adapter's, resolved against the state as of now, or None."""
+    def owns(self, item: Any) -> bool:
+        """Whether an inbox item (not a core event) is this adapter's own."""
+
+    def resolve(self, item: Any) -> list[ev.Event]:
+        """One of its own inbox items, resolved against the state as of now (everything posted
+        before it has been fed to the core)."""
 
     def carry_out(self, events: Sequence[ev.Event], decisions: list[Decision]) -> None:
         """After each batch: act on the decisions and the accepted events."""

@@ -17,6 +17,7 @@ feeds a `Tick`) or the next reconciliation. Times come from `clock` (seconds);
 from __future__ import annotations
 
 import logging
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ from calldesk.interactions import EnqueueRequest
 from calldesk.store import Store
 
 log = logging.getLogger(__name__)
+_CORE_EVENTS = typing.get_args(ev.Event)
 
 
 @dataclass
@@ -186,26 +188,25 @@ class Engine:
                         batch = []
                     self._reconcile(absent=item.absent)
                     continue
-                resolved = self._resolve(item)
-                if resolved is None:
+                owner = self._owner(item)
+                if owner is None:
                     batch.append(item)
                     continue
                 if batch:  # resolve against the state as of now: what came before goes first
                     ignored.update(self.feed(batch))
                     batch = []
-                batch.extend(resolved)
+                batch.extend(owner.resolve(item) or [])
         if batch:
             ignored.update(self.feed(batch))
         for post in posts:
             if post.done is not None:
                 post.done.set([ignored[id(i)] for i in post.items if id(i) in ignored])
 
-    def _resolve(self, item: Any) -> list[ev.Event] | None:
-        for adapter in self.adapters.values():
-            out = adapter.resolve(item)
-            if out is not None:
-                return out
-        return None
+    def _owner(self, item: Any) -> MediumAdapter | None:
+        """The adapter whose own inbox item this is (e.g. a voice leg that ended), if any."""
+        if isinstance(item, _CORE_EVENTS):
+            return None
+        return next((a for a in self.adapters.values() if a.owns(item)), None)
 
     def feed(self, events: Sequence[ev.Event], at: float | None = None) -> dict[int, str]:
         """One batch into the core: recorded, handled, journaled, carried out."""

@@ -28,6 +28,10 @@ class DispatchSettings:
     callback_endpoint: str = "loopback/{number}/default"
     callback_timeout_s: float = 30.0
     voicemail_context: str = "default"
+    # The switch must confirm a bridge (CHANNEL_BRIDGE for the pair) within this many clock
+    # seconds, or the connect failed: the caller goes back to the head of the queue and the
+    # agent leg is hung up (a leg without media and no RTP timer bridges ~5 s late, if ever).
+    bridge_confirm_s: float = 3.0
     reconcile_every_s: float = 60.0
     # Each periodic check also reads `show channels`; a mapped leg it lacks, and that no event
     # has explained `settle_s` later, is gone.

@@ -33,9 +33,10 @@ DEFAULT_REASONS = ("break", "lunch", "training", "meeting", "admin")
 
 
 class AgentsPort(Protocol):
-    """What feature codes need from the ACD's owner (`AcdService` has all of it)."""
+    """What feature codes need from the ACD's owner (the engine has all of it)."""
 
-    acd: Any
+    @property
+    def view(self) -> Any: ...
 
     def login(self, agent: str, ready: bool = False, wait: float | None = 5.0) -> list[str]: ...
     def logout(self, agent: str, wait: float | None = 5.0) -> list[str]: ...
@@ -60,9 +61,9 @@ class FeatureCodes:
         self.reasons = tuple(reasons)
         self.prompts = {**PROMPTS, **(prompts or {})}
         self.handled: set[str] = set()
-        board.tracker.subscribe(self._on_leg)
 
-    def _on_leg(self, leg: Any, event: Any) -> None:
+    def on_park(self, leg: Any, event: Any) -> None:
+        """The intake's `feature` owner: every event of a feature-code leg."""
         if event.name == "CHANNEL_DESTROY":
             self.handled.discard(leg.uuid)
             return
@@ -74,7 +75,7 @@ class FeatureCodes:
             gevent.spawn(self.handle, leg.uuid, leg.switch, f)
 
     def view(self, agent: str) -> AgentView | None:
-        a = self.port.acd.agents.get(agent)
+        a = self.port.view.agent(agent)
         return AgentView(bool(a.logged_in), str(a.state)) if a is not None else None
 
     def handle(self, uuid: str, switch: str, f: Feature) -> Act | Refuse:

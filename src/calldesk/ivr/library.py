@@ -42,6 +42,7 @@ class FlowLibrary:
         self.checks = checks or Checks()
         self.archive = archive
         self._current: dict[str, Flow] = {}
+        self.orphaned: set[str] = set()  # numbers whose flow file was removed
         self._versions: dict[tuple[str, str], Flow] = {}
         self._files: dict[Path, _FileState] = {}
         self.last_errors: dict[str, list[FlowError]] = {}
@@ -73,6 +74,11 @@ class FlowLibrary:
 
     def for_number(self, number: str) -> Flow | None:
         return next((f for f in self._current.values() if number in f.bindings.numbers), None)
+
+    def served(self, number: str) -> bool:
+        """Whether a flow binds `number`, or did until its file was removed (its callers then
+        take the fallback instead of waiting in silence)."""
+        return self.for_number(number) is not None or number in self.orphaned
 
     def for_entry_point(self, entry_point: str) -> Flow | None:
         return next(
@@ -109,6 +115,7 @@ class FlowLibrary:
                 and self._current[gone.flow].file == str(path)
             ):
                 log.info("flow %s: file %s removed; no new calls start on it", gone.flow, path)
+                self.orphaned.update(self._current[gone.flow].bindings.numbers)
                 del self._current[gone.flow]
         return refused
 

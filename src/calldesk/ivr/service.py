@@ -16,13 +16,16 @@ from typing import Any
 
 import gevent
 
+from calldesk.errors import CalldeskError
 from calldesk.interactions import Interactions, new_interaction_id
+from calldesk.ivr.fallback import Fallback
 from calldesk.ivr.legrouter import LegRouter
 from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.persist import RunStore
 from calldesk.ivr.ports import MediaPort
 from calldesk.ivr.runner import Runner, RunOutcome
 from calldesk.ivr.voice import VoicePort, VoiceSettings
+from calldesk.telephony.intake import owner_of
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ class IvrService:
         on_outcome: Callable[[RunOutcome], None] | None = None,
         interactions: Interactions | None = None,
         clock: Callable[[], float] = time.time,
+        fallback: Fallback | None = None,
     ) -> None:
         self.conn = conn
         self.library = library
@@ -49,10 +53,13 @@ class IvrService:
         self.on_outcome = on_outcome
         self.interactions = interactions
         self.clock = clock
+        self.fallback = fallback  # a caller whose flow cannot run is never left in silence
         self.router = LegRouter(conn)
         self.active: dict[str, gevent.Greenlet] = {}  # leg -> its run
         self.outcomes: dict[str, RunOutcome] = {}  # leg -> how its last run ended
         self.interaction_of: dict[str, str] = {}  # leg -> the interaction its run serves
+        self._retries: dict[str, int] = {}  # leg -> resumes after a switch error
+        self.max_retries = 2
 
     def on_park(self, leg: Any, event: Any) -> None:
         """The intake's `ivr` owner: every event of an inbound customer leg; a run starts at
@@ -66,15 +73,20 @@ class IvrService:
         # The rendered dialplan names the flow (trunks[].dids[].flow); otherwise a flow's bindings.
         named = event.get("variable_calldesk_flow")
         flow = self.library.current(named) if named else self.library.for_number(number)
-        if flow is None:
-            if named:
-                log.error("leg %s: flow %r (calldesk_flow) is not loaded", uuid, named)
-            return
         caller = {
             "id": event.get("Caller-Caller-ID-Number") or "",
             "name": event.get("Caller-Caller-ID-Name") or "",
             "number_dialed": number,
         }
+        if flow is None:
+            why = f"flow {named!r} is not loaded" if named else f"no flow for number {number!r}"
+            log.error("leg %s: %s", uuid, why)
+            # A number no flow ever served is not calldesk's to answer; a named flow that is not
+            # loaded, or a number whose flow file was removed, is: never silence.
+            if self.fallback is not None and (named or self.library.served(number)):
+                self.active[uuid] = gevent.spawn(self._fall_back, uuid, self._open(uuid, caller),
+                                                 caller, why)
+            return
         iid = self._open(uuid, caller)
         self.active[uuid] = gevent.spawn(self._run, uuid, flow, caller, None, False, iid)
 
@@ -99,9 +111,14 @@ class IvrService:
         return True
 
     def on_resync(self, switch: str, rows: list[dict]) -> None:
-        """After (re)connect: resume each saved run whose leg is still up."""
+        """After (re)connect: resume each saved run whose leg is still up, and start the flow of
+        each caller who arrived while no controller watched (parked, inbound, no run yet)."""
         if self.runs is None:
             return
+        parked = [r for r in rows if r.get("direction") == "inbound"
+                  and (r.get("application") or "") == "park"]
+        if parked:
+            gevent.spawn(self._adopt, parked)
         alive = {r.get("uuid") for r in rows}
         for state in self.runs.active():
             leg = state.address or state.interaction_id
@@ -112,9 +129,48 @@ class IvrService:
                     self._run, leg, None, {}, None, False, state.interaction_id
                 )
 
-    def _run(self, leg: str, flow: Any, caller: dict, variables: dict | None, fresh: bool,
-             iid: str) -> None:
+    def _adopt(self, rows: list[dict[str, Any]]) -> None:
+        """Parked inbound legs the store knows nothing of: the intake never saw their park (it
+        came while the controller was down), so nobody would ever answer them."""
+        for row in rows:
+            uuid = row.get("uuid") or ""
+            if not uuid or uuid in self.active or self.runs is None:
+                continue
+            if self.runs.status_at(uuid) is not None:
+                continue  # a run already took it (and maybe handed it to the ACD)
+            names = ("calldesk_kind", "calldesk_role", "calldesk_flow", "calldesk_did")
+            variables = {n: v for n in names if (v := self._getvar(uuid, n))}
+            if owner_of(variables, "inbound") != "ivr":
+                continue
+            number = variables.get("calldesk_did") or row.get("dest") or ""
+            named = variables.get("calldesk_flow")
+            flow = self.library.current(named) if named else self.library.for_number(number)
+            if flow is None or uuid in self.active:
+                continue
+            caller = {"id": row.get("cid_num") or "", "name": row.get("cid_name") or "",
+                      "number_dialed": number}
+            log.warning("leg %s parked while no controller watched: starting %s", uuid,
+                        flow.name)
+            iid = self._open(uuid, caller)
+            self.active[uuid] = gevent.spawn(self._run, uuid, flow, caller, None, False, iid)
+
+    def _getvar(self, uuid: str, name: str) -> str:
+        try:
+            value = str(self.conn.api("uuid_getvar", uuid, name, check=False) or "").strip()
+        except CalldeskError:
+            return ""
+        return "" if value in ("_undef_", "") or value.startswith("-ERR") else value
+
+    def _fall_back(self, leg: str, iid: str, caller: dict[str, Any], why: str,
+                   variables: dict[str, Any] | None = None) -> None:
+        self.active.pop(leg, None)
+        if self.fallback is not None:
+            self.fallback.apply(self, leg, iid, caller, why, variables)
+
+    def _run(self, leg: str, flow: Any, caller: dict[str, Any], variables: dict[str, Any] | None,
+             fresh: bool, iid: str) -> None:
         self.interaction_of[leg] = iid
+        failed, retry = "", False
         port = self.router.port(leg, self.settings)
         media: MediaPort = self.wrap_port(port) if self.wrap_port else port
         try:
@@ -127,13 +183,31 @@ class IvrService:
                     address=leg,
                 )
             self.outcomes[leg] = outcome
+            if outcome.status == "failed":
+                failed, variables = outcome.detail, outcome.variables
             if self.on_outcome:
                 self.on_outcome(outcome)
-        except Exception:
-            log.exception("IVR run on %s stopped; it stays saved at its step", leg)
+        except CalldeskError as exc:  # the switch was slow or the link dropped: resume the step
+            retry = self._retries.get(leg, 0) < self.max_retries
+            log.warning("IVR run on %s stopped at its step (%s)%s", leg, exc,
+                        "; resuming it" if retry else "")
+            if not retry:
+                failed = f"the run stopped: {type(exc).__name__}: {exc}"
+        except Exception as exc:
+            log.exception("IVR run on %s stopped at its step", leg)
+            failed = f"the run stopped: {type(exc).__name__}: {exc}"
+        else:
+            retry = False
         finally:
             self.router.release(leg)
             self.active.pop(leg, None)
+        if not failed and leg not in self.outcomes and self.runs is not None and retry:
+            self._retries[leg] = self._retries.get(leg, 0) + 1
+            self.active[leg] = gevent.spawn(self._run, leg, None, caller, None, False, iid)
+            return
+        self._retries.pop(leg, None)
+        if failed and self.fallback is not None:
+            self._fall_back(leg, iid, caller, failed, variables)
 
     def wait(self, leg: str, timeout: float | None = None) -> RunOutcome | None:
         g = self.active.get(leg)

@@ -15,6 +15,7 @@ import gevent
 
 from calldesk.interactions import Handoff, Interactions
 from calldesk.ivr.dryrun import MemoryContexts
+from calldesk.ivr.fallback import Fallback, parse_fallback
 from calldesk.ivr.http import UrllibHttpClient
 from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.persist import RunStore
@@ -108,9 +109,12 @@ def build_ivr(
         dial=dialer.dial if dialer is not None else None,
         agent_contacts={a["id"]: a["contact"] for a in config.data.get("agents") or []},
     )
+    flows = config["flows"]
+    fallback = Fallback(parse_fallback(flows["fallback"]), handoff, flows["fallback_prompt"],
+                        store.journal, clock)
     services = {
         name: IvrService(conn, library, runner, runs, settings, interactions=interactions,
-                         clock=clock)
+                         clock=clock, fallback=fallback)
         for name, conn in board.switches.items()
     }
     return IvrSystem(library, runs, runner, services, float(config["flows"]["reload_interval"]))

@@ -129,37 +129,24 @@ def compose(config_data: Mapping[str, Any], store: Any, engine: Any, *, notifier
     if recordings_dir is not None:
         rec = RecordingAccess(RecordingIndex(store.db), directory, store.journal, recordings_dir)
         recordings = RecordingsService(rec, clock)
-    sup = SupervisionApi(access, supervision, actions) if supervision else _Missing("supervision")
-    flows = FlowsService(access, library) if library is not None else _Missing("flows")
+    sup: Any = SupervisionApi(access, supervision, actions) if supervision else _Missing("supervision")
+    flows: Any = FlowsService(access, library) if library is not None else _Missing("flows")
     return Services(access, views, agents, queues,
                     InteractionsService(access, views, store.journal, actions), sup, recordings,
                     flows, codes)  # fmt: skip
 
 
-class _CallPort:
-    """The engine and its voice adapter, as call control's dispatcher port reads them."""
-
-    def __init__(self, engine: Any, voice: Any) -> None:
-        self.engine, self.voice, self.acd = engine, voice, engine.acd
-
-    def legs_of(self, iid: str) -> Any:
-        return self.voice.legs_of(iid)
-
-    def post(self, *items: Any, wait: float | None = None) -> list[str]:
-        return self.engine.post(*items, wait=wait)  # type: ignore[no-any-return]
-
-
 def build_services(controller: Any, dialer: Any = None) -> Services:
     """The services of a built controller (`calldesk.app.build`), with call control (the voice
     operations) following the controller's legs."""
-    from calldesk.callcontrol import CallControl, DispatcherPort
+    from calldesk.callcontrol import CallControl, EnginePort
 
     c = controller
     s = compose(c.config.data, c.store, c.acd, notifier=c.notifier,
                 directory=c.supervision.directory, supervision=c.supervision,
                 library=c.ivr.library, board=c.board,
                 recordings_dir=c.config.path("recordings.dir"))  # fmt: skip
-    s.call_control = CallControl(DispatcherPort(_CallPort(c.acd, c.voice)), c.board, s.access.directory,
+    s.call_control = CallControl(EnginePort(c.acd, c.voice), c.board, s.access.directory,
                                  c.store.journal, dialer, c.acd.clock,
                                  c.acd.settings.time_scale).attach()  # fmt: skip
     return s

@@ -21,6 +21,9 @@ from calldesk.views import LiveViews
 Engine = Any  # calldesk.engine.Engine: login/logout/ready/not_ready/post(…, wait=) -> list[str]
 
 
+Rows = list[dict[str, Any]]  # (the method `list` shadows the builtin in the class)
+
+
 class AgentsService:
     def __init__(self, access: Access, engine: Engine, views: LiveViews, journal: Journal,
                  codes: dict[str, list[str]], teams_of: Callable[[str], set[str]],
@@ -53,7 +56,7 @@ class AgentsService:
             "handled": v.handled,
         }  # fmt: skip
 
-    def list(self, user: User) -> list[dict[str, Any]]:
+    def list(self, user: User) -> Rows:
         allowed = self.access.agents_of(user)
         return [self.view(a) for a in self.names if allowed is None or a in allowed]
 
@@ -131,7 +134,7 @@ class AgentsService:
         ignored = self.engine.post(ev.WrapUpDone(agent), wait=5.0)
         return self._done(user, "wrapup", agent, ignored, disposition=disposition, notes=notes)
 
-    def screen_pops(self, user: User, agent: str, limit: int = 10) -> list[dict[str, Any]]:
+    def screen_pops(self, user: User, agent: str, limit: int = 10) -> Rows:
         self._known(agent)
         self.access.agent(user, agent, "see the screen pops of")
         return self.pops(agent, limit) if self.pops else []

@@ -10,6 +10,8 @@ from calldesk.service.errors import NotFound, Refused
 from calldesk.store.journal import Journal
 from calldesk.views import LiveViews
 
+Rows = list[dict[str, Any]]  # (the method `list` shadows the builtin in the class)
+
 
 class QueuesService:
     def __init__(self, access: Access, engine: Any, views: LiveViews, journal: Journal,
@@ -38,7 +40,7 @@ class QueuesService:
     def _scope(self, user: User) -> set[str] | None:
         return self.access.queues_of(user, self.views.agent_queues)
 
-    def list(self, user: User) -> list[dict[str, Any]]:
+    def list(self, user: User) -> Rows:
         allowed = self._scope(user)
         return [self.view(q) for q in self.sl if allowed is None or q in allowed]
 
@@ -47,7 +49,7 @@ class QueuesService:
         self.access.queue(user, queue, "see", manage=False, agent_queues=self.views.agent_queues)
         return self.view(queue)
 
-    def history(self, user: User, queue: str, minutes: int = 60, step: int = 300) -> list[dict]:
+    def history(self, user: User, queue: str, minutes: int = 60, step: int = 300) -> Rows:
         self._known(queue)
         self.access.queue(user, queue, "see", manage=False, agent_queues=self.views.agent_queues)
         return self.views.history(queue, minutes, step)

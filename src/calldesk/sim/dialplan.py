@@ -21,6 +21,8 @@ class Dialplan:
     def install_defaults(self) -> None:
         self.add_did("5551000")
         self.add("5552000", [("answer", ""), ("park", "")])
+        # like 5551000, but the leg's RTP runs without a timer (no-rtp-bridge trace)
+        self.add_did("5557000", {"rtp_timer_name": "none"})
         self.add_socket("5553000", "127.0.0.1", 8084)
         self.add(
             "5555000",

@@ -106,7 +106,7 @@ def complete_frame(sw: SimSwitch, leg: Leg, frame: AppFrame, response: str = "_n
     post.append(("Application-Response", response))
     if frame.app_uuid:
         post.append(("Application-UUID", frame.app_uuid))
-    sw.fire(leg, "CHANNEL_EXECUTE_COMPLETE", post=post)
+    sw.fire(leg, "CHANNEL_EXECUTE_COMPLETE", post=post, at=frame.complete_at)
 
 
 def end_park(sw: SimSwitch, leg: Leg) -> None:
@@ -224,6 +224,9 @@ def hangup(sw: SimSwitch, leg: Leg, cause: str) -> None:
     if leg.hungup:
         return
     cause = causes.normalize(cause)
+    hook = getattr(leg, "hangup_hook", None)  # an app that ends its own way (att_xfer)
+    if hook is not None and hook(cause):
+        return
     peer = leg.peer if leg.peer is not None and not leg.peer.hungup else None
     if peer is not None:
         from . import bridge_end  # it builds on this module

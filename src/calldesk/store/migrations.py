@@ -139,6 +139,128 @@ def m009_interactions(db: sqlite_utils.Database) -> None:
         db.table("ivr_runs").create_index(["address"])
 
 
+def m020_dialer(db: sqlite_utils.Database) -> None:
+    # Outbound: contact lists, the do-not-call list (global scope "*" or a campaign), and the
+    # compliance ledger: one row per attempt, append-only like the journal.
+    db.table("dialer_contacts").create(
+        {"list": str, "number": str, "name": str, "timezone": str, "fields": str, "line": int,
+         "imported_at": float},
+        pk=("list", "number"),
+    )  # fmt: skip
+    db.table("dnc").create(
+        {"number": str, "scope": str, "added_at": float, "expires_at": float, "source": str},
+        pk=("number", "scope"),
+    )
+    db.table("compliance_ledger").create(
+        {"id": int, "at": float, "campaign": str, "contact": str, "number": str,
+         "local_time": str, "timezone": str, "window": str, "dnc_checked": int, "dnc_hit": int,
+         "trunk": str, "caller_id": str, "ring_s": float, "ring_limit_s": float, "outcome": str,
+         "cause": str, "amd": str, "agent": str, "answer_to_agent_s": float, "abandoned": int,
+         "safe_harbour": int, "interaction": str},
+        pk="id",
+        not_null={"at", "campaign", "number", "outcome"},
+    )  # fmt: skip
+    db.table("compliance_ledger").create_index(["campaign", "at"])
+    for op in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER compliance_ledger_no_{op.lower()} BEFORE {op} ON compliance_ledger "
+            "BEGIN SELECT RAISE(ABORT, 'compliance_ledger is append-only'); END"
+        )
+
+
+def m030_customers(db: sqlite_utils.Database) -> None:
+    # Customer context (calldesk.customers): the persistent context store the IVR `context`
+    # step and the screen pop read; customers and their identities (any number of customers may
+    # hold an identity unverified, at most one verified); which customer each interaction is
+    # attached to; and every merge with what it moved, so it can be undone.
+    db.table("customer_contexts").create({"key": str, "data": str, "updated_at": float}, pk="key")
+    db.table("customers").create(
+        {
+            "id": str,
+            "name": str,
+            "fields": str,
+            "created_at": float,
+            "updated_at": float,
+            "merged_into": str,
+            "erased_at": float,
+        },
+        pk="id",
+    )
+    db.table("customer_identities").create(
+        {
+            "kind": str,
+            "value": str,
+            "customer": str,
+            "verified": int,
+            "source": str,
+            "added_at": float,
+        },
+        pk=("kind", "value", "customer"),
+    )
+    # (kind, value) is the prefix index: `value >= ? AND value < ?` range scans for search.
+    db.table("customer_identities").create_index(["customer"])
+    db.execute(
+        "CREATE UNIQUE INDEX customer_identities_one_verified "
+        "ON customer_identities (kind, value) WHERE verified = 1"
+    )
+    db.table("customer_interactions").create(
+        {
+            "interaction": str,
+            "customer": str,
+            "medium": str,
+            "at": float,
+            "identity": str,
+            "verified": int,
+        },
+        pk="interaction",
+    )
+    db.table("customer_interactions").create_index(["customer", "at"])
+    db.table("customer_merges").create(
+        {
+            "id": int,
+            "at": float,
+            "survivor": str,
+            "absorbed": str,
+            "identity": str,
+            "moved": str,
+            "actor": str,
+            "undone_at": float,
+        },
+        pk="id",
+    )
+    db.table("customer_merges").create_index(["survivor"])
+    db.table("customer_merges").create_index(["absorbed"])
+    # interactions whose PII was erased (subject access erasure or retention), with why
+    db.table("customer_redactions").create(
+        {"interaction": str, "at": float, "why": str}, pk="interaction"
+    )
+    # Reports (calldesk.reports): one fact per interaction folded from the journal up to
+    # `report_cursor.seq`; dropped and refolded by `calldesk report rebuild`.
+    db.table("report_facts").create(
+        {
+            "interaction": str,
+            "arrived_at": float,
+            "queue": str,
+            "medium": str,
+            "customer": str,
+            "agent": str,
+            "wait": float,
+            "answered": int,
+            "abandoned": int,
+            "overflowed": int,
+            "handled": int,
+            "talk": float,
+            "wrap": float,
+            "transfers": int,
+            "csat_sum": float,
+            "csat_n": int,
+            "repeated": int,
+        },
+        pk="interaction",
+    )
+    db.table("report_facts").create_index(["arrived_at"])
+    db.table("report_facts").create_index(["customer", "queue", "arrived_at"])
+    db.table("report_cursor").create({"name": str, "seq": int}, pk="name")
 def m040_http(db: sqlite_utils.Database) -> None:
     # The HTTP API's credentials (argon2 password hashes; API tokens as sha256 of their secret,
     # shown once) and the webhook outbox (one row per hook and journal entry, delivered in order
@@ -169,5 +291,7 @@ MIGRATIONS: list[Migration] = [
     ("007_acd_dispatch", m007_acd_dispatch),
     ("008_acd_snapshots", m008_acd_snapshots),
     ("009_interactions", m009_interactions),
+    ("020_dialer", m020_dialer),
+    ("030_customers", m030_customers),
     ("040_http", m040_http),
 ]

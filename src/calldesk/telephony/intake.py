@@ -2,7 +2,7 @@
 
 A leg parks for many reasons: a customer's call the IVR must answer, a call dialled from an
 agent's or supervisor's phone (desk call), an agent leg the ACD originated for an offer, a
-callback's customer leg, later a dialer attempt. `owner_of` names the owner from the leg's
+callback's customer leg, a feature code, a dialer attempt. `owner_of` names the owner from the leg's
 variables and direction (pure); `Intake` decides at the first CHANNEL_PARK of each leg and
 hands the leg to the owner the composition root registered for that kind (`own`), and every
 later event of that leg too. Legs nobody owns are left to the observers the wiring subscribes.
@@ -20,17 +20,22 @@ log = logging.getLogger(__name__)
 
 # Calls dialled from agents' and supervisors' phones (`calldesk_kind`, set by the dialplan).
 DESK_KINDS = ("agent_call", "outbound", "supervisor")
+# Feature codes dialled on an agent's phone (*41 log in, ...), `calldesk_kind=agent_feature`.
+FEATURE_KIND = "agent_feature"
 # Legs calldesk originates itself, by `calldesk_role`.
 ROLES = ("agent", "callback", "supervisor", "dialer")
-OWNERS = ("ivr", "desk", *ROLES, "none")
+OWNERS = ("ivr", "desk", "feature", *ROLES, "none")
 
 Handler = Callable[[Leg, Any], None]
 
 
 def owner_of(variables: Mapping[str, str], direction: str) -> str:
-    """ivr | desk | agent | callback | supervisor | dialer | none."""
-    if variables.get("calldesk_kind") in DESK_KINDS:
+    """ivr | desk | feature | agent | callback | supervisor | dialer | none."""
+    kind = variables.get("calldesk_kind")
+    if kind in DESK_KINDS:
         return "desk"
+    if kind == FEATURE_KIND:
+        return "feature"
     role = variables.get("calldesk_role") or ""
     if role in ROLES:
         return role

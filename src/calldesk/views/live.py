@@ -225,7 +225,7 @@ class LiveViews:
         now = self.clock() if now is None else now
         start = now - minutes * 60
         n = max(1, int((minutes * 60) // step))
-        rows = [{"start": start + i * step, "offered": 0, "answered": 0, "abandoned": 0,
+        rows: list[dict[str, Any]] = [{"start": start + i * step, "offered": 0, "answered": 0, "abandoned": 0,
                  "in_sl": 0} for i in range(n)]  # fmt: skip
         for at, kind, in_sl in self.outcomes.get(queue, ()):
             i = int((at - start) // step)

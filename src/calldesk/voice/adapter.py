@@ -29,7 +29,7 @@ from calldesk.engine.adapter import ReconcileAbsent, Repair
 from calldesk.engine.engine import Engine
 from calldesk.errors import CalldeskError, CommandRefused
 from calldesk.interactions import EnqueueRequest, Interactions
-from calldesk.telephony.legs import LegRef
+from calldesk.telephony.legs import LegRef, event_time
 from calldesk.telephony.switchboard import Switchboard
 from calldesk.voice.callbacks import CallbackDialer
 from calldesk.voice.causes import offer_cause, parse_job
@@ -68,7 +68,11 @@ class VoiceAdapter:
         self.maps = LegMaps(engine.persist)
         self.interactions = interactions
         self.on_overflow = on_overflow
-        self.watch = LegWatch(self.maps, self.view, self.post, self.media, self.clock)
+        self.watch = LegWatch(self.maps, self.view, self.post, self.media, self.clock,
+                              on_answer=self._answered, on_bridge=self._bridge_seen)
+        # caller leg -> (interaction, agent leg, token): bridges sent, not yet confirmed
+        self.bridging: dict[str, tuple[str, str, int]] = {}
+        self._bridge_n = 0
         self.callbacks = CallbackDialer(self.maps, self.media, self.settings, self.post,
                                         self.clock, dial=dial, interactions=interactions)
         self.checks = LegCheck(board, self.maps, self.settings, self.clock, self.post)
@@ -80,12 +84,13 @@ class VoiceAdapter:
         ref = LegRef(leg, self.board.tracker.switch_of(leg) or "", self.clock())
         self.maps.map_caller(request.interaction_id, ref)
 
-    def resolve(self, item: Any) -> list[ev.Event] | None:
-        if isinstance(item, LegGone):
-            if not self.maps.known(item.uuid):
-                return []  # already resolved (HANGUP, HANGUP_COMPLETE, DESTROY)
-            return self.watch.leg_gone(item)
-        return None
+    def owns(self, item: Any) -> bool:
+        return isinstance(item, LegGone)
+
+    def resolve(self, item: Any) -> list[ev.Event]:
+        if not isinstance(item, LegGone) or not self.maps.known(item.uuid):
+            return []  # already resolved (HANGUP, HANGUP_COMPLETE, DESTROY)
+        return self.watch.leg_gone(item)
 
     def ready(self) -> bool:
         return any(c.ready for c in self.board.switches.values())
@@ -93,6 +98,9 @@ class VoiceAdapter:
     def recover(self, legs: Mapping[str, LegRef]) -> None:
         self.maps.load(legs)
         for offer in self.view.offers():
+            it = self.view.interaction(offer.interaction)
+            if it is None or it.medium != "voice":
+                continue
             ring = Ring(offer.id, offer.interaction, offer.agent, pending=False, orphan=True)
             self.maps.add_ring(ring)
         for iid, oid in self.maps.talking.items():
@@ -169,6 +177,8 @@ class VoiceAdapter:
                 self._arrived(e.interaction)
             elif isinstance(e, ev.AgentReleased):
                 self.maps.release_agent(e.interaction)
+            elif isinstance(e, ev.ConnectFailed | ev.InteractionRequeued):
+                self._requeued(e.interaction)
             elif isinstance(e, ev.InteractionEnded | ev.CallbackFailed):
                 touched.add(e.interaction)
                 if isinstance(e, ev.InteractionEnded) and self.interactions is not None:
@@ -218,7 +228,7 @@ class VoiceAdapter:
             # media by default (early_ok), which a ringing phone's 183 would turn into a bridge.
             "ignore_early_media": "true",
         }
-        switch, job = "", None
+        switch, job, gave_up = "", None, False
         try:
             conn = self.media.conn(caller.switch if caller else None)
             switch = conn.name
@@ -233,17 +243,19 @@ class VoiceAdapter:
             text = "-ERR INVALID_NUMBER_FORMAT"
         except (CalldeskError, gevent.Timeout) as exc:
             log.warning("offer %s: originate failed: %s", d.id, exc)
-            text = "-ERR NETWORK_OUT_OF_ORDER"
+            text, gave_up = "-ERR NETWORK_OUT_OF_ORDER", True
             if job is not None:  # the switch may still answer: hang up what it dials too late
                 job.rawlink(lambda late: self._late_leg(d.id, switch, late))
         ring.pending = False
         uuid, cause = parse_job(text)
-        if uuid is not None:
+        if uuid is not None:  # unless its CHANNEL_ANSWER accepted the offer already
             self._answered(ring, LegRef(uuid, switch, self.clock()))
             return
         refused = offer_cause(cause)
-        if not ring.cancelled and refused is not None:
+        if not ring.cancelled and not ring.accepted and refused is not None:
             self.post(ev.OfferRefused(d.id, refused))
+        if gave_up:  # its leg, if the switch still makes one, is hung up as it shows up
+            ring.cancelled = True
 
     def _late_leg(self, oid: str, switch: str, late: gevent.event.AsyncResult) -> None:
         uuid, _ = parse_job(late.value if late.successful() else "")
@@ -252,7 +264,13 @@ class VoiceAdapter:
             gevent.spawn(self.media.kill, LegRef(uuid, switch, self.clock()), "ORIGINATOR_CANCEL")
 
     def _answered(self, ring: Ring, ref: LegRef) -> None:
-        self.maps.map_agent_leg(ring.offer, ref)
+        """The agent leg answered: accept the offer (once, from whichever comes first of its
+        CHANNEL_ANSWER and the originate's `+OK`)."""
+        if ring.accepted:
+            return
+        ring.accepted = True
+        if ref.uuid not in self.maps.by_leg:
+            self.maps.map_agent_leg(ring.offer, ref)
         if ring.cancelled:
             gevent.spawn(self.media.kill, ref, "ORIGINATOR_CANCEL")
             return
@@ -294,13 +312,62 @@ class VoiceAdapter:
             gevent.spawn(self._bridge, it.id, caller, agent)
 
     def _bridge(self, iid: str, caller: LegRef, agent: LegRef) -> None:
-        if self.media.bridge(caller, agent.uuid, stop_media=iid in self.maps.moh_on):
-            self.engine.store.journal.append(
-                "interaction.bridged", iid, {"caller": caller.uuid, "agent_leg": agent.uuid},
-                self.clock(),
-            )
-            if self.settings.trace:
-                self.settings.trace("bridged", iid)
+        """`uuid_bridge` says +OK before the media joins (and a leg without media and no RTP
+        timer joins ~5 s late, if at all): the bridge counts once the switch's CHANNEL_BRIDGE
+        for this pair arrives, and a bridge that never comes is a failed connect."""
+        self._bridge_n += 1
+        token = self._bridge_n
+        self.bridging[caller.uuid] = (iid, agent.uuid, token)  # before: the event may come first
+        if not self.media.bridge(caller, agent.uuid, stop_media=iid in self.maps.moh_on):
+            self._connect_failed(caller.uuid, token, "bridge refused")
+            return
+        s = self.settings  # at least a wall second: a busy box delays events, not the switch
+        wait = max(s.bridge_confirm_s / s.time_scale, 1.0)
+        gevent.spawn_later(wait, self._connect_failed, caller.uuid, token,
+                           "no CHANNEL_BRIDGE from the switch")
+
+    def _release_agent_leg(self, caller: LegRef | None, agent: LegRef) -> None:
+        """Should the bridge come after all, the caller parks (back to MOH) when the agent leg
+        goes, instead of hanging up with it."""
+        if caller is not None:
+            self.media.set_var(caller, "park_after_bridge", "true")
+        self.media.kill(agent, "NORMAL_TEMPORARY_FAILURE")
+
+    def _bridge_seen(self, leg: Any, event: Any) -> None:
+        """CHANNEL_BRIDGE (in the ESL reader): the switch joined the caller to the agent."""
+        pending = self.bridging.get(leg.uuid)
+        if pending is None or leg.bridged_to != pending[1]:
+            return
+        del self.bridging[leg.uuid]
+        iid, agent_leg, _ = pending
+        self.engine.store.journal.append(
+            "interaction.bridged", iid, {"caller": leg.uuid, "agent_leg": agent_leg},
+            event_time(event),
+        )
+        if self.settings.trace:
+            self.settings.trace("bridged", iid)
+
+    def _connect_failed(self, caller_leg: str, token: int, cause: str) -> None:
+        pending = self.bridging.get(caller_leg)
+        if pending is None or pending[2] != token:
+            return  # confirmed meanwhile, or a newer bridge
+        del self.bridging[caller_leg]
+        iid = pending[0]
+        log.warning("interaction %s: %s; back to the queue", iid, cause)
+        self.post(ev.ConnectFailed(iid, cause))
+
+    def _requeued(self, iid: str) -> None:
+        """The core put a connected interaction back to waiting (a failed connect, a transfer to
+        a queue): release the agent's leg, and the caller hears MOH again while waiting."""
+        _, agent = self.maps.legs_of(iid)
+        self.maps.release_agent(iid)
+        caller = self.maps.callers.get(iid)
+        if agent is not None:
+            gevent.spawn(self._release_agent_leg, caller, agent)
+        if caller is not None:
+            self.media.forget(caller.uuid)
+            self.maps.moh_on.discard(iid)
+            self.start_moh(iid)
 
     def _overflow(self, d: Overflow) -> None:
         caller = self.maps.detach_caller(d.interaction)

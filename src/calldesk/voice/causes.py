@@ -8,11 +8,15 @@ _NO_ANSWER = {
 }  # fmt: skip
 _BUSY = {"USER_BUSY", "NORMAL_CIRCUIT_CONGESTION", "SWITCH_CONGESTION", "NO_CIRCUIT_AVAILABLE"}
 _REJECT = {"CALL_REJECTED", "DECLINE", "USER_CHALLENGE"}
+# The agent's phone cannot be reached: the agent goes not-ready `unreachable`.
 _UNREACHABLE = {
     "USER_NOT_REGISTERED", "SUBSCRIBER_ABSENT", "UNALLOCATED_NUMBER", "NO_ROUTE_DESTINATION",
-    "DESTINATION_OUT_OF_ORDER", "NORMAL_TEMPORARY_FAILURE", "INVALID_NUMBER_FORMAT",
-    "INCOMPATIBLE_DESTINATION", "NETWORK_OUT_OF_ORDER",
-}  # fmt: skip
+    "INVALID_NUMBER_FORMAT", "INCOMPATIBLE_DESTINATION",
+}
+# The switch (or calldesk's link to it) failed, not the phone: DESTINATION_OUT_OF_ORDER is also
+# the session-rate throttle's reply; NETWORK_OUT_OF_ORDER is what calldesk reports when the
+# originate's result never came. A short cool-down, no miss, the agent stays ready.
+_FAILED = {"DESTINATION_OUT_OF_ORDER", "NORMAL_TEMPORARY_FAILURE", "NETWORK_OUT_OF_ORDER"}
 # We hung the leg up ourselves (the offer was cancelled): the core already knows.
 CANCELLED = {"ORIGINATOR_CANCEL", "LOSE_RACE", "PICKED_OFF"}
 
@@ -28,7 +32,8 @@ def parse_job(text: str) -> tuple[str | None, str]:
 
 
 def offer_cause(cause: str) -> str | None:
-    """The core's refusal cause (no_answer, busy, reject, unreachable), or None if we cancelled."""
+    """The core's refusal cause (no_answer, busy, reject, unreachable, failed), or None if we
+    cancelled."""
     cause = cause.upper()
     if cause in CANCELLED:
         return None
@@ -40,4 +45,6 @@ def offer_cause(cause: str) -> str | None:
         return "reject"
     if cause in _UNREACHABLE:
         return "unreachable"
+    if cause in _FAILED:
+        return "failed"
     return "no_answer"

@@ -24,6 +24,7 @@ class Ring:
     pending: bool = True  # the originate job has not returned yet
     cancelled: bool = False
     orphan: bool = False  # found after a restart: no job result will come, the leg tells
+    accepted: bool = False  # the agent leg answered and OfferAccepted was posted
 
 
 class LegMaps:

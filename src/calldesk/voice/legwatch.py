@@ -21,7 +21,7 @@ from calldesk.acd.interaction import InteractionState as S
 from calldesk.acd.view import AcdView
 from calldesk.telephony.legs import LegRef, user_of
 from calldesk.voice.causes import offer_cause
-from calldesk.voice.legmaps import LegMaps
+from calldesk.voice.legmaps import LegMaps, Ring
 from calldesk.voice.media import Voice
 
 
@@ -33,8 +33,13 @@ class LegGone:
 
 class LegWatch:
     def __init__(self, maps: LegMaps, view: AcdView, post: Callable[..., Any], media: Voice,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float],
+                 on_answer: Callable[[Ring, LegRef], None] | None = None,
+                 on_bridge: Callable[[Any, Any], None] | None = None) -> None:
         self.maps, self.view, self.post, self.media, self.clock = maps, view, post, media, clock
+        # The agent leg's CHANNEL_ANSWER accepts the offer at once (the originate's job result
+        # comes later); a caller leg's CHANNEL_BRIDGE confirms the bridge.
+        self.on_answer, self.on_bridge = on_answer, on_bridge
         self._gone_posted: dict[str, None] = {}  # legs already reported gone (insertion order)
         self.agent_of_user: dict[str, str] = {}
         for a in view.agents():
@@ -60,6 +65,10 @@ class LegWatch:
         if name == "DTMF":
             self.breakout(uuid, event.get("DTMF-Digit") or "")
             return
+        if name == "CHANNEL_BRIDGE":
+            if self.on_bridge is not None:
+                self.on_bridge(leg, event)
+            return
         if name not in ("CHANNEL_CREATE", "CHANNEL_ANSWER"):
             return
         oid = leg.variables.get("calldesk_offer")
@@ -75,6 +84,8 @@ class LegWatch:
             if name == "CHANNEL_ANSWER" and ring.orphan and not ring.cancelled:
                 ring.orphan = False
                 self.post(ev.OfferAccepted(oid))
+            elif name == "CHANNEL_ANSWER" and self.on_answer is not None and not ring.cancelled:
+                self.on_answer(ring, maps.agent_legs[oid])
             return
         if name == "CHANNEL_ANSWER" and not maps.known(uuid):
             agent = self.direct_agent(leg)

@@ -181,6 +181,17 @@ class Voice:
             log.info("bridge %s <-> %s failed: %s", a.uuid, b_uuid, exc)
             return False
 
+    def set_var(self, ref: LegRef, name: str, value: str) -> bool:
+        try:
+            self.conn(ref.switch).api(
+                "uuid_setvar", check_uuid(ref.uuid), check_token(name, "variable"),
+                check_token(value, "value"), check=False,
+            )
+            return True
+        except CalldeskError as exc:
+            log.info("uuid_setvar %s on %s failed: %s", name, ref.uuid, exc)
+            return False
+
     def kill(self, ref: LegRef, cause: str = "NORMAL_CLEARING") -> bool:
         self.forget(ref.uuid)
         try:

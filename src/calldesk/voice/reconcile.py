@@ -81,6 +81,9 @@ def reconcile(maps: LegMaps, view: AcdView, board: Switchboard, watch: LegWatch,
                               kill=maps.agent_legs.get(oid) if oid else None))
     for rec in list(view.offers()):
         oid = rec.id
+        offered = view.interaction(rec.interaction)
+        if offered is None or offered.medium != "voice":
+            continue  # a chat, SMS or email offer has no leg: its own adapter answers for it
         ring = maps.rings.get(oid)
         if ring is None:
             ring = Ring(oid, rec.interaction, rec.agent, False, orphan=True)

@@ -64,7 +64,7 @@ def error_response(status: int, error: str, detail: str, field_: str | None = No
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
-def _field(err: dict[str, Any], prefix: str) -> str:
+def _field(err: Any, prefix: str) -> str:
     loc = ".".join(str(p) for p in err.get("loc", ()))
     return f"{prefix}{loc}" if loc else prefix.rstrip(".") or "body"
 
@@ -99,7 +99,7 @@ def _parse(model: type[BaseModel], data: Any, prefix: str) -> BaseModel:
         raise validation_error(exc, prefix) from None
 
 
-def map_error(exc: Exception) -> ApiError:
+def map_error(exc: BaseException) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 500:

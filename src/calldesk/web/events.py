@@ -107,13 +107,34 @@ class EventHub:
         self.web = web
         self.queue_max = QUEUE_MAX
         self.clients: set[Client] = set()
+        self._by_agent: dict[str, set[Client]] = {}  # clients following only agent topics
+        self._wide: set[Client] = set()  # every other client
         notifier = web.store.journal.notifier
         if notifier is not None:
             notifier.subscribe(self.publish)
 
     def publish(self, e: Entry) -> None:
-        for c in list(self.clients):
+        """Clients following only agents are looked up by the entry's subject and agent; the
+        others (queues, teams, interactions, all) see every entry."""
+        if not self.clients:
+            return
+        targets = set(self._wide)
+        for key in (e.subject, e.data.get("agent")):
+            if isinstance(key, str):
+                targets.update(self._by_agent.get(key, ()))
+        for c in targets:
             c.offer(e)
+
+    def _index(self, client: Client, add: bool) -> None:
+        agents = [t.id for t in client.topics if t.kind == "agent"]
+        if len(agents) != len(client.topics):
+            (self._wide.add if add else self._wide.discard)(client)
+            return
+        for a in agents:
+            group = self._by_agent.setdefault(a, set())
+            (group.add if add else group.discard)(client)
+            if not group:
+                del self._by_agent[a]
 
     # topics
     def topics(self, user: User, text: str) -> list[Topic]:
@@ -165,6 +186,7 @@ class EventHub:
         queue and is skipped there if the backlog already had it."""
         client = Client(user, topics, self.queue_max)
         self.clients.add(client)
+        self._index(client, True)
         backlog: list[Any] = []
         if since is not None:
             journal = self.web.store.journal
@@ -179,7 +201,9 @@ class EventHub:
         return client, backlog
 
     def close(self, client: Client) -> None:
-        self.clients.discard(client)
+        if client in self.clients:
+            self.clients.discard(client)
+            self._index(client, False)
 
     def stream(self, client: Client, backlog: list) -> Iterator[str]:
         """Messages as JSON text, until the client is dropped (then the reason, then the end)."""

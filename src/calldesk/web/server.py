@@ -57,7 +57,7 @@ class HttpServer:
 
     @property
     def address(self) -> tuple[str, int]:
-        return self.server.address[0], self.server.server_port
+        return self.server.address[0], int(self.server.server_port or 0)
 
     @property
     def url(self) -> str:

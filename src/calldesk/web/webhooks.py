@@ -152,7 +152,8 @@ class Webhooks:
                    "X-Calldesk-Delivery": str(rid), "X-Calldesk-Timestamp": ts,
                    "X-Calldesk-Signature": sign(hook.secret, ts, data)}  # fmt: skip
         if post is None:
-            status, error = gevent.get_hub().threadpool.spawn(_post, hook.url, data, headers).get()
+            done = gevent.get_hub().threadpool.spawn(_post, hook.url, data, headers).get()
+            status, error = done if done is not None else (0, "no result")
         else:
             status, error = post(hook.url, data, headers)
         if 200 <= status < 300:
@@ -187,7 +188,7 @@ class Webhooks:
 
     def start(self) -> gevent.Greenlet:
         self.catch_up()
-        notifier = self.store.journal.notifier
+        notifier: Any = self.store.journal.notifier
         if notifier is not None:
             notifier.subscribe(self.on_entry)
         return gevent.spawn(self.run)

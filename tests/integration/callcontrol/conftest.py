@@ -11,7 +11,7 @@ from tests.integration.dispatch.helpers import PASSWORD, SCALE, Desk, wait_for
 
 from calldesk.acd import AgentConfig, AgentState, QueueConfig
 from calldesk.auth import Directory
-from calldesk.callcontrol import CallControl, DispatcherPort
+from calldesk.callcontrol import CallControl, EnginePort
 from calldesk.sim import PhoneBehavior, SimSwitch
 from calldesk.trunks import parse_trunks
 from calldesk.trunks.dialer import OutboundDialer
@@ -43,7 +43,7 @@ class Env:
         self.dialer = OutboundDialer.build(parse_trunks(TRUNKS, env={}), OUTBOUND,
                                            self.desk.board, self.desk.store.journal,
                                            sim.clock.epoch, SCALE)  # fmt: skip
-        self.cc = CallControl(DispatcherPort(self.desk.svc), self.desk.board, DIRECTORY,
+        self.cc = CallControl(EnginePort(self.desk.svc, self.desk.voice), self.desk.board, DIRECTORY,
                               self.desk.store.journal, self.dialer, sim.clock.epoch,
                               SCALE).attach()  # fmt: skip
         self.user = DIRECTORY.user

@@ -10,6 +10,7 @@ from tests.integration.dispatch.helpers import wait_for
 from calldesk.acd import AgentState
 from calldesk.auth import PermissionDenied
 from calldesk.callcontrol import Refused
+from calldesk.sim import PhoneBehavior
 from calldesk.sim.apps import conference, hold
 from calldesk.sim.phones import press_hold, press_transfer
 
@@ -34,13 +35,15 @@ def test_hold_and_unhold_from_the_api(env: Env) -> None:
 
 
 def test_roles_and_teams_are_checked_and_refusals_journaled(env: Env) -> None:
-    iid, _ = env.connected()
+    iid, alice_leg = env.connected()
     with pytest.raises(PermissionDenied, match="not theirs"):
         env.cc.hold(env.user("bob"), iid)
     with pytest.raises(PermissionDenied, match="not in their teams"):
         env.cc.hangup(env.user("sup-blue"), iid)
     env.cc.mute(env.user("sup-red"), iid, True)
+    assert env.sim.legs[alice_leg].variables["calldesk_sim_muted"] == "read"  # alice's mic
     env.cc.mute(env.user("boss"), iid, False)
+    assert "calldesk_sim_muted" not in env.sim.legs[alice_leg].variables
     refused = [e.data for e in env.desk.store.journal.read(subject=iid, kind="call.refused")]
     assert [(r["by"], r["code"]) for r in refused] == [("bob", "forbidden"),
                                                         ("sup-blue", "forbidden")]  # fmt: skip
@@ -111,12 +114,21 @@ def test_blind_transfer_to_a_number_goes_through_the_trunks(env: Env) -> None:
     assert "outbound.refused" in kinds and "outbound.connected" in kinds
 
 
-def test_transfer_to_a_queue_is_refused_until_the_acd_can_requeue(env: Env) -> None:
+def test_blind_transfer_to_a_queue_keeps_the_interaction(env: Env) -> None:
+    """The ACD re-enqueues the connected interaction (InteractionRequeued): the same id, the
+    same customer leg, now waiting in the new queue; alice's leg ends and she wraps up."""
     iid, alice_leg = env.connected()
-    with pytest.raises(Refused) as e:
-        env.cc.transfer(env.user("alice"), iid, {"kind": "queue", "id": "support"})
-    assert e.value.code == "not_supported"
-    assert env.bridged_to(iid) == alice_leg  # refused before touching the call
+    env.cc.transfer(env.user("alice"), iid, {"kind": "queue", "id": "support"})
+    wait_for(lambda: "interaction.transferred" in env.desk.kinds(iid), what="requeued")
+    moved = next(env.desk.store.journal.read(subject=iid, kind="interaction.transferred"))
+    assert moved.data["source"] == "sales" and moved.data["queue"] == "support"
+    wait_for(lambda: alice_leg not in env.sim.legs, what="alice's leg ends")
+    assert iid in env.sim.legs  # the customer is still there, parked, in the new queue
+    it = env.desk.acd.view().interaction(iid)
+    assert it is not None and it.queue == "support" and it.state.value in ("waiting", "offered",
+                                                                           "connected")
+    wait_for(lambda: env.desk.acd.agents["alice"].state is not AgentState.BUSY,
+             what="alice is free of it")
 
 
 def test_consult_then_complete_is_an_attended_transfer(env: Env) -> None:
@@ -179,3 +191,54 @@ def test_phone_refer_releases_the_agent_and_keeps_the_customer(env: Env) -> None
     assert iid in acd.interactions
     t = next(env.desk.store.journal.read(subject=iid, kind="call.transfer")).data
     assert (t["via"], t["target"]) == ("phone", {"kind": "number", "id": "5556000"})
+
+
+def test_a_failed_dial_changes_nothing(env: Env) -> None:
+    env.sim.add_phone("user/1002", PhoneBehavior.busy(after=0.2))
+    iid, alice_leg = env.connected()
+    with pytest.raises(Refused) as e:
+        env.cc.consult(env.user("alice"), iid, {"kind": "agent", "id": "bob"})
+    assert e.value.code == "dial_failed" and "USER_BUSY" in e.value.reason
+    with pytest.raises(Refused) as e:
+        env.cc.transfer(env.user("alice"), iid, {"kind": "agent", "id": "alice"})
+    assert e.value.code == "bad_target"
+    with pytest.raises(Refused) as e:
+        env.cc.transfer(env.user("alice"), iid, {"kind": "agent", "id": "nobody"})
+    assert "unknown agent" in e.value.reason
+    assert env.bridged_to(iid) == alice_leg and env.cc.state(iid).consult is None
+    assert env.desk.acd.agents["alice"].state is AgentState.BUSY
+    codes = [e.data["code"] for e in env.desk.store.journal.read(subject=iid, kind="call.refused")]
+    assert codes == ["dial_failed", "bad_target", "bad_target"]
+
+
+def test_consulted_party_hanging_up_returns_the_customer_to_the_agent(env: Env) -> None:
+    iid, alice_leg = env.connected()
+    bob_leg = env.cc.consult(env.user("alice"), iid, {"kind": "agent", "id": "bob"})["state"][
+        "consult"
+    ]
+    wait_for(lambda: env.bridged_to(alice_leg) == bob_leg, what="consulting")
+    env.sim.hangup(bob_leg)  # bob hangs up on alice
+    wait_for(lambda: env.bridged_to(iid) == alice_leg, what="customer back with alice")
+    assert env.cc.state(iid).consult is None
+    wait_for(lambda: not moh_on(env, iid), what="hold music stopped")
+    c = wait_for(lambda: next(env.desk.store.journal.read(subject=iid,
+                                                          kind="call.consult_cancel"), None),
+                 what="journaled").data  # fmt: skip
+    assert (c["by"], c["via"], c["leg"]) == ("consulted", "switch", bob_leg)
+
+
+def test_agent_hanging_up_during_a_consult_completes_the_transfer(env: Env) -> None:
+    iid, alice_leg = env.connected()
+    bob_leg = env.cc.consult(env.user("alice"), iid, {"kind": "agent", "id": "bob"})["state"][
+        "consult"
+    ]
+    wait_for(lambda: env.bridged_to(alice_leg) == bob_leg, what="consulting")
+    env.sim.hangup(alice_leg)  # alice hangs up her phone: like att_xfer, the transfer completes
+    wait_for(lambda: env.bridged_to(iid) == bob_leg, what="customer with bob")
+    acd = env.desk.acd
+    wait_for(lambda: acd.agents["alice"].state is AgentState.WRAP_UP, what="alice wraps up")
+    assert iid in acd.interactions and iid in env.sim.legs
+    c = wait_for(lambda: next(env.desk.store.journal.read(subject=iid,
+                                                          kind="call.consult_complete"), None),
+                 what="journaled").data  # fmt: skip
+    assert (c["via"], c["leg"]) == ("phone", bob_leg)

@@ -8,6 +8,7 @@ from tests.integration.dispatch.helpers import wait_for
 
 from calldesk.acd import AgentState
 from calldesk.featurecodes import FeatureCodes
+from calldesk.telephony.intake import Intake
 
 # The rendered calldesk_agents context, as the sim runs it (directory variable calldesk_agent).
 DIALPLAN = {
@@ -16,10 +17,22 @@ DIALPLAN = {
 }  # fmt: skip
 
 
+def wired(d, env: Env) -> FeatureCodes:  # noqa: ANN001
+    """Feature codes as the composition root wires them: the intake's `feature` owner."""
+    fc = FeatureCodes(d.board, d.svc, d.store.journal, clock=env.sim.clock.epoch)
+    intake = Intake()
+    d.board.tracker.subscribe(intake.on_leg)
+    intake.own("feature", fc.on_park)
+    return fc
+
+
 def dial(env: Env, code: str, agent: str = "alice") -> str:
     feature, arg = DIALPLAN[code]
-    acts = [("set", "calldesk_kind=agent_feature"), ("set", "calldesk_role=feature"),
-            ("set", f"calldesk_feature={feature}")]
+    acts = [
+        ("set", "calldesk_kind=agent_feature"),
+        ("set", "calldesk_role=feature"),
+        ("set", f"calldesk_feature={feature}"),
+    ]
     if arg:
         acts.append(("set", f"calldesk_feature_arg={arg}"))
     acts += [("set", f"calldesk_from_agent={agent}"), ("park", "")]
@@ -34,7 +47,7 @@ def played(env: Env, uuid: str) -> list[str]:
 
 def test_an_agent_works_from_the_phone_alone(env: Env) -> None:
     d = env.desk
-    fc = FeatureCodes(d.board, d.svc, d.store.journal, clock=env.sim.clock.epoch)
+    fc = wired(d, env)
     a = d.acd.agents["alice"]
     leg = dial(env, "*41")
     wait_for(lambda: leg not in env.sim.legs, what="confirmed and hung up")
@@ -68,7 +81,7 @@ def test_an_agent_works_from_the_phone_alone(env: Env) -> None:
 
 def test_a_desk_call_is_not_taken_for_a_feature_code(env: Env) -> None:
     d = env.desk
-    FeatureCodes(d.board, d.svc, d.store.journal, clock=env.sim.clock.epoch)
+    wired(d, env)
     leg = env.sim.inject_call("5551000")  # an ordinary parked customer call
     wait_for(lambda: (x := d.board.tracker.legs.get(leg)) is not None and x.parked, what="park")
     assert leg in env.sim.legs and not list(d.store.journal.read(kind="feature.refused"))

@@ -92,7 +92,10 @@ def test_bridge_during_an_announcement_never_restarts_moh(sim, desk_factory) -> 
     gevent.sleep(0.5)  # ample time for a wrongly restarted MOH to show up
     t = trail(sim, caller)
     bridged = [e[0] for e in t].index("uuid_bridge")
-    assert t[bridged - 1] == ("uuid_break", "all")
+    # the break ends the say (its playback breaks, as FreeSWITCH's does), so its end may land
+    # between the break and the bridge
+    before = [e for e in t[:bridged] if e != ("end", "say", "en number pronounced 1234567890")]
+    assert before[-1] == ("uuid_break", "all")
     assert ("end", "say", "en number pronounced 1234567890") in t
     assert moh_starts(t) == 1  # the MOH the sequence broke; none after
     assert not [e for e in t[bridged:] if e[0] == "start"]

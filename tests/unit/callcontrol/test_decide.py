@@ -74,12 +74,14 @@ def test_blind_transfer_to_an_agent_dials_first_then_bridges_the_customer() -> N
 def test_consult_complete_cancel_conference() -> None:
     p = plan("consult", C, A, CallState(), target=Target("number", "+15550123"))
     assert texts(p) == [f"uuid_setvar {C} park_after_bridge true",
-                        f"uuid_setvar {A} park_after_bridge true", f"uuid_bridge {A} NEW",
+                        f"uuid_setvar {A} park_after_bridge true",
+                        "uuid_setvar NEW park_after_bridge true", f"uuid_bridge {A} NEW",
                         f"uuid_broadcast {C} local_stream://moh aleg"]  # fmt: skip
     assert p.state.consult == NEW_LEG and not p.release_agent
     st = CallState(consult=K, consult_target=Target("number", "+15550123"))
     done = plan("consult_complete", C, A, st)
-    assert texts(done)[-1] == f"uuid_bridge {C} {K}" and done.release_agent
+    assert texts(done)[-2:] == [f"uuid_bridge {C} {K}", f"uuid_setvar {K} park_after_bridge false"]
+    assert done.release_agent
     assert f"uuid_setvar {A} park_after_bridge false" in texts(done)
     assert done.state == CallState()
     back = plan("consult_cancel", C, A, st)
@@ -130,6 +132,8 @@ def test_phone_actions_from_agent_leg_events() -> None:
                                             "variable_transfer_destination": "blind:5556000"}, A)  # fmt: skip
     assert refer is not None and refer.kind == "refer"
     assert refer.detail == {"destination": "5556000", "leg": A}
+    att = phone_action("CHANNEL_HANGUP", {"variable_transfer_to": "att:other-leg"}, A)
+    assert att is not None and att.kind == "refer" and att.detail["bridged_to"] == "other-leg"
     assert phone_action("CHANNEL_HANGUP", {}, A) is None
     assert phone_action("CHANNEL_ANSWER", {}, A) is None
 

@@ -1,7 +1,8 @@
 """Dialplan applications, one module per family. Importing this package registers them all.
-(`conference` and `hold` belong to call control; their api commands are in callops.py.)"""
+(`attxfer`, `conference` and `hold` belong to call control; their api commands are in callops.py.)"""
 
 from . import (  # noqa: F401
+    attxfer,
     avmd,
     basic,
     bridge,
@@ -11,5 +12,6 @@ from . import (  # noqa: F401
     hold,
     playback,
     record,
+    say,
     socket,
 )

@@ -157,3 +157,18 @@ def _reinvite(sw: SimSwitch, leg: Leg) -> None:
         "CUSTOM", [("Unique-ID", leg.uuid)], subclass="sofia::reinvite", uuid=leg.uuid,
         calling=REINVITE_CALLING,
     )  # fmt: skip
+
+
+def release_for_bridge(sw: SimSwitch, legs: tuple[Leg, ...]) -> None:
+    """A `uuid_bridge` moves a leg out of a bridge with a held leg (attended-transfer trace):
+    the partner's hold music stops, then the held leg gets UNHELD and CHANNEL_UNHOLD (state
+    UNHELD), before the left-behind leg is hung up."""
+    for x in legs:
+        for h in (x, x.peer):
+            if h is None or h.hungup or h not in _HELD:
+                continue
+            state = _HELD.pop(h)
+            h.times["Hold-Accum"] = h.times["Hold-Accum"] + sw.clock.epoch_us() - state.since_us
+            _stop_music(sw, state)
+            lifecycle.set_callstate(sw, h, "UNHELD")
+            sw.fire(h, "CHANNEL_UNHOLD", post=_vars(h), calling=MARK_CALLING)

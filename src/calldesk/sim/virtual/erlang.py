@@ -115,3 +115,26 @@ def erlang_a(
         occupancy=min(1.0, lam * served * aht_s / agents),
         p_wait=1.0 - no_wait,
     )
+
+
+def erlang_b_load(agents: int, blocking: float) -> float:
+    """The offered load (erlangs) at which `agents` servers block a fraction `blocking`."""
+    if agents <= 0 or blocking <= 0:
+        return 0.0
+    lo, hi = 0.0, float(agents) * 10 + 10
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if erlang_b(agents, mid) < blocking:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def erlang_b_floor_occupancy(agents: int, abandon_rate: float) -> float:
+    """Occupancy of `agents` fed a Poisson stream of live answers where an answer that finds no
+    agent is dropped, at the load that drops exactly `abandon_rate` of them: A (1 - B) / N."""
+    if agents <= 0:
+        return 0.0
+    load = erlang_b_load(agents, abandon_rate)
+    return load * (1 - erlang_b(agents, load)) / agents

@@ -4,12 +4,18 @@ tracker, AcdService with a real SQLite store) and hands each parked caller to th
 as the IVR's enqueue step would. Agents' phones answer after `ring_s` and hang up after `talk_s`.
 
 Measured per call: enqueue -> originate sent, and enqueue -> bridge done (the `uuid_bridge`
-reply), only for calls that found an agent free at enqueue. Also calls/s bridged, and how many
-interactions were left in the core at the end (stuck) once the traffic had drained.
+reply), only for calls that found an agent free at enqueue. Also calls/s bridged, and every call
+placed is accounted for: bridged, abandoned, or `unbridged` (ended or still open without an
+agent); `lost` counts the calls calldesk never enqueued or left without an outcome, `stuck` the
+interactions still open in the core once the traffic had drained.
+
+Agents are sized from the rate unless given: enough for rate x (ring + talk + wrap-up) with
+half again in reserve, so a shortfall shows the controller's limit, not a staffing one.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import tempfile
 import time
@@ -18,8 +24,16 @@ from typing import Any
 PASSWORD = "bench-acd-pw"
 
 
-def _switch_process(port_queue: Any, go: Any, done: Any, rate: float, seconds: float,
-                    agents: int, ring_s: float, talk_s: float) -> None:  # pragma: no cover  # fmt: skip
+def _switch_process(
+    port_queue: Any,
+    go: Any,
+    done: Any,
+    rate: float,
+    seconds: float,
+    agents: int,
+    ring_s: float,
+    talk_s: float,
+) -> None:  # pragma: no cover
     import gevent
 
     from calldesk.sim import PhoneBehavior, SimSwitch
@@ -41,6 +55,16 @@ def _switch_process(port_queue: Any, go: Any, done: Any, rate: float, seconds: f
         gevent.sleep(0.5)
 
 
+def _outcomes(store: Any) -> dict[str, str]:
+    """Each interaction's last outcome in the journal (answered, abandoned, overflowed, ended)."""
+    out: dict[str, str] = {}
+    for e in store.journal.read(kind_prefix="interaction."):
+        kind = e.kind.split(".", 1)[1]
+        if kind in ("answered", "abandoned", "overflowed", "ended"):
+            out[e.subject] = kind
+    return out
+
+
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -48,8 +72,19 @@ def _pct(values: list[float], q: float) -> float:
     return round(values[min(len(values) - 1, int(q * len(values)))] * 1000, 2)
 
 
-def run(rate: float = 100.0, seconds: float = 60.0, agents: int = 300, ring_s: float = 0.05,
-        talk_s: float = 1.0, wrap_s: float = 0.5) -> dict[str, Any]:  # fmt: skip
+def agents_for(rate: float, ring_s: float, talk_s: float, wrap_s: float) -> int:
+    """Agents that keep up with `rate` calls/s, with half again in reserve."""
+    return max(1, math.ceil(rate * (ring_s + talk_s + wrap_s + 0.2) * 1.5))
+
+
+def run(
+    rate: float = 100.0,
+    seconds: float = 60.0,
+    agents: int | None = None,
+    ring_s: float = 0.05,
+    talk_s: float = 1.0,
+    wrap_s: float = 0.5,
+) -> dict[str, Any]:
     import gevent
 
     from calldesk.acd import Acd, AgentConfig, AgentState, QueueConfig
@@ -60,13 +95,19 @@ def run(rate: float = 100.0, seconds: float = 60.0, agents: int = 300, ring_s: f
     from calldesk.telephony.switchboard import Switchboard
     from calldesk.voice import VoiceAdapter
 
+    agents = agents or agents_for(rate, ring_s, talk_s, wrap_s)
     ctx = multiprocessing.get_context("spawn")
     port_queue, done, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-    proc = ctx.Process(target=_switch_process, daemon=True,
-                       args=(port_queue, go, done, rate, seconds, agents, ring_s, talk_s))  # fmt: skip
+    proc = ctx.Process(
+        target=_switch_process,
+        daemon=True,
+        args=(port_queue, go, done, rate, seconds, agents, ring_s, talk_s),
+    )
     proc.start()
     port = port_queue.get(timeout=30)
-    conn = SwitchConnection(SwitchSettings("bench", "127.0.0.1", port, PASSWORD, command_timeout=10.0))  # fmt: skip
+    conn = SwitchConnection(
+        SwitchSettings("bench", "127.0.0.1", port, PASSWORD, command_timeout=10.0)
+    )
     board = Switchboard([conn])
     tmp = tempfile.TemporaryDirectory()
     store = Store.open(f"{tmp.name}/bench.sqlite")
@@ -92,10 +133,22 @@ def run(rate: float = 100.0, seconds: float = 60.0, agents: int = 300, ring_s: f
         ):
             if any(a.state is AgentState.AVAILABLE for a in acd.agents.values()):
                 free_at_enqueue.add(leg.uuid)
-            svc.enqueue(EnqueueRequest(
-                interaction_id=leg.uuid, medium="voice", queue="q", priority=0, skills={},
-                language="en", caller={"id": leg.caller_number}, variables={}, data={},
-                flow="bench", flow_version="1", path=[]))  # fmt: skip
+            svc.enqueue(
+                EnqueueRequest(
+                    interaction_id=leg.uuid,
+                    medium="voice",
+                    queue="q",
+                    priority=0,
+                    skills={},
+                    language="en",
+                    caller={"id": leg.caller_number},
+                    variables={},
+                    data={},
+                    flow="bench",
+                    flow_version="1",
+                    path=[],
+                )
+            )
 
     lags: list[float] = []
 
@@ -123,18 +176,43 @@ def run(rate: float = 100.0, seconds: float = 60.0, agents: int = 300, ring_s: f
         gevent.sleep(0.1)
     took = time.monotonic() - start
     bridged = [iid for iid, m in marks.items() if "bridged" in m]
-    to_orig = [m["originate_sent"] - m["enqueued"] for i, m in marks.items()
-               if i in free_at_enqueue and "originate_sent" in m and "enqueued" in m]  # fmt: skip
-    to_offer = [m["offered"] - m["enqueued"] for i, m in marks.items()
-                if i in free_at_enqueue and "offered" in m and "enqueued" in m]  # fmt: skip
-    to_ack = [m["originate_acked"] - m["enqueued"] for i, m in marks.items()
-              if i in free_at_enqueue and "originate_acked" in m and "enqueued" in m]  # fmt: skip
-    to_bridge = [m["bridged"] - m["enqueued"] for i, m in marks.items()
-                 if i in free_at_enqueue and "bridged" in m and "enqueued" in m]  # fmt: skip
+    to_orig = [
+        m["originate_sent"] - m["enqueued"]
+        for i, m in marks.items()
+        if i in free_at_enqueue and "originate_sent" in m and "enqueued" in m
+    ]
+    to_offer = [
+        m["offered"] - m["enqueued"]
+        for i, m in marks.items()
+        if i in free_at_enqueue and "offered" in m and "enqueued" in m
+    ]
+    to_ack = [
+        m["originate_acked"] - m["enqueued"]
+        for i, m in marks.items()
+        if i in free_at_enqueue and "originate_acked" in m and "enqueued" in m
+    ]
+    to_bridge = [
+        m["bridged"] - m["enqueued"]
+        for i, m in marks.items()
+        if i in free_at_enqueue and "bridged" in m and "enqueued" in m
+    ]
+    outcome = _outcomes(store)
+    enqueued = [i for i, m in marks.items() if "enqueued" in m]
+    abandoned = [i for i in enqueued if outcome.get(i) == "abandoned" and i not in bridged]
+    no_outcome = [i for i in enqueued if i not in outcome and i not in set(bridged)]
     result = {
-        "target_calls_per_s": rate, "seconds": seconds, "agents": agents,
-        "calls_placed": sent, "placed_per_s": round(sent / send_seconds, 1),
-        "bridged": len(bridged), "bridged_per_s": round(len(bridged) / send_seconds, 1),
+        "target_calls_per_s": rate,
+        "seconds": seconds,
+        "agents": agents,
+        "calls_placed": sent,
+        "placed_per_s": round(sent / send_seconds, 1),
+        "bridged": len(bridged),
+        "bridged_per_s": round(len(bridged) / send_seconds, 1),
+        "abandoned_unbridged": len(abandoned),
+        "unbridged": sent - len(bridged),
+        "lost": (sent - len(enqueued)) + len(no_outcome),
+        "never_enqueued": sent - len(enqueued),
+        "enqueued_without_outcome": len(no_outcome),
         "enqueue_to_offer_p50_ms": _pct(to_offer, 0.5),
         "enqueue_to_offer_p99_ms": _pct(to_offer, 0.99),
         "enqueue_to_originate_p50_ms": _pct(to_orig, 0.5),
@@ -146,10 +224,10 @@ def run(rate: float = 100.0, seconds: float = 60.0, agents: int = 300, ring_s: f
         "enqueue_to_bridge_max_ms": _pct(to_bridge, 1.0),
         "loop_lag_p99_ms": _pct(lags, 0.99),
         "loop_lag_max_ms": _pct(lags, 1.0),
-        "stuck_interactions": len(acd.interactions),
+        "stuck": len(acd.interactions),
         "abandoned": store.journal.count("interaction.abandoned"),
         "wall_s": round(took, 1),
-    }  # fmt: skip
+    }
     monitor.kill()
     svc.stop()
     board.stop()
