@@ -33,6 +33,7 @@ def test_supervisor_sees_the_call_and_barges_in(stack, page_for):
     kinds = [k for _, k, _ in stack.journal()]
     assert "supervision.start" in kinds
     board.get_by_role("radio", name="Whisper").check()  # the mode switch during the session
+    expect(board.get_by_test_id("notice")).to_have_text("Mode whisper: done")
     expect(panel.get_by_test_id("sup-mode")).to_have_text("whisper")
     chart = board.get_by_test_id("chart-general")
     expect(chart.locator("svg")).to_be_visible()

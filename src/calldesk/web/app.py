@@ -37,7 +37,7 @@ def create_app(
 ) -> Flask:
     from calldesk.web import events, metrics, routes
 
-    app = Flask("calldesk.web")
+    app = Flask("calldesk.web", static_folder=None)  # the pages blueprint serves /static
     app.config["MAX_CONTENT_LENGTH"] = max_body
     web = Web(
         services,

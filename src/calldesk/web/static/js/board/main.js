@@ -111,10 +111,20 @@ function Board({ me, onLogout }) {
     const s = await post("/api/supervision", { agent, mode });
     setSession({ agent, mode, ...(s || {}), id: (s && (s.id || s.session)) || "" });
   });
-  const setMode = (mode) => session && run(`Mode ${mode}`, async () => {
-    await post(`/api/supervision/${enc(session.id)}/mode`, { mode });
+  // The radio moves at once; a refused switch puts it back (and the notice says why).
+  const setMode = (mode) => {
+    if (!session) return;
+    const before = session.mode;
     setSession({ ...session, mode });
-  });
+    run(`Mode ${mode}`, async () => {
+      try {
+        await post(`/api/supervision/${enc(session.id)}/mode`, { mode });
+      } catch (err) {
+        setSession((s) => s && { ...s, mode: before });
+        throw err;
+      }
+    });
+  };
   const takeover = () => session && run("Take over", async () => {
     await post(`/api/supervision/${enc(session.id)}/takeover`);
     setSession(null);
