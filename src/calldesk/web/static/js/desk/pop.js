@@ -32,6 +32,19 @@ export function waitOf(pop) {
   return entered && pop.at ? pop.at - entered[0] : null;
 }
 
+// The customer the pop's context names (calldesk.customers), and their last contacts, one line each.
+export function lastContacts(pop) {
+  const ctx = (pop && pop.context) || {};
+  return Array.isArray(ctx.last_contacts) ? ctx.last_contacts : [];
+}
+
+export function customerLine(pop) {
+  const c = pop && pop.context && pop.context.customer;
+  if (!c) return "";
+  const ids = (c.identities || []).map((i) => `${i.kind} ${i.value}${i.verified ? " (verified)" : ""}`);
+  return `${c.name || c.id}${ids.length ? " · " + ids.join(", ") : ""}`;
+}
+
 export function ScreenPop({ pop, interaction }) {
   const data = (pop && pop.data) || (interaction && interaction.data) || {};
   const path = data.ivr_path || (pop && pop.path) || [];
@@ -56,10 +69,13 @@ export function ScreenPop({ pop, interaction }) {
       : null}
     <section class="timeline" aria-label="Customer timeline" data-slot="customer-timeline">
       <h3>Customer timeline</h3>
-      ${(pop && pop.timeline) || data.timeline
+      ${lastContacts(pop).length
+        ? html`<p>${customerLine(pop)}</p><ol data-testid="last-contacts">${lastContacts(pop).map(
+            (line) => html`<li>${line}</li>`)}</ol>`
+        : (pop && pop.timeline) || data.timeline
         ? html`<ol>${((pop && pop.timeline) || data.timeline).map(
             (t) => html`<li><time>${clockTime(t.at)}</time> ${t.summary || t.kind}</li>`)}</ol>`
-        : html`<p class="muted">Earlier contacts appear here when the customer context service is on.</p>`}
+        : html`<p class="muted">${customerLine(pop) || "No earlier contact with this customer."}</p>`}
     </section>
   </section>`;
 }
