@@ -1,49 +1,61 @@
-"""Composition root: builds the store, the switches and the services, and wires them. No logic.
+"""Composition root: builds the store, the switches, the engine, its adapters and the services,
+and wires every subscription. No logic: each behaviour lives in the module named here.
 
-Call path: a parked inbound leg starts its flow (IVR) -> the `enqueue` step hands it to the ACD
-service -> offers ring agents and bridge -> the recorder applies its policy at the bridge ->
-hangup, wrap-up, available. Supervisors and the CLI reach the running controller through the
-control channel in the store.
+How events flow (every subscription is made below, none in a constructor):
+- switch events -> each connection's leg tracker (`Switchboard`), which tells its subscribers:
+  the leg journal, the intake (who owns a parked leg: the IVR, desk calls, ...), the voice
+  adapter's leg watch, supervision, the recorder (and its bridge policy), the trunks' dialer and
+  desk calls;
+- each connection's inline handlers: the IVR's leg router (DTMF, completions to the running
+  flow); resync listeners: the IVR (resume runs) and the voice adapter (reconcile);
+- the IVR's `enqueue` step -> the engine (inbox -> pure ACD core -> decisions) -> the voice
+  adapter (originate, bridge, MOH) -> results back into the engine;
+- every journal append -> the notifier -> push, webhooks, live views.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import gevent
 
+from calldesk.acd import Acd
 from calldesk.auth import Directory
 from calldesk.config import Config
 from calldesk.control import ControlBus
-from calldesk.deskcalls import DeskCalls, Line
+from calldesk.customers.contexts import SqliteContexts
+from calldesk.customers.settings import Settings as CustomerSettings
+from calldesk.deskcalls import DeskCalls
+from calldesk.deskcalls.service import desk_lines
 from calldesk.dispatch.controls import build_acd, register_controls
-from calldesk.dispatch.service import AcdService
-from calldesk.dispatch.settings import DispatchSettings
-from calldesk.errors import ESLError
+from calldesk.engine import DispatchSettings, Engine
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
-from calldesk.ivr.wiring import IvrSystem, build_ivr
+from calldesk.interactions import Interactions
+from calldesk.ivr.handover import FlowHandover
+from calldesk.ivr.service import IvrService
+from calldesk.ivr.wiring import IvrSystem, build_ivr, parks_by_switch
+from calldesk.notify import Notifier
+from calldesk.recording.bridge import RecordAtBridge
 from calldesk.recording.paths import PathTemplate
 from calldesk.recording.policy import PolicySet
 from calldesk.recording.recorder import Recorder
+from calldesk.service import build_services
 from calldesk.store import Store
 from calldesk.supervision.acd_actions import SupervisorActions
 from calldesk.supervision.controls import register_supervision_controls
 from calldesk.supervision.service import SupervisionService
 from calldesk.supervision.settings import Settings as SupervisionSettings
-from calldesk.telephony.legs import Leg, event_time
+from calldesk.telephony.intake import Intake
+from calldesk.telephony.journal import LegJournal
 from calldesk.telephony.switchboard import Switchboard
 from calldesk.trunks.config import parse_trunks
 from calldesk.trunks.dialer import OutboundDialer
 from calldesk.trunks.policy import parse_outbound
-
-log = logging.getLogger(__name__)
-
-LEG_JOURNAL = ("CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP_COMPLETE")
+from calldesk.voice import OverflowHook, VoiceAdapter
 
 
 @dataclass
@@ -51,12 +63,17 @@ class Controller:
     config: Config
     store: Store
     board: Switchboard
-    acd: AcdService
+    acd: Engine  # the engine: inbox, pure core, persistence (its `.acd` is the core)
+    voice: VoiceAdapter
     ivr: IvrSystem
     recorder: Recorder
     supervision: SupervisionService
     bus: ControlBus
-    desk_calls: DeskCalls | None = None
+    desk_calls: DeskCalls
+    notifier: Notifier
+    interactions: Interactions
+    intake: Intake
+    services: Any = None  # calldesk.service.Services
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
@@ -92,6 +109,46 @@ def switch_settings(config: Config) -> list[SwitchSettings]:
     ]
 
 
+def wire_voice(
+    engine: Engine,
+    board: Switchboard,
+    *,
+    on_overflow: OverflowHook | None = None,
+    dial: Callable[..., Any] | None = None,
+    interactions: Interactions | None = None,
+) -> VoiceAdapter:
+    """The engine's voice adapter, registered, and its subscriptions to the switches."""
+    voice = VoiceAdapter(engine, board, on_overflow=on_overflow, dial=dial,
+                         interactions=interactions)
+    engine.add_adapter("voice", voice)
+    board.tracker.subscribe(voice.watch.on_leg)
+    for conn in board.switches.values():
+        conn.add_resync_listener(voice.on_resync)
+    return voice
+
+
+def wire_ivr(board: Switchboard, intake: Intake, services: Mapping[str, IvrService]) -> None:
+    """The IVR owns the customer legs the intake gives it; each service's leg router hears its
+    switch's events inline, and its resync listener resumes saved runs."""
+    intake.own("ivr", parks_by_switch(services))
+    for name, service in services.items():
+        board.switches[name].add_handler(service.router.on_event, inline=True)
+        board.switches[name].add_resync_listener(service.on_resync)
+
+
+def wire_acd(
+    acd: Acd,
+    board: Switchboard,
+    store: Store,
+    clock: Callable[[], float],
+    settings: DispatchSettings | None = None,
+    **voice: Any,
+) -> tuple[Engine, VoiceAdapter]:
+    """An engine with its voice adapter (tests, benchmarks); `voice`: `wire_voice`'s options."""
+    engine = Engine(acd, store, clock, settings)
+    return engine, wire_voice(engine, board, **voice)
+
+
 def build(
     config: Config,
     *,
@@ -107,19 +164,28 @@ def build(
     Bad configuration (unknown queue or skill, an agent with no contact, a trunk without its
     credentials, a DID mapped to no loaded flow) raises ConfigError naming the key."""
     store = store or Store.open(config.path("store.path"))
+    notifier = Notifier()  # every journal append, published with its sequence number
+    store.journal.notifier = notifier
+    interactions = Interactions(store.db)
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
-    board.tracker.subscribe(lambda leg, event: _journal_leg(store, leg, event))
+    tracker = board.tracker
+    tracker.subscribe(LegJournal(store.journal).on_leg)
+    intake = Intake()
+    tracker.subscribe(intake.on_leg)
     settings = dispatch or DispatchSettings(time_scale=time_scale)
+
     dialer = None  # outbound calls (callbacks, external transfers) go through trunks if any
     if check_trunks and config["trunks"]:
         policy = parse_outbound(config["outbound"], config.source)
-        trunks = parse_trunks(config["trunks"], env=os.environ, home_country=policy.home_country,
-                              source=config.source)  # fmt: skip
+        trunks = parse_trunks(
+            config["trunks"], env=os.environ, home_country=policy.home_country,
+            source=config.source,
+        )
         dialer = OutboundDialer.build(
             trunks, policy, board, store.journal, clock, settings.time_scale
         )
-    dial = dialer.dial if dialer is not None else None
-    acd = AcdService(build_acd(config.data), board, store, clock, settings, dial=dial)
+        tracker.subscribe(dialer.on_leg)
+
     recorder = Recorder(
         board,
         store,
@@ -128,23 +194,25 @@ def build(
         PathTemplate(config["recordings"]["template"]),
         clock=clock,
     )
-    # Tracker listeners run in the reader greenlet: anything that talks to a switch is spawned.
-    board.tracker.subscribe(
-        lambda leg, event: (
-            event.name == "CHANNEL_BRIDGE"
-            and gevent.spawn(_record_at_bridge, board, recorder, leg, event)
-        )
-    )
-    ivr = build_ivr(config, store, board, acd, contexts=contexts, recorder=recorder, clock=clock,
-                    dialer=dialer)  # fmt: skip
+    tracker.subscribe(recorder.on_leg)
+    tracker.subscribe(RecordAtBridge(board, recorder).on_leg)
+
+    acd = build_acd(config.data)
+    engine = Engine(acd, store, clock, settings)
+    if contexts is None:  # what flows learn about a caller, in SQLite: it survives a restart
+        country = CustomerSettings.from_config(config["customers"]).country
+        contexts = SqliteContexts(store, clock, country=country)
+    ivr = build_ivr(config, store, board, engine, contexts=contexts, recorder=recorder,
+                    clock=clock, dialer=dialer, interactions=interactions)
+    wire_ivr(board, intake, ivr.services)
     if check_trunks:
         ivr.library.poll()
         parse_trunks(
             config["trunks"], env=os.environ, known_flows=ivr.library.names(), source=config.source
         )
-    acd.on_overflow = _overflow_to_flow(board, ivr, config["flows"]["voicemail"])
+
     directory = Directory.from_config(config["users"], config["teams"])
-    actions = SupervisorActions(acd, directory, store.journal, clock=clock)
+    actions = SupervisorActions(engine, directory, store.journal, clock=clock)
     supervision = SupervisionService(
         board,
         store,
@@ -153,75 +221,25 @@ def build(
         clock=clock,
         on_agent_released=actions.release_agent,
     )
-    desk_calls = DeskCalls(board, store, lambda: _lines(acd), directory, supervision=supervision,
-                           dialer=dialer, clock=clock, time_scale=settings.time_scale)  # fmt: skip
+    tracker.subscribe(supervision.on_leg)
+    desk_calls = DeskCalls(
+        board, store, lambda: desk_lines(engine.view), directory, supervision=supervision,
+        dialer=dialer, clock=clock, time_scale=settings.time_scale,
+    )
+    intake.own("desk", desk_calls.on_park)
+    tracker.subscribe(desk_calls.on_leg)
+    # Last, as before the redesign: the ACD hears of a leg after every other listener.
+    voice = wire_voice(
+        engine, board, on_overflow=FlowHandover(board, ivr, config["flows"]["voicemail"]),
+        dial=dialer.dial if dialer is not None else None, interactions=interactions,
+    )
+
     bus = ControlBus(store, clock)
-    register_controls(bus, acd)
-    register_supervision_controls(bus, supervision, actions)
-    return Controller(config, store, board, acd, ivr, recorder, supervision, bus, desk_calls)
-
-
-def _overflow_to_flow(board: Switchboard, ivr: IvrSystem, voicemail: str) -> Any:
-    """A `voicemail` or `flow` overflow (or breakout key) runs a calldesk flow on the caller's
-    leg: its target, or for voicemail without one the `flows.voicemail` flow. Any other target
-    is left to the dispatcher (a FreeSWITCH extension in `voicemail_context`)."""
-
-    def take(d: Any, caller: Any) -> bool:
-        if caller is None or d.kind not in ("voicemail", "flow"):
-            return False
-        name = d.target or (voicemail if d.kind == "voicemail" else "")
-        flow = ivr.library.current(name) if name else None
-        service = ivr.services.get(caller.switch)
-        if flow is None or service is None:
-            return False
-        if caller.uuid in service.active:
-            return False
-        leg = board.tracker.get(caller.uuid)
-        who = {"id": leg.caller_number, "name": leg.caller_name} if leg else {}
-        gevent.spawn(_hand_over, board, service, caller, flow, who, {"overflow": d.kind})
-        return True
-
-    return take
-
-
-def _hand_over(board: Switchboard, service: Any, caller: Any, flow: Any, who: dict,
-               variables: dict) -> None:  # fmt: skip
-    """Stop the queue's music first, so the flow's prompts neither wait behind it nor play
-    nested inside it; then run the flow."""
-    try:
-        board.switches[caller.switch].api("uuid_break", caller.uuid, "all", check=False)
-    except ESLError as exc:
-        log.info("uuid_break before %s on %s failed: %s", flow.name, caller.uuid, exc)
-    if not service.run_flow(caller.uuid, flow, who, variables):
-        log.warning("%s: a flow already runs on this leg; %s not started", caller.uuid, flow.name)
-
-
-def _lines(acd: AcdService) -> dict[str, Line]:
-    """Agents' phones for desk calls; read from the core's own greenlet-safe state."""
-    return {a.id: Line(a.cfg.contact, bool(a.active or a.offers or a.direct))
-            for a in acd.acd.agents.values()}  # fmt: skip
-
-
-def _journal_leg(store: Store, leg: Leg, event: Any) -> None:
-    if event.name in LEG_JOURNAL:
-        data = {"switch": leg.switch, "direction": leg.direction, "caller": leg.caller_number,
-                "destination": leg.destination, "cause": leg.hangup_cause, "bridged_to": leg.bridged_to}  # fmt: skip
-        store.journal.append("leg." + event.name[8:].lower(), leg.uuid, data, at=event_time(event))
-
-
-def _record_at_bridge(board: Switchboard, recorder: Recorder, leg: Leg, event: Any) -> None:
-    """CHANNEL_BRIDGE fires on the customer leg (the first uuid of uuid_bridge)."""
-    if event.name != "CHANNEL_BRIDGE" or not leg.bridged_to:
-        return
-    agent_leg = board.tracker.legs.get(leg.bridged_to)
-    if agent_leg is None or agent_leg.variables.get("calldesk_role") != "agent":
-        return
-    v = agent_leg.variables
-    interaction = v.get("calldesk_interaction") or leg.uuid
-    try:
-        recorder.on_bridge(interaction, leg.uuid, agent_leg.uuid, queue=v.get("calldesk_queue"),
-                           agent=v.get("calldesk_agent"))  # fmt: skip
-    except ESLError as exc:  # e.g. the caller hung up as the bridge came up
-        log.warning("recording not started for %s: %s", interaction, exc)
-    except Exception:  # a recording failure must never touch the call
-        log.exception("recording policy at bridge failed for %s", interaction)
+    controller = Controller(config, store, board, engine, voice, ivr, recorder, supervision, bus,
+                            desk_calls, notifier, interactions, intake)
+    # The service API (role-checked operations, live views, call control); the store inbox is
+    # one adapter of it, the HTTP API (calldesk.web, started by `serve`) another.
+    controller.services = build_services(controller, dialer=dialer)
+    register_controls(bus, controller.services)
+    register_supervision_controls(bus, controller.services)
+    return controller

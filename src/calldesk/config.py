@@ -34,13 +34,32 @@ SWITCH = {
 SCHEMA: dict[str, Any] = {
     "switches": [SWITCH],
     "store": {"path": (str, "var/calldesk.sqlite")},
-    "http": {"host": (str, "127.0.0.1"), "port": (int, 8080)},
+    "http": {
+        "host": (str, "127.0.0.1"),
+        "port": (int, 8080),
+        "enabled": (bool, True),  # `serve` runs the HTTP API (calldesk.web)
+        "tls_cert": (str, ""),
+        "tls_key": (str, ""),
+        "allow_plain": (bool, False),  # a non-loopback bind without TLS is refused unless set
+        "metrics_token_env": (str, ""),  # /metrics: this bearer token, or loopback clients only
+        "max_body": (int, 65536),
+    },
+    # Reason and disposition codes offered to agents (checked by the service API).
+    "codes": {
+        "not_ready_reasons": (list, ["break", "lunch", "training", "meeting", "login"]),
+        "dispositions": (list, ["resolved", "follow_up", "escalated", "wrong_number"]),
+    },
+    "webhooks": (list, []),  # checked by calldesk.web.webhooks
     "flows": {
         "dir": (str, "ivrflows"),
         "prompts_dir": (str, "prompts"),
         "reload_interval": (float, 2.0),
         # The flow a `voicemail` overflow or breakout key without a target runs on the caller.
         "voicemail": (str, "voicemail"),
+        # A caller whose flow cannot run (no flow for the number, a step failing at run time):
+        # queue:NAME, flow:NAME or hangup (after fallback_prompt). Never silence.
+        "fallback": (str, "hangup"),
+        "fallback_prompt": (str, "ivr/ivr-call_cannot_be_completed_as_dialed.wav"),
     },
     "recordings": {
         "dir": (str, "var/recordings"),
@@ -57,6 +76,7 @@ SCHEMA: dict[str, Any] = {
     "campaigns": (list, []),  # outbound campaigns; checked by calldesk.dialer.config
     "teams": (list, []),
     "users": (list, []),
+    "customers": (dict, {}),  # identity, privacy and retention; checked by calldesk.customers
     "demo": {"time_scale": (float, 20.0), "calls": (int, 50), "agents": (int, 5)},
 }
 
@@ -104,6 +124,10 @@ def _merge(base: dict, over: Mapping) -> dict:
 def _coerce_text(text: str, spec: Any, path: str) -> Any:
     kind = spec[0] if isinstance(spec, tuple) else None
     try:
+        if kind is bool:
+            if text.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(text)
+            return text.lower() in ("1", "true", "yes")
         if kind is int:
             return int(text)
         if kind is float:
@@ -115,15 +139,29 @@ def _coerce_text(text: str, spec: Any, path: str) -> Any:
 
 def parse_esl_url(url: str, path: str = "CALLDESK_ESL_URL") -> dict:
     """`esl://:password@host:port` -> one switch entry."""
-    parsed = urlparse(url)
+    shape = "must look like esl://:password@host:port"
+    try:
+        parsed = urlparse(url)
+        port = parsed.port
+    except ValueError as exc:  # a port that is not a number, or out of range
+        raise ConfigError(path, f"{shape}: {exc}") from None
     if parsed.scheme != "esl" or not parsed.hostname:
-        raise ConfigError(path, f"must look like esl://:password@host:port, not {url!r}")
+        raise ConfigError(path, f"{shape}, not {_masked(url)!r}")
     return {
         "name": "fs1",
         "host": parsed.hostname,
-        "port": parsed.port or 8021,
+        "port": port or 8021,
         "password": unquote(parsed.password or ""),
     }
+
+
+def _masked(url: str) -> str:
+    """The URL without its password, for error messages."""
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, sep, _ = head.partition("://")
+    return f"{scheme}{sep}:***@{tail}"
 
 
 def _env_layer(env: Mapping[str, str]) -> dict:
@@ -171,6 +209,21 @@ class Config:
         section, _, key = dotted.partition(".")
         p = Path(self.data[section][key])
         return p if p.is_absolute() else self.base_dir / p
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _check_values(data: dict) -> None:
+    """Checks the schema's types cannot express."""
+    level = data["log"]["level"]
+    if level.upper() not in LOG_LEVELS:
+        raise ConfigError("log.level", f"must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+    for key in ("calls", "agents"):
+        if data["demo"][key] < 1:
+            raise ConfigError(f"demo.{key}", f"must be at least 1, not {data['demo'][key]}")
+    if not data["demo"]["time_scale"] > 0:
+        raise ConfigError("demo.time_scale", f"must be > 0, not {data['demo']['time_scale']}")
 
 
 def _resolve_passwords(data: dict, env: Mapping[str, str]) -> None:
@@ -227,6 +280,7 @@ def load_config(
     merged = _merge(_merge(file_data, _env_layer(env)), _cli_layer(overrides or {}))
     try:
         data = _check(merged, SCHEMA, "")
+        _check_values(data)
         _resolve_passwords(data, env)
         if require_switch and not data["switches"]:
             raise ConfigError("switches", "no switch configured (or set CALLDESK_ESL_URL)")

@@ -11,8 +11,9 @@ import pytest
 from tests.live.conftest import ANSWERS, NEVER_ANSWERS, hang_up_role, parked_loopback
 
 from calldesk.acd import Acd, AgentConfig, AgentPolicy, AgentState, QueueConfig
-from calldesk.dispatch import AcdService, DispatchSettings
-from calldesk.ivr.ports import EnqueueRequest
+from calldesk.app import wire_acd
+from calldesk.engine import DispatchSettings, Engine
+from calldesk.interactions import EnqueueRequest
 from calldesk.store import Store
 
 pytestmark = pytest.mark.live_freeswitch
@@ -24,15 +25,15 @@ def wait_for(predicate, timeout: float = 15.0, what: str = "") -> None:
             gevent.sleep(0.02)
 
 
-def service(board, tmp_path, contact: str) -> AcdService:
+def service(board, tmp_path, contact: str) -> Engine:
     acd = Acd([QueueConfig("sales", wrap_up_s=1)], [AgentConfig("alice", contact, queues=("sales",))],
               policy=AgentPolicy(lease_s=4, no_answer_delay_s=30))  # fmt: skip
-    svc = AcdService(acd, board, Store.open(tmp_path / "acd.sqlite"), time.time,
-                     DispatchSettings(moh="silence_stream://-1"))  # fmt: skip
+    svc, _ = wire_acd(acd, board, Store.open(tmp_path / "acd.sqlite"), time.time,
+                      DispatchSettings(moh="silence_stream://-1"))
     return svc.start()
 
 
-def enqueue(svc: AcdService, leg: str) -> None:
+def enqueue(svc: Engine, leg: str) -> None:
     svc.enqueue(EnqueueRequest(
         interaction_id=leg, medium="voice", queue="sales", priority=0, skills={}, language="en",
         caller={"id": "+15550101"}, variables={}, data={"live": True}, flow="live",
@@ -89,9 +90,10 @@ def test_position_announcement_breaks_moh_then_plays_it_again(live_board, tmp_pa
     tone = "tone_stream://%(300,0,440)"
     acd = Acd([QueueConfig("sales", announce_every_s=2)],
               [AgentConfig("alice", NEVER_ANSWERS, queues=("sales",))])  # fmt: skip
-    svc = AcdService(acd, live_board, Store.open(tmp_path / "acd.sqlite"), time.time,
-                     DispatchSettings(moh="silence_stream://-1", announce_app="playback",
-                                      announce_arg=tone)).start()  # fmt: skip
+    svc, _ = wire_acd(acd, live_board, Store.open(tmp_path / "acd.sqlite"), time.time,
+                      DispatchSettings(moh="silence_stream://-1", announce_app="playback",
+                                       announce_arg=tone))
+    svc.start()
     seen: list[tuple[str, str]] = []
     caller = parked_loopback(conn)
     live_board.tracker.subscribe(

@@ -12,6 +12,7 @@ from tests.live.conftest import ANSWERS
 from calldesk.auth import Directory
 from calldesk.deskcalls import DeskCalls, Line
 from calldesk.store import Store
+from calldesk.telephony.intake import Intake
 
 pytestmark = pytest.mark.live_freeswitch
 
@@ -25,8 +26,13 @@ def wait_for(predicate, timeout: float = 15.0, what: str = ""):  # type: ignore[
 
 def desk(board, tmp_path) -> DeskCalls:  # type: ignore[no-untyped-def]
     lines = {"bob": Line(ANSWERS, busy=False)}
-    return DeskCalls(board, Store.open(tmp_path / "desk.sqlite"), lambda: lines,
-                     Directory.from_config([], []))  # fmt: skip
+    desk = DeskCalls(board, Store.open(tmp_path / "desk.sqlite"), lambda: lines,
+                     Directory.from_config([], []))
+    intake = Intake()
+    board.tracker.subscribe(intake.on_leg)
+    intake.own("desk", desk.on_park)
+    board.tracker.subscribe(desk.on_leg)
+    return desk
 
 
 def place(conn, variables: dict[str, str]) -> str:  # type: ignore[no-untyped-def]

@@ -11,9 +11,9 @@ import pytest
 from tests.live.conftest import parked_loopback
 
 from calldesk.ivr.actions import CollectDigits, NoInput, Play, Prompt, PromptDone
+from calldesk.ivr.dryrun import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.legrouter import LegRouter
 from calldesk.ivr.library import FlowLibrary
-from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.runner import Runner
 from calldesk.ivr.validate import validate_text
 
@@ -24,6 +24,7 @@ pytestmark = pytest.mark.live_freeswitch
 def leg_port(live_board):
     conn = next(iter(live_board.switches.values()))
     router = LegRouter(conn)
+    conn.add_handler(router.on_event, inline=True)
     leg = parked_loopback(conn)
     gevent.sleep(0.3)
     try:

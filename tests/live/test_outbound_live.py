@@ -37,7 +37,9 @@ class Journal:
 def dialer(live_board: Any) -> OutboundDialer:
     config = load_config(HERE / "calldesk-live.yaml", env={})
     trunks = parse_trunks(config["trunks"], env={})
-    return OutboundDialer.build(trunks, config["outbound"], live_board, Journal())
+    dialer = OutboundDialer.build(trunks, config["outbound"], live_board, Journal())
+    live_board.tracker.subscribe(dialer.on_leg)
+    return dialer
 
 
 def legs_on_switch(board: Any) -> set[str]:

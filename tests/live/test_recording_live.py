@@ -40,6 +40,7 @@ def test_record_mask_stop_makes_a_valid_wav(live_board, tmp_path) -> None:
     wait_for(lambda: leg in live_board.tracker.legs, what="leg known")
     try:
         rec = Recorder(live_board, store, base)
+        live_board.tracker.subscribe(rec.on_leg)
         row = rec.start("live-rec-1", leg, by="test")
         wait_for(lambda: live_board.tracker.legs[leg].recording, what="RECORD_START")
         gevent.sleep(1.0)

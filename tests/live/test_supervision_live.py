@@ -47,9 +47,11 @@ def call(live_board, tmp_path):
 
 
 def service(board, store, ref, **settings) -> SupervisionService:
-    return SupervisionService(
+    svc = SupervisionService(
         board, store, DIRECTORY, Settings.from_config(settings), locate=lambda a: ref
     )
+    board.tracker.subscribe(svc.on_leg)
+    return svc
 
 
 @pytest.mark.parametrize("mode, aleg, bleg", [("monitor", "false", "false"), ("whisper", "true", "false"),
@@ -107,6 +109,7 @@ def test_takeover_bridges_the_customer_to_the_supervisor(live_board, call) -> No
     svc = SupervisionService(live_board, store, DIRECTORY, Settings.from_config({}),
                              locate=lambda a: ref,
                              on_agent_released=lambda a, i: released.append((a, i)))  # fmt: skip
+    live_board.tracker.subscribe(svc.on_leg)
     s = svc.start("sup1", "a1", "monitor")
     wait_for(lambda: s.status == "active" and s.supervisor_leg, what="supervisor joined")
     svc.change_mode("sup1", s.id, "takeover")

@@ -41,6 +41,9 @@ class AgentPolicy:
     lease_s: float = 20.0
     callback_attempts: int = 3
     callback_retry_s: float = 120.0
+    # A phone the switch cannot reach (not registered, no route): not-ready `unreachable`,
+    # then ready again after this long to try once more; 0 = stay not-ready until told.
+    unreachable_retry_s: float = 60.0
 
 
 @dataclass(eq=False)

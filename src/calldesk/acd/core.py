@@ -25,6 +25,7 @@ from calldesk.acd.queues import QueueConfig
 from calldesk.acd.router import Router
 from calldesk.acd.supervisor import SupervisorMixin
 from calldesk.acd.timers import Timer, Timers
+from calldesk.acd.view import AcdView
 
 
 @dataclass
@@ -64,6 +65,10 @@ class Acd(LifecycleMixin, SupervisorMixin):
         self._out: list[Decision] = []
         self._pend_items: list[Interaction] = []
         self._pend_agents: dict[str, Agent] = {}
+
+    def view(self) -> AcdView:
+        """The read-only view of this core (see `calldesk.acd.view`)."""
+        return AcdView(self)
 
     # entry points
     def handle(self, event: ev.Event, now: float) -> list[Decision]:
@@ -135,9 +140,11 @@ class Acd(LifecycleMixin, SupervisorMixin):
             freed = [a for a in freed if a.open]
             best: Interaction | None = None
             for a in freed:
-                it = router.best_for(a, now)
-                if it is not None and (best is None or router.key(it, now) < router.key(best, now)):
-                    best = it
+                found = router.best_for(a, now)
+                if found is not None and (
+                    best is None or router.key(found, now) < router.key(best, now)
+                ):
+                    best = found
             if best is None or not self._place(best):
                 break
 
@@ -236,7 +243,16 @@ class Acd(LifecycleMixin, SupervisorMixin):
         delay = {"reject": p.reject_delay_s, "busy": p.busy_delay_s}.get(cause, p.no_answer_delay_s)
         if cause in ("no_answer", "timeout") or (cause == "reject" and p.reject_counts_as_missed):
             a.missed += 1
-        if p.rona_after and a.missed >= p.rona_after:
+        if cause == "unreachable":
+            # Longest-idle would put this agent first again at once: take them out until the
+            # phone can be reached (or the retry), and say so.
+            a.ready, a.reason = False, "unreachable"
+            retry = self.now + p.unreachable_retry_s if p.unreachable_retry_s > 0 else None
+            self._log("agent.unreachable", a.id, offer=rec.id, retry_at=retry)
+            if retry is not None:
+                a.cooldown_until = retry
+                self.timers.add(retry, "cooldown", a.id, retry)
+        elif p.rona_after and a.missed >= p.rona_after:
             a.ready, a.reason, a.missed = False, "missed", 0
             self._log("agent.rona", a.id, offer=rec.id)
         elif delay > 0:
@@ -257,6 +273,24 @@ class Acd(LifecycleMixin, SupervisorMixin):
         if not it.offers and it.state is S.OFFERED:
             self._log("interaction.requeued", it.id, queue=it.queue, cause=e.reason)
             self._enqueue(it)  # same arrival key: back to the head
+
+    def _on_connect_failed(self, e: ev.ConnectFailed) -> None:
+        it = self.interactions.get(e.interaction)
+        if it is None or it.state is not S.CONNECTED or it.agent is None:
+            self._ignore(e, f"interaction {e.interaction} is not connected to an agent")
+            return
+        a = self.agents[it.agent]
+        a.active.pop(it.id, None)
+        a.idle_since = self.now
+        if self.policy.no_answer_delay_s > 0:  # not straight back to the same failing phone
+            a.cooldown_until = self.now + self.policy.no_answer_delay_s
+            self.timers.add(a.cooldown_until, "cooldown", a.id, a.cooldown_until)
+        self._log("interaction.connect_failed", it.id, queue=it.queue, agent=a.id,
+                  cause=e.cause)
+        it.agent, it.answered_at = None, None
+        self._log("interaction.requeued", it.id, queue=it.queue, cause=e.cause)
+        self._enqueue(it)  # same arrival key: the caller keeps their place
+        self._touch(a)
 
     # timers
     def _timer_live(self, t: Timer) -> bool:
@@ -286,7 +320,10 @@ class Acd(LifecycleMixin, SupervisorMixin):
             self._out.append(Cancel(rec.id, rec.agent, rec.interaction, "lease expired"))
             self._refuse(rec, "timeout")
         elif kind == "cooldown":
-            self._touch(self.agents[subject])
+            a = self.agents[subject]
+            if a.logged_in and not a.ready and a.reason == "unreachable":
+                a.ready, a.reason = True, None  # try the phone again
+            self._touch(a)
         elif kind == "wrap":
             agent_id, iid = subject.split("\0", 1)
             self._end_wrap(self.agents[agent_id], iid)
@@ -298,6 +335,7 @@ _HANDLERS = {
     ev.OfferAccepted: Acd._on_accepted,
     ev.OfferRefused: Acd._on_refused,
     ev.OfferLost: Acd._on_lost,
+    ev.ConnectFailed: Acd._on_connect_failed,
     **LifecycleMixin.HANDLERS,
     **SupervisorMixin.HANDLERS,
 }

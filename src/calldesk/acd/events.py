@@ -175,6 +175,15 @@ class AgentReleased:
     interaction: str
 
 
+@dataclass(frozen=True)
+class ConnectFailed:
+    """The agent answered but the media never joined (the switch confirmed no bridge): the
+    customer goes back to the head of the queue, the agent is freed without a wrap-up."""
+
+    interaction: str
+    cause: str
+
+
 Event = (
     InteractionArrived
     | InteractionEnded
@@ -199,4 +208,5 @@ Event = (
     | PriorityChanged
     | InteractionPulled
     | AgentReleased
+    | ConnectFailed
 )

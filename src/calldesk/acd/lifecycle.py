@@ -203,7 +203,7 @@ class LifecycleMixin:
 
     # agents
     def _agent(self: Any, e: Any) -> Agent | None:
-        a = self.agents.get(e.agent)
+        a: Agent | None = self.agents.get(e.agent)
         if a is None:
             self._ignore(e, f"unknown agent {e.agent!r}")
         return a
@@ -354,7 +354,7 @@ class LifecycleMixin:
             for aid in self.router.members[queue]
             if self.agents[aid].logged_in and (self.agents[aid].ready or self.agents[aid].active)
         )
-        return position * self.aht[queue] / max(1, staffed)
+        return float(position * self.aht[queue] / max(1, staffed))
 
 
 LifecycleMixin.HANDLERS = {

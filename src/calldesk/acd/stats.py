@@ -72,6 +72,8 @@ class StatsFold:
         self.default_sl_s = default_sl_s
         self.queues: dict[str, QueueFigures] = {}
         self.agents: dict[str, AgentFigures] = {}
+        # answered and not yet ended: (queue, wait, in SL, arrived) to undo a failed connect
+        self._talking: dict[str, tuple[str, float, bool, float]] = {}
 
     def _q(self, name: str, at: float) -> QueueFigures:
         q = self.queues.setdefault(name, QueueFigures())
@@ -94,8 +96,9 @@ class StatsFold:
             self._q(data["queue"], at).waiting[subject] = at
         elif kind == "interaction.answered":
             q = self._q(data["queue"], at)
-            q.waiting.pop(subject, None)
+            arrived = q.waiting.pop(subject, at - data["wait"])
             in_sl = data["wait"] <= self.sl_seconds.get(data["queue"], self.default_sl_s)
+            self._talking[subject] = (data["queue"], data["wait"], in_sl, arrived)
             q.answered += 1
             q.answered_in_sl += in_sl
             q.wait_answered_s += data["wait"]
@@ -111,7 +114,15 @@ class StatsFold:
         elif kind == "interaction.moved":  # keeps its arrival time in the new queue
             arrived = self._q(data["source"], at).waiting.pop(subject, data.get("arrived_at", at))
             self._q(data["queue"], at).waiting[subject] = arrived
+        elif kind == "interaction.connect_failed" and subject in self._talking:
+            queue, wait, in_sl, arrived = self._talking.pop(subject)
+            q = self._q(queue, at)  # not answered after all: waiting again, in its place
+            q.answered -= 1
+            q.answered_in_sl -= in_sl
+            q.wait_answered_s -= wait
+            q.waiting[subject] = arrived
         elif kind in ("interaction.ended", "interaction.released"):
+            self._talking.pop(subject, None)
             if data.get("agent"):  # ended after a takeover: the agent was counted at release
                 a = self._a(data["agent"])
                 a.handled += 1

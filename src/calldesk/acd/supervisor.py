@@ -36,7 +36,7 @@ class SupervisorMixin:
     HANDLERS: dict[type, Any] = {}
 
     def _waiting_item(self: Any, e: Any) -> Interaction | None:
-        it = self.interactions.get(e.interaction)
+        it: Interaction | None = self.interactions.get(e.interaction)
         if it is None or it.state is not S.WAITING:
             state = "not active" if it is None else it.state.value
             self._ignore(e, f"interaction {e.interaction} is {state}, not waiting in a queue")

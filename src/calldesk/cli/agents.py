@@ -4,17 +4,23 @@ the running controller (the control channel)."""
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import asdict
 
 import click
 
-from calldesk.cli.queues import _ACTOR, _STORE, _dur, control, open_store
+from calldesk.cli.common import (
+    ACTOR_OPTION,
+    STORE_OPTION,
+    control,
+    fmt_duration,
+    open_store,
+    store_now,
+)
 from calldesk.dispatch.controls import live_views
 
 
 @click.group(invoke_without_command=True)
-@_STORE
+@STORE_OPTION
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per agent.")
 @click.pass_context
 def agents(ctx: click.Context, store_path: str | None, as_json: bool) -> None:
@@ -22,18 +28,20 @@ def agents(ctx: click.Context, store_path: str | None, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     store, cfg = open_store(ctx, store_path)
-    _, views = live_views(store, cfg, time.time())
+    _, views = live_views(store, cfg, store_now(store))
     if as_json:
         for v in views:
             click.echo(json.dumps(asdict(v), sort_keys=True))
         return
-    click.echo(f"{'AGENT':<12} {'STATE':<10} {'REASON':<9} {'IN STATE':>8} {'HANDLED':>7} "
-               f"{'TALK':>8} {'WRAP':>8}")  # fmt: skip
+    click.echo(
+        f"{'AGENT':<12} {'STATE':<10} {'REASON':<9} {'IN STATE':>8} {'HANDLED':>7} "
+        f"{'TALK':>8} {'WRAP':>8}"
+    )
     for v in views:
-        since = _dur(v.time_in_state_s) if v.state != "logged_out" or v.handled else "-"
+        since = fmt_duration(v.time_in_state_s) if v.state != "logged_out" or v.handled else "-"
         click.echo(
             f"{v.agent:<12} {v.state:<10} {v.reason or '':<9} {since:>8} {v.handled:>7} "
-            f"{_dur(v.talk_s):>8} {_dur(v.wrap_s):>8}"
+            f"{fmt_duration(v.talk_s):>8} {fmt_duration(v.wrap_s):>8}"
         )
 
 
@@ -45,8 +53,8 @@ def _show(r: dict) -> None:
 @agents.command("login")
 @click.argument("agent")
 @click.option("--ready", is_flag=True, help="Ready at once (default: not ready, reason login).")
-@_STORE
-@_ACTOR
+@STORE_OPTION
+@ACTOR_OPTION
 @click.pass_context
 def login(ctx: click.Context, agent: str, ready: bool, store_path: str | None, actor: str) -> None:
     """Log AGENT in."""
@@ -55,8 +63,8 @@ def login(ctx: click.Context, agent: str, ready: bool, store_path: str | None, a
 
 @agents.command("logout")
 @click.argument("agent")
-@_STORE
-@_ACTOR
+@STORE_OPTION
+@ACTOR_OPTION
 @click.pass_context
 def logout(ctx: click.Context, agent: str, store_path: str | None, actor: str) -> None:
     """Log AGENT out (an offer in progress goes back to the head of its queue)."""
@@ -65,8 +73,8 @@ def logout(ctx: click.Context, agent: str, store_path: str | None, actor: str) -
 
 @agents.command("ready")
 @click.argument("agent")
-@_STORE
-@_ACTOR
+@STORE_OPTION
+@ACTOR_OPTION
 @click.pass_context
 def ready(ctx: click.Context, agent: str, store_path: str | None, actor: str) -> None:
     """AGENT is ready for work."""
@@ -76,8 +84,8 @@ def ready(ctx: click.Context, agent: str, store_path: str | None, actor: str) ->
 @agents.command("not-ready")
 @click.argument("agent")
 @click.option("--reason", default="break", show_default=True, help="break, lunch, training…")
-@_STORE
-@_ACTOR
+@STORE_OPTION
+@ACTOR_OPTION
 @click.pass_context
 def not_ready(
     ctx: click.Context, agent: str, reason: str, store_path: str | None, actor: str
@@ -89,12 +97,12 @@ def not_ready(
 @agents.command("pops")
 @click.argument("agent")
 @click.option("--limit", default=5, show_default=True)
-@_STORE
+@STORE_OPTION
 @click.pass_context
 def pops(ctx: click.Context, agent: str, limit: int, store_path: str | None) -> None:
     """The agent's latest screen pops: queue, customer, what the IVR collected, the path."""
-    from calldesk.dispatch.persist import DispatchStore
+    from calldesk.engine.persist import EngineStore
 
     store, _ = open_store(ctx, store_path)
-    for pop in DispatchStore(store).screen_pops(agent, limit):
+    for pop in EngineStore(store).screen_pops(agent, limit):
         click.echo(json.dumps(pop, sort_keys=True, default=str))

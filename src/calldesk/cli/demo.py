@@ -27,14 +27,29 @@ from calldesk.errors import CalldeskError
     "--keep", type=click.Path(file_okay=False), help="Keep the store and recordings in this folder."
 )
 @click.pass_context
-def demo(ctx: click.Context, calls: int | None, agents: int | None, time_scale: float | None,
-         seed: int, as_json: bool, keep: str | None) -> None:  # fmt: skip
+def demo(
+    ctx: click.Context,
+    calls: int | None,
+    agents: int | None,
+    time_scale: float | None,
+    seed: int,
+    as_json: bool,
+    keep: str | None,
+) -> None:
     """Run the whole inbound path on the embedded simulated switch and show it live."""
     from calldesk.demo.run import run_demo
     from calldesk.demo.view import render
 
     config = get_config(ctx)
     d = config["demo"]
+    calls = d["calls"] if calls is None else calls
+    agents = d["agents"] if agents is None else agents
+    time_scale = d["time_scale"] if time_scale is None else time_scale
+    for name, value in (("--calls", calls), ("--agents", agents)):
+        if value < 1:
+            raise click.ClickException(f"{name}: must be at least 1, not {value}")
+    if not time_scale > 0:
+        raise click.ClickException(f"--time-scale: must be > 0, not {time_scale}")
     logging.basicConfig(level="WARNING" if not as_json else "ERROR")
     tty = sys.stdout.isatty() and not as_json
     shown = [0.0]
@@ -52,9 +67,9 @@ def demo(ctx: click.Context, calls: int | None, agents: int | None, time_scale: 
     try:
         result = run_demo(
             config,
-            calls=calls or d["calls"],
-            agents=agents or d["agents"],
-            time_scale=time_scale or d["time_scale"],
+            calls=calls,
+            agents=agents,
+            time_scale=time_scale,
             seed=seed,
             tick=tick,
             workdir=Path(keep) if keep else None,
@@ -65,9 +80,27 @@ def demo(ctx: click.Context, calls: int | None, agents: int | None, time_scale: 
 
 
 def _report(result: dict, as_json: bool) -> None:
+    from calldesk.demo.run import failed
+
+    problems = failed(result)
+    pace = result.get("pace") or {}
     if as_json:
         click.echo(json.dumps(result))
-        return
+    else:
+        _summary(result)
+    if pace.get("fell_behind"):
+        click.echo(
+            f"note: the machine fell behind the time scale (event loop stalled up to "
+            f"{pace['loop_stall_max_ms']} ms, {pace['simulated_s_lost_to_stalls']} simulated s "
+            f"in all; callers placed up to {pace['caller_arrival_late_max_s']} s late): "
+            "try a lower --time-scale",
+            err=True,
+        )
+    if problems:
+        raise click.ClickException("; ".join(problems))
+
+
+def _summary(result: dict) -> None:
     j = result["journal"]
     click.echo("\nsummary (callers' view | journal)")
     for key in ("offered", "answered", "abandoned", "overflowed", "lost", "service_level", "asa_s"):

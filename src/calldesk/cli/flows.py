@@ -88,14 +88,24 @@ def validate_cmd(
         raise click.ClickException("no flow files found")
     flows_dir = files[0].parent
     checks = _checks(ctx, queues, prompts, flows_dir)
-    parsed = {f: f.read_text(encoding="utf-8") for f in files}
+    failed = 0
+    parsed: dict[Path, str] = {}
+    for f in files:
+        try:
+            parsed[f] = read_flow_text(f)
+        except FlowFileUnreadable as exc:
+            click.echo(str(exc))
+            failed += 1
     # Subflow names are checked against every flow in the folders being validated.
     names: set[str] = set()
     for folder in {f.parent for f in files}:
         for other in _flow_files((str(folder),)):
-            names.update(_declared_name(other))
+            try:
+                names.update(_declared_name(other))
+            except FlowFileUnreadable as exc:
+                if other not in files:
+                    click.echo(f"note: {exc}; its flow name is not known", err=True)
     checks = Checks(checks.known_queues, checks.prompts_dir, frozenset(names))
-    failed = 0
     for f, text in parsed.items():
         flow, errors = validate_text(text, str(f), checks)
         for e in errors:
@@ -111,16 +121,43 @@ def validate_cmd(
         raise SystemExit(1)
 
 
+class FlowFileUnreadable(click.ClickException):
+    """A flow file that cannot be read as UTF-8 text; the message is `file:line:col: reason`."""
+
+
+def read_flow_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FlowFileUnreadable(f"{path}:1:1: io: cannot read: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise FlowFileUnreadable(
+            f"{path}:{line}:{col}: encoding: not UTF-8 (byte 0x{data[exc.start]:02x})"
+        ) from None
+
+
 def _declared_name(path: Path) -> set[str]:
     from calldesk.ivr.errors import FlowInvalid
     from calldesk.ivr.loader import parse_yaml
 
     try:
-        doc = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+        doc = parse_yaml(read_flow_text(path), str(path))
     except FlowInvalid:
         return set()
     name = doc.get("flow") if isinstance(doc, dict) else None
     return {name} if isinstance(name, str) else set()
+
+
+def _name_if_readable(path: Path) -> set[str]:
+    try:
+        return _declared_name(path)
+    except FlowFileUnreadable as exc:
+        click.echo(f"note: {exc}", err=True)
+        return set()
 
 
 def _resolve_flow(ctx: click.Context, flow: str) -> Any:
@@ -132,14 +169,14 @@ def _resolve_flow(ctx: click.Context, flow: str) -> Any:
     if not path.exists():
         folder = _default_dir(ctx)
         matches = (
-            [p for p in _flow_files((str(folder),)) if flow in _declared_name(p)]
+            [p for p in _flow_files((str(folder),)) if flow in _name_if_readable(p)]
             if folder.is_dir()
             else []
         )
         if not matches:
             raise click.ClickException(f"no flow file or flow named {flow!r} (looked in {folder})")
         path = matches[0]
-    loaded, errors = _validate(path.read_text(encoding="utf-8"), str(path), _Checks())
+    loaded, errors = _validate(read_flow_text(path), str(path), _Checks())
     for e in errors:
         click.echo(f"{e.file}:{e.line}:{e.col}: {e.code}: {e.message}", err=True)
     if loaded is None:
@@ -203,16 +240,24 @@ def graph_cmd(ctx: click.Context, flow: str, fmt: str, output: str | None, pure:
 @click.option("--time-scale", default=50.0, show_default=True, help="Simulated switch speed-up.")
 @click.pass_context
 def test_cmd(
-    ctx: click.Context, flow: str, inputs: str, medium: str, caller: str, caller_name: str,
-    now_text: str | None, context_json: str | None, replies: tuple[str, ...], time_scale: float,
-) -> None:  # fmt: skip
+    ctx: click.Context,
+    flow: str,
+    inputs: str,
+    medium: str,
+    caller: str,
+    caller_name: str,
+    now_text: str | None,
+    context_json: str | None,
+    replies: tuple[str, ...],
+    time_scale: float,
+) -> None:
     """Run FLOW with scripted input and print the path taken. Voice runs against the simulated
     switch over real TCP (DTMF typed during each prompt); text runs on the text adapter."""
     from datetime import datetime
 
     from calldesk.ivr.actions import HttpResult
+    from calldesk.ivr.dryrun import CollectingHandoff, MemoryContexts, ScriptedHttp
     from calldesk.ivr.library import FlowLibrary
-    from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
     from calldesk.ivr.runner import Runner
     from calldesk.ivr.scripted import parse_inputs
 
@@ -255,16 +300,21 @@ def _run_voice(
 
     import gevent
 
+    from calldesk.app import wire_ivr
     from calldesk.esl.connection import SwitchConnection, SwitchSettings
     from calldesk.ivr.scripted import ScriptedCaller
     from calldesk.ivr.service import IvrService
     from calldesk.ivr.voice import VoiceSettings
     from calldesk.sim import SimSwitch
+    from calldesk.telephony.intake import Intake
+    from calldesk.telephony.switchboard import Switchboard
 
     password = secrets.token_hex(12)
     number = flow.bindings.numbers[0] if flow.bindings.numbers else "5550000"
     sim = SimSwitch(password=password, time_scale=time_scale).start()
-    sim.dialplan.add_did(number)
+    # Name the flow on the leg (as a rendered trunk DID does): the number alone may belong to
+    # another flow in the folder, or to none.
+    sim.dialplan.add_did(number, {"calldesk_flow": flow.name})
     conn = SwitchConnection(
         SwitchSettings("sim", "127.0.0.1", sim.port, password, command_timeout=5.0)
     )
@@ -283,6 +333,9 @@ def _run_voice(
     service = IvrService(
         conn, library, runner, None, VoiceSettings(prompts_dir=prompts), wrap_port=wrap
     )
+    board, intake = Switchboard([conn]), Intake()
+    board.tracker.subscribe(intake.on_leg)
+    wire_ivr(board, intake, {conn.name: service})
     try:
         if not conn.start(wait=5):
             raise click.ClickException("could not connect to the simulated switch")

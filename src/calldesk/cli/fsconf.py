@@ -20,10 +20,20 @@ def fsconf() -> None:
 
 
 @fsconf.command()
-@click.option("--out", "out", type=click.Path(file_okay=False), default="var/freeswitch",
-              show_default=True, help="Directory to write (freeswitch -conf DIR).")  # fmt: skip
-@click.option("--templates", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Template directory (default: freeswitch-conf/ of this checkout).")  # fmt: skip
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default="var/freeswitch",
+    show_default=True,
+    help="Directory to write (freeswitch -conf DIR).",
+)
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Template directory (default: freeswitch-conf/ of this checkout).",
+)
 @click.pass_context
 def render(ctx: click.Context, out: str, templates: str | None) -> None:
     """Render calldesk.yaml into a FreeSWITCH 1.10 configuration directory.

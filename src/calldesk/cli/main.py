@@ -32,6 +32,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.bench", "bench"),
     ("calldesk.cli.campaigns", "campaigns"),
     ("calldesk.cli.compliance", "compliance"),
+    ("calldesk.cli.customers", "customers"),
     ("calldesk.cli.db", "db"),
     ("calldesk.cli.demo", "demo"),
     ("calldesk.cli.dnc", "dnc"),
@@ -43,7 +44,10 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("calldesk.cli.fsconf", "fsconf"),
     ("calldesk.cli.queues", "queues"),
     ("calldesk.cli.recordings", "recordings"),
+    ("calldesk.cli.report", "report"),
     ("calldesk.cli.supervise", "supervise"),
+    ("calldesk.cli.users", "users"),
+    ("calldesk.cli.webhooks", "webhooks"),
 ]
 
 

@@ -31,8 +31,9 @@ def _access(ctx: click.Context) -> RecordingAccess:
         raise click.ClickException(f"configuration refused: {exc}") from exc
     store = Store.open(config.path("store.path"))
     ctx.call_on_close(store.close)
-    return RecordingAccess(RecordingIndex(store.db), directory, store.journal,
-                           config.path("recordings.dir"))  # fmt: skip
+    return RecordingAccess(
+        RecordingIndex(store.db), directory, store.journal, config.path("recordings.dir")
+    )
 
 
 def _date(text: str | None) -> float | None:
@@ -71,12 +72,29 @@ def recordings() -> None:
 @click.option("--limit", default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def list_(ctx: click.Context, user: str, interaction: str | None, agent: str | None,
-          queue: str | None, since: str | None, until: str | None, limit: int, as_json: bool) -> None:  # fmt: skip
+def list_(
+    ctx: click.Context,
+    user: str,
+    interaction: str | None,
+    agent: str | None,
+    queue: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """Recordings this user may see, oldest first."""
     try:
-        rows = _access(ctx).list(user, time.time(), interaction=interaction, agent=agent,
-                                 queue=queue, since=_date(since), until=_date(until), limit=limit)  # fmt: skip
+        rows = _access(ctx).list(
+            user,
+            time.time(),
+            interaction=interaction,
+            agent=agent,
+            queue=queue,
+            since=_date(since),
+            until=_date(until),
+            limit=limit,
+        )
     except CalldeskError as exc:
         raise _fail(exc) from exc
     if as_json:
@@ -164,5 +182,7 @@ def repair(ctx: click.Context, user: str, offline: bool) -> None:
     if u is None or u.role != "admin":
         raise click.ClickException(f"refused: {user} may not repair recordings: admins only")
     report = startup_repair(acc.index, acc.journal, acc.base_dir, time.time())
-    click.echo(f"repaired {len(report.repaired)}, verified {len(report.completed)}, "
-               f"missing {len(report.missing)}, unreadable {len(report.unreadable)}")  # fmt: skip
+    click.echo(
+        f"repaired {len(report.repaired)}, verified {len(report.completed)}, "
+        f"missing {len(report.missing)}, unreadable {len(report.unreadable)}"
+    )

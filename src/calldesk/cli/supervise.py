@@ -23,8 +23,9 @@ as_user = click.option("--as", "user", required=True, help="Who acts (a users: i
 MODES = click.Choice([m.value for m in API_MODES])
 
 
-def _call(ctx: click.Context, user: str, command: str, args: dict[str, Any],
-          timeout: float = 10.0) -> dict[str, Any]:  # fmt: skip
+def _call(
+    ctx: click.Context, user: str, command: str, args: dict[str, Any], timeout: float = 10.0
+) -> dict[str, Any]:
     config = get_config(ctx)
     store = Store.open(config.path("store.path"))
     try:
@@ -36,8 +37,10 @@ def _call(ctx: click.Context, user: str, command: str, args: dict[str, Any],
 
 
 def _line(s: dict[str, Any]) -> str:
-    return (f"{s['id']}  {s['supervisor']} -> {s['agent']}  mode={s['mode']}  {s['status']}  "
-            f"interaction={s['interaction']}  leg={s.get('supervisor_leg') or '-'}")  # fmt: skip
+    return (
+        f"{s['id']}  {s['supervisor']} -> {s['agent']}  mode={s['mode']}  {s['status']}  "
+        f"interaction={s['interaction']}  leg={s.get('supervisor_leg') or '-'}"
+    )
 
 
 @click.group()

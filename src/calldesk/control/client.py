@@ -19,7 +19,7 @@ class ControlClient:
             "INSERT INTO control_inbox (posted_at, actor, command, args, status) VALUES (?, ?, ?, ?, 'pending')",
             [time.time(), actor, command, json.dumps(args or {})],
         )
-        return int(cursor.lastrowid)
+        return int(cursor.lastrowid or 0)
 
     def call(
         self, actor: str, command: str, args: dict[str, Any] | None = None, timeout: float = 5.0

@@ -21,6 +21,7 @@ import gevent
 from calldesk.app import Controller, build
 from calldesk.config import Config
 from calldesk.demo.figures import journal_figures, recordings_figures, supervision_figures
+from calldesk.demo.pace import Pace
 from calldesk.demo.population import AgentPlan, CallerPlan, plan_agents, plan_callers
 from calldesk.esl.connection import SwitchSettings
 from calldesk.sim import PhoneBehavior, SimSwitch
@@ -33,6 +34,7 @@ DEMO_DID = "5550000"  # bound by ivrflows/hello.yaml
 class CallerOutcome:
     plan: CallerPlan
     uuid: str = ""
+    iid: str | None = None
     outcome: str = "pending"  # answered, abandoned, overflowed, ivr, pending
     enqueued_at: float | None = None
     queue: str = ""
@@ -47,8 +49,13 @@ class DemoRun:
     agents: list[AgentPlan] = field(default_factory=list)
     supervised: list[str] = field(default_factory=list)
     workers: list[gevent.Greenlet] = field(default_factory=list)
+    pace: Pace | None = None
+    timed_out: bool = False
+    started_s: float = 0.0  # the sim clock when the callers' plans start counting
 
     def stop(self) -> None:
+        if self.pace is not None:
+            self.pace.stop()
         gevent.killall(self.workers)
         self.controller.stop()
         self.sim.stop()
@@ -64,8 +71,14 @@ def demo_config(config: Config, agents: int, workdir: Path) -> Config:
     queues = [q["name"] for q in data.get("queues") or []]
     chosen = configured[:agents]
     for i in range(len(chosen), agents):
-        chosen.append({"id": f"agent{i + 1:02d}", "contact": f"user/{2001 + i}", "queues": queues,
-                       "skills": {q: 3 for q in queues}})  # fmt: skip
+        chosen.append(
+            {
+                "id": f"agent{i + 1:02d}",
+                "contact": f"user/{2001 + i}",
+                "queues": queues,
+                "skills": {q: 3 for q in queues},
+            }
+        )
     data["agents"] = chosen
     data["switches"] = []
     teams = data.get("teams") or []
@@ -76,8 +89,16 @@ def demo_config(config: Config, agents: int, workdir: Path) -> Config:
     return Config(data, config.source, config.base_dir)
 
 
-def start_demo(config: Config, *, calls: int, agents: int, time_scale: float, seed: int,
-               workdir: Path | None = None, calls_per_minute: float | None = None) -> DemoRun:  # fmt: skip
+def start_demo(
+    config: Config,
+    *,
+    calls: int,
+    agents: int,
+    time_scale: float,
+    seed: int,
+    workdir: Path | None = None,
+    calls_per_minute: float | None = None,
+) -> DemoRun:
     workdir = Path(workdir or tempfile.mkdtemp(prefix="calldesk-demo-"))
     config = demo_config(config, agents, workdir)
     password = secrets.token_urlsafe(18)
@@ -99,7 +120,7 @@ def start_demo(config: Config, *, calls: int, agents: int, time_scale: float, se
     for a in plans:
         sim.add_phone(a.contact, PhoneBehavior.answer(after=a.answer_after_s))
         controller.acd.login(a.agent, ready=True)
-    run = DemoRun(controller, sim, agents=plans)
+    run = DemoRun(controller, sim, agents=plans, pace=Pace(time_scale).start())
     run.workers += [gevent.spawn(_agent, run, a.agent) for a in plans]
     supervisor = next(
         (u for u in config["users"] if u.get("role") == "supervisor" and u.get("contact")), None
@@ -111,6 +132,7 @@ def start_demo(config: Config, *, calls: int, agents: int, time_scale: float, se
     cpm = calls_per_minute or max(0.5, 0.85 * agents)
     for plan in plan_callers(calls, did=DEMO_DID, flow="hello", seed=seed, calls_per_minute=cpm):
         run.callers.append(CallerOutcome(plan))
+    run.started_s = sim.clock.now()
     run.workers += [gevent.spawn(_caller, run, caller) for caller in run.callers]
     return run
 
@@ -120,15 +142,20 @@ def _sleep_sim(sim: SimSwitch, seconds: float) -> None:
 
 
 def _caller(run: DemoRun, c: CallerOutcome) -> None:
-    sim, board, acd = run.sim, run.controller.board, run.controller.acd.acd
+    sim, board, view = run.sim, run.controller.board, run.controller.acd.view
+    voice = run.controller.voice
     _sleep_sim(sim, c.plan.arrive_s)
+    if run.pace is not None:
+        run.pace.caller_placed(run.started_s + c.plan.arrive_s, sim.clock.now())
     arrived = sim.clock.epoch()
-    c.uuid = sim.inject_call(did=c.plan.did, caller_id=c.plan.caller_id, caller_name=c.plan.name,
-                             dtmf=c.plan.dtmf)  # fmt: skip
+    c.uuid = sim.inject_call(
+        did=c.plan.did, caller_id=c.plan.caller_id, caller_name=c.plan.name, dtmf=c.plan.dtmf
+    )
     hung_up_by_us = False
     while True:  # polls the controller's own view of the call, as a wallboard would
         leg = board.tracker.get(c.uuid)
-        interaction = acd.interactions.get(c.uuid)
+        c.iid = c.iid or voice.interaction_at(c.uuid)  # the caller's interaction, once queued
+        interaction = view.interaction(c.iid) if c.iid else None
         if interaction is not None and c.enqueued_at is None:
             c.enqueued_at, c.queue = interaction.arrived_at, interaction.queue
         if leg is not None and leg.bridged_at is not None:
@@ -166,7 +193,7 @@ RONA_BACK_S = 15.0
 def _agent(run: DemoRun, agent: str) -> None:
     acd, sim = run.controller.acd, run.sim
     while True:
-        a = acd.acd.agents.get(agent)
+        a = acd.view.agent(agent)
         if a is not None and a.state.value == "not_ready" and a.reason == "missed":
             _sleep_sim(sim, RONA_BACK_S)
             acd.ready(agent, wait=None)
@@ -177,8 +204,14 @@ def _supervisor(run: DemoRun, user: str) -> None:
     """The supervisor joins the first bridged call: listens, coaches the agent, then barges in."""
     board, svc, sim = run.controller.board, run.controller.supervision, run.sim
     while True:
-        agent = next((leg.variables.get("calldesk_agent") for leg in list(board.tracker.legs.values())
-                      if leg.variables.get("calldesk_role") == "agent" and leg.bridged_to), None)  # fmt: skip
+        agent = next(
+            (
+                leg.variables.get("calldesk_agent")
+                for leg in list(board.tracker.legs.values())
+                if leg.variables.get("calldesk_role") == "agent" and leg.bridged_to
+            ),
+            None,
+        )
         if agent:
             break
         gevent.sleep(0.05)
@@ -205,7 +238,7 @@ def finished(run: DemoRun) -> bool:
 
 
 def agents_settled(run: DemoRun) -> bool:
-    states = [a.state.value for a in run.controller.acd.acd.agents.values()]
+    states = [a.state.value for a in run.controller.acd.view.agents()]
     return all(s == "available" for s in states)
 
 
@@ -216,8 +249,10 @@ def sl_seconds_of(run: DemoRun) -> dict[str, float]:
 def caller_figures(callers: list[CallerOutcome], sl_seconds: dict[str, float]) -> dict[str, Any]:
     """Outcome counts, service level (answered within the queue's threshold over offered) and
     ASA, as the callers saw them. The live view and the summary both use this."""
-    count = {k: sum(1 for c in callers if c.outcome == k)
-             for k in ("answered", "abandoned", "overflowed", "ivr", "pending")}  # fmt: skip
+    count = {
+        k: sum(1 for c in callers if c.outcome == k)
+        for k in ("answered", "abandoned", "overflowed", "ivr", "pending")
+    }
     offered = count["answered"] + count["abandoned"] + count["overflowed"]
     waits = [
         (c.wait_s, c.queue) for c in callers if c.outcome == "answered" and c.wait_s is not None
@@ -236,7 +271,16 @@ def summary(run: DemoRun) -> dict[str, Any]:
     sl_seconds = sl_seconds_of(run)
     fig = caller_figures(run.callers, sl_seconds)
     journal = journal_figures(run.controller.store, sl_seconds)
-    agents = run.controller.acd.acd.agents.values()
+    agents = list(run.controller.acd.view.agents())
+    open_states = ("waiting", "offered", "dialing", "connected", "retry")
+    alive = {leg.uuid for leg in run.controller.board.tracker.legs.values() if leg.alive}
+    voice = run.controller.voice
+    stuck = [
+        i.id
+        for i in run.controller.acd.view.interactions()
+        if i.state.value in open_states
+        and ((leg := voice.legs_of(i.id)[0]) is None or leg.uuid not in alive)
+    ]
     return {
         "calls": len(run.callers),
         "offered": fig["offered"],
@@ -254,21 +298,53 @@ def summary(run: DemoRun) -> dict[str, Any]:
         ),
         "supervision": supervision_figures(run.controller.store),
         "journal": journal,
+        # Open in the ACD with no live leg left: stranded by the controller.
+        "stuck": len(stuck),
+        "stuck_ids": stuck[:20],
+        "timed_out": run.timed_out,
+        "pace": run.pace.figures() if run.pace is not None else {},
     }
 
 
-def run_demo(config: Config, *, calls: int, agents: int, time_scale: float, seed: int = 1,
-             tick: Callable[[DemoRun], None] | None = None, timeout_s: float = 600.0,
-             workdir: Path | None = None) -> dict[str, Any]:  # fmt: skip
+def failed(result: dict[str, Any]) -> list[str]:
+    """Why the run does not count as a clean one (empty: it does)."""
+    why = []
+    if result["lost"]:
+        why.append(f"{result['lost']} interaction(s) lost")
+    if result.get("stuck"):
+        why.append(f"{result['stuck']} interaction(s) stuck open with no live leg")
+    if result["agents_available_at_end"] != result["agents"]:
+        why.append(
+            f"{result['agents'] - result['agents_available_at_end']} agent(s) not available at end"
+        )
+    if result.get("timed_out"):
+        why.append("timed out before every caller was done")
+    return why
+
+
+def run_demo(
+    config: Config,
+    *,
+    calls: int,
+    agents: int,
+    time_scale: float,
+    seed: int = 1,
+    tick: Callable[[DemoRun], None] | None = None,
+    timeout_s: float = 600.0,
+    workdir: Path | None = None,
+) -> dict[str, Any]:
     run = start_demo(
         config, calls=calls, agents=agents, time_scale=time_scale, seed=seed, workdir=workdir
     )
     try:
-        with gevent.Timeout(timeout_s, False):
-            while not finished(run):
-                if tick:
-                    tick(run)
-                gevent.sleep(0.25)
+        deadline = gevent.get_hub().loop.now() + timeout_s
+        while not finished(run):
+            if gevent.get_hub().loop.now() >= deadline:
+                run.timed_out = True
+                break
+            if tick:
+                tick(run)
+            gevent.sleep(0.25)
         if tick:
             tick(run)
         return summary(run)

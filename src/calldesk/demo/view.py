@@ -9,9 +9,9 @@ def render(run: DemoRun) -> str:
     c = run.callers
     done = sum(1 for x in c if x.outcome != "pending")
     fig = caller_figures(c, sl_seconds_of(run))
-    acd = run.controller.acd.acd
+    view = run.controller.acd.view
     waiting: dict[str, int] = {}
-    for it in acd.interactions.values():
+    for it in view.interactions():
         if it.state.value in ("waiting", "offered"):
             waiting[it.queue] = waiting.get(it.queue, 0) + 1
     now = run.sim.clock.epoch()
@@ -26,7 +26,7 @@ def render(run: DemoRun) -> str:
         + ("  ".join(f"{q}: {n} waiting" for q, n in sorted(waiting.items())) or "none waiting"),
         "  agents:",
     ]
-    for a in acd.agents.values():
+    for a in view.agents():
         since = now - a.state_since if a.state_since else 0.0
-        lines.append(f"    {a.cfg.id:<10} {a.state.value:<12} {since:6.1f}s")
+        lines.append(f"    {a.id:<10} {a.state.value:<12} {since:6.1f}s")
     return "\n".join(lines)

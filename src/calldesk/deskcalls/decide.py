@@ -16,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-KINDS = ("agent_call", "outbound", "supervisor")
+from calldesk.telephony.intake import DESK_KINDS
+
+KINDS = DESK_KINDS
 MODES = {"listen": "monitor", "monitor": "monitor", "whisper": "whisper", "barge": "barge"}
 
 

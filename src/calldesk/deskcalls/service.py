@@ -19,6 +19,7 @@ from typing import Any
 
 import gevent
 
+from calldesk.acd.view import AcdView
 from calldesk.auth import Directory, PermissionDenied
 from calldesk.deskcalls.decide import (
     DeskCall,
@@ -30,12 +31,11 @@ from calldesk.deskcalls.decide import (
     decide,
     read_call,
 )
-from calldesk.dispatch.legwatch import user_of
 from calldesk.errors import CalldeskError
 from calldesk.store import Store
 from calldesk.supervision.locate import NoLiveCall
 from calldesk.supervision.session import SupervisionError
-from calldesk.telephony.legs import Leg
+from calldesk.telephony.legs import Leg, user_of
 from calldesk.telephony.switchboard import Switchboard
 from calldesk.trunks.dialer import OutboundError
 
@@ -68,17 +68,20 @@ class DeskCalls:
         self.clock, self.time_scale, self.ring_timeout_s = clock, time_scale, ring_timeout_s
         self.handled: set[str] = set()
         self.pairs: dict[str, tuple[str, str]] = {}  # leg -> (other leg, switch)
-        board.tracker.subscribe(self._on_leg)
 
     # -- events (ESL reader: no switch commands here) ----------------------------------------
-    def _on_leg(self, leg: Leg, event: Any) -> None:
-        name = event.name
-        if name == "CHANNEL_PARK" and leg.uuid not in self.handled and leg.alive:
+    def on_park(self, leg: Leg, event: Any) -> None:
+        """The intake's `desk` owner: a call dialled from a phone starts at its first park."""
+        if event.name == "CHANNEL_PARK" and leg.uuid not in self.handled and leg.alive:
             call = read_call(leg.variables)
             if call is not None:
                 self.handled.add(leg.uuid)
                 gevent.spawn(self.handle, leg.uuid, leg.switch, call)
-        elif name == "CHANNEL_HANGUP":
+
+    def on_leg(self, leg: Leg, event: Any) -> None:
+        """Every leg (the wiring subscribes it): one side of a desk call hangs up the other."""
+        name = event.name
+        if name == "CHANNEL_HANGUP":
             other = self.pairs.pop(leg.uuid, None)
             if other is not None:
                 self.pairs.pop(other[0], None)
@@ -175,3 +178,9 @@ class DeskCalls:
 
     def _journal(self, kind: str, subject: str, data: dict[str, Any]) -> None:
         self.store.journal.append(kind, subject, data, self.clock())
+
+
+def desk_lines(view: AcdView) -> dict[str, Line]:
+    """Agents' phones for desk calls, from the engine's read-only view: busy while on an
+    interaction, an offer or another call."""
+    return {a.id: Line(a.contact, a.busy) for a in view.agents()}

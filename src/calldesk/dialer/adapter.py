@@ -3,7 +3,7 @@ ledger. The pacing core and the contact queue decide; this module only does the 
 
 - Attempts go out through `calldesk.trunks.OutboundDialer.dial` (its routes, failover, leg
   limits and allow-list), with the campaign's caller ID and ring time.
-- An answered attempt is handed to the ACD with one call, `AcdService.enqueue(EnqueueRequest)`
+- An answered attempt is handed to the ACD with one call, `Engine.enqueue(EnqueueRequest)`
   (medium "voice", the attempt's own interaction id, not the leg uuid).
 - `connected(iid)` (the ACD connected an agent: `follow(journal)` reads its
   `interaction.answered` entries) or the grace timer end the answer's wait; at the
@@ -51,9 +51,7 @@ class Dialer(Protocol):
 
 
 class Acd(Protocol):
-    def enqueue(
-        self, request: EnqueueRequest, leg_uuid: str | None = None, switch: str | None = None
-    ) -> None: ...
+    def enqueue(self, request: EnqueueRequest) -> None: ...
 
 
 class Journal(Protocol):
@@ -158,10 +156,9 @@ class DialerAdapter:
                 language="", caller={"number": a.pick.number, "name": a.row["contact"]},
                 variables=dict(a.pick.contact.get("fields") or {}),
                 data={"campaign": c.name, "leg": a.leg, "attempt": a.pick.attempt_no},
-                flow="", flow_version="", path=[],
-            ),
-            leg_uuid=a.leg, switch=getattr(dialed, "switch", None),
-        )  # fmt: skip
+                flow="", flow_version="", path=[], address=a.leg,
+            )
+        )
         self.p.later(self.pacer.config.grace_s, lambda: self._grace(a.iid))
 
     def connected(self, iid: str, agent: str) -> None:

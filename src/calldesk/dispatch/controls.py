@@ -1,9 +1,10 @@
-"""Agent and queue controls on the control channel, and the read-only live views.
+"""Agent and queue commands on the store inbox, and the read-only live views.
 
 Commands (args -> result): `agent.login {agent, ready?}`, `agent.logout {agent}`,
 `agent.ready {agent}`, `agent.not_ready {agent, reason?}`, `queue.pause {queue}`,
-`queue.resume {queue}`; each answers `{agent|queue, state}` or fails with the core's reason.
-The views fold the store's journal (`calldesk.acd.stats`), so they work without a controller.
+`queue.resume {queue}`; each answers `{agent|queue, state}` or fails with the service's reason
+(permission, unknown name, or the core's refusal). The views are the journal's read model, so
+they work without a controller.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any
 from calldesk.acd import Acd
 from calldesk.acd.config import AcdConfig, parse_acd
 from calldesk.acd.stats import AgentView, QueueView, StatsFold
-from calldesk.control import ControlBus, ControlError
+from calldesk.control import ControlBus
 from calldesk.store import Store
+from calldesk.views import LiveViews
 
 _ACD_KEYS = ("skills", "queues", "agents")
 
@@ -35,55 +37,45 @@ def build_acd(data: Mapping[str, Any], seed: int = 0) -> Acd:
     return Acd(cfg.queues, cfg.agents, rules=cfg.rules, policy=cfg.policy, seed=seed)
 
 
-def register_controls(bus: ControlBus, svc: Any) -> None:
-    def agent_cmd(call: Callable[[str, dict[str, Any]], list[str]]) -> Any:
+def register_controls(bus: ControlBus, services: Any) -> None:
+    """The agent and queue commands as one adapter of the service API (`calldesk.service`):
+    the actor is resolved to a user, the service checks and acts; nothing else happens here."""
+
+    def agent_cmd(call: Callable[[Any, str, dict[str, Any]], dict[str, Any]]) -> Any:
         def handler(args: dict[str, Any], actor: str) -> dict[str, Any]:
-            agent = str(args.get("agent", ""))
-            if agent not in svc.acd.agents:
-                raise ControlError(f"unknown agent {agent!r}")
-            ignored = call(agent, args)
-            if ignored:
-                raise ControlError("; ".join(ignored))
-            a = svc.acd.agents[agent]
-            return {"agent": agent, "state": a.state.value, "reason": a.reason}
+            v = call(services.user(actor), str(args.get("agent", "")), args)
+            return {"agent": v["id"], "state": v["state"], "reason": v["reason"]}
 
         return handler
 
-    def queue_cmd(call: Callable[[str], list[str]]) -> Any:
+    def queue_cmd(call: Callable[[Any, str], dict[str, Any]]) -> Any:
         def handler(args: dict[str, Any], actor: str) -> dict[str, Any]:
-            queue = str(args.get("queue", ""))
-            if queue not in svc.acd.queues:
-                raise ControlError(f"unknown queue {queue!r}")
-            ignored = call(queue)
-            if ignored:
-                raise ControlError("; ".join(ignored))
-            paused = queue in svc.acd.router.paused
-            return {"queue": queue, "state": "paused" if paused else "active"}
+            v = call(services.user(actor), str(args.get("queue", "")))
+            return {"queue": v["name"], "state": "paused" if v["paused"] else "active"}
 
         return handler
 
-    bus.register("agent.login", agent_cmd(lambda a, x: svc.login(a, bool(x.get("ready")))))
-    bus.register("agent.logout", agent_cmd(lambda a, x: svc.logout(a)))
-    bus.register("agent.ready", agent_cmd(lambda a, x: svc.ready(a)))
-    bus.register(
-        "agent.not_ready", agent_cmd(lambda a, x: svc.not_ready(a, str(x.get("reason") or "break")))
-    )
-    bus.register("queue.pause", queue_cmd(svc.pause))
-    bus.register("queue.resume", queue_cmd(svc.resume))
+    ag, qs = services.agents, services.queues
+    bus.register("agent.login", agent_cmd(lambda u, a, x: ag.login(u, a, bool(x.get("ready")))))
+    bus.register("agent.logout", agent_cmd(lambda u, a, x: ag.logout(u, a)))
+    bus.register("agent.ready", agent_cmd(lambda u, a, x: ag.set_state(u, a, "ready")))
+    bus.register("agent.not_ready", agent_cmd(
+        lambda u, a, x: ag.set_state(u, a, "not_ready", str(x.get("reason") or "break"))))  # fmt: skip
+    bus.register("queue.pause", queue_cmd(qs.pause))
+    bus.register("queue.resume", queue_cmd(qs.resume))
 
 
 def live_views(
     store: Store, cfg: AcdConfig | None, now: float
 ) -> tuple[list[QueueView], list[AgentView]]:
-    """Per-queue and per-agent figures folded from the journal."""
-    sl = {q.name: q.sl_seconds for q in cfg.queues} if cfg else {}
-    fold = StatsFold(sl)
-    for e in store.journal.read():
-        if e.kind.startswith(("interaction.", "agent.")):
-            fold.apply(e.at, e.kind, e.subject, e.data)
-    if cfg is not None:
-        for a in cfg.agents:
-            fold.declare_agent(a.id, tuple(a.queues))
-    queues = [q.name for q in cfg.queues] if cfg else sorted(fold.queues)
-    agents = [a.id for a in cfg.agents] if cfg else sorted(fold.agents)
-    return [fold.queue_view(q, now) for q in queues], [fold.agent_view(a, now) for a in agents]
+    """Per-queue and per-agent figures: the live read model (`calldesk.views`) caught up from the
+    journal once, for a process (the CLI) that has no notifier to follow."""
+    if cfg is None:
+        fold = StatsFold()
+        for e in store.journal.read():
+            if e.kind.startswith(("interaction.", "agent.")):
+                fold.apply(e.at, e.kind, e.subject, e.data)
+        return ([fold.queue_view(q, now) for q in sorted(fold.queues)],
+                [fold.agent_view(a, now) for a in sorted(fold.agents)])  # fmt: skip
+    views = LiveViews(cfg, lambda: now).load(store.journal)
+    return [views.queue(q.name) for q in cfg.queues], [views.agent(a.id) for a in cfg.agents]

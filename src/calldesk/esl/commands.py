@@ -95,13 +95,6 @@ def filter_add(header: str, value: str) -> bytes:
     return _frame(f"filter {header} " + check_value(value, "filter value"))
 
 
-def filter_delete(header: str, value: str | None = None) -> bytes:
-    if not _HEADER_NAME.match(check_value(header, "filter header")):
-        raise CommandRefused(f"filter header is not a header name: {header!r}")
-    tail = " " + check_value(value, "filter value") if value is not None else ""
-    return _frame(f"filter delete {header}{tail}")
-
-
 def simple(word: str, *args: object) -> bytes:
     """Argument-light commands: exit, noevents, nixevent X, myevents [uuid], linger [n], log n…"""
     allowed = {

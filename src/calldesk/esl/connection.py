@@ -13,6 +13,7 @@ import random
 import uuid as uuidlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import gevent
 import gevent.event
@@ -27,15 +28,31 @@ log = logging.getLogger(__name__)
 
 # The events calldesk folds into leg state and flows. Kept small on purpose.
 DEFAULT_EVENTS: tuple[str, ...] = (
-    "CHANNEL_CREATE", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ANSWER",
-    "CHANNEL_PARK", "CHANNEL_UNPARK", "CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HOLD", "CHANNEL_UNHOLD",
-    "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY", "DTMF",
-    "RECORD_START", "RECORD_STOP", "PLAYBACK_START", "PLAYBACK_STOP", "BACKGROUND_JOB",
-)  # fmt: skip
+    "CHANNEL_CREATE",
+    "CHANNEL_PROGRESS",
+    "CHANNEL_PROGRESS_MEDIA",
+    "CHANNEL_ANSWER",
+    "CHANNEL_PARK",
+    "CHANNEL_UNPARK",
+    "CHANNEL_EXECUTE",
+    "CHANNEL_EXECUTE_COMPLETE",
+    "CHANNEL_BRIDGE",
+    "CHANNEL_UNBRIDGE",
+    "CHANNEL_HOLD",
+    "CHANNEL_UNHOLD",
+    "CHANNEL_HANGUP",
+    "CHANNEL_HANGUP_COMPLETE",
+    "CHANNEL_DESTROY",
+    "DTMF",
+    "RECORD_START",
+    "RECORD_STOP",
+    "PLAYBACK_START",
+    "PLAYBACK_STOP",
+    "BACKGROUND_JOB",
+)
 
 EventHandler = Callable[[Event], None]
-ResyncListener = Callable[[str, list[dict]], None]
+ResyncListener = Callable[[str, list[dict[str, Any]]], None]
 
 
 @dataclass
@@ -61,7 +78,7 @@ class SwitchSettings:
     backoff_initial: float = 0.1
     backoff_max: float = 5.0
     stall_after: float = 0.0  # no reply for this long -> reconnect; 0 means 3 x command_timeout
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class SwitchConnection:
@@ -75,12 +92,12 @@ class SwitchConnection:
         self._handlers: list[EventHandler] = []
         self._sync_handlers: list[EventHandler] = []
         self._resync_listeners: list[ResyncListener] = []
-        self._jobs: dict[str, gevent.event.AsyncResult] = {}
-        self._executions: dict[str, tuple[str, gevent.event.AsyncResult]] = {}
+        self._jobs: dict[str, gevent.event.AsyncResult[str]] = {}
+        self._executions: dict[str, tuple[str, gevent.event.AsyncResult[Event]]] = {}
         self._lanes = Lanes(self._run_handlers)
         self._ready = gevent.event.Event()
         self._stopping = False
-        self._supervisor: gevent.Greenlet | None = None
+        self._supervisor: gevent.Greenlet[[], None] | None = None
         self._lost = gevent.event.Event()
 
     # -- wiring ---------------------------------------------------------------
@@ -161,9 +178,13 @@ class SwitchConnection:
         self._set_state("connecting")
         self._lost.clear()
         proto = ESLProtocol(
-            s.host, s.port, s.password, connect_timeout=s.connect_timeout,
-            on_event=self._on_frame, on_close=self._on_close,
-        )  # fmt: skip
+            s.host,
+            s.port,
+            s.password,
+            connect_timeout=s.connect_timeout,
+            on_event=self._on_frame,
+            on_close=self._on_close,
+        )
         self._proto = proto
         proto.connect()
         self.health.connects += 1
@@ -175,7 +196,7 @@ class SwitchConnection:
         self._set_state("ready")
         log.info("switch %s ready (%d legs after resync)", self.name, len(rows))
 
-    def _list_legs(self) -> list[dict]:
+    def _list_legs(self) -> list[dict[str, Any]]:
         body = self._api_text("show channels as json", self.settings.command_timeout)
         try:
             rows = list(json.loads(body).get("rows") or [])
@@ -185,7 +206,7 @@ class SwitchConnection:
             self._add_bridge_peers(rows)
         return rows
 
-    def _add_bridge_peers(self, rows: list[dict]) -> None:
+    def _add_bridge_peers(self, rows: list[dict[str, Any]]) -> None:
         """`show channels` has no bridge peer column (mod_commands.c show_function reads the
         core `channels` table); `show calls` pairs each bridged originator (`uuid`) with its
         peer (`b_uuid`). Both sides of each pair get `b_uuid`, so a resync keeps the bridges."""
@@ -215,8 +236,8 @@ class SwitchConnection:
         for result in self._jobs.values():
             result.set_exception(NotConnected(f"switch {self.name} lost: {reason}"))
         self._jobs.clear()
-        for _, result in self._executions.values():
-            result.set_exception(NotConnected(f"switch {self.name} lost: {reason}"))
+        for _, waiting in self._executions.values():
+            waiting.set_exception(NotConnected(f"switch {self.name} lost: {reason}"))
         self._executions.clear()
         self._lost.set()
 
@@ -295,11 +316,11 @@ class SwitchConnection:
 
     def bgapi(
         self, command: str, *args: object, timeout: float | None = None
-    ) -> gevent.event.AsyncResult:
+    ) -> gevent.event.AsyncResult[str]:
         """Start a background job; the result resolves with the job's output text."""
         self._require_ready()
         job_uuid = str(uuidlib.uuid4())
-        result: gevent.event.AsyncResult = gevent.event.AsyncResult()
+        result: gevent.event.AsyncResult[str] = gevent.event.AsyncResult()
         self._jobs[job_uuid] = result
         try:
             reply = self._send(commands.bgapi(command, *args, job_uuid=job_uuid), timeout)
@@ -319,12 +340,12 @@ class SwitchConnection:
         *,
         event_lock: bool = False,
         timeout: float | None = None,
-    ) -> gevent.event.AsyncResult:
+    ) -> gevent.event.AsyncResult[Event]:
         """sendmsg execute; the result resolves with CHANNEL_EXECUTE_COMPLETE matched on
         `Application-UUID` (== the `Event-UUID` we sent), never on the app's name."""
         self._require_ready()
         app_uuid = str(uuidlib.uuid4())
-        result: gevent.event.AsyncResult = gevent.event.AsyncResult()
+        result: gevent.event.AsyncResult[Event] = gevent.event.AsyncResult()
         self._executions[app_uuid] = (leg_uuid, result)
         raw = commands.sendmsg_execute(
             leg_uuid, app, arg, event_uuid=app_uuid, event_lock=event_lock
@@ -351,7 +372,7 @@ class SwitchConnection:
         """Run an app on a leg and wait for its completion event (`timeout` None: wait as long as it runs)."""
         result = self.execute_async(leg_uuid, app, arg, event_lock=event_lock)
         try:
-            return result.get(timeout=timeout)
+            return cast(Event, result.get(timeout=timeout))
         except gevent.Timeout as exc:
             raise CommandTimeout(f"{app} on {leg_uuid} did not complete in {timeout}s") from exc
 
@@ -365,7 +386,7 @@ class SwitchConnection:
         self._require_ready()
         return self._send(raw, timeout)
 
-    def resync(self) -> list[dict]:
+    def resync(self) -> list[dict[str, Any]]:
         """Re-run the resync on demand (e.g. the periodic reconciliation)."""
         rows = self._list_legs()
         for listener in self._resync_listeners:

@@ -31,7 +31,9 @@ class Lanes:
             return
         queue = deque([item])
         self._queues[key] = queue
-        gevent.spawn(self._drain, key, queue)
+        # A raw greenlet: no Greenlet object, links or exception bookkeeping (`_drain` catches
+        # everything itself); a lane is spawned for nearly every event, so this is hot.
+        gevent.spawn_raw(self._drain, key, queue)
 
     def _drain(self, key: str, queue: deque[Any]) -> None:
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import cast
 
 import gevent
 import gevent.event
@@ -125,10 +126,12 @@ class ESLProtocol(gs.InboundESL):
         self._commands_sent.clear()
         self._sent_at.clear()
         self._expect.clear()
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        sock = getattr(self, "sock", None)  # absent when the connect itself failed
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
         self.on_close(reason)
 
     # -- commands -------------------------------------------------------------
@@ -136,7 +139,7 @@ class ESLProtocol(gs.InboundESL):
         """Write one command and wait for its reply frame (GAP 2: with a timeout)."""
         if not self.connected or self._closed:
             raise NotConnected("not connected")
-        result: gevent.event.AsyncResult = gevent.event.AsyncResult()
+        result: gevent.event.AsyncResult[Frame] = gevent.event.AsyncResult()
         with self._write_lock:
             self._commands_sent.append(result)
             self._sent_at.append(gevent.get_hub().loop.now())
@@ -152,7 +155,7 @@ class ESLProtocol(gs.InboundESL):
                 self._shutdown(f"write failed: {exc}")
                 raise NotConnected(f"write failed: {exc}") from exc
         try:
-            return result.get(timeout=timeout)
+            return cast(Frame, result.get(timeout=timeout))
         except gevent.Timeout as exc:
             # The future stays queued so the late reply still pairs with it; only this command fails.
             first_line = raw.split(b"\n", 1)[0]

@@ -8,7 +8,8 @@ auth failures, no trunk without ACL or auth, DIDs that park, no direct bridge to
 Also what FreeSWITCH 1.10 itself needs for the configuration to work (each rule names the
 source it comes from): every context a profile, gateway or user points at exists; every user
 has a dial-string and sits in the domain `user/NNNN` resolves to; SIP INFO DTMF is accepted;
-the MOH stream exists; `sound_prefix` is set; env-set has the `name=$VAR` form and the ESL
+the MOH stream exists; `sound_prefix` is set; every SIP profile has an RTP timer; a `languages`
+section whose languages have phrases/macros and a loaded say module; env-set has the `name=$VAR` form and the ESL
 password it feeds has a fallback; no profile ACL that waives the password of phones.
 """
 
@@ -101,6 +102,36 @@ class _Checker:
             for sec in REQUIRED_SECTIONS:
                 if sec not in found:
                     self.add("freeswitch.xml", f"section[{sec}]", "required section is missing")
+
+    def languages(self) -> None:
+        """switch_xml.c switch_xml_locate_language: section languages > language[name] >
+        phrases > macros, else `say` fails ("Open of languages and phrases failed.")."""
+        root = self.trees.get("freeswitch.xml")
+        if root is None:
+            return
+        sec = next((s for s in root.iter("section") if s.get("name") == "languages"), None)
+        if sec is None:
+            self.add("freeswitch.xml", "section[languages]",
+                     "missing: `say` plays nothing (Open of languages and phrases failed)")  # fmt: skip
+            return
+        langs = list(sec.iter("language"))
+        if not langs and not list(sec.iter("X-PRE-PROCESS")):
+            self.add("freeswitch.xml", "section[languages]", "holds no <language>")
+        loaded = self.loaded_modules()
+        for lang in langs:
+            where = f"language[{lang.get('name')}]"
+            phrases = lang.find("phrases")
+            if phrases is None or phrases.find("macros") is None:
+                self.add("freeswitch.xml", where,
+                         "needs <phrases><macros/></phrases> (Can't find phrases/macros tag)")  # fmt: skip
+            module = lang.get("say-module") or lang.get("name", "")
+            if loaded is not None and f"mod_say_{module}" not in loaded:
+                self.add("autoload_configs/modules.conf.xml", f"load[mod_say_{module}]",
+                         f"{where} says with mod_say_{module}, which is not loaded")  # fmt: skip
+
+    def loaded_modules(self) -> set[str] | None:
+        root = self.trees.get("autoload_configs/modules.conf.xml")
+        return None if root is None else {m.get("module", "") for m in root.iter("load")}
 
     def modules(self) -> None:
         root = self.trees.get("autoload_configs/modules.conf.xml")
@@ -227,6 +258,12 @@ class _Checker:
                     self.add(name, f"{where}.apply-inbound-acl",
                              "calls from this ACL skip digest auth on a profile phones register "
                              "to (no password, no user variables)")  # fmt: skip
+                timer = p.get("rtp-timer-name", "")
+                if timer in ("", "none"):
+                    # switch_core_media.c: no timer, a leg with no RTP blocks each read 5 s
+                    self.add(name, f"{where}.rtp-timer-name",
+                             "must be set (soft): without an RTP timer a leg that gets no RTP "
+                             "delays uuid_bridge, DTMF and BYE by ~5 s")  # fmt: skip
                 if p.get("log-auth-failures") != "true":
                     self.add(name, f"{where}.log-auth-failures", "must be true (fail2ban needs it)")
                 if p.get("auth-calls") != "true":
@@ -328,6 +365,7 @@ def check_files(files: dict[str, str]) -> list[Problem]:
     c.parse()
     c.includes()
     c.modules()
+    c.languages()
     c.variables()
     c.local_stream()
     c.event_socket()

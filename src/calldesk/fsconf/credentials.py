@@ -25,7 +25,7 @@ class SipCredentials:
         self.db = db
 
     def get(self, user: str, domain: str) -> str | None:
-        rows = list(self.db[TABLE].rows_where("user = ? AND domain = ?", [user, domain]))
+        rows = list(self.db.table(TABLE).rows_where("user = ? AND domain = ?", [user, domain]))
         return rows[0]["password"] if rows else None
 
     def get_or_create(self, user: str, domain: str) -> str:
@@ -33,7 +33,7 @@ class SipCredentials:
         if found:
             return found
         password = generate_password()
-        self.db[TABLE].insert(
+        self.db.table(TABLE).insert(
             {"user": user, "domain": domain, "password": password, "created_at": time.time()},
             pk=("user", "domain"),
         )

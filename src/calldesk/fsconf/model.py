@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -107,9 +108,30 @@ def _modules(settings: FsSettings, trunks: tuple[Trunk, ...]) -> tuple[str, ...]
         mod = CODEC_MODULES.get(name) or CODEC_MODULES.get(name.removeprefix("AAL2-")[:4])
         if mod and mod not in mods:
             mods.append(mod)
+    for lang in settings.languages:
+        if f"mod_say_{lang.say_module}" not in mods:
+            mods.append(f"mod_say_{lang.say_module}")
     if settings.avmd:
         mods.append("mod_avmd")
     return tuple(mods)
+
+
+FS_DEFAULT_SPS = 30  # switch_core.c: runtime.sps_total when switch.conf sets none
+
+
+def legs_per_call(agent_contacts: Collection[str]) -> int:
+    """Sessions one queued call creates: the caller's leg, plus its agent leg, which counts
+    twice when the agent is reached over loopback/ (loopback makes an -a and a -b session)."""
+    loopback = any(c.startswith("loopback/") for c in agent_contacts)
+    return 1 + (2 if loopback else 1)
+
+
+def size_sessions_per_second(peak_cps: float, agent_contacts: Collection[str]) -> int:
+    """switch.conf sessions-per-second for `peak_cps` calls a second: legs per call x peak,
+    half again for bursts (supervision, callbacks, retries), plus one because FreeSWITCH's
+    throttle admits N-1 sessions a second (originate-failures trace); never below FS's 30."""
+    need = math.ceil(peak_cps * legs_per_call(agent_contacts) * 1.5) + 1
+    return max(FS_DEFAULT_SPS, need)
 
 
 def build_model(
@@ -147,6 +169,10 @@ def build_model(
         check_password(password, f"sip_credentials[{user}@{settings.domain}]")
         users.append(DirectoryUser(user, agent.id, agent.name or agent.id, password))
     staff = _staff(data, seen, settings.domain, credentials)
+    if settings.sessions_per_second is None:
+        contacts = [a.contact for a in acd.agents]
+        settings = replace(settings, sessions_per_second=size_sessions_per_second(
+            settings.peak_calls_per_second, contacts))  # fmt: skip
     return FsModel(settings, trunks, outbound, tuple(users), _modules(settings, trunks),
                    tuple(skipped), staff)  # fmt: skip
 

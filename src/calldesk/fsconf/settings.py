@@ -23,6 +23,22 @@ _FEATURE = re.compile(r"^[*#0-9]{1,6}$")
 _LEVELS = ("debug", "info", "notice", "warning", "err", "crit", "alert")
 
 
+# Say modules FreeSWITCH ships (src/mod/say/mod_say_*): a language needs one to `say` anything.
+SAY_MODULES = frozenset("de en es es_ar fa fr he hr hu it ja nl pl pt ru sv th zh".split())
+_LANG = re.compile(r"^[a-z]{2}(?:[_-][A-Za-z]{2,3})?$")
+
+
+@dataclass(frozen=True)
+class Language:
+    """One `<language>` of the rendered `languages` section (what `say <name> ...` looks up)."""
+
+    name: str  # what `say` names: `say en number pronounced 42`
+    say_module: str  # mod_say_<say_module> speaks it
+    sound_prefix: str  # where its digits/*.wav live
+    tts_engine: str = "flite"
+    tts_voice: str = "kal"
+
+
 @dataclass(frozen=True)
 class FsSettings:
     domain: str = "calldesk.local"
@@ -38,7 +54,9 @@ class FsSettings:
     trunks_port: int = 5080
     codecs: tuple[str, ...] = ("PCMU", "PCMA")
     max_sessions: int = 1000
-    sessions_per_second: int = 30
+    sessions_per_second: int | None = None  # None: sized from peak_calls_per_second (model.py)
+    peak_calls_per_second: float = 10.0  # the traffic sessions_per_second is sized for
+    languages: tuple[Language, ...] = ()  # `say` languages; empty: English only (parse_settings)
     rtp_start_port: int = 16384
     rtp_end_port: int = 32768
     moh_dir: str = "/usr/share/freeswitch/sounds/music/8000"
@@ -142,7 +160,14 @@ def parse_settings(raw: Any, env: Mapping[str, str]) -> FsSettings:
             raise ConfigError(f"freeswitch.codecs[{i}]", f"{c!r} is not a codec name")
     kw["codecs"] = tuple(codecs)
     kw["max_sessions"] = _int(d, "max_sessions", 1000, 1, 100000)
-    kw["sessions_per_second"] = _int(d, "sessions_per_second", 30, 1, 10000)
+    if "sessions_per_second" in d:  # an override; otherwise model.py sizes it from the traffic
+        kw["sessions_per_second"] = _int(d, "sessions_per_second", 30, 2, 10000)
+    peak = d.get("peak_calls_per_second", FsSettings.peak_calls_per_second)
+    if isinstance(peak, bool) or not isinstance(peak, int | float) or not 0 < peak <= 5000:
+        raise ConfigError("freeswitch.peak_calls_per_second",
+                          f"expected a number of calls per second in (0, 5000], got {peak!r}")  # fmt: skip
+    kw["peak_calls_per_second"] = float(peak)
+    kw["languages"] = parse_languages(d.get("languages", ["en"]))
     kw["rtp_start_port"] = _int(d, "rtp_start_port", 16384, 1024, 65534)
     kw["rtp_end_port"] = _int(d, "rtp_end_port", 32768, 1025, 65535)
     if kw["rtp_end_port"] <= kw["rtp_start_port"]:
@@ -168,3 +193,41 @@ def parse_settings(raw: Any, env: Mapping[str, str]) -> FsSettings:
         codes.add(v)
         kw[key] = v
     return FsSettings(**kw)
+
+
+def parse_languages(raw: Any) -> tuple[Language, ...]:
+    """`freeswitch.languages`: `[en]` or `[{name: fr, sound_prefix: /path, say_module: fr,
+    tts_engine: flite, tts_voice: kal}]`. English defaults to `$${sound_prefix}` (vars.xml)."""
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError("freeswitch.languages", "expected a non-empty list of languages")
+    out: list[Language] = []
+    for i, item in enumerate(raw):
+        path = f"freeswitch.languages[{i}]"
+        d = {"name": item} if isinstance(item, str) else item
+        if not isinstance(d, Mapping):
+            raise ConfigError(path, f"expected a language code or a mapping, got {item!r}")
+        unknown = set(d) - {"name", "say_module", "sound_prefix", "tts_engine", "tts_voice"}
+        if unknown:
+            raise ConfigError(f"{path}.{sorted(unknown)[0]}", "unknown key")
+        name = d.get("name")
+        if not isinstance(name, str) or not _LANG.fullmatch(name):
+            raise ConfigError(f"{path}.name", f"{name!r} is not a language code like en or fr")
+        if name in {x.name for x in out}:
+            raise ConfigError(f"{path}.name", f"language {name} is listed twice")
+        module = d.get("say_module", name.split("-")[0])
+        if module not in SAY_MODULES:
+            raise ConfigError(f"{path}.say_module",
+                              f"no mod_say_{module} in FreeSWITCH (known: "
+                              f"{', '.join(sorted(SAY_MODULES))})")  # fmt: skip
+        prefix = d.get("sound_prefix", "$${sound_prefix}" if name == "en" else None)
+        if prefix is None:
+            raise ConfigError(f"{path}.sound_prefix",
+                              f"language {name} needs the folder of its sound files")  # fmt: skip
+        if not isinstance(prefix, str) or any(c in prefix for c in '\r\n\x00"<>&'):
+            raise ConfigError(f"{path}.sound_prefix", f"{prefix!r} is not a path")
+        tts = [d.get(k, getattr(Language, k)) for k in ("tts_engine", "tts_voice")]
+        for k, v in zip(("tts_engine", "tts_voice"), tts, strict=True):
+            if not isinstance(v, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]{1,40}", v):
+                raise ConfigError(f"{path}.{k}", f"{v!r} is not a name")
+        out.append(Language(name, module, prefix, tts[0], tts[1]))
+    return tuple(out)

@@ -40,13 +40,15 @@ class Step:
 
     def mark_at(self, path: tuple[Any, ...]) -> Mark:
         """Mark of a nested field, e.g. ("options", "1"); the nearest known node otherwise."""
-        node, mark = self.raw, self.mark
+        node: Any = self.raw
+        mark = self.mark
         for key in path:
             try:
                 if hasattr(node, "mark_of"):
                     if isinstance(node, dict):
                         match = next((k for k in node if str(k) == str(key)), key)
-                        mark, node = node.mark_of(match), node[match]
+                        marked: Any = node  # a mapping that knows where each key was
+                        mark, node = marked.mark_of(match), node[match]
                     else:
                         mark, node = node.mark_of(key), node[key]
                 else:

@@ -1,4 +1,4 @@
-"""Per connection: the one inline handler that hands each leg's DTMF, completions and hangup to
+"""Per connection: the one inline handler (`on_event`, subscribed by the wiring) that hands each leg's DTMF, completions and hangup to
 that leg's `VoicePort`, and keeps digits typed before a run's port exists."""
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ class LegRouter:
     early: dict[str, list[str]] = field(default_factory=dict)
     max_early_legs: int = 10000
 
-    def __post_init__(self) -> None:
-        self.conn.add_handler(self._on_event, inline=True)
-
     def port(self, leg_uuid: str, settings: VoiceSettings | None = None) -> VoicePort:
         port = VoicePort(self.conn, leg_uuid, settings or VoiceSettings(), self)
         port.dtmf.extend(self.early.pop(leg_uuid, []))
@@ -33,7 +30,7 @@ class LegRouter:
         self.ports.pop(leg_uuid, None)
         self.early.pop(leg_uuid, None)
 
-    def _on_event(self, event: Any) -> None:
+    def on_event(self, event: Any) -> None:
         port = self.ports.get(event.uuid or "")
         if port is None:
             self._remember(event)

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from calldesk.ivr.errors import FlowError, FlowRuntimeError, Mark, SchemaError
 from calldesk.ivr.flow import Flow
@@ -18,11 +19,10 @@ from calldesk.ivr.validate import Checks, validate_text
 log = logging.getLogger(__name__)
 
 
-class VersionArchive:
+class VersionArchive(Protocol):
     """Where old versions come from after a restart (the RunStore has this shape)."""
 
-    def flow_source(self, name: str, version: str) -> tuple[str, str] | None:  # pragma: no cover
-        raise NotImplementedError
+    def flow_source(self, name: str, version: str) -> tuple[str, str] | None: ...
 
 
 @dataclass

@@ -26,14 +26,17 @@ class JournalLike(Protocol):
 
 def ensure_tables(db: sqlite_utils.Database) -> None:
     if RUNS not in db.table_names():
-        db[RUNS].create(
+        db.table(RUNS).create(
             {"interaction_id": str, "flow": str, "version": str, "step": str, "status": str,
              "state": str, "started_at": float, "updated_at": float},
             pk="interaction_id",
         )  # fmt: skip
-        db[RUNS].create_index(["status"])
+        db.table(RUNS).create_index(["status"])
+    if "address" not in db.table(RUNS).columns_dict:  # migration 009 on a store; here for bare dbs
+        db.table(RUNS).add_column("address", str)
+        db.table(RUNS).create_index(["address"])
     if VERSIONS not in db.table_names():
-        db[VERSIONS].create(
+        db.table(VERSIONS).create(
             {"name": str, "version": str, "file": str, "source": str, "first_seen": float},
             pk=("name", "version"),
         )
@@ -72,33 +75,42 @@ class RunStore:
 
     # --- queries -----------------------------------------------------------------------------
     def load(self, interaction_id: str) -> RunState | None:
-        rows = list(self.db[RUNS].rows_where("interaction_id = ?", [interaction_id]))
+        rows = list(self.db.table(RUNS).rows_where("interaction_id = ?", [interaction_id]))
         return RunState.from_dict(json.loads(rows[0]["state"])) if rows else None
 
     def status(self, interaction_id: str) -> str | None:
-        rows = list(self.db[RUNS].rows_where("interaction_id = ?", [interaction_id]))
+        rows = list(self.db.table(RUNS).rows_where("interaction_id = ?", [interaction_id]))
         return rows[0]["status"] if rows else None
 
+    def status_at(self, address: str) -> str | None:
+        """The status of the newest run on a leg (or thread), if any."""
+        row = self.db.execute(
+            f"SELECT status FROM {RUNS} WHERE address = ? ORDER BY started_at DESC LIMIT 1",
+            [address],
+        ).fetchone()
+        return row[0] if row else None
+
     def active(self) -> list[RunState]:
-        rows = self.db[RUNS].rows_where("status = ?", ["active"], order_by="started_at")
+        rows = self.db.table(RUNS).rows_where("status = ?", ["active"], order_by="started_at")
         return [RunState.from_dict(json.loads(r["state"])) for r in rows]
 
     def remember_flow(self, flow: Flow) -> None:
         """Keep the exact source of every version a run started on, for resuming after restart."""
-        self.db[VERSIONS].insert(
+        self.db.table(VERSIONS).insert(
             {"name": flow.name, "version": flow.version, "file": flow.file,
              "source": flow.source, "first_seen": self.clock()},
             ignore=True,
         )  # fmt: skip
 
     def flow_source(self, name: str, version: str) -> tuple[str, str] | None:
-        rows = list(self.db[VERSIONS].rows_where("name = ? and version = ?", [name, version]))
+        rows = list(self.db.table(VERSIONS).rows_where("name = ? and version = ?", [name, version]))
         return (rows[0]["file"], rows[0]["source"]) if rows else None
 
     # --- internals ---------------------------------------------------------------------------
     def _save(self, state: RunState, status: str, started_at: float | None = None) -> None:
         row = {
             "interaction_id": state.interaction_id,
+            "address": state.address or state.interaction_id,
             "flow": state.flow,
             "version": state.version,
             "step": state.step,
@@ -108,7 +120,7 @@ class RunStore:
         }
         if started_at is not None:
             row["started_at"] = started_at
-        self.db[RUNS].upsert(row, pk="interaction_id")
+        self.db.table(RUNS).upsert(row, pk="interaction_id")
 
     def _journal(self, kind: str, state: RunState, at: float, **extra: Any) -> None:
         if self.journal is None:

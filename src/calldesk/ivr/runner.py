@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from calldesk.interactions import EnqueueRequest, Handoff
 from calldesk.ivr.actions import (
     Action,
     CallerGone,
@@ -36,7 +37,7 @@ from calldesk.ivr.actions import (
 )
 from calldesk.ivr.errors import FlowRuntimeError
 from calldesk.ivr.flow import Flow
-from calldesk.ivr.ports import ContextStore, EnqueueRequest, Handoff, HttpClient, MediaPort
+from calldesk.ivr.ports import ContextStore, HttpClient, MediaPort
 from calldesk.ivr.state import Frame, RunState
 from calldesk.ivr.steps.base import StepContext
 
@@ -55,10 +56,14 @@ class RunRecorder(Protocol):
     def finished(self, state: RunState, outcome: RunOutcome) -> None: ...
 
 
+class StepFailed(Exception):
+    """A step raised at run time; `__cause__` is what it raised."""
+
+
 @dataclass(frozen=True)
 class RunOutcome:
     interaction_id: str
-    status: str  # enqueued, transferred, hangup, caller_gone, ended, failed
+    status: str  # enqueued, transferred, hangup, caller_gone, ended, failed (detail: file:line)
     path: list[str]
     variables: dict[str, Any]
     action: Action | None = None
@@ -104,9 +109,12 @@ class Runner:
         interaction_id: str,
         caller: dict[str, Any] | None = None,
         variables: dict[str, Any] | None = None,
+        address: str = "",
     ) -> RunOutcome:
+        """`address`: where the customer is (the leg, the thread); default the interaction id."""
         state = RunState(
             interaction_id=interaction_id,
+            address=address or interaction_id,
             flow=flow.name,
             version=flow.version,
             step=flow.entry,
@@ -127,6 +135,37 @@ class Runner:
 
     # --- the loop ------------------------------------------------------------------------------
     def _drive(self, state: RunState, flow: Flow, port: MediaPort) -> RunOutcome:
+        """Run to the end. A step that fails at run time (a template that raises, a subflow that
+        is gone) ends the run as `failed`, with the step's file:line, and never silently: the
+        service applies the configured fallback."""
+        try:
+            return self._loop(state, flow, port)
+        except StepFailed as exc:  # (a FlowRuntimeError, e.g. a runaway flow, is raised: the
+            cause = exc.__cause__  # service applies its fallback to those too)
+            detail = f"{self._where(state)}: {type(cause).__name__}: {cause}"
+            log.error("%s: step failed at run time: %s", state.interaction_id, detail)
+            return self._finish(state, port, "failed", None, detail)
+
+    @staticmethod
+    def _step(fn: Callable[..., Action], *args: Any) -> Action:
+        """A step's own logic (templates, expressions); the media port's errors are not its."""
+        try:
+            return fn(*args)
+        except FlowRuntimeError:
+            raise
+        except Exception as exc:
+            raise StepFailed(str(exc)) from exc
+
+    def _where(self, state: RunState) -> str:
+        try:
+            step = self.flows.get(state.flow, state.version).steps.get(state.step)
+        except Exception:
+            step = None
+        if step is None:
+            return f"{state.flow}:{state.step}"
+        return f"{step.mark.file}:{step.mark.line}: {state.flow}.{state.step}"
+
+    def _loop(self, state: RunState, flow: Flow, port: MediaPort) -> RunOutcome:
         interaction = {"id": state.interaction_id, "medium": state.medium}
         while True:
             if port.gone:  # hung up during a step without media (lookup, set, ...)
@@ -135,7 +174,7 @@ class Runner:
             ctx = StepContext(
                 state, self.clock(), interaction, flow.allow_transfer, self.outbound_check
             )
-            action = step.impl.start(ctx)
+            action = self._step(step.impl.start, ctx)
             while True:
                 if isinstance(action, Goto):
                     self._move(state, flow, action.step)
@@ -160,7 +199,7 @@ class Runner:
                 if isinstance(result, CallerGone):
                     return self._finish(state, port, "caller_gone", None, result.cause)
                 ctx.now = self.clock()
-                action = step.impl.resume(ctx, result)
+                action = self._step(step.impl.resume, ctx, result)
 
     def _move(self, state: RunState, flow: Flow, step: str) -> None:
         if step not in flow.steps:
@@ -223,6 +262,7 @@ class Runner:
                 path=list(state.path),
                 timeout=action.timeout,
                 callback_number=action.callback_number,
+                address=state.address,
             )
             if self.handoff is None:
                 raise FlowRuntimeError("an enqueue step ran but no ACD hand-off is wired")

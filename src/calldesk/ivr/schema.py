@@ -146,7 +146,7 @@ def _check_step(name: str, raw: Any, file: str, mark: Mark) -> tuple[Step | None
             )
     if errors:
         return None, errors
-    step = Step(name, kind, cls(name, spec), mark, raw)
+    step = Step(name, str(kind), cls(name, spec), mark, raw)
     for path, message in step.impl.check():
         errors.append(SchemaError(step.mark_at(path), f"{kind} step {name!r}: {message}"))
     return (None if errors else step), errors

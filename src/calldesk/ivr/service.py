@@ -1,23 +1,31 @@
 """Voice IVR service: a parked inbound leg whose number a flow binds starts (or resumes) a run.
 
 This is the glue between the switch and the runner: one greenlet per leg, the run saved at
-every step, and after a reconnect every saved run whose leg is still alive resumes."""
+every step, and after a reconnect every saved run whose leg is still alive resumes. The intake
+(`calldesk.telephony.intake`) hands it the legs it owns (`on_park`); the wiring subscribes
+`on_resync` and the leg router. Each new caller opens an interaction with an id of its own
+(`calldesk.interactions`); the leg is where that interaction is, not what it is.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 import gevent
 
-from calldesk.deskcalls.decide import KINDS as DESK_KINDS
+from calldesk.errors import CalldeskError
+from calldesk.interactions import Interactions, new_interaction_id
+from calldesk.ivr.fallback import Fallback
 from calldesk.ivr.legrouter import LegRouter
 from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.persist import RunStore
 from calldesk.ivr.ports import MediaPort
 from calldesk.ivr.runner import Runner, RunOutcome
 from calldesk.ivr.voice import VoicePort, VoiceSettings
+from calldesk.telephony.intake import owner_of
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +40,9 @@ class IvrService:
         settings: VoiceSettings | None = None,
         wrap_port: Callable[[VoicePort], MediaPort] | None = None,
         on_outcome: Callable[[RunOutcome], None] | None = None,
+        interactions: Interactions | None = None,
+        clock: Callable[[], float] = time.time,
+        fallback: Fallback | None = None,
     ) -> None:
         self.conn = conn
         self.library = library
@@ -40,78 +51,161 @@ class IvrService:
         self.settings = settings or VoiceSettings()
         self.wrap_port = wrap_port
         self.on_outcome = on_outcome
+        self.interactions = interactions
+        self.clock = clock
+        self.fallback = fallback  # a caller whose flow cannot run is never left in silence
         self.router = LegRouter(conn)
-        self.active: dict[str, gevent.Greenlet] = {}
-        self.outcomes: dict[str, RunOutcome] = {}
-        conn.add_handler(self._on_event)
-        if hasattr(conn, "add_resync_listener"):
-            conn.add_resync_listener(self._on_resync)
+        self.active: dict[str, gevent.Greenlet] = {}  # leg -> its run
+        self.outcomes: dict[str, RunOutcome] = {}  # leg -> how its last run ended
+        self.interaction_of: dict[str, str] = {}  # leg -> the interaction its run serves
+        self._retries: dict[str, int] = {}  # leg -> resumes after a switch error
+        self.max_retries = 2
 
-    def _on_event(self, event: Any) -> None:
+    def on_park(self, leg: Any, event: Any) -> None:
+        """The intake's `ivr` owner: every event of an inbound customer leg; a run starts at
+        its first park."""
         if event.name != "CHANNEL_PARK" or not event.uuid or event.uuid in self.active:
             return
-        if event.get("Call-Direction", "inbound") != "inbound":
-            return  # agent and outbound legs the ACD originates park too
-        if event.get("variable_calldesk_kind") in DESK_KINDS:
-            return  # dialled from an agent's or supervisor's phone: calldesk.deskcalls' call
-        leg = event.uuid
-        if self.runs is not None and self.runs.status(leg) not in (None, "active"):
+        uuid = event.uuid
+        if self.runs is not None and self.runs.status_at(uuid) not in (None, "active"):
             return  # this leg's run already ended (enqueued: the ACD owns it now)
         number = event.get("variable_calldesk_did") or event.get("Caller-Destination-Number") or ""
         # The rendered dialplan names the flow (trunks[].dids[].flow); otherwise a flow's bindings.
         named = event.get("variable_calldesk_flow")
         flow = self.library.current(named) if named else self.library.for_number(number)
-        if flow is None:
-            if named:
-                log.error("leg %s: flow %r (calldesk_flow) is not loaded", leg, named)
-            return
         caller = {
             "id": event.get("Caller-Caller-ID-Number") or "",
             "name": event.get("Caller-Caller-ID-Name") or "",
             "number_dialed": number,
         }
-        self.active[leg] = gevent.spawn(self._run, leg, flow, caller)
+        if flow is None:
+            why = f"flow {named!r} is not loaded" if named else f"no flow for number {number!r}"
+            log.error("leg %s: %s", uuid, why)
+            if self.fallback is not None:
+                self.active[uuid] = gevent.spawn(self._fall_back, uuid, self._open(uuid, caller),
+                                                 caller, why)
+            return
+        iid = self._open(uuid, caller)
+        self.active[uuid] = gevent.spawn(self._run, uuid, flow, caller, None, False, iid)
 
-    def run_flow(self, leg: str, flow: Any, caller: dict, variables: dict | None = None) -> bool:
+    def _open(self, leg: str, caller: dict[str, Any]) -> str:
+        """A new voice interaction for this caller, recorded with its leg when a registry is
+        wired."""
+        identities = {"phone": caller["id"]} if caller.get("id") else {}
+        data = {"number_dialed": caller.get("number_dialed", "")}
+        if self.interactions is None:
+            return new_interaction_id("voice")
+        return self.interactions.open("voice", at=self.clock(), address=leg,
+                                      identities=identities, data=data)
+
+    def run_flow(self, leg: str, flow: Any, caller: dict, variables: dict | None = None,
+                 interaction: str | None = None) -> bool:
         """Run `flow` on a leg another part of calldesk hands over (e.g. the ACD's voicemail
-        overflow); False if a run is already going on that leg."""
+        overflow), under that leg's interaction; False if a run is already going on that leg."""
         if leg in self.active:
             return False
-        self.active[leg] = gevent.spawn(self._run, leg, flow, caller, variables, True)
+        iid = interaction or self.interaction_of.get(leg) or self._open(leg, caller)
+        self.active[leg] = gevent.spawn(self._run, leg, flow, caller, variables, True, iid)
         return True
 
-    def _on_resync(self, switch: str, rows: list[dict]) -> None:
-        """After (re)connect: resume each saved run whose leg is still up."""
+    def on_resync(self, switch: str, rows: list[dict]) -> None:
+        """After (re)connect: resume each saved run whose leg is still up, and start the flow of
+        each caller who arrived while no controller watched (parked, inbound, no run yet)."""
         if self.runs is None:
             return
+        parked = [r for r in rows if r.get("direction") == "inbound"
+                  and (r.get("application") or "") == "park"]
+        if parked:
+            gevent.spawn(self._adopt, parked)
         alive = {r.get("uuid") for r in rows}
         for state in self.runs.active():
-            if state.interaction_id in alive and state.interaction_id not in self.active:
-                log.info("resuming %s at %s:%s", state.interaction_id, state.flow, state.step)
-                self.active[state.interaction_id] = gevent.spawn(
-                    self._run, state.interaction_id, None, {}
+            leg = state.address or state.interaction_id
+            if leg in alive and leg not in self.active:
+                log.info("resuming %s on %s at %s:%s", state.interaction_id, leg, state.flow,
+                         state.step)
+                self.active[leg] = gevent.spawn(
+                    self._run, leg, None, {}, None, False, state.interaction_id
                 )
 
-    def _run(self, leg: str, flow: Any, caller: dict, variables: dict | None = None,
-             fresh: bool = False) -> None:  # fmt: skip
+    def _adopt(self, rows: list[dict[str, Any]]) -> None:
+        """Parked inbound legs the store knows nothing of: the intake never saw their park (it
+        came while the controller was down), so nobody would ever answer them."""
+        for row in rows:
+            uuid = row.get("uuid") or ""
+            if not uuid or uuid in self.active or self.runs is None:
+                continue
+            if self.runs.status_at(uuid) is not None:
+                continue  # a run already took it (and maybe handed it to the ACD)
+            names = ("calldesk_kind", "calldesk_role", "calldesk_flow", "calldesk_did")
+            variables = {n: v for n in names if (v := self._getvar(uuid, n))}
+            if owner_of(variables, "inbound") != "ivr":
+                continue
+            number = variables.get("calldesk_did") or row.get("dest") or ""
+            named = variables.get("calldesk_flow")
+            flow = self.library.current(named) if named else self.library.for_number(number)
+            if flow is None or uuid in self.active:
+                continue
+            caller = {"id": row.get("cid_num") or "", "name": row.get("cid_name") or "",
+                      "number_dialed": number}
+            log.warning("leg %s parked while no controller watched: starting %s", uuid,
+                        flow.name)
+            iid = self._open(uuid, caller)
+            self.active[uuid] = gevent.spawn(self._run, uuid, flow, caller, None, False, iid)
+
+    def _getvar(self, uuid: str, name: str) -> str:
+        try:
+            value = str(self.conn.api("uuid_getvar", uuid, name, check=False) or "").strip()
+        except CalldeskError:
+            return ""
+        return "" if value in ("_undef_", "") or value.startswith("-ERR") else value
+
+    def _fall_back(self, leg: str, iid: str, caller: dict[str, Any], why: str,
+                   variables: dict[str, Any] | None = None) -> None:
+        self.active.pop(leg, None)
+        if self.fallback is not None:
+            self.fallback.apply(self, leg, iid, caller, why, variables)
+
+    def _run(self, leg: str, flow: Any, caller: dict[str, Any], variables: dict[str, Any] | None,
+             fresh: bool, iid: str) -> None:
+        self.interaction_of[leg] = iid
+        failed, retry = "", False
         port = self.router.port(leg, self.settings)
         media: MediaPort = self.wrap_port(port) if self.wrap_port else port
         try:
-            saved = self.runs.load(leg) if self.runs is not None and not fresh else None
-            if saved is not None and self.runs is not None and self.runs.status(leg) == "active":
+            saved = self.runs.load(iid) if self.runs is not None and not fresh else None
+            if saved is not None and self.runs is not None and self.runs.status(iid) == "active":
                 outcome = self.runner.resume(saved, media)
             else:
                 outcome = self.runner.start(
-                    flow, media, interaction_id=leg, caller=caller, variables=variables
+                    flow, media, interaction_id=iid, caller=caller, variables=variables,
+                    address=leg,
                 )
             self.outcomes[leg] = outcome
+            if outcome.status == "failed":
+                failed, variables = outcome.detail, outcome.variables
             if self.on_outcome:
                 self.on_outcome(outcome)
-        except Exception:
-            log.exception("IVR run on %s stopped; it stays saved at its step", leg)
+        except CalldeskError as exc:  # the switch was slow or the link dropped: resume the step
+            retry = self._retries.get(leg, 0) < self.max_retries
+            log.warning("IVR run on %s stopped at its step (%s)%s", leg, exc,
+                        "; resuming it" if retry else "")
+            if not retry:
+                failed = f"the run stopped: {type(exc).__name__}: {exc}"
+        except Exception as exc:
+            log.exception("IVR run on %s stopped at its step", leg)
+            failed = f"the run stopped: {type(exc).__name__}: {exc}"
+        else:
+            retry = False
         finally:
             self.router.release(leg)
             self.active.pop(leg, None)
+        if not failed and leg not in self.outcomes and self.runs is not None and retry:
+            self._retries[leg] = self._retries.get(leg, 0) + 1
+            self.active[leg] = gevent.spawn(self._run, leg, None, caller, None, False, iid)
+            return
+        self._retries.pop(leg, None)
+        if failed and self.fallback is not None:
+            self._fall_back(leg, iid, caller, failed, variables)
 
     def wait(self, leg: str, timeout: float | None = None) -> RunOutcome | None:
         g = self.active.get(leg)

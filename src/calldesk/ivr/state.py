@@ -35,6 +35,7 @@ class RunState:
     stack: list[Frame] = field(default_factory=list)
     path: list[str] = field(default_factory=list)  # steps visited, "flow:step"
     transitions: int = 0
+    address: str = ""  # where the customer is: the leg uuid (voice) or the thread id (text)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

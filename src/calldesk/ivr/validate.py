@@ -101,7 +101,7 @@ def _reachability(flow: Flow, graph: dict[str, list[str]], errors: list[FlowErro
     todo = [flow.entry]
     while todo:
         node = todo.pop()
-        for nxt in graph.get(node) or broken.get(node, ()):
+        for nxt in graph.get(node) or broken.get(node) or ():
             if nxt not in seen:
                 seen.add(nxt)
                 todo.append(nxt)

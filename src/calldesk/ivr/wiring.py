@@ -1,22 +1,25 @@
 """Builds the IVR for the composition root: run store, flow library (with its watcher), runner
-and one IvrService per switch. `app.build` can add it with one line:
-`controller.services["ivr"] = build_ivr(config, store, board, handoff)`."""
+and one IvrService per switch. The composition root subscribes each service's leg router and
+resync listener, and registers `IvrSystem.on_park` as the intake's `ivr` owner."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import gevent
 
+from calldesk.interactions import Handoff, Interactions
+from calldesk.ivr.dryrun import MemoryContexts
+from calldesk.ivr.fallback import Fallback, parse_fallback
 from calldesk.ivr.http import UrllibHttpClient
 from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.persist import RunStore
-from calldesk.ivr.ports import ContextStore, Handoff, MemoryContexts
+from calldesk.ivr.ports import ContextStore
 from calldesk.ivr.runner import Runner
 from calldesk.ivr.service import IvrService
 from calldesk.ivr.validate import Checks
@@ -49,6 +52,17 @@ class IvrSystem:
             self._watcher.kill(block=False)
 
 
+def parks_by_switch(services: Mapping[str, IvrService]) -> Callable[[Any, Any], None]:
+    """The intake's `ivr` owner for legs of every switch: each goes to its switch's service."""
+
+    def on_park(leg: Any, event: Any) -> None:
+        service = services.get(leg.switch)
+        if service is not None:
+            service.on_park(leg, event)
+
+    return on_park
+
+
 def build_ivr(
     config: Any,
     store: Any,
@@ -58,6 +72,7 @@ def build_ivr(
     recorder: Any | None = None,
     clock: Callable[[], float] = time.time,
     dialer: Any | None = None,
+    interactions: Interactions | None = None,
 ) -> IvrSystem:
     """`recorder` (calldesk.recording's Recorder) masks recordings during PCI collects;
     `dialer` (calldesk.trunks' OutboundDialer) carries external transfers through trunks."""
@@ -94,8 +109,12 @@ def build_ivr(
         dial=dialer.dial if dialer is not None else None,
         agent_contacts={a["id"]: a["contact"] for a in config.data.get("agents") or []},
     )
+    flows = config["flows"]
+    fallback = Fallback(parse_fallback(flows["fallback"]), handoff, flows["fallback_prompt"],
+                        store.journal, clock)
     services = {
-        name: IvrService(conn, library, runner, runs, settings)
+        name: IvrService(conn, library, runner, runs, settings, interactions=interactions,
+                         clock=clock, fallback=fallback)
         for name, conn in board.switches.items()
     }
     return IvrSystem(library, runs, runner, services, float(config["flows"]["reload_interval"]))

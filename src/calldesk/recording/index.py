@@ -61,7 +61,7 @@ def _to_row(r: dict[str, Any]) -> Row:
 class RecordingIndex:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
-        self.table = db["recordings"]
+        self.table = db.table("recordings")
 
     def insert(self, row: Row) -> None:
         d = row.as_dict()
@@ -94,7 +94,8 @@ class RecordingIndex:
         status: str | None = None,
         limit: int = 200,
     ) -> Iterator[Row]:
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         for col, val in (("interaction", interaction), ("agent", agent), ("queue", queue),
                          ("status", status)):  # fmt: skip
             if val is not None:

@@ -100,9 +100,9 @@ def startup_repair(
             continue
         if info.healthy:
             continue
-        row = index.by_path(rel)
-        if row is not None:
-            verify_row(index, journal, base_dir, row, at, "broken header at startup")
+        found = index.by_path(rel)
+        if found is not None:
+            verify_row(index, journal, base_dir, found, at, "broken header at startup")
         else:
             before = info.data_declared
             info = wav.repair(path)

@@ -68,7 +68,6 @@ class Recorder:
         self.template = template or PathTemplate()
         self.clock = clock
         self.active: dict[str, Active] = {}  # recording id -> state
-        board.tracker.subscribe(self._on_leg_event)
 
     # -- policy hooks for the dispatcher (bridge) and the IVR (answer) --------------------
     def on_bridge(
@@ -228,7 +227,7 @@ class Recorder:
         return [a for a in self.active.values() if a.row.interaction == interaction]
 
     # -- events ------------------------------------------------------------------------------
-    def _on_leg_event(self, leg: Leg, event: Event) -> None:
+    def on_leg(self, leg: Leg, event: Event) -> None:
         if event.name == "RECORD_STOP":
             path = event.get("Record-File-Path") or ""
             for rec_id, a in list(self.active.items()):

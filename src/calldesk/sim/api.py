@@ -120,12 +120,18 @@ def _uuid_setvar(sw: SimSwitch, arg: str) -> str:
 
 
 def _uuid_bridge(sw: SimSwitch, arg: str) -> str:
-    a_id, _, b_id = arg.partition(" ")
-    a, b = sw.get_leg(a_id), sw.get_leg(b_id.strip())
-    if a is None or b is None:
-        return f"-ERR Invalid uuid {a_id if a is None else b_id.strip()}\n"
-    uuid_bridge(sw, a, b)
-    return f"+OK {b.uuid}\n"
+    """mod_commands.c uuid_bridge_function: `<uuid> <other_uuid> [<fallback uuid>]`; a third
+    uuid is tried when the second fails; the error names no uuid."""
+    words = arg.split()
+    if len(words) < 2:
+        return "-USAGE: <uuid> <other_uuid>\n"
+    a = sw.get_leg(words[0])
+    for other in words[1:3]:
+        b = sw.get_leg(other)
+        if a is not None and b is not None and a is not b:
+            uuid_bridge(sw, a, b)
+            return f"+OK {b.uuid}\n"
+    return "-ERR Invalid uuid\n"
 
 
 def _uuid_transfer(sw: SimSwitch, arg: str) -> str:
@@ -227,6 +233,22 @@ def _avmd(sw: SimSwitch, arg: str) -> str:
     else:
         return "-ERR, usage: avmd <uuid> <start|stop>\n"
     return "+OK\n"
+
+
+def _fsctl(sw: SimSwitch, arg: str) -> str:
+    """`fsctl sps [N]`: read or set the session-rate throttle (the sim's only fsctl). The sim
+    enforces none until configured; it then reports 0, and `fsctl sps 0` lifts it again."""
+    words = arg.split()
+    if words[:1] != ["sps"]:
+        return "-ERR INVALID COMMAND\n"
+    if len(words) > 1 and words[1].isdigit():
+        sw.site.sessions_per_second = int(words[1]) or None  # 0: back to unenforced
+        sw.throttle.reset()
+    return f"+OK sessions per second: {sw.site.sessions_per_second or 0}\n"
+
+
+def _reloadxml(sw: SimSwitch, arg: str) -> str:
+    return "+OK [Success]\n"
 
 
 def _originate(sw: SimSwitch, arg: str) -> str:
@@ -345,5 +367,9 @@ COMMANDS = {
     "uuid_transfer": _uuid_transfer, "uuid_record": _uuid_record,
     "uuid_broadcast": _uuid_broadcast, "uuid_recv_dtmf": _uuid_recv_dtmf,
     "uuid_send_dtmf": _uuid_send_dtmf, "uuid_break": _uuid_break, "uuid_answer": _uuid_answer,
-    "originate": _originate, "avmd": _avmd, "show": _show, "sofia_contact": _sofia_contact,
+    "originate": _originate, "avmd": _avmd, "fsctl": _fsctl, "reloadxml": _reloadxml, "show": _show, "sofia_contact": _sofia_contact,
 }  # fmt: skip
+
+from .apps.callops import COMMANDS as _CALL_OPS  # noqa: E402 - hold, conference, uuid_audio
+
+COMMANDS.update(_CALL_OPS)

@@ -143,7 +143,13 @@ def _originator_first_peer_stays(sw: SimSwitch, o: Leg, p: Leg, cause: str) -> N
 
 
 def _originatee_first(sw: SimSwitch, p: Leg, o: Leg, cause: str) -> None:
-    """The uuid_bridge originatee (the agent) dies first; the originator decides what's next."""
+    """The uuid_bridge originatee (the agent) dies first; the originator decides what's next.
+    Both orders are real (issue 10): the agent's CHANNEL_HANGUP first, or the caller's
+    CHANNEL_UNBRIDGE first (the originator's bridge loop saw the hangup before the agent's own
+    thread fired it); `sw.site` picks one per hangup."""
+    if sw.site.next_agent_hangup_order() == "unbridge_first":
+        _unbridge_then_hangup(sw, p, o, cause)
+        return
     t = twin_of(p)
     mark_hangup(sw, p, cause)
     unwind(sw, p)
@@ -152,6 +158,33 @@ def _originatee_first(sw: SimSwitch, p: Leg, o: Leg, cause: str) -> None:
     state_hangup(sw, p)
     state_reporting(sw, p)
     _peer_gone_then_unbridge(sw, o, p, t)
+    destroy(sw, p)
+    after_bridge(sw, o, cause)
+
+
+def _unbridge_then_hangup(sw: SimSwitch, p: Leg, o: Leg, cause: str) -> None:
+    """The agent-first hangup where CHANNEL_UNBRIDGE (originator) precedes the agent's HANGUP."""
+    t = twin_of(p)
+    for name in ("bridge_hangup_cause", "last_bridge_hangup_cause"):
+        o.set_var(name, cause)
+    o.set_var("last_bridge_to", p.uuid)
+    p.set_var("last_bridge_to", o.uuid)
+    sw.fire(o, "CHANNEL_UNBRIDGE")
+    o.peer = p.peer = None
+    mark_hangup(sw, p, cause)
+    unwind(sw, p)
+    if t is not None:
+        mark_hangup(sw, t, cause)
+    state_hangup(sw, p)
+    state_reporting(sw, p)
+    if t is not None:
+        unwind(sw, t)
+        state_hangup(sw, t)
+        state_reporting(sw, t)
+    hangup_complete(sw, p)
+    if t is not None:
+        hangup_complete(sw, t)
+        destroy(sw, t)
     destroy(sw, p)
     after_bridge(sw, o, cause)
 

@@ -27,6 +27,10 @@ MYEVENTS = frozenset(
 )
 
 
+LOG_LEVELS = {"console": 0, "alert": 1, "crit": 2, "err": 3, "error": 3, "warning": 4,
+              "notice": 5, "info": 6, "debug": 7}  # fmt: skip
+
+
 class Commands:
     """Command handlers, mixed into Connection: `_cmd_<name>(arg, headers, raw_headers)`."""
 
@@ -227,9 +231,15 @@ class Commands:
         self._reply("+OK will not linger")
 
     def _cmd_log(self, arg: str, h: dict[str, str], raw: list) -> None:
-        level = int(arg) if arg.strip().isdigit() else 7
-        self.log_level = level
-        self._reply(f"+OK log level {arg.strip() or level} [{level}]")
+        """mod_event_socket.c: `log [level]`, a number or a name (switch_log_str2level);
+        fs_cli sends `log <its profile's loglevel>` when it starts."""
+        word = arg.strip().split(" ")[0] if arg.strip() else ""
+        level = LOG_LEVELS.get(word.lower(), int(word) if word.isdigit() else None)
+        if word and (level is None or level > 7):
+            self._reply("-ERR invalid log level")
+            return
+        self.log_level = 7 if level is None else level
+        self._reply(f"+OK log level {word} [{self.log_level}]")
 
     def _cmd_nolog(self, arg: str, h: dict[str, str], raw: list) -> None:
         self.log_level = None

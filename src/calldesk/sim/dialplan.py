@@ -21,6 +21,8 @@ class Dialplan:
     def install_defaults(self) -> None:
         self.add_did("5551000")
         self.add("5552000", [("answer", ""), ("park", "")])
+        # like 5551000, but the leg's RTP runs without a timer (no-rtp-bridge trace)
+        self.add_did("5557000", {"rtp_timer_name": "none"})
         self.add_socket("5553000", "127.0.0.1", 8084)
         self.add(
             "5555000",
@@ -58,7 +60,10 @@ class Dialplan:
         self.add(number, [("socket", f"{host}:{port} async full")], context)
 
     def route(self, number: str, context: str, epoch: float) -> list[Action] | None:
-        """Apps for a call; None when the context does not exist (NO_ROUTE_DESTINATION)."""
+        """Apps for a call; None when the context does not exist (NO_ROUTE_DESTINATION).
+        Context `inline` is the inline dialplan: `app:arg,app2:arg2` (mod_dptools.c)."""
+        if context == "inline":
+            return [(a, d) for a, _, d in (x.partition(":") for x in number.split(",") if x)]
         ctx = self.contexts.get(context)
         if ctx is None:
             return None

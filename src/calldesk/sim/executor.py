@@ -66,7 +66,8 @@ def execute(sw: SimSwitch, leg: Leg, name: str, data: str, app_uuid: str | None)
     if data:
         post.append(("Application-Data", data))
     post.append(("Application-UUID", frame.app_uuid or ""))
-    sw.fire(leg, "CHANNEL_EXECUTE", post=post)
+    frame.started_at = sw.clock.epoch()
+    sw.fire(leg, "CHANNEL_EXECUTE", post=post, at=frame.started_at)
     leg.frames.append(frame)
     response: str | None = None
     try:

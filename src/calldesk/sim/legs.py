@@ -35,6 +35,8 @@ class AppFrame:
     parked: bool = False
     completed: bool = False
     on_hangup: list[Any] = field(default_factory=list)  # callables run when the leg dies
+    started_at: float = 0.0  # epoch of its CHANNEL_EXECUTE
+    complete_at: float | None = None  # date EXECUTE_COMPLETE so (an app that fails at once)
 
 
 @dataclass
@@ -179,6 +181,7 @@ class Leg:
         self.event_queue: deque[dict[str, str]] = (
             deque()
         )  # `sendevent` with unique-id: this leg  # queued to the session: fired when dequeued
+        self.read_until: float | None = None  # a blocked media read returns then (no timer)
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -193,6 +196,32 @@ class Leg:
     @property
     def alive(self) -> bool:
         return not self.hungup
+
+    @property
+    def read_stalls(self) -> bool:
+        """A sofia leg without an RTP timer: it gets no RTP in the sim, so each media read
+        blocks until the 5 s poll (`rtp_timer_name` on the leg, else its profile's setting)."""
+        if not self.name.startswith("sofia/"):
+            return False
+        timer = self.variables.get("rtp_timer_name")
+        if timer is None:
+            timer = self.switch.site.timer_of(self.name.split("/", 2)[1])
+        return timer.strip().lower() in ("", "none")
+
+    def _stalled(self) -> bool:
+        """Whatever woke the leg waits for its blocked read to return (READ_STALL after the
+        wake-up); True while it still blocks."""
+        from .site import READ_STALL
+
+        if not self.read_stalls:
+            return False
+        now = self.switch.clock.now()
+        if self.read_until is None:
+            self.read_until = now + READ_STALL
+        if now < self.read_until:
+            return True
+        self.read_until = None
+        return False
 
     def set_var(self, name: str, value: str) -> None:
         self.variables.pop(name, None)
@@ -230,6 +259,17 @@ class Leg:
                 # (a 20 ms frame sleep inside an app's loop keeps them for that loop)
             if events and self.event_queue:
                 return "event"
+            woke = (breakable and (self.break_requested or self.unpark_requested)) or (
+                dtmf and bool(self.dtmf)) or (messages and bool(self.messages))  # fmt: skip
+            if woke and self._stalled():
+                self.wake.clear()
+                left = (self.read_until or 0) - clock.now()
+                if deadline is not None:
+                    left = min(left, deadline - clock.now())
+                if left <= 0 and deadline is not None and clock.now() >= deadline:
+                    return "timeout"
+                self.wake.wait(clock.wall(max(left, 0.0)))
+                continue
             if breakable and self.break_requested:
                 return "break"
             if breakable and self.unpark_requested:

@@ -106,7 +106,7 @@ def complete_frame(sw: SimSwitch, leg: Leg, frame: AppFrame, response: str = "_n
     post.append(("Application-Response", response))
     if frame.app_uuid:
         post.append(("Application-UUID", frame.app_uuid))
-    sw.fire(leg, "CHANNEL_EXECUTE_COMPLETE", post=post)
+    sw.fire(leg, "CHANNEL_EXECUTE_COMPLETE", post=post, at=frame.complete_at)
 
 
 def end_park(sw: SimSwitch, leg: Leg) -> None:

@@ -189,16 +189,20 @@ def dial(
     if target.split("/", 1)[0] not in ENDPOINTS:  # switch_core_session_outgoing_channel
         return None, "CHAN_NOT_IMPLEMENTED"
     key = normalize_target(target)
-    phone = sw.phones.get(key) or sw.phones.get("user/" + key.rsplit("/", 1)[-1].split("@")[0])
-    if phone is None or phone.kind == "unregistered":
-        return None, "USER_NOT_REGISTERED"
     user = key.rsplit("/", 1)[-1].split("@")[0]
+    if target.startswith("user/") and not _in_directory(sw, target):
+        # mod_dptools.c user_outgoing_channel: no such user/domain -> SUBSCRIBER_ABSENT
+        return None, "SUBSCRIBER_ABSENT"
+    phone = sw.phones.get(key) or sw.phones.get("user/" + user)
+    if phone is None or phone.kind == "unregistered":
+        return None, "USER_NOT_REGISTERED"  # known user, no registration (sofia_contact)
     reg = sw.registry.regs.get(user)
     port = reg.contact_port if reg is not None else 5099
     want = _origination_uuid(sw, variables)
-    if want is False:
+    if want is False or not sw.admit_session():
         return None, "DESTINATION_OUT_OF_ORDER"
-    leg = Leg(sw, f"sofia/internal/{user}@127.0.0.1:{port}", "outbound", num, name, user,
+    profile = target.split("/")[1] if target.startswith("sofia/") else "internal"
+    leg = Leg(sw, f"sofia/{profile}/{user}@127.0.0.1:{port}", "outbound", num, name, user,
               context="default", uuid=want)  # fmt: skip
     leg.set_var("dialed_user", user)
     leg.set_var("dialed_domain", reg.domain if reg is not None else "127.0.0.1")
@@ -210,6 +214,17 @@ def dial(
     if cause is not None:
         return None, cause
     return leg, "SUCCESS"
+
+
+def _in_directory(sw: SimSwitch, target: str) -> bool:
+    """`user/<id>[@<domain>]` names a directory user of a domain the switch serves."""
+    user, _, domain = target[5:].partition("@")
+    if domain:
+        regs = {r.domain for r in sw.registry.regs.values()}
+        served = sw.site.domains or {sw.global_vars.get("domain", ""), "127.0.0.1"} | regs
+        if domain not in served:
+            return False
+    return sw.user_known(user)
 
 
 def _phone_side(sw: SimSwitch, leg: Leg, phone: PhoneBehavior) -> None:
@@ -265,7 +280,8 @@ def _dial_loopback(
     context = parts[2] if len(parts) > 2 and parts[2] else "default"
     dialplan = parts[3] if len(parts) > 3 and parts[3] else "XML"
     want = _origination_uuid(sw, variables)
-    if want is False:
+    # loopback makes two sessions (-a, then -b), each against the session-rate throttle
+    if want is False or not sw.admit_session() or not sw.admit_session():
         return None, "DESTINATION_OUT_OF_ORDER"
     a = Leg(sw, f"loopback/{ext}-a", "outbound", num, name, ext, context=context,
             source="mod_loopback", uuid=want)  # fmt: skip

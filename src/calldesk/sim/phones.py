@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+import gevent
 
 
 @dataclass(frozen=True)
@@ -67,3 +70,28 @@ def normalize_target(target: str) -> str:
     if target.startswith("user/"):
         return target.split("@", 1)[0]
     return target
+
+
+def press_hold(sw: Any, uuid: str, on: bool) -> bool:
+    """The phone on leg `uuid` presses its hold key: a re-INVITE with a=sendonly (hold) or
+    a=sendrecv (resume), as phone-hold-reinvite shows. False if the leg is gone."""
+    from .apps import hold
+
+    leg = sw.get_leg(uuid)
+    if leg is None:
+        return False
+    fn = hold.hold if on else hold.unhold
+    gevent.spawn(fn, sw, leg, "phone")
+    return True
+
+
+def press_transfer(sw: Any, uuid: str, target: str) -> bool:
+    """The phone on leg `uuid` presses its transfer key and dials `target`: an in-dialog REFER
+    (Refer-To: <sip:target@…>); its bridged partner is transferred there (phone-refer)."""
+    from .apps import refer
+
+    leg = sw.get_leg(uuid)
+    if leg is None or leg.peer is None:
+        return False
+    gevent.spawn(refer.refer, sw, leg, target)
+    return True

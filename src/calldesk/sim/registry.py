@@ -110,6 +110,7 @@ class Registry:
         refresh: bool = True,
     ) -> Registration:
         """The phone REGISTERs (digest auth passes): events, contact, core table after a lag."""
+        self.sw.known_users.add(user)
         old = self.regs.pop(user, None)
         if old is not None and old.expiry is not None:
             old.expiry.kill(block=False)

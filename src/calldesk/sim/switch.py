@@ -19,6 +19,7 @@ from .events import SimEvent, base_headers, leg_block
 from .legs import Leg, Message, new_uuid
 from .phones import PhoneBehavior, normalize_target
 from .registry import Registry
+from .site import SiteConf, Throttle
 from .wire import Block, Pairs, Part
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class SimSwitch:
         default_playback_seconds: float = 3.0,
         hostname: str = "calldesk-sim",
         sounds_dir: str | None = None,
+        site: SiteConf | None = None,
     ) -> None:
         if not password:
             raise ValueError("the simulated switch needs a password (no default)")
@@ -70,6 +72,9 @@ class SimSwitch:
         self._server: Any = None
         self._started_epoch = self.clock.epoch()
         self.registry = Registry(self)
+        self.site = site or SiteConf()  # the configuration the switch runs (sim/site.py)
+        self.throttle = Throttle()
+        self.known_users: set[str] = set()  # users added or registered (no explicit directory)
 
     # -- lifecycle of the server -------------------------------------------------------------
     def start(self) -> SimSwitch:
@@ -204,6 +209,20 @@ class SimSwitch:
         leg.set_var("channel_name", leg.name)
         leg.set_var("call_uuid", leg.uuid)
 
+    def admit_session(self) -> bool:
+        """One new session against the session-rate throttle (switch.conf sessions-per-second);
+        False: refused ("Throttle Error!"), the caller reports DESTINATION_OUT_OF_ORDER."""
+        if self.throttle.admit(self.site.sessions_per_second, self.clock.now()):
+            return True
+        self.log_line(None, 3, "Throttle Error! 0")
+        return False
+
+    def user_known(self, user: str) -> bool:
+        """Does `user/<user>` resolve in the directory (else SUBSCRIBER_ABSENT)?"""
+        if self.site.directory is not None:
+            return user in self.site.directory
+        return user in self.known_users
+
     def forget(self, leg: Leg) -> None:
         self.legs.pop(leg.uuid, None)
         leg.destroyed.set()
@@ -228,6 +247,8 @@ class SimSwitch:
         registered silently (no sofia events). Use `register_phone` for the events."""
         key = normalize_target(target)
         self.phones[key] = behavior
+        if key.startswith("user/"):
+            self.known_users.add(key[5:])
         if key.startswith("user/") and behavior.kind != "unregistered":
             self.registry.add_silently(key[5:])
 
@@ -258,7 +279,10 @@ class SimSwitch:
         context: str = "public",
         variables: dict[str, str] | None = None,
     ) -> str:
-        """A SIP call arrives for `did`; returns its uuid. `dtmf` is [(seconds, digits)]."""
+        """A SIP call arrives for `did`; returns its uuid. `dtmf` is [(seconds, digits)].
+        Refused by the session-rate throttle (503 to the INVITE, no event): returns ""."""
+        if not self.admit_session():
+            return ""
         port = 5090 + (self.sessions_since_start % 900)
         name = f"sofia/external/{caller_id}@127.0.0.1:{port}"
         leg = Leg(self, name, "inbound", caller_id, caller_name, did, context=context)

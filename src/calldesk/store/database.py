@@ -39,12 +39,12 @@ class Store:
     def applied(self) -> list[str]:
         if "_migrations" not in self.db.table_names():
             return []
-        return [row["name"] for row in self.db["_migrations"].rows_where(order_by="rowid")]
+        return [row["name"] for row in self.db.table("_migrations").rows_where(order_by="rowid")]
 
     def migrate(self, migrations: list[Migration] | None = None) -> list[str]:
         """Apply what has not been applied yet, each in its own transaction; returns their names."""
         if "_migrations" not in self.db.table_names():
-            self.db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+            self.db.table("_migrations").create({"name": str, "applied_at": str}, pk="name")
         done = set(self.applied())
         ran = []
         for name, function in migrations or MIGRATIONS:

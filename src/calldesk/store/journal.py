@@ -7,9 +7,9 @@ enforce it). `at` is the time the event happened, passed in by the caller (pure 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import sqlite_utils
 
@@ -23,25 +23,43 @@ class Entry:
     data: dict[str, Any]
 
 
+class Publisher(Protocol):
+    def publish(self, entries: Iterable[Entry]) -> None: ...
+
+
+def _row(kind: str, subject: str, data: dict[str, Any] | None, at: float) -> tuple:
+    return (float(at), kind, subject, json.dumps(data or {}, sort_keys=True, default=str))
+
+
 class Journal:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    """`notifier`, when set, is told of every committed append with its row id (the sequence
+    number); see `calldesk.notify`."""
+
+    def __init__(self, db: sqlite_utils.Database, notifier: Publisher | None = None) -> None:
         self.db = db
+        self.notifier = notifier
 
     def append(self, kind: str, subject: str, data: dict[str, Any] | None, at: float) -> int:
+        row = _row(kind, subject, data, at)
         cursor = self.db.execute(
-            "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)",
-            [float(at), kind, subject, json.dumps(data or {}, sort_keys=True, default=str)],
+            "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)", list(row)
         )
-        return int(cursor.lastrowid)
+        seq = int(cursor.lastrowid or 0)
+        if self.notifier is not None:
+            self.notifier.publish([Entry(seq, row[0], kind, subject, json.loads(row[3]))])
+        return seq
 
     def append_many(self, entries: list[tuple[str, str, dict[str, Any], float]]) -> None:
+        rows = [_row(k, s, d, at) for k, s, d, at in entries]
         with self.db.conn:
             self.db.conn.executemany(
-                "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)",
-                [
-                    (float(at), k, s, json.dumps(d or {}, sort_keys=True, default=str))
-                    for k, s, d, at in entries
-                ],
+                "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)", rows
+            )
+            last = self.db.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        if self.notifier is not None and rows:
+            first = int(last) - len(rows) + 1  # one transaction, one writer: consecutive ids
+            self.notifier.publish(
+                Entry(first + i, r[0], r[1], r[2], json.loads(r[3])) for i, r in enumerate(rows)
             )
 
     def read(
@@ -54,7 +72,8 @@ class Journal:
         after_id: int = 0,
         limit: int | None = None,
     ) -> Iterator[Entry]:
-        where, args = ["id > ?"], [after_id]
+        where: list[str] = ["id > ?"]
+        args: list[Any] = [after_id]
         if kind is not None:
             where.append("kind = ?")
             args.append(kind)

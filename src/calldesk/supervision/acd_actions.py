@@ -2,7 +2,7 @@
 interaction, change its priority, pull it to a named agent, and release an agent after a
 takeover. Permission-checked and journaled (`supervision.<action>`, or `supervision.refused`).
 
-The events go through the dispatcher (`calldesk.dispatch.AcdService.post(*events, wait=…)`), so
+The events go through the dispatcher (`calldesk.engine.Engine.post(*events, wait=…)`), so
 the core's decisions (offers, cancels) are carried out over ESL like any other. A bare `Acd`
 (tests, the virtual-time simulator) is driven in-process by `InProcess` instead.
 """
@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from calldesk.acd import Acd, Ignored
 from calldesk.acd import events as ev
 from calldesk.acd.decisions import Decision
+from calldesk.acd.view import AcdView
 from calldesk.auth import Directory, PermissionDenied
 from calldesk.errors import CalldeskError
 from calldesk.store.journal import Journal
@@ -27,9 +28,10 @@ class ActionRefused(CalldeskError):
 
 
 class AcdPort(Protocol):
-    """What the actions need from whoever owns the core: `AcdService` has both."""
+    """What the actions need from whoever owns the core: the engine has both."""
 
-    acd: Acd
+    @property
+    def view(self) -> AcdView: ...
 
     def post(self, *items: Any, wait: float | None = None) -> list[str]: ...
 
@@ -41,6 +43,10 @@ class InProcess:
     acd: Acd
     clock: Callable[[], float] = time.time
     decisions: list[Decision] = field(default_factory=list)
+
+    @property
+    def view(self) -> AcdView:
+        return self.acd.view()
 
     def post(self, *items: Any, wait: float | None = None) -> list[str]:
         out = self.acd.handle_many(items, self.clock())
@@ -65,8 +71,8 @@ class SupervisorActions:
         self.wait = wait
 
     @property
-    def core(self) -> Acd:
-        return self.port.acd
+    def view(self) -> AcdView:
+        return self.port.view
 
     def _run(self, user: str, action: str, subject: str, event: Any, **data: Any) -> dict:
         ignored = self.port.post(event, wait=self.wait)
@@ -90,11 +96,11 @@ class SupervisorActions:
 
     def _agent(self, user: str, agent: str, action: str) -> None:
         self._checked(user, action, agent, lambda: self.directory.check_agent(user, agent, action))
-        if agent not in self.core.agents:
+        if self.view.agent(agent) is None:
             raise ActionRefused(f"no agent {agent!r} in the ACD")
 
     def _waiting(self, user: str, interaction: str, action: str) -> Any:
-        it = self.core.interactions.get(interaction)
+        it = self.view.interaction(interaction)
         if it is None:
             raise ActionRefused(f"no interaction {interaction!r} in the ACD")
         if str(it.state) != "waiting":

@@ -26,7 +26,7 @@ class LegEvents:
     _set_mode: Any
     _hangup_quietly: Any
 
-    def _on_leg_event(self, leg: Leg, event: Event) -> None:
+    def on_leg(self, leg: Leg, event: Event) -> None:
         name = event.name
         sid = leg.variables.get("calldesk_supervision")
         if sid not in self.sessions:  # a reloaded session: the resynced leg has no variables

@@ -68,7 +68,6 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
         self.on_notice = on_notice
         self.sessions: dict[str, Session] = {}
         self._changed = gevent.event.Event()
-        board.tracker.subscribe(self._on_leg_event)
 
     # -- API --------------------------------------------------------------------------------
     def start(self, user: str, agent: str, mode: str | Mode) -> Session:
@@ -309,4 +308,4 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
     def _save(self, s: Session) -> None:
         row = asdict(s)
         row.pop("pending", None)
-        self.store.db["supervision_sessions"].upsert(row, pk="id")
+        self.store.db.table("supervision_sessions").upsert(row, pk="id")

@@ -56,7 +56,8 @@ class Settings:
         for key in ("supervisor_keys", "require_group"):
             if not isinstance(getattr(s, key), bool):
                 raise ConfigError(f"{path}.{key}", "must be true or false")
-        if not isinstance(s.answer_timeout, int | float) or s.answer_timeout <= 0:
+        timeout = s.answer_timeout
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise ConfigError(f"{path}.answer_timeout", "must be a positive number of seconds")
         if not isinstance(s.tone, str) or any(c in s.tone for c in "\r\n"):
             raise ConfigError(f"{path}.tone", "must be one line")

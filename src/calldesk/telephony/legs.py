@@ -58,31 +58,33 @@ _CARRY_VARIABLES = frozenset({"CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_PARK"
 
 
 def _profile(leg: Leg, event: Event) -> None:
+    # Every channel event repeats the caller profile; it is read where the leg settles (create,
+    # answer, park, bridge) and on the first event of a leg seen mid-call, not on every event.
+    if event.name not in _CARRY_VARIABLES and leg.name:
+        return
     leg.direction = event.get("Call-Direction") or leg.direction
     leg.name = event.get("Channel-Name") or leg.name
     leg.caller_number = event.get("Caller-Caller-ID-Number") or leg.caller_number
     leg.caller_name = event.get("Caller-Caller-ID-Name") or leg.caller_name
     leg.destination = event.get("Caller-Destination-Number") or leg.destination
-    if event.name in _CARRY_VARIABLES:  # a full header walk; only where variables settle
-        for name, value in event.headers.items():
-            if name.startswith("variable_calldesk_"):
-                leg.variables[name[9:]] = value
+    if event.name in _CARRY_VARIABLES:  # only where variables settle
+        for name, value in event.headers.prefixed("variable_calldesk_"):
+            leg.variables[name[9:]] = value
 
 
 def apply(leg: Leg, event: Event) -> None:
     """Fold one event into the leg."""
     name = event.name
-    now = event_time(event)
     _profile(leg, event)
     if name == "CHANNEL_CREATE":
-        leg.created_at = leg.created_at or now
+        leg.created_at = leg.created_at or event_time(event)
     elif name in ("CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA"):
         if leg.status == NEW:
             leg.status = RINGING if name == "CHANNEL_PROGRESS" else EARLY
     elif name == "CHANNEL_ANSWER":
         if leg.alive:
             leg.status = ANSWERED
-            leg.answered_at = leg.answered_at or now
+            leg.answered_at = leg.answered_at or event_time(event)
     elif name == "CHANNEL_PARK":
         leg.parked = True
     elif name == "CHANNEL_UNPARK":
@@ -94,7 +96,7 @@ def apply(leg: Leg, event: Event) -> None:
             leg.application = ""
     elif name == "CHANNEL_BRIDGE":
         leg.bridged_to = event.get("Other-Leg-Unique-ID")
-        leg.bridged_at = leg.bridged_at or now
+        leg.bridged_at = leg.bridged_at or event_time(event)
     elif name == "CHANNEL_UNBRIDGE":
         leg.bridged_to = None
     elif name == "CHANNEL_HOLD":
@@ -113,11 +115,11 @@ def apply(leg: Leg, event: Event) -> None:
         if leg.status != DESTROYED:
             leg.status = HUNGUP
         leg.hangup_cause = event.get("Hangup-Cause") or leg.hangup_cause
-        leg.hungup_at = leg.hungup_at or now
+        leg.hungup_at = leg.hungup_at or event_time(event)
         leg.parked = False
     elif name == "CHANNEL_DESTROY":
         leg.status = DESTROYED
-        leg.hungup_at = leg.hungup_at or now
+        leg.hungup_at = leg.hungup_at or event_time(event)
 
 
 def from_show_row(switch: str, row: dict) -> Leg:
@@ -146,3 +148,22 @@ def from_show_row(switch: str, row: dict) -> Leg:
         bridged_to=row.get("b_uuid") or None,
         created_at=created,
     )
+
+
+@dataclass(frozen=True)
+class LegRef:
+    """Where a leg is: its uuid, its switch, and when calldesk learned of it (clock seconds)."""
+
+    uuid: str
+    switch: str
+    at: float = 0.0
+
+
+def user_of(name: str) -> str | None:
+    """`user/1001@dom`, `sofia/internal/1001@host` -> `1001`; anything else -> None."""
+    if name.startswith("user/"):
+        return name[5:].split("@", 1)[0] or None
+    if name.startswith("sofia/"):
+        parts = name.split("/", 2)
+        return parts[2].split("@", 1)[0] or None if len(parts) == 3 else None
+    return None

@@ -30,7 +30,10 @@ class Switchboard:
             self.tracker.on_event(name, event)
 
         conn.add_handler(fold, inline=True)
-        conn.add_resync_listener(self.tracker.on_resync)
+        def resync(switch: str, rows: list[dict]) -> None:
+            self.tracker.on_resync(switch, rows)
+
+        conn.add_resync_listener(resync)
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
         return connect_all(self.switches.values(), wait)

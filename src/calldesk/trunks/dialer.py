@@ -86,7 +86,6 @@ class OutboundDialer:
         self.router, self.board, self.journal = router, board, journal
         self.clock, self.time_scale = clock, time_scale
         self.legs = TrunkLegs()
-        board.tracker.subscribe(self._on_leg)
 
     @classmethod
     def build(
@@ -101,7 +100,7 @@ class OutboundDialer:
         policy = outbound if isinstance(outbound, OutboundPolicy) else parse_outbound(outbound)
         return cls(OutboundRouter(trunks, policy), board, journal, clock, time_scale)
 
-    def _on_leg(self, leg: Leg, event: Any) -> None:
+    def on_leg(self, leg: Leg, event: Any) -> None:
         # Runs in the ESL reader: only folds the event into the counter.
         self.legs.apply(event.headers)
 

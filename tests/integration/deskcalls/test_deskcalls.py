@@ -164,6 +164,7 @@ def test_agent_dials_out_through_the_trunks_with_failover(desk) -> None:
     desk_calls = controller.desk_calls
     desk_calls.dialer = OutboundDialer.build(parse_trunks(TRUNKS, env={}), {}, controller.board,
                                              controller.store.journal, sim.clock.epoch, SCALE)  # fmt: skip
+    controller.board.tracker.subscribe(desk_calls.dialer.on_leg)
     sim.add_phone(f"sofia/gateway/carrier-a/{NUMBER}", PhoneBehavior.fail())
     sim.add_phone(f"sofia/gateway/carrier-b/{NUMBER}", PhoneBehavior.answer(after=1,
                                                                            hangup_after=4))  # fmt: skip
@@ -184,6 +185,7 @@ def test_premium_number_is_refused_before_anything_is_dialled(desk) -> None:
         parse_trunks(TRUNKS, env={}), {}, controller.board, controller.store.journal,
         sim.clock.epoch, SCALE,
     )  # fmt: skip
+    controller.board.tracker.subscribe(controller.desk_calls.dialer.on_leg)
     call = dial(sim, "+19005550100", "1001", {"calldesk_kind": "outbound",
                                                "calldesk_agent": "alice",
                                                "calldesk_destination": "+19005550100"})  # fmt: skip

@@ -47,9 +47,9 @@ def test_progressive_campaign_on_the_simulated_switch(sim, desk_factory) -> None
     enqueued: list = []
 
     class Acd:
-        def enqueue(self, request, leg_uuid=None, switch=None):  # noqa: ANN001, ANN202
-            enqueued.append((request, leg_uuid))
-            desk.svc.enqueue(request, leg_uuid=leg_uuid, switch=switch)
+        def enqueue(self, request):  # noqa: ANN001, ANN202
+            enqueued.append((request, request.address))
+            desk.svc.enqueue(request)
 
     played: list = []
     ports = Ports(

@@ -12,9 +12,10 @@ from typing import Any
 import gevent
 
 from calldesk.acd import Acd, AgentConfig, AgentPolicy, QueueConfig
-from calldesk.dispatch import AcdService, DispatchSettings
+from calldesk.app import wire_acd
+from calldesk.engine import DispatchSettings
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
-from calldesk.ivr.ports import EnqueueRequest
+from calldesk.interactions import EnqueueRequest, Interactions
 from calldesk.sim import SimSwitch
 from calldesk.store import Store
 from calldesk.telephony.switchboard import Switchboard
@@ -47,18 +48,20 @@ class Desk:
     def __init__(self, sim: SimSwitch, store_path: str, agents: list[AgentConfig],
                  queues: list[QueueConfig], policy: AgentPolicy = POLICY,
                  make_dial: Callable[[Switchboard, Store], Any] | None = None,
-                 **settings: Any) -> None:  # fmt: skip
+                 registry: bool = False, **settings: Any) -> None:  # fmt: skip
         self.sim = sim
         self.board = make_board(sim)
         self.store = Store.open(store_path)
         self.acd = Acd(queues, agents, policy=policy, seed=7)
         self.overflows: list[Any] = []
-        self.svc = AcdService(
+        self.svc, self.voice = wire_acd(
             self.acd, self.board, self.store, sim.clock.epoch,
             DispatchSettings(time_scale=SCALE, **settings),
             on_overflow=lambda d, leg: self.overflows.append((d, leg)) and False,
             dial=make_dial(self.board, self.store) if make_dial else None,
-        ).start()  # fmt: skip
+            interactions=Interactions(self.store.db) if registry else None,
+        )
+        self.svc.start()
 
     def call(self, queue: str = "sales", caller_id: str = "+15550101", **kw: Any) -> str:
         """A customer calls the DID, parks, and the IVR hands the leg to the ACD."""
@@ -77,10 +80,11 @@ class Desk:
         self.store.close()
 
 
-def request(iid: str, queue: str, caller: str, callback: str | None = None) -> EnqueueRequest:
+def request(iid: str, queue: str, caller: str, callback: str | None = None,
+            address: str = "") -> EnqueueRequest:
     return EnqueueRequest(
         interaction_id=iid, medium="voice", queue=queue, priority=0, skills={}, language="en",
         caller={"id": caller, "name": "Customer"}, variables={"account": "42"},
         data={"reason": "billing"}, flow="main", flow_version="1", path=["start", "menu"],
-        callback_number=callback,
+        callback_number=callback, address=address,
     )  # fmt: skip

@@ -26,7 +26,7 @@ def test_callback_keeps_the_place_then_dials_the_customer(sim, desk_factory) -> 
     assert desk.acd.interactions[caller].callback_number == "5550177"
     desk.svc.ready("alice")
     wait_for(lambda: "interaction.answered" in desk.kinds(caller), what="callback connected")
-    customer = desk.svc.customers[caller]
+    customer = desk.voice.maps.customers[caller]
     cust_leg = desk.board.tracker.legs[customer.uuid]
     wait_for(lambda: cust_leg.bridged_to is not None, what="customer bridged to agent")
     assert desk.board.tracker.legs[cust_leg.bridged_to].variables["calldesk_agent"] == "alice"

@@ -122,7 +122,7 @@ def test_agent_leg_answered_after_we_gave_up_is_hung_up(sim, desk_factory) -> No
     it later anyway, that agent leg is hung up instead of being left parked forever."""
     sim.add_phone("user/1001", PhoneBehavior.answer(after=0.5))
     desk = desk_factory([agent("alice", "user/1001")])
-    voice, real = desk.svc.voice, desk.svc.voice.originate
+    voice, real = desk.voice.media, desk.voice.media.originate
     gave_up: list[str] = []
 
     class Impatient:  # the job as a stalled controller sees it: its wait times out at once

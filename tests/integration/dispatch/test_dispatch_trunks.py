@@ -25,6 +25,7 @@ def dialer_factory(made: list[OutboundDialer], clock: Any) -> Any:
     def make(board: Any, store: Any) -> Any:
         trunks = parse_trunks(TRUNKS, env={})
         dialer = OutboundDialer.build(trunks, {}, board, store.journal, clock, SCALE)
+        board.tracker.subscribe(dialer.on_leg)
         made.append(dialer)
         return dialer.dial
 
@@ -58,7 +59,7 @@ def test_callback_fails_over_to_the_next_trunk_and_reaches_the_agent(sim, desk_f
     failover = next(desk.store.journal.read(subject=caller, kind="outbound.failover")).data
     assert failover == {"number": NUMBER, "from": "carrier-a", "to": "carrier-b",
                         "cause": "NORMAL_TEMPORARY_FAILURE"}  # fmt: skip
-    customer = desk.board.tracker.legs[desk.svc.customers[caller].uuid]
+    customer = desk.board.tracker.legs[desk.voice.maps.customers[caller].uuid]
     assert customer.variables["calldesk_trunk"] == "carrier-b"
     assert made[0].legs.active("carrier-b") == 1 and made[0].legs.active("carrier-a") == 0
     wait_for(lambda: customer.bridged_to is not None, what="customer bridged to agent")

@@ -113,13 +113,19 @@ def test_rendered_dialplan_variables_pick_the_flow(config, tmp_path) -> None:
     try:
         assert all(controller.start(wait=5).values())
         uuid = sim.inject_call(did="+15559990000", dtmf=[(1.0, "1")])
-        with gevent.Timeout(10):
+        with gevent.Timeout(10):  # the interaction the caller's leg opened (its id is its own)
             while not any(
-                e.kind == "interaction.arrived" for e in controller.store.journal.read(subject=uuid)
+                e.kind == "interaction.arrived"
+                for e in controller.store.journal.read(
+                    subject=controller.interactions.last_at(uuid) or "-"
+                )
             ):
                 gevent.sleep(0.02)
-        arrived = next(controller.store.journal.read(kind="interaction.arrived", subject=uuid))
+        iid = controller.interactions.last_at(uuid)
+        arrived = next(controller.store.journal.read(kind="interaction.arrived", subject=iid))
         assert arrived.data["queue"] == "general"
+        assert iid != uuid and iid.startswith("v-")  # the interaction's own id, not the leg's
+        assert controller.interactions.get(iid).addresses("customer", live=False) == [uuid]
     finally:
         controller.stop()
         sim.stop()

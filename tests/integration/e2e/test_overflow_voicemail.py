@@ -33,20 +33,23 @@ def test_max_wait_overflow_runs_the_voicemail_flow(tmp_path) -> None:
         assert all(controller.start(wait=5).values())
         caller = sim.inject_call(did="5550000", dtmf=[(1.0, "1")], hangup_after=60)
         journal = controller.store.journal
+        with gevent.Timeout(10):  # the interaction the caller's leg opened (its id is its own)
+            while (iid := controller.interactions.last_at(caller)) is None:
+                gevent.sleep(0.05)
 
         def finished() -> list:
-            return [e for e in journal.read(subject=caller, kind="ivr.finished")]
+            return [e for e in journal.read(subject=iid, kind="ivr.finished")]
 
         with gevent.Timeout(30):
             while len(finished()) < 2:
                 gevent.sleep(0.05)
-        flows = [e.data.get("flow") for e in journal.read(subject=caller, kind="ivr.started")]
+        flows = [e.data.get("flow") for e in journal.read(subject=iid, kind="ivr.started")]
         assert flows == ["hello", "voicemail"]
-        kinds = [e.kind for e in journal.read(subject=caller)]
+        kinds = [e.kind for e in journal.read(subject=iid)]
         assert kinds.index("interaction.overflowed") < len(kinds) - 1
-        steps = [e.data.get("step") for e in journal.read(subject=caller, kind="ivr.step")]
+        steps = [e.data.get("step") for e in journal.read(subject=iid, kind="ivr.step")]
         assert "leave_message" in steps
-        run = controller.ivr.runs.load(caller)
+        run = controller.ivr.runs.load(iid)
         assert run is not None and run.flow == "voicemail" and run.variables.get("voicemail")
         assert Path(run.variables["voicemail"]).exists()  # the message, as a real WAV file
     finally:

@@ -67,6 +67,7 @@ def test_the_supervisor_leg_ignores_early_media(tmp_path) -> None:
             [{"id": "red", "agents": ["a1"]}],
         )
         svc = SupervisionService(board, store, directory)
+        board.tracker.subscribe(svc.on_leg)
         bridged_call(sim, board)
         s = svc.start("sup1", "a1", "monitor")
         wait_for(lambda: s.status == "active", what="supervisor answered")

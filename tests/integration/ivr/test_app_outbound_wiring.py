@@ -32,7 +32,7 @@ def controller(tmp_path: Path, extra: str):
 def test_trunks_configured_wire_the_dialer(tmp_path) -> None:
     c = controller(tmp_path, TRUNKS)
     try:
-        dialer = c.acd.dial.__self__
+        dialer = c.voice.callbacks.dial.__self__
         assert [t.name for t in dialer.router.trunks] == ["carrier-b"]
         assert c.ivr.runner.outbound_check == dialer.allows
         assert all(s.settings.dial == dialer.dial for s in c.ivr.services.values())
@@ -46,6 +46,6 @@ def test_trunks_configured_wire_the_dialer(tmp_path) -> None:
 def test_without_trunks_the_endpoint_template_is_kept(tmp_path) -> None:
     c = controller(tmp_path, "")
     try:
-        assert c.acd.dial is None and c.ivr.runner.outbound_check is None
+        assert c.voice.callbacks.dial is None and c.ivr.runner.outbound_check is None
     finally:
         c.store.close()

@@ -10,17 +10,20 @@ from pathlib import Path
 import gevent
 import pytest
 
+from calldesk.app import wire_ivr
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
 from calldesk.ivr.actions import HttpResult
+from calldesk.ivr.dryrun import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.persist import RunStore
-from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.runner import Runner
 from calldesk.ivr.scripted import ScriptedCaller
 from calldesk.ivr.service import IvrService
 from calldesk.ivr.voice import VoiceSettings
 from calldesk.sim import SimSwitch
 from calldesk.store import Store
+from calldesk.telephony.intake import Intake
+from calldesk.telephony.switchboard import Switchboard
 
 PASSWORD = "test-ivr-sim-pw"
 FLOWS = Path(__file__).parents[3] / "ivrflows"
@@ -96,6 +99,9 @@ class Controller:
 
         self.service = IvrService(self.conn, self.library, self.runner, self.runs,
                                   VoiceSettings(prompts_dir=flows_dir / "prompts"), wrap_port=wrap)  # fmt: skip
+        self.board, intake = Switchboard([self.conn]), Intake()
+        self.board.tracker.subscribe(intake.on_leg)
+        wire_ivr(self.board, intake, {self.conn.name: self.service})
         assert self.conn.start(wait=5)
 
     def outcome(self, leg: str, timeout: float = 10.0):
@@ -134,7 +140,7 @@ def test_menu_choice_enqueues(sim, controller):
     assert out.status == "enqueued" and steps(out) == ["greet", "menu", "support"]
     req = c.handoff.requests[0]
     assert req.queue == "support" and req.caller["id"] == "+15550101" and req.medium == "voice"
-    assert c.runs.status(leg) == "enqueued"
+    assert c.runs.status_at(leg) == "enqueued"
     assert sim.get_leg(leg) is not None and not sim.get_leg(leg).hungup  # parked for the ACD
 
 
@@ -162,7 +168,7 @@ def test_caller_hangs_up_mid_prompt(sim, controller):
     leg = sim.inject_call(did="5559000", hangup_after=2.0)  # sim seconds, during the 60 s prompt
     out = c.outcome(leg)
     assert out.status == "caller_gone" and steps(out) == ["long"]
-    assert c.handoff.requests == [] and c.runs.status(leg) == "caller_gone"
+    assert c.handoff.requests == [] and c.runs.status_at(leg) == "caller_gone"
 
 
 def test_bank_account_luhn_and_balance_with_digits_typed_over_prompts(sim, controller):
@@ -188,9 +194,9 @@ def test_restart_mid_flow_resumes_the_parked_caller(sim, controller, flows_dir):
     first = controller(["1", "crash"])  # the controller dies while asking for the account
     leg = sim.inject_call(did="5551000")
     with gevent.Timeout(10):
-        while leg in first.service.active or first.runs.status(leg) is None:
+        while leg in first.service.active or first.runs.status_at(leg) is None:
             gevent.sleep(0.01)
-    assert first.runs.load(leg).step == "ask_account"
+    assert first.runs.load(first.service.interaction_of[leg]).step == "ask_account"
     first.stop()
     assert not sim.get_leg(leg).hungup  # the caller is still parked in the switch
 
@@ -223,7 +229,6 @@ def test_broken_flow_saved_during_a_call_loses_no_call(sim, controller):
 def test_build_ivr_from_config_serves_calls(sim, flows_dir, tmp_path):
     from calldesk.app import build
     from calldesk.config import load_config
-    from calldesk.ivr.wiring import build_ivr
 
     cfg_file = tmp_path / "calldesk.yaml"
     cfg_file.write_text(
@@ -233,9 +238,7 @@ def test_build_ivr_from_config_serves_calls(sim, flows_dir, tmp_path):
         "queues: [{name: general}, {name: billing}, {name: support}, {name: vip}]\n"
     )
     controller = build(load_config(cfg_file, env={}))
-    handoff = CollectingHandoff()
-    ivr = build_ivr(controller.config, controller.store, controller.board, handoff)
-    ivr.start()
+    ivr = controller.ivr  # build_ivr's, wired by the composition root (the intake's ivr owner)
     try:
         assert controller.start(wait=5) == {"sim1": True}
         assert ivr.library.names() == ["bank", "hello", "slow", "support", "voicemail"]
@@ -244,7 +247,6 @@ def test_build_ivr_from_config_serves_calls(sim, flows_dir, tmp_path):
             while leg not in ivr.services["sim1"].outcomes:
                 gevent.sleep(0.01)
         assert ivr.services["sim1"].outcomes[leg].status == "caller_gone"
-        assert ivr.runs.status(leg) == "caller_gone"
+        assert ivr.runs.status_at(leg) == "caller_gone"
     finally:
-        ivr.stop()
         controller.stop()

@@ -9,15 +9,17 @@ from datetime import UTC, datetime
 import gevent
 import pytest
 
+from calldesk.app import wire_ivr
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
+from calldesk.ivr.dryrun import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.persist import RunStore
-from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.runner import Runner
 from calldesk.ivr.service import IvrService
 from calldesk.ivr.voice import VoiceSettings
 from calldesk.sim import PhoneBehavior, SimSwitch
 from calldesk.store import Store
+from calldesk.telephony.intake import Intake
 from calldesk.telephony.switchboard import Switchboard
 from calldesk.trunks import parse_trunks
 from calldesk.trunks.dialer import OutboundDialer
@@ -57,12 +59,16 @@ def desk(tmp_path):
     dialer = OutboundDialer.build(
         parse_trunks(TRUNKS, env={}), {}, board, store.journal, sim.clock.epoch, SCALE
     )
+    board.tracker.subscribe(dialer.on_leg)
     runs = RunStore(store.db, store.journal)
     library = FlowLibrary(flows, archive=runs)
     assert library.poll() == []
     runner = Runner(library, lambda: datetime(2026, 11, 24, tzinfo=UTC), ScriptedHttp({}),
                     MemoryContexts(), CollectingHandoff(), runs, outbound_check=dialer.allows)  # fmt: skip
     service = IvrService(conn, library, runner, runs, VoiceSettings(dial=dialer.dial))
+    intake = Intake()
+    board.tracker.subscribe(intake.on_leg)
+    wire_ivr(board, intake, {"sim1": service})
     assert board.start(wait=5) == {"sim1": True}
     yield sim, board, store, service
     board.stop()
@@ -88,9 +94,10 @@ def test_premium_transfer_is_refused_by_the_global_rules(desk) -> None:
     out = outcome(service, leg)
     assert out.status == "hangup" and [p.split(":")[1] for p in out.path] == ["xfer", "sorry"]
     assert out.variables["xfer_refused"] == "+19005551234"
-    refused = [e.data for e in store.journal.read(subject=leg, kind="outbound.refused")]
+    iid = service.interaction_of[leg]  # the interaction the caller's leg opened
+    refused = [e.data for e in store.journal.read(subject=iid, kind="outbound.refused")]
     assert refused[0]["code"] == "premium" and "+1900NXXXXXX" in refused[0]["reason"]
-    assert "outbound.attempt" not in kinds(store, leg)
+    assert "outbound.attempt" not in kinds(store, iid)
     gevent.sleep(0.1)
     assert not any(x.variables.get("calldesk_trunk") for x in board.tracker.legs.values())
 

@@ -39,6 +39,7 @@ def env(tmp_path):
     board = start_board(sim)
     store = Store.open(tmp_path / "db.sqlite")
     rec = Recorder(board, store, tmp_path / "rec", POLICIES)
+    board.tracker.subscribe(rec.on_leg)
     yield sim, board, store, rec, tmp_path
     board.stop()
     sim.stop()
@@ -151,6 +152,7 @@ def test_switch_crash_mid_recording_is_repaired_at_startup(env) -> None:
     board2 = start_board(sim2)
     try:
         rec2 = Recorder(board2, store2, tmp / "rec", POLICIES)
+        board2.tracker.subscribe(rec2.on_leg)
         report = rec2.startup()
         assert report.repaired == [row.path]
         fixed = rec2.index.get(row.id)
@@ -177,6 +179,7 @@ def test_controller_restart_adopts_a_live_recording(env) -> None:
     try:
         wait_for(lambda: customer in board2.tracker.legs, what="resync")
         rec2 = Recorder(board2, store, tmp / "rec", POLICIES)
+        board2.tracker.subscribe(rec2.on_leg)
         report = rec2.startup()
         assert report.skipped_live == [row.path] and rec2.active_for("int-1")
         rec2.stop("int-1", by="sup1")

@@ -61,7 +61,9 @@ def _mark(sw: SimSwitch) -> int:
     return len(sw.history)
 
 
-def test_agent_hangs_up_first_caller_runs_out_of_dialplan(sw: SimSwitch) -> None:
+@pytest.mark.parametrize("order", ["hangup_first", "unbridge_first"])
+def test_agent_hangs_up_first_caller_runs_out_of_dialplan(sw: SimSwitch, order: str) -> None:
+    sw.site.agent_hangup_order = order  # both orders are real (issue 10)
     caller, agent = _bridged_pair(sw)
     twin = sw.legs[agent].twin.uuid
     m = _mark(sw)
@@ -70,12 +72,13 @@ def test_agent_hangs_up_first_caller_runs_out_of_dialplan(sw: SimSwitch) -> None
     ev = _after(sw, m)
     names = [(n, u) for n, u, _ in ev if n in ("CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE",
                                                  "CHANNEL_UNBRIDGE")]  # fmt: skip
-    assert names == [
+    agent_side = [
         ("CHANNEL_HANGUP", agent), ("CHANNEL_HANGUP", twin),
         ("CHANNEL_HANGUP_COMPLETE", agent), ("CHANNEL_HANGUP_COMPLETE", twin),
-        ("CHANNEL_UNBRIDGE", caller),  # only on the originator
-        ("CHANNEL_HANGUP", caller), ("CHANNEL_HANGUP_COMPLETE", caller),
     ]  # fmt: skip
+    unbridge = [("CHANNEL_UNBRIDGE", caller)]  # only on the originator
+    first = agent_side + unbridge if order == "hangup_first" else unbridge + agent_side
+    assert names == first + [("CHANNEL_HANGUP", caller), ("CHANNEL_HANGUP_COMPLETE", caller)]
     # back in CS_EXECUTE with nothing left after park: hung up NORMAL_CLEARING, not the agent's cause
     hc = [e for e in sw.history if e.name == "CHANNEL_HANGUP_COMPLETE" and e.uuid == caller][0]
     assert hc.get("Hangup-Cause") == "NORMAL_CLEARING"

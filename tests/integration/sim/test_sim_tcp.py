@@ -37,7 +37,9 @@ def _client(sw: SimSwitch) -> RawClient:
         ("user/1003", "-ERR USER_BUSY\n"),
         ("user/1004", "-ERR USER_NOT_REGISTERED\n"),
         ("user/1005", "-ERR NORMAL_TEMPORARY_FAILURE\n"),
-        ("user/9999", "-ERR USER_NOT_REGISTERED\n"),
+        # not in the directory: SUBSCRIBER_ABSENT (originate-failures trace), not the
+        # USER_NOT_REGISTERED of a known user without a registration (user/1004)
+        ("user/9999", "-ERR SUBSCRIBER_ABSENT\n"),
     ],
 )
 def test_originate_failures(sw: SimSwitch, target: str, reply: str) -> None:

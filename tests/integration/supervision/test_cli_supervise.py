@@ -18,7 +18,7 @@ from calldesk.app import build
 from calldesk.cli.main import cli
 from calldesk.config import load_config
 from calldesk.esl.connection import SwitchSettings
-from calldesk.ivr.ports import EnqueueRequest
+from calldesk.interactions import EnqueueRequest
 from calldesk.sim import PhoneBehavior
 from calldesk.store import Store
 

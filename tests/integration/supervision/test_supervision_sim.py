@@ -46,6 +46,7 @@ def service(board, store, **kw) -> tuple[SupervisionService, list]:
     released: list = []
     svc = SupervisionService(board, store, DIRECTORY, Settings.from_config(kw),
                              on_agent_released=lambda a, i: released.append((a, i)))  # fmt: skip
+    board.tracker.subscribe(svc.on_leg)
     return svc, released
 
 
@@ -190,6 +191,7 @@ def test_notice_and_tone(env) -> None:
     notices: list = []
     svc = SupervisionService(board, store, DIRECTORY, Settings.from_config({"notify": "notice"}),
                              on_notice=lambda a, info: notices.append((a, info["supervisor"])))  # fmt: skip
+    board.tracker.subscribe(svc.on_leg)
     bridged_call(sim, board)
     s = svc.start("sup1", "a1", "monitor")
     active(svc, s)
@@ -234,6 +236,7 @@ def test_takeover_order_releases_then_moves_the_customer(env) -> None:
     released: list = []
     svc = SupervisionService(board, store, DIRECTORY, Settings(),
                              on_agent_released=lambda a, i: released.append(len(seen)))  # fmt: skip
+    board.tracker.subscribe(svc.on_leg)
     customer, agent = bridged_call(sim, board)
     names = ("CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HANGUP", "MEDIA_BUG_STOP")
     sim.listeners.append(lambda ev: seen.append(f"{ev.name}:{ev.uuid}")

@@ -61,9 +61,9 @@ def _setup(tmp_path, mode: str = "progressive"):  # noqa: ANN001, ANN202
             return len(journal)
 
     class A:
-        def enqueue(self, request, leg_uuid=None, switch=None):  # noqa: ANN001, ANN202
+        def enqueue(self, request):  # noqa: ANN001, ANN202
             enq.append(request)
-            assert leg_uuid == request.data["leg"] != request.interaction_id
+            assert request.address == request.data["leg"] != request.interaction_id
 
     ports = Ports(
         dialer=script, acd=A(), ledger=store.record_attempt, journal=J(), clock=lambda: clock[0],

@@ -12,10 +12,13 @@ from tests.unit.dispatch.fakes import FakeConn
 
 from calldesk.acd import Acd, AgentConfig, QueueConfig
 from calldesk.acd import events as ev
+from calldesk.app import wire_acd
 from calldesk.cli.main import cli
 from calldesk.control import ControlBus, ControlClient, ControlError
-from calldesk.dispatch import AcdService, DispatchSettings
 from calldesk.dispatch.controls import register_controls
+from calldesk.engine import DispatchSettings
+from calldesk.notify import Notifier
+from calldesk.service import compose
 from calldesk.store import Store
 from calldesk.telephony.switchboard import Switchboard
 
@@ -30,18 +33,22 @@ agents:
   - {id: bob, contact: user/1002, queues: [sales, support]}
 """
 
+SITE = {"queues": [{"name": "sales"}],
+        "agents": [{"id": "alice", "contact": "user/1001", "queues": ["sales"]}]}  # fmt: skip
+
 
 def test_controls_drive_the_running_service(tmp_path) -> None:
     store = Store.open(tmp_path / "c.sqlite")
     acd = Acd([QueueConfig("sales")], [AgentConfig("alice", "user/1001", queues=("sales",))])
-    svc = AcdService(acd, Switchboard([FakeConn()]), store, lambda: 50.0, DispatchSettings())
+    svc, _ = wire_acd(acd, Switchboard([FakeConn()]), store, lambda: 50.0, DispatchSettings())
+    store.journal.notifier = Notifier()
     svc.start()
     bus = ControlBus(store, lambda: 50.0)
-    register_controls(bus, svc)
+    register_controls(bus, compose(SITE, store, svc))
     client = ControlClient(store)
 
     def call(command: str, **args: object) -> dict:
-        row = client.post("tester", command, args)
+        row = client.post("cli", command, args)
         gevent.spawn(bus.poll_once).join()
         status, result = store.db.execute(
             "SELECT status, result FROM control_inbox WHERE id = ?", [row]

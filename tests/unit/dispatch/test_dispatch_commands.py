@@ -10,14 +10,15 @@ import pytest
 from tests.unit.dispatch.fakes import FakeConn
 
 from calldesk.acd import Acd, AgentConfig, AgentPolicy, QueueConfig
-from calldesk.dispatch import AcdService, DispatchSettings
-from calldesk.dispatch.causes import offer_cause, parse_job
-from calldesk.dispatch.effects import _cid
-from calldesk.dispatch.legwatch import user_of
+from calldesk.app import wire_acd
+from calldesk.engine import DispatchSettings, Engine
 from calldesk.esl.frames import Event, Headers
-from calldesk.ivr.ports import EnqueueRequest
+from calldesk.interactions import EnqueueRequest
 from calldesk.store import Store
+from calldesk.telephony.legs import user_of
 from calldesk.telephony.switchboard import Switchboard
+from calldesk.voice.adapter import _cid
+from calldesk.voice.causes import offer_cause, parse_job
 
 
 def event(name: str, uuid: str, **headers: str) -> Event:
@@ -32,7 +33,8 @@ def rig() -> Any:
     now = [1000.0]
     acd = Acd([QueueConfig("sales", wrap_up_s=5)], [AgentConfig("alice", "user/1001", queues=("sales",))],
               policy=AgentPolicy(lease_s=15))  # fmt: skip
-    svc = AcdService(acd, board, Store.open(":memory:"), lambda: now[0], DispatchSettings()).start()
+    svc, _ = wire_acd(acd, board, Store.open(":memory:"), lambda: now[0], DispatchSettings())
+    svc.start()
     board.tracker.on_event("sw1", event("CHANNEL_CREATE", "caller-1"))
     board.tracker.on_event("sw1", event("CHANNEL_PARK", "caller-1"))
     yield conn, board, svc, now
@@ -44,7 +46,7 @@ def settle() -> None:
         gevent.sleep(0.001)
 
 
-def enqueue(svc: AcdService, caller: str = "+15550101") -> None:
+def enqueue(svc: Engine, caller: str = "+15550101") -> None:
     svc.enqueue(EnqueueRequest(
         interaction_id="caller-1", medium="voice", queue="sales", priority=0, skills={},
         language="en", caller={"id": caller}, variables={}, data={"why": "bill"}, flow="f",

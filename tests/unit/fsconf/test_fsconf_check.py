@@ -120,6 +120,16 @@ def test_cli_render_refuses_with_the_key_and_writes_nothing(tmp_path):
         ("autoload_configs/local_stream.conf.xml", '<directory name="moh"', '<directory name="music"',
          "names no stream"),
         ("autoload_configs/modules.conf.xml", '<load module="mod_flite"/>', "", "not loaded"),
+        # issue 10: no RTP timer -> bridges, DTMF and BYE 5 s late; no languages -> silent say
+        ("sip_profiles/agents.xml", '<param name="rtp-timer-name" value="soft"/>', "",
+         "without an RTP timer"),
+        ("sip_profiles/trunks.xml", '<param name="rtp-timer-name" value="soft"/>',
+         '<param name="rtp-timer-name" value="none"/>', "without an RTP timer"),
+        ("freeswitch.xml", '<section name="languages"', '<section name="x-languages"',
+         "Open of languages and phrases failed"),
+        ("freeswitch.xml", "<macros/>", "", "phrases/macros"),
+        ("autoload_configs/modules.conf.xml", '<load module="mod_say_en"/>', "",
+         "mod_say_en, which is not loaded"),
     ],
 )  # fmt: skip
 def test_check_catches_tampering(copy_of, rel, old, new, expect):

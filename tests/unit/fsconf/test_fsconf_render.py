@@ -289,6 +289,79 @@ def test_limits_from_config(tmp_path, store):
     assert p["max-sessions"] == "123" and p["sessions-per-second"] == "7"
 
 
+def test_every_sip_profile_has_a_soft_rtp_timer(tmp_path, store):
+    res = render(tmp_path, store)
+    profiles = [p for rel in ("sip_profiles/agents.xml", "sip_profiles/trunks.xml")
+                for p in xml(res, rel).iter("profile")]  # fmt: skip
+    assert len(profiles) == 2
+    for prof in profiles:
+        assert params(prof.find("settings"))["rtp-timer-name"] == "soft", prof.get("name")
+
+
+def test_languages_section_has_one_language_per_configured_language(tmp_path, store):
+    def two(d):
+        d["freeswitch"]["languages"] = [
+            "en",
+            {"name": "fr", "sound_prefix": "/usr/share/freeswitch/sounds/fr/ca/june"},
+        ]
+
+    res = render(tmp_path, store, two)
+    root = xml(res, "freeswitch.xml")
+    sec = [s for s in root.iter("section") if s.get("name") == "languages"]
+    assert len(sec) == 1
+    langs = {lang.get("name"): lang for lang in sec[0].iter("language")}
+    assert set(langs) == {"en", "fr"}
+    assert langs["en"].get("say-module") == "en"
+    assert langs["en"].get("sound-prefix") == "$${sound_prefix}"
+    assert langs["fr"].get("sound-prefix") == "/usr/share/freeswitch/sounds/fr/ca/june"
+    for lang in langs.values():  # switch_xml_locate_language needs phrases > macros
+        assert lang.find("phrases/macros") is not None
+        assert lang.get("tts-engine") == "flite"
+    loaded = [m.get("module") for m in xml(res, "autoload_configs/modules.conf.xml").iter("load")]
+    assert "mod_say_en" in loaded and "mod_say_fr" in loaded
+
+
+@pytest.mark.parametrize("langs, key, why", [
+    ([], "freeswitch.languages", "non-empty"),
+    (["xx"], "freeswitch.languages[0].say_module", "no mod_say_xx"),
+    (["fr"], "freeswitch.languages[0].sound_prefix", "sound files"),
+    (["en", "en"], "freeswitch.languages[1].name", "twice"),
+    (["en<"], "freeswitch.languages[0].name", "language code"),
+])  # fmt: skip
+def test_bad_languages_are_refused_by_key(tmp_path, store, langs, key, why):
+    err = refused(tmp_path, store, lambda d: d["freeswitch"].update(languages=langs))
+    assert err.key_path == key and why in err.reason
+
+
+def test_sessions_per_second_is_sized_from_the_traffic(tmp_path, store):
+    def traffic(cps, contact=None, override=None):
+        def mutate(d):
+            d["freeswitch"].pop("sessions_per_second", None)
+            d["freeswitch"]["peak_calls_per_second"] = cps
+            if override is not None:
+                d["freeswitch"]["sessions_per_second"] = override
+            if contact:
+                d["agents"][0]["contact"] = contact
+
+        return mutate
+
+    def sps(name, mutate):
+        res = render(tmp_path / name, store, mutate)
+        return int(params(xml(res, "autoload_configs/switch.conf.xml"))["sessions-per-second"])
+
+    # 20 calls/s with phones (user/): caller + agent leg = 2 sessions; x1.5; +1 for the N-1 rule
+    assert sps("a", traffic(20)) == 61
+    # an agent over loopback/ counts twice: 3 sessions a call
+    assert sps("b", traffic(20, contact="loopback/5552000/public")) == 91
+    assert sps("c", traffic(1)) == 30  # never below FreeSWITCH's own default
+    assert sps("d", traffic(20, override=7)) == 7  # the override key wins
+
+
+def test_peak_calls_per_second_must_be_a_positive_number(tmp_path, store):
+    err = refused(tmp_path, store, lambda d: d["freeswitch"].update(peak_calls_per_second="x"))
+    assert err.key_path == "freeswitch.peak_calls_per_second"
+
+
 def test_env_secrets_mode_keeps_secrets_out_of_the_files(tmp_path, store):
     result = render(tmp_path, store, lambda d: d["freeswitch"].update(secrets="env"))
     text = "".join(p.read_text() for p in result.files)

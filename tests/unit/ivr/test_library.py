@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from calldesk.ivr.actions import DigitsReceived
+from calldesk.ivr.dryrun import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.errors import FlowRuntimeError
 from calldesk.ivr.library import FlowLibrary
-from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.runner import Runner
 
 from .fakes import FakePort

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from calldesk.ivr.actions import DigitsReceived, HttpResult
+from calldesk.ivr.dryrun import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.persist import RunStore
-from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.runner import Runner
 from calldesk.store import Store
 

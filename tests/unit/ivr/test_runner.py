@@ -16,9 +16,9 @@ from calldesk.ivr.actions import (
     PromptDone,
     RecordingDone,
 )
+from calldesk.ivr.dryrun import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.errors import FlowRuntimeError
 from calldesk.ivr.library import FlowLibrary
-from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.runner import Runner, take_typeahead
 from calldesk.ivr.text import ScriptedTextPort
 from calldesk.ivr.validate import Checks, load_flow

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import gevent
 
 from calldesk.ivr.actions import CollectDigits, NoInput, Prompt, Say
+from calldesk.ivr.dryrun import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.library import FlowLibrary
-from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
 from calldesk.ivr.runner import Runner
 from calldesk.ivr.text import TextConversation, say_text
 

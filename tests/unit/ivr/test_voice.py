@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from calldesk.app import wire_ivr
 from calldesk.errors import ESLError
+from calldesk.esl.frames import Event, Headers
 from calldesk.ivr.actions import (
     CallerGone,
     CollectDigits,
@@ -22,8 +24,17 @@ from calldesk.ivr.actions import (
 )
 from calldesk.ivr.legrouter import LegRouter
 from calldesk.ivr.voice import VoiceSettings
+from calldesk.telephony.intake import Intake
+from calldesk.telephony.switchboard import Switchboard
 
 LEG = "11111111-2222-3333-4444-555555555555"
+
+
+def routed(conn) -> LegRouter:
+    """A leg router subscribed to the connection inline, as the composition root does it."""
+    router = LegRouter(conn)
+    conn.add_handler(router.on_event, inline=True)
+    return router
 
 
 @dataclass
@@ -48,8 +59,13 @@ class FakeConn:
     apis: list[tuple] = field(default_factory=list)
     n: int = 0
 
+    name: str = "fake"
+
     def add_handler(self, handler, *, inline=False):
         self.handlers.append(handler)
+
+    def add_resync_listener(self, listener):
+        pass
 
     def emit(self, ev: Ev) -> None:
         for h in self.handlers:
@@ -89,7 +105,7 @@ def port_for(conn: FakeConn, tmp_path: Path | None = None):
     settings = VoiceSettings(
         prompts_dir=tmp_path or Path("/nonexistent"), recordings_dir=Path("/rec")
     )
-    return LegRouter(conn).port(LEG, settings)
+    return routed(conn).port(LEG, settings)
 
 
 ASK = CollectDigits((Prompt(text="Enter your PIN"),), 4, 6, "#", timeout=5, inter_digit_timeout=3)
@@ -177,7 +193,7 @@ def test_say_transfer_hangup_commands():
 def test_pci_collect_flags_the_leg_for_recording_masking():
     conn = FakeConn({"play_and_get_digits": [("4242#", "")]})
     masks = []
-    port = LegRouter(conn).port(LEG, VoiceSettings(pci_hook=lambda leg, m: masks.append((leg, m))))
+    port = routed(conn).port(LEG, VoiceSettings(pci_hook=lambda leg, m: masks.append((leg, m))))
     pci = CollectDigits((), 4, 4, "#", pci=True)
     assert port.collect(pci, "") == DigitsReceived("4242", "#")
     assert masks == [(LEG, True), (LEG, False)]
@@ -190,8 +206,8 @@ def test_service_starts_runs_only_for_inbound_legs_on_bound_numbers():
 
     import gevent
 
+    from calldesk.ivr.dryrun import CollectingHandoff, MemoryContexts, ScriptedHttp
     from calldesk.ivr.library import FlowLibrary
-    from calldesk.ivr.ports import CollectingHandoff, MemoryContexts, ScriptedHttp
     from calldesk.ivr.runner import Runner
     from calldesk.ivr.service import IvrService
 
@@ -211,10 +227,15 @@ def test_service_starts_runs_only_for_inbound_legs_on_bound_numbers():
     )
     conn = FakeConn()
     service = IvrService(conn, lib, runner)
+    board, intake = Switchboard([conn]), Intake()
+    board.tracker.subscribe(intake.on_leg)
+    wire_ivr(board, intake, {conn.name: service})
 
     def park(uuid: str, direction: str, number: str) -> None:
-        conn.emit(Ev("CHANNEL_PARK", {"Call-Direction": direction, "variable_calldesk_did": number,
-                                      "Caller-Caller-ID-Number": "+1555"}, uuid=uuid))  # fmt: skip
+        headers = [("Event-Name", "CHANNEL_PARK"), ("Unique-ID", uuid),
+                   ("Call-Direction", direction), ("variable_calldesk_did", number),
+                   ("Caller-Caller-ID-Number", "+1555")]
+        conn.emit(Event(Headers(headers)))
 
     park("agent-leg", "outbound", "5551000")
     park("other", "inbound", "5559999")
@@ -229,7 +250,7 @@ def test_digits_typed_before_the_run_has_its_port_are_kept() -> None:
     """The caller presses a key right after the answer, before the flow's port exists: the digit
     answers the first question instead of being dropped (seen as lost menu choices under load)."""
     conn = FakeConn()
-    router = LegRouter(conn)
+    router = routed(conn)
     conn.press("2")
     conn.emit(Ev("DTMF", {"DTMF-Digit": "9"}, uuid="another-leg"))
     port = router.port(LEG)
@@ -245,7 +266,7 @@ def test_external_transfer_through_the_dialer_bridges_the_answered_leg():
         calls.append((number, variables["calldesk_role"], subject))
         return type("Dialed", (), {"uuid": "far-leg"})()
 
-    port = LegRouter(conn).port(LEG, VoiceSettings(dial=dial))
+    port = routed(conn).port(LEG, VoiceSettings(dial=dial))
     assert port.transfer(Transfer("external", "+15551234")) == Done()
     assert calls == [("+15551234", "transfer", LEG)]
     assert conn.apis == [("uuid_bridge", LEG, "far-leg")]
@@ -258,6 +279,6 @@ def test_external_transfer_the_dialer_refuses_hangs_up_with_its_cause():
         raise OutboundRefused(number, "premium", "CALL_REJECTED", "premium-rate")
 
     conn = FakeConn()
-    port = LegRouter(conn).port(LEG, VoiceSettings(dial=dial))
+    port = routed(conn).port(LEG, VoiceSettings(dial=dial))
     assert port.transfer(Transfer("external", "+19005551234")) == CallerGone("CALL_REJECTED")
     assert conn.apis == [("uuid_kill", LEG, "CALL_REJECTED")] and port.gone

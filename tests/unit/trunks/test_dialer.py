@@ -65,6 +65,7 @@ def make(script: dict[str, list[str]], outbound: dict | None = None, alpha_legs:
     board = Switchboard([conn])  # type: ignore[list-item]
     journal = Journal()
     dialer = OutboundDialer.build(parse_trunks(raw, env=ENV), outbound, board, journal)
+    board.tracker.subscribe(dialer.on_leg)
     return dialer, conn, board, journal
 
 

@@ -1,3 +1,16 @@
-"""Dialplan applications, one module per family. Importing this package registers them all."""
+"""Dialplan applications, one module per family. Importing this package registers them all.
+(`conference` and `hold` belong to call control; their api commands are in callops.py.)"""
 
-from . import avmd, basic, bridge, digits, eavesdrop, playback, record, socket  # noqa: F401
+from . import (  # noqa: F401
+    avmd,
+    basic,
+    bridge,
+    conference,
+    digits,
+    eavesdrop,
+    hold,
+    playback,
+    record,
+    say,
+    socket,
+)

@@ -36,6 +36,12 @@ def uuid_bridge(sw: SimSwitch, a: Leg, b: Leg) -> None:
 
     def run() -> None:
         sw.clock.sleep(0.02)
+        if a.read_stalls or b.read_stalls:
+            # the state change waits for the legs' blocked media reads (no-rtp-bridge trace:
+            # +OK at once, CHANNEL_UNPARK/BRIDGE ~5 s later)
+            from ..site import READ_STALL
+
+            sw.clock.sleep(READ_STALL)
         if a.hungup or b.hungup:
             return
         from ..bridge_end import rebridged

@@ -21,13 +21,14 @@ def play(
     frame: AppFrame,
     terminators: str = "",
     collect: bool = False,
+    seconds: float | None = None,
 ) -> tuple[str, list[str]]:
     """Play `path` for its simulated duration. Returns (status, digits seen).
 
     Digits are dequeued as they arrive (one DTMF event each). A terminator digit stops the
     playback; with `collect` any digit stops it (prompt of play_and_get_digits / read).
     """
-    secs = sw.playback_seconds(path)
+    secs = sw.playback_seconds(path) if seconds is None else seconds
     file_hdr = [("Playback-File-Path", path)]
     sw.fire(leg, "PLAYBACK_START", post=file_hdr)
     start = sw.clock.now()
@@ -115,14 +116,6 @@ def endless_playback(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> str
         play(sw, leg, data, frame)
         if leg.unpark_requested:
             return "FILE PLAYED"
-
-
-@app("say")
-def say(sw: SimSwitch, leg: Leg, data: str, frame: AppFrame) -> None:
-    """`say <lang> <type> <method> <text>`: about 0.4 s per character, no media events."""
-    parts = data.split(" ", 3)
-    text = parts[3] if len(parts) == 4 else data
-    leg.sleep(0.4 * max(1, len(text.replace(" ", ""))))
 
 
 @app("gentones")

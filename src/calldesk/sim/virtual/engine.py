@@ -74,7 +74,7 @@ class Simulator:
                 self._arrival(int(payload), now)  # type: ignore[call-overload]
                 n += 1
             elif kind == PATIENCE:
-                it = self.acd.interactions.get(str(payload))
+                it = self.acd.view().interaction(str(payload))
                 if it is not None and it.state in (
                     InteractionState.WAITING,
                     InteractionState.OFFERED,

@@ -1,0 +1,219 @@
+"""`calldesk bench api`: the HTTP API and push under load, over real TCP.
+
+Three processes besides this one: the simulated switch placing `rate` calls/s on a DID whose
+flow enqueues them; `calldesk serve` (controller and HTTP API in one gevent hub); the clients
+(gevent, monkey-patched): one WebSocket per agent following `agent:<id>` from the journal seq
+at the start, and `rps` API requests/s (reads of agents, offers and queues; state changes of
+spare agents outside the queue). Reported: API latency p50/p99 (reads, writes, all), push
+latency p50/p99 of offers (client receive time minus the ACD decision's journal time; one
+machine, one clock), and lost/duplicate events per agent against the journal itself.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+PASSWORD = "bench-api-pw"
+DID = "5551000"
+FLOW = f"""flow: bench
+bindings: {{numbers: ["{DID}"]}}
+entry: queue
+steps:
+  queue: {{kind: enqueue, queue: bench}}
+"""
+
+
+def _switch_process(port_queue: Any, go: Any, done: Any, rate: float, seconds: float,
+                    agents: int, talk_s: float) -> None:  # pragma: no cover  # fmt: skip
+    import gevent
+
+    from calldesk.sim import PhoneBehavior, SimSwitch
+
+    sim = SimSwitch(password=PASSWORD, time_scale=1.0).start()
+    for i in range(agents):
+        sim.add_phone(f"user/{2000 + i}", PhoneBehavior.answer(after=0.05, hangup_after=talk_s))
+    port_queue.put(sim.port)
+    while not go.is_set():
+        gevent.sleep(0.01)
+    sent, start = 0, time.monotonic()
+    while (elapsed := time.monotonic() - start) < seconds:
+        for _ in range(int(rate * elapsed) - sent):
+            sim.inject_call(did=DID, caller_id=f"+1555{sent:07d}")
+            sent += 1
+        gevent.sleep(0.005)
+    done.put((sent, time.monotonic() - start))
+    while True:
+        gevent.sleep(0.5)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(q * len(values)))] * 1000, 2)
+
+
+def _config(tmp: Path, sim_port: int, http_port: int, agents: int, spares: int) -> Path:
+    import yaml
+
+    (tmp / "flows").mkdir()
+    (tmp / "flows" / "bench.yaml").write_text(FLOW)
+    cfg = {
+        "switches": [{"name": "sim1", "host": "127.0.0.1", "port": sim_port, "password": PASSWORD}],
+        "store": {"path": str(tmp / "bench.sqlite")},
+        "http": {"host": "127.0.0.1", "port": http_port},
+        "flows": {"dir": str(tmp / "flows"), "reload_interval": 60.0},
+        "recordings": {"dir": str(tmp / "rec")},
+        "log": {"level": "WARNING"},
+        "queues": [{"name": "bench", "wrap_up_s": 0.5}],
+        "agents": [{"id": f"a{i}", "contact": f"user/{2000 + i}", "queues": ["bench"]}
+                   for i in range(agents)]
+                  + [{"id": f"s{i}", "contact": f"user/{3000 + i}", "queues": []}
+                     for i in range(spares)],
+        "users": [{"id": "boss", "role": "admin"}],
+    }  # fmt: skip
+    path = tmp / "calldesk.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def _post(port: int, token: str, path: str, body: dict) -> int:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("POST", path, body=json.dumps(body),
+                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})  # fmt: skip
+    r = conn.getresponse()
+    r.read()
+    conn.close()
+    return r.status
+
+
+def _settle(store: Any, at_least: float, quiet: float = 3.0, limit: float = 120.0) -> None:
+    """Wait `at_least`, then until the journal has not grown for `quiet` seconds."""
+    time.sleep(at_least)
+    last, since, start = -1, time.monotonic(), time.monotonic()
+    while time.monotonic() - start < limit:
+        now = store.db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.2)
+
+
+def run(rate: float = 50.0, seconds: float = 20.0, agents: int = 200, spares: int = 20,
+        rps: float = 200.0, talk_s: float = 2.0) -> dict[str, Any]:  # fmt: skip
+    from calldesk.store import Store
+    from calldesk.store.journal import Entry
+    from calldesk.web.credentials import Credentials
+    from calldesk.web.events import Topic
+
+    tmpdir = tempfile.TemporaryDirectory()
+    tmp = Path(tmpdir.name)
+    ctx = multiprocessing.get_context("spawn")
+    port_queue, done, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    sim = ctx.Process(target=_switch_process, daemon=True,
+                      args=(port_queue, go, done, rate, seconds, agents, talk_s))  # fmt: skip
+    sim.start()
+    serve = clients = None
+    try:
+        http_port = _free_port()
+        cfg = _config(tmp, port_queue.get(timeout=60), http_port, agents, spares)
+        store = Store.open(tmp / "bench.sqlite")
+        creds = Credentials(store, time.time)
+        tokens = {u: creds.create_token(u, "bench")[1]
+                  for u in ["boss", *(f"a{i}" for i in range(agents)),
+                            *(f"s{i}" for i in range(spares))]}  # fmt: skip
+        (tmp / "tokens.json").write_text(json.dumps(tokens))
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        log = open(tmp / "serve.log", "w")  # a file, not a pipe nobody drains: never blocks
+        serve = subprocess.Popen([sys.executable, "-m", "calldesk.cli.main", "-c", str(cfg),
+                                  "serve", "--status-every", "3600"], stdout=log,
+                                 stderr=subprocess.STDOUT, text=True, env=env)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while "http:" not in (tmp / "serve.log").read_text():
+            if serve.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("calldesk serve did not start: "
+                                   + (tmp / "serve.log").read_text()[-2000:])  # fmt: skip
+            time.sleep(0.1)
+        for i in range(agents):
+            _post(http_port, tokens["boss"], f"/api/agents/a{i}/login", {"ready": True})
+        for i in range(spares):
+            _post(http_port, tokens["boss"], f"/api/agents/s{i}/login", {"ready": False})
+        since = store.db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]
+        clients = subprocess.Popen(
+            [sys.executable, "-m", "calldesk.bench.api_clients", str(http_port), str(since),
+             str(seconds), str(agents), str(spares), str(rps), str(tmp / "tokens.json")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        ready = json.loads(clients.stdout.readline())  # type: ignore[union-attr]
+        go.set()
+        clients.stdin.write("go\n")  # type: ignore[union-attr]
+        clients.stdin.flush()  # type: ignore[union-attr]
+        sent, send_s = done.get(timeout=seconds + 120)
+        _settle(store, talk_s * 2 + 3)  # the calls in progress end and their events go out
+        clients.stdin.write("stop\n")  # type: ignore[union-attr]
+        clients.stdin.flush()  # type: ignore[union-attr]
+        out = json.loads(clients.stdout.readline())  # type: ignore[union-attr]
+        lost = dup = expected_total = 0
+        entries = [Entry(*r[:4], json.loads(r[4])) for r in store.db.execute(
+            "SELECT id, at, kind, subject, data FROM journal WHERE id > ? ORDER BY id", [since])]  # fmt: skip
+        for i in range(agents):
+            topic = Topic("agent", f"a{i}")
+            want = [e.id for e in entries if topic.matches(e)]
+            got = out.get("seqs", {}).get(f"a{i}", [])
+            expected_total += len(want)
+            lost += len(set(want) - set(got))
+            dup += len(got) - len(set(got))
+        reads, writes = out.get("api_read", []), out.get("api_write", [])
+        offers = sum(1 for e in entries if e.kind == "interaction.offered")
+        return {
+            "agents_on_websocket": ready["ready"], "target_calls_per_s": rate,
+            "calls_placed": sent, "placed_per_s": round(sent / send_s, 1), "offers": offers,
+            "answered": sum(1 for e in entries if e.kind == "interaction.answered"),
+            "api_requests": len(reads) + len(writes),
+            "api_requests_per_s": round((len(reads) + len(writes)) / seconds, 1),
+            "api_p50_ms": _pct(reads + writes, 0.5), "api_p99_ms": _pct(reads + writes, 0.99),
+            "api_read_p99_ms": _pct(reads, 0.99), "api_write_p99_ms": _pct(writes, 0.99),
+            "api_status": out.get("status", {}),
+            "push_events_expected": expected_total,
+            "push_p50_ms": _pct(out.get("push", []), 0.5),
+            "push_p99_ms": _pct(out.get("push", []), 0.99),
+            "push_max_ms": _pct(out.get("push", []), 1.0),
+            "lost_events": lost, "duplicate_events": dup,
+            "client_problems": out.get("problems", []),
+            "serve_log_tail": [x for x in (tmp / "serve.log").read_text().splitlines()
+                               if "ERROR" in x or "Traceback" in x][-5:],
+            "seconds": seconds,
+        }  # fmt: skip
+    finally:
+        for p in (clients, serve):
+            if p is not None and p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        sim.terminate()
+        sim.join(timeout=5)
+        keep = os.environ.get("CALLDESK_BENCH_LOG")  # where to keep serve's log, if anywhere
+        if keep and (tmp / "serve.log").exists():
+            Path(keep).write_text((tmp / "serve.log").read_text())
+        tmpdir.cleanup()

@@ -1,0 +1,108 @@
+"""The clients of `calldesk bench api`, in their own process with gevent's monkey patching:
+one WebSocket per agent (collecting every event with its receive time) and a steady stream of
+API requests (reads for every agent, state changes for the spare agents). Prints one JSON
+object: per agent the seqs received, the push latencies of offers, and the API latencies.
+
+    python -m calldesk.bench.api_clients PORT SINCE SECONDS AGENTS SPARES RPS TOKENS_FILE
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import http.client  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import gevent  # noqa: E402
+from simple_websocket import Client, ConnectionClosed  # noqa: E402
+
+
+def listen(port: int, agent: str, token: str, since: int, out: dict, stop: list) -> None:
+    seqs, lat = out.setdefault("seqs", {}).setdefault(agent, []), out.setdefault("push", [])
+    ws = Client.connect(f"ws://127.0.0.1:{port}/api/events?topics=agent:{agent}&since={since}",
+                        headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    out.setdefault("connected", []).append(agent)
+    try:
+        while True:
+            text = ws.receive(timeout=0.5)
+            if text is None:
+                if stop:  # told to stop, and nothing more came for half a second
+                    break
+                continue
+            now = time.time()
+            m = json.loads(text)
+            if m["kind"] in ("dropped", "reload"):
+                out.setdefault("problems", []).append(m)
+                break
+            seqs.append(m["seq"])
+            if m["kind"] == "interaction.offered":
+                lat.append(now - m["at"])
+    except ConnectionClosed:
+        pass
+    finally:
+        ws.close()
+
+
+def request(port: int, token: str, method: str, path: str, body: dict | None, out: dict) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    t = time.perf_counter()
+    conn.request(method, path, body=data, headers=headers)
+    r = conn.getresponse()
+    r.read()
+    took = time.perf_counter() - t
+    conn.close()
+    key = "api_write" if method == "POST" else "api_read"
+    out.setdefault(key, []).append(took)
+    out.setdefault("status", {}).setdefault(str(r.status), 0)
+    out["status"][str(r.status)] += 1
+
+
+def _line() -> str:
+    """Read a line of stdin in a native thread: the listeners keep running meanwhile."""
+    return gevent.get_hub().threadpool.apply(sys.stdin.readline)
+
+
+def main() -> None:
+    port, since, seconds = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+    agents, spares, rps = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+    with open(sys.argv[7]) as f:
+        tokens = json.load(f)
+    out: dict = {}
+    stop: list = []
+    listeners = [gevent.spawn(listen, port, f"a{i}", tokens[f"a{i}"], since, out, stop)
+                 for i in range(agents)]  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(out.get("connected", [])) < agents and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+    print(json.dumps({"ready": len(out.get("connected", []))}), flush=True)
+    _line()  # the bench starts the traffic, then says go
+    start, sent, pool = time.monotonic(), 0, []
+    while (elapsed := time.monotonic() - start) < seconds:
+        for _ in range(int(rps * elapsed) - sent):
+            i = sent
+            if i % 5 == 4:  # one request in five changes a spare agent's state
+                s = f"s{(i // 5) % spares}"
+                body = {"state": "ready"} if (i // 5 // spares) % 2 == 0 else {
+                    "state": "not_ready", "reason": "break"}  # fmt: skip
+                pool.append(gevent.spawn(request, port, tokens[s], "POST",
+                                         f"/api/agents/{s}/state", body, out))  # fmt: skip
+            else:
+                a = f"a{i % agents}"
+                path = ("/api/agents/{a}", "/api/agents/{a}/offer", "/api/queues")[i % 3]
+                pool.append(gevent.spawn(request, port, tokens[a], "GET", path.format(a=a), None,
+                                         out))  # fmt: skip
+            sent += 1
+        gevent.sleep(0.005)
+    gevent.joinall(pool, timeout=30)
+    _line()  # drained: stop listening
+    stop.append(True)
+    gevent.joinall(listeners, timeout=10)
+    print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""Inbound calls per second through the whole path: IVR -> queue -> agent, on the simulated switch.
+
+The switch runs in its own process and places calls on a DID at a rate that ramps up stage by
+stage. This process runs the controller `calldesk serve` builds (`app.build`): the flow answers
+the caller and enqueues it, the ACD offers it, rings the agent's phone and bridges. Agents' phones
+answer after `ring_s` and hang up after `talk_s`; agents are sized for the top rate.
+
+After each stage the traffic drains, then every call placed is accounted for from the journal:
+answered (bridged to an agent), abandoned, overflowed. `lost` is what is left over (calls that
+never reached the queue or have no outcome), `stuck` the interactions still open in the core
+once the stage has drained. The ramp stops at
+the first stage that loses or strands a call; `calls_per_s` is the best clean stage's rate of
+bridged calls. Legs still up are reported apart (`caller_legs_up`).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import secrets
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+DID = "5551000"
+FLOW = """flow: bench
+bindings:
+  numbers: ["{did}"]
+entry: queue
+steps:
+  queue:
+    kind: enqueue
+    queue: q
+"""
+
+
+def _switch_process(
+    password: str,
+    port_queue: Any,
+    commands: Any,
+    replies: Any,
+    agents: int,
+    ring_s: float,
+    talk_s: float,
+) -> None:  # pragma: no cover - runs in the child process
+    import gevent
+
+    from calldesk.sim import PhoneBehavior, SimSwitch
+
+    sim = SimSwitch(password=password, time_scale=1.0).start()
+    sim.dialplan.add_did(DID)
+    for i in range(agents):
+        sim.add_phone(f"user/{2000 + i}", PhoneBehavior.answer(after=ring_s, hangup_after=talk_s))
+    port_queue.put(sim.port)
+    placed = 0
+    while True:
+        while commands.empty():
+            gevent.sleep(0.01)
+        command = commands.get()
+        if command[0] == "stop":
+            break
+        _, rate, seconds = command
+        sent, start = 0, time.monotonic()
+        while (elapsed := time.monotonic() - start) < seconds:
+            for _ in range(int(rate * elapsed) - sent):
+                sim.inject_call(did=DID, caller_id=f"+1555{placed:07d}")
+                sent += 1
+                placed += 1
+            gevent.sleep(0.002)
+        replies.put((sent, time.monotonic() - start, len(sim.legs)))
+    sim.stop()
+
+
+def _config(workdir: Path, agents: int, password: str, port: int) -> Any:
+    from calldesk.config import load_config
+
+    (workdir / "flows").mkdir()
+    (workdir / "flows" / "bench.yaml").write_text(FLOW.format(did=DID))
+    lines = [
+        f"store: {{path: {workdir / 'calldesk.sqlite'}}}",
+        f"flows: {{dir: {workdir / 'flows'}, prompts_dir: {workdir / 'flows'}}}",
+        f"recordings: {{dir: {workdir / 'recordings'}}}",
+        "log: {level: ERROR}",
+        "queues: [{name: q, wrap_up_s: 0.5}]",
+        "agents:",
+        *[f"  - {{id: a{i}, contact: user/{2000 + i}, queues: [q]}}" for i in range(agents)],
+    ]
+    (workdir / "calldesk.yaml").write_text("\n".join(lines) + "\n")
+    env = {"CALLDESK_ESL_URL": f"esl://:{password}@127.0.0.1:{port}"}
+    return load_config(workdir / "calldesk.yaml", env=env)
+
+
+def _counts(store: Any) -> dict[str, int]:
+    rows = store.db.execute(
+        "SELECT kind, count(*) FROM journal WHERE kind IN ('interaction.arrived', "
+        "'interaction.answered', 'interaction.abandoned', 'interaction.overflowed') GROUP BY kind"
+    ).fetchall()
+    return {kind.split(".", 1)[1]: n for kind, n in rows}
+
+
+def _open_interactions(controller: Any) -> int:
+    done = ("ended", "abandoned", "overflowed")
+    return sum(1 for i in controller.acd.view.interactions() if i.state.value not in done)
+
+
+def _caller_legs_up(controller: Any) -> int:
+    return sum(
+        1
+        for leg in controller.board.tracker.legs.values()
+        if leg.alive and leg.direction == "inbound"
+    )
+
+
+def _stage(
+    controller: Any, commands: Any, replies: Any, rate: float, seconds: float, drain_s: float
+) -> dict[str, Any]:
+    import gevent
+
+    before = _counts(controller.store)
+    cpu0 = time.process_time()
+    commands.put(("stage", rate, seconds))
+    while replies.empty():
+        gevent.sleep(0.05)
+    placed, took, _ = replies.get()
+    deadline = time.monotonic() + drain_s
+    while time.monotonic() < deadline and _open_interactions(controller):
+        gevent.sleep(0.1)
+    after = _counts(controller.store)
+    delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+    answered = delta.get("answered", 0)
+    accounted = answered + delta.get("abandoned", 0) + delta.get("overflowed", 0)
+    return {
+        "rate": rate,
+        "placed": placed,
+        "placed_per_s": round(placed / took, 1),
+        "enqueued": delta.get("arrived", 0),
+        "answered": answered,
+        "answered_per_s": round(answered / took, 1),
+        "abandoned": delta.get("abandoned", 0),
+        "lost": max(0, placed - accounted),
+        "stuck": _open_interactions(controller),
+        # Callers' legs still up after the drain (their interaction may have ended: the
+        # simulated agent hangs up, and the caller's leg is left to the switch).
+        "caller_legs_up": _caller_legs_up(controller),
+        "controller_cpu_s": round(time.process_time() - cpu0, 2),
+    }
+
+
+def run(
+    start: float = 25.0,
+    step: float = 25.0,
+    max_rate: float = 400.0,
+    stage_seconds: float = 10.0,
+    ring_s: float = 0.2,
+    talk_s: float = 2.0,
+    drain_s: float = 20.0,
+) -> dict[str, Any]:
+    import logging
+
+    from calldesk.app import build
+    from calldesk.store import Store
+
+    logging.getLogger("calldesk").setLevel(logging.CRITICAL)
+    agents = max(1, math.ceil(max_rate * (ring_s + talk_s + 0.5 + 0.3) * 1.3))
+    password = secrets.token_urlsafe(18)
+    ctx = multiprocessing.get_context("spawn")
+    port_queue, commands, replies = ctx.Queue(), ctx.Queue(), ctx.Queue()
+    proc = ctx.Process(
+        target=_switch_process,
+        args=(password, port_queue, commands, replies, agents, ring_s, talk_s),
+        daemon=True,
+    )
+    proc.start()
+    tmp = tempfile.TemporaryDirectory(prefix="calldesk-bench-inbound-")
+    controller = None
+    stages: list[dict[str, Any]] = []
+    try:
+        port = port_queue.get(timeout=60)
+        config = _config(Path(tmp.name), agents, password, port)
+        store = Store.open(config.path("store.path"))
+        controller = build(config, store=store, check_trunks=False)
+        if not all(controller.start(wait=15).values()):
+            raise RuntimeError("the controller could not connect to the simulated switch")
+        for a in range(agents):
+            controller.acd.login(f"a{a}", ready=True)
+        rate = start
+        while rate <= max_rate:
+            stage = _stage(controller, commands, replies, rate, stage_seconds, drain_s)
+            stages.append(stage)
+            if stage["lost"] or stage["stuck"]:
+                break
+            rate += step
+    finally:
+        commands.put(("stop",))
+        if controller is not None:
+            controller.stop()
+        proc.join(timeout=10)
+        if proc.is_alive():
+            proc.terminate()
+        tmp.cleanup()
+    clean = [s for s in stages if not s["lost"] and not s["stuck"]]
+    best = max(clean, key=lambda s: s["answered_per_s"], default=None)
+    first_bad = next((s for s in stages if s["lost"] or s["stuck"]), None)
+    return {
+        # The best stage with nothing lost or stuck: its bridged calls/s, and its (zero) losses.
+        "calls_per_s": best["answered_per_s"] if best else 0.0,
+        "at_rate": best["rate"] if best else None,
+        "lost": best["lost"] if best else (first_bad or {}).get("lost", 0),
+        "stuck": best["stuck"] if best else (first_bad or {}).get("stuck", 0),
+        # Where the ramp stopped, and what it lost there.
+        "first_failure": (
+            {k: first_bad[k] for k in ("rate", "placed", "answered", "lost", "stuck")}
+            if first_bad
+            else None
+        ),
+        "agents": agents,
+        "stage_seconds": stage_seconds,
+        "stages": stages,
+    }

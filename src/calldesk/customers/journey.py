@@ -1,0 +1,179 @@
+"""The journey: a customer's timeline (every interaction on every medium) and its outcome score.
+
+`summarize` folds one interaction's journal entries (pure); `timeline` reads them for a customer;
+`outcomes` groups contacts by intent: a repeat within the window (72 h by default) on the same
+intent belongs to the same journey, and makes its first contact not first-contact resolution.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from calldesk.customers.store import CustomerStore
+from calldesk.store.journal import Entry
+
+ENDINGS = {
+    "interaction.answered": "answered",
+    "interaction.abandoned": "abandoned",
+    "interaction.overflowed": "overflowed",
+    "interaction.ended": "handled",
+    "interaction.released": "handled",
+}
+WRAPUP_KINDS = ("agent.wrapup", "api.wrapup")
+
+
+def summarize(iid: str, entries: Iterable[Entry], medium: str = "") -> dict[str, Any]:
+    """One interaction from its own journal entries (subject = the interaction id)."""
+    s: dict[str, Any] = {
+        "interaction": iid,
+        "medium": medium,
+        "start": None,
+        "end": None,
+        "flow": None,
+        "path": [],
+        "data": {},
+        "queue": None,
+        "wait_s": None,
+        "agent": None,
+        "talk_s": None,
+        "outcome": "open",
+        "transfers": 0,
+        "disposition": None,
+        "notes": None,
+        "survey": None,
+        "recordings": [],
+        "intent": None,
+        "answered_id": None,
+    }
+    for e in entries:
+        d = e.data
+        s["start"] = e.at if s["start"] is None else min(s["start"], e.at)
+        s["end"] = e.at if s["end"] is None else max(s["end"], e.at)
+        if e.kind.startswith("ivr."):
+            s["flow"] = d.get("flow", s["flow"])
+            if d.get("step") and (not s["path"] or s["path"][-1] != d["step"]):
+                s["path"].append(d["step"])
+            s["data"] = dict(d.get("variables") or s["data"])
+        elif e.kind == "interaction.arrived":
+            s["queue"] = d.get("queue")
+            s["medium"] = d.get("medium") or s["medium"]
+        elif e.kind in ENDINGS:
+            s["queue"] = d.get("queue") or s["queue"]
+            s["agent"] = d.get("agent") or s["agent"]
+            if "wait" in d:
+                s["wait_s"] = d["wait"]
+            if "talk" in d:
+                s["talk_s"] = d["talk"]
+            if e.kind == "interaction.answered":
+                s["answered_id"] = e.id
+            if not (s["outcome"] == "handled" and e.kind == "interaction.answered"):
+                s["outcome"] = ENDINGS[e.kind]
+        elif "transfer" in e.kind:
+            s["transfers"] += 1
+        if "disposition" in d:
+            s["disposition"], s["notes"] = d["disposition"], d.get("notes") or s["notes"]
+        for key in ("survey", "score", "csat"):
+            if e.kind.startswith("survey") and key in d:
+                s["survey"] = d[key]
+    if s["outcome"] == "open" and s["flow"] and s["queue"] is None and s["end"] is not None:
+        s["outcome"] = "self_service"
+    s["intent"] = s["data"].get("intent") or s["queue"] or s["flow"]
+    return s
+
+
+def one_line(s: dict[str, Any]) -> str:
+    """`2026-12-01 10:02 chat billing: handled by a1, resolved (wait 12 s)`."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(s["start"] or 0))
+    parts = [f"{when} {s['medium'] or '?'} {s['intent'] or '-'}: {s['outcome']}"]
+    if s["agent"]:
+        parts.append(f" by {s['agent']}")
+    if s["disposition"]:
+        parts.append(f", {s['disposition']}")
+    if s["wait_s"] is not None:
+        parts.append(f" (wait {s['wait_s']:.0f} s)")
+    return "".join(parts)
+
+
+class Journeys:
+    def __init__(self, customers: CustomerStore) -> None:
+        self.cs = customers
+        self.db = customers.db
+        self.journal = customers.journal
+
+    def interaction(self, iid: str, medium: str = "") -> dict[str, Any]:
+        s = summarize(iid, self.journal.read(subject=iid), medium)
+        if s["agent"] and s["disposition"] is None and s["answered_id"]:
+            self._wrapup(s)
+        s["recordings"] = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT id FROM recordings WHERE interaction = ? ORDER BY started_at", [iid]
+            ).fetchall()
+        ]
+        return s
+
+    def _wrapup(self, s: dict[str, Any]) -> None:
+        """The agent's wrap-up after this interaction: `agent.wrapup` names it, and the API's
+        `api.wrapup` that follows carries the disposition and notes."""
+        rows = self.db.execute(
+            "SELECT id, kind, data FROM journal WHERE subject = ? AND id > ? AND kind IN (?, ?) "
+            "ORDER BY id LIMIT 4",
+            [s["agent"], s["answered_id"], *WRAPUP_KINDS],
+        ).fetchall()
+        mine = False
+        for seq, kind, data in rows:
+            d = json.loads(data)
+            if kind == "agent.wrapup":
+                if mine:
+                    return
+                mine = d.get("interaction") == s["interaction"]
+            elif mine and "disposition" in d:
+                s["disposition"], s["notes"] = d["disposition"], d.get("notes")
+                s["wrapup_seq"] = seq
+                return
+
+    def timeline(self, customer: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """Newest first."""
+        return [
+            self.interaction(row["interaction"], row["medium"])
+            for row in self.cs.interactions(customer, limit)
+        ]
+
+
+def outcomes(
+    contacts: list[dict[str, Any]], window_s: float, resolved: frozenset[str]
+) -> list[dict[str, Any]]:
+    """Journeys: contacts on the same intent, each within `window_s` of the previous one."""
+    out: list[dict[str, Any]] = []
+    open_by_intent: dict[Any, dict[str, Any]] = {}
+    for c in sorted(contacts, key=lambda c: c["start"] or 0):
+        j = open_by_intent.get(c["intent"])
+        if j is None or (c["start"] or 0) - j["last_at"] > window_s:
+            j = {
+                "intent": c["intent"],
+                "contacts": 0,
+                "media": [],
+                "first_at": c["start"],
+                "last_at": c["start"],
+                "interactions": [],
+            }
+            out.append(j)
+            open_by_intent[c["intent"]] = j
+        j["contacts"] += 1
+        j["interactions"].append(c["interaction"])
+        if c["medium"] and c["medium"] not in j["media"]:
+            j["media"].append(c["medium"])
+        j["last_at"] = max(j["last_at"] or 0, c["end"] or c["start"] or 0)
+        # the last contact decides: its disposition, or without one, whether it was handled
+        j["resolved"] = (
+            c["disposition"] in resolved
+            if c["disposition"]
+            else c["outcome"] in ("handled", "self_service")
+        )
+    for j in out:
+        j["duration_s"] = (j["last_at"] or 0) - (j["first_at"] or 0)
+        j["fcr"] = j["contacts"] == 1 and j["resolved"]
+    return out

@@ -1,0 +1,304 @@
+"""The engine: the inbox, batches into the pure ACD core, persistence, replay and snapshots.
+
+One worker greenlet owns the core. Everything else posts to its inbox: hand-offs
+(`enqueue(request)`), agent and queue controls, results that medium adapters report, and their
+own items (a voice leg that ended) which the adapter resolves against the state as of now. The
+worker feeds core events in batches (`handle_many`), records each batch in `acd_inputs` for
+replay after a restart, appends the core's journal records to the store journal (the notifier
+publishes them), and hands the decisions to every medium adapter. After each batch the core's
+read-only view (`view`) is what adapters, services and read models read.
+Every `snapshot_every_batches` batches or `snapshot_every_s` seconds it snapshots the core into
+`acd_snapshots` and deletes the inputs that snapshot covers; recovery restores the newest
+snapshot and replays only the inputs after it. It sleeps until the core's next deadline (then
+feeds a `Tick`) or the next reconciliation. Times come from `clock` (seconds);
+`settings.time_scale` converts them to real sleeps.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import gevent
+import gevent.event
+
+from calldesk.acd import Acd, Ignored
+from calldesk.acd import events as ev
+from calldesk.acd.replay import replay
+from calldesk.engine.adapter import MediumAdapter, ReconcileAbsent, Repair
+from calldesk.engine.persist import EngineStore
+from calldesk.engine.screenpop import ScreenPops
+from calldesk.engine.settings import DispatchSettings
+from calldesk.interactions import EnqueueRequest
+from calldesk.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Post:
+    items: list[Any]
+    done: gevent.event.AsyncResult | None = None
+
+
+class Engine:
+    def __init__(
+        self,
+        acd: Acd,
+        store: Store,
+        clock: Callable[[], float],
+        settings: DispatchSettings | None = None,
+    ) -> None:
+        self.acd, self.store, self.clock = acd, store, clock
+        self.settings = settings or DispatchSettings()
+        self.persist = EngineStore(store)
+        self.view = acd.view()
+        self.pops = ScreenPops(self.view, store.journal, self.persist)
+        self.adapters: dict[str, MediumAdapter] = {}
+        self._inbox: list[_Post] = []
+        self._wake = gevent.event.Event()
+        self._batch = 0
+        self._worker: gevent.Greenlet | None = None
+        self._recovering = False
+        self._reconcile_asked = False
+        self._stopping = False
+        self._snap_batch = 0  # batch of the newest snapshot
+        self._snap_at = clock()
+        self._compact_asked: list[gevent.event.AsyncResult] = []
+
+    def add_adapter(self, medium: str, adapter: MediumAdapter) -> None:
+        self.adapters[medium] = adapter
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> Engine:
+        """Recover from the store (replay), then start the worker."""
+        self._recover()
+        self._worker = gevent.spawn(self._run)
+        return self
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.persist.flush()
+        self._wake.set()
+        if self._worker is not None:
+            self._worker.kill()
+            self._worker = None
+
+    # -- inputs -------------------------------------------------------------------------
+    def post(self, *items: Any, wait: float | None = None) -> list[str]:
+        """Hand core events (or adapter items) to the worker. With `wait`, block until they were
+        handled and return the reasons the core ignored any of them."""
+        done = gevent.event.AsyncResult() if wait is not None else None
+        self._inbox.append(_Post(list(items), done))
+        self._wake.set()
+        return done.get(timeout=wait) if done is not None else []
+
+    def enqueue(self, request: EnqueueRequest) -> None:
+        """A flow (or a medium adapter) hands an interaction over: its adapter learns where the
+        customer is (a voice caller's leg hears MOH and waits), then the core hears of it."""
+        if self.settings.trace:
+            self.settings.trace("enqueued", request.interaction_id)
+        adapter = self.adapters.get(request.medium)
+        if adapter is not None:
+            adapter.on_enqueue(request)
+        self.post(*request.acd_events())
+
+    def login(self, agent: str, ready: bool = False, wait: float | None = 5.0) -> list[str]:
+        return self.post(ev.AgentLogin(agent, ready), wait=wait)
+
+    def logout(self, agent: str, wait: float | None = 5.0) -> list[str]:
+        return self.post(ev.AgentLogout(agent), wait=wait)
+
+    def ready(self, agent: str, wait: float | None = 5.0) -> list[str]:
+        return self.post(ev.AgentReady(agent), wait=wait)
+
+    def not_ready(self, agent: str, reason: str = "break", wait: float | None = 5.0) -> list[str]:
+        return self.post(ev.AgentNotReady(agent, reason), wait=wait)
+
+    def pause(self, queue: str, wait: float | None = 5.0) -> list[str]:
+        return self.post(ev.QueuePaused(queue), wait=wait)
+
+    def resume(self, queue: str, wait: float | None = 5.0) -> list[str]:
+        return self.post(ev.QueueResumed(queue), wait=wait)
+
+    def compact_now(self, wait: float | None = 5.0) -> dict[str, int] | None:
+        """Snapshot the core and delete the inputs it covers at the worker's next step. With
+        `wait`, return {"batch": ..., "deleted": ...} once done."""
+        done = gevent.event.AsyncResult()
+        self._compact_asked.append(done)
+        self._wake.set()
+        return done.get(timeout=wait) if wait is not None else None
+
+    def reconcile_now(self) -> None:
+        """Reconcile at the worker's next step."""
+        self._reconcile_asked = True
+        self._wake.set()
+
+    # -- the worker ---------------------------------------------------------------------
+    def _sleep_for(self, next_reconcile: float) -> float:
+        until = next_reconcile
+        deadline = self.acd.next_deadline()
+        if deadline is not None and not self._recovering:
+            until = min(until, deadline)
+        return max(0.0, until - self.clock()) / self.settings.time_scale
+
+    def _run(self) -> None:
+        next_reconcile = self.clock() + self.settings.reconcile_every_s
+        while not self._stopping:
+            if not self._inbox and not self._reconcile_asked and not self._compact_asked:
+                self._wake.wait(self._sleep_for(next_reconcile))
+            self._wake.clear()
+            try:
+                if self._recovering:
+                    if not all(a.ready() for a in self.adapters.values()):
+                        self._wake.wait(0.2)
+                        continue
+                    self._reconcile(recovery=True)
+                    self._recovering = False
+                if self._inbox:
+                    self._drain()
+                if self._reconcile_asked or self.clock() >= next_reconcile:
+                    self._reconcile_asked = False
+                    next_reconcile = self.clock() + self.settings.reconcile_every_s
+                    self._reconcile()
+                    for adapter in self.adapters.values():
+                        adapter.after_reconcile()
+                deadline = self.acd.next_deadline()
+                if deadline is not None and self.clock() >= deadline:
+                    self.feed([ev.Tick()])
+                self.persist.flush()
+                if not self._recovering and (self._compact_asked or self._compact_due()):
+                    self._compact()
+            except Exception:
+                log.exception("engine step failed; carrying on")
+
+    def _drain(self) -> None:
+        posts, self._inbox = self._inbox, []
+        batch: list[ev.Event] = []
+        ignored: dict[int, str] = {}
+        for post in posts:
+            for item in post.items:
+                if isinstance(item, ReconcileAbsent):
+                    if batch:
+                        ignored.update(self.feed(batch))
+                        batch = []
+                    self._reconcile(absent=item.absent)
+                    continue
+                resolved = self._resolve(item)
+                if resolved is None:
+                    batch.append(item)
+                    continue
+                if batch:  # resolve against the state as of now: what came before goes first
+                    ignored.update(self.feed(batch))
+                    batch = []
+                batch.extend(resolved)
+        if batch:
+            ignored.update(self.feed(batch))
+        for post in posts:
+            if post.done is not None:
+                post.done.set([ignored[id(i)] for i in post.items if id(i) in ignored])
+
+    def _resolve(self, item: Any) -> list[ev.Event] | None:
+        for adapter in self.adapters.values():
+            out = adapter.resolve(item)
+            if out is not None:
+                return out
+        return None
+
+    def feed(self, events: Sequence[ev.Event], at: float | None = None) -> dict[int, str]:
+        """One batch into the core: recorded, handled, journaled, carried out."""
+        now = self.clock() if at is None else at
+        self._batch += 1
+        self.persist.log_inputs(events, now, self._batch)
+        offered = {e.offer: self.view.offer(e.offer) for e in events
+                   if isinstance(e, ev.OfferAccepted)}  # gone from the core once accepted
+        decisions = self.acd.handle_many(events, now)
+        records = self.acd.drain_journal()
+        if records:
+            self.store.journal.append_many([(r.kind, r.subject, r.data, r.at) for r in records])
+        ignored = {id(d.event) for d in decisions if isinstance(d, Ignored)}
+        for e in events:
+            offer = offered.get(e.offer) if isinstance(e, ev.OfferAccepted) else None
+            if offer is not None and id(e) not in ignored:
+                self.pops.accepted(offer, self.acd.now)
+        for adapter in self.adapters.values():
+            adapter.carry_out(events, decisions)
+        return {id(d.event): d.reason for d in decisions if isinstance(d, Ignored)}
+
+    # -- snapshots and compaction ---------------------------------------------------------
+    def _compact_due(self) -> bool:
+        since = self._batch - self._snap_batch
+        every_n, every_s = self.settings.snapshot_every_batches, self.settings.snapshot_every_s
+        if since <= 0:
+            return False
+        if every_n and since >= every_n:
+            return True
+        return bool(every_s) and self.clock() - self._snap_at >= every_s
+
+    def _compact(self) -> None:
+        """Between batches (the worker owns the core): snapshot it as of the last batch, and
+        drop the inputs up to that batch in the same transaction."""
+        asked, self._compact_asked = self._compact_asked, []
+        batch = self._batch
+        try:
+            deleted = self.persist.save_snapshot(self.acd.snapshot(), batch, self.acd.now)
+        except Exception as exc:
+            for done in asked:
+                done.set_exception(exc)
+            raise
+        self._snap_batch, self._snap_at = batch, self.clock()
+        log.info("ACD snapshot at batch %d; %d recorded inputs deleted", batch, deleted)
+        for done in asked:
+            done.set({"batch": batch, "deleted": deleted})
+
+    # -- reconciliation and recovery -------------------------------------------------------
+    def _reconcile(self, recovery: bool = False, absent: frozenset[str] = frozenset()) -> None:
+        for adapter in self.adapters.values():
+            self._repair(adapter, adapter.reconcile(recovery, absent), recovery)
+
+    def _repair(self, adapter: MediumAdapter, repairs: list[Repair], recovery: bool) -> None:
+        if not repairs:
+            return
+        now = self.acd.now if recovery else self.clock()
+        for r in repairs:
+            log.warning("ACD repair on %s: %s", r.subject, r.what)
+            self.store.journal.append("acd.repair", r.subject, {"what": r.what, **r.data}, now)
+            adapter.apply(r)
+        events = [r.event for r in repairs if r.event is not None]
+        if events:
+            # After a restart, facts found on the switch are dated at the last recorded input,
+            # so downtime alone does not expire the lease of an offer the agent did answer.
+            self.feed(events, at=now)
+
+    def _recover(self) -> None:
+        snap = self.persist.latest_snapshot()
+        after = snap[0] if snap else 0
+        records = list(self.persist.inputs(after=after))
+        if not records and snap is None:
+            return
+        if snap is not None:
+            self.acd.restore(snap[1])  # refuses queues/agents the configuration lacks
+            self._snap_batch = after
+        replay(self.acd, records)
+        self.acd.drain_journal()  # already in the store journal
+        self._batch = self.persist.last_batch()
+        legs = self.persist.legs()
+        for adapter in self.adapters.values():
+            adapter.recover(legs)
+        self._recovering = True
+        v = self.view
+        self.store.journal.append(
+            "acd.recovered",
+            "acd",
+            {
+                "snapshot_batch": after,
+                "inputs": len(records),
+                "interactions": sum(1 for _ in v.interactions()),
+                "offers": sum(1 for _ in v.offers()),
+                "agents_logged_in": sum(1 for a in v.agents() if a.logged_in),
+            },
+            v.now,
+        )
+        log.info("ACD recovered from the snapshot of batch %d and %d inputs", after, len(records))

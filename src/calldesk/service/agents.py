@@ -1,0 +1,142 @@
+"""Agents: state, offers, wrap-up, screen pops and the agent's day. Every method takes the
+acting user first and checks it (`Access`) before the engine sees anything.
+
+The engine is the ACD service (`login`, `logout`, `ready`, `not_ready`, `post`); each returns
+the reasons the core ignored the request, which become a `Refused` (409). Live state is read
+from the notifier-fed `LiveViews`, never from the core's own objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from calldesk.acd import events as ev
+from calldesk.auth import User
+from calldesk.service.access import Access
+from calldesk.service.errors import Invalid, NotFound, Refused
+from calldesk.store.journal import Journal
+from calldesk.views import LiveViews
+
+Engine = Any  # calldesk.engine.Engine: login/logout/ready/not_ready/post(…, wait=) -> list[str]
+
+
+class AgentsService:
+    def __init__(self, access: Access, engine: Engine, views: LiveViews, journal: Journal,
+                 codes: dict[str, list[str]], teams_of: Callable[[str], set[str]],
+                 names: dict[str, str], decline_leg: Callable[[str], None] | None = None,
+                 pops: Callable[[str, int], list[dict]] | None = None) -> None:  # fmt: skip
+        self.access, self.engine, self.views, self.journal = access, engine, views, journal
+        self.codes, self.teams_of, self.names = codes, teams_of, names
+        self.decline_leg = decline_leg  # hangs a ringing voice offer's agent leg up
+        self.pops = pops
+
+    def _known(self, agent: str) -> None:
+        if agent not in self.names:
+            raise NotFound(f"unknown agent {agent!r}")
+
+    def _done(self, user: User, action: str, agent: str, ignored: Sequence[str], **data: Any) -> dict:
+        if ignored:
+            raise Refused(f"{action} {agent}: {'; '.join(ignored)}")
+        self.journal.append(f"api.{action}", agent, {"by": user.id, **data}, self.access.clock())
+        return self.get(user, agent)
+
+    # reading
+    def view(self, agent: str) -> dict[str, Any]:
+        v = self.views.agent(agent)
+        return {
+            "id": agent, "name": self.names.get(agent, agent), "state": v.state,
+            "reason": v.reason, "since": self.views.clock() - v.time_in_state_s,
+            "time_in_state_s": v.time_in_state_s, "queues": list(self.views.agent_queues(agent)),
+            "teams": sorted(self.teams_of(agent)),
+            "interactions": sorted(self.views.agent_items.get(agent, ())),
+            "handled": v.handled,
+        }  # fmt: skip
+
+    def list(self, user: User) -> list[dict[str, Any]]:
+        allowed = self.access.agents_of(user)
+        return [self.view(a) for a in self.names if allowed is None or a in allowed]
+
+    def get(self, user: User, agent: str) -> dict[str, Any]:
+        self._known(agent)
+        self.access.agent(user, agent, "see")
+        return self.view(agent)
+
+    # state
+    def login(self, user: User, agent: str, ready: bool = False) -> dict[str, Any]:
+        self._known(agent)
+        self.access.agent(user, agent, "log in")
+        return self._done(user, "login", agent, self.engine.login(agent, ready), ready=ready)
+
+    def logout(self, user: User, agent: str) -> dict[str, Any]:
+        self._known(agent)
+        self.access.agent(user, agent, "log out")
+        return self._done(user, "logout", agent, self.engine.logout(agent))
+
+    def set_state(self, user: User, agent: str, state: str, reason: str | None = None) -> dict:
+        self._known(agent)
+        self.access.agent(user, agent, "set the state of")
+        if state == "ready":
+            return self._done(user, "state", agent, self.engine.ready(agent), state=state)
+        if state != "not_ready":
+            raise Invalid("state", f"must be ready or not_ready, not {state!r}")
+        reason = reason or "break"
+        if reason not in self.codes["not_ready_reasons"]:
+            raise Invalid("reason", f"unknown reason {reason!r} (known: "
+                          f"{', '.join(self.codes['not_ready_reasons'])})")  # fmt: skip
+        ignored = self.engine.not_ready(agent, reason)
+        return self._done(user, "state", agent, ignored, state=state, reason=reason)
+
+    # offers
+    def offer(self, user: User, agent: str) -> dict[str, Any] | None:
+        self._known(agent)
+        self.access.agent(user, agent, "see the offers of")
+        o = self.views.offer_of(agent)
+        if o is None:
+            return None
+        return {"id": o.id, "interaction": o.interaction, "medium": o.medium, "queue": o.queue,
+                "customer": {"name": "", "number": o.customer}, "data": {},
+                "lease_until": o.lease_until}  # fmt: skip
+
+    def _offer(self, user: User, offer: str, action: str) -> Any:
+        o = self.views.offers.get(offer)
+        if o is None:
+            raise NotFound(f"no live offer {offer!r} (answered, expired or unknown)")
+        self.access.agent(user, o.agent, action)
+        return o
+
+    def accept(self, user: User, offer: str) -> dict[str, Any]:
+        o = self._offer(user, offer, "accept offers for")
+        if o.medium == "voice":
+            raise Refused(f"offer {offer} is a call: answer it on the phone that rings")
+        ignored = self.engine.post(ev.OfferAccepted(offer), wait=5.0)
+        self._done(user, "accept", o.agent, ignored, offer=offer)
+        return {"offer": offer, "interaction": o.interaction, "accepted": True}
+
+    def decline(self, user: User, offer: str) -> dict[str, Any]:
+        """A decline is a refusal like a rejected ring: the ACD's RONA rules apply."""
+        o = self._offer(user, offer, "decline offers for")
+        ignored = self.engine.post(ev.OfferRefused(offer, "reject"), wait=5.0)
+        if not ignored and o.medium == "voice" and self.decline_leg is not None:
+            self.decline_leg(offer)
+        self._done(user, "decline", o.agent, ignored, offer=offer)
+        return {"offer": offer, "interaction": o.interaction, "accepted": False}
+
+    def wrapup(self, user: User, agent: str, disposition: str, notes: str = "") -> dict:
+        self._known(agent)
+        self.access.agent(user, agent, "end the wrap-up of")
+        if disposition not in self.codes["dispositions"]:
+            raise Invalid("disposition", f"unknown disposition {disposition!r} (known: "
+                          f"{', '.join(self.codes['dispositions'])})")  # fmt: skip
+        ignored = self.engine.post(ev.WrapUpDone(agent), wait=5.0)
+        return self._done(user, "wrapup", agent, ignored, disposition=disposition, notes=notes)
+
+    def screen_pops(self, user: User, agent: str, limit: int = 10) -> list[dict[str, Any]]:
+        self._known(agent)
+        self.access.agent(user, agent, "see the screen pops of")
+        return self.pops(agent, limit) if self.pops else []
+
+    def day(self, user: User, agent: str) -> dict[str, Any]:
+        self._known(agent)
+        self.access.agent(user, agent, "see the day of")
+        return self.views.day(agent)

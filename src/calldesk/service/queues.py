@@ -1,0 +1,68 @@
+"""Queues: live figures, history, pause and resume."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from calldesk.auth import User
+from calldesk.service.access import Access
+from calldesk.service.errors import NotFound, Refused
+from calldesk.store.journal import Journal
+from calldesk.views import LiveViews
+
+
+class QueuesService:
+    def __init__(self, access: Access, engine: Any, views: LiveViews, journal: Journal,
+                 sl: dict[str, tuple[float, float]]) -> None:  # fmt: skip
+        self.access, self.engine, self.views, self.journal = access, engine, views, journal
+        self.sl = sl  # queue -> (sl_seconds, sl_target)
+
+    def _known(self, queue: str) -> None:
+        if queue not in self.sl:
+            raise NotFound(f"unknown queue {queue!r}")
+
+    def view(self, queue: str) -> dict[str, Any]:
+        v = self.views.queue(queue)
+        by = v.agents_by_state
+        return {
+            "name": queue, "waiting": v.waiting, "longest_wait_s": v.longest_wait_s,
+            "service_level": v.service_level_today, "service_level_30m": v.service_level_15m,
+            "sl_target": self.sl[queue][1], "sl_seconds": self.sl[queue][0], "asa_s": v.asa_s,
+            "abandon_rate": v.abandon_rate, "answered": v.answered, "abandoned": v.abandoned,
+            "agents": {"ready": by.get("available", 0) + by.get("offered", 0),
+                       "busy": by.get("busy", 0), "wrap_up": by.get("wrap_up", 0),
+                       "not_ready": by.get("not_ready", 0)},
+            "paused": queue in self.views.paused,
+        }  # fmt: skip
+
+    def _scope(self, user: User) -> set[str] | None:
+        return self.access.queues_of(user, self.views.agent_queues)
+
+    def list(self, user: User) -> list[dict[str, Any]]:
+        allowed = self._scope(user)
+        return [self.view(q) for q in self.sl if allowed is None or q in allowed]
+
+    def get(self, user: User, queue: str) -> dict[str, Any]:
+        self._known(queue)
+        self.access.queue(user, queue, "see", manage=False, agent_queues=self.views.agent_queues)
+        return self.view(queue)
+
+    def history(self, user: User, queue: str, minutes: int = 60, step: int = 300) -> list[dict]:
+        self._known(queue)
+        self.access.queue(user, queue, "see", manage=False, agent_queues=self.views.agent_queues)
+        return self.views.history(queue, minutes, step)
+
+    def _set(self, user: User, queue: str, action: str) -> dict[str, Any]:
+        self._known(queue)
+        self.access.queue(user, queue, action)
+        ignored = (self.engine.pause if action == "pause" else self.engine.resume)(queue)
+        if ignored:
+            raise Refused(f"{action} {queue}: {'; '.join(ignored)}")
+        self.journal.append(f"api.{action}", queue, {"by": user.id}, self.access.clock())
+        return self.view(queue)
+
+    def pause(self, user: User, queue: str) -> dict[str, Any]:
+        return self._set(user, queue, "pause")
+
+    def resume(self, user: User, queue: str) -> dict[str, Any]:
+        return self._set(user, queue, "resume")

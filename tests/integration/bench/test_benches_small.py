@@ -1,0 +1,45 @@
+"""The TCP benchmarks at a tiny scale: their JSON holds the fields the README documents, every
+call is accounted for, and the intake bench leaves the frame reader as it found it."""
+
+from __future__ import annotations
+
+import pytest
+
+from calldesk.esl.frames import FrameReader
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_bench_inbound_accounts_for_every_call() -> None:
+    from calldesk.bench.inbound import run
+
+    result = run(start=2, step=2, max_rate=4, stage_seconds=2, drain_s=15)
+    assert {"calls_per_s", "lost", "stuck", "stages", "first_failure"} <= set(result)
+    assert [s["rate"] for s in result["stages"]] == [2, 4]
+    for stage in result["stages"]:
+        assert stage["placed"] == stage["answered"] + stage["abandoned"] + stage["lost"]
+    assert result["lost"] == 0 and result["stuck"] == 0 and result["calls_per_s"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_bench_acd_reports_unbridged_and_lost() -> None:
+    from calldesk.bench.acd import agents_for, run
+
+    result = run(rate=5, seconds=2)
+    assert result["agents"] == agents_for(5, 0.05, 1.0, 0.5)
+    assert {"unbridged", "lost", "stuck", "bridged"} <= set(result)
+    assert result["unbridged"] == result["calls_placed"] - result["bridged"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_bench_intake_measures_from_the_socket_and_restores_the_reader() -> None:
+    from calldesk.bench.intake import run
+
+    feed = FrameReader.feed
+    result = run(rate=200, seconds=2, legs=5)
+    assert FrameReader.feed is feed
+    assert result["received"] == result["sent"] > 0
+    assert result["lag_from"] == "frame read from the controller's socket"
+    assert 0 <= result["lag_p50_ms"] <= result["lag_p99_ms"] <= result["lag_max_ms"]
