@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from calldesk.cli.main import cli
 from calldesk.dialer.config import parse_campaigns
 from calldesk.dialer.contacts import ContactQueue
+from calldesk.dialer.numbers import check_window
 from calldesk.dialer.store import DialerStore
 from calldesk.sim.virtual.outbound import simulate_outbound
 from calldesk.sim.virtual.outbound_campaign import CampaignRun
@@ -78,6 +79,9 @@ def test_a_simulated_month_leaves_the_violation_lists_empty(tmp_path) -> None:  
     assert rep["abandon_rate"] <= 0.03
     assert 0 < rep["abandoned"]  # the dialer did pace predictively, not progressively
     rows = store.ledger("renewals", 0, until)
+    override = {c["number"]: c.get("timezone", "") for c in contacts}
+    for x in rows:  # recomputed from the number and the time, not trusted from the ledger
+        assert check_window(x["number"], x["at"], camp.windows, override[x["number"]]).allowed
     dialled = {x["number"] for x in rows}
     assert not dialled & blocked
     assert late and max(x["at"] for x in rows if x["number"] == late[0]) == added_at[0]
