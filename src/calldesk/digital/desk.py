@@ -118,7 +118,7 @@ class DigitalDesk:
         )
         if new:
             self._start_bot(conv, flow or self.settings.flows.get(medium))
-        elif conv.id in self.sessions:
+        elif conv.id in self.sessions and text:  # a file alone answers no question
             self.sessions[conv.id].deliver(text)
         return conv, msg
 
