@@ -260,8 +260,11 @@ class DigitalDesk:
         if counts:
             conv.last_out_at = now
             self.messages.save(conv)
-        self.journal.append(
-            "message.sent", iid, {"message": msg.id, "author": author, "seq": msg.seq}, now
+        self.journal.append(  # `agent`: pushed on the holding agent's topic
+            "message.sent",
+            iid,
+            {"message": msg.id, "author": author, "seq": msg.seq, "agent": conv.agent or None},
+            now,
         )
         transport = self.transports.get(conv.medium)
         try:
@@ -281,8 +284,12 @@ class DigitalDesk:
         msg = self.messages.find_external(external_id)
         if msg is None or not self.messages.set_status(msg.id, status):
             return False
+        conv = self.messages.get(msg.interaction)
         self.journal.append(
-            "message.status", msg.interaction, {"message": msg.id, "status": status}, self.clock()
+            "message.status",
+            msg.interaction,
+            {"message": msg.id, "status": status, "agent": (conv.agent if conv else "") or None},
+            self.clock(),
         )
         return True
 
@@ -297,7 +304,10 @@ class DigitalDesk:
             if m.direction == "in" and m.seq <= upto_seq and self.messages.set_status(m.id, "read"):
                 changed += 1
                 self.journal.append(
-                    "message.status", iid, {"message": m.id, "status": "read"}, self.clock()
+                    "message.status",
+                    iid,
+                    {"message": m.id, "status": "read", "agent": agent},
+                    self.clock(),
                 )
         return changed
 

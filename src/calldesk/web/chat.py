@@ -133,6 +133,11 @@ def frame_js() -> Response:
     return send_file(WIDGET / "frame.js", mimetype="application/javascript", max_age=300)
 
 
+@bp.get("/frame.css")
+def frame_css() -> Response:
+    return send_file(WIDGET / "frame.css", mimetype="text/css", max_age=300)
+
+
 # -- visitor API -----------------------------------------------------------------------------
 @bp.post("/session")
 def start() -> Response:
