@@ -16,6 +16,7 @@
   var fileInput = $("file"), inviteEl = $("invite");
   var ws = null, retry = 0, seen = {}, typingTimer = null, lastTyping = 0, limits = null;
   var open = false, unread = [], uploads = [], page = null, inviteTimer = null, connecting = false;
+  var fresh = true;  /* a reload shows nothing yet: the first socket asks for the whole conversation */
   var TICKS = { accepted: "✓ Sent", sent: "✓ Sent", delivered: "✓✓ Delivered", read: "✓✓ Read", failed: "Not sent" };
 
   function save() { localStorage.setItem(KEY, JSON.stringify(state)); }
@@ -112,11 +113,11 @@
         state.token = s.token; state.visitor = s.visitor; save();
         var url = new URL("/chat/socket", location.href);
         url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-        url.search = "?token=" + encodeURIComponent(s.token) + "&after=" + state.lastSeq +
+        url.search = "?token=" + encodeURIComponent(s.token) + "&after=" + (fresh ? 0 : state.lastSeq) +
           "&interaction=" + encodeURIComponent(state.interaction || "");
         ws = new WebSocket(url.href);
         connecting = false;
-        ws.onopen = function () { retry = 0; net.textContent = "online"; say(""); flush(); };
+        ws.onopen = function () { fresh = false; retry = 0; net.textContent = "online"; say(""); flush(); };
         ws.onmessage = function (e) { onFrame(JSON.parse(e.data)); };
         ws.onclose = function () { net.textContent = "offline"; reconnect(); };
       })
