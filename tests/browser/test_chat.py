@@ -6,7 +6,13 @@ whose acknowledgement was lost arrives once; another agent cannot fetch the file
 
 from __future__ import annotations
 
+import html
+import http.server
 import re
+import sqlite3
+import struct
+import threading
+import zlib
 
 import pytest
 from playwright.sync_api import expect
@@ -15,12 +21,28 @@ from tests.browser.conftest import Stack, screenshot
 
 pytestmark = pytest.mark.timeout(180)
 
-SHOP = "http://shop.test"
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x02\x00\x00\x00\x90"
-    b"\x91h6\x00\x00\x00\x1dIDATx\x9cc\xfc\xcf\xc0\xf0\x9f\x81\x04\xc0D\x8a\x06F5\x8c\x1a0j@"
-    b"\x8a\x01\x00\xd5\x9a\x03\x1d\xa6\x94\xd7\xb2\x00\x00\x00\x00IEND\xaeB`\x82"
-)
+
+def _png(width: int = 64, height: int = 40) -> bytes:
+    """A small valid PNG (a blue-to-green gradient), made here."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((30, 80 + 2 * x, 200 - 3 * y)) for x in range(width))
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = _png()
 
 CHAT_FLOW = """
 flow: webchat
@@ -47,7 +69,7 @@ digital:
     - {id: invoice, title: Invoice question, text: "Thanks! I can see account {{ interaction.data.account }}."}
     - {id: bye, title: Goodbye, text: "Glad to help. Goodbye!"}
   chat:
-    allowed_origins: ["http://shop.test"]
+    allowed_origins: ["{shop}"]
     attachments: {dir: "{work}/attachments", max_bytes: 100000, types: [image/png, application/pdf]}
     invitations:
       - {name: pricing, pages: ["/pricing*"], after_s: 1, queue: general, max_wait_s: 600,
@@ -55,28 +77,61 @@ digital:
 """
 
 
+class _Shop(http.server.BaseHTTPRequestHandler):
+    """A customer's site: any path is a page with calldesk's one script tag."""
+
+    widget = ""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = (
+            "<!doctype html><html lang=en><title>Example Shop</title>"
+            "<body style='font:16px sans-serif;margin:2rem'><h1>Example Shop</h1>"
+            f"<p>Page {html.escape(self.path)}. Plans from $9 a month.</p>"
+            f'<script src="{self.widget}" async></script></body></html>'
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
 @pytest.fixture()
-def stack(tmp_path, playwright_api):
-    s = Stack(tmp_path, playwright_api, extra=DIGITAL, flows={"webchat": CHAT_FLOW})
+def shop():
+    """The shop's own server on loopback (another origin than calldesk's: another port)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Shop)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture()
+def stack(tmp_path, playwright_api, shop):
+    origin = f"http://127.0.0.1:{shop.server_port}"
+    s = Stack(
+        tmp_path,
+        playwright_api,
+        extra=DIGITAL.replace("{shop}", origin),
+        flows={"webchat": CHAT_FLOW},
+    )
+    _Shop.widget = f"{s.url}/chat/widget.js"
+    s.shop = origin
     yield s
     s.stop()
 
 
 def _shop(browser, stack, path="/pricing"):
-    """A visitor's page on another origin with the widget's script tag; returns (page, frame)."""
+    """A visitor's page on the shop's site with the widget; returns (page, frame)."""
     ctx = browser.new_context(viewport={"width": 1100, "height": 760})
     page = ctx.new_page()
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.route(
-        f"{SHOP}/**",
-        lambda route: route.fulfill(
-            content_type="text/html",
-            body=f"<!doctype html><title>Shop</title><h1>Our prices</h1><p>Plans from $9.</p>"
-            f'<script src="{stack.url}/chat/widget.js" async></script>',
-        ),
-    )
-    page.goto(SHOP + path)
+    page.goto(stack.shop + path)
     return page, _frame(page)
 
 
@@ -139,6 +194,9 @@ def test_a_visitor_chats_with_a_file_and_an_agent_answers_closes_and_wraps_up(
     got = desk.context.request.get(stack.url + href)
     assert got.ok and got.body() == PNG, got.status
     assert got.headers["content-type"] == "image/png"
+    thumb = transcript.locator("img.thumb")
+    expect(thumb).to_have_js_property("naturalWidth", 64)  # the page may show it to its agent
+    expect(desk.get_by_test_id("tab")).to_contain_text("Web visitor")
     bea = stack.api("bea")  # another agent of the same team: not hers
     assert bea.get(stack.url + href).status in (403, 404)
     assert stack.playwright.request.new_context().get(stack.url + href).status == 401
@@ -164,6 +222,8 @@ def test_a_visitor_chats_with_a_file_and_an_agent_answers_closes_and_wraps_up(
     expect(reply).to_be_focused()
     reply.type(" How can I help?", delay=15)
     expect(widget.locator("#typing")).to_have_text("Agent is typing…", timeout=10_000)
+    # the layout holds at 1366x768 with a chat open: nothing wider than the window
+    assert desk.evaluate("document.documentElement.scrollWidth") <= 1366
     screenshot(desk, "desk-chat")  # the README's picture: a chat with its file and canned reply
     reply.press("Enter")
     answer = "Thanks! I can see account AC-20417. How can I help?"
@@ -217,9 +277,9 @@ def test_reload_returns_to_the_conversation_and_a_lost_ack_stores_once(stack, br
     shop.route_web_socket(re.compile(r".*/chat/socket.*"), lossy)
     shop.reload()
     widget = _frame(shop)
-    expect(widget.get_by_text("first message")).to_be_visible(timeout=15_000)  # same conversation
     shop.keyboard.press("Tab")
     shop.keyboard.press("Enter")
+    expect(widget.get_by_text("first message")).to_be_visible(timeout=15_000)  # same conversation
     box = widget.get_by_label("Message")
     box.fill("sent while the line drops")
     box.press("Enter")
@@ -229,8 +289,6 @@ def test_reload_returns_to_the_conversation_and_a_lost_ack_stores_once(stack, br
     lost = widget.get_by_test_id("message").filter(has_text="sent while the line drops")
     expect(lost).not_to_have_attribute("data-status", "pending", timeout=30_000)
     assert dropped["n"] >= 1
-    import sqlite3
-
     with sqlite3.connect(stack.store) as db:
         texts = [
             r[0] for r in db.execute("SELECT text FROM digital_messages WHERE author = 'customer'")

@@ -18,6 +18,7 @@ from flask import Blueprint
 
 from calldesk.digital.chat.gateway import ChatGateway, ChatSettings
 from calldesk.digital.chat.hub import ChatHub
+from calldesk.digital.chat.invite import Outlook
 from calldesk.digital.chat.tokens import VisitorTokens, store_secret
 from calldesk.digital.desk import DigitalDesk
 from calldesk.digital.email.gateway import EmailGateway
@@ -28,6 +29,7 @@ from calldesk.digital.sms.provider import HttpProviderLink, webhook_blueprint
 from calldesk.digital.sms.smpp import SmppLink
 from calldesk.digital.transport import Transport
 from calldesk.digital.wiring import build_email, build_sms
+from calldesk.errors import ConfigError
 from calldesk.ivr.runner import FlowSource, Runner
 from calldesk.store import Store
 
@@ -76,6 +78,25 @@ class DigitalSystem:
                 log.exception("digital: the idle sweep failed; next round in %.0f s", self.sweep_s)
 
 
+def chat_outlook(engine: Any, chat: ChatSettings) -> Callable[[str], Outlook] | None:
+    """What the invitation rules ask of a queue: chat agents free now and the predicted wait,
+    from the engine's read-only view. An invitation naming an unknown queue is refused."""
+    view = getattr(engine, "view", None)
+    if not chat.invitations or view is None:
+        return None
+    known = set(view.queue_names())
+    for i, rule in enumerate(chat.invitations):
+        if rule.queue not in known:
+            raise ConfigError(
+                f"digital.chat.invitations[{i}].queue", f"unknown queue {rule.queue!r}"
+            )
+
+    def outlook(queue: str) -> Outlook:
+        return Outlook(*view.outlook(queue, "chat"))
+
+    return outlook
+
+
 def build_digital(
     data: Mapping[str, Any],
     store: Store,
@@ -96,7 +117,13 @@ def build_digital(
     adapters = settings.adapters
     chat = ChatSettings.load(adapters.get("chat"))
     gateway = ChatGateway(
-        desk, hub, VisitorTokens(store_secret(store), chat.token_ttl_s), clock, chat
+        desk,
+        hub,
+        VisitorTokens(store_secret(store), chat.token_ttl_s),
+        clock,
+        chat,
+        attachments=chat.attachments.store(),
+        outlook=chat_outlook(engine, chat),
     )
     system = DigitalSystem(desk, hub, gateway, settings)
     if "sms" in adapters:

@@ -160,7 +160,7 @@ def post_message() -> Response:
     visitor = gw.visitor(_token())
     data = _body()
     msg = gw.post(visitor, data.get("text"), data.get("client_id", ""), str(data.get("name", "")))
-    resp = jsonify({"message": msg.view()})
+    resp = jsonify({"message": gw.view(msg)})
     resp.status_code = 201
     return resp
 
@@ -193,7 +193,7 @@ def attachment() -> Response:
         request.get_data(cache=False),
         request.args.get("client_id", ""),
     )
-    resp = jsonify({"message": msg.view()})
+    resp = jsonify({"message": gw.view(msg)})
     resp.status_code = 201
     return resp
 
@@ -272,7 +272,7 @@ def _frame(gw: ChatGateway, visitor: str, sock: Any, raw: str | bytes) -> None:
         if kind == "message":
             client_id = frame.get("client_id", "")
             msg = gw.post(visitor, frame.get("text"), client_id, str(frame.get("name", "")))
-            sock.push({"type": "ack", "client_id": client_id, "message": msg.view()})
+            sock.push({"type": "ack", "client_id": client_id, "message": gw.view(msg)})
         elif kind == "typing":
             gw.typing(visitor)
         elif kind == "receipt":

@@ -95,6 +95,9 @@ class ChatGateway:
         )
         return msg
 
+    def view(self, msg: Message) -> dict[str, Any]:
+        return _visitor_view(msg)
+
     def attach(
         self, visitor: str, name: str, declared: str, data: bytes, client_id: object = ""
     ) -> Message:
@@ -165,7 +168,9 @@ class ChatGateway:
             return {"interaction": None, "state": None, "messages": []}
         if seen and seen != conv.id:
             after = 0
-        msgs = [m.view() for m in self.desk.messages.transcript(conv.id, with_history=False)]
+        msgs = [
+            _visitor_view(m) for m in self.desk.messages.transcript(conv.id, with_history=False)
+        ]
         return {
             "interaction": conv.id,
             "state": conv.state,
@@ -206,6 +211,15 @@ class ChatGateway:
                 "state": "connected" if entry.kind.endswith("answered") else "closed",
             }
         self.hub.push(conv.address, frame)
+
+
+def _visitor_view(msg: Message) -> dict[str, Any]:
+    """A message as its visitor sees it; their own carry the widget's client id back, so a
+    message stored while its acknowledgement was lost is recognised, not shown twice."""
+    view = msg.view()
+    if msg.direction == "in" and msg.external_id.startswith("c:"):
+        view["client_id"] = msg.external_id[2:]
+    return view
 
 
 def _check_client_id(client_id: object) -> None:

@@ -54,6 +54,19 @@
     log.scrollTop = log.scrollHeight;
     return el;
   }
+  /* The server stored one of ours (ack, upload answer, or a replay after a lost ack): the
+     pending bubble becomes that message, once. */
+  function adopt(clientId, m) {
+    if (!clientId) return;
+    state.outbox = state.outbox.filter(function (o) { return o.client_id !== clientId; });
+    uploads = uploads.filter(function (u) { return u.client_id !== clientId; });
+    save();
+    var el = seen[clientId];
+    if (!el) return;
+    delete seen[clientId];
+    if (seen[m.id] && seen[m.id] !== el) el.parentNode.removeChild(el);
+    else seen[m.id] = el;
+  }
   function send(frame) { if (ws && ws.readyState === 1) { ws.send(JSON.stringify(frame)); return true; } return false; }
   function flush() {
     state.outbox.forEach(function (m) { send({ type: "message", text: m.text, client_id: m.client_id }); });
@@ -77,6 +90,7 @@
       var m = f.message;
       if (m.interaction !== state.interaction) { state.interaction = m.interaction; state.lastSeq = 0; }
       if (m.seq > state.lastSeq) { state.lastSeq = m.seq; save(); }
+      adopt(m.client_id, m);
       render(m);
       if (!mine(m)) {
         if (m.status !== "read") acknowledge(m);
@@ -84,13 +98,11 @@
       }
     } else if (f.type === "ack") {
       state.interaction = f.message.interaction;
-      state.outbox = state.outbox.filter(function (o) { return o.client_id !== f.client_id; });
-      save();
-      var el = seen[f.client_id]; if (el) { delete seen[f.client_id]; seen[f.message.id] = el; }
+      adopt(f.client_id, f.message);
       render(f.message);
     } else if (f.type === "receipt") {
       var r = seen[f.id];
-      if (r) { r.lastChild.textContent = TICKS[f.status] || f.status; r.setAttribute("data-status", f.status); }
+      if (r && r.className.indexOf("me") >= 0) { r.lastChild.textContent = TICKS[f.status] || f.status; r.setAttribute("data-status", f.status); }
     } else if (f.type === "typing") {
       clearTimeout(typingTimer);
       typingEl.textContent = f.on === false ? "" : "Agent is typing…";
@@ -146,8 +158,7 @@
       .then(function (r) {
         item.busy = false;
         if (r.ok) {
-          uploads = uploads.filter(function (u) { return u !== item; });
-          var el = seen[item.client_id]; if (el) { delete seen[item.client_id]; seen[r.body.message.id] = el; }
+          adopt(item.client_id, r.body.message);
           render(r.body.message);
         } else if (r.status === 429) {
           item.failed = "too many files, wait a moment"; render(item, true);

@@ -20,8 +20,7 @@ export function ChatPane({ interaction, thread, self, run, visible, onClosed }) 
   const typing = useRef({ last: 0, timer: null, on: false });
   const messages = (thread && thread.messages) || [];
   const unread = unreadOf(thread, id);
-  const customer = interaction.customer || {};
-  const customerName = (typeof customer === "object" ? customer.name || customer.address : customer) || "";
+  const customerName = interaction.customerLabel || "";
   const customerTyping = thread && thread.typingUntil > Date.now();
 
   function typingOff() {

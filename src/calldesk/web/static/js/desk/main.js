@@ -11,7 +11,7 @@ import { MyDay } from "./day.js";
 import { OfferCard } from "./offer.js";
 import { ScreenPop } from "./pop.js";
 import { currentReason, StateBar } from "./state.js";
-import { DIGITAL, isThreadEvent, unreadOf, useThreads } from "./threads.js";
+import { customerName, DIGITAL, isThreadEvent, unreadOf, useThreads } from "./threads.js";
 import { submitWrapUp, WrapUp } from "./wrapup.js";
 
 const stamp = (obj) => (obj && typeof obj === "object" ? { ...obj, _fetched: Date.now() } : obj);
@@ -154,8 +154,9 @@ function Desk({ me, onLogout }) {
     const pop = popFor(id) || {};
     const caller = (pop.data && pop.data.caller) || {};
     const customer = it.customer || pop.customer;
-    const label = (customer && (customer.name || customer.number)) || caller.name || caller.id || customer || id;
+    const raw = (customer && (customer.name || customer.number || customer.address)) || caller.name || caller.id || customer || id;
     const medium = it.medium || pop.medium;
+    const label = customerName(medium, raw);
     const unread = DIGITAL.has(medium) ? unreadOf(threads.threads[id], id).length : 0;
     return { ...it, id, medium, queue: it.queue || pop.queue, customerLabel: String(label), unread,
       wrapping: Boolean(wrapping[id]) };

@@ -101,3 +101,11 @@ export function unreadOf(thread, id) {
   if (!thread) return [];
   return thread.messages.filter((m) => m.direction === "in" && (m.interaction || id) === id && m.status !== "read");
 }
+
+// How the desk names a digital customer: their name, else their address; a web chat visitor
+// without a name is "Web visitor" and the end of their id (the id itself means nothing).
+export function customerName(medium, label) {
+  const text = String(label || "");
+  if (medium === "chat" && /^v-[0-9a-f]{8,}$/.test(text)) return `Web visitor ${text.slice(-4)}`;
+  return text;
+}
