@@ -299,3 +299,77 @@ def test_reload_returns_to_the_conversation_and_a_lost_ack_stores_once(stack, br
         widget.get_by_test_id("message").filter(has_text="sent while the line drops")
     ).to_have_count(1)
     assert not shop.errors, shop.errors
+
+
+def _visitor_says(browser, stack, text):
+    shop, widget = _shop(browser, stack, "/about")
+    shop.keyboard.press("Tab")
+    shop.keyboard.press("Enter")
+    box = widget.get_by_label("Message")
+    box.fill(text)
+    box.press("Enter")
+    return shop, widget
+
+
+def test_two_chats_at_once_each_in_its_tab_with_unread_marks_and_its_own_wrap_up(
+    stack, page_for, browser
+):
+    desk = page_for("ann", "/desk")
+    state = _ready(desk)
+    offer = desk.get_by_test_id("offer")
+    tabs = desk.get_by_test_id("tab")
+
+    _, first = _visitor_says(browser, stack, "first visitor here")
+    expect(offer).to_be_visible(timeout=15_000)
+    desk.get_by_test_id("offer-accept").click()
+    expect(tabs).to_have_count(1, timeout=15_000)
+    _, second = _visitor_says(browser, stack, "second visitor here")
+    expect(offer).to_be_visible(timeout=15_000)  # capacity: 3 chats, one offer at a time
+    desk.get_by_test_id("offer-accept").click()
+    expect(tabs).to_have_count(2, timeout=15_000)
+    expect(state).to_contain_text("Busy")
+
+    pane = desk.get_by_test_id("chat-pane")
+    tab_of = {}
+    for i in range(2):
+        tabs.nth(i).click()
+        text = pane.get_by_test_id("transcript").inner_text()
+        tab_of["first" if "first visitor here" in text else "second"] = tabs.nth(i)
+    tab_of["second"].click()
+    expect(pane.get_by_test_id("transcript")).to_contain_text("second visitor here")
+
+    # The first visitor writes while the agent reads the second: unread on the first's tab only,
+    # and the first visitor's message is not "read" until the agent opens that tab.
+    first.get_by_label("Message").fill("are you there?")
+    first.get_by_label("Message").press("Enter")
+    expect(tab_of["first"].get_by_test_id("tab-unread")).to_have_text("1", timeout=10_000)
+    asked = first.get_by_test_id("message").filter(has_text="are you there?")
+    expect(asked).to_have_attribute("data-status", "accepted")
+    desk.keyboard.press("Alt+Shift+ArrowDown")  # to the other interaction, from the keyboard
+    expect(pane.get_by_test_id("transcript")).to_contain_text("are you there?")
+    expect(asked).to_have_attribute("data-status", "read", timeout=10_000)
+    expect(tab_of["first"].get_by_test_id("tab-unread")).to_have_count(0)
+
+    # Close the first: it waits in wrap-up in its tab while the second goes on.
+    desk.keyboard.press("Alt+Shift+E")
+    wrap = desk.get_by_test_id("wrapup")
+    expect(wrap).to_be_visible(timeout=15_000)
+    expect(tabs).to_have_count(2)
+    expect(tabs.filter(has_text="wrap-up")).to_have_count(1)
+    expect(state).to_contain_text("Busy")
+    desk.get_by_label("Disposition").select_option("resolved")
+    desk.get_by_test_id("wrap-done").click()
+    expect(tabs).to_have_count(1, timeout=15_000)
+    expect(pane.get_by_test_id("transcript")).to_contain_text("second visitor here")
+    reply = pane.get_by_test_id("reply")
+    reply.fill("Sorry for the wait!")
+    reply.press("Enter")
+    expect(second.get_by_text("Sorry for the wait!")).to_be_visible(timeout=10_000)
+    pane.get_by_test_id("chat-close").click()
+    expect(wrap).to_be_visible(timeout=15_000)
+    desk.get_by_label("Disposition").select_option("resolved")
+    desk.keyboard.press("Alt+Shift+W")
+    expect(state).to_have_text("Ready", timeout=15_000)
+    wrapups = [s for _, k, s in stack.journal() if k == "agent.wrapup"]
+    assert wrapups.count("ann") == 2, wrapups
+    assert not desk.errors, desk.errors
