@@ -163,3 +163,48 @@ def test_the_acd_views_outlook_counts_free_agents_and_predicts_the_wait():
     free, wait = view.outlook("sales", "chat")
     assert free == 0 and wait == 3 * 120.0 / 2  # third in line, two staffed agents
     assert view.outlook("nowhere", "chat") == (0, float("inf"))
+
+
+def test_serve_feeds_the_rules_from_the_engines_view_and_refuses_an_unknown_queue():
+    from calldesk.digital.system import chat_outlook
+
+    acd = Acd([QueueConfig("sales", aht_s=60.0)], [AgentConfig("a", "user/a", queues=("sales",))])
+    acd.handle(ev.AgentLogin("a", ready=True), 0.0)
+
+    class Engine:
+        view = acd.view()
+
+    rules = ChatSettings.load(
+        {
+            "invitations": [
+                {
+                    "name": "p",
+                    "pages": "/p*",
+                    "after_s": 0,
+                    "queue": "sales",
+                    "max_wait_s": 5,
+                    "text": "Hi",
+                }
+            ]
+        }
+    )
+    outlook = chat_outlook(Engine(), rules)
+    assert outlook("sales") == Outlook(1, 0.0)
+    assert chat_outlook(Engine(), ChatSettings()) is None  # no rules: nothing to ask
+    wrong = ChatSettings.load(
+        {
+            "invitations": [
+                {
+                    "name": "p",
+                    "pages": "/p",
+                    "after_s": 0,
+                    "queue": "sails",
+                    "max_wait_s": 5,
+                    "text": "Hi",
+                }
+            ]
+        }
+    )
+    with pytest.raises(ConfigError) as err:
+        chat_outlook(Engine(), wrong)
+    assert str(err.value) == "digital.chat.invitations[0].queue: unknown queue 'sails'"

@@ -47,6 +47,7 @@
   button.addEventListener("click", function () { show(frame.style.display !== "block"); });
   frame.addEventListener("load", function () {
     post({ calldesk: "page", url: location.href, seconds: (Date.now() - started) / 1000 });
+    if (frame.style.display === "block") post({ calldesk: "open", open: true });  /* opened early */
   });
   window.addEventListener("message", function (e) {
     if (e.source !== frame.contentWindow || e.origin !== frameUrl.origin || !e.data) return;
