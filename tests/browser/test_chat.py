@@ -298,6 +298,22 @@ def test_reload_returns_to_the_conversation_and_a_lost_ack_stores_once(stack, br
     expect(
         widget.get_by_test_id("message").filter(has_text="sent while the line drops")
     ).to_have_count(1)
+
+    # Offline: the socket goes down, a message is written anyway and waits; it arrives once
+    # when the network is back.
+    shop.context.set_offline(True)
+    expect(widget.locator("#net")).to_have_text("offline", timeout=15_000)
+    box.fill("written while offline")
+    box.press("Enter")
+    waiting = widget.get_by_test_id("message").filter(has_text="written while offline")
+    expect(waiting).to_have_attribute("data-status", "pending")
+    shop.context.set_offline(False)
+    expect(widget.locator("#net")).to_have_text("online", timeout=30_000)
+    expect(waiting).not_to_have_attribute("data-status", "pending", timeout=15_000)
+    expect(waiting).to_have_count(1)
+    with sqlite3.connect(stack.store) as db:
+        texts = [r[0] for r in db.execute("SELECT text FROM digital_messages")]
+    assert texts.count("written while offline") == 1, texts
     assert not shop.errors, shop.errors
 
 

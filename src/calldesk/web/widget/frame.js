@@ -214,6 +214,10 @@
     }
   });
   document.addEventListener("visibilitychange", readAll);
+  /* The browser knows the network is gone before the socket does: close it now (messages
+     written meanwhile wait in the outbox) and come back at once when the network does. */
+  window.addEventListener("offline", function () { net.textContent = "offline"; if (ws) ws.close(); });
+  window.addEventListener("online", function () { retry = 0; if (state.token || open) connect(); });
 
   /* -- typing and sending ------------------------------------------------------------------ */
   $("send").addEventListener("submit", function (e) {
