@@ -1,0 +1,181 @@
+"""Chat and SMS through `serve`'s own composition over real sockets: a visitor on the public chat
+WebSocket -> the flow -> the queue -> the agent (cookie session) is offered it by push, accepts,
+sees the transcript, replies (the visitor receives it), closes -> wrap-up -> the survey in the
+widget; an SMS by the provider's signed webhook -> the agent's reply goes out through the
+stand-in provider; a restart loses no accepted message."""
+
+from __future__ import annotations
+
+import pytest
+from tests.eventually import eventually
+from tests.integration.digital.served import start_served, stop_served
+
+from calldesk.digital.sms import twilio
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    from tests.integration.digital.served import TOKEN_ENV
+    from tests.integration.digital.sms_provider import TOKEN
+
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    s = start_served(tmp_path)
+    yield s
+    stop_served(s)
+
+
+def _offered(events, agent: str = "a1") -> dict:
+    return events.until(
+        lambda f: f.get("kind") == "interaction.offered" and f["data"].get("agent") == agent,
+        what="offer",
+    )
+
+
+def _ready(served, agent: str = "a1"):
+    c = served.agent(agent)
+    events = served.events(c, f"agent:{agent}")
+    assert c.call("POST", f"/api/agents/{agent}/login", {"ready": True}).status == 200
+    return c, events
+
+
+def test_chat_visitor_to_agent_and_back_with_the_survey(served) -> None:
+    agent, events = _ready(served)
+    v = served.visitor()
+    widget = served.chat_socket(v["token"])
+    widget.send({"type": "message", "text": "Hi, my card is blocked", "client_id": "c1"})
+    ack = widget.until(lambda f: f["type"] == "ack", what="ack")
+    assert ack["client_id"] == "c1"
+    widget.until(lambda f: f["type"] == "message" and "sales or 2" in f["message"]["text"],
+                 what="the menu")  # fmt: skip
+    widget.send({"type": "message", "text": "1", "client_id": "c2"})
+
+    offer = _offered(events)
+    iid = offer["subject"]
+    assert offer["data"]["agent"] == "a1"
+    r = agent.call("GET", "/api/agents/a1/offer")
+    assert r.status == 200 and r.json()["medium"] == "chat" and r.json()["interaction"] == iid
+    r = agent.call("POST", f"/api/offers/{offer['data']['offer']}/accept")
+    assert r.status == 200, r.body
+    hand = r.json()
+    texts = [m["text"] for m in hand["transcript"]]
+    assert hand["interaction"] == iid and hand["medium"] == "chat"
+    assert texts[0] == "Hi, my card is blocked" and "1" in texts
+    assert any("Example Bank" in t for t in texts)  # the bot's part too: nothing to repeat
+
+    # the visitor types: the agent's socket gets `typing`, not journaled
+    widget.send({"type": "typing"})
+    typing = events.until(lambda f: f.get("kind") == "typing", what="typing")
+    assert typing["seq"] is None and typing["subject"] == iid
+    assert typing["data"]["author"] == "customer"
+
+    # the agent replies: the visitor's widget shows it; the agent marks the customer's read
+    r = agent.call("POST", f"/api/interactions/{iid}/messages", {"text": "Let me check."})
+    assert r.status == 200, r.body
+    sent = r.json()
+    assert sent["direction"] == "out" and sent["author"] == "agent:a1" and sent["status"] == "sent"
+    got = widget.until(lambda f: f["type"] == "message" and f["message"]["id"] == sent["id"],
+                       what="the agent's reply")  # fmt: skip
+    assert got["message"]["text"] == "Let me check."
+    r = agent.call("POST", f"/api/interactions/{iid}/typing", {"on": True})
+    assert r.status == 200
+    assert widget.until(lambda f: f["type"] == "typing", what="agent typing")["author"] == "agent"
+    last_in = max(m["seq"] for m in hand["transcript"] if m["direction"] == "in"
+                  and m["interaction"] == iid)  # fmt: skip
+    r = agent.call("POST", f"/api/interactions/{iid}/read", {"upto_seq": last_in})
+    assert r.status == 200 and r.json()["changed"] >= 1
+    assert widget.until(lambda f: f["type"] == "receipt" and f["status"] == "read")
+
+    # a later message from the visitor reaches the agent by push and by the API
+    widget.send({"type": "message", "text": "It says code 17", "client_id": "c3"})
+    pushed = events.until(lambda f: f.get("kind") == "message.received", what="message push")
+    assert pushed["subject"] == iid
+    r = agent.call("GET", f"/api/interactions/{iid}/messages?since_seq={sent['seq']}")
+    assert [m["text"] for m in r.json()] == ["It says code 17"]
+
+    # canned responses
+    r = agent.call("GET", "/api/canned?q=greet")
+    assert [c["id"] for c in r.json()] == ["hi"]
+    r = agent.call("POST", "/api/canned/hi/render", {"interaction": iid})
+    assert r.status == 200 and r.json()["text"] == "Hello there!"
+    r = agent.call("POST", f"/api/interactions/{iid}/messages", {"canned": "hi"})
+    assert r.status == 200 and r.json()["text"] == "Hello there!"
+
+    # close: the agent wraps up, the widget is told and shows the survey; the answer is kept
+    r = agent.call("POST", f"/api/interactions/{iid}/close")
+    assert r.status == 200 and r.json()["state"] == "closed"
+    eventually(lambda: agent.call("GET", "/api/agents/a1").json()["state"] == "wrap_up",
+               "a1 in wrap-up")
+    widget.until(lambda f: f["type"] == "state" and f["state"] == "closed", what="closed")
+    widget.until(lambda f: f["type"] == "message" and "1 (bad) to 5" in f["message"]["text"],
+                 what="the survey")  # fmt: skip
+    widget.send({"type": "message", "text": "5 quick and kind", "client_id": "c4"})
+    eventually(lambda: list(served.ctl.store.journal.read(kind="survey.answered")), "the answer")
+    answer = next(iter(served.ctl.store.journal.read(kind="survey.answered")))
+    assert answer.subject == iid and answer.data["score"] == 5 and answer.data["agent"] == "a1"
+    r = agent.call("POST", "/api/agents/a1/wrapup", {"disposition": "resolved", "notes": ""})
+    assert r.status == 200
+    kinds = [e.kind for e in served.ctl.store.journal.read(subject=iid)]
+    for k in ("interaction.opened", "message.received", "interaction.offered",
+              "interaction.answered", "message.sent", "interaction.ended", "interaction.closed"):
+        assert k in kinds, k  # fmt: skip
+    widget.close()
+    events.close()
+
+
+def test_scope_only_the_holding_agent_writes(served) -> None:
+    a1, events = _ready(served)
+    v = served.visitor()
+    widget = served.chat_socket(v["token"])
+    widget.send({"type": "message", "text": "hello", "client_id": "x"})
+    widget.until(lambda f: f["type"] == "message" and "sales or 2" in f["message"]["text"])
+    widget.send({"type": "message", "text": "2", "client_id": "y"})
+    offer = _offered(events)
+    iid = offer["subject"]
+    a2, sup, boss = served.agent("a2"), served.agent("sup1"), served.agent("boss")
+    assert a2.call("POST", f"/api/offers/{offer['data']['offer']}/accept").status == 403
+    assert a1.call("POST", f"/api/offers/{offer['data']['offer']}/accept").status == 200
+    assert a2.call("GET", f"/api/interactions/{iid}/messages").status == 403
+    assert a2.call("POST", f"/api/interactions/{iid}/messages", {"text": "x"}).status == 403
+    assert sup.call("GET", f"/api/interactions/{iid}/messages").status == 200  # a1: team red
+    r = sup.call("POST", f"/api/interactions/{iid}/messages", {"text": "x"})
+    assert r.status == 403 and r.json()["error"] == "forbidden"
+    assert boss.call("GET", f"/api/interactions/{iid}/messages").status == 200
+    assert a1.call("POST", f"/api/interactions/{iid}/messages", {"text": ""}).status == 400
+    assert a1.call("GET", "/api/attachments/m-nosuch.0").status == 404
+    denied = list(served.ctl.store.journal.read(kind="access.denied"))
+    assert {e.data["user"] for e in denied} >= {"a2", "sup1"}
+    widget.close()
+    events.close()
+
+
+def test_sms_by_signed_webhook_and_the_reply_through_the_provider(served) -> None:
+    agent, events = _ready(served)
+    status, _ = served.sms_in("+15005550006", "My parcel never came", "SM" + "1" * 32)
+    assert status == 200
+    offer = _offered(events)
+    iid = offer["subject"]
+    r = agent.call("POST", f"/api/offers/{offer['data']['offer']}/accept")
+    assert r.status == 200 and r.json()["medium"] == "sms"
+    assert [m["text"] for m in r.json()["transcript"]] == ["My parcel never came"]
+    r = agent.call("POST", f"/api/interactions/{iid}/messages", {"text": "Sorry! Checking now."})
+    assert r.status == 200 and r.json()["status"] == "sent", r.body
+    eventually(lambda: served.provider.sent, "the reply at the provider")
+    out = served.provider.sent[-1]
+    assert out["To"] == "+15005550006" and out["Body"] == "Sorry! Checking now."
+    # the provider's delivery receipt, signed, moves the message's status on
+    from tests.integration.digital.sms_provider import TOKEN, post_webhook
+    from tests.integration.digital.webchat import in_thread
+
+    form = {"MessageSid": out["sid"], "MessageStatus": "delivered"}
+    status, _ = in_thread(post_webhook, served.port, "/sms/status", form, served.url, TOKEN)
+    assert status == 204
+    eventually(lambda: agent.call("GET", f"/api/interactions/{iid}/messages").json()[-1]["status"]
+               == "delivered", "the delivery receipt")  # fmt: skip
+    # a forged webhook is refused and stores nothing
+    form = {"MessageSid": "SM" + "2" * 32, "From": "+15005550006", "Body": "forged"}
+    status, _ = in_thread(post_webhook, served.port, "/sms/inbound", form, served.url,
+                          TOKEN, twilio.signature("wrong", served.url + "/sms/inbound", form))
+    assert status == 403
+    texts = [m["text"] for m in agent.call("GET", f"/api/interactions/{iid}/messages").json()]
+    assert "forged" not in texts
+    events.close()
