@@ -181,7 +181,7 @@ def wire_digital(
     """Chat, SMS and email on the engine, running the IVR's flows as text; the desk follows the
     ACD through the journal. `options`: `build_digital`'s (the demo's settings, transports)."""
     digital = build_digital(data, store, engine, ivr.library, ivr.runner, clock, os.environ,
-                            **options)
+                            runs=ivr.runs, **options)
     notifier.subscribe(digital.desk.on_journal)  # offered, answered, requeued, ended
     notifier.subscribe(digital.chat.on_journal)  # receipts and state to the visitor's widget
     return digital

@@ -48,10 +48,15 @@ class DigitalSystem:
     email: EmailGateway | None = None
     mailbox: MailboxReader | None = None
     sweep_s: float = SWEEP_S
+    runs: Any = None  # calldesk.ivr.persist.RunStore: the flows' saved runs
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     def start(self) -> None:
-        """Start the SMPP link, the mailbox reader and the idle sweep."""
+        """Resume the flows a restart interrupted, start the SMPP link, the mailbox reader and
+        the idle sweep."""
+        runs = self.runs
+        if runs is not None:
+            self.desk.resume_bots(lambda i: runs.load(i) if runs.status(i) == "active" else None)
         if isinstance(self.sms_link, SmppLink):
             self.sms_link.start()
         if self.mailbox is not None:
@@ -87,9 +92,11 @@ def build_digital(
     *,
     settings: DigitalSettings | None = None,
     transports: Mapping[str, Transport] | None = None,
+    runs: Any = None,
 ) -> DigitalSystem:
     """`data`: the `digital:` section (checked; a refusal names its key). `transports`
-    replaces the media's own (the demo's in-process customers)."""
+    replaces the media's own (the demo's in-process customers); `runs` (the IVR's RunStore)
+    lets flows interrupted by a restart go on."""
     settings = settings or load_digital(data)
     hub = ChatHub()
     desk = DigitalDesk(store, engine, flows, runner, {"chat": hub}, clock, settings)
@@ -98,7 +105,7 @@ def build_digital(
     gateway = ChatGateway(
         desk, hub, VisitorTokens(store_secret(store), chat.token_ttl_s), clock, chat
     )
-    system = DigitalSystem(desk, hub, gateway, settings)
+    system = DigitalSystem(desk, hub, gateway, settings, runs=runs)
     if "sms" in adapters:
         system.sms, system.sms_link = build_sms(adapters["sms"], desk, clock, env)
         desk.transports["sms"] = system.sms

@@ -179,3 +179,75 @@ def test_sms_by_signed_webhook_and_the_reply_through_the_provider(served) -> Non
     texts = [m["text"] for m in agent.call("GET", f"/api/interactions/{iid}/messages").json()]
     assert "forged" not in texts
     events.close()
+
+
+def _chat_to_queue(served, text: str, choice: str = "1"):
+    v = served.visitor()
+    widget = served.chat_socket(v["token"])
+    widget.send({"type": "message", "text": text, "client_id": "a"})
+    widget.until(lambda f: f["type"] == "message" and "sales or 2" in f["message"]["text"])
+    if choice:
+        widget.send({"type": "message", "text": choice, "client_id": "b"})
+    return v, widget
+
+
+def _waiting(ctl, queue: str) -> list[str]:
+    """The queue's waiting interactions in the order the ACD will offer them (its place)."""
+    core = ctl.acd.acd
+    return [it.id for it in core.router.waiting[queue].ordered(core.now, core.router.eff)]
+
+
+def test_a_restart_loses_no_accepted_message(served) -> None:
+    """One chat stays with its agent, two wait in the queue with their places, one is in the
+    flow; after a restart each goes on from there and the messages before it are all kept."""
+    agent, events = _ready(served)
+    v1, w1 = _chat_to_queue(served, "first: with the agent")
+    offer = _offered(events)
+    held = offer["subject"]
+    assert agent.call("POST", f"/api/offers/{offer['data']['offer']}/accept").status == 200
+    r = agent.call("POST", "/api/agents/a1/state", {"state": "not_ready", "reason": "break"})
+    assert r.status == 200
+    _, w2 = _chat_to_queue(served, "second: waits first")
+    eventually(lambda: len(_waiting(served.ctl, "sales")) == 1, "the second waits")
+    _, w3 = _chat_to_queue(served, "third: waits behind")
+    eventually(lambda: len(_waiting(served.ctl, "sales")) == 2, "the third waits")
+    order = _waiting(served.ctl, "sales")
+    v4, w4 = _chat_to_queue(served, "fourth: in the flow", choice="")
+    w1.send({"type": "message", "text": "last word before the restart", "client_id": "z"})
+    w1.until(lambda f: f["type"] == "ack")
+    for w in (w1, w2, w3, w4):
+        w.close()
+    events.close()
+
+    served.restart()
+
+    ctl = served.ctl
+    assert _waiting(ctl, "sales") == order  # each with its place
+    assert held in ctl.acd.view.agent("a1").active  # still with its agent
+    agent = served.agent("a1")
+    events = served.events(agent, "agent:a1")
+    texts = [m["text"] for m in agent.call("GET", f"/api/interactions/{held}/messages").json()]
+    assert texts[0] == "first: with the agent" and texts[-1] == "last word before the restart"
+    # the held chat goes on both ways; the visitor comes back with the same token
+    w1 = served.chat_socket(v1["token"])
+    w1.send({"type": "message", "text": "after the restart", "client_id": "y"})
+    got = events.until(lambda f: f.get("kind") == "message.received", what="message push")
+    assert got["subject"] == held
+    r = agent.call("POST", f"/api/interactions/{held}/messages", {"text": "Still here."})
+    assert r.status == 200, r.body
+    w1.until(lambda f: f["type"] == "message" and f["message"]["text"] == "Still here.")
+    # the flow that was asking asks again; the answer queues the fourth behind the others
+    w4 = served.chat_socket(v4["token"])
+    w4.until(lambda f: f["type"] == "message" and "sales or 2" in f["message"]["text"])
+    w4.send({"type": "message", "text": "1", "client_id": "c"})
+    eventually(lambda: len(_waiting(ctl, "sales")) == 3, "the fourth queued")
+    assert _waiting(ctl, "sales")[:2] == order
+    # the agent is ready again: the first waiting is offered first and accepted
+    assert agent.call("POST", "/api/agents/a1/state", {"state": "ready"}).status == 200
+    offer = _offered(events)
+    assert offer["subject"] == order[0]
+    r = agent.call("POST", f"/api/offers/{offer['data']['offer']}/accept")
+    assert r.status == 200 and r.json()["transcript"][0]["text"] == "second: waits first"
+    w1.close()
+    w4.close()
+    events.close()
