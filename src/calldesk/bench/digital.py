@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,11 @@ def run(
             text=True,
             env=env,
         )
+        # a client process that stalls is killed: its lines then read empty, never hang
+        limit = settings["open_limit_s"] + seconds + 240
+        watchdog = threading.Timer(limit, clients.kill)
+        watchdog.daemon = True
+        watchdog.start()
         ready = json.loads(clients.stdout.readline() or "{}")  # type: ignore[union-attr]
         cpu0 = _cpu(serve.pid)
         go.set()
@@ -186,6 +192,7 @@ def run(
         clients.stdin.flush()  # type: ignore[union-attr]
         out = json.loads(clients.stdout.readline() or "{}")  # type: ignore[union-attr]
         cpu_s = _cpu(serve.pid) - cpu0
+        watchdog.cancel()
         placed, place_s = done.get(timeout=seconds + 120)
         db = store.db
         answered = db.execute(

@@ -19,6 +19,7 @@ from typing import Any  # noqa: E402
 from urllib.parse import urlencode  # noqa: E402
 
 import gevent  # noqa: E402
+import gevent.lock  # noqa: E402
 import gevent.pool  # noqa: E402
 from simple_websocket import Client, ConnectionClosed  # noqa: E402
 
@@ -82,16 +83,20 @@ class Load:
         self.accepts[str(status)] = self.accepts.get(str(status), 0) + 1
 
     # -- visitors ------------------------------------------------------------------------------
-    def visitor(self, i: int) -> None:
-        status, body = self.post("/chat/session", b"{}", {"Content-Type": "application/json"})
-        if status != 200:
-            self.problems.append({"session": status, "body": body[:200].decode("utf-8", "replace")})
-            return
-        token = json.loads(body)["token"]
-        ws = Client.connect(f"ws://127.0.0.1:{self.port}/chat/socket?token={token}")
-        name = f"v{i}"
-        self.sockets[name] = ws
-        ws.send(json.dumps({"type": "message", "text": "Hello, I need help", "client_id": "open"}))
+    def visitor(self, i: int, opening: Any) -> None:
+        """One visitor for the whole run (opening: at most so many start at once)."""
+        with opening:
+            status, body = self.post("/chat/session", b"{}", {"Content-Type": "application/json"})
+            if status != 200:
+                text = body[:200].decode("utf-8", "replace")
+                self.problems.append({"session": status, "body": text})
+                return
+            token = json.loads(body)["token"]
+            ws = Client.connect(f"ws://127.0.0.1:{self.port}/chat/socket?token={token}")
+            name = f"v{i}"
+            self.sockets[name] = ws
+            hello = {"type": "message", "text": "Hello, I need help", "client_id": "open"}
+            ws.send(json.dumps(hello))
         try:
             while not self.stopping:
                 text = ws.receive(timeout=0.5)
@@ -162,8 +167,8 @@ def main() -> None:
     while len(load.sockets) < len(s["agents"]) and time.monotonic() < deadline:
         gevent.sleep(0.05)
     opened = time.monotonic()
-    pool = gevent.pool.Pool(200)
-    workers += [pool.spawn(load.visitor, i) for i in range(s["conversations"])]
+    opening = gevent.lock.BoundedSemaphore(50)
+    workers += [gevent.spawn(load.visitor, i, opening) for i in range(s["conversations"])]
     deadline = time.monotonic() + s["open_limit_s"]
     while len(load.connected) < s["conversations"] and time.monotonic() < deadline:
         gevent.sleep(0.1)

@@ -9,7 +9,7 @@ mailbox reader and the idle sweep. Subscriptions are the composition root's (`ap
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from calldesk.digital.sms.provider import HttpProviderLink, webhook_blueprint
 from calldesk.digital.sms.smpp import SmppLink
 from calldesk.digital.transport import Transport
 from calldesk.digital.wiring import build_email, build_sms
+from calldesk.errors import ConfigError
 from calldesk.ivr.runner import FlowSource, Runner
 from calldesk.store import Store
 
@@ -79,6 +80,17 @@ class DigitalSystem:
                 self.desk.sweep()
             except Exception:
                 log.exception("digital: the idle sweep failed; next round in %.0f s", self.sweep_s)
+
+
+def check_flows(settings: DigitalSettings, known: Iterable[str]) -> None:
+    """Each medium's flow is a loaded flow (`digital.flows.<medium>: no flow named ...`)."""
+    names = set(known)
+    for medium, name in settings.flows.items():
+        if name not in names:
+            raise ConfigError(
+                f"digital.flows.{medium}",
+                f"no flow named {name!r} (loaded: {', '.join(sorted(names)) or 'none'})",
+            )
 
 
 def build_digital(

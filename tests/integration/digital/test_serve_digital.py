@@ -251,3 +251,21 @@ def test_a_restart_loses_no_accepted_message(served) -> None:
     w1.close()
     w4.close()
     events.close()
+
+
+def test_a_digital_flow_that_is_not_loaded_is_refused_by_name(tmp_path) -> None:
+    import yaml
+
+    from calldesk.app import build
+    from calldesk.config import load_config
+    from calldesk.errors import ConfigError
+
+    (tmp_path / "flows").mkdir()
+    cfg = {"switches": [{"name": "sim1", "host": "127.0.0.1", "port": 1, "password": "pw"}],
+           "store": {"path": str(tmp_path / "db.sqlite")}, "flows": {"dir": str(tmp_path / "flows")},
+           "recordings": {"dir": str(tmp_path / "rec")}, "queues": [{"name": "sales"}],
+           "agents": [{"id": "a1", "contact": "user/1001", "queues": ["sales"]}],
+           "digital": {"flows": {"chat": "nosuch"}}}  # fmt: skip
+    (tmp_path / "calldesk.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError, match=r"digital\.flows\.chat: no flow named 'nosuch'"):
+        build(load_config(tmp_path / "calldesk.yaml", env={}))
