@@ -162,7 +162,7 @@ def main() -> None:
     with open(sys.argv[2]) as f:
         s = json.load(f)
     load = Load(port, s)
-    workers = [gevent.spawn(load.agent, a, t) for a, t in s["agents"].items()]
+    workers: list[Any] = [gevent.spawn(load.agent, a, t) for a, t in s["agents"].items()]
     deadline = time.monotonic() + 120
     while len(load.sockets) < len(s["agents"]) and time.monotonic() < deadline:
         gevent.sleep(0.05)
