@@ -36,6 +36,13 @@ from calldesk.store import Entry, Store
 log = logging.getLogger(__name__)
 
 _CLOSING_KINDS = {"interaction.abandoned", "interaction.ended", "interaction.overflowed"}
+_FOLLOWED = _CLOSING_KINDS | {
+    "interaction.offered",
+    "interaction.answered",
+    "interaction.requeued",
+    "offer.cancelled",
+    "offer.refused",
+}
 
 
 class DigitalError(CalldeskError):
@@ -366,7 +373,7 @@ class DigitalDesk:
     # -- following the ACD -------------------------------------------------------------------
     def on_journal(self, entry: Entry) -> None:
         """A notifier subscriber: keep each conversation's state as the ACD decides."""
-        if entry.subject not in self.live:
+        if entry.subject not in self.live or entry.kind not in _FOLLOWED:
             return
         kind, data = entry.kind, entry.data
         conv = self.messages.get(entry.subject)
