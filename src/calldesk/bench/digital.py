@@ -186,12 +186,12 @@ def run(
         watchdog.daemon = True
         watchdog.start()
         ready = json.loads(clients.stdout.readline() or "{}")  # type: ignore[union-attr]
-        cpu0 = _cpu(serve.pid)
+        cpu0, wall0 = _cpu(serve.pid), time.monotonic()
         go.set()
         clients.stdin.write("go\n")  # type: ignore[union-attr]
         clients.stdin.flush()  # type: ignore[union-attr]
         out = json.loads(clients.stdout.readline() or "{}")  # type: ignore[union-attr]
-        cpu_s = _cpu(serve.pid) - cpu0
+        cpu_s, wall_s = _cpu(serve.pid) - cpu0, time.monotonic() - wall0
         watchdog.cancel()
         placed, place_s = done.get(timeout=seconds + 120)
         db = store.db
@@ -228,6 +228,9 @@ def run(
             "calls_answered": answered,
             "accept_status": out.get("accepts"),
             "serve_cpu_s": round(cpu_s, 1) if cpu_s >= 0 else None,
+            # serve's CPU over the load's wall time: near the box's fair share means starved
+            "serve_cpu_share": round(cpu_s / wall_s, 2) if cpu_s >= 0 and wall_s else None,
+            "load_average_1m": round(os.getloadavg()[0], 1),
             "seconds": seconds,
             "client_problems": out.get("problems", []),
             "serve_log_tail": [
