@@ -37,7 +37,7 @@ from calldesk.customers.service import CustomerService
 from calldesk.customers.settings import Settings as CustomerSettings
 from calldesk.deskcalls import DeskCalls
 from calldesk.deskcalls.service import desk_lines
-from calldesk.digital.system import DigitalSystem, build_digital
+from calldesk.digital.system import DigitalSystem, build_digital, check_flows
 from calldesk.dispatch.controls import build_acd, register_controls
 from calldesk.engine import DispatchSettings, Engine
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
@@ -169,19 +169,9 @@ def wire_acd(
     return engine, wire_voice(engine, board, **voice)
 
 
-def wire_digital(
-    notifier: Notifier,
-    store: Store,
-    engine: Engine,
-    ivr: IvrSystem,
-    clock: Callable[[], float],
-    data: Mapping[str, Any],
-    **options: Any,
-) -> DigitalSystem:
-    """Chat, SMS and email on the engine, running the IVR's flows as text; the desk follows the
-    ACD through the journal. `options`: `build_digital`'s (the demo's settings, transports)."""
-    digital = build_digital(data, store, engine, ivr.library, ivr.runner, clock, os.environ,
-                            **options)
+def wire_digital(notifier: Notifier, digital: DigitalSystem) -> DigitalSystem:
+    """Chat, SMS and email (`calldesk.digital.system.build_digital`): the desk follows the ACD
+    through the journal, and the chat gateway tells the visitor's widget."""
     notifier.subscribe(digital.desk.on_journal)  # offered, answered, requeued, ended
     notifier.subscribe(digital.chat.on_journal)  # receipts and state to the visitor's widget
     return digital
@@ -296,8 +286,12 @@ def build(
                             desk_calls, notifier, interactions, intake, feature_codes=feature_codes)
     # The service API (role-checked operations, live views, call control); the store inbox is
     # one adapter of it, the HTTP API (calldesk.web, started by `serve`) another.
-    if config.data.get("digital"):
-        controller.digital = wire_digital(notifier, store, engine, ivr, clock, config["digital"])
+    if config.data.get("digital"):  # the same flows as text, on the same engine
+        digital = build_digital(config["digital"], store, engine, ivr.library, ivr.runner, clock,
+                                os.environ, runs=ivr.runs)
+        if check_trunks:  # the flows were loaded above
+            check_flows(digital.settings, ivr.library.names())
+        controller.digital = wire_digital(notifier, digital)
     controller.services = build_services(controller, dialer=dialer)
     register_controls(bus, controller.services)
     register_supervision_controls(bus, controller.services)

@@ -30,11 +30,19 @@ from calldesk.digital.transport import Transport
 from calldesk.errors import CalldeskError
 from calldesk.ivr.ports import EnqueueRequest
 from calldesk.ivr.runner import FlowSource, Runner, RunOutcome
+from calldesk.ivr.state import RunState
 from calldesk.store import Entry, Store
 
 log = logging.getLogger(__name__)
 
 _CLOSING_KINDS = {"interaction.abandoned", "interaction.ended", "interaction.overflowed"}
+_FOLLOWED = _CLOSING_KINDS | {
+    "interaction.offered",
+    "interaction.answered",
+    "interaction.requeued",
+    "offer.cancelled",
+    "offer.refused",
+}
 
 
 class DigitalError(CalldeskError):
@@ -151,7 +159,25 @@ class DigitalDesk:
         return conv, True
 
     # -- the bot -----------------------------------------------------------------------------
-    def _start_bot(self, conv: Conversation, flow_name: str | None) -> None:
+    def resume_bots(self, saved: Callable[[str], RunState | None]) -> int:
+        """After a restart: each conversation a flow was running goes on at its saved step (the
+        step starts over: its question is asked again); one without a saved run starts its
+        flow again. Returns how many."""
+        count = 0
+        for iid in sorted(self.live):
+            conv = self.messages.get(iid)
+            if conv is None or conv.state != "bot" or iid in self.sessions:
+                continue
+            state = saved(iid)
+            if state is not None and state.medium != conv.medium:
+                state = None
+            self._start_bot(conv, conv.flow or self.settings.flows.get(conv.medium), state)
+            count += 1
+        return count
+
+    def _start_bot(
+        self, conv: Conversation, flow_name: str | None, saved: RunState | None = None
+    ) -> None:
         if not flow_name:
             self._closed(conv, "no flow for this medium", self.clock())
             log.error("digital.flows.%s: no flow configured; %s closed", conv.medium, conv.id)
@@ -167,11 +193,13 @@ class DigitalDesk:
         conv.flow = flow.name
         self.messages.save(conv)
         self.sessions[conv.id] = session
-        self.greenlets[conv.id] = gevent.spawn(self._run_bot, conv.id, session)
+        self.greenlets[conv.id] = gevent.spawn(self._run_bot, conv.id, session, saved)
 
-    def _run_bot(self, iid: str, session: TextSession) -> RunOutcome | None:
+    def _run_bot(
+        self, iid: str, session: TextSession, saved: RunState | None = None
+    ) -> RunOutcome | None:
         try:
-            outcome = session.run()
+            outcome = session.run() if saved is None else session.resume(saved)
         except Exception:
             log.exception("%s: the flow failed", iid)
             outcome = None
@@ -355,7 +383,7 @@ class DigitalDesk:
     # -- following the ACD -------------------------------------------------------------------
     def on_journal(self, entry: Entry) -> None:
         """A notifier subscriber: keep each conversation's state as the ACD decides."""
-        if entry.subject not in self.live:
+        if entry.subject not in self.live or entry.kind not in _FOLLOWED:
             return
         kind, data = entry.kind, entry.data
         conv = self.messages.get(entry.subject)

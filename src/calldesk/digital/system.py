@@ -9,7 +9,7 @@ mailbox reader and the idle sweep. Subscriptions are the composition root's (`ap
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,10 +50,15 @@ class DigitalSystem:
     email: EmailGateway | None = None
     mailbox: MailboxReader | None = None
     sweep_s: float = SWEEP_S
+    runs: Any = None  # calldesk.ivr.persist.RunStore: the flows' saved runs
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     def start(self) -> None:
-        """Start the SMPP link, the mailbox reader and the idle sweep."""
+        """Resume the flows a restart interrupted, start the SMPP link, the mailbox reader and
+        the idle sweep."""
+        runs = self.runs
+        if runs is not None:
+            self.desk.resume_bots(lambda i: runs.load(i) if runs.status(i) == "active" else None)
         if isinstance(self.sms_link, SmppLink):
             self.sms_link.start()
         if self.mailbox is not None:
@@ -97,6 +102,17 @@ def chat_outlook(engine: Any, chat: ChatSettings) -> Callable[[str], Outlook] | 
     return outlook
 
 
+def check_flows(settings: DigitalSettings, known: Iterable[str]) -> None:
+    """Each medium's flow is a loaded flow (`digital.flows.<medium>: no flow named ...`)."""
+    names = set(known)
+    for medium, name in settings.flows.items():
+        if name not in names:
+            raise ConfigError(
+                f"digital.flows.{medium}",
+                f"no flow named {name!r} (loaded: {', '.join(sorted(names)) or 'none'})",
+            )
+
+
 def build_digital(
     data: Mapping[str, Any],
     store: Store,
@@ -108,9 +124,11 @@ def build_digital(
     *,
     settings: DigitalSettings | None = None,
     transports: Mapping[str, Transport] | None = None,
+    runs: Any = None,
 ) -> DigitalSystem:
     """`data`: the `digital:` section (checked; a refusal names its key). `transports`
-    replaces the media's own (the demo's in-process customers)."""
+    replaces the media's own (the demo's in-process customers); `runs` (the IVR's RunStore)
+    lets flows interrupted by a restart go on."""
     settings = settings or load_digital(data)
     hub = ChatHub()
     desk = DigitalDesk(store, engine, flows, runner, {"chat": hub}, clock, settings)
@@ -125,7 +143,7 @@ def build_digital(
         attachments=chat.attachments.store(),
         outlook=chat_outlook(engine, chat),
     )
-    system = DigitalSystem(desk, hub, gateway, settings)
+    system = DigitalSystem(desk, hub, gateway, settings, runs=runs)
     if "sms" in adapters:
         system.sms, system.sms_link = build_sms(adapters["sms"], desk, clock, env)
         desk.transports["sms"] = system.sms

@@ -45,9 +45,7 @@ def message_out(m: Message) -> dict[str, Any]:
 
 
 class DigitalService:
-    def __init__(
-        self, access: Access, desk: DigitalDesk, typing: TypingPush | None = None
-    ) -> None:
+    def __init__(self, access: Access, desk: DigitalDesk, typing: TypingPush | None = None) -> None:
         self.access, self.desk = access, desk
         self.typing_push = typing or (lambda iid, data: None)
 
@@ -71,8 +69,9 @@ class DigitalService:
         return conv
 
     def _journal(self, kind: str, user: User, iid: str, **data: Any) -> None:
-        self.desk.journal.append(f"api.digital.{kind}", iid, {"by": user.id, **data},
-                                 self.access.clock())
+        self.desk.journal.append(
+            f"api.digital.{kind}", iid, {"by": user.id, **data}, self.access.clock()
+        )
 
     # -- offers ------------------------------------------------------------------------------
     def accept(self, offer: str, agent: str) -> dict[str, Any]:
@@ -174,9 +173,11 @@ class DigitalService:
         rows = list(self.desk.store.db["digital_messages"].rows_where("id = ?", [mid], limit=1))
         if not rows or not index.isdigit():
             raise NotFound(f"no attachment {attachment!r}")
-        msg = next(m for m in self.desk.messages.transcript(rows[0]["interaction"],
-                                                             with_history=False)
-                   if m.id == mid)
+        msg = next(
+            m
+            for m in self.desk.messages.transcript(rows[0]["interaction"], with_history=False)
+            if m.id == mid
+        )
         self._conv(user, msg.interaction, "download attachments of")
         if int(index) >= len(msg.attachments):
             raise NotFound(f"no attachment {attachment!r}")

@@ -78,9 +78,7 @@ def register(api: Api) -> None:
         """End the conversation: the agent wraps up; the survey follows where configured."""
         return s.digital.close(user, id)
 
-    @api.route(
-        "GET", "/api/canned", query=CannedQuery, response=list[CannedOut], statuses=(409,)
-    )
+    @api.route("GET", "/api/canned", query=CannedQuery, response=list[CannedOut], statuses=(409,))
     def canned(user: User, query: CannedQuery) -> list:
         """Canned responses for a queue and language, whose title or text has every word."""
         return s.digital.canned(user, query.queue, query.lang, query.q)
