@@ -199,7 +199,9 @@ def test_a_visitor_chats_with_a_file_and_an_agent_answers_closes_and_wraps_up(
     expect(desk.get_by_test_id("tab")).to_contain_text("Web visitor")
     bea = stack.api("bea")  # another agent of the same team: not hers
     assert bea.get(stack.url + href).status in (403, 404)
-    assert stack.playwright.request.new_context().get(stack.url + href).status == 401
+    anonymous = stack.playwright.request.new_context()
+    stack.sessions.append(anonymous)  # disposed with the stack
+    assert anonymous.get(stack.url + href).status == 401
     # Read on screen: the visitor's messages turn "read" in the widget.
     expect(widget.get_by_test_id("message").first).to_have_attribute("data-status", "read")
 
