@@ -356,7 +356,7 @@ class Lifecycle:
         elif kind == "announce" and it.state in _LIVE and not it.callback_number:
             if it.state is S.WAITING:
                 pos = acd.router.waiting[q.name].position(it, acd.now, acd.router.eff)
-                acd._out.append(Announce(it.id, pos, self._expected_wait(q.name, pos)))
+                acd._out.append(Announce(it.id, pos, self.expected_wait(q.name, pos)))
             acd.timers.add(acd.now + (q.announce_every_s or 0), "announce", it.id, it.moves)
         elif kind == "sticky" and it.state is S.WAITING:
             acd._pend_items.append(it)  # anyone may take it now
@@ -392,7 +392,7 @@ class Lifecycle:
         if waiting:
             acd._enqueue(it)
 
-    def _expected_wait(self, queue: str, position: int) -> float:
+    def expected_wait(self, queue: str, position: int) -> float:
         acd = self.acd
         staffed = sum(
             1

@@ -150,4 +150,4 @@ class AcdView:
             return 0, float("inf")
         if free > waiting:
             return free - waiting, 0.0
-        return 0, float(core._expected_wait(queue, waiting - free + 1))
+        return 0, float(core.lifecycle.expected_wait(queue, waiting - free + 1))
