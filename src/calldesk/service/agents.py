@@ -68,6 +68,7 @@ class AgentsService:
             "teams": sorted(self.teams_of(agent)),
             "interactions": sorted(self.views.agent_items.get(agent, ())),
             "handled": v.handled,
+            "wrapup_until": self.views.wrapup_until.get(agent) if v.state == "wrap_up" else None,
         }
 
     def list(self, user: User) -> Rows:
@@ -113,15 +114,25 @@ class AgentsService:
         o = self.views.offer_of(agent)
         if o is None:
             return None
+        data = self._data(o.interaction)
+        caller = data.get("caller")
+        name = caller.get("name") if isinstance(caller, dict) else None
         return {
             "id": o.id,
             "interaction": o.interaction,
             "medium": o.medium,
             "queue": o.queue,
-            "customer": {"name": "", "number": o.customer},
-            "data": {},
+            "customer": {"name": str(name or ""), "number": o.customer},
+            "data": data,
             "lease_until": o.lease_until,
         }
+
+    def _data(self, iid: str) -> dict[str, Any]:
+        """What the interaction carries for the agent (the flow's data, the caller), as the
+        engine's read-only view has it."""
+        view = getattr(self.engine, "view", None)
+        it = view.interaction(iid) if view is not None else None
+        return dict(it.data) if it is not None else {}
 
     def _offer(self, user: User, offer: str, action: str) -> Any:
         o = self.views.offers.get(offer)

@@ -8,8 +8,6 @@ greenlet: a ping is answered, a close ends the stream; messages are ignored.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import socket
 import struct
 from collections.abc import Callable
@@ -19,8 +17,8 @@ import gevent
 import gevent.lock
 from wsproto.connection import Connection, ConnectionType
 from wsproto.events import CloseConnection, Ping
+from wsproto.utilities import generate_accept_token
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC11B85"
 SEND_TIMEOUT_S = 10.0  # a client that takes no bytes for this long is dropped
 PING = b"\x89\x00"
 
@@ -47,7 +45,7 @@ def close_frame(code: int, reason: str = "") -> bytes:
 
 
 def accept_key(key: str) -> str:
-    return base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
+    return generate_accept_token(key.encode()).decode()
 
 
 def raw_socket(environ: dict[str, Any]) -> socket.socket:
