@@ -12,7 +12,9 @@ machine, one clock), and lost/duplicate events per agent against the journal its
 (lost and duplicate events are summed), with each round's figures under `rounds`. CPU seconds
 of serve, the switch and the clients during the measured window come from /proc, and the load
 average before and after says what the box was doing: wall latencies on a shared box are upper
-bounds. `CALLDESK_BENCH_PROFILE=DIR` runs serve under cProfile (`DIR/serve-<round>.prof`).
+bounds. `CALLDESK_BENCH_PROFILE=DIR` runs serve under cProfile with a CPU-time timer
+(`DIR/serve-<round>.prof`); `CALLDESK_BENCH_SERVE_SRC=DIR` runs serve from another source tree
+(e.g. a checkout of the commit before a change) with everything else unchanged, for A/B rounds.
 """
 
 from __future__ import annotations
@@ -229,13 +231,16 @@ def run_round(
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         log = open(tmp / "serve.log", "w")  # a file, not a pipe nobody drains: never blocks
         profile = os.environ.get("CALLDESK_BENCH_PROFILE")
-        prof = ["-m", "cProfile", "-o", f"{profile}/serve-{round_no}.prof"] if profile else []
+        main = ["calldesk.bench.cpuprofile", f"{profile}/serve-{round_no}.prof"]
+        serve_env = dict(env)
+        other = os.environ.get("CALLDESK_BENCH_SERVE_SRC")  # serve another tree's code (A/B)
+        if other:
+            serve_env["PYTHONPATH"] = os.pathsep.join([other, env.get("PYTHONPATH", "")])
         serve = subprocess.Popen(
             [
                 sys.executable,
-                *prof,
                 "-m",
-                "calldesk.cli.main",
+                *(main if profile else ["calldesk.cli.main"]),
                 "-c",
                 str(cfg),
                 "serve",
@@ -245,7 +250,7 @@ def run_round(
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
-            env=env,
+            env=serve_env,
         )
         deadline = time.monotonic() + 60
         while "http:" not in (tmp / "serve.log").read_text():

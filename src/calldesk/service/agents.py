@@ -14,7 +14,7 @@ from typing import Any
 from calldesk.acd import events as ev
 from calldesk.auth import User
 from calldesk.service.access import Access
-from calldesk.service.errors import Invalid, NotFound, Refused
+from calldesk.service.errors import WAIT_S, Invalid, NotFound, Refused, decide
 from calldesk.store.journal import Journal
 from calldesk.views import LiveViews
 
@@ -84,18 +84,22 @@ class AgentsService:
     def login(self, user: User, agent: str, ready: bool = False) -> dict[str, Any]:
         self._known(agent)
         self.access.agent(user, agent, "log in")
-        return self._done(user, "login", agent, self.engine.login(agent, ready), ready=ready)
+        return self._done(
+            user, "login", agent, decide(self.engine.login, agent, ready, wait=WAIT_S), ready=ready
+        )
 
     def logout(self, user: User, agent: str) -> dict[str, Any]:
         self._known(agent)
         self.access.agent(user, agent, "log out")
-        return self._done(user, "logout", agent, self.engine.logout(agent))
+        return self._done(user, "logout", agent, decide(self.engine.logout, agent, wait=WAIT_S))
 
     def set_state(self, user: User, agent: str, state: str, reason: str | None = None) -> dict:
         self._known(agent)
         self.access.agent(user, agent, "set the state of")
         if state == "ready":
-            return self._done(user, "state", agent, self.engine.ready(agent), state=state)
+            return self._done(
+                user, "state", agent, decide(self.engine.ready, agent, wait=WAIT_S), state=state
+            )
         if state != "not_ready":
             raise Invalid("state", f"must be ready or not_ready, not {state!r}")
         reason = reason or "break"
@@ -104,7 +108,7 @@ class AgentsService:
                 "reason",
                 f"unknown reason {reason!r} (known: {', '.join(self.codes['not_ready_reasons'])})",
             )
-        ignored = self.engine.not_ready(agent, reason)
+        ignored = decide(self.engine.not_ready, agent, reason, wait=WAIT_S)
         return self._done(user, "state", agent, ignored, state=state, reason=reason)
 
     # offers
@@ -145,14 +149,14 @@ class AgentsService:
         o = self._offer(user, offer, "accept offers for")
         if o.medium == "voice":
             raise Refused(f"offer {offer} is a call: answer it on the phone that rings")
-        ignored = self.engine.post(ev.OfferAccepted(offer), wait=5.0)
+        ignored = decide(self.engine.post, ev.OfferAccepted(offer), wait=WAIT_S)
         self._done(user, "accept", o.agent, ignored, offer=offer)
         return {"offer": offer, "interaction": o.interaction, "accepted": True}
 
     def decline(self, user: User, offer: str) -> dict[str, Any]:
         """A decline is a refusal like a rejected ring: the ACD's RONA rules apply."""
         o = self._offer(user, offer, "decline offers for")
-        ignored = self.engine.post(ev.OfferRefused(offer, "reject"), wait=5.0)
+        ignored = decide(self.engine.post, ev.OfferRefused(offer, "reject"), wait=WAIT_S)
         if not ignored and o.medium == "voice" and self.decline_leg is not None:
             self.decline_leg(offer)
         self._done(user, "decline", o.agent, ignored, offer=offer)
@@ -167,7 +171,7 @@ class AgentsService:
                 f"unknown disposition {disposition!r} (known: "
                 f"{', '.join(self.codes['dispositions'])})",
             )
-        ignored = self.engine.post(ev.WrapUpDone(agent), wait=5.0)
+        ignored = decide(self.engine.post, ev.WrapUpDone(agent), wait=WAIT_S)
         return self._done(user, "wrapup", agent, ignored, disposition=disposition, notes=notes)
 
     def screen_pops(self, user: User, agent: str, limit: int = 10) -> Rows:
