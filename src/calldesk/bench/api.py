@@ -6,7 +6,9 @@ flow enqueues them; `calldesk serve` (controller and HTTP API in one gevent hub)
 at the start, and `rps` API requests/s (reads of agents, offers and queues; state changes of
 spare agents outside the queue). Reported: API latency p50/p99 (reads, writes, all), push
 latency p50/p99 of offers (client receive time minus the ACD decision's journal time; one
-machine, one clock), and lost/duplicate events per agent against the journal itself.
+machine, one clock), and lost/duplicate events per agent against the journal itself (`lost_holes`:
+the lost ones after which a later event of that agent did arrive, i.e. not merely still on
+their way when the clients stopped).
 
 `run` repeats the round `rounds` times and reports the median of the rounds for each figure
 (lost and duplicate events are summed), with each round's figures under `rounds`. CPU seconds
@@ -183,6 +185,7 @@ def run(rounds: int = 3, **options: Any) -> dict[str, Any]:
     out.update({k: _median([r[k] for r in each]) for k in MEDIAN_KEYS})
     out["agents_on_websocket"] = min(r["agents_on_websocket"] for r in each)
     out["lost_events"] = sum(r["lost_events"] for r in each)
+    out["lost_holes"] = sum(r["lost_holes"] for r in each)
     out["duplicate_events"] = sum(r["duplicate_events"] for r in each)
     out["api_status"] = {}
     for r in each:
@@ -300,7 +303,7 @@ def run_round(
         clients.stdin.write("stop\n")  # type: ignore[union-attr]
         clients.stdin.flush()  # type: ignore[union-attr]
         out = json.loads(clients.stdout.readline())  # type: ignore[union-attr]
-        lost = dup = expected_total = 0
+        lost = dup = expected_total = holes = 0
         entries = [
             Entry(r[0], r[1], r[2], r[3], json.loads(r[4]))
             for r in store.db.execute(
@@ -312,7 +315,10 @@ def run_round(
             want = [e.id for e in entries if topic.matches(e)]
             got = out.get("seqs", {}).get(f"a{i}", [])
             expected_total += len(want)
-            lost += len(set(want) - set(got))
+            missing = set(want) - set(got)
+            lost += len(missing)
+            # a hole: a later event of this agent did arrive (not merely late at the stop)
+            holes += sum(1 for m in missing if got and m < max(got))
             dup += len(got) - len(set(got))
         reads, writes = out.get("api_read", []), out.get("api_write", [])
         offers = sum(1 for e in entries if e.kind == "interaction.offered")
@@ -345,6 +351,7 @@ def run_round(
             "load_before": load_before,
             "load_after": load_after,
             "lost_events": lost,
+            "lost_holes": holes,
             "duplicate_events": dup,
             "client_problems": out.get("problems", []),
             "serve_log_tail": [
