@@ -285,9 +285,16 @@ def register(app: Flask, web: Any) -> None:
             except Exception:
                 raise exc from None
             return error_response(err.status, err.error, err.detail, err.field)
-        if request.headers.get("Upgrade", "").lower() == "websocket":
-            return _websocket(hub, client, backlog)
-        return _sse(hub, client, backlog)
+        websocket = request.headers.get("Upgrade", "").lower() == "websocket"
+        topics = ",".join(f"{t.kind}:{t.id}" if t.id else t.kind for t in client.topics)
+        data = {
+            "user": client.user.id,
+            "route": "/api/events",
+            "topics": topics,
+            "transport": "websocket" if websocket else "sse",
+        }
+        web.audit.add("api.read", "/api/events", data, web.clock())
+        return _websocket(hub, client, backlog) if websocket else _sse(hub, client, backlog)
 
     # werkzeug routes WebSocket handshakes only to rules marked websocket
     app.add_url_rule("/api/events", "events", events, methods=["GET"])

@@ -29,13 +29,31 @@ def test_an_offer_carries_the_interactions_data_and_customer_name(env) -> None:
     a1 = env.client("a1")
     assert a1.call("POST", "/api/agents/a1/login", {"ready": True}).status == 200
     customer = sim.inject_call(did="5552000", caller_id="+15550101")
-    wait_for(lambda: (leg := ctl.board.tracker.legs.get(customer)) is not None and leg.parked,
-             what="caller parked")  # fmt: skip
-    ctl.acd.enqueue(EnqueueRequest(customer, "voice", "sales", 0, {}, "en",
-                                   {"id": "+15550101", "name": "Ada Lovelace"},
-                                   {"account": "42"}, {"reason": "billing"}, "test", "1", []))  # fmt: skip
-    wait_for(lambda: a1.call("GET", "/api/agents/a1/offer").json() is not None,
-             what="the offer", timeout=20)  # fmt: skip
+    wait_for(
+        lambda: (leg := ctl.board.tracker.legs.get(customer)) is not None and leg.parked,
+        what="caller parked",
+    )
+    ctl.acd.enqueue(
+        EnqueueRequest(
+            customer,
+            "voice",
+            "sales",
+            0,
+            {},
+            "en",
+            {"id": "+15550101", "name": "Ada Lovelace"},
+            {"account": "42"},
+            {"reason": "billing"},
+            "test",
+            "1",
+            [],
+        )
+    )
+    wait_for(
+        lambda: a1.call("GET", "/api/agents/a1/offer").json() is not None,
+        what="the offer",
+        timeout=20,
+    )
     offer = a1.call("GET", "/api/agents/a1/offer").json()
     assert offer["interaction"] == customer
     assert offer["customer"] == {"name": "Ada Lovelace", "number": "+15550101"}
@@ -51,8 +69,11 @@ def test_the_agent_view_says_when_the_wrapup_ends(env) -> None:
     env.sim.hangup(customer)
     acd = env.ctl.acd.acd
     wait_for(lambda: acd.agents["a1"].state is AgentState.WRAP_UP, what="a1 wraps up", timeout=20)
-    wait_for(lambda: a1.call("GET", "/api/agents/a1").json()["state"] == "wrap_up",
-             what="the view follows", timeout=20)  # fmt: skip
+    wait_for(
+        lambda: a1.call("GET", "/api/agents/a1").json()["state"] == "wrap_up",
+        what="the view follows",
+        timeout=20,
+    )
     view = a1.call("GET", "/api/agents/a1").json()
     (_, start, until) = next(iter(acd.agents["a1"].wrapups.values()))
     assert view["wrapup_until"] == until and until - start == 30  # the queue's wrap_up_s
@@ -65,8 +86,10 @@ def test_the_3way_is_at_consult_conference_and_the_old_path_is_an_alias(env) -> 
     doc = env.client().call("GET", "/api/openapi.json").json()
     for path in ("/api/interactions/{id}/consult/conference", "/api/interactions/{id}/conference"):
         assert "post" in doc["paths"][path], path
-    ids = {doc["paths"][p]["post"].get("operationId") for p in
-           ("/api/interactions/{id}/consult/conference", "/api/interactions/{id}/conference")}  # fmt: skip
+    ids = {
+        doc["paths"][p]["post"].get("operationId")
+        for p in ("/api/interactions/{id}/consult/conference", "/api/interactions/{id}/conference")
+    }
     assert len(ids) == 2
     a1 = env.client("a1")
     assert a1.call("POST", "/api/agents/a1/login", {"ready": True}).status == 200

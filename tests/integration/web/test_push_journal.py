@@ -45,8 +45,11 @@ def test_a_pushed_event_does_not_cause_another(env) -> None:
     every = Listener(port, "topics=all", boss.cookie)
     wait_for(lambda: len(_web(env).hub.clients) == 2, what="both subscribed", timeout=20)
     first = journal.append("agent.note", "a1", {"agent": "a1"}, 1.0)
-    wait_for(lambda: first in seqs(mine.messages) and first in seqs(every.messages),
-             what="the event pushed", timeout=20)  # fmt: skip
+    wait_for(
+        lambda: first in seqs(mine.messages) and first in seqs(every.messages),
+        what="the event pushed",
+        timeout=20,
+    )
     reads_before = journal.count("api.read")
     for client in (a1, boss):  # what the page does on that message
         assert client.call("GET", "/api/agents/a1").status == 200
@@ -54,8 +57,11 @@ def test_a_pushed_event_does_not_cause_another(env) -> None:
     _web(env).audit.flush()
     assert journal.count("api.read") == reads_before + 4
     marker = journal.append("agent.note", "a1", {"agent": "a1", "marker": True}, 2.0)
-    wait_for(lambda: marker in seqs(mine.messages) and marker in seqs(every.messages),
-             what="the marker pushed", timeout=20)  # fmt: skip
+    wait_for(
+        lambda: marker in seqs(mine.messages) and marker in seqs(every.messages),
+        what="the marker pushed",
+        timeout=20,
+    )
     mine.stop()
     every.stop()
     for listener in (mine, every):
@@ -121,3 +127,11 @@ def test_a_validating_websocket_client_gets_each_message(env) -> None:
     wait_for(done.is_set, what="two messages", timeout=20)
     in_thread(ws.close)
     assert [(m["seq"], m["data"]["n"]) for m in got] == [(first, 1), (second, 2)]
+    _web(env).audit.flush()  # the subscription itself is journaled like any read
+    opened = [e.data for e in journal.read(kind="api.read") if e.subject == "/api/events"]
+    assert opened[-1] == {
+        "user": "a1",
+        "route": "/api/events",
+        "topics": "agent:a1",
+        "transport": "websocket",
+    }
