@@ -50,6 +50,7 @@ def test_a_pushed_event_does_not_cause_another(env) -> None:
         what="the event pushed",
         timeout=20,
     )
+    _web(env).audit.flush()  # the two subscriptions' own lines
     reads_before = journal.count("api.read")
     for client in (a1, boss):  # what the page does on that message
         assert client.call("GET", "/api/agents/a1").status == 200
