@@ -6,9 +6,9 @@ flow enqueues them; `calldesk serve` (controller and HTTP API in one gevent hub)
 at the start, and `rps` API requests/s (reads of agents, offers and queues; state changes of
 spare agents outside the queue). Reported: API latency p50/p99 (reads, writes, all), push
 latency p50/p99 of offers (client receive time minus the ACD decision's journal time; one
-machine, one clock), and lost/duplicate events per agent against the journal itself (`lost_holes`:
-the lost ones after which a later event of that agent did arrive, i.e. not merely still on
-their way when the clients stopped).
+machine, one clock), and lost/duplicate events per agent against the journal itself (the
+listeners wait, up to a minute, for the last event each should get; `lost_holes`: the lost ones
+after which a later event of that agent did arrive).
 
 `run` repeats the round `rounds` times and reports the median of the rounds for each figure
 (lost and duplicate events are summed), with each round's figures under `rounds`. CPU seconds
@@ -300,16 +300,20 @@ def run_round(
             for k in cpu
         }
         load_after = _load()
-        clients.stdin.write("stop\n")  # type: ignore[union-attr]
-        clients.stdin.flush()  # type: ignore[union-attr]
-        out = json.loads(clients.stdout.readline())  # type: ignore[union-attr]
-        lost = dup = expected_total = holes = 0
         entries = [
             Entry(r[0], r[1], r[2], r[3], json.loads(r[4]))
             for r in store.db.execute(
                 "SELECT id, at, kind, subject, data FROM journal WHERE id > ? ORDER BY id", [since]
             )
         ]
+        last: dict[str, int] = {}  # per agent, the last journaled event it should be pushed
+        for i in range(agents):
+            topic = Topic("agent", f"a{i}")
+            last[f"a{i}"] = max((e.id for e in entries if topic.matches(e)), default=0)
+        clients.stdin.write(json.dumps(last) + "\n")  # type: ignore[union-attr]
+        clients.stdin.flush()  # type: ignore[union-attr]
+        out = json.loads(clients.stdout.readline())  # type: ignore[union-attr]
+        lost = dup = expected_total = holes = 0
         for i in range(agents):
             topic = Topic("agent", f"a{i}")
             want = [e.id for e in entries if topic.matches(e)]
