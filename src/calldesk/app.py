@@ -10,7 +10,8 @@ How events flow (every subscription is made below, none in a constructor):
   flow); resync listeners: the IVR (resume runs) and the voice adapter (reconcile);
 - the IVR's `enqueue` step -> the engine (inbox -> pure ACD core -> decisions) -> the voice
   adapter (originate, bridge, MOH) -> results back into the engine;
-- every journal append -> the notifier -> push, webhooks, live views;
+- every journal append (and, through `notify.tail`, other processes' appends) -> the notifier
+  -> push, webhooks, live views;
 - chat, SMS, email (`wire_digital`, when calldesk.yaml has `digital:`): the media's adapters ->
   the DigitalDesk (stored, threaded) -> the same flows as text -> the same engine; the desk and
   the web chat gateway follow the journal through the notifier.
@@ -46,7 +47,7 @@ from calldesk.interactions import Interactions
 from calldesk.ivr.handover import FlowHandover
 from calldesk.ivr.service import IvrService
 from calldesk.ivr.wiring import IvrSystem, build_ivr, parks_by_switch
-from calldesk.notify import Notifier
+from calldesk.notify import Notifier, tail
 from calldesk.recording.bridge import RecordAtBridge
 from calldesk.recording.paths import PathTemplate
 from calldesk.recording.policy import PolicySet
@@ -102,6 +103,7 @@ class Controller:
         if self.digital is not None:
             self.digital.start()
         self.greenlets.append(gevent.spawn(self.bus.run))
+        self.greenlets.append(gevent.spawn(tail, self.notifier))  # others' journal entries, live
         return ready
 
     def stop(self) -> None:
@@ -194,6 +196,7 @@ def build(
     store = store or Store.open(config.path("store.path"))
     notifier = Notifier()  # every journal append, published with its sequence number
     store.journal.notifier = notifier
+    notifier.follow(store.journal)  # and what other processes (the CLI) append: see `start`
     interactions = Interactions(store.db)
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
     tracker = board.tracker

@@ -128,7 +128,10 @@ class Acd:
             a.state, a.state_since = st, self.now
             if st is AgentState.AVAILABLE:
                 a.idle_since = self.now
-            self._log("agent.state", a.id, state=st.value, reason=a.reason)
+            # a wrap-up says when it ends by itself (the API's `wrapup_until`)
+            wrap = st is AgentState.WRAP_UP
+            until = {"until": max(w[2] for w in a.wrapups.values())} if wrap else {}
+            self._log("agent.state", a.id, state=st.value, reason=a.reason, **until)
         if self.router.refresh(a, self.now):
             self._pend_agents[a.id] = a
 

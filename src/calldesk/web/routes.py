@@ -17,6 +17,7 @@ from calldesk.web.models import (
     DayOut,
     LoginBody,
     LoginOut,
+    MeOut,
     OfferOut,
     OfferResult,
     Ok,
@@ -91,10 +92,15 @@ def register(api: Api) -> None:
         resp.delete_cookie(COOKIE, path="/")
         return resp
 
-    @api.route("GET", "/api/me", response=UserOut)
+    @api.route("GET", "/api/me", response=MeOut)
     def me(user: User) -> dict:
-        """Who is asking."""
-        return user_out(web, user)
+        """Who is asking, and (for a browser session) the session's CSRF token, so that a new
+        tab of a logged-in browser can make changes without logging in again."""
+        sid = request.cookies.get(COOKIE)
+        session = (
+            web.sessions.get(sid) if sid and not request.headers.get("Authorization") else None
+        )
+        return {**user_out(web, user), "csrf_token": session.csrf if session else None}
 
     @api.route("GET", "/api/config/codes", response=CodesOut)
     def codes(user: User) -> dict:
