@@ -295,10 +295,10 @@ def run_round(
         sent, send_s = done.get(timeout=seconds + 120)
         _settle(store, talk_s * 2 + 3)  # the calls in progress end and their events go out
         cpu = {k: _cpu_s(p) for k, p in pids.items()}
-        used = {
-            k: None if cpu[k] is None or cpu0[k] is None else round(cpu[k] - cpu0[k], 2)
-            for k in cpu
-        }
+        used: dict[str, float | None] = {}
+        for k, after in cpu.items():
+            before = cpu0[k]
+            used[k] = None if after is None or before is None else round(after - before, 2)
         load_after = _load()
         entries = [
             Entry(r[0], r[1], r[2], r[3], json.loads(r[4]))
