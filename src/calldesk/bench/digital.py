@@ -19,11 +19,11 @@ import json
 import math
 import multiprocessing
 import os
+import select
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -181,18 +181,14 @@ def run(
             env=env,
         )
         # a client process that stalls is killed: its lines then read empty, never hang
-        limit = settings["open_limit_s"] + seconds + 240
-        watchdog = threading.Timer(limit, clients.kill)
-        watchdog.daemon = True
-        watchdog.start()
-        ready = json.loads(clients.stdout.readline() or "{}")  # type: ignore[union-attr]
+        deadline = time.monotonic() + settings["open_limit_s"] + seconds + 240
+        ready = json.loads(_line(clients, deadline) or "{}")
         cpu0, wall0 = _cpu(serve.pid), time.monotonic()
         go.set()
         clients.stdin.write("go\n")  # type: ignore[union-attr]
         clients.stdin.flush()  # type: ignore[union-attr]
-        out = json.loads(clients.stdout.readline() or "{}")  # type: ignore[union-attr]
+        out = json.loads(_line(clients, deadline) or "{}")
         cpu_s, wall_s = _cpu(serve.pid) - cpu0, time.monotonic() - wall0
-        watchdog.cancel()
         placed, place_s = done.get(timeout=seconds + 120)
         db = store.db
         answered = db.execute(
@@ -253,6 +249,17 @@ def run(
         if keep and (tmp / "serve.log").exists():
             Path(keep).write_text((tmp / "serve.log").read_text())
         tmpdir.cleanup()
+
+
+def _line(proc: subprocess.Popen, deadline: float) -> str:
+    """The process's next line, or "" (and the process killed) if none comes by `deadline`.
+    (No watchdog thread: a thread started here upset later WebSocket tests in the same process.)"""
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+    if not ready:
+        proc.kill()
+        return ""
+    return proc.stdout.readline()
 
 
 def _cpu(pid: int) -> float:

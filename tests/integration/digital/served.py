@@ -184,7 +184,7 @@ class Frames:
     def send(self, frame: dict) -> None:
         in_thread(self.ws.send, json.dumps(frame))
 
-    def until(self, match: Any, timeout: float = 15.0, what: str = "frame") -> dict:
+    def until(self, match: Any, timeout: float = 30.0, what: str = "frame") -> dict:
         for f in self.seen:
             if match(f):
                 self.seen.remove(f)
