@@ -49,6 +49,7 @@ from calldesk.recording.policy import PolicySet
 from calldesk.recording.recorder import Recorder
 from calldesk.service import build_services
 from calldesk.store import Store
+from calldesk.store.batch import BatchWriter
 from calldesk.store.journal import Entry
 from calldesk.supervision.acd_actions import SupervisorActions
 from calldesk.supervision.controls import register_supervision_controls
@@ -80,6 +81,7 @@ class Controller:
     intake: Intake
     services: Any = None  # calldesk.service.Services
     feature_codes: FeatureCodes | None = None  # agents' phone codes (*41 log in ...)
+    leg_rows: BatchWriter | None = None  # the leg journal's rows, committed in batches
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     @property
@@ -90,6 +92,8 @@ class Controller:
     def start(self, wait: float = 10.0) -> dict[str, bool]:
         """Repair recordings, connect the switches (resync first), then start the services."""
         self.recorder.startup()
+        if self.leg_rows is not None:
+            self.leg_rows.start()
         ready = self.board.start(wait=wait)
         self.acd.start()
         self.ivr.start()
@@ -103,6 +107,8 @@ class Controller:
         self.ivr.stop()
         self.acd.stop()
         self.board.stop()
+        if self.leg_rows is not None:
+            self.leg_rows.stop()  # commits every queued row before the store closes
         self.store.close()
 
 
@@ -180,7 +186,9 @@ def build(
     interactions = Interactions(store.db)
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
     tracker = board.tracker
-    tracker.subscribe(LegJournal(store.journal).on_leg)
+    # The leg journal's rows are queued by the reader and committed in batches off it.
+    leg_rows = BatchWriter(store.journal)
+    tracker.subscribe(LegJournal(leg_rows).on_leg)
     intake = Intake()
     tracker.subscribe(intake.on_leg)
     settings = dispatch or DispatchSettings(time_scale=time_scale)
@@ -266,7 +274,8 @@ def build(
 
     bus = ControlBus(store, clock)
     controller = Controller(config, store, board, engine, voice, ivr, recorder, supervision, bus,
-                            desk_calls, notifier, interactions, intake, feature_codes=feature_codes)
+                            desk_calls, notifier, interactions, intake, feature_codes=feature_codes,
+                            leg_rows=leg_rows)
     # The service API (role-checked operations, live views, call control); the store inbox is
     # one adapter of it, the HTTP API (calldesk.web, started by `serve`) another.
     controller.services = build_services(controller, dialer=dialer)

@@ -13,7 +13,7 @@ from calldesk.customers.identity import Identity, IdentityError, guess, identity
 from calldesk.customers.resolve import Resolution, resolve, resolve_for
 from calldesk.customers.settings import Settings
 from calldesk.customers.store import CustomerError, CustomerStore
-from calldesk.store import Store
+from calldesk.store import Store, transaction
 
 
 @dataclass
@@ -68,8 +68,16 @@ class CustomerService:
         idents = list(idents)
         if not idents:
             return None
+        res = resolve(idents, self.customers.holders(idents))
+        if res.merges:  # a merge runs its own transaction
+            return self._attach(interaction, medium, idents, at, res)
+        with transaction(self.store.db.conn):  # one commit, not one per row
+            return self._attach(interaction, medium, idents, at, res)
+
+    def _attach(
+        self, interaction: str, medium: str, idents: list[Identity], at: float, res: Resolution
+    ) -> Attached:
         cs = self.customers
-        res = resolve(idents, cs.holders(idents))
         target, created = self.apply(res, at, f"{medium}:{interaction}")
         cs.attach(interaction, target, medium, at, res.attached_by or max(idents, key=_rank))
         self.store.journal.append(

@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
+from calldesk.store.tx import transaction
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -51,12 +53,14 @@ class Journal:
 
     def append_many(self, entries: list[tuple[str, str, dict[str, Any], float]]) -> None:
         rows = [_row(k, s, d, at) for k, s, d, at in entries]
-        with self.db.conn:
-            self.db.conn.executemany(
+        if not rows:
+            return
+        with transaction(self.db.conn) as conn:  # one commit for the batch, not one per row
+            conn.executemany(
                 "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)", rows
             )
-            last = self.db.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-        if self.notifier is not None and rows:
+            last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        if self.notifier is not None:
             first = int(last) - len(rows) + 1  # one transaction, one writer: consecutive ids
             self.notifier.publish(
                 Entry(first + i, r[0], r[1], r[2], json.loads(r[3])) for i, r in enumerate(rows)
