@@ -104,10 +104,15 @@ class Router:
             ):
                 return [a]
             return []
+        # `eligible` without the checks made above (pull, pause, sticky), and the skills the
+        # queue asks computed once per queue rather than once per agent: this runs over every
+        # open agent for every arrival.
         out: dict[str, Agent] = {}
+        rules, medium = self.rules, it.medium
         for q in it.listed:
+            reqs = self._reqs(it, q)
             for aid, a in self.open[q].items():
-                if aid not in out and self.eligible(a, it, q, now):
+                if aid not in out and a.can_take(rules, medium) and a.has_skills(reqs):
                     out[aid] = a
         return list(out.values())
 

@@ -53,22 +53,23 @@ def _switch_process(
     for i in range(agents):
         sim.add_phone(f"user/{2000 + i}", PhoneBehavior.answer(after=ring_s, hangup_after=talk_s))
     port_queue.put(sim.port)
-    placed = 0
     while True:
         while commands.empty():
             gevent.sleep(0.01)
         command = commands.get()
         if command[0] == "stop":
             break
-        _, rate, seconds = command
-        sent, start = 0, time.monotonic()
+        _, rate, seconds, prefix = command
+        sent, refused, start = 0, 0, time.monotonic()
         while (elapsed := time.monotonic() - start) < seconds:
-            for _ in range(int(rate * elapsed) - sent):
-                sim.inject_call(did=DID, caller_id=f"+1555{placed:07d}")
-                sent += 1
-                placed += 1
+            for _ in range(int(rate * elapsed) - sent - refused):
+                # The caller ID names the stage: each stage counts only its own calls.
+                if sim.inject_call(did=DID, caller_id=f"{prefix}{sent + refused:06d}"):
+                    sent += 1
+                else:
+                    refused += 1
             gevent.sleep(0.002)
-        replies.put((sent, time.monotonic() - start, len(sim.legs)))
+        replies.put((sent, time.monotonic() - start, refused))
     sim.stop()
 
 
@@ -91,12 +92,37 @@ def _config(workdir: Path, agents: int, password: str, port: int) -> Any:
     return load_config(workdir / "calldesk.yaml", env=env)
 
 
-def _counts(store: Any) -> dict[str, int]:
+_OUTCOMES = ("interaction.answered", "interaction.abandoned", "interaction.overflowed")
+
+
+def _counts(store: Any, prefix: str) -> dict[str, int]:
+    """This stage's calls only (their caller IDs start with `prefix`), each interaction once:
+    opened (the IVR took the call), enqueued, answered, abandoned, overflowed, accounted (any of
+    the last three), `answer_rows` (answered rows: more than `answered` when calls were
+    requeued and answered again) and `closed` (interactions ended)."""
+    who = "json_extract(i.identities, '$.phone') LIKE ?"
+    like = [prefix + "%"]
+    opened, closed = store.db.execute(
+        f"SELECT count(*), count(i.closed_at) FROM interactions i WHERE {who}", like
+    ).fetchone()
+    out = {"opened": opened, "closed": closed}
+    kinds = ("interaction.arrived", *_OUTCOMES)
     rows = store.db.execute(
-        "SELECT kind, count(*) FROM journal WHERE kind IN ('interaction.arrived', "
-        "'interaction.answered', 'interaction.abandoned', 'interaction.overflowed') GROUP BY kind"
+        "SELECT j.kind, count(DISTINCT j.subject), count(*) FROM journal j "
+        f"JOIN interactions i ON i.id = j.subject WHERE {who} "
+        f"AND j.kind IN ({', '.join('?' * len(kinds))}) GROUP BY j.kind",
+        [*like, *kinds],
     ).fetchall()
-    return {kind.split(".", 1)[1]: n for kind, n in rows}
+    for kind, distinct, total in rows:
+        out[kind.split(".", 1)[1]] = distinct
+        if kind == "interaction.answered":
+            out["answer_rows"] = total
+    out["accounted"] = store.db.execute(
+        "SELECT count(DISTINCT j.subject) FROM journal j JOIN interactions i ON i.id = j.subject "
+        f"WHERE {who} AND j.kind IN ({', '.join('?' * len(_OUTCOMES))})",
+        [*like, *_OUTCOMES],
+    ).fetchone()[0]
+    return out
 
 
 def _open_interactions(controller: Any) -> int:
@@ -104,46 +130,63 @@ def _open_interactions(controller: Any) -> int:
     return sum(1 for i in controller.acd.view.interactions() if i.state.value not in done)
 
 
-def _caller_legs_up(controller: Any) -> int:
+def _caller_legs_up(controller: Any, prefix: str) -> int:
     return sum(
         1
         for leg in controller.board.tracker.legs.values()
-        if leg.alive and leg.direction == "inbound"
+        if leg.alive and leg.direction == "inbound" and leg.caller_number.startswith(prefix)
     )
 
 
 def _stage(
-    controller: Any, commands: Any, replies: Any, rate: float, seconds: float, drain_s: float
+    controller: Any,
+    commands: Any,
+    replies: Any,
+    rate: float,
+    seconds: float,
+    drain_s: float,
+    index: int,
 ) -> dict[str, Any]:
     import gevent
 
-    before = _counts(controller.store)
+    prefix = f"+19{index:03d}"
     cpu0 = time.process_time()
-    commands.put(("stage", rate, seconds))
+    commands.put(("stage", rate, seconds, prefix))
     while replies.empty():
         gevent.sleep(0.05)
-    placed, took, _ = replies.get()
-    deadline = time.monotonic() + drain_s
-    while time.monotonic() < deadline and _open_interactions(controller):
-        gevent.sleep(0.1)
-    after = _counts(controller.store)
-    delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
-    answered = delta.get("answered", 0)
-    accounted = answered + delta.get("abandoned", 0) + delta.get("overflowed", 0)
+    placed, took, refused = replies.get()
+    # Drain: until every call of this stage has an outcome and the core holds nothing open.
+    deadline, polling = time.monotonic() + drain_s, 0.0
+    while time.monotonic() < deadline:
+        p0 = time.process_time()
+        done = _counts(controller.store, prefix)["accounted"] >= placed
+        done = done and not _open_interactions(controller)
+        polling += time.process_time() - p0  # the bench's own queries: not the controller's
+        if done:
+            break
+        gevent.sleep(0.2)
+    cpu = time.process_time() - cpu0 - polling
+    c = _counts(controller.store, prefix)
+    answered = c.get("answered", 0)
     return {
         "rate": rate,
         "placed": placed,
         "placed_per_s": round(placed / took, 1),
-        "enqueued": delta.get("arrived", 0),
+        "refused_by_switch": refused,
+        "opened": c["opened"],
+        "enqueued": c.get("arrived", 0),
         "answered": answered,
         "answered_per_s": round(answered / took, 1),
-        "abandoned": delta.get("abandoned", 0),
-        "lost": max(0, placed - accounted),
+        "answered_again": c.get("answer_rows", 0) - answered,  # requeued, then answered again
+        "abandoned": c.get("abandoned", 0),
+        "overflowed": c.get("overflowed", 0),
+        # Placed calls with no outcome (never reached the queue, or no end recorded).
+        "lost": max(0, placed - c["accounted"]),
         "stuck": _open_interactions(controller),
-        # Callers' legs still up after the drain (their interaction may have ended: the
-        # simulated agent hangs up, and the caller's leg is left to the switch).
-        "caller_legs_up": _caller_legs_up(controller),
-        "controller_cpu_s": round(time.process_time() - cpu0, 2),
+        # This stage's callers whose leg is still up after the drain.
+        "caller_legs_up": _caller_legs_up(controller, prefix),
+        "controller_cpu_s": round(cpu, 2),
+        "cpu_ms_per_call": round(1000 * cpu / placed, 2) if placed else None,
     }
 
 
@@ -188,7 +231,9 @@ def run(
             controller.acd.login(f"a{a}", ready=True)
         rate = start
         while rate <= max_rate:
-            stage = _stage(controller, commands, replies, rate, stage_seconds, drain_s)
+            stage = _stage(
+                controller, commands, replies, rate, stage_seconds, drain_s, len(stages)
+            )
             stages.append(stage)
             if stage["lost"] or stage["stuck"]:
                 break

@@ -33,7 +33,7 @@ from calldesk.engine.persist import EngineStore
 from calldesk.engine.screenpop import Enrich, ScreenPops
 from calldesk.engine.settings import DispatchSettings
 from calldesk.interactions import EnqueueRequest
-from calldesk.store import Store
+from calldesk.store import Store, transaction
 
 log = logging.getLogger(__name__)
 _CORE_EVENTS = typing.get_args(ev.Event)
@@ -218,13 +218,24 @@ class Engine:
         """One batch into the core: recorded, handled, journaled, carried out."""
         now = self.clock() if at is None else at
         self._batch += 1
-        self.persist.log_inputs(events, now, self._batch)
         offered = {e.offer: self.view.offer(e.offer) for e in events
                    if isinstance(e, ev.OfferAccepted)}  # gone from the core once accepted
-        decisions = self.acd.handle_many(events, now)
-        records = self.acd.drain_journal()
-        if records:
-            self.store.journal.append_many([(r.kind, r.subject, r.data, r.at) for r in records])
+        # The batch's inputs and the journal rows it produced commit together (one commit per
+        # batch, not two), before any decision is carried out; the rows are published after.
+        failed: Exception | None = None
+        decisions: list[Any] = []
+        journal = self.store.journal
+        with transaction(self.store.db.conn):
+            self.persist.log_inputs(events, now, self._batch)
+            try:
+                decisions = self.acd.handle_many(events, now)
+            except Exception as exc:  # the inputs stay recorded, as before
+                failed = exc
+            records = self.acd.drain_journal()
+            written = journal.write_many([(r.kind, r.subject, r.data, r.at) for r in records])
+        journal.publish(written)
+        if failed is not None:
+            raise failed
         ignored = {id(d.event) for d in decisions if isinstance(d, Ignored)}
         for e in events:
             offer = offered.get(e.offer) if isinstance(e, ev.OfferAccepted) else None

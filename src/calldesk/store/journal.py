@@ -52,19 +52,27 @@ class Journal:
         return seq
 
     def append_many(self, entries: list[tuple[str, str, dict[str, Any], float]]) -> None:
+        """One transaction for all the rows, then the notifier publishes them."""
+        with transaction(self.db.conn):
+            written = self.write_many(entries)
+        self.publish(written)
+
+    def write_many(self, entries: list[tuple[str, str, dict[str, Any], float]]) -> list[Entry]:
+        """Insert the rows in the caller's transaction and return them as entries, unpublished:
+        the caller publishes them (`publish`) once its transaction committed."""
         rows = [_row(k, s, d, at) for k, s, d, at in entries]
         if not rows:
-            return
-        with transaction(self.db.conn) as conn:  # one commit for the batch, not one per row
-            conn.executemany(
-                "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)", rows
-            )
-            last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-        if self.notifier is not None:
-            first = int(last) - len(rows) + 1  # one transaction, one writer: consecutive ids
-            self.notifier.publish(
-                Entry(first + i, r[0], r[1], r[2], json.loads(r[3])) for i, r in enumerate(rows)
-            )
+            return []
+        self.db.conn.executemany(
+            "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)", rows
+        )
+        last = self.db.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        first = int(last) - len(rows) + 1  # one statement, one writer: consecutive ids
+        return [Entry(first + i, r[0], r[1], r[2], json.loads(r[3])) for i, r in enumerate(rows)]
+
+    def publish(self, entries: list[Entry]) -> None:
+        if self.notifier is not None and entries:
+            self.notifier.publish(entries)
 
     def read(
         self,
