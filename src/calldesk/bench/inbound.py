@@ -5,12 +5,16 @@ stage. This process runs the controller `calldesk serve` builds (`app.build`): t
 the caller and enqueues it, the ACD offers it, rings the agent's phone and bridges. Agents' phones
 answer after `ring_s` and hang up after `talk_s`; agents are sized for the top rate.
 
-After each stage the traffic drains, then every call placed is accounted for from the journal:
-answered (bridged to an agent), abandoned, overflowed. `lost` is what is left over (calls that
+Each stage's callers carry a caller ID of their own (`+19<stage>…`), so a stage counts only its
+own calls, each interaction once. After each stage the traffic drains (until every call has an
+outcome, at most `drain_s`), then every call placed is accounted for from the journal: answered
+(bridged to an agent), abandoned, overflowed, or shed (turned away busy by the intake because the
+controller was behind: `calldesk.telephony.admission`). `lost` is what is left over (calls that
 never reached the queue or have no outcome), `stuck` the interactions still open in the core
-once the stage has drained. The ramp stops at
-the first stage that loses or strands a call; `calls_per_s` is the best clean stage's rate of
-bridged calls. Legs still up are reported apart (`caller_legs_up`).
+once the stage has drained. The ramp stops at the first stage that sheds, loses or strands a
+call (`limit`); `calls_per_s` is the best clean stage's rate of answered calls. The controller's
+CPU time per placed call (`cpu_ms_per_call`) leaves out the bench's own polling. Legs still up
+are reported apart (`caller_legs_up`).
 """
 
 from __future__ import annotations
@@ -117,6 +121,11 @@ def _counts(store: Any, prefix: str) -> dict[str, int]:
         out[kind.split(".", 1)[1]] = distinct
         if kind == "interaction.answered":
             out["answer_rows"] = total
+    out["shed"] = store.db.execute(  # turned away busy by the intake (the controller was behind)
+        "SELECT count(DISTINCT subject) FROM journal WHERE kind = 'intake.shed' "
+        "AND json_extract(data, '$.caller') LIKE ?",
+        like,
+    ).fetchone()[0]
     out["accounted"] = store.db.execute(
         "SELECT count(DISTINCT j.subject) FROM journal j JOIN interactions i ON i.id = j.subject "
         f"WHERE {who} AND j.kind IN ({', '.join('?' * len(_OUTCOMES))})",
@@ -159,7 +168,8 @@ def _stage(
     deadline, polling = time.monotonic() + drain_s, 0.0
     while time.monotonic() < deadline:
         p0 = time.process_time()
-        done = _counts(controller.store, prefix)["accounted"] >= placed
+        c = _counts(controller.store, prefix)
+        done = c["accounted"] + c["shed"] >= placed
         done = done and not _open_interactions(controller)
         polling += time.process_time() - p0  # the bench's own queries: not the controller's
         if done:
@@ -180,8 +190,10 @@ def _stage(
         "answered_again": c.get("answer_rows", 0) - answered,  # requeued, then answered again
         "abandoned": c.get("abandoned", 0),
         "overflowed": c.get("overflowed", 0),
+        # Turned away busy at the intake: the controller was behind (a defined outcome).
+        "shed": c["shed"],
         # Placed calls with no outcome (never reached the queue, or no end recorded).
-        "lost": max(0, placed - c["accounted"]),
+        "lost": max(0, placed - c["accounted"] - c["shed"]),
         "stuck": _open_interactions(controller),
         # This stage's callers whose leg is still up after the drain.
         "caller_legs_up": _caller_legs_up(controller, prefix),
@@ -235,8 +247,8 @@ def run(
                 controller, commands, replies, rate, stage_seconds, drain_s, len(stages)
             )
             stages.append(stage)
-            if stage["lost"] or stage["stuck"]:
-                break
+            if stage["lost"] or stage["stuck"] or stage["shed"]:
+                break  # the limit: past it calls are shed (or, a defect, lost or stranded)
             rate += step
     finally:
         commands.put(("stop",))
@@ -247,21 +259,20 @@ def run(
             proc.terminate()
         tmp.cleanup()
         quiet.setLevel(level)
-    clean = [s for s in stages if not s["lost"] and not s["stuck"]]
+    clean = [s for s in stages if not (s["lost"] or s["stuck"] or s["shed"])]
     best = max(clean, key=lambda s: s["answered_per_s"], default=None)
-    first_bad = next((s for s in stages if s["lost"] or s["stuck"]), None)
+    limit = next((s for s in stages if s["lost"] or s["stuck"] or s["shed"]), None)
+    keys = ("rate", "placed", "answered", "answered_per_s", "shed", "lost", "stuck")
     return {
-        # The best stage with nothing lost or stuck: its bridged calls/s, and its (zero) losses.
+        # The best stage with nothing shed, lost or stuck: its answered calls/s and its losses.
         "calls_per_s": best["answered_per_s"] if best else 0.0,
         "at_rate": best["rate"] if best else None,
-        "lost": best["lost"] if best else (first_bad or {}).get("lost", 0),
-        "stuck": best["stuck"] if best else (first_bad or {}).get("stuck", 0),
-        # Where the ramp stopped, and what it lost there.
-        "first_failure": (
-            {k: first_bad[k] for k in ("rate", "placed", "answered", "lost", "stuck")}
-            if first_bad
-            else None
-        ),
+        "lost": best["lost"] if best else (limit or {}).get("lost", 0),
+        "stuck": best["stuck"] if best else (limit or {}).get("stuck", 0),
+        "cpu_ms_per_call": best["cpu_ms_per_call"] if best else None,
+        # Where the ramp stopped: the first stage that shed callers (the controller fell behind
+        # and turned new callers away busy), or lost or stranded any; None if it never did.
+        "limit": {k: limit[k] for k in keys} if limit else None,
         "agents": agents,
         "stage_seconds": stage_seconds,
         "stages": stages,

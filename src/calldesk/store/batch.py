@@ -104,7 +104,9 @@ class BatchWriter:
         while not self._stopping:
             self._wake.wait()
             self._wake.clear()
-            if self.linger_s > 0 and not self._stopping:  # let a burst of events gather into one transaction
+            if (
+                self.linger_s > 0 and not self._stopping
+            ):  # let a burst of events gather into one transaction
                 gevent.sleep(self.linger_s)
             try:
                 self.flush()
