@@ -233,17 +233,32 @@ class Engine:
                 failed = exc
             records = self.acd.drain_journal()
             written = journal.write_many([(r.kind, r.subject, r.data, r.at) for r in records])
+            if failed is None:  # screen pops of the offers accepted, in the same commit
+                written += journal.write_many(self._pops(events, decisions, offered))
+            self.persist.flush()  # queued leg-map and pop rows, in the same commit
         journal.publish(written)
         if failed is not None:
             raise failed
-        ignored = {id(d.event) for d in decisions if isinstance(d, Ignored)}
-        for e in events:
-            offer = offered.get(e.offer) if isinstance(e, ev.OfferAccepted) else None
-            if offer is not None and id(e) not in ignored:
-                self.pops.accepted(offer, self.acd.now)
         for adapter in self.adapters.values():
             adapter.carry_out(events, decisions)
         return {id(d.event): d.reason for d in decisions if isinstance(d, Ignored)}
+
+    def _pops(self, events: Sequence[ev.Event], decisions: list[Any],
+              offered: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], float]]:
+        ignored = {id(d.event) for d in decisions if isinstance(d, Ignored)}
+        rows = []
+        for e in events:
+            offer = offered.get(e.offer) if isinstance(e, ev.OfferAccepted) else None
+            if offer is None or id(e) in ignored:
+                continue
+            try:
+                row = self.pops.accepted(offer, self.acd.now)
+            except Exception:  # a pop never costs the batch its commit
+                log.exception("screen pop of offer %s failed", offer.id)
+                continue
+            if row is not None:
+                rows.append(row)
+        return rows
 
     # -- snapshots and compaction ---------------------------------------------------------
     def _compact_due(self) -> bool:
