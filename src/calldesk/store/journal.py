@@ -33,6 +33,19 @@ def _row(kind: str, subject: str, data: dict[str, Any] | None, at: float) -> tup
     return (float(at), kind, subject, json.dumps(data or {}, sort_keys=True, default=str))
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _as_stored(data: dict[str, Any] | None, text: str) -> dict[str, Any]:
+    """The entry's data as a reader of the row gets it: a flat dict of plain values is copied
+    (keys sorted, as stored), anything else is decoded from the stored JSON."""
+    if not data:
+        return {}
+    if all(type(k) is str and type(v) in _SCALARS for k, v in data.items()):
+        return dict(sorted(data.items()))
+    return json.loads(text)
+
+
 class Journal:
     """`notifier`, when set, is told of every committed append with its row id (the sequence
     number); see `calldesk.notify`."""
@@ -68,7 +81,10 @@ class Journal:
         )
         last = self.db.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
         first = int(last) - len(rows) + 1  # one statement, one writer: consecutive ids
-        return [Entry(first + i, r[0], r[1], r[2], json.loads(r[3])) for i, r in enumerate(rows)]
+        return [
+            Entry(first + i, r[0], r[1], r[2], _as_stored(d, r[3]))
+            for i, (r, (_, _, d, _)) in enumerate(zip(rows, entries, strict=True))
+        ]
 
     def publish(self, entries: list[Entry]) -> None:
         if self.notifier is not None and entries:
