@@ -70,17 +70,23 @@ class CustomerService:
             return None
         res = resolve(idents, self.customers.holders(idents))
         if res.merges:  # a merge runs its own transaction
-            return self._attach(interaction, medium, idents, at, res)
+            done, row = self._attach(interaction, medium, idents, at, res)
+            self.store.journal.append(*row)
+            return done
+        journal = self.store.journal
         with transaction(self.store.db.conn):  # one commit, not one per row
-            return self._attach(interaction, medium, idents, at, res)
+            done, row = self._attach(interaction, medium, idents, at, res)
+            written = journal.write_many([row])
+        journal.publish(written)  # once committed: subscribers never run inside it
+        return done
 
     def _attach(
         self, interaction: str, medium: str, idents: list[Identity], at: float, res: Resolution
-    ) -> Attached:
+    ) -> tuple[Attached, tuple[str, str, dict[str, Any], float]]:
         cs = self.customers
         target, created = self.apply(res, at, f"{medium}:{interaction}")
         cs.attach(interaction, target, medium, at, res.attached_by or max(idents, key=_rank))
-        self.store.journal.append(
+        row = (
             "customer.attached",
             interaction,
             {
@@ -94,7 +100,7 @@ class CustomerService:
             },
             at,
         )
-        return Attached(target, created, res)
+        return Attached(target, created, res), row
 
     # --- CRM records (import and API) ------------------------------------------------------
     def upsert(self, record: Mapping[str, Any], at: float, source: str = "api") -> tuple[str, bool]:

@@ -21,6 +21,9 @@ RUNS = "ivr_runs"
 VERSIONS = "ivr_flow_versions"
 
 
+JournalRow = tuple[str, str, dict[str, Any], float]
+
+
 class JournalLike(Protocol):
     def append(self, kind: str, subject: str, data: dict[str, Any] | None, at: float) -> int: ...
 
@@ -67,27 +70,32 @@ class RunStore:
         ensure_tables(db)
 
     # --- RunRecorder -------------------------------------------------------------------------
-    # Each saves the run's row and journals the step in one transaction.
+    # Each saves the run's row and its journal row in one transaction; the journal row is
+    # published once that committed (subscribers never run inside the transaction).
     def started(self, state: RunState, flow: Flow) -> None:
         now = self.clock()
+        row = self._entry("ivr.started", state, now, file=flow.file)
         with transaction(self.db.conn):
             self.remember_flow(flow)
             self._save(state, "active", started_at=now)
-            self._journal("ivr.started", state, now, file=flow.file)
+            written = self._write(row)
+        self._publish(row, written)
 
     def transition(self, state: RunState) -> None:
         now = self.clock()
+        row = self._entry("ivr.step", state, now)
         with transaction(self.db.conn):
             self._save(state, "active")
-            self._journal("ivr.step", state, now)
+            written = self._write(row)
+        self._publish(row, written)
 
     def finished(self, state: RunState, outcome: RunOutcome) -> None:
         now = self.clock()
+        row = self._entry("ivr.finished", state, now, status=outcome.status, detail=outcome.detail)
         with transaction(self.db.conn):
             self._save(state, outcome.status)
-            self._journal(
-                "ivr.finished", state, now, status=outcome.status, detail=outcome.detail
-            )
+            written = self._write(row)
+        self._publish(row, written)
 
     # --- queries -----------------------------------------------------------------------------
     def load(self, interaction_id: str) -> RunState | None:
@@ -155,9 +163,7 @@ class RunStore:
             args,
         )
 
-    def _journal(self, kind: str, state: RunState, at: float, **extra: Any) -> None:
-        if self.journal is None:
-            return
+    def _entry(self, kind: str, state: RunState, at: float, **extra: Any) -> JournalRow:
         data = {
             "flow": state.flow,
             "version": state.version,
@@ -165,6 +171,15 @@ class RunStore:
             "variables": masked_variables(state),
             **extra,
         }
-        self.journal.append(
-            kind, state.interaction_id, json.loads(json.dumps(data, default=str)), at
-        )
+        return (kind, state.interaction_id, json.loads(json.dumps(data, default=str)), at)
+
+    def _write(self, row: JournalRow) -> list[Any] | None:
+        """In the transaction, when the journal can write without publishing (the store's)."""
+        write = getattr(self.journal, "write_many", None)
+        return write([row]) if write is not None else None
+
+    def _publish(self, row: JournalRow, written: list[Any] | None) -> None:
+        if written is not None:
+            self.journal.publish(written)  # type: ignore[union-attr]
+        elif self.journal is not None:
+            self.journal.append(*row)
