@@ -196,7 +196,7 @@ CONSIDERED_SHOWN = 16  # a decision among a thousand idle agents names the first
 
 
 def _first_ids(cands: list[Agent]) -> tuple[str, ...]:
-    ids = [a.id for a in cands]
+    ids = [a.cfg.id for a in cands]  # not the `id` property: this runs per candidate
     if len(ids) > CONSIDERED_SHOWN:
         return tuple(heapq.nsmallest(CONSIDERED_SHOWN, ids))
     return tuple(sorted(ids))
