@@ -54,13 +54,17 @@ from calldesk.recording.policy import PolicySet
 from calldesk.recording.recorder import Recorder
 from calldesk.service import build_services
 from calldesk.store import Store
+from calldesk.store.batch import BatchWriter
 from calldesk.store.journal import Entry
 from calldesk.supervision.acd_actions import SupervisorActions
 from calldesk.supervision.controls import register_supervision_controls
 from calldesk.supervision.service import SupervisionService
 from calldesk.supervision.settings import Settings as SupervisionSettings
+from calldesk.telephony.admission import Admission
 from calldesk.telephony.intake import Intake
 from calldesk.telephony.journal import LegJournal
+from calldesk.telephony.legs import event_time
+from calldesk.telephony.shed import Shed
 from calldesk.telephony.switchboard import Switchboard
 from calldesk.trunks.config import parse_trunks
 from calldesk.trunks.dialer import OutboundDialer
@@ -86,6 +90,8 @@ class Controller:
     services: Any = None  # calldesk.service.Services
     feature_codes: FeatureCodes | None = None  # agents' phone codes (*41 log in ...)
     digital: DigitalSystem | None = None  # chat, SMS, email (`digital:` in calldesk.yaml)
+    leg_rows: BatchWriter | None = None  # the leg journal's rows, committed in batches
+    admission: Admission | None = None  # new callers shed while the controller is behind
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     @property
@@ -96,6 +102,8 @@ class Controller:
     def start(self, wait: float = 10.0) -> dict[str, bool]:
         """Repair recordings, connect the switches (resync first), then start the services."""
         self.recorder.startup()
+        if self.leg_rows is not None:
+            self.leg_rows.start()
         ready = self.board.start(wait=wait)
         self.acd.start()
         self.ivr.start()
@@ -114,6 +122,8 @@ class Controller:
         self.ivr.stop()
         self.acd.stop()
         self.board.stop()
+        if self.leg_rows is not None:
+            self.leg_rows.stop()  # commits every queued row before the store closes
         self.store.close()
 
 
@@ -200,10 +210,21 @@ def build(
     interactions = Interactions(store.db)
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
     tracker = board.tracker
-    tracker.subscribe(LegJournal(store.journal).on_leg)
-    intake = Intake()
-    tracker.subscribe(intake.on_leg)
+    # The leg journal's rows are queued by the reader and committed in batches off it.
+    leg_rows = BatchWriter(store.journal)
+    tracker.subscribe(LegJournal(leg_rows).on_leg)
     settings = dispatch or DispatchSettings(time_scale=time_scale)
+    # New callers are shed (busy) while the controller reads the switches' events too late.
+    admission = Admission.from_config(config["intake"], settings.time_scale)
+
+    def admit(leg: Any, event: Any) -> bool:
+        return admission.admit(event_time(event), clock())
+
+    intake = Intake(admit=admit)
+    tracker.subscribe(intake.on_leg)
+    shed = Shed(board, leg_rows, prompt=config["intake"]["busy_prompt"],
+                lag=lambda: admission.lag_s / settings.time_scale)
+    intake.own("shed", shed.on_park)
 
     dialer = None  # outbound calls (callbacks, external transfers) go through trunks if any
     if check_trunks and config["trunks"]:
@@ -286,7 +307,8 @@ def build(
 
     bus = ControlBus(store, clock)
     controller = Controller(config, store, board, engine, voice, ivr, recorder, supervision, bus,
-                            desk_calls, notifier, interactions, intake, feature_codes=feature_codes)
+                            desk_calls, notifier, interactions, intake, feature_codes=feature_codes,
+                            leg_rows=leg_rows, admission=admission)
     # The service API (role-checked operations, live views, call control); the store inbox is
     # one adapter of it, the HTTP API (calldesk.web, started by `serve`) another.
     if config.data.get("digital"):  # the same flows as text, on the same engine

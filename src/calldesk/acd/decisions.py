@@ -12,12 +12,14 @@ class Why:
 
     queue: str
     rule: str
-    considered: tuple[str, ...] = ()
+    considered: tuple[str, ...] = ()  # the candidates' ids, sorted (the first 16 of many)
     chosen: str | None = None
     reason: str = ""
+    candidates: int | None = None  # how many were considered (None: len(considered))
 
     def __str__(self) -> str:
-        shown = ",".join(self.considered[:8]) + ("..." if len(self.considered) > 8 else "")
+        n = len(self.considered) if self.candidates is None else self.candidates
+        shown = ",".join(self.considered[:8]) + ("..." if n > 8 else "")
         return (
             f"queue={self.queue} rule={self.rule} considered=[{shown}] "
             f"chosen={self.chosen} reason={self.reason}"

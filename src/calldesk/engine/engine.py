@@ -33,7 +33,7 @@ from calldesk.engine.persist import EngineStore
 from calldesk.engine.screenpop import Enrich, ScreenPops
 from calldesk.engine.settings import DispatchSettings
 from calldesk.interactions import EnqueueRequest
-from calldesk.store import Store
+from calldesk.store import Store, transaction
 
 log = logging.getLogger(__name__)
 _CORE_EVENTS = typing.get_args(ev.Event)
@@ -218,21 +218,47 @@ class Engine:
         """One batch into the core: recorded, handled, journaled, carried out."""
         now = self.clock() if at is None else at
         self._batch += 1
-        self.persist.log_inputs(events, now, self._batch)
         offered = {e.offer: self.view.offer(e.offer) for e in events
                    if isinstance(e, ev.OfferAccepted)}  # gone from the core once accepted
-        decisions = self.acd.handle_many(events, now)
-        records = self.acd.drain_journal()
-        if records:
-            self.store.journal.append_many([(r.kind, r.subject, r.data, r.at) for r in records])
-        ignored = {id(d.event) for d in decisions if isinstance(d, Ignored)}
-        for e in events:
-            offer = offered.get(e.offer) if isinstance(e, ev.OfferAccepted) else None
-            if offer is not None and id(e) not in ignored:
-                self.pops.accepted(offer, self.acd.now)
+        # The batch's inputs and the journal rows it produced commit together (one commit per
+        # batch, not two), before any decision is carried out; the rows are published after.
+        failed: Exception | None = None
+        decisions: list[Any] = []
+        journal = self.store.journal
+        with transaction(self.store.db.conn):
+            self.persist.log_inputs(events, now, self._batch)
+            try:
+                decisions = self.acd.handle_many(events, now)
+            except Exception as exc:  # the inputs stay recorded, as before
+                failed = exc
+            records = self.acd.drain_journal()
+            written = journal.write_many([(r.kind, r.subject, r.data, r.at) for r in records])
+            if failed is None:  # screen pops of the offers accepted, in the same commit
+                written += journal.write_many(self._pops(events, decisions, offered))
+            self.persist.flush()  # queued leg-map and pop rows, in the same commit
+        journal.publish(written)
+        if failed is not None:
+            raise failed
         for adapter in self.adapters.values():
             adapter.carry_out(events, decisions)
         return {id(d.event): d.reason for d in decisions if isinstance(d, Ignored)}
+
+    def _pops(self, events: Sequence[ev.Event], decisions: list[Any],
+              offered: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], float]]:
+        ignored = {id(d.event) for d in decisions if isinstance(d, Ignored)}
+        rows = []
+        for e in events:
+            offer = offered.get(e.offer) if isinstance(e, ev.OfferAccepted) else None
+            if offer is None or id(e) in ignored:
+                continue
+            try:
+                row = self.pops.accepted(offer, self.acd.now)
+            except Exception:  # a pop never costs the batch its commit
+                log.exception("screen pop of offer %s failed", offer.id)
+                continue
+            if row is not None:
+                rows.append(row)
+        return rows
 
     # -- snapshots and compaction ---------------------------------------------------------
     def _compact_due(self) -> bool:

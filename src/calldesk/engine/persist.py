@@ -20,7 +20,7 @@ from typing import Any
 
 from calldesk.acd import events as ev
 from calldesk.acd.replay import encode
-from calldesk.store import Store
+from calldesk.store import Store, transaction
 from calldesk.telephony.legs import LegRef
 
 
@@ -37,13 +37,13 @@ class EngineStore:
         if not rows and not self._pending:
             return
         ops, self._pending = self._pending, []
-        with self.db.conn:
+        with transaction(self.db.conn) as conn:
             if rows:
-                self.db.conn.executemany(
+                conn.executemany(
                     "INSERT INTO acd_inputs (at, batch, type, data) VALUES (?, ?, ?, ?)", rows
                 )
             for sql, args in ops:
-                self.db.conn.execute(sql, args)
+                conn.execute(sql, args)
 
     # core inputs
     def log_inputs(self, events: Sequence[ev.Event], at: float, batch: int) -> None:
@@ -75,7 +75,7 @@ class EngineStore:
         """Store the core's snapshot as of `batch`; drop the inputs it covers and older
         snapshots, in one transaction with any queued leg writes. Returns inputs deleted."""
         ops, self._pending = self._pending, []
-        with self.db.conn:
+        with transaction(self.db.conn):
             for sql, args in ops:
                 self.db.conn.execute(sql, args)
             cur = self.db.conn.execute(

@@ -67,6 +67,8 @@ class IvrService:
         if event.name != "CHANNEL_PARK" or not event.uuid or event.uuid in self.active:
             return
         uuid = event.uuid
+        if uuid in self.outcomes:
+            return  # its run ended in this process (the ACD owns it now): no store query
         if self.runs is not None and self.runs.status_at(uuid) not in (None, "active"):
             return  # this leg's run already ended (enqueued: the ACD owns it now)
         number = event.get("variable_calldesk_did") or event.get("Caller-Destination-Number") or ""
@@ -169,7 +171,7 @@ class IvrService:
 
     def _run(self, leg: str, flow: Any, caller: dict[str, Any], variables: dict[str, Any] | None,
              fresh: bool, iid: str) -> None:
-        self.interaction_of[leg] = iid
+        _keep(self.interaction_of, leg, iid)
         failed, retry = "", False
         port = self.router.port(leg, self.settings)
         media: MediaPort = self.wrap_port(port) if self.wrap_port else port
@@ -182,7 +184,7 @@ class IvrService:
                     flow, media, interaction_id=iid, caller=caller, variables=variables,
                     address=leg,
                 )
-            self.outcomes[leg] = outcome
+            _keep(self.outcomes, leg, outcome)
             if outcome.status == "failed":
                 failed, variables = outcome.detail, outcome.variables
             if self.on_outcome:
@@ -214,3 +216,14 @@ class IvrService:
         if g is not None:
             g.join(timeout)
         return self.outcomes.get(leg)
+
+
+_KEEP = 20000  # legs remembered by `outcomes` and `interaction_of` (oldest forgotten first)
+
+
+def _keep(legs: dict[str, Any], leg: str, value: Any) -> None:
+    """Remember per leg, bounded: at 200 calls/s an unbounded map grows by 720,000 legs an hour."""
+    legs.pop(leg, None)
+    legs[leg] = value
+    while len(legs) > _KEEP:
+        legs.pop(next(iter(legs)))

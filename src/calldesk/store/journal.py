@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
+from calldesk.store.tx import transaction
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -29,6 +31,19 @@ class Publisher(Protocol):
 
 def _row(kind: str, subject: str, data: dict[str, Any] | None, at: float) -> tuple:
     return (float(at), kind, subject, json.dumps(data or {}, sort_keys=True, default=str))
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _as_stored(data: dict[str, Any] | None, text: str) -> dict[str, Any]:
+    """The entry's data as a reader of the row gets it: a flat dict of plain values is copied
+    (keys sorted, as stored), anything else is decoded from the stored JSON."""
+    if not data:
+        return {}
+    if all(type(k) is str and type(v) in _SCALARS for k, v in data.items()):
+        return dict(sorted(data.items()))
+    return json.loads(text)
 
 
 class Journal:
@@ -50,17 +65,30 @@ class Journal:
         return seq
 
     def append_many(self, entries: list[tuple[str, str, dict[str, Any], float]]) -> None:
+        """One transaction for all the rows, then the notifier publishes them."""
+        with transaction(self.db.conn):
+            written = self.write_many(entries)
+        self.publish(written)
+
+    def write_many(self, entries: list[tuple[str, str, dict[str, Any], float]]) -> list[Entry]:
+        """Insert the rows in the caller's transaction and return them as entries, unpublished:
+        the caller publishes them (`publish`) once its transaction committed."""
         rows = [_row(k, s, d, at) for k, s, d, at in entries]
-        with self.db.conn:
-            self.db.conn.executemany(
-                "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)", rows
-            )
-            last = self.db.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-        if self.notifier is not None and rows:
-            first = int(last) - len(rows) + 1  # one transaction, one writer: consecutive ids
-            self.notifier.publish(
-                Entry(first + i, r[0], r[1], r[2], json.loads(r[3])) for i, r in enumerate(rows)
-            )
+        if not rows:
+            return []
+        self.db.conn.executemany(
+            "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)", rows
+        )
+        last = self.db.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        first = int(last) - len(rows) + 1  # one statement, one writer: consecutive ids
+        return [
+            Entry(first + i, r[0], r[1], r[2], _as_stored(d, r[3]))
+            for i, (r, (_, _, d, _)) in enumerate(zip(rows, entries, strict=True))
+        ]
+
+    def publish(self, entries: list[Entry]) -> None:
+        if self.notifier is not None and entries:
+            self.notifier.publish(entries)
 
     def read(
         self,
