@@ -7,7 +7,8 @@ How events flow (every subscription is made below, none in a constructor):
   adapter's leg watch, supervision, the recorder (and its bridge policy), the trunks' dialer and
   desk calls;
 - each connection's inline handlers: the IVR's leg router (DTMF, completions to the running
-  flow); resync listeners: the IVR (resume runs) and the voice adapter (reconcile);
+  flow); resync listeners: the recorder (adopt or verify unfinished recordings), the IVR
+  (resume runs) and the voice adapter (reconcile);
 - the IVR's `enqueue` step -> the engine (inbox -> pure ACD core -> decisions) -> the voice
   adapter (originate, bridge, MOH) -> results back into the engine;
 - every journal append -> the notifier -> push, webhooks, live views.
@@ -88,7 +89,8 @@ class Controller:
         return self.services.call_control if self.services is not None else None
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
-        """Repair recordings, connect the switches (resync first), then start the services."""
+        """Repair recordings (those of a switch are judged at its resync), connect the switches
+        (resync first), then start the services."""
         self.recorder.startup()
         ready = self.board.start(wait=wait)
         self.acd.start()
@@ -207,6 +209,8 @@ def build(
     )
     tracker.subscribe(recorder.on_leg)
     tracker.subscribe(RecordAtBridge(board, recorder).on_leg)
+    for conn in board.switches.values():  # after the tracker's: recordings judged by live legs
+        conn.add_resync_listener(recorder.on_resync)
 
     # Customers: every arrival is attached to the customer its identities name (off the engine's
     # worker), and each screen pop carries that customer's context and last contacts.

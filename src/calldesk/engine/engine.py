@@ -66,6 +66,7 @@ class Engine:
         self._worker: gevent.Greenlet[[], None] | None = None
         self._recovering = False
         self._reconcile_asked = False
+        self._reconcile_why = "reconcile"
         self._stopping = False
         self._snap_batch = 0  # batch of the newest snapshot
         self._snap_at = clock()
@@ -139,9 +140,12 @@ class Engine:
         self._wake.set()
         return done.get(timeout=wait) if wait is not None else None
 
-    def reconcile_now(self) -> None:
-        """Reconcile at the worker's next step."""
+    def reconcile_now(self, why: str = "reconcile") -> None:
+        """Reconcile at the worker's next step (`why`: how its repairs are dated, e.g.
+        `resync` after a switch reconnected)."""
         self._reconcile_asked = True
+        if why != "reconcile":
+            self._reconcile_why = why
         self._wake.set()
 
     # -- the worker ---------------------------------------------------------------------
@@ -168,9 +172,10 @@ class Engine:
                 if self._inbox:
                     self._drain()
                 if self._reconcile_asked or self.clock() >= next_reconcile:
+                    why, self._reconcile_why = self._reconcile_why, "reconcile"
                     self._reconcile_asked = False
                     next_reconcile = self.clock() + self.settings.reconcile_every_s
-                    self._reconcile()
+                    self._reconcile(why=why)
                     for adapter in self.adapters.values():
                         adapter.after_reconcile()
                 deadline = self.acd.next_deadline()
@@ -214,17 +219,22 @@ class Engine:
             return None
         return next((a for a in self.adapters.values() if a.owns(item)), None)
 
-    def feed(self, events: Sequence[ev.Event], at: float | None = None) -> dict[int, str]:
-        """One batch into the core: recorded, handled, journaled, carried out."""
+    def feed(self, events: Sequence[ev.Event], at: float | None = None, *,
+             settle_first: bool = False, mark: dict[str, Any] | None = None) -> dict[int, str]:
+        """One batch into the core: recorded, handled, journaled, carried out. `settle_first`:
+        the events go before the timers due by `at` (see `Acd.handle_many`); `mark` is added to
+        the data of every journal entry the batch makes (e.g. how a repair was dated)."""
         now = self.clock() if at is None else at
         self._batch += 1
-        self.persist.log_inputs(events, now, self._batch)
+        self.persist.log_inputs(events, now, self._batch, settle_first)
         offered = {e.offer: self.view.offer(e.offer) for e in events
                    if isinstance(e, ev.OfferAccepted)}  # gone from the core once accepted
-        decisions = self.acd.handle_many(events, now)
+        decisions = self.acd.handle_many(events, now, settle_first)
         records = self.acd.drain_journal()
         if records:
-            self.store.journal.append_many([(r.kind, r.subject, r.data, r.at) for r in records])
+            extra = mark or {}
+            self.store.journal.append_many(
+                [(r.kind, r.subject, {**r.data, **extra}, r.at) for r in records])
         ignored = {id(d.event) for d in decisions if isinstance(d, Ignored)}
         for e in events:
             offer = offered.get(e.offer) if isinstance(e, ev.OfferAccepted) else None
@@ -261,23 +271,39 @@ class Engine:
             done.set({"batch": batch, "deleted": deleted})
 
     # -- reconciliation and recovery -------------------------------------------------------
-    def _reconcile(self, recovery: bool = False, absent: frozenset[str] = frozenset()) -> None:
+    def _reconcile(self, recovery: bool = False, absent: frozenset[str] = frozenset(),
+                   why: str = "reconcile") -> None:
         for adapter in self.adapters.values():
-            self._repair(adapter, adapter.reconcile(recovery, absent), recovery)
+            self._repair(adapter, adapter.reconcile(recovery, absent), recovery,
+                         "resync" if recovery else why)
 
-    def _repair(self, adapter: MediumAdapter, repairs: list[Repair], recovery: bool) -> None:
+    def _repair(self, adapter: MediumAdapter, repairs: list[Repair], recovery: bool,
+                why: str = "reconcile") -> None:
+        """Each repair is dated by what the medium reports (`Repair.at`, e.g. a hangup the
+        switch timed: `dated_by: switch`), else by now, when the check found it (`resync` after
+        a (re)connect or a restart, `reconcile` for the periodic check), never by the last input
+        before a crash. After a restart the facts go before the timers that fell due while no
+        one watched (`settle_first`), so downtime alone neither expires the lease of an offer
+        the agent did answer nor keeps an agent whose call is gone busy."""
         if not repairs:
             return
-        now = self.acd.now if recovery else self.clock()
-        for r in repairs:
+        now = self.clock()
+        dated = sorted(((min(r.at, now), "switch") if r.at is not None else (now, why), i)
+                       for i, r in enumerate(repairs))
+        for (at, by), i in dated:
+            r = repairs[i]
             log.warning("ACD repair on %s: %s", r.subject, r.what)
-            self.store.journal.append("acd.repair", r.subject, {"what": r.what, **r.data}, now)
+            self.store.journal.append(
+                "acd.repair", r.subject, {"what": r.what, **r.data, "dated_by": by}, at)
             adapter.apply(r)
-        events = [r.event for r in repairs if r.event is not None]
-        if events:
-            # After a restart, facts found on the switch are dated at the last recorded input,
-            # so downtime alone does not expire the lease of an offer the agent did answer.
-            self.feed(events, at=now)
+        batch: list[ev.Event] = []
+        for n, ((at, by), i) in enumerate(dated):
+            if repairs[i].event is not None:
+                batch.append(repairs[i].event)
+            nxt = dated[n + 1][0] if n + 1 < len(dated) else None
+            if batch and nxt != (at, by):
+                self.feed(batch, at=at, settle_first=recovery, mark={"dated_by": by})
+                batch = []
 
     def _recover(self) -> None:
         snap = self.persist.latest_snapshot()
@@ -305,7 +331,8 @@ class Engine:
                 "interactions": sum(1 for _ in v.interactions()),
                 "offers": sum(1 for _ in v.offers()),
                 "agents_logged_in": sum(1 for a in v.agents() if a.logged_in),
+                "state_at": v.now,  # the last input before the restart
             },
-            v.now,
+            max(self.clock(), v.now),
         )
         log.info("ACD recovered from the snapshot of batch %d and %d inputs", after, len(records))

@@ -46,10 +46,12 @@ class EngineStore:
                 self.db.conn.execute(sql, args)
 
     # core inputs
-    def log_inputs(self, events: Sequence[ev.Event], at: float, batch: int) -> None:
+    def log_inputs(
+        self, events: Sequence[ev.Event], at: float, batch: int, settle_first: bool = False
+    ) -> None:
         rows = []
         for e in events:
-            rec = encode(e, at, batch)
+            rec = encode(e, at, batch, settle_first)
             rows.append((at, batch, rec.pop("type"), json.dumps(rec, default=str)))
         self.flush(rows)
 

@@ -133,7 +133,7 @@ class VoiceAdapter:
         return key if role in ("caller", "customer") else None
 
     def on_resync(self, switch: str, rows: list[dict]) -> None:
-        self.engine.reconcile_now()
+        self.engine.reconcile_now("resync")
 
     def leg_alive(self, ref: LegRef) -> bool:
         leg = self.board.tracker.legs.get(ref.uuid)

@@ -48,6 +48,13 @@ def reconcile(maps: LegMaps, view: AcdView, board: Switchboard, watch: LegWatch,
             return not leg.alive
         return tracker.get(ref.uuid) is not None or recovery or now - ref.at > grace
 
+    def ended(*refs: LegRef | None) -> float | None:
+        """When the switch said the first of these legs hung up, if it said (after a restart
+        or a lost connection nothing does: FreeSWITCH keeps no record of a gone leg)."""
+        times = [leg.hungup_at for r in refs if r is not None
+                 and (leg := tracker.get(r.uuid)) is not None and not leg.alive and leg.hungup_at]
+        return min(times) if times else None
+
     out: list[Repair] = []
     for it in list(view.interactions()):
         iid = it.id
@@ -58,7 +65,8 @@ def reconcile(maps: LegMaps, view: AcdView, board: Switchboard, watch: LegWatch,
             if gone(caller):
                 what = "caller leg gone" if caller else "no caller leg known"
                 data = {"leg": caller.uuid if caller else None, "state": it.state.value}
-                out.append(Repair(iid, what, ev.InteractionEnded(iid, "reconciled"), data))
+                out.append(Repair(iid, what, ev.InteractionEnded(iid, "reconciled"), data,
+                                  at=ended(caller)))
                 continue
         if it.state is S.CONNECTED and it.agent is not None:  # None: taken over, no agent leg
             oid = maps.talking.get(iid)
@@ -68,7 +76,7 @@ def reconcile(maps: LegMaps, view: AcdView, board: Switchboard, watch: LegWatch,
                 data = {"agent": it.agent, "agent_leg": agent_leg.uuid if agent_leg else None}
                 kill = None if gone(far) else far
                 out.append(Repair(iid, "call legs gone", ev.InteractionEnded(iid, "reconciled"),
-                                  data, kill=kill))
+                                  data, kill=kill, at=ended(agent_leg, far)))
             elif recovery and far is not None and agent_leg is not None:
                 leg = tracker.legs.get(far.uuid)
                 if leg is not None and leg.bridged_to != agent_leg.uuid:
@@ -94,7 +102,7 @@ def reconcile(maps: LegMaps, view: AcdView, board: Switchboard, watch: LegWatch,
         if gone(ref):
             out.append(Repair(oid, "offer has no live agent leg",
                               ev.OfferLost(oid, "reconciled: agent leg gone"),
-                              {"agent": rec.agent}))
+                              {"agent": rec.agent}, at=ended(ref)))
         elif ring.orphan and ref is not None:
             leg = tracker.legs.get(ref.uuid)
             if leg is not None and leg.status == "answered":
