@@ -132,8 +132,8 @@ def agent_state(store: Store, agent: str) -> str | None:
     return last
 
 
-def wait_until(predicate, timeout: float, what: str) -> None:
+def wait_until(predicate, timeout: float, what: str, detail=lambda: "") -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s {detail()}"
         gevent.sleep(0.05)

@@ -1,0 +1,69 @@
+"""What a resync cannot tell: the `calldesk_*` variables of the legs a switch holds.
+
+`show channels` has no variable column, so after a restart the tracker's legs carry none, and an
+agent leg the ACD placed looks like an agent's own call (an off-queue call that keeps the agent
+busy until it ends, and nobody ends it). Its offer may also be one whose leg the store never
+learned (the controller died between the originate and the write). After each resync the
+outbound legs with no known role are asked for theirs (`uuid_getvar`); the voice adapter is not
+`ready` (the engine's recovery waits) until the answers are in.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import gevent
+
+from calldesk.errors import CalldeskError
+from calldesk.esl.connection import SwitchConnection
+from calldesk.telephony.switchboard import Switchboard
+
+log = logging.getLogger(__name__)
+AGENT_VARIABLES = ("calldesk_offer", "calldesk_interaction", "calldesk_agent")
+
+
+def getvar(conn: SwitchConnection, uuid: str, name: str) -> str:
+    try:
+        value = str(conn.api("uuid_getvar", uuid, name, check=False) or "").strip()
+    except CalldeskError:
+        return ""
+    return "" if value in ("_undef_", "") or value.startswith("-ERR") else value
+
+
+class LegVariables:
+    def __init__(self, board: Switchboard, wait_s: float = 10.0) -> None:
+        self.board, self.wait_s = board, wait_s
+        self.pending: set[str] = set()  # switches whose legs are being asked
+
+    @property
+    def done(self) -> bool:
+        return not self.pending
+
+    def learn(self, switch: str, rows: list[dict]) -> gevent.Greenlet:
+        """Ask, off the resync (commands wait for the switch to be ready)."""
+        self.pending.add(switch)
+        uuids = [r.get("uuid") or "" for r in rows if r.get("direction") == "outbound"]
+        return gevent.spawn(self._learn, switch, uuids)
+
+    def _learn(self, switch: str, uuids: list[str]) -> None:
+        try:
+            conn = self.board.switches.get(switch)
+            if conn is None or not conn.wait_ready(self.wait_s):
+                return
+            legs = self.board.tracker.legs
+            for uuid in uuids:
+                leg = legs.get(uuid)
+                if leg is None or not leg.alive or "calldesk_role" in leg.variables:
+                    continue
+                role = getvar(conn, uuid, "calldesk_role")
+                if not role:
+                    continue
+                found = {"calldesk_role": role}
+                if role == "agent":
+                    found.update((n, v) for n in AGENT_VARIABLES if (v := getvar(conn, uuid, n)))
+                for name, value in found.items():  # an event meanwhile knows better
+                    leg.variables.setdefault(name, value)
+        except Exception:
+            log.exception("switch %s: learning the legs' roles after a resync failed", switch)
+        finally:
+            self.pending.discard(switch)
