@@ -43,6 +43,7 @@ class IvrService:
         interactions: Interactions | None = None,
         clock: Callable[[], float] = time.time,
         fallback: Fallback | None = None,
+        leg_gone: Callable[[str], bool] | None = None,
     ) -> None:
         self.conn = conn
         self.library = library
@@ -54,6 +55,8 @@ class IvrService:
         self.interactions = interactions
         self.clock = clock
         self.fallback = fallback  # a caller whose flow cannot run is never left in silence
+        # True once no switch holds the leg (every switch resynced): a saved run on it ends.
+        self.leg_gone = leg_gone
         self.router = LegRouter(conn)
         self.active: dict[str, gevent.Greenlet] = {}  # leg -> its run
         self.outcomes: dict[str, RunOutcome] = {}  # leg -> how its last run ended
@@ -122,7 +125,10 @@ class IvrService:
         alive = {r.get("uuid") for r in rows}
         for state in self.runs.active():
             leg = state.address or state.interaction_id
-            if leg in alive and leg not in self.active:
+            # A run whose caller hung up while no controller watched is resumed too: its step
+            # finds the leg gone and the run ends `caller_gone`, instead of staying active.
+            gone = leg not in alive and self.leg_gone is not None and self.leg_gone(leg)
+            if (leg in alive or gone) and leg not in self.active:
                 log.info("resuming %s on %s at %s:%s", state.interaction_id, leg, state.flow,
                          state.step)
                 self.active[leg] = gevent.spawn(

@@ -130,3 +130,25 @@ def test_a_recording_running_across_a_restart_is_adopted_and_verified_when_it_st
     kinds = [e.kind for e in store.journal.read(subject=iid) if e.kind.startswith("recording.")]
     assert kinds[-1] == "recording.complete" and "recording.adopted" in kinds
     store.close()
+
+
+def test_a_flow_whose_caller_hung_up_while_serve_was_down_ends_after_the_restart(site) -> None:
+    """Its saved run stayed `active` for good (found by the restart chaos test): only runs whose
+    leg is still up were resumed, so the interaction never ended."""
+    sim, serve, tmp_path = site
+    flow = tmp_path / "flows" / "quick.yaml"
+    flow.write_text(flow.read_text().replace("silence: 300", "silence: 60000"))
+    serve.start()
+    store = Store.open(tmp_path / "calldesk.sqlite")
+    caller = sim.inject_call(did=DID, caller_id="+15550108")
+    wait_until(lambda: any(True for _ in store.journal.read(kind="ivr.started")), 20, "started")
+    iid = next(store.journal.read(kind="ivr.started")).subject
+    serve.kill()
+    assert sim.hangup(caller)
+    serve.start()
+    wait_until(lambda: any(True for _ in store.journal.read(subject=iid, kind="ivr.finished")),
+               20, "the run ended")
+    finished = next(store.journal.read(subject=iid, kind="ivr.finished"))
+    assert finished.data["status"] == "caller_gone"
+    assert finished.at >= serve.started_at[-1]
+    store.close()
