@@ -112,6 +112,18 @@ class Engine:
         adapter = self.adapters.get(request.medium)
         if adapter is not None:
             adapter.on_enqueue(request)
+        # Durable: back once the core has it in `acd_inputs` (a flow that journals `enqueued`
+        # before a crash that kept the arrival only in memory left its caller unowned: found by
+        # the restart chaos test). A slow worker is waited for at most `enqueue_wait_s`; the
+        # worker itself (a hand-off from an adapter's decision) does not wait on itself.
+        wait = self.settings.enqueue_wait_s
+        if wait and self._worker is not None and gevent.getcurrent() is not self._worker:
+            try:
+                self.post(*request.acd_events(), wait=wait)
+            except gevent.Timeout:
+                log.warning("enqueue of %s: the engine took over %.1f s; left in its inbox",
+                            request.interaction_id, wait)
+            return
         self.post(*request.acd_events())
 
     def login(self, agent: str, ready: bool = False, wait: float | None = 5.0) -> list[str]:
@@ -226,15 +238,17 @@ class Engine:
         the data of every journal entry the batch makes (e.g. how a repair was dated)."""
         now = self.clock() if at is None else at
         self._batch += 1
-        self.persist.log_inputs(events, now, self._batch, settle_first)
         offered = {e.offer: self.view.offer(e.offer) for e in events
                    if isinstance(e, ev.OfferAccepted)}  # gone from the core once accepted
         decisions = self.acd.handle_many(events, now, settle_first)
         records = self.acd.drain_journal()
-        if records:
-            extra = mark or {}
-            self.store.journal.append_many(
-                [(r.kind, r.subject, {**r.data, **extra}, r.at) for r in records])
+        extra = mark or {}
+        # The inputs and the entries they made in one transaction (a crash between the two lost
+        # the entries: replay rebuilt the state, the journal never said it); then carried out.
+        self.store.journal.append_many(
+            [(r.kind, r.subject, {**r.data, **extra}, r.at) for r in records],
+            before=self.persist.writer(
+                self.persist.input_rows(events, now, self._batch, settle_first)))
         ignored = {id(d.event) for d in decisions if isinstance(d, Ignored)}
         for e in events:
             offer = offered.get(e.offer) if isinstance(e, ev.OfferAccepted) else None

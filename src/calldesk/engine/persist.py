@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from calldesk.acd import events as ev
@@ -46,14 +46,25 @@ class EngineStore:
                 self.db.conn.execute(sql, args)
 
     # core inputs
-    def log_inputs(
-        self, events: Sequence[ev.Event], at: float, batch: int, settle_first: bool = False
-    ) -> None:
+    def input_rows(self, events: Sequence[ev.Event], at: float, batch: int,
+                   settle_first: bool = False) -> list[tuple[float, int, str, str]]:
         rows = []
         for e in events:
             rec = encode(e, at, batch, settle_first)
             rows.append((at, batch, rec.pop("type"), json.dumps(rec, default=str)))
-        self.flush(rows)
+        return rows
+
+    def writer(self, rows: list[tuple[float, int, str, str]]) -> Callable[[Any], None]:
+        """Writes the inputs and the queued leg maps inside a transaction someone else holds
+        (the journal's: a batch's inputs and its journal entries are kept together)."""
+        ops, self._pending = self._pending, []
+
+        def write(conn: Any) -> None:
+            conn.executemany(
+                "INSERT INTO acd_inputs (at, batch, type, data) VALUES (?, ?, ?, ?)", rows)
+            for sql, args in ops:
+                conn.execute(sql, args)
+        return write
 
     def inputs(self, after: int = 0) -> Iterator[dict[str, Any]]:
         """Recorded inputs of batches after `after` (a snapshot's batch), in order."""

@@ -23,7 +23,7 @@ from calldesk.ivr.legrouter import LegRouter
 from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.persist import RunStore
 from calldesk.ivr.ports import MediaPort
-from calldesk.ivr.runner import Runner, RunOutcome
+from calldesk.ivr.runner import Runner, RunOutcome, masked_variables
 from calldesk.ivr.voice import VoicePort, VoiceSettings
 from calldesk.telephony.intake import owner_of
 
@@ -125,10 +125,16 @@ class IvrService:
         alive = {r.get("uuid") for r in rows}
         for state in self.runs.active():
             leg = state.address or state.interaction_id
-            # A run whose caller hung up while no controller watched is resumed too: its step
-            # finds the leg gone and the run ends `caller_gone`, instead of staying active.
-            gone = leg not in alive and self.leg_gone is not None and self.leg_gone(leg)
-            if (leg in alive or gone) and leg not in self.active:
+            if leg not in alive and leg not in self.active and self.leg_gone is not None \
+                    and self.leg_gone(leg):
+                # Its caller hung up while no controller watched: the run ends (it stayed
+                # active for good, its interaction never ended). Not resumed: a step such as
+                # `enqueue` would hand a dead caller on.
+                self.runs.finished(state, RunOutcome(state.interaction_id, "caller_gone",
+                                                     list(state.path), masked_variables(state),
+                                                     None, "leg gone while no controller ran"))
+                continue
+            if leg in alive and leg not in self.active:
                 log.info("resuming %s on %s at %s:%s", state.interaction_id, leg, state.flow,
                          state.step)
                 self.active[leg] = gevent.spawn(

@@ -357,16 +357,22 @@ class Recorder:
 
     def _verify(self, a: Active, why: str = "leg ended without RECORD_STOP") -> None:
         row = self.index.get(a.row.id)
-        if row is not None and row.status == RECORDING:
+        if row is not None and row.status == RECORDING and resume.never_started(
+                self.journal, row, self.base_dir):
+            resume.mark_never_started(self.index, self.journal, row, self.clock())
+        elif row is not None and row.status == RECORDING:
             integrity.verify_row(self.index, self.journal, self.base_dir, row, self.clock(), why)
 
     def startup(self) -> integrity.RepairReport:
         """Settle what a crash left behind: broken files, and rows still `recording` whose switch
         is ready (or no longer configured). A row whose leg is live is adopted again; rows of a
         switch not connected yet wait for its resync (`on_resync`; see resume.py)."""
-        live, _, waiting = resume.judge(self.board, resume.unfinished(self.index), None)
+        live, gone, waiting = resume.judge(self.board, resume.unfinished(self.index), None)
         for row in live:
             self.adopt(row)
+        for row in gone:
+            if resume.never_started(self.journal, row, self.base_dir):
+                resume.mark_never_started(self.index, self.journal, row, self.clock())
         keep = [r.path for r in live + waiting]
         report = integrity.startup_repair(
             self.index, self.journal, self.base_dir, self.clock(), live_paths=set(keep)

@@ -17,7 +17,7 @@ from pathlib import Path
 import gevent
 
 from calldesk.errors import CalldeskError
-from calldesk.recording.index import RECORDING, RecordingIndex, Row
+from calldesk.recording.index import FAILED, RECORDING, RecordingIndex, Row
 from calldesk.store.journal import Journal
 from calldesk.telephony.switchboard import Switchboard
 
@@ -47,6 +47,25 @@ def judge(board: Switchboard, rows: list[Row], switch: str | None
         leg = tracker.legs.get(row.legs[0]) if row.legs else None
         (live if leg is not None and leg.alive else gone).append(row)
     return live, gone, waiting
+
+
+def never_started(journal: Journal, row: Row, base_dir: Path) -> bool:
+    """The row was written but the switch never got its `uuid_record start` (no file, and no
+    `recording.start`, which is journaled once the switch has taken the command)."""
+    if (base_dir / row.path).exists():
+        return False
+    started = journal.read(subject=row.interaction, kind="recording.start")
+    return not any(e.data.get("id") == row.id for e in started)
+
+
+def mark_never_started(index: RecordingIndex, journal: Journal, row: Row, at: float) -> None:
+    """Not a lost file: a recording that never was (the controller died before the switch got
+    the command, and the call ended before a controller could start it again)."""
+    index.update(row.id, status=FAILED, ended_at=at)
+    journal.append("recording.failed", row.interaction,
+                   {"id": row.id, "path": row.path,
+                    "why": "never started: the controller stopped before the switch got the "
+                           "command, and the call ended before the restart"}, at)
 
 
 def restart_lost_start(board: Switchboard, journal: Journal, row: Row, leg: str, abs_path: str,

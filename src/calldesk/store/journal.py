@@ -7,7 +7,8 @@ enforce it). `at` is the time the event happened, passed in by the caller (pure 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -49,13 +50,30 @@ class Journal:
             self.notifier.publish([Entry(seq, row[0], kind, subject, json.loads(row[3]))])
         return seq
 
-    def append_many(self, entries: list[tuple[str, str, dict[str, Any], float]]) -> None:
+    def append_many(
+        self,
+        entries: list[tuple[str, str, dict[str, Any], float]],
+        before: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
+        """`before` writes in the same transaction (e.g. the inputs that made these entries):
+        a crash keeps both or neither."""
         rows = [_row(k, s, d, at) for k, s, d, at in entries]
-        with self.db.conn:
-            self.db.conn.executemany(
-                "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)", rows
-            )
-            last = self.db.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        conn = self.db.conn
+        own = not conn.in_transaction  # the store's connection autocommits: begin it here
+        if own:
+            conn.execute("BEGIN")
+        try:
+            if before is not None:
+                before(conn)
+            conn.executemany("INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)",
+                             rows)
+            last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        except BaseException:
+            if own:
+                conn.execute("ROLLBACK")
+            raise
+        if own:
+            conn.execute("COMMIT")
         if self.notifier is not None and rows:
             first = int(last) - len(rows) + 1  # one transaction, one writer: consecutive ids
             self.notifier.publish(

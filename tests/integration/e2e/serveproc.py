@@ -75,6 +75,7 @@ class Serve:
     proc: subprocess.Popen | None = None
     runs: int = 0
     started_at: list[float] = field(default_factory=list)  # wall time each one was launched
+    up: list[tuple[float, float]] = field(default_factory=list)  # (ready, killed or stopped)
 
     def start(self, timeout: float = 60.0) -> None:
         self.runs += 1
@@ -90,13 +91,23 @@ class Serve:
             assert self.proc.poll() is None, log.read_text()
             assert time.monotonic() < deadline, f"serve not ready: {log.read_text()}"
             gevent.sleep(0.05)
+        self.up.append((time.time(), float("inf")))
 
     def kill(self) -> None:
         """kill -9: no finalizer, no flush, sockets dropped by the kernel."""
         if self.proc is not None and self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
+            self._down()
         self.proc = None
+
+    def _down(self) -> None:
+        if self.up and self.up[-1][1] == float("inf"):
+            self.up[-1] = (self.up[-1][0], time.time())
+
+    def watched(self, start: float, end: float) -> bool:
+        """Whether a serve was ready at some point between `start` and `end` (wall times)."""
+        return any(r < end and start < k for r, k in self.up)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -105,6 +116,7 @@ class Serve:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill()
+            self._down()
         self.proc = None
 
     def logs(self) -> str:

@@ -107,7 +107,8 @@ def test_a_recording_running_across_a_restart_is_adopted_and_verified_when_it_st
     store.db.conn.row_factory = __import__("sqlite3").Row
     control(tmp_path / "calldesk.sqlite", "agent.login", {"agent": "a1", "ready": True})
     caller, iid = _bridged_call(sim, store)
-    wait_until(lambda: bool(_recordings(store, iid)), 10, "recording row")
+    wait_until(lambda: any(True for _ in store.journal.read(subject=iid, kind="recording.start")),
+               10, "recording started")  # the row, and the command the switch acted on
     serve.kill()  # the call goes on, and the switch keeps writing the file
     gevent.sleep(0.5)
     serve.start()
