@@ -208,7 +208,8 @@ def build(
         clock=clock,
     )
     tracker.subscribe(recorder.on_leg)
-    tracker.subscribe(RecordAtBridge(board, recorder).on_leg)
+    record_at_bridge = RecordAtBridge(board, recorder)
+    tracker.subscribe(record_at_bridge.on_leg)
     for conn in board.switches.values():  # after the tracker's: recordings judged by live legs
         conn.add_resync_listener(recorder.on_resync)
 
@@ -267,6 +268,9 @@ def build(
         engine, board, on_overflow=FlowHandover(board, ivr, config["flows"]["voicemail"]),
         dial=dialer.dial if dialer is not None else None, interactions=interactions,
     )
+
+    # A bridge a restart missed: the policy runs once the resync's legs have their roles.
+    voice.learned.subscribe(record_at_bridge.after_resync)
 
     bus = ControlBus(store, clock)
     controller = Controller(config, store, board, engine, voice, ivr, recorder, supervision, bus,

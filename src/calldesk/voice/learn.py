@@ -11,6 +11,7 @@ outbound legs with no known role are asked for theirs (`uuid_getvar`); the voice
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import gevent
 
@@ -19,7 +20,7 @@ from calldesk.esl.connection import SwitchConnection
 from calldesk.telephony.switchboard import Switchboard
 
 log = logging.getLogger(__name__)
-AGENT_VARIABLES = ("calldesk_offer", "calldesk_interaction", "calldesk_agent")
+AGENT_VARIABLES = ("calldesk_offer", "calldesk_interaction", "calldesk_agent", "calldesk_queue")
 
 
 def getvar(conn: SwitchConnection, uuid: str, name: str) -> str:
@@ -34,6 +35,11 @@ class LegVariables:
     def __init__(self, board: Switchboard, wait_s: float = 10.0) -> None:
         self.board, self.wait_s = board, wait_s
         self.pending: set[str] = set()  # switches whose legs are being asked
+        self._then: list[Callable[[str], None]] = []
+
+    def subscribe(self, listener: Callable[[str], None]) -> None:
+        """Called with the switch's name once its legs' roles are known (after each resync)."""
+        self._then.append(listener)
 
     @property
     def done(self) -> bool:
@@ -67,3 +73,8 @@ class LegVariables:
             log.exception("switch %s: learning the legs' roles after a resync failed", switch)
         finally:
             self.pending.discard(switch)
+        for listener in self._then:
+            try:
+                listener(switch)
+            except Exception:
+                log.exception("switch %s: a listener of the learned roles failed", switch)

@@ -104,3 +104,35 @@ def test_a_connected_call_whose_agent_leg_was_never_written_down_goes_on_after_a
         if second is not None:
             second.stop()
         sim.stop()
+
+
+def test_a_bridge_no_controller_saw_is_recorded_after_the_restart(tmp_path) -> None:
+    """The controller died between the switch's bridge and the recording policy (found by the
+    restart chaos test): the call was never recorded. Here the first controller records nothing
+    (its policy: never); the restarted one (always) records the call it finds bridged."""
+    sim = SimSwitch(password=PASSWORD, time_scale=SCALE, recordings_dir=tmp_path / "rec").start()
+    sim.dialplan.add_did(DID, {"calldesk_flow": "quick"})
+    sim.add_phone("user/2002", PhoneBehavior.answer(after=0.5))
+    cfg = site_config(tmp_path, sim.port, agents=1)
+    never = tmp_path / "never.yaml"
+    never.write_text(cfg.read_text().replace("mode: always", "mode: never"))
+    first = _controller(never, tmp_path, sim)
+    second = None
+    try:
+        first.acd.login("a1", ready=True)
+        caller = sim.inject_call(did=DID, caller_id="+15550135")
+        _wait(lambda: any(e.data.get("caller") == caller
+                          for e in first.store.journal.read(kind="interaction.bridged")), "bridged")
+        first.stop()
+        second = _controller(cfg, tmp_path, sim)
+        index = second.recorder.index
+        _wait(lambda: any(True for _ in index.search(status="recording")), "recording started")
+        gevent.sleep(0.5)
+        sim.hangup(caller)
+        _wait(lambda: any(r.status == "complete" for r in index.search()), "recording settled")
+        [row] = list(index.search())
+        assert row.legs[0] == caller and row.agent == "a1" and row.queue == "sales"
+    finally:
+        if second is not None:
+            second.stop()
+        sim.stop()
