@@ -67,6 +67,9 @@ class Engine:
         self._recovering = False
         self._reconcile_asked = False
         self._reconcile_why = "reconcile"
+        # Interactions a repair ended because their customer was gone: a hand-off of one of them
+        # still in the inbox (a flow resumed after a restart re-runs its `enqueue`) is stale.
+        self._repaired: dict[str, None] = {}
         self._stopping = False
         self._snap_batch = 0  # batch of the newest snapshot
         self._snap_at = clock()
@@ -211,6 +214,11 @@ class Engine:
                         batch = []
                     self._reconcile(absent=item.absent)
                     continue
+                if isinstance(item, ev.InteractionArrived) and item.interaction in self._repaired:
+                    log.warning("hand-off of %s dropped: a repair ended it, its customer is gone",
+                                item.interaction)
+                    ignored[id(item)] = "interaction ended by a repair: its customer is gone"
+                    continue
                 owner = self._owner(item)
                 if owner is None:
                     batch.append(item)
@@ -306,6 +314,10 @@ class Engine:
                        for i, r in enumerate(repairs))
         for (at, by), i in dated:
             r = repairs[i]
+            if isinstance(r.event, ev.InteractionEnded):
+                self._repaired[r.event.interaction] = None
+                if len(self._repaired) > 10_000:
+                    self._repaired.pop(next(iter(self._repaired)))
             log.warning("ACD repair on %s: %s", r.subject, r.what)
             self.store.journal.append(
                 "acd.repair", r.subject, {"what": r.what, **r.data, "dated_by": by}, at)

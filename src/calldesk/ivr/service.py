@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
+import gevent.pool
 
 from calldesk.errors import CalldeskError
 from calldesk.interactions import Interactions, new_interaction_id
@@ -143,28 +144,32 @@ class IvrService:
 
     def _adopt(self, rows: list[dict[str, Any]]) -> None:
         """Parked inbound legs the store knows nothing of: the intake never saw their park (it
-        came while the controller was down), so nobody would ever answer them."""
-        for row in rows:
-            uuid = row.get("uuid") or ""
-            if not uuid or uuid in self.active or self.runs is None:
-                continue
-            if self.runs.status_at(uuid) is not None:
-                continue  # a run already took it (and maybe handed it to the ACD)
-            names = ("calldesk_kind", "calldesk_role", "calldesk_flow", "calldesk_did")
-            variables = {n: v for n in names if (v := self._getvar(uuid, n))}
-            if owner_of(variables, "inbound") != "ivr":
-                continue
-            number = variables.get("calldesk_did") or row.get("dest") or ""
-            named = variables.get("calldesk_flow")
-            flow = self.library.current(named) if named else self.library.for_number(number)
-            if flow is None or uuid in self.active:
-                continue
-            caller = {"id": row.get("cid_num") or "", "name": row.get("cid_name") or "",
-                      "number_dialed": number}
-            log.warning("leg %s parked while no controller watched: starting %s", uuid,
-                        flow.name)
-            iid = self._open(uuid, caller)
-            self.active[uuid] = gevent.spawn(self._run, uuid, flow, caller, None, False, iid)
+        came while the controller was down), so nobody would ever answer them. Several at once:
+        one by one, the last of a few dozen waited in silence long enough to hang up (found by
+        the restart chaos test)."""
+        gevent.pool.Pool(8).map(self._adopt_one, rows)
+
+    def _adopt_one(self, row: dict[str, Any]) -> None:
+        uuid = row.get("uuid") or ""
+        if not uuid or uuid in self.active or self.runs is None:
+            return
+        if self.runs.status_at(uuid) is not None:
+            return  # a run already took it (and maybe handed it to the ACD)
+        names = ("calldesk_kind", "calldesk_role", "calldesk_flow", "calldesk_did")
+        variables = {n: v for n in names if (v := self._getvar(uuid, n))}
+        if owner_of(variables, "inbound") != "ivr":
+            return
+        number = variables.get("calldesk_did") or row.get("dest") or ""
+        named = variables.get("calldesk_flow")
+        flow = self.library.current(named) if named else self.library.for_number(number)
+        if flow is None or uuid in self.active:
+            return
+        caller = {"id": row.get("cid_num") or "", "name": row.get("cid_name") or "",
+                  "number_dialed": number}
+        log.warning("leg %s parked while no controller watched: starting %s", uuid,
+                    flow.name)
+        iid = self._open(uuid, caller)
+        self.active[uuid] = gevent.spawn(self._run, uuid, flow, caller, None, False, iid)
 
     def _getvar(self, uuid: str, name: str) -> str:
         try:

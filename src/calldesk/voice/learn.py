@@ -14,13 +14,15 @@ import logging
 from collections.abc import Callable
 
 import gevent
+import gevent.pool
 
 from calldesk.errors import CalldeskError
 from calldesk.esl.connection import SwitchConnection
 from calldesk.telephony.switchboard import Switchboard
 
 log = logging.getLogger(__name__)
-AGENT_VARIABLES = ("calldesk_offer", "calldesk_interaction", "calldesk_agent", "calldesk_queue")
+AGENT_VARIABLES = ("calldesk_offer", "calldesk_agent", "calldesk_queue")  # + the interaction
+ASKING = 8  # questions in flight at once (a restart with hundreds of legs must not wait long)
 
 
 def getvar(conn: SwitchConnection, uuid: str, name: str) -> str:
@@ -51,24 +53,27 @@ class LegVariables:
         uuids = [r.get("uuid") or "" for r in rows if r.get("direction") == "outbound"]
         return gevent.spawn(self._learn, switch, uuids)
 
+    def _ask(self, conn: SwitchConnection, uuid: str) -> None:
+        leg = self.board.tracker.legs.get(uuid)
+        if leg is None or not leg.alive or "calldesk_role" in leg.variables:
+            return
+        role = getvar(conn, uuid, "calldesk_role")
+        if not role:
+            return
+        found = {"calldesk_role": role}
+        if role == "agent":
+            found.update((n, v) for n in AGENT_VARIABLES if (v := getvar(conn, uuid, n)))
+            if "/" in found.get("calldesk_offer", ""):  # offer ids are `<interaction>/oN`
+                found["calldesk_interaction"] = found["calldesk_offer"].rsplit("/", 1)[0]
+        for name, value in found.items():  # an event meanwhile knows better
+            leg.variables.setdefault(name, value)
+
     def _learn(self, switch: str, uuids: list[str]) -> None:
         try:
             conn = self.board.switches.get(switch)
             if conn is None or not conn.wait_ready(self.wait_s):
                 return
-            legs = self.board.tracker.legs
-            for uuid in uuids:
-                leg = legs.get(uuid)
-                if leg is None or not leg.alive or "calldesk_role" in leg.variables:
-                    continue
-                role = getvar(conn, uuid, "calldesk_role")
-                if not role:
-                    continue
-                found = {"calldesk_role": role}
-                if role == "agent":
-                    found.update((n, v) for n in AGENT_VARIABLES if (v := getvar(conn, uuid, n)))
-                for name, value in found.items():  # an event meanwhile knows better
-                    leg.variables.setdefault(name, value)
+            gevent.pool.Pool(ASKING).map(lambda u: self._ask(conn, u), uuids)
         except Exception:
             log.exception("switch %s: learning the legs' roles after a resync failed", switch)
         finally:

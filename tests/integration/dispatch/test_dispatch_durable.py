@@ -39,3 +39,23 @@ def test_a_batch_whose_journal_write_fails_leaves_no_inputs(sim, desk_factory) -
     with pytest.raises(Exception, match="disk gone"):
         desk.svc.feed([ev.AgentLogin("alice", True)])
     assert _inputs(desk, "AgentLogin") == []  # both or neither
+
+
+def test_a_hand_off_of_an_interaction_a_repair_ended_is_dropped(sim, desk_factory) -> None:
+    """A flow resumed after a restart re-runs its `enqueue` for a caller the recovery found gone
+    and ended: it must not open the interaction again (found by the restart chaos test: two
+    `interaction.abandoned` for one caller)."""
+    from tests.integration.dispatch.helpers import wait_for
+
+    agents = [AgentConfig("alice", "user/1001", queues=("sales",))]
+    first = desk_factory(agents)
+    caller = first.call(caller_id="+15550110")
+    first.stop()
+    sim.hangup(caller)
+    second = desk_factory(agents)
+    wait_for(lambda: "interaction.abandoned" in second.kinds(caller), what="repaired")
+    second.svc.enqueue(request(caller, "sales", "+15550110", address=caller))
+    second.svc.post(ev.Tick(), wait=5)  # whatever was in the inbox has been handled
+    kinds = second.kinds(caller)
+    assert kinds.count("interaction.arrived") == 1 and kinds.count("interaction.abandoned") == 1
+    assert caller not in second.acd.interactions
