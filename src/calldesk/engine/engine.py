@@ -301,35 +301,31 @@ class Engine:
 
     def _repair(self, adapter: MediumAdapter, repairs: list[Repair], recovery: bool,
                 why: str = "reconcile") -> None:
-        """Each repair is dated by what the medium reports (`Repair.at`, e.g. a hangup the
-        switch timed: `dated_by: switch`), else by now, when the check found it (`resync` after
-        a (re)connect or a restart, `reconcile` for the periodic check), never by the last input
-        before a crash. After a restart the facts go before the timers that fell due while no
-        one watched (`settle_first`), so downtime alone neither expires the lease of an offer
-        the agent did answer nor keeps an agent whose call is gone busy."""
+        """Repairs are dated when the check found them (`dated_by`: `resync` after a (re)connect
+        or a restart, `reconcile` for the periodic check), never by the last input before a
+        crash; a hangup time the switch did report (`Repair.at`) is kept as `switch_at` (dated
+        by it, the batch would put every interaction its routing touches back in time). After a
+        restart the facts go before the timers that fell due while no one watched
+        (`settle_first`): downtime alone neither expires the lease of an offer the agent did
+        answer nor keeps an agent whose call is gone busy."""
         if not repairs:
             return
         now = self.clock()
-        dated = sorted(((min(r.at, now), "switch") if r.at is not None else (now, why), i)
-                       for i, r in enumerate(repairs))
-        for (at, by), i in dated:
-            r = repairs[i]
+        for r in repairs:
             if isinstance(r.event, ev.InteractionEnded):
                 self._repaired[r.event.interaction] = None
                 if len(self._repaired) > 10_000:
                     self._repaired.pop(next(iter(self._repaired)))
             log.warning("ACD repair on %s: %s", r.subject, r.what)
-            self.store.journal.append(
-                "acd.repair", r.subject, {"what": r.what, **r.data, "dated_by": by}, at)
+            data = {"what": r.what, **r.data, "dated_by": why}
+            if r.at is not None:
+                data["switch_at"] = r.at
+            self.store.journal.append("acd.repair", r.subject, data, max(now, self.clock()))
             adapter.apply(r)
-        batch: list[ev.Event] = []
-        for n, ((at, by), i) in enumerate(dated):
-            if repairs[i].event is not None:
-                batch.append(repairs[i].event)
-            nxt = dated[n + 1][0] if n + 1 < len(dated) else None
-            if batch and nxt != (at, by):
-                self.feed(batch, at=at, settle_first=recovery, mark={"dated_by": by})
-                batch = []
+        events = [r.event for r in repairs if r.event is not None]
+        if events:
+            self.feed(events, at=max(now, self.clock()), settle_first=recovery,
+                      mark={"dated_by": why})
 
     def _recover(self) -> None:
         snap = self.persist.latest_snapshot()

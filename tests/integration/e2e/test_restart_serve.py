@@ -78,13 +78,12 @@ def test_an_agent_whose_call_ended_while_serve_was_down_is_free_after_resync(sit
     assert len(ended) == 1, ended
     end = ended[0]
     assert end.data["cause"] == "reconciled"
-    assert end.data["dated_by"] in ("resync", "switch")
+    assert end.data["dated_by"] == "resync"
     assert end.at >= hung_up_at - 0.5 and end.at > last_before and end.at > crashed_at
     repairs = list(store.journal.read(subject=iid, kind="acd.repair"))
     assert repairs and all(r.at >= hung_up_at - 0.5 for r in repairs)
-    assert all(r.data.get("dated_by") in ("resync", "switch") for r in repairs)
-    if end.data["dated_by"] == "resync":
-        assert end.at >= restarted_at
+    assert all(r.data.get("dated_by") == "resync" for r in repairs)
+    assert end.at >= restarted_at
     # talk time runs to the hangup (or the resync), not to the last input before the crash
     answered = next(store.journal.read(subject=iid, kind="interaction.answered"))
     assert end.data["talk"] >= hung_up_at - answered.at - 0.5
