@@ -91,7 +91,7 @@ def _caller(run: Run, c: Caller, t0: float) -> None:
 
 def _plan(rng: random.Random) -> list[Caller]:
     arrivals = sorted(rng.uniform(0, ARRIVALS_S) for _ in range(CALLS))
-    return [Caller(i, at, rng.uniform(1.0, 4.0), rng.uniform(15.0, 30.0))
+    return [Caller(i, at, rng.uniform(1.0, 4.0), rng.uniform(40.0, 60.0))
             for i, at in enumerate(arrivals)]
 
 
