@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 import gevent
+import pytest
 from tests.integration.e2e.serveproc import (
     DID,
     Serve,
@@ -106,6 +107,7 @@ def _recovered_core(cfg_path, store: Store):
     return acd
 
 
+@pytest.mark.timeout(300)  # ~60 s on a quiet box; 100 s with the box's 2 cores shared 8 ways
 def test_serve_killed_at_random_during_200_calls_loses_nothing(tmp_path) -> None:
     rng = random.Random(SEED)
     sim = start_sim(tmp_path, agents=AGENTS, answer_after=0.3)
