@@ -11,7 +11,11 @@ How events flow (every subscription is made below, none in a constructor):
   (resume runs) and the voice adapter (reconcile);
 - the IVR's `enqueue` step -> the engine (inbox -> pure ACD core -> decisions) -> the voice
   adapter (originate, bridge, MOH) -> results back into the engine;
-- every journal append -> the notifier -> push, webhooks, live views.
+- every journal append (and, through `notify.tail`, other processes' appends) -> the notifier
+  -> push, webhooks, live views;
+- chat, SMS, email (`wire_digital`, when calldesk.yaml has `digital:`): the media's adapters ->
+  the DigitalDesk (stored, threaded) -> the same flows as text -> the same engine; the desk and
+  the web chat gateway follow the journal through the notifier.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from calldesk.customers.service import CustomerService
 from calldesk.customers.settings import Settings as CustomerSettings
 from calldesk.deskcalls import DeskCalls
 from calldesk.deskcalls.service import desk_lines
+from calldesk.digital.system import DigitalSystem, build_digital, check_flows
 from calldesk.dispatch.controls import build_acd, register_controls
 from calldesk.engine import DispatchSettings, Engine
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
@@ -43,7 +48,7 @@ from calldesk.interactions import Interactions
 from calldesk.ivr.handover import FlowHandover
 from calldesk.ivr.service import IvrService
 from calldesk.ivr.wiring import IvrSystem, build_ivr, parks_by_switch
-from calldesk.notify import Notifier
+from calldesk.notify import Notifier, tail
 from calldesk.recording.bridge import RecordAtBridge
 from calldesk.recording.paths import PathTemplate
 from calldesk.recording.policy import PolicySet
@@ -81,6 +86,7 @@ class Controller:
     intake: Intake
     services: Any = None  # calldesk.service.Services
     feature_codes: FeatureCodes | None = None  # agents' phone codes (*41 log in ...)
+    digital: DigitalSystem | None = None  # chat, SMS, email (`digital:` in calldesk.yaml)
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     @property
@@ -96,12 +102,17 @@ class Controller:
         self.acd.start()
         self.ivr.start()
         self.supervision.load_active()
+        if self.digital is not None:
+            self.digital.start()
         self.greenlets.append(gevent.spawn(self.bus.run))
+        self.greenlets.append(gevent.spawn(tail, self.notifier))  # others' journal entries, live
         return ready
 
     def stop(self) -> None:
         for g in self.greenlets:
             g.kill(block=False)
+        if self.digital is not None:
+            self.digital.stop()
         self.ivr.stop()
         self.acd.stop()
         self.board.stop()
@@ -162,6 +173,14 @@ def wire_acd(
     return engine, wire_voice(engine, board, **voice)
 
 
+def wire_digital(notifier: Notifier, digital: DigitalSystem) -> DigitalSystem:
+    """Chat, SMS and email (`calldesk.digital.system.build_digital`): the desk follows the ACD
+    through the journal, and the chat gateway tells the visitor's widget."""
+    notifier.subscribe(digital.desk.on_journal)  # offered, answered, requeued, ended
+    notifier.subscribe(digital.chat.on_journal)  # receipts and state to the visitor's widget
+    return digital
+
+
 def build(
     config: Config,
     *,
@@ -179,6 +198,7 @@ def build(
     store = store or Store.open(config.path("store.path"))
     notifier = Notifier()  # every journal append, published with its sequence number
     store.journal.notifier = notifier
+    notifier.follow(store.journal)  # and what other processes (the CLI) append: see `start`
     interactions = Interactions(store.db)
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
     tracker = board.tracker
@@ -277,6 +297,12 @@ def build(
                             desk_calls, notifier, interactions, intake, feature_codes=feature_codes)
     # The service API (role-checked operations, live views, call control); the store inbox is
     # one adapter of it, the HTTP API (calldesk.web, started by `serve`) another.
+    if config.data.get("digital"):  # the same flows as text, on the same engine
+        digital = build_digital(config["digital"], store, engine, ivr.library, ivr.runner, clock,
+                                os.environ, runs=ivr.runs)
+        if check_trunks:  # the flows were loaded above
+            check_flows(digital.settings, ivr.library.names())
+        controller.digital = wire_digital(notifier, digital)
     controller.services = build_services(controller, dialer=dialer)
     register_controls(bus, controller.services)
     register_supervision_controls(bus, controller.services)

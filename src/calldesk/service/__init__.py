@@ -47,6 +47,7 @@ class Services:
     flows: FlowsService
     codes: dict[str, list[str]]
     call_control: Any = None  # calldesk.callcontrol.CallControl once the voice operations land
+    digital: Any = None  # calldesk.service.digital.DigitalService (serve with `digital:`)
 
     def user(self, user_id: str) -> User:
         return self.access.user(user_id)
@@ -171,6 +172,7 @@ def compose(
         recordings,
         flows,
         codes,
+        digital=_Missing("digital (chat, SMS, email: configure digital:)"),
     )
 
 
@@ -200,6 +202,11 @@ def build_services(controller: Any, dialer: Any = None) -> Services:
         c.acd.clock,
         c.acd.settings.time_scale,
     ).attach()
+    if getattr(c, "digital", None) is not None:
+        from calldesk.service.digital import DigitalService
+
+        s.digital = DigitalService(s.access, c.digital.desk)
+        s.agents.digital = s.digital
     return s
 
 

@@ -110,6 +110,10 @@ class Journal:
         for row in self.db.execute(sql, args).fetchall():
             yield Entry(row[0], row[1], row[2], row[3], json.loads(row[4]))
 
+    def last_id(self) -> int:
+        """The newest sequence number (0 for an empty journal)."""
+        return int(self.db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0])
+
     def count(self, kind: str | None = None) -> int:
         if kind is None:
             return self.db.execute("SELECT count(*) FROM journal").fetchone()[0]

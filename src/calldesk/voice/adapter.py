@@ -196,7 +196,9 @@ class VoiceAdapter:
         if it is None or iid not in self.maps.callers:
             return
         if it.state is S.WAITING or delay <= 0:
-            self.start_moh(iid)
+            # Its own greenlet: starting MOH waits for the switch's reply, and this runs in the
+            # engine's worker, which must never wait on a switch (every API write waits on it).
+            gevent.spawn(self.start_moh, iid)
         else:  # offered at once: MOH only if the agent is slow to answer
             gevent.spawn_later(delay / self.settings.time_scale, self.start_moh, iid)
 
@@ -371,7 +373,7 @@ class VoiceAdapter:
         if caller is not None:
             self.media.forget(caller.uuid)
             self.maps.moh_on.discard(iid)
-            self.start_moh(iid)
+            gevent.spawn(self.start_moh, iid)  # not in the worker: see `_arrived`
 
     def _overflow(self, d: Overflow) -> None:
         caller = self.maps.detach_caller(d.interaction)
