@@ -7,7 +7,8 @@ How events flow (every subscription is made below, none in a constructor):
   adapter's leg watch, supervision, the recorder (and its bridge policy), the trunks' dialer and
   desk calls;
 - each connection's inline handlers: the IVR's leg router (DTMF, completions to the running
-  flow); resync listeners: the IVR (resume runs) and the voice adapter (reconcile);
+  flow); resync listeners: the recorder (adopt or verify unfinished recordings), the IVR
+  (resume runs) and the voice adapter (reconcile);
 - the IVR's `enqueue` step -> the engine (inbox -> pure ACD core -> decisions) -> the voice
   adapter (originate, bridge, MOH) -> results back into the engine;
 - every journal append (and, through `notify.tail`, other processes' appends) -> the notifier
@@ -100,7 +101,8 @@ class Controller:
         return self.services.call_control if self.services is not None else None
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
-        """Repair recordings, connect the switches (resync first), then start the services."""
+        """Repair recordings (those of a switch are judged at its resync), connect the switches
+        (resync first), then start the services."""
         self.recorder.startup()
         if self.leg_rows is not None:
             self.leg_rows.start()
@@ -247,7 +249,10 @@ def build(
         clock=clock,
     )
     tracker.subscribe(recorder.on_leg)
-    tracker.subscribe(RecordAtBridge(board, recorder).on_leg)
+    record_at_bridge = RecordAtBridge(board, recorder)
+    tracker.subscribe(record_at_bridge.on_leg)
+    for conn in board.switches.values():  # after the tracker's: recordings judged by live legs
+        conn.add_resync_listener(recorder.on_resync)
 
     # Customers: every arrival is attached to the customer its identities name (off the engine's
     # worker), and each screen pop carries that customer's context and last contacts.
@@ -304,6 +309,9 @@ def build(
         engine, board, on_overflow=FlowHandover(board, ivr, config["flows"]["voicemail"]),
         dial=dialer.dial if dialer is not None else None, interactions=interactions,
     )
+
+    # A bridge a restart missed: the policy runs once the resync's legs have their roles.
+    voice.learned.subscribe(record_at_bridge.after_resync)
 
     bus = ControlBus(store, clock)
     controller = Controller(config, store, board, engine, voice, ivr, recorder, supervision, bus,

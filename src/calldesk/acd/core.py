@@ -1,7 +1,10 @@
 """The ACD core: events in, decisions out, time passed in. No IO and no wall clock.
 
 Order inside one `handle_many(events, now)`: timers due at or before `now` first (a lease ending
-at `now` has ended), then the events in the order given, then routing. Routing places new and
+at `now` has ended), then the events in the order given, then routing. With `settle_first`
+(facts a restart found on the switch, dated when they were found) the events go before the
+timers that fell due while no one watched: a leg that is gone is settled before a lease or a
+wrap-up of that time acts on it. Routing places new and
 returned interactions first (best first), then gives freed agents work by the fairness rule in
 `router.py`; when several agents are freed together the queue's strategy chooses among them.
 """
@@ -85,15 +88,22 @@ class Acd:
     def handle(self, event: ev.Event, now: float) -> list[Decision]:
         return self.handle_many((event,), now)
 
-    def handle_many(self, events: Iterable[ev.Event], now: float) -> list[Decision]:
+    def handle_many(
+        self, events: Iterable[ev.Event], now: float, settle_first: bool = False
+    ) -> list[Decision]:
         now = max(self.now, now)
         self._out = []
+        if settle_first:
+            self.now = now
+            for e in events:
+                self._handlers[type(e)](e)
         while (t := self.timers.pop_due(now)) is not None:
             self.now = max(self.now, t[0])  # a timer's effects are dated when it fell due
             self._fire(t)
         self.now = now
-        for e in events:
-            self._handlers[type(e)](e)
+        if not settle_first:
+            for e in events:
+                self._handlers[type(e)](e)
         self._route()
         return self._out
 

@@ -46,12 +46,13 @@ class EngineStore:
                 conn.execute(sql, args)
 
     # core inputs
-    def log_inputs(self, events: Sequence[ev.Event], at: float, batch: int) -> None:
+    def input_rows(self, events: Sequence[ev.Event], at: float, batch: int,
+                   settle_first: bool = False) -> list[tuple[float, int, str, str]]:
         rows = []
         for e in events:
-            rec = encode(e, at, batch)
+            rec = encode(e, at, batch, settle_first)
             rows.append((at, batch, rec.pop("type"), json.dumps(rec, default=str)))
-        self.flush(rows)
+        return rows
 
     def inputs(self, after: int = 0) -> Iterator[dict[str, Any]]:
         """Recorded inputs of batches after `after` (a snapshot's batch), in order."""

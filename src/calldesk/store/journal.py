@@ -7,7 +7,8 @@ enforce it). `at` is the time the event happened, passed in by the caller (pure 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -64,9 +65,17 @@ class Journal:
             self.notifier.publish([Entry(seq, row[0], kind, subject, json.loads(row[3]))])
         return seq
 
-    def append_many(self, entries: list[tuple[str, str, dict[str, Any], float]]) -> None:
-        """One transaction for all the rows, then the notifier publishes them."""
-        with transaction(self.db.conn):
+    def append_many(
+        self,
+        entries: list[tuple[str, str, dict[str, Any], float]],
+        before: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
+        """One transaction for all the rows, then the notifier publishes them. `before` writes
+        in the same transaction (e.g. the inputs that made these entries): a crash keeps both or
+        neither."""
+        with transaction(self.db.conn) as conn:
+            if before is not None:
+                before(conn)
             written = self.write_many(entries)
         self.publish(written)
 

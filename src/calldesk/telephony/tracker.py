@@ -27,6 +27,7 @@ class LegTracker:
         self._gone: dict[str, Leg] = {}
         self._keep = keep_destroyed
         self._listeners: list[LegListener] = []
+        self._since: dict[str, set[str]] = {}  # switch -> legs events told of during its resync
 
     def subscribe(self, listener: LegListener) -> None:
         self._listeners.append(listener)
@@ -35,6 +36,9 @@ class LegTracker:
         uuid = event.uuid
         if not uuid or not event.name.startswith(("CHANNEL_", "DTMF", "RECORD_", "PLAYBACK_")):
             return None
+        since = self._since.get(switch)
+        if since is not None:
+            since.add(uuid)
         leg = self.legs.get(uuid)
         # Re-fired copies of one event share Event-Sequence (e.g. avmd); fold each once. The
         # last sequence folded is kept on the leg itself (no per-event key to build).
@@ -67,10 +71,18 @@ class LegTracker:
         while len(self._gone) > self._keep:
             self._gone.pop(next(iter(self._gone)))
 
+    def begin_resync(self, switch: str) -> None:
+        """The switch is about to list its legs: note the legs events tell of meanwhile."""
+        self._since[switch] = set()
+
     def on_resync(self, switch: str, rows: list[dict]) -> list[str]:
-        """Replace this switch's legs with the rows; returns the uuids that vanished."""
+        """Replace this switch's legs with the rows; returns the uuids that vanished. A leg an
+        event told of since the list was asked for is not one of them (it was born after it:
+        retired, every later event of it was ignored, and the caller was taken for gone)."""
         live = {row["uuid"]: row for row in rows if row.get("uuid")}
-        vanished = [u for u, leg in self.legs.items() if leg.switch == switch and u not in live]
+        fresh = self._since.pop(switch, set())
+        vanished = [u for u, leg in self.legs.items()
+                    if leg.switch == switch and u not in live and u not in fresh]
         for uuid in vanished:
             leg = self.legs[uuid]
             leg.status = DESTROYED

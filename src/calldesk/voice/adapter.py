@@ -33,6 +33,7 @@ from calldesk.telephony.legs import LegRef, event_time
 from calldesk.telephony.switchboard import Switchboard
 from calldesk.voice.callbacks import CallbackDialer
 from calldesk.voice.causes import offer_cause, parse_job
+from calldesk.voice.learn import LegVariables
 from calldesk.voice.legmaps import LegMaps, Ring
 from calldesk.voice.legwatch import LegGone, LegWatch
 from calldesk.voice.media import Voice
@@ -76,6 +77,7 @@ class VoiceAdapter:
         self.callbacks = CallbackDialer(self.maps, self.media, self.settings, self.post,
                                         self.clock, dial=dial, interactions=interactions)
         self.checks = LegCheck(board, self.maps, self.settings, self.clock, self.post)
+        self.learned = LegVariables(board)
 
     # -- the engine's side (MediumAdapter) ---------------------------------------------
     def on_enqueue(self, request: EnqueueRequest) -> None:
@@ -93,7 +95,8 @@ class VoiceAdapter:
         return self.watch.leg_gone(item)
 
     def ready(self) -> bool:
-        return any(c.ready for c in self.board.switches.values())
+        """A switch is up, and what its resync could not tell (the legs' roles) is known."""
+        return any(c.ready for c in self.board.switches.values()) and self.learned.done
 
     def recover(self, legs: Mapping[str, LegRef]) -> None:
         self.maps.load(legs)
@@ -133,7 +136,8 @@ class VoiceAdapter:
         return key if role in ("caller", "customer") else None
 
     def on_resync(self, switch: str, rows: list[dict]) -> None:
-        self.engine.reconcile_now()
+        """Learn the roles of the legs the switch holds, then reconcile (dated by the resync)."""
+        self.learned.learn(switch, rows).link(lambda _: self.engine.reconcile_now("resync"))
 
     def leg_alive(self, ref: LegRef) -> bool:
         leg = self.board.tracker.legs.get(ref.uuid)
