@@ -34,6 +34,7 @@ from calldesk.customers.service import CustomerService
 from calldesk.customers.settings import Settings as CustomerSettings
 from calldesk.deskcalls import DeskCalls
 from calldesk.deskcalls.service import desk_lines
+from calldesk.dialer.wiring import build_runner
 from calldesk.dispatch.controls import build_acd, register_controls
 from calldesk.engine import DispatchSettings, Engine
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
@@ -48,6 +49,7 @@ from calldesk.recording.paths import PathTemplate
 from calldesk.recording.policy import PolicySet
 from calldesk.recording.recorder import Recorder
 from calldesk.service import build_services
+from calldesk.service.campaigns import CampaignsService, register_campaign_controls
 from calldesk.store import Store
 from calldesk.store.journal import Entry
 from calldesk.supervision.acd_actions import SupervisorActions
@@ -80,6 +82,7 @@ class Controller:
     intake: Intake
     services: Any = None  # calldesk.service.Services
     feature_codes: FeatureCodes | None = None  # agents' phone codes (*41 log in ...)
+    campaigns: Any = None  # calldesk.dialer.runner.CampaignRunner, when campaigns are configured
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     @property
@@ -95,9 +98,13 @@ class Controller:
         self.ivr.start()
         self.supervision.load_active()
         self.greenlets.append(gevent.spawn(self.bus.run))
+        if self.campaigns is not None:
+            self.campaigns.start()
         return ready
 
     def stop(self) -> None:
+        if self.campaigns is not None:
+            self.campaigns.stop()  # no new attempts; calls up are left to the switch
         for g in self.greenlets:
             g.kill(block=False)
         self.ivr.stop()
@@ -186,6 +193,7 @@ def build(
     settings = dispatch or DispatchSettings(time_scale=time_scale)
 
     dialer = None  # outbound calls (callbacks, external transfers) go through trunks if any
+    trunks: list[Any] = []
     if check_trunks and config["trunks"]:
         policy = parse_outbound(config["outbound"], config.source)
         trunks = parse_trunks(
@@ -269,7 +277,16 @@ def build(
                             desk_calls, notifier, interactions, intake, feature_codes=feature_codes)
     # The service API (role-checked operations, live views, call control); the store inbox is
     # one adapter of it, the HTTP API (calldesk.web, started by `serve`) another.
+    # Outbound campaigns: a loop per campaign, started and stopped with the controller; each
+    # follows the journal (agents' states, answers taken) and paces through the trunks' dialer.
+    controller.campaigns = build_runner(
+        config, store=store, trunks=trunks, dialer=dialer, board=board, ivr=ivr, engine=engine,
+        clock=clock, time_scale=settings.time_scale,
+    )
     controller.services = build_services(controller, dialer=dialer)
+    controller.services.campaigns = CampaignsService(controller.services.access,
+                                                     controller.campaigns)
     register_controls(bus, controller.services)
+    register_campaign_controls(bus, controller.services)
     register_supervision_controls(bus, controller.services)
     return controller

@@ -23,6 +23,7 @@ from calldesk.recording.access import RecordingAccess
 from calldesk.recording.index import RecordingIndex
 from calldesk.service.access import OPERATOR, Access, with_agent_users
 from calldesk.service.agents import AgentsService
+from calldesk.service.campaigns import CampaignsService
 from calldesk.service.errors import Refused
 from calldesk.service.flows import FlowsService
 from calldesk.service.interactions import InteractionsService
@@ -47,6 +48,7 @@ class Services:
     flows: FlowsService
     codes: dict[str, list[str]]
     call_control: Any = None  # calldesk.callcontrol.CallControl once the voice operations land
+    campaigns: Any = None  # CampaignsService (outbound); its runner is None without campaigns
 
     def user(self, user_id: str) -> User:
         return self.access.user(user_id)
@@ -171,6 +173,7 @@ def compose(
         recordings,
         flows,
         codes,
+        campaigns=CampaignsService(access, None),
     )
 
 

@@ -1,0 +1,69 @@
+"""Builds the campaign runner `calldesk serve` runs (called by the composition root): the
+campaigns of calldesk.yaml checked against the trunks' numbers and the loaded flows, each with
+its ports (the trunks' dialer, the engine, the ledger, the leg operations)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import gevent
+
+from calldesk.dialer.adapter import Ports
+from calldesk.dialer.config import Campaign, parse_campaigns
+from calldesk.dialer.legs import LegPorts
+from calldesk.dialer.runner import CampaignRunner
+from calldesk.dialer.store import DialerStore
+from calldesk.dispatch.controls import acd_config
+
+
+def members_of(campaigns: Sequence[Campaign], config_data: Any) -> dict[str, set[str]]:
+    """campaign -> its agents: those it names, and those of its queue."""
+    agents = acd_config(config_data).agents
+    return {
+        c.name: set(c.agents) | {a.id for a in agents if c.queue and c.queue in a.queues}
+        for c in campaigns
+    }
+
+
+def build_runner(
+    config: Any,
+    *,
+    store: Any,
+    trunks: Sequence[Any],
+    dialer: Any,
+    board: Any,
+    ivr: Any,
+    engine: Any,
+    clock: Callable[[], float],
+    time_scale: float,
+) -> CampaignRunner | None:
+    """None without trunks (nothing to dial through) or without campaigns. A campaign whose
+    caller ID, trunk, flow or window is invalid raises ConfigError naming the key."""
+    if dialer is None or not config["campaigns"]:
+        return None
+    campaigns = parse_campaigns(
+        config["campaigns"],
+        trunk_dids={t.name: {d.number for d in t.dids} for t in trunks},
+        known_flows=set(ivr.library.names()),
+        source=config.source,
+    )
+    dstore = DialerStore(store)
+    legs = LegPorts(board, ivr, engine, clock, time_scale)
+
+    def ports(c: Campaign) -> Ports:
+        return Ports(
+            dialer=dialer,
+            acd=engine,
+            ledger=dstore.record_attempt,
+            journal=store.journal,
+            clock=clock,
+            spawn=gevent.spawn,
+            safe_harbour=legs.safe_harbour,
+            later=lambda s, f: gevent.spawn_later(s / time_scale, f),
+            legs=legs,
+            source=store.journal,
+        )
+
+    members = members_of(campaigns, config.data)
+    return CampaignRunner(campaigns, dstore, store.journal, ports, members, clock, time_scale)
