@@ -70,7 +70,7 @@ def test_live_answers_no_agent_takes_get_the_safe_harbour_message(tmp_path) -> N
         rep = report("blitz", env.dstore.ledger("blitz", 0, 4e9), 0, 4e9)
         assert rep.abandoned == 2 and not rep.violations["abandoned_without_message"]
         # the ACD no longer holds the dropped answers
-        wait_for(lambda: all(r["interaction"] not in env.ctl.acd.view.interactions
+        wait_for(lambda: all(not env.ctl.acd.view.has_interaction(r["interaction"])
                              for r in dropped), what="dropped answers out of the queue")
 
 
@@ -111,9 +111,9 @@ def test_notification_runs_its_flow_with_no_agent(tmp_path) -> None:  # noqa: AN
             assert r["outcome"] == "answer" and not r["agent"] and not r["abandoned"]
             leg = next(iter(env.ctl.store.journal.read(
                 subject=r["interaction"], kind="outbound.connected"))).data["leg"]
-            wait_for(lambda leg=leg: any(dict(e.headers).get("Application") == "speak"
-                                         for e in env.events(leg, "CHANNEL_EXECUTE")),
-                     what="the broadcast played")
+            wait_for(lambda leg=leg: any(
+                dict(e.headers).get("Application-Data", "").startswith("say:Hello Callee")
+                for e in env.events(leg, "CHANNEL_EXECUTE")), what="the broadcast played")
         assert rows[BUSY]["outcome"] == "busy"
 
 
