@@ -221,11 +221,11 @@ class DialerAdapter:
             self._flow(a, c.flow)
             self._finish(a, now, outcome="answer")
             return
-        if c.amd and self.p.legs is not None:
+        amd = c.amd and self.p.legs is not None
+        if not (amd and c.safe_harbour_from == "greeting_end"):
+            self._enqueue(a, now)  # else to the ACD once AMD heard a person
+        if amd:
             self.p.spawn(self._amd, a)
-            if c.safe_harbour_from == "greeting_end":
-                return  # to the ACD once AMD heard a person
-        self._enqueue(a, now)
 
     def _variables(self, a: _Attempt) -> dict[str, Any]:
         return {

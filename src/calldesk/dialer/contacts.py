@@ -46,7 +46,7 @@ class ContactQueue:
         heapq.heapify(self.due)
         self.closed: dict[str, str] = {}  # number -> why: dnc | reached | max_attempts
         self.seq = len(self.due)
-        self.callbacks: dict[str, str] = {}  # number -> the agent asked for ("" any)
+        self.callbacks: dict[str, tuple[str, float]] = {}  # number -> (agent or "", due at)
 
     def pending(self) -> int:
         return len(self.due)
@@ -87,11 +87,14 @@ class ContactQueue:
                 else:
                     deferred.append((opens, item[1], number))
                 continue
-            if number in self.closed and number not in self.callbacks:
+            if number in self.closed:
                 continue  # closed after it was scheduled (skipped, reached)
+            cb = self.callbacks.get(number)
+            if cb is not None and item[0] < cb[1]:
+                continue  # an older due entry: the callback's own comes later
             self.attempts[number] += 1
-            cb = number in self.callbacks
-            pick = Pick(number, c, w, self.attempts[number], self.callbacks.pop(number, ""), cb)
+            self.callbacks.pop(number, None)
+            pick = Pick(number, c, w, self.attempts[number], cb[0] if cb else "", cb is not None)
             break
         for d in deferred:
             heapq.heappush(self.due, d)
@@ -103,7 +106,7 @@ class ContactQueue:
         if number not in self.contacts:
             raise KeyError(number)
         self.closed.pop(number, None)
-        self.callbacks[number] = agent
+        self.callbacks[number] = (agent, at)
         self.seq += 1
         heapq.heappush(self.due, (at, self.seq, number))
 

@@ -20,8 +20,11 @@ BODIES = {
     "MuteBody": {"on": True},
     "DtmfBody": {"digits": "1"},
     "TargetBody": {"target": {"kind": "queue", "id": "support"}},
+    "SkipBody": {"reason": "wrong_person"},
+    "CallbackBody": {"number": "+12125550122", "at": 0, "agent": "a1"},
 }
-PARAMS = {"id": "a1", "name": "sales", "offer": "none/o1", "sid": "nosession"}
+PARAMS = {"id": "a1", "name": "sales", "offer": "none/o1", "sid": "nosession",
+          "preview": "nosuch"}
 NOT_AGENT_ID = {"interactions", "recordings"}  # `{id}` there is no agent id
 
 
