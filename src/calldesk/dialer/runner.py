@@ -162,6 +162,7 @@ class CampaignRunner:
             c = a.campaign
             if c.mode != "preview" or a.paused or agent not in self.members.get(name, ()):
                 continue
+            a.follow(self.journal)  # the agent's state as of now, not of the last loop
             state = a.pacer.agents.get(agent)
             if state is None or state[0] != "free":
                 continue

@@ -8,6 +8,7 @@ import { ConnectionBanner, LoginForm, Notice, runner, useShortcuts, useTick } fr
 import { CallControls } from "./controls.js";
 import { MyDay } from "./day.js";
 import { OfferCard } from "./offer.js";
+import { PreviewCard } from "./preview.js";
 import { ScreenPop } from "./pop.js";
 import { currentReason, StateBar } from "./state.js";
 import { submitWrapUp, WrapUp } from "./wrapup.js";
@@ -43,6 +44,7 @@ function Desk({ me, onLogout }) {
   const base = `/api/agents/${enc(agentId)}`;
   const [agent, setAgent] = useState(null);
   const [offer, setOffer] = useState(null);
+  const [preview, setPreview] = useState(null);
   const [pops, setPops] = useState([]);
   const [details, setDetails] = useState({});
   const [day, setDay] = useState(null);
@@ -57,10 +59,11 @@ function Desk({ me, onLogout }) {
   const pending = useRef(null);
 
   async function refresh() {
-    const [a, o, p, d] = await Promise.all([
+    const [a, o, p, d, pv] = await Promise.all([
       get(base), get(`${base}/offer`).catch(() => null), get(`${base}/pops`).catch(() => []),
-      get(`${base}/day`).catch(() => null),
+      get(`${base}/day`).catch(() => null), get(`${base}/preview`).catch(() => null),
     ]);
+    setPreview(pv || null);
     setAgent(stamp(a));
     setOffer(o ? stamp(o) : null);
     setPops(Array.isArray(p) ? p : (p && p.pops) || []);
@@ -146,6 +149,7 @@ function Desk({ me, onLogout }) {
     <main class="desk">
       <div class="col-left">
         <${OfferCard} offer=${offer} now=${now} onAccept=${accept} onDecline=${decline} />
+        <${PreviewCard} preview=${offer ? null : preview} now=${now} run=${run} onDone=${soon} />
         <${Tabs} items=${items} selected=${current && current.id} onSelect=${setSelected} />
       </div>
       <div class="col-main">
