@@ -122,6 +122,7 @@ def switch_settings(config: Config) -> list[SwitchSettings]:
             password=sw["password"],
             command_timeout=sw["command_timeout"],
             connect_timeout=sw["connect_timeout"],
+            custom_events=("avmd::beep",),  # the dialer's AMD hears mod_avmd's beep
         )
         for sw in config["switches"]
     ]

@@ -8,15 +8,14 @@ import json
 import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser.conftest import ROOT, screenshot
 
 from calldesk.dialer.lists import Contact
 from calldesk.dialer.store import DialerStore
 from calldesk.store import Store
+from tests.browser.conftest import ROOT, screenshot
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -79,8 +79,16 @@ class Legs(Protocol):
     """What the adapter does on an answered leg (`calldesk.dialer.legs.LegPorts`)."""
 
     def amd(
-        self, leg: str, switch: str, t: AmdThresholds, active: Callable[[], bool]
+        self,
+        leg: str,
+        switch: str,
+        t: AmdThresholds,
+        active: Callable[[], bool],
+        avmd: bool = False,
     ) -> Verdict | None: ...
+    def wait_beep(
+        self, leg: str, switch: str, done: Callable[[], bool], seconds: float
+    ) -> bool: ...
     def run_flow(
         self, iid: str, leg: str, switch: str, flow: str, variables: dict[str, Any]
     ) -> bool: ...
@@ -140,7 +148,7 @@ class DialerAdapter:
                 state = AGENT_STATES.get(str(e.data.get("state")), "away")
                 self.pacer.handle(AgentChanged(e.subject, state), self.p.clock())
             elif e.kind == "interaction.answered" and e.subject in self.attempts:
-                self.connected(e.subject, str(e.data.get("agent", "")))
+                self.connected(e.subject, str(e.data.get("agent", "")), e.at)
             elif e.kind == "interaction.abandoned" and e.subject in self.attempts:
                 self.hung_up(e.subject)
 
@@ -267,9 +275,9 @@ class DialerAdapter:
         self.p.later(left, lambda: self._grace(a.iid))
 
     def _amd(self, a: _Attempt) -> None:
-        assert self.p.legs is not None
-        t = self.p.amd
-        v = self.p.legs.amd(a.leg, a.switch, t, lambda: not a.done)
+        legs, t, c = self.p.legs, self.p.amd, self.campaign
+        assert legs is not None
+        v = legs.amd(a.leg, a.switch, t, lambda: not a.done, avmd=c.avmd)
         if v is None or a.done:
             return  # an agent took it first (AMD stopped), or the leg is gone
         a.row["amd"] = v.result
@@ -278,7 +286,15 @@ class DialerAdapter:
             if a.clock_from is None:  # greeting_end: the greeting ended before the silence
                 quiet = t.after_greeting_s if v.reason == "silence_after_greeting" else 0.0
                 self._enqueue(a, (a.answered or now) + max(0.0, v.after_s - quiet))
-            return
+            # a beep while the answer waits for an agent: a machine after all (a short greeting)
+            grace = self.pacer.config.grace_s + 1.0
+            if not (c.avmd and legs.wait_beep(a.leg, a.switch, lambda: a.done, grace)):
+                return
+            if a.done:
+                return
+            a.row["amd"], v, now = "machine", Verdict("machine", "beep", v.after_s), self.p.clock()
+        elif c.avmd and c.machine_flow and v.reason != "beep":  # leave the message after it
+            legs.wait_beep(a.leg, a.switch, lambda: a.done, 30.0)
         if a.clock_from is not None:
             self.p.legs.withdraw(a.iid)
         self.pacer.handle(AnswerWithdrawn(a.iid), now)
@@ -286,12 +302,12 @@ class DialerAdapter:
             self.p.legs.hangup(a.leg, a.switch, "NORMAL_CLEARING")
         self._finish(a, now, outcome="machine", cause=f"amd:{v.reason}")
 
-    def connected(self, iid: str, agent: str) -> None:
-        """The ACD bridged an agent to this answered attempt."""
+    def connected(self, iid: str, agent: str, at: float | None = None) -> None:
+        """The ACD bridged an agent to this answered attempt (`at`: when, by its journal)."""
         a = self.attempts.get(iid)
         if a is None or a.done or a.answered is None:
             return
-        now = self.p.clock()
+        now = self.p.clock() if at is None else at
         wait = now - (a.clock_from if a.clock_from is not None else a.answered)
         self.pacer.handle(AnswerConnected(iid, wait), now)
         self._finish(a, now, outcome="answer", agent=agent, answer_to_agent_s=wait)

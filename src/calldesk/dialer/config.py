@@ -20,6 +20,7 @@ campaigns:
     lines: 10                   # notification campaigns: calls at once
     machine_flow: leave_message # AMD machines: the flow run after the beep (else a retry)
     preview_timeout_s: 30       # preview: dial the contact by itself after this (0: never)
+    avmd: true                  # with amd: mod_avmd's beep too (freeswitch.avmd loads it)
     default_timezone: America/New_York
 ```
 """
@@ -61,6 +62,7 @@ _KEYS = {
     "lines",
     "machine_flow",
     "preview_timeout_s",
+    "avmd",
 }
 GRACE_FROM = ("answer", "greeting_end")
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -108,6 +110,7 @@ class Campaign:
     lines: int = 10
     machine_flow: str = ""
     preview_timeout_s: float = 0.0
+    avmd: bool = False  # mod_avmd's beep during AMD and the wait (needs mod_avmd loaded)
 
 
 def parse_duration(v: Any, path: str) -> float:
@@ -211,6 +214,9 @@ def _campaign(
     if isinstance(lines, bool) or not isinstance(lines, int) or not 1 <= lines <= 1000:
         raise ConfigError(f"{path}.lines", "expected an integer from 1 to 1000")
     machine_flow = str(c.get("machine_flow", ""))
+    avmd = c.get("avmd", False)
+    if not isinstance(avmd, bool):
+        raise ConfigError(f"{path}.avmd", "expected true or false")
     preview_timeout = parse_duration(c.get("preview_timeout_s", 0), f"{path}.preview_timeout_s")
     for key, f in (("safe_harbour_flow", safe), ("flow", flow), ("machine_flow", machine_flow)):
         if f and flows is not None and f not in flows:
@@ -251,6 +257,7 @@ def _campaign(
         lines=lines,
         machine_flow=machine_flow,
         preview_timeout_s=preview_timeout,
+        avmd=avmd,
     )
 
 

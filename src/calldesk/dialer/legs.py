@@ -5,7 +5,9 @@ message), leaving the ACD's queue, pinning an answer to one agent, hanging up.
 AMD: each step of `calldesk.dialer.amd.AmdRun` is one app run with `execute` (sendmsg, then
 CHANNEL_EXECUTE_COMPLETE); the app's outcome is the channel variable it sets on completion
 (`variable_detect_audio_timeout` / `variable_detect_silence_timeout`, "true" on timeout, as
-switch_ivr_async.c does), and how long it ran is the time between the send and the completion.
+switch_ivr_async.c does); the time since the answer is the completion's Event-Date-Timestamp
+minus Caller-Channel-Answered-Time (the switch's clock: the round trips between two apps,
+during which the callee kept talking, are counted where they happened).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any
+
+import gevent
+import gevent.event
 
 from calldesk.acd import events as ev
 from calldesk.dialer.amd import AmdRun, AmdThresholds, Verdict
@@ -22,25 +27,56 @@ from calldesk.errors import CalldeskError
 log = logging.getLogger(__name__)
 
 
+def _since_answer(event: Any) -> float | None:
+    """Seconds from the leg's answer to this event, by the switch's own timestamps (µs)."""
+    try:
+        at = int(event.get("Event-Date-Timestamp") or 0)
+        answered = int(event.get("Caller-Channel-Answered-Time") or 0)
+    except ValueError:
+        return None
+    return (at - answered) / 1e6 if at and answered else None
+
+
 class LegPorts:
     def __init__(
         self, board: Any, ivr: Any, engine: Any, clock: Callable[[], float], time_scale: float = 1.0
     ) -> None:
         self.board, self.ivr, self.engine, self.clock = board, ivr, engine, clock
         self.scale = time_scale
+        self.beeps: dict[str, gevent.event.Event] = {}  # legs avmd listens on -> beep heard
+        for conn in board.switches.values():
+            conn.add_handler(self.on_event)
+
+    def on_event(self, event: Any) -> None:
+        """mod_avmd's `avmd::beep` (the switch must subscribe to it: CUSTOM avmd::beep)."""
+        if event.name == "CUSTOM" and event.subclass == "avmd::beep" and event.uuid:
+            heard = self.beeps.get(event.uuid)
+            if heard is not None:
+                heard.set()
 
     def _conn(self, switch: str) -> Any:
         return self.board.switches.get(switch) or self.board.pick()
 
     def amd(
-        self, leg: str, switch: str, t: AmdThresholds, active: Callable[[], bool]
+        self,
+        leg: str,
+        switch: str,
+        t: AmdThresholds,
+        active: Callable[[], bool],
+        avmd: bool = False,
     ) -> Verdict | None:
-        """Classify the callee on `leg`; None if `active()` turned false or the leg went."""
+        """Classify the callee on `leg`; None if `active()` turned false or the leg went.
+        With `avmd`, mod_avmd listens too (until `wait_beep` ends) and a beep is a machine."""
         conn, run = self._conn(switch), AmdRun(t)
+        if avmd:
+            self._avmd_start(conn, leg)
         step: str | Verdict = run.start()
         while isinstance(step, str):
             if not active():
+                self._avmd_stop(conn, leg)
                 return None
+            if leg in self.beeps and self.beeps[leg].is_set():
+                return run.beep(run.elapsed)
             name, _, arg = step.partition(" ")
             started = self.clock()
             try:
@@ -51,8 +87,39 @@ class LegPorts:
             if done.get("Channel-State") == "CS_HANGUP" or done.get("Answer-State") == "hangup":
                 return None
             timed_out = (done.get(f"variable_{name}_timeout") or "") == "true"
-            step = run.completed(max(0.0, self.clock() - started), timed_out)
+            since = _since_answer(done)  # the switch's clock: ESL round trips do not count
+            ran = since - run.elapsed if since is not None else self.clock() - started
+            step = run.completed(max(0.0, ran), timed_out)
         return step
+
+    def _avmd_start(self, conn: Any, leg: str) -> None:
+        self.beeps[leg] = gevent.event.Event()
+        try:  # queued ahead of the first detect app: no round trip between the two
+            conn.execute_async(leg, "avmd_start", "")
+        except CalldeskError as exc:
+            log.info("avmd_start on %s failed: %s", leg, exc)
+
+    def wait_beep(self, leg: str, switch: str, done: Callable[[], bool], seconds: float) -> bool:
+        """Wait up to `seconds` (controller time) for avmd's beep on `leg`, or until `done()`;
+        then stop avmd. True if the beep came."""
+        heard = self.beeps.get(leg)
+        if heard is None:
+            return False
+        deadline = self.clock() + seconds
+        try:
+            while not heard.is_set() and not done() and self.clock() < deadline:
+                heard.wait(0.05 / self.scale)
+            return heard.is_set()
+        finally:
+            self._avmd_stop(self._conn(switch), leg)
+
+    def _avmd_stop(self, conn: Any, leg: str) -> None:
+        if self.beeps.pop(leg, None) is None:
+            return
+        try:
+            conn.api("avmd", leg, "stop", check=False)
+        except CalldeskError as exc:
+            log.info("avmd stop on %s failed: %s", leg, exc)
 
     def run_flow(self, iid: str, leg: str, switch: str, flow: str, variables: dict) -> bool:
         current = self.ivr.library.current(flow)

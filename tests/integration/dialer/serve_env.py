@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from tests.integration.recording.simcall import PASSWORD, start_sim
+from tests.integration.recording.simcall import PASSWORD
 from tests.integration.web.conftest import PW, Client
 
 from calldesk.app import build
@@ -18,7 +18,7 @@ from calldesk.config import load_config
 from calldesk.dialer.lists import Contact
 from calldesk.dialer.store import DialerStore
 from calldesk.esl.connection import SwitchSettings
-from calldesk.sim import PhoneBehavior
+from calldesk.sim import PhoneBehavior, SimSwitch
 from calldesk.store import Store
 from calldesk.web import serve_http
 from calldesk.web.credentials import Credentials
@@ -74,10 +74,13 @@ def campaign(name: str, mode: str, **kw: Any) -> dict:
 def serve_env(
     tmp_path: Path,
     campaigns: list[dict],
-    contacts: dict[str, list[tuple[str, PhoneBehavior]]],
+    contacts: dict[str, list[tuple[str, PhoneBehavior | None]]],
     agents: tuple[str, ...] = ("a1",),
+    scale: float = SCALE,
 ) -> Iterator[Env]:
-    sim = start_sim(tmp_path / "rec")
+    """`scale`: simulated seconds per wall second (ESL round trips and the ACD's work take wall
+    time: a test whose margins are a fraction of a second runs slower)."""
+    sim = SimSwitch(password=PASSWORD, time_scale=scale, recordings_dir=tmp_path / "rec").start()
     flows = tmp_path / "flows"
     flows.mkdir()
     for name, text in FLOWS.items():
@@ -107,7 +110,8 @@ def serve_env(
     for list_name, rows in contacts.items():
         items = []
         for i, (number, phone) in enumerate(rows):
-            sim.add_phone(GW + number, phone)
+            if phone is not None:  # else a callee pool the test adds draws it
+                sim.add_phone(GW + number, phone)
             items.append(Contact(number, f"Callee {i}", "", {"plan": f"gold-{i}"}, i + 2))
         dstore.import_contacts(list_name, items, at=0.0)
     creds = Credentials(store, sim.clock.epoch)
@@ -116,8 +120,8 @@ def serve_env(
     path = tmp_path / "calldesk.yaml"
     path.write_text(yaml.safe_dump(site))
     config = load_config(path, env={})
-    switch = SwitchSettings("sim1", "127.0.0.1", sim.port, PASSWORD)
-    ctl = build(config, store=store, switches=[switch], clock=sim.clock.epoch, time_scale=SCALE)
+    switch = SwitchSettings("sim1", "127.0.0.1", sim.port, PASSWORD, custom_events=("avmd::beep",))
+    ctl = build(config, store=store, switches=[switch], clock=sim.clock.epoch, time_scale=scale)
     server = None
     try:
         assert all(ctl.start(wait=30).values())

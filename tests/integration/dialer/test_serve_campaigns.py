@@ -21,8 +21,8 @@ def _violations(env, name: str) -> int:  # noqa: ANN001
     return sum(len(v) for v in rep.violations.values())
 
 
-def _rows(env, name: str, n: int) -> dict:  # noqa: ANN001
-    wait_for(lambda: len(env.ledger(name)) >= n, timeout=30, what=f"{n} ledger rows")
+def _rows(env, name: str, n: int, timeout: float = 30) -> dict:  # noqa: ANN001
+    wait_for(lambda: len(env.ledger(name)) >= n, timeout=timeout, what=f"{n} ledger rows")
     return env.ledger(name)
 
 
@@ -79,7 +79,7 @@ def test_amd_from_the_greeting_end_machines_retry_people_reach_the_agent(tmp_pat
              (MACHINE, PhoneBehavior.machine(after=1.0, beep_after=5.0, hangup_after=40))]
     camp = campaign("amd", "progressive", amd=True, safe_harbour_from="greeting_end",
                     max_attempts=2, retry={"machine": "4h"})
-    with serve_env(tmp_path, [camp], {"amd": calls}) as env:
+    with serve_env(tmp_path, [camp], {"amd": calls}, scale=4.0) as env:
         env.ctl.services.agents.login(env.ctl.services.user("a1"), "a1", True)
         rows = _rows(env, "amd", 2)
         person, machine = rows[LIVE], rows[MACHINE]
@@ -172,3 +172,39 @@ def test_pause_hangs_up_no_live_call_and_callbacks_come_back(tmp_path) -> None: 
         assert len(again) == 2 and again[1]["at"] >= at and again[1]["agent"] == "a1"
         assert [c["name"] for c in sup.call("GET", "/api/campaigns").json()] == ["cb"]
         assert SCALE > 1
+
+
+def test_predictive_with_amd_on_callees_drawn_at_rates(tmp_path) -> None:  # noqa: ANN001
+    from tests.integration.dialer.serve_env import GW
+
+    from calldesk.sim.callees import CalleePool
+
+    numbers = [f"+1212555{i:04d}" for i in range(200, 260)]
+    camp = campaign("pool", "predictive", amd=True, avmd=True, safe_harbour_from="greeting_end")
+    with serve_env(tmp_path, [camp], {"pool": [(n, None) for n in numbers]},
+                   ("a1", "a2")) as env:
+        pool = CalleePool(GW, answer=0.4, machine=0.15, busy=0.1, fail=0.05,
+                          answer_after_s=3.0, talk_s=20.0, seed=3)
+        env.sim.add_callees(pool)
+        for a in ("a1", "a2"):
+            env.ctl.services.agents.login(env.ctl.services.user(a), a, True)
+        rows = _rows(env, "pool", len(numbers), timeout=120)
+        truth = {n: pool.drawn[GW + n].kind for n in numbers}
+        outcomes = {r["outcome"] for r in rows.values()}
+        assert {"answer", "machine", "busy", "failed", "no_answer"} <= outcomes
+        for n, r in rows.items():
+            assert (truth[n] in ("answer", "machine")) == (r["amd"] != "")
+            if truth[n] == "busy":
+                assert r["outcome"] == "busy"
+            if r["abandoned"]:
+                assert r["safe_harbour"] == 1
+        people = [r for n, r in rows.items() if truth[n] == "answer"]
+        machines = [r for n, r in rows.items() if truth[n] == "machine"]
+        assert sum(r["amd"] == "human" for r in people) >= 0.8 * len(people), [
+            (r["amd"], r["cause"], r["outcome"], r["agent"]) for r in people]
+        assert sum(r["amd"] == "machine" for r in machines) >= 0.8 * len(machines), [
+            (r["amd"], r["cause"], pool.drawn[GW + r["number"]].audio) for r in machines]
+        rep = report("pool", env.dstore.ledger("pool", 0, 4e9), 0, 4e9)
+        assert not any(rep.violations.values()), {
+            k: [(r["outcome"], r["amd"], r["answer_to_agent_s"], r["cause"], r["ring_s"])
+                for r in v] for k, v in rep.violations.items() if v}

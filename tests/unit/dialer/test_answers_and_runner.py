@@ -43,6 +43,7 @@ class World:
         self.enq, self.timers, self.flows, self.withdrawn, self.pulled = [], [], [], [], []
         self.hangups, self.played, self.journal, self.verdicts = [], [], [], {}
         self.calls = 0
+        self.avmd, self.waited, self.beeps = [], [], set()
         contacts = [{"number": n, "name": f"n{i}", "fields": {"k": str(i)}}
                     for i, n in enumerate([A, B])]
         self.queue = ContactQueue(self.camp, contacts, lambda n, at: False, start=NOON)
@@ -64,10 +65,15 @@ class World:
                 return len(w.journal)
 
         class Legs:
-            def amd(self, leg, switch, t, active):  # noqa: ANN001, ANN202
+            def amd(self, leg, switch, t, active, avmd=False):  # noqa: ANN001, ANN202
                 v = w.verdicts[leg]
                 w.clock[0] += v.after_s
+                w.avmd.append(avmd)
                 return v if active() else None
+
+            def wait_beep(self, leg, switch, done, seconds):  # noqa: ANN001, ANN202
+                w.waited.append((leg, seconds))
+                return leg in w.beeps and not done()
 
             def run_flow(self, iid, leg, switch, flow, variables):  # noqa: ANN001, ANN202
                 w.flows.append((leg, flow, variables))
@@ -216,3 +222,22 @@ def test_preview_timeout_dials_by_itself_and_pause_holds_new_previews(tmp_path) 
     assert any(k == "dialer.preview_dialed" and d["by"] == "timeout" for k, _, d in w.journal)
     r.set_paused("c", True, "sup1")
     assert r.preview_for("a1") is None and r.status("c")["paused"] is True
+
+
+def test_a_beep_while_a_person_waits_makes_it_a_machine_after_all(tmp_path) -> None:  # noqa: ANN001
+    w = World(tmp_path, amd=True, avmd=True)
+    w.verdicts["leg-122"] = Verdict("human", "silence_after_greeting", 2.0)
+    w.beeps.add("leg-122")  # "Leave a message." then the beep, after AMD said human
+    w.adapter.tick()
+    (req,) = w.enq
+    assert w.avmd == [True] and w.waited == [("leg-122", 2.7)]
+    assert w.withdrawn == [req.interaction_id] and w.hangups == ["leg-122"]
+    row = w.rows()[A]
+    assert row["amd"] == "machine" and row["cause"] == "amd:beep" and not row["abandoned"]
+
+
+def test_with_avmd_the_machine_message_waits_for_the_beep(tmp_path) -> None:  # noqa: ANN001
+    w = World(tmp_path, amd=True, avmd=True, machine_flow="leave_message")
+    w.verdicts["leg-122"] = Verdict("machine", "long_greeting", 2.6)
+    w.adapter.tick()
+    assert w.waited == [("leg-122", 30.0)] and w.flows[0][1] == "leave_message"
