@@ -23,7 +23,7 @@ from calldesk.store import Store
 from calldesk.web import serve_http
 from calldesk.web.credentials import Credentials
 
-SCALE = 20.0
+SCALE = 10.0
 GW = "sofia/gateway/carrier-a/"
 CID = "+15551230000"
 ALWAYS = [{"days": "mon-sun", "start": "00:00", "end": "23:59"}]

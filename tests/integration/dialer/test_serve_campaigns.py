@@ -52,7 +52,8 @@ def test_paced_modes_dial_through_serve_and_reach_the_agent(tmp_path, mode) -> N
 
 def test_live_answers_no_agent_takes_get_the_safe_harbour_message(tmp_path) -> None:  # noqa: ANN001
     calls = [(n, PhoneBehavior.answer(after=1.0, hangup_after=30)) for n in (LIVE, L2, L3)]
-    with serve_env(tmp_path, [campaign("blitz", "power", ratio=3)], {"blitz": calls}) as env:
+    with serve_env(tmp_path, [campaign("blitz", "power", ratio=3)], {"blitz": calls},
+                   scale=4.0) as env:
         env.ctl.services.agents.login(env.ctl.services.user("a1"), "a1", True)
         rows = _rows(env, "blitz", 3)
         took = [r for r in rows.values() if r["agent"] == "a1"]
@@ -179,16 +180,16 @@ def test_predictive_with_amd_on_callees_drawn_at_rates(tmp_path) -> None:  # noq
 
     from calldesk.sim.callees import CalleePool
 
-    numbers = [f"+1212555{i:04d}" for i in range(200, 260)]
+    numbers = [f"+1212555{i:04d}" for i in range(200, 240)]
     camp = campaign("pool", "predictive", amd=True, avmd=True, safe_harbour_from="greeting_end")
     with serve_env(tmp_path, [camp], {"pool": [(n, None) for n in numbers]},
-                   ("a1", "a2")) as env:
-        pool = CalleePool(GW, answer=0.4, machine=0.15, busy=0.1, fail=0.05,
-                          answer_after_s=3.0, talk_s=20.0, seed=3)
+                   ("a1", "a2"), scale=5.0) as env:
+        pool = CalleePool(GW, answer=0.4, machine=0.2, busy=0.1, fail=0.05,
+                          answer_after_s=2.0, talk_s=10.0, seed=3)
         env.sim.add_callees(pool)
         for a in ("a1", "a2"):
             env.ctl.services.agents.login(env.ctl.services.user(a), a, True)
-        rows = _rows(env, "pool", len(numbers), timeout=120)
+        rows = _rows(env, "pool", len(numbers), timeout=240)
         truth = {n: pool.drawn[GW + n].kind for n in numbers}
         outcomes = {r["outcome"] for r in rows.values()}
         assert {"answer", "machine", "busy", "failed", "no_answer"} <= outcomes
