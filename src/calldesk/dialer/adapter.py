@@ -32,6 +32,7 @@ from calldesk.dialer.events import (
     AnswerWithdrawn,
     AttemptPlaced,
     AttemptResolved,
+    InboundLoad,
     PacingDecision,
 )
 from calldesk.dialer.pacing import Pacer
@@ -110,6 +111,7 @@ class Ports:
     legs: Legs | None = None  # AMD, flows, withdraw and pull on answered legs
     amd: AmdThresholds = field(default_factory=AmdThresholds)
     source: Any = None  # the journal `follow` reads (caught up again when a grace ends)
+    inbound: Callable[[], InboundLoad] | None = None  # blending: what inbound leaves
 
 
 @dataclass
@@ -162,7 +164,8 @@ class DialerAdapter:
                 now, "notification", n, {"lines": self.campaign.lines, "active": len(self.attempts)}
             )
         else:
-            d = self.pacer.decide(now, dialable=dialable)
+            inbound = self.p.inbound() if self.p.inbound is not None else None
+            d = self.pacer.decide(now, dialable=dialable, inbound=inbound)
         self.p.journal.append("dialer.pacing", self.campaign.name, d.record(), now)
         for _ in range(d.place):
             pick = self.queue.next(now)  # DNC and the window are checked here, at dial time

@@ -11,6 +11,7 @@ import gevent
 
 from calldesk.dialer.adapter import Ports
 from calldesk.dialer.config import Campaign, parse_campaigns
+from calldesk.dialer.events import InboundLoad
 from calldesk.dialer.legs import LegPorts
 from calldesk.dialer.runner import CampaignRunner
 from calldesk.dialer.store import DialerStore
@@ -24,6 +25,19 @@ def members_of(campaigns: Sequence[Campaign], config_data: Any) -> dict[str, set
         c.name: set(c.agents) | {a.id for a in agents if c.queue and c.queue in a.queues}
         for c in campaigns
     }
+
+
+def inbound_load(
+    view: Any, queues: set[str], sl_s: float, now: float
+) -> InboundLoad:
+    """What inbound leaves the campaign's agents: callers waiting in their other queues (not
+    the dialer's own answers) and the longest wait, against the tightest SL target."""
+    waits = [
+        now - it.arrived_at
+        for it in view.interactions()
+        if it.state == "waiting" and it.queue in queues and not it.id.startswith("out-")
+    ]
+    return InboundLoad(len(waits), max(waits, default=0.0), sl_s)
 
 
 def build_runner(
@@ -51,6 +65,15 @@ def build_runner(
     dstore = DialerStore(store)
     legs = LegPorts(board, ivr, engine, clock, time_scale)
 
+    acd = acd_config(config.data)
+    sl = {q.name: float(q.sl_seconds) for q in acd.queues}
+
+    def blended(c: Campaign) -> Callable[[], InboundLoad]:
+        """Blending: the campaign's agents' inbound queues (other than its own) come first."""
+        queues = {q for a in acd.agents if a.id in members[c.name] for q in a.queues} - {c.queue}
+        target = min((sl[q] for q in queues if q in sl), default=20.0)
+        return lambda: inbound_load(engine.view, queues, target, clock())
+
     def ports(c: Campaign) -> Ports:
         return Ports(
             dialer=dialer,
@@ -63,6 +86,7 @@ def build_runner(
             later=lambda s, f: gevent.spawn_later(s / time_scale, f),
             legs=legs,
             source=store.journal,
+            inbound=blended(c),
         )
 
     members = members_of(campaigns, config.data)

@@ -241,3 +241,24 @@ def test_with_avmd_the_machine_message_waits_for_the_beep(tmp_path) -> None:  # 
     w.verdicts["leg-122"] = Verdict("machine", "long_greeting", 2.6)
     w.adapter.tick()
     assert w.waited == [("leg-122", 30.0)] and w.flows[0][1] == "leave_message"
+
+
+def test_blending_holds_pacing_while_inbound_waits_past_its_target(tmp_path) -> None:  # noqa: ANN001
+    from types import SimpleNamespace as NS
+
+    from calldesk.dialer.events import InboundLoad
+    from calldesk.dialer.wiring import inbound_load
+
+    its = [NS(id="in-1", state="waiting", queue="support", arrived_at=NOON - 30),
+           NS(id="in-2", state="connected", queue="support", arrived_at=NOON - 90),
+           NS(id="out-x", state="waiting", queue="support", arrived_at=NOON - 99),
+           NS(id="in-3", state="waiting", queue="other", arrived_at=NOON - 99)]
+    view = NS(interactions=lambda: iter(its))
+    load = inbound_load(view, {"support"}, 20.0, NOON)
+    assert load == InboundLoad(1, 30.0, 20.0)
+    w = World(tmp_path)
+    w.ports.inbound = lambda: load
+    d = w.adapter.tick()
+    assert d.place == 0 and d.inputs["held"] == "inbound over its service-level target"
+    w.ports.inbound = lambda: InboundLoad(0, 0.0, 20.0)
+    assert w.adapter.tick().place == 1
