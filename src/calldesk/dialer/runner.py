@@ -207,10 +207,15 @@ class CampaignRunner:
                 self.dial_preview(p.id, "timeout")
 
     # -- callbacks -------------------------------------------------------------------------
-    def callback(self, name: str, number: str, at: float, agent: str, by: str) -> dict[str, Any]:
-        """The callee asked to be called back at `at` (epoch): dialled then, inside their
-        calling window, by `agent` if given."""
+    def callback(
+        self, name: str, number: str, at: float | None, agent: str, by: str
+    ) -> dict[str, Any]:
+        """The callee asked to be called back at `at` (epoch; None: after the campaign's
+        `retry.callback_requested` delay, 1 h by default): dialled then, inside their calling
+        window, by `agent` if given."""
         a = self.adapter(name)
+        if at is None:
+            at = self.clock() + a.campaign.retry.get("callback_requested", 3600.0)
         a.queue.callback(number, at, agent)
         data = {"number": number, "at": at, "agent": agent, "by": by}
         self.journal.append("dialer.callback_scheduled", name, data, self.clock())

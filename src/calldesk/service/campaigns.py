@@ -59,7 +59,7 @@ class CampaignsService:
         return self._held(user, pid, "skip the preview of").skip_preview(pid, reason, user.id)
 
     def callback(
-        self, user: User, name: str, number: str, at: float, agent: str = ""
+        self, user: User, name: str, number: str, at: float | None, agent: str = ""
     ) -> dict[str, Any]:
         """An agent schedules callbacks for themselves (or any agent, unnamed); supervisors
         for their teams' agents."""

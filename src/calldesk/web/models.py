@@ -339,8 +339,11 @@ class PreviewSkipOut(Out):
 
 class CallbackBody(Body):
     number: str = Field(min_length=4, max_length=20, pattern=r"^\+[1-9][0-9]{3,18}$")
-    at: float = Field(
-        ge=0, description="when to call, epoch seconds (the callee's window still applies)"
+    at: float | None = Field(
+        default=None,
+        ge=0,
+        description="when to call (epoch seconds); none: after the campaign's "
+        "retry.callback_requested delay. The callee's calling window still applies.",
     )
     agent: str = Field(default="", max_length=128, pattern=r"^[A-Za-z0-9_.:@+\-]*$")
 

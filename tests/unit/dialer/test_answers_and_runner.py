@@ -262,3 +262,9 @@ def test_blending_holds_pacing_while_inbound_waits_past_its_target(tmp_path) -> 
     assert d.place == 0 and d.inputs["held"] == "inbound over its service-level target"
     w.ports.inbound = lambda: InboundLoad(0, 0.0, 20.0)
     assert w.adapter.tick().place == 1
+
+
+def test_a_callback_without_a_time_uses_the_retry_delay(tmp_path) -> None:  # noqa: ANN001
+    w, r = _runner(tmp_path, retry={"callback_requested": "2h"})
+    out = r.callback("c", A, None, "", "a1")
+    assert out["at"] == NOON + 7200 and r.adapters["c"].queue.callbacks[A] == ("", NOON + 7200)
