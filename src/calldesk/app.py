@@ -194,7 +194,7 @@ def build(
     settings = dispatch or DispatchSettings(time_scale=time_scale)
 
     dialer = None  # outbound calls (callbacks, external transfers) go through trunks if any
-    trunks: list[Any] = []
+    trunks: tuple[Any, ...] = ()
     if check_trunks and config["trunks"]:
         policy = parse_outbound(config["outbound"], config.source)
         trunks = parse_trunks(

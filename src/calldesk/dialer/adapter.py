@@ -296,14 +296,14 @@ class DialerAdapter:
             if a.done:
                 return
             a.row["amd"], v, now = "machine", Verdict("machine", "beep", v.after_s), self.p.clock()
-        elif c.avmd and c.machine_flow and v.reason != "beep":  # leave the message after it
-            legs.wait_beep(a.leg, a.switch, lambda: a.done, 30.0)
         if a.clock_from is not None:
-            self.p.legs.withdraw(a.iid)
+            legs.withdraw(a.iid)
         self.pacer.handle(AnswerWithdrawn(a.iid), now)
-        if not self._flow(a, self.campaign.machine_flow):
-            self.p.legs.hangup(a.leg, a.switch, "NORMAL_CLEARING")
-        self._finish(a, now, outcome="machine", cause=f"amd:{v.reason}")
+        self._finish(a, now, outcome="machine", cause=f"amd:{v.reason}")  # no agent, no grace
+        if c.avmd and c.machine_flow and v.reason != "beep":  # leave the message after it
+            legs.wait_beep(a.leg, a.switch, lambda: False, 30.0)
+        if not self._flow(a, c.machine_flow):
+            legs.hangup(a.leg, a.switch, "NORMAL_CLEARING")
 
     def connected(self, iid: str, agent: str, at: float | None = None) -> None:
         """The ACD bridged an agent to this answered attempt (`at`: when, by its journal)."""

@@ -209,3 +209,26 @@ def test_predictive_with_amd_on_callees_drawn_at_rates(tmp_path) -> None:  # noq
         assert not any(rep.violations.values()), {
             k: [(r["outcome"], r["amd"], r["answer_to_agent_s"], r["cause"], r["ring_s"])
                 for r in v] for k, v in rep.violations.items() if v}
+
+
+def test_a_machine_gets_the_message_after_its_beep(tmp_path) -> None:  # noqa: ANN001
+    calls = [(MACHINE, PhoneBehavior.machine(after=1.0, beep_after=5.0, hangup_after=40))]
+    camp = campaign("vm", "progressive", amd=True, avmd=True, machine_flow="leave_message",
+                    safe_harbour_from="greeting_end")
+    with serve_env(tmp_path, [camp], {"vm": calls}, scale=4.0) as env:
+        env.ctl.services.agents.login(env.ctl.services.user("a1"), "a1", True)
+        row = _rows(env, "vm", 1)[MACHINE]
+        assert row["outcome"] == "machine" and row["amd"] == "machine" and not row["agent"]
+        leg = next(iter(env.ctl.store.journal.read(
+            subject=row["interaction"], kind="outbound.connected"))).data["leg"]
+
+        def spoken() -> list:
+            return [e for e in env.events(leg, "CHANNEL_EXECUTE") if dict(e.headers).get(
+                "Application-Data", "").startswith("say:This is Acme")]
+
+        wait_for(spoken, timeout=20, what="the message played on the machine")
+        beeps = [e for e in env.sim.history
+                 if e.uuid == leg and e.name == "CUSTOM" and e.subclass == "avmd::beep"]
+        assert beeps and beeps[0].fired_sim <= spoken()[0].fired_sim  # after the beep
+        answered = env.events(leg, "CHANNEL_ANSWER")[0].fired_sim
+        assert beeps[0].fired_sim - answered >= 5.0  # the greeting's length
