@@ -332,6 +332,7 @@ class DialerAdapter:
             return
         now = self.p.clock()
         self.pacer.handle(AnswerAbandoned(iid, now - (a.clock_from or a.answered)), now)
+        a.done = True  # the withdrawal below journals an abandon, which is ours, not the callee's
         played = self.p.safe_harbour(iid, a.leg, self.campaign, self._variables(a))
         self._finish(a, now, outcome="answer", abandoned=1, safe_harbour=int(played is not False))
 

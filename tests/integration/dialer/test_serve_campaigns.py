@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from tests.integration.dialer.serve_env import SCALE, campaign, serve_env
 from tests.integration.dispatch.helpers import wait_for
+from tests.integration.supervision.test_cli_supervise import run as run_cli
 
 from calldesk.dialer.compliance import report
 from calldesk.sim import PhoneBehavior
@@ -58,7 +59,8 @@ def test_live_answers_no_agent_takes_get_the_safe_harbour_message(tmp_path) -> N
         rows = _rows(env, "blitz", 3)
         took = [r for r in rows.values() if r["agent"] == "a1"]
         dropped = [r for r in rows.values() if r["abandoned"]]
-        assert len(took) == 1 and len(dropped) == 2
+        assert len(took) == 1 and len(dropped) == 2, [
+            (r["agent"], r["abandoned"], r["cause"], r["answer_to_agent_s"]) for r in rows.values()]
         for r in dropped:
             assert r["safe_harbour"] == 1 and r["outcome"] == "answer" and not r["agent"]
             leg = next(iter(env.ctl.store.journal.read(
@@ -166,7 +168,11 @@ def test_pause_hangs_up_no_live_call_and_callbacks_come_back(tmp_path) -> None: 
         assert r.status == 200, r.body
         assert sup.call("POST", "/api/campaigns/cb/callbacks",
                         {"number": "+12125550999", "at": at}).status == 400
-        assert sup.call("POST", "/api/campaigns/cb/resume").json()["paused"] is False
+        cfg = ["-c", str(tmp_path / "calldesk.yaml")]
+        r = run_cli(cfg, "campaigns", "resume", "cb", "--actor", "sup1")  # the CLI, via the inbox
+        assert r.exit_code == 0 and r.output.strip() == "cb: active", r.output
+        assert run_cli(cfg, "campaigns", "pause", "nosuch", "--actor", "sup1").exit_code != 0
+        assert sup.call("GET", "/api/campaigns").json()[0]["paused"] is False
         wait_for(lambda: len(env.dstore.ledger("cb", 0, 4e9)) == 3, timeout=40 * 1.0,
                  what="the other contact and the callback dialled")
         again = [r for r in env.dstore.ledger("cb", 0, 4e9) if r["number"] == first["number"]]
