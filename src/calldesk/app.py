@@ -10,7 +10,10 @@ How events flow (every subscription is made below, none in a constructor):
   flow); resync listeners: the IVR (resume runs) and the voice adapter (reconcile);
 - the IVR's `enqueue` step -> the engine (inbox -> pure ACD core -> decisions) -> the voice
   adapter (originate, bridge, MOH) -> results back into the engine;
-- every journal append -> the notifier -> push, webhooks, live views.
+- every journal append -> the notifier -> push, webhooks, live views;
+- chat, SMS, email (`wire_digital`, when calldesk.yaml has `digital:`): the media's adapters ->
+  the DigitalDesk (stored, threaded) -> the same flows as text -> the same engine; the desk and
+  the web chat gateway follow the journal through the notifier.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from calldesk.customers.service import CustomerService
 from calldesk.customers.settings import Settings as CustomerSettings
 from calldesk.deskcalls import DeskCalls
 from calldesk.deskcalls.service import desk_lines
+from calldesk.digital.system import DigitalSystem, build_digital, check_flows
 from calldesk.dialer.wiring import build_runner
 from calldesk.dispatch.controls import build_acd, register_controls
 from calldesk.engine import DispatchSettings, Engine
@@ -82,6 +86,7 @@ class Controller:
     intake: Intake
     services: Any = None  # calldesk.service.Services
     feature_codes: FeatureCodes | None = None  # agents' phone codes (*41 log in ...)
+    digital: DigitalSystem | None = None  # chat, SMS, email (`digital:` in calldesk.yaml)
     campaigns: Any = None  # calldesk.dialer.runner.CampaignRunner, when campaigns are configured
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
@@ -97,6 +102,8 @@ class Controller:
         self.acd.start()
         self.ivr.start()
         self.supervision.load_active()
+        if self.digital is not None:
+            self.digital.start()
         self.greenlets.append(gevent.spawn(self.bus.run))
         if self.campaigns is not None:
             self.campaigns.start()
@@ -107,6 +114,8 @@ class Controller:
             self.campaigns.stop()  # no new attempts; calls up are left to the switch
         for g in self.greenlets:
             g.kill(block=False)
+        if self.digital is not None:
+            self.digital.stop()
         self.ivr.stop()
         self.acd.stop()
         self.board.stop()
@@ -166,6 +175,14 @@ def wire_acd(
     """An engine with its voice adapter (tests, benchmarks); `voice`: `wire_voice`'s options."""
     engine = Engine(acd, store, clock, settings)
     return engine, wire_voice(engine, board, **voice)
+
+
+def wire_digital(notifier: Notifier, digital: DigitalSystem) -> DigitalSystem:
+    """Chat, SMS and email (`calldesk.digital.system.build_digital`): the desk follows the ACD
+    through the journal, and the chat gateway tells the visitor's widget."""
+    notifier.subscribe(digital.desk.on_journal)  # offered, answered, requeued, ended
+    notifier.subscribe(digital.chat.on_journal)  # receipts and state to the visitor's widget
+    return digital
 
 
 def build(
@@ -278,12 +295,21 @@ def build(
                             desk_calls, notifier, interactions, intake, feature_codes=feature_codes)
     # The service API (role-checked operations, live views, call control); the store inbox is
     # one adapter of it, the HTTP API (calldesk.web, started by `serve`) another.
+    if config.data.get("digital"):  # the same flows as text, on the same engine
+        digital = build_digital(config["digital"], store, engine, ivr.library, ivr.runner, clock,
+                                os.environ, runs=ivr.runs)
+        if check_trunks:  # the flows were loaded above
+            check_flows(digital.settings, ivr.library.names())
+        controller.digital = wire_digital(notifier, digital)
     # Outbound campaigns: a loop per campaign, started and stopped with the controller; each
     # follows the journal (agents' states, answers taken) and paces through the trunks' dialer.
     controller.campaigns = build_runner(
         config, store=store, trunks=trunks, dialer=dialer, board=board, ivr=ivr, engine=engine,
         clock=clock, time_scale=settings.time_scale,
     )
+    if controller.campaigns is not None:  # mod_avmd's beep, for the dialer's AMD
+        for conn in board.switches.values():
+            conn.add_handler(controller.campaigns.legs.on_event)
     controller.services = build_services(controller, dialer=dialer)
     controller.services.campaigns = CampaignsService(controller.services.access,
                                                      controller.campaigns)

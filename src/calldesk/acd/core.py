@@ -9,7 +9,7 @@ returned interactions first (best first), then gives freed agents work by the fa
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +20,10 @@ from calldesk.acd.capacity import CapacityRules
 from calldesk.acd.decisions import Cancel, Decision, Ignored, JournalRecord, Offer, Why
 from calldesk.acd.interaction import Interaction
 from calldesk.acd.interaction import InteractionState as S
-from calldesk.acd.lifecycle import LifecycleMixin
+from calldesk.acd.lifecycle import Lifecycle
 from calldesk.acd.queues import QueueConfig
 from calldesk.acd.router import Router
-from calldesk.acd.supervisor import SupervisorMixin
+from calldesk.acd.supervisor import Supervision
 from calldesk.acd.timers import Timer, Timers
 from calldesk.acd.view import AcdView
 
@@ -36,7 +36,7 @@ class OfferRecord:
     lease_until: float
 
 
-class Acd(LifecycleMixin, SupervisorMixin):
+class Acd:
     def __init__(
         self,
         queues: Sequence[QueueConfig],
@@ -65,6 +65,17 @@ class Acd(LifecycleMixin, SupervisorMixin):
         self._out: list[Decision] = []
         self._pend_items: list[Interaction] = []
         self._pend_agents: dict[str, Agent] = {}
+        self.lifecycle = Lifecycle(self)
+        self.supervision = Supervision(self)
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            ev.OfferAccepted: self._on_accepted,
+            ev.OfferRefused: self._on_refused,
+            ev.OfferLost: self._on_lost,
+            ev.ConnectFailed: self._on_connect_failed,
+            ev.InteractionRequeued: self._on_requeued,
+            **self.lifecycle.handlers(),
+            **self.supervision.handlers(),
+        }
 
     def view(self) -> AcdView:
         """The read-only view of this core (see `calldesk.acd.view`)."""
@@ -82,7 +93,7 @@ class Acd(LifecycleMixin, SupervisorMixin):
             self._fire(t)
         self.now = now
         for e in events:
-            _HANDLERS[type(e)](self, e)
+            self._handlers[type(e)](e)
         self._route()
         return self._out
 
@@ -102,7 +113,7 @@ class Acd(LifecycleMixin, SupervisorMixin):
         out, self.journal = self.journal, []
         return out
 
-    # helpers shared with the lifecycle mixin
+    # helpers shared with the lifecycle and supervision parts
     def _log(self, record_kind: str, subject: str, **data: object) -> None:
         if self.keep_journal:
             self.journal.append(JournalRecord(self.now, record_kind, subject, data))
@@ -211,7 +222,7 @@ class Acd(LifecycleMixin, SupervisorMixin):
         it.agent = a.id
         a.active[it.id] = it.medium
         if it.callback_number:
-            self._dial_callback(it, a, rec.id)
+            self.lifecycle.dial_callback(it, a, rec.id)
         else:
             self._connect(it, a)
         self._touch(a)
@@ -317,7 +328,7 @@ class Acd(LifecycleMixin, SupervisorMixin):
             talk=talk,
         )
         if it.agent is not None:  # not released yet: the agent's part ends with a wrap-up
-            self._wrap(self.agents[it.agent], it, talk)
+            self.lifecycle.wrap(self.agents[it.agent], it, talk)
         it.agent, it.answered_at = None, None
         it.queue, it.moves = e.queue, it.moves + 1
         it.arrived_at = self.now  # its wait in the new queue starts now
@@ -357,17 +368,6 @@ class Acd(LifecycleMixin, SupervisorMixin):
             self._touch(a)
         elif kind == "wrap":
             agent_id, iid = subject.split("\0", 1)
-            self._end_wrap(self.agents[agent_id], iid)
+            self.lifecycle.end_wrap(self.agents[agent_id], iid)
         else:
-            self._fire_interaction_timer(kind, self.interactions[subject], token)
-
-
-_HANDLERS = {
-    ev.OfferAccepted: Acd._on_accepted,
-    ev.OfferRefused: Acd._on_refused,
-    ev.OfferLost: Acd._on_lost,
-    ev.ConnectFailed: Acd._on_connect_failed,
-    ev.InteractionRequeued: Acd._on_requeued,
-    **LifecycleMixin.HANDLERS,
-    **SupervisorMixin.HANDLERS,
-}
+            self.lifecycle.fire_interaction_timer(kind, self.interactions[subject], token)

@@ -44,11 +44,10 @@ class LegPorts:
         self.board, self.ivr, self.engine, self.clock = board, ivr, engine, clock
         self.scale = time_scale
         self.beeps: dict[str, gevent.event.Event] = {}  # legs avmd listens on -> beep heard
-        for conn in board.switches.values():
-            conn.add_handler(self.on_event)
 
     def on_event(self, event: Any) -> None:
-        """mod_avmd's `avmd::beep` (the switch must subscribe to it: CUSTOM avmd::beep)."""
+        """mod_avmd's `avmd::beep` (the switch must subscribe to it: CUSTOM avmd::beep). The
+        composition root subscribes this to every switch."""
         if event.name == "CUSTOM" and event.subclass == "avmd::beep" and event.uuid:
             heard = self.beeps.get(event.uuid)
             if heard is not None:

@@ -76,6 +76,7 @@ class CampaignRunner:
         self.adapters: dict[str, DialerAdapter] = {}
         self.previews: dict[str, Preview] = {}
         self.greenlets: list[gevent.Greenlet] = []
+        self.legs: Any = None  # calldesk.dialer.legs.LegPorts, set by build_runner
         now = clock()
         for c in campaigns:
             contacts = [x for name in c.lists for x in store.contacts(name)]

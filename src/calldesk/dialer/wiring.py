@@ -90,4 +90,6 @@ def build_runner(
         )
 
     members = members_of(campaigns, config.data)
-    return CampaignRunner(campaigns, dstore, store.journal, ports, members, clock, time_scale)
+    runner = CampaignRunner(campaigns, dstore, store.journal, ports, members, clock, time_scale)
+    runner.legs = legs  # its `on_event` is subscribed to the switches by the composition root
+    return runner

@@ -48,6 +48,7 @@ class Services:
     flows: FlowsService
     codes: dict[str, list[str]]
     call_control: Any = None  # calldesk.callcontrol.CallControl once the voice operations land
+    digital: Any = None  # calldesk.service.digital.DigitalService (serve with `digital:`)
     campaigns: Any = None  # CampaignsService (outbound); its runner is None without campaigns
 
     def user(self, user_id: str) -> User:
@@ -173,6 +174,7 @@ def compose(
         recordings,
         flows,
         codes,
+        digital=_Missing("digital (chat, SMS, email: configure digital:)"),
         campaigns=CampaignsService(access, None),
     )
 
@@ -203,6 +205,11 @@ def build_services(controller: Any, dialer: Any = None) -> Services:
         c.acd.clock,
         c.acd.settings.time_scale,
     ).attach()
+    if getattr(c, "digital", None) is not None:
+        from calldesk.service.digital import DigitalService
+
+        s.digital = DigitalService(s.access, c.digital.desk)
+        s.agents.digital = s.digital
     return s
 
 

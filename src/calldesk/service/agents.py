@@ -41,6 +41,7 @@ class AgentsService:
         self.codes, self.teams_of, self.names = codes, teams_of, names
         self.decline_leg = decline_leg  # hangs a ringing voice offer's agent leg up
         self.pops = pops
+        self.digital: Any = None  # calldesk.service.digital.DigitalService, when serve has one
 
     def _known(self, agent: str) -> None:
         if agent not in self.names:
@@ -134,6 +135,10 @@ class AgentsService:
         o = self._offer(user, offer, "accept offers for")
         if o.medium == "voice":
             raise Refused(f"offer {offer} is a call: answer it on the phone that rings")
+        if self.digital is not None:  # chat, SMS, email: the hand-off with the transcript
+            handoff = self.digital.accept(offer, o.agent)
+            self._done(user, "accept", o.agent, [], offer=offer)
+            return {"offer": offer, "accepted": True, **handoff}
         ignored = self.engine.post(ev.OfferAccepted(offer), wait=5.0)
         self._done(user, "accept", o.agent, ignored, offer=offer)
         return {"offer": offer, "interaction": o.interaction, "accepted": True}

@@ -104,8 +104,10 @@ class Client:
 
 
 def message(e: Entry) -> str:
+    """An entry as pushed; `seq` is null for what is not journaled (`typing`)."""
     return json.dumps(
-        {"seq": e.id, "kind": e.kind, "subject": e.subject, "at": e.at, "data": e.data}, default=str
+        {"seq": e.id or None, "kind": e.kind, "subject": e.subject, "at": e.at, "data": e.data},
+        default=str,
     )
 
 
@@ -131,6 +133,11 @@ class EventHub:
                 targets.update(self._by_agent.get(key, ()))
         for c in targets:
             c.offer(e)
+
+    def push(self, kind: str, subject: str, data: dict[str, Any]) -> None:
+        """What is pushed but not journaled (typing): to the clients following its subject
+        or agent now; never replayed by `since`."""
+        self.publish(Entry(0, self.web.clock(), kind, subject, data))
 
     def _index(self, client: Client, add: bool) -> None:
         agents = [t.id for t in client.topics if t.kind == "agent"]
@@ -232,6 +239,8 @@ class EventHub:
                 continue
             if e.id > sent:
                 sent = e.id
+                yield message(e)
+            elif e.id == 0 and e.kind:  # pushed, not journaled
                 yield message(e)
         yield json.dumps({"kind": "dropped", "seq": sent, "detail": client.dropped})
 

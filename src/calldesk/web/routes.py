@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, request
 
 from calldesk.auth import User
-from calldesk.web import routes_calls, routes_campaigns, routes_floor
+from calldesk.web import routes_calls, routes_campaigns, routes_digital, routes_floor
 from calldesk.web.api import Api, ApiError
 from calldesk.web.models import (
     AgentLoginBody,
@@ -27,6 +27,7 @@ from calldesk.web.models import (
     UserOut,
     WrapupBody,
 )
+from calldesk.web.models_digital import DigitalAccepted
 from calldesk.web.sessions import COOKIE
 
 
@@ -149,9 +150,15 @@ def register(api: Api) -> None:
         """The agent's current offer, or null."""
         return s.agents.offer(user, id)
 
-    @api.route("POST", "/api/offers/{offer}/accept", response=OfferResult, statuses=(404, 409))
+    @api.route(
+        "POST",
+        "/api/offers/{offer}/accept",
+        response=OfferResult | DigitalAccepted,
+        statuses=(404, 409),
+    )
     def offer_accept(user: User, offer: str) -> dict:
-        """Take the offer (a call is taken by answering the phone that rings)."""
+        """Take the offer (a call is taken by answering the phone that rings); for chat, SMS
+        and email the answer carries the transcript and what the flow collected."""
         return s.agents.accept(user, offer)
 
     @api.route("POST", "/api/offers/{offer}/decline", response=OfferResult, statuses=(404, 409))
@@ -184,4 +191,5 @@ def register(api: Api) -> None:
 
     routes_floor.register(api)
     routes_calls.register(api)
+    routes_digital.register(api)
     routes_campaigns.register(api)

@@ -20,12 +20,16 @@ BODIES = {
     "MuteBody": {"on": True},
     "DtmfBody": {"digits": "1"},
     "TargetBody": {"target": {"kind": "queue", "id": "support"}},
+    "MessageBody": {"text": "Hello"},
+    "TypingBody": {"on": True},
+    "ReadBody": {"upto_seq": 1},
+    "RenderBody": {"interaction": "nosuch"},
     "SkipBody": {"reason": "wrong_person"},
     "CallbackBody": {"number": "+12125550122", "at": 0, "agent": "a1"},
 }
 PARAMS = {"id": "a1", "name": "sales", "offer": "none/o1", "sid": "nosession",
           "preview": "nosuch"}
-NOT_AGENT_ID = {"interactions", "recordings"}  # `{id}` there is no agent id
+NOT_AGENT_ID = {"interactions", "recordings", "canned", "attachments"}  # `{id}` there is no agent id
 
 
 def operations(doc: dict) -> list[tuple[str, str, dict]]:
