@@ -13,7 +13,10 @@ How events flow (every subscription is made below, none in a constructor):
 - every journal append -> the notifier -> push, webhooks, live views;
 - chat, SMS, email (`wire_digital`, when calldesk.yaml has `digital:`): the media's adapters ->
   the DigitalDesk (stored, threaded) -> the same flows as text -> the same engine; the desk and
-  the web chat gateway follow the journal through the notifier.
+  the web chat gateway follow the journal through the notifier;
+- outbound campaigns (`build_runner`, when calldesk.yaml has trunks and `campaigns:`): a loop per
+  campaign reads the journal (agents' states, answers connected) and paces through the trunks'
+  dialer; each switch's events -> the dialer's leg ports (mod_avmd's beep for its AMD).
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ from calldesk.customers.service import CustomerService
 from calldesk.customers.settings import Settings as CustomerSettings
 from calldesk.deskcalls import DeskCalls
 from calldesk.deskcalls.service import desk_lines
-from calldesk.digital.system import DigitalSystem, build_digital, check_flows
 from calldesk.dialer.wiring import build_runner
+from calldesk.digital.system import DigitalSystem, build_digital, check_flows
 from calldesk.dispatch.controls import build_acd, register_controls
 from calldesk.engine import DispatchSettings, Engine
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
