@@ -70,7 +70,10 @@ class CampaignRunner:
         members: Mapping[str, set[str]],
         clock: Callable[[], float],
         time_scale: float = 1.0,
+        limits: Mapping[str, tuple[int, int]] | None = None,
     ) -> None:
+        """`limits`: campaign -> (legs its trunks carry, attempts per pacing decision): the
+        trunks' `max_legs` and the switch's sessions per second are never exceeded."""
         self.store, self.journal, self.clock, self.scale = store, journal, clock, time_scale
         self.members = members  # campaign -> the agents who work it
         self.adapters: dict[str, DialerAdapter] = {}
@@ -83,8 +86,16 @@ class CampaignRunner:
             queue = ContactQueue(c, contacts, self._dnc(c.name), start=now)
             queue.restore(store.ledger(c.name, 0, float("inf")))
             mode = "progressive" if c.mode == "notification" else c.mode
+            legs, per_tick = (limits or {}).get(c.name, (10_000, 10_000))
             pacer = Pacer(
-                PacingConfig(mode=mode, abandon_cap=c.abandon_cap, ratio=c.ratio, grace_s=GRACE_S)
+                PacingConfig(
+                    mode=mode,
+                    abandon_cap=c.abandon_cap,
+                    ratio=c.ratio,
+                    grace_s=GRACE_S,
+                    max_ringing=legs,
+                    max_per_decision=per_tick,
+                )
             )
             adapter = DialerAdapter(c, pacer, queue, ports(c))
             adapter.members = set(members.get(c.name, set()))

@@ -13,7 +13,7 @@ from calldesk.dialer.adapter import Ports
 from calldesk.dialer.config import Campaign, parse_campaigns
 from calldesk.dialer.events import InboundLoad
 from calldesk.dialer.legs import LegPorts
-from calldesk.dialer.runner import CampaignRunner
+from calldesk.dialer.runner import TICK_S, CampaignRunner
 from calldesk.dialer.store import DialerStore
 from calldesk.dispatch.controls import acd_config
 
@@ -27,9 +27,22 @@ def members_of(campaigns: Sequence[Campaign], config_data: Any) -> dict[str, set
     }
 
 
-def inbound_load(
-    view: Any, queues: set[str], sl_s: float, now: float
-) -> InboundLoad:
+def limits_of(
+    campaigns: Sequence[Campaign], trunks: Sequence[Any], config_data: Any
+) -> dict[str, tuple[int, int]]:
+    """campaign -> (legs its trunks carry: the pinned trunk's `max_legs`, else all trunks'
+    together; attempts per pacing decision: `freeswitch.sessions_per_second` over one loop)."""
+    fs = config_data.get("freeswitch") or {}
+    sps = fs.get("sessions_per_second") if isinstance(fs, dict) else None
+    per_tick = max(1, int(sps * TICK_S)) if isinstance(sps, int) and sps > 0 else 10_000
+    legs = {t.name: int(t.max_legs) for t in trunks}
+    return {
+        c.name: (legs.get(c.trunk, 0) if c.trunk else sum(legs.values()) or 10_000, per_tick)
+        for c in campaigns
+    }
+
+
+def inbound_load(view: Any, queues: set[str], sl_s: float, now: float) -> InboundLoad:
     """What inbound leaves the campaign's agents: callers waiting in their other queues (not
     the dialer's own answers) and the longest wait, against the tightest SL target."""
     waits = [
@@ -90,6 +103,15 @@ def build_runner(
         )
 
     members = members_of(campaigns, config.data)
-    runner = CampaignRunner(campaigns, dstore, store.journal, ports, members, clock, time_scale)
+    runner = CampaignRunner(
+        campaigns,
+        dstore,
+        store.journal,
+        ports,
+        members,
+        clock,
+        time_scale,
+        limits=limits_of(campaigns, trunks, config.data),
+    )
     runner.legs = legs  # its `on_event` is subscribed to the switches by the composition root
     return runner

@@ -268,3 +268,22 @@ def test_a_callback_without_a_time_uses_the_retry_delay(tmp_path) -> None:  # no
     w, r = _runner(tmp_path, retry={"callback_requested": "2h"})
     out = r.callback("c", A, None, "", "a1")
     assert out["at"] == NOON + 7200 and r.adapters["c"].queue.callbacks[A] == ("", NOON + 7200)
+
+
+def test_a_campaign_never_rings_more_legs_than_its_trunks_carry() -> None:
+    from types import SimpleNamespace as NS
+
+    from calldesk.dialer.wiring import limits_of
+
+    (pinned, free) = parse_campaigns(
+        [{"name": n, "mode": "power", "lists": ["l"], "queue": "q", "caller_id": "+15551230000",
+          "safe_harbour_flow": "s", "windows": ALWAYS, **kw}
+         for n, kw in (("pinned", {"trunk": "b"}), ("free", {}))],
+        trunk_dids={"a": {"+15551230000"}, "b": {"+15551230000"}})
+    trunks = [NS(name="a", max_legs=4), NS(name="b", max_legs=6)]
+    limits = limits_of([pinned, free], trunks, {"freeswitch": {"sessions_per_second": 30}})
+    assert limits == {"pinned": (6, 15), "free": (10, 15)}  # 30 sessions/s over a 0.5 s loop
+    pacer = Pacer(PacingConfig(mode="power", ratio=5, max_ringing=6, max_per_decision=15))
+    for i in range(3):
+        pacer.handle(AgentChanged(f"a{i}", "free"), NOON)
+    assert pacer.decide(NOON).place == 6  # 15 wanted, the trunk carries 6
