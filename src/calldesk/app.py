@@ -15,7 +15,10 @@ How events flow (every subscription is made below, none in a constructor):
   -> push, webhooks, live views;
 - chat, SMS, email (`wire_digital`, when calldesk.yaml has `digital:`): the media's adapters ->
   the DigitalDesk (stored, threaded) -> the same flows as text -> the same engine; the desk and
-  the web chat gateway follow the journal through the notifier.
+  the web chat gateway follow the journal through the notifier;
+- outbound campaigns (`build_runner`, when calldesk.yaml has trunks and `campaigns:`): a loop per
+  campaign reads the journal (agents' states, answers connected) and paces through the trunks'
+  dialer; each switch's events -> the dialer's leg ports (mod_avmd's beep for its AMD).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from calldesk.customers.service import CustomerService
 from calldesk.customers.settings import Settings as CustomerSettings
 from calldesk.deskcalls import DeskCalls
 from calldesk.deskcalls.service import desk_lines
+from calldesk.dialer.wiring import build_runner
 from calldesk.digital.system import DigitalSystem, build_digital, check_flows
 from calldesk.dispatch.controls import build_acd, register_controls
 from calldesk.engine import DispatchSettings, Engine
@@ -54,6 +58,7 @@ from calldesk.recording.paths import PathTemplate
 from calldesk.recording.policy import PolicySet
 from calldesk.recording.recorder import Recorder
 from calldesk.service import build_services
+from calldesk.service.campaigns import CampaignsService, register_campaign_controls
 from calldesk.store import Store
 from calldesk.store.batch import BatchWriter
 from calldesk.store.journal import Entry
@@ -93,6 +98,7 @@ class Controller:
     digital: DigitalSystem | None = None  # chat, SMS, email (`digital:` in calldesk.yaml)
     leg_rows: BatchWriter | None = None  # the leg journal's rows, committed in batches
     admission: Admission | None = None  # new callers shed while the controller is behind
+    campaigns: Any = None  # calldesk.dialer.runner.CampaignRunner, when campaigns are configured
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     @property
@@ -114,9 +120,13 @@ class Controller:
             self.digital.start()
         self.greenlets.append(gevent.spawn(self.bus.run))
         self.greenlets.append(gevent.spawn(tail, self.notifier))  # others' journal entries, live
+        if self.campaigns is not None:
+            self.campaigns.start()
         return ready
 
     def stop(self) -> None:
+        if self.campaigns is not None:
+            self.campaigns.stop()  # no new attempts; calls up are left to the switch
         for g in self.greenlets:
             g.kill(block=False)
         if self.digital is not None:
@@ -138,6 +148,7 @@ def switch_settings(config: Config) -> list[SwitchSettings]:
             password=sw["password"],
             command_timeout=sw["command_timeout"],
             connect_timeout=sw["connect_timeout"],
+            custom_events=("avmd::beep",),  # the dialer's AMD hears mod_avmd's beep
         )
         for sw in config["switches"]
     ]
@@ -229,6 +240,7 @@ def build(
     intake.own("shed", shed.on_park)
 
     dialer = None  # outbound calls (callbacks, external transfers) go through trunks if any
+    trunks: tuple[Any, ...] = ()
     if check_trunks and config["trunks"]:
         policy = parse_outbound(config["outbound"], config.source)
         trunks = parse_trunks(
@@ -325,7 +337,19 @@ def build(
         if check_trunks:  # the flows were loaded above
             check_flows(digital.settings, ivr.library.names())
         controller.digital = wire_digital(notifier, digital)
+    # Outbound campaigns: a loop per campaign, started and stopped with the controller; each
+    # follows the journal (agents' states, answers taken) and paces through the trunks' dialer.
+    controller.campaigns = build_runner(
+        config, store=store, trunks=trunks, dialer=dialer, board=board, ivr=ivr, engine=engine,
+        clock=clock, time_scale=settings.time_scale,
+    )
+    if controller.campaigns is not None:  # mod_avmd's beep, for the dialer's AMD
+        for conn in board.switches.values():
+            conn.add_handler(controller.campaigns.legs.on_event)
     controller.services = build_services(controller, dialer=dialer)
+    controller.services.campaigns = CampaignsService(controller.services.access,
+                                                     controller.campaigns)
     register_controls(bus, controller.services)
+    register_campaign_controls(bus, controller.services)
     register_supervision_controls(bus, controller.services)
     return controller

@@ -45,7 +45,7 @@ def main(workdir: Path) -> None:
         config,
         store=store,
         switches=[SwitchSettings("sim", "127.0.0.1", sim.port, password, command_timeout=5.0)],
-        check_trunks=False,
+        check_trunks=bool(config["trunks"]),  # a site with trunks (and campaigns) dials out
     )
     if not all(controller.start(wait=10).values()):
         raise SystemExit("the controller could not connect to the simulated switch")

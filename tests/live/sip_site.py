@@ -62,8 +62,9 @@ class Sipp:
         self.host = host
         self.procs: list[subprocess.Popen] = []
 
-    def start(self, *args: str) -> tuple[subprocess.Popen, int]:
-        port = free_udp_port()
+    def start(self, *args: str, port: int = 0) -> tuple[subprocess.Popen, int]:
+        """`port` 0: a free one (a gateway's proxy names a fixed one)."""
+        port = port or free_udp_port()
         proc = subprocess.Popen(
             [self.binary, *args, "-p", str(port), "-i", self.host, "-nostdin", "-trace_err"],
             cwd=HERE / "sipp", stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -15,7 +15,12 @@ campaigns:
     retry: {busy: 10m, no_answer: 2h, machine: 4h, failed: 30m, callback_requested: 0}
     amd: true
     safe_harbour_flow: safe_harbour   # required unless preview or notification
+    safe_harbour_from: answer   # answer (default) | greeting_end: when the 2 s start with AMD on
     flow: broadcast             # notification campaigns: the flow the callee hears
+    lines: 10                   # notification campaigns: calls at once
+    machine_flow: leave_message # AMD machines: the flow run after the beep (else a retry)
+    preview_timeout_s: 30       # preview: dial the contact by itself after this (0: never)
+    avmd: true                  # with amd: mod_avmd's beep too (freeswitch.avmd loads it)
     default_timezone: America/New_York
 ```
 """
@@ -53,7 +58,13 @@ _KEYS = {
     "ratio",
     "default_timezone",
     "paused",
+    "safe_harbour_from",
+    "lines",
+    "machine_flow",
+    "preview_timeout_s",
+    "avmd",
 }
+GRACE_FROM = ("answer", "greeting_end")
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
@@ -95,6 +106,11 @@ class Campaign:
     ratio: float = 2.0
     default_timezone: str = "UTC"
     paused: bool = False
+    safe_harbour_from: str = "answer"  # when the 2 s start with AMD on (see README)
+    lines: int = 10
+    machine_flow: str = ""
+    preview_timeout_s: float = 0.0
+    avmd: bool = False  # mod_avmd's beep during AMD and the wait (needs mod_avmd loaded)
 
 
 def parse_duration(v: Any, path: str) -> float:
@@ -191,7 +207,18 @@ def _campaign(
         raise ConfigError(f"{path}.safe_harbour_flow", f"required for a {mode} campaign")
     if mode == "notification" and not flow:
         raise ConfigError(f"{path}.flow", "required for a notification campaign")
-    for key, f in (("safe_harbour_flow", safe), ("flow", flow)):
+    grace_from = c.get("safe_harbour_from", "answer")
+    if grace_from not in GRACE_FROM:
+        raise ConfigError(f"{path}.safe_harbour_from", f"expected one of {', '.join(GRACE_FROM)}")
+    lines = c.get("lines", 10)
+    if isinstance(lines, bool) or not isinstance(lines, int) or not 1 <= lines <= 1000:
+        raise ConfigError(f"{path}.lines", "expected an integer from 1 to 1000")
+    machine_flow = str(c.get("machine_flow", ""))
+    avmd = c.get("avmd", False)
+    if not isinstance(avmd, bool):
+        raise ConfigError(f"{path}.avmd", "expected true or false")
+    preview_timeout = parse_duration(c.get("preview_timeout_s", 0), f"{path}.preview_timeout_s")
+    for key, f in (("safe_harbour_flow", safe), ("flow", flow), ("machine_flow", machine_flow)):
         if f and flows is not None and f not in flows:
             raise ConfigError(f"{path}.{key}", f"unknown flow {f!r}")
     agents = c.get("agents", [])
@@ -226,6 +253,11 @@ def _campaign(
         ratio=float(ratio),
         default_timezone=tz,
         paused=bool(c.get("paused", False)),
+        safe_harbour_from=str(grace_from),
+        lines=lines,
+        machine_flow=machine_flow,
+        preview_timeout_s=preview_timeout,
+        avmd=avmd,
     )
 
 

@@ -24,6 +24,8 @@ class Pick:
     contact: Mapping[str, Any]
     window: WindowCheck
     attempt_no: int
+    agent: str = ""  # a callback asked for this agent (or the preview's agent)
+    callback: bool = False
 
 
 class ContactQueue:
@@ -44,6 +46,7 @@ class ContactQueue:
         heapq.heapify(self.due)
         self.closed: dict[str, str] = {}  # number -> why: dnc | reached | max_attempts
         self.seq = len(self.due)
+        self.callbacks: dict[str, tuple[str, float]] = {}  # number -> (agent or "", due at)
 
     def pending(self) -> int:
         return len(self.due)
@@ -84,12 +87,49 @@ class ContactQueue:
                 else:
                     deferred.append((opens, item[1], number))
                 continue
+            if number in self.closed:
+                continue  # closed after it was scheduled (skipped, reached)
+            cb = self.callbacks.get(number)
+            if cb is not None and item[0] < cb[1]:
+                continue  # an older due entry: the callback's own comes later
             self.attempts[number] += 1
-            pick = Pick(number, c, w, self.attempts[number])
+            self.callbacks.pop(number, None)
+            pick = Pick(number, c, w, self.attempts[number], cb[0] if cb else "", cb is not None)
             break
         for d in deferred:
             heapq.heappush(self.due, d)
         return pick
+
+    def callback(self, number: str, at: float, agent: str = "") -> None:
+        """The callee asked to be called back at `at` (by `agent` if given): the contact is
+        reopened and due then; its calling window is still checked when it is picked."""
+        if number not in self.contacts:
+            raise KeyError(number)
+        self.closed.pop(number, None)
+        self.callbacks[number] = (agent, at)
+        self.seq += 1
+        heapq.heappush(self.due, (at, self.seq, number))
+
+    def close(self, number: str, why: str) -> None:
+        """Stop dialling `number` (a preview skipped with its reason)."""
+        self.closed[number] = why
+
+    def restore(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Replay the ledger's attempts (in order) after a restart: reached contacts stay
+        closed, attempt counts and retry times carry on."""
+        for r in rows:
+            number = r["number"]
+            if number in self.contacts:
+                self.attempts[number] += 1
+                self.finished(number, str(r["outcome"]), float(r["at"]))
+        live = {n for _, _, n in self.due if n not in self.closed}
+        self.due = [d for d in self.due if d[2] in live]
+        latest: dict[str, tuple[float, int, str]] = {}
+        for d in self.due:  # a number keeps only its latest due time
+            if d[2] not in latest or d[0] > latest[d[2]][0]:
+                latest[d[2]] = d
+        self.due = list(latest.values())
+        heapq.heapify(self.due)
 
     def finished(self, number: str, outcome: str, at: float) -> None:
         """An attempt ended: close the contact, or schedule its retry."""

@@ -50,6 +50,14 @@ class AnswerAbandoned:
 
 
 @dataclass(frozen=True)
+class AnswerWithdrawn:
+    """An answer left the wait for an agent without being dropped: AMD found a machine, or the
+    callee hung up before the grace ended. Neither reached nor abandoned."""
+
+    attempt: str
+
+
+@dataclass(frozen=True)
 class InboundLoad:
     """What blended inbound traffic leaves: its callers waiting, their longest wait, its rate."""
 
@@ -59,7 +67,14 @@ class InboundLoad:
     calls_per_s: float = 0.0
 
 
-Event = AgentChanged | AttemptPlaced | AttemptResolved | AnswerConnected | AnswerAbandoned
+Event = (
+    AgentChanged
+    | AttemptPlaced
+    | AttemptResolved
+    | AnswerConnected
+    | AnswerAbandoned
+    | AnswerWithdrawn
+)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from calldesk.dialer.events import (
     AgentChanged,
     AnswerAbandoned,
     AnswerConnected,
+    AnswerWithdrawn,
     AttemptPlaced,
     AttemptResolved,
     Event,
@@ -82,6 +83,8 @@ class Pacer:
         elif isinstance(event, AnswerAbandoned):
             self.waiting.pop(event.attempt, None)
             self.control.answered(dropped=True)
+        elif isinstance(event, AnswerWithdrawn):
+            self.waiting.pop(event.attempt, None)
 
     def new_period(self) -> None:
         """A new compliance period (a day) starts: its own drop tally begins at zero."""

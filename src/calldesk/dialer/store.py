@@ -37,6 +37,7 @@ LEDGER_FIELDS = (
     "abandoned",
     "safe_harbour",
     "interaction",
+    "grace_from",
 )
 
 

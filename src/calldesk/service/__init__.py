@@ -23,6 +23,7 @@ from calldesk.recording.access import RecordingAccess
 from calldesk.recording.index import RecordingIndex
 from calldesk.service.access import OPERATOR, Access, with_agent_users
 from calldesk.service.agents import AgentsService
+from calldesk.service.campaigns import CampaignsService
 from calldesk.service.errors import Refused
 from calldesk.service.flows import FlowsService
 from calldesk.service.interactions import InteractionsService
@@ -48,6 +49,7 @@ class Services:
     codes: dict[str, list[str]]
     call_control: Any = None  # calldesk.callcontrol.CallControl once the voice operations land
     digital: Any = None  # calldesk.service.digital.DigitalService (serve with `digital:`)
+    campaigns: Any = None  # CampaignsService (outbound); its runner is None without campaigns
 
     def user(self, user_id: str) -> User:
         return self.access.user(user_id)
@@ -173,6 +175,7 @@ def compose(
         flows,
         codes,
         digital=_Missing("digital (chat, SMS, email: configure digital:)"),
+        campaigns=CampaignsService(access, None),
     )
 
 

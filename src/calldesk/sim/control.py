@@ -12,6 +12,7 @@
 | `sim_eavesdrop <uuid>` | JSON mode of the eavesdrop leg `uuid` |
 | `sim_did <number> [var=value ...]` (adds a parking DID to the dialplan) | `+OK\\n` |
 | `sim_socket <number> <host:port>` (number runs `socket host:port async full`) | `+OK\\n` |
+| `sim_callees <prefix> [answer=R] [machine=R] [busy=R] [fail=R] [answer_after=S] [talk=S] [seed=N]` (callees at rates: `calldesk.sim.callees`) | `+OK\\n` |
 """
 
 from __future__ import annotations
@@ -67,6 +68,16 @@ def sim_phone(sw: SimSwitch, arg: str) -> str:
     if b is None:
         return f"-ERR unknown behavior {w[1]}\n"
     sw.add_phone(w[0], b)
+    return "+OK\n"
+
+
+def sim_callees(sw: SimSwitch, arg: str) -> str:
+    from .callees import parse_pool
+
+    try:
+        sw.add_callees(parse_pool(arg))
+    except ValueError as exc:
+        return f"-ERR {exc}\n"
     return "+OK\n"
 
 
@@ -147,6 +158,7 @@ CONTROL: dict[str, Callable[[SimSwitch, str], str]] = {
     "sim_dtmf": sim_dtmf,
     "sim_hangup": sim_hangup,
     "sim_phone": sim_phone,
+    "sim_callees": sim_callees,
     "sim_register": sim_register,
     "sim_unregister": sim_unregister,
     "sim_legs": sim_legs,

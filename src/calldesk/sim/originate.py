@@ -193,7 +193,7 @@ def dial(
     if target.startswith("user/") and not _in_directory(sw, target):
         # mod_dptools.c user_outgoing_channel: no such user/domain -> SUBSCRIBER_ABSENT
         return None, "SUBSCRIBER_ABSENT"
-    phone = sw.phones.get(key) or sw.phones.get("user/" + user)
+    phone = sw.phone_for(key) or sw.phones.get("user/" + user)
     if phone is None or phone.kind == "unregistered":
         return None, "USER_NOT_REGISTERED"  # known user, no registration (sofia_contact)
     reg = sw.registry.regs.get(user)

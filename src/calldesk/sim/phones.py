@@ -18,6 +18,10 @@ class PhoneBehavior:
     avmd: bool = False  # answering machine: fire avmd::beep events when avmd runs
     hangup_after: float | None = None  # the phone hangs up this long after answer
     dtmf: list[tuple[float, str]] = field(default_factory=list)  # (seconds after answer, digits)
+    # What the callee sends after answering, as (speech | silence | beep, seconds) segments:
+    # what detect_audio / detect_silence hear (empty: a person's "Hello?", or for a machine a
+    # greeting of `beep_after` seconds then the beep). See `audio_segments`.
+    audio: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def answer(
@@ -25,8 +29,11 @@ class PhoneBehavior:
         after: float = 1.0,
         hangup_after: float | None = None,
         dtmf: list[tuple[float, str]] | None = None,
+        audio: tuple[tuple[str, float], ...] = (),
     ) -> PhoneBehavior:
-        return cls("answer", after=after, hangup_after=hangup_after, dtmf=list(dtmf or []))
+        return cls(
+            "answer", after=after, hangup_after=hangup_after, dtmf=list(dtmf or []), audio=audio
+        )
 
     @classmethod
     def no_answer(cls) -> PhoneBehavior:
@@ -51,9 +58,30 @@ class PhoneBehavior:
 
     @classmethod
     def machine(
-        cls, after: float = 2.0, beep_after: float = 5.0, avmd: bool = True
+        cls,
+        after: float = 2.0,
+        beep_after: float = 5.0,
+        avmd: bool = True,
+        hangup_after: float | None = None,
     ) -> PhoneBehavior:
-        return cls("machine", after=after, beep_after=beep_after, avmd=avmd)
+        return cls(
+            "machine", after=after, beep_after=beep_after, avmd=avmd, hangup_after=hangup_after
+        )
+
+    def audio_segments(self) -> list[tuple[str, float]]:
+        """The callee's audio from the answer on (ends in endless silence)."""
+        if self.audio:
+            return [*self.audio, ("silence", 3600.0)]
+        if self.kind != "machine":
+            return [("silence", 0.4), ("speech", 0.6), ("silence", 3600.0)]
+        segs, left = [("silence", 0.3)], max(0.0, self.beep_after - 0.8)
+        while left > 0:  # "Hi, you've reached ... leave a message": words and short pauses
+            word = min(left, 0.7)
+            segs += [("speech", word), ("silence", 0.2)]
+            left -= word + 0.2
+        used = sum(d for _, d in segs)
+        segs += [("silence", max(0.0, self.beep_after - used)), ("beep", 0.5)]
+        return [*segs, ("silence", 3600.0)]
 
     @property
     def failure_cause(self) -> str | None:

@@ -57,6 +57,7 @@ class SimSwitch:
         self.ipv6 = "::1"
         self.legs: dict[str, Leg] = {}
         self.phones: dict[str, PhoneBehavior] = {}
+        self.callee_pools: list[Any] = []  # calldesk.sim.callees.CalleePool, newest first
         self.connections: set[Any] = set()
         self.history: deque[SimEvent] = deque(maxlen=5000)
         self.listeners: list[Callable[[SimEvent], None]] = []
@@ -271,6 +272,17 @@ class SimSwitch:
             self.known_users.add(key[5:])
         if key.startswith("user/") and behavior.kind != "unregistered":
             self.registry.add_silently(key[5:])
+
+    def add_callees(self, pool: Any) -> None:
+        """Numbers under `pool.prefix` with no phone of their own are drawn from the pool."""
+        self.callee_pools.insert(0, pool)
+
+    def phone_for(self, key: str) -> PhoneBehavior | None:
+        """The phone at a normalized dial target: its own, else a callee pool's draw."""
+        phone = self.phones.get(key)
+        if phone is None:
+            phone = next((p for pool in self.callee_pools if (p := pool.phone(key))), None)
+        return phone
 
     def remove_phone(self, target: str) -> None:
         key = normalize_target(target)

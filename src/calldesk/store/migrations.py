@@ -434,6 +434,12 @@ def m050_digital(db: sqlite_utils.Database) -> None:
     db.table("digital_secrets").create({"name": str, "value": str}, pk="name")  # made on first use
 
 
+def m067_outbound(db: sqlite_utils.Database) -> None:
+    # The ledger says when each attempt's 2 s started (`answer`, or `greeting_end` with AMD
+    # and `safe_harbour_from: greeting_end`): the report reads answer_to_agent_s against it.
+    db.execute("ALTER TABLE compliance_ledger ADD COLUMN grace_from TEXT DEFAULT 'answer'")
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
@@ -448,4 +454,5 @@ MIGRATIONS: list[Migration] = [
     ("030_customers", m030_customers),
     ("040_http", m040_http),
     ("050_digital", m050_digital),
+    ("067_outbound", m067_outbound),
 ]

@@ -298,3 +298,69 @@ class ValidateOut(BaseModel):
 
 class CallOut(Out):
     interaction: str
+
+
+# --- outbound (calldesk.dialer) ---------------------------------------------------------------
+class CampaignOut(Out):
+    name: str
+    mode: str
+    paused: bool
+    live: int
+    pending: int
+    closed: int
+    abandon_cap: float
+    drops: int
+    answers: int
+
+
+class PreviewContact(Out):
+    name: str
+    number: str
+    timezone: str
+    fields: dict[str, Any]
+
+
+class PreviewOut(Out):
+    id: str
+    campaign: str
+    agent: str
+    contact: PreviewContact
+    local_time: str
+    attempt: int
+    offered_at: float
+    timeout_at: float | None
+
+
+class SkipBody(Body):
+    reason: str = Field(min_length=1, max_length=64)
+
+
+class PreviewDialOut(Out):
+    preview: str
+    interaction: str
+    number: str
+
+
+class PreviewSkipOut(Out):
+    preview: str
+    skipped: bool
+    reason: str
+
+
+class CallbackBody(Body):
+    number: str = Field(min_length=4, max_length=20, pattern=r"^\+[1-9][0-9]{3,18}$")
+    at: float | None = Field(
+        default=None,
+        ge=0,
+        description="when to call (epoch seconds); none: after the campaign's "
+        "retry.callback_requested delay. The callee's calling window still applies.",
+    )
+    agent: str = Field(default="", max_length=128, pattern=r"^[A-Za-z0-9_.:@+\-]*$")
+
+
+class CallbackOut(Out):
+    campaign: str
+    number: str
+    at: float
+    agent: str
+    by: str

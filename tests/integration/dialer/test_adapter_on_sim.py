@@ -55,7 +55,7 @@ def test_progressive_campaign_on_the_simulated_switch(sim, desk_factory) -> None
     ports = Ports(
         dialer=dialer, acd=Acd(), ledger=store.record_attempt, journal=desk.store.journal,
         clock=sim.clock.epoch, spawn=gevent.spawn,
-        safe_harbour=lambda iid, leg, c: played.append(iid),
+        safe_harbour=lambda iid, leg, c, v: played.append(iid),
         later=lambda s, f: gevent.spawn_later(s / SCALE, f),
     )  # fmt: skip
     adapter = DialerAdapter(

@@ -24,8 +24,11 @@ BODIES = {
     "TypingBody": {"on": True},
     "ReadBody": {"upto_seq": 1},
     "RenderBody": {"interaction": "nosuch"},
+    "SkipBody": {"reason": "wrong_person"},
+    "CallbackBody": {"number": "+12125550122", "at": 0, "agent": "a1"},
 }
-PARAMS = {"id": "a1", "name": "sales", "offer": "none/o1", "sid": "nosession"}
+PARAMS = {"id": "a1", "name": "sales", "offer": "none/o1", "sid": "nosession",
+          "preview": "nosuch"}
 NOT_AGENT_ID = {"interactions", "recordings", "canned", "attachments"}  # `{id}` there is no agent id
 
 

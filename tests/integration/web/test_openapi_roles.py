@@ -29,7 +29,9 @@ def test_document_is_valid_openapi_31_and_lists_the_contract(env) -> None:
                  "/api/recordings/{id}/audio", "/api/flows/validate", "/api/config/codes",
                  "/api/interactions/{id}/messages", "/api/interactions/{id}/typing",
                  "/api/interactions/{id}/read", "/api/interactions/{id}/close", "/api/canned",
-                 "/api/canned/{id}/render", "/api/attachments/{id}"):
+                 "/api/canned/{id}/render", "/api/attachments/{id}",
+                 "/api/agents/{id}/preview", "/api/preview/{preview}/dial",
+                 "/api/preview/{preview}/skip", "/api/campaigns/{name}/pause"):
         assert path in doc["paths"], path
 
 

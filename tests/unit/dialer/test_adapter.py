@@ -67,7 +67,7 @@ def _setup(tmp_path, mode: str = "progressive"):  # noqa: ANN001, ANN202
 
     ports = Ports(
         dialer=script, acd=A(), ledger=store.record_attempt, journal=J(), clock=lambda: clock[0],
-        spawn=lambda f, *a: f(*a), safe_harbour=lambda iid, leg, c: played.append((iid, leg)),
+        spawn=lambda f, *a: f(*a), safe_harbour=lambda iid, leg, c, v: played.append((iid, leg)),
         later=lambda s, f: timers.append((s, f)),
     )  # fmt: skip
     pacer = Pacer(PacingConfig(mode=mode))

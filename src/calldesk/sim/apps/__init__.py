@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     basic,
     bridge,
     conference,
+    detect,
     digits,
     eavesdrop,
     hold,

@@ -9,6 +9,7 @@ import { ChatPane } from "./chat.js";
 import { CallControls } from "./controls.js";
 import { MyDay } from "./day.js";
 import { OfferCard } from "./offer.js";
+import { PreviewCard } from "./preview.js";
 import { ScreenPop } from "./pop.js";
 import { currentReason, StateBar } from "./state.js";
 import { customerName, DIGITAL, isThreadEvent, unreadOf, useThreads } from "./threads.js";
@@ -47,6 +48,7 @@ function Desk({ me, onLogout }) {
   const base = `/api/agents/${enc(agentId)}`;
   const [agent, setAgent] = useState(null);
   const [offer, setOffer] = useState(null);
+  const [preview, setPreview] = useState(null);
   const [pops, setPops] = useState([]);
   const [details, setDetails] = useState({});
   const [day, setDay] = useState(null);
@@ -66,10 +68,11 @@ function Desk({ me, onLogout }) {
   threadsRef.current = threads;
 
   async function refresh() {
-    const [a, o, p, d] = await Promise.all([
+    const [a, o, p, d, pv] = await Promise.all([
       get(base), get(`${base}/offer`).catch(() => null), get(`${base}/pops`).catch(() => []),
-      get(`${base}/day`).catch(() => null),
+      get(`${base}/day`).catch(() => null), get(`${base}/preview`).catch(() => null),
     ]);
+    setPreview(pv || null);
     setAgent(stamp(a));
     setOffer(o ? stamp(o) : null);
     setPops(Array.isArray(p) ? p : (p && p.pops) || []);
@@ -191,6 +194,7 @@ function Desk({ me, onLogout }) {
     <main class="desk">
       <div class="col-left">
         <${OfferCard} offer=${offer} now=${now} onAccept=${accept} onDecline=${decline} />
+        <${PreviewCard} preview=${offer ? null : preview} now=${now} run=${run} onDone=${soon} />
         <${Tabs} items=${items} selected=${current && current.id} onSelect=${setSelected} />
       </div>
       <div class="col-main">
