@@ -15,12 +15,14 @@ class Why:
     considered: tuple[str, ...] = ()
     chosen: str | None = None
     reason: str = ""
+    context: tuple[str, ...] = ()  # routing-by-context rules that applied (calldesk.acd.context)
 
     def __str__(self) -> str:
         shown = ",".join(self.considered[:8]) + ("..." if len(self.considered) > 8 else "")
+        ctx = f" context=[{'; '.join(self.context)}]" if self.context else ""
         return (
             f"queue={self.queue} rule={self.rule} considered=[{shown}] "
-            f"chosen={self.chosen} reason={self.reason}"
+            f"chosen={self.chosen} reason={self.reason}{ctx}"
         )
 
 
