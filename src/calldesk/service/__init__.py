@@ -23,6 +23,7 @@ from calldesk.recording.access import RecordingAccess
 from calldesk.recording.index import RecordingIndex
 from calldesk.service.access import OPERATOR, Access, with_agent_users
 from calldesk.service.agents import AgentsService
+from calldesk.service.customers import CustomersService, ReportsService
 from calldesk.service.errors import Refused
 from calldesk.service.flows import FlowsService
 from calldesk.service.interactions import InteractionsService
@@ -47,6 +48,8 @@ class Services:
     flows: FlowsService
     codes: dict[str, list[str]]
     call_control: Any = None  # calldesk.callcontrol.CallControl once the voice operations land
+    customers: Any = None  # calldesk.service.customers.CustomersService
+    reports: Any = None  # calldesk.service.customers.ReportsService
 
     def user(self, user_id: str) -> User:
         return self.access.user(user_id)
@@ -171,6 +174,13 @@ def compose(
         recordings,
         flows,
         codes,
+        customers=CustomersService.over(store, access, config_data, clock),
+        reports=ReportsService(
+            store,
+            {q.name: q.sl_seconds for q in cfg.queues},
+            clock,
+            lambda user: access.queues_of(user, views.agent_queues),
+        ),
     )
 
 

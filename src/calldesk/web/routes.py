@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, request
 
 from calldesk.auth import User
-from calldesk.web import routes_calls, routes_floor
+from calldesk.web import routes_calls, routes_customers, routes_floor
 from calldesk.web.api import Api, ApiError
 from calldesk.web.models import (
     AgentLoginBody,
@@ -184,3 +184,4 @@ def register(api: Api) -> None:
 
     routes_floor.register(api)
     routes_calls.register(api)
+    routes_customers.register(api)

@@ -20,9 +20,10 @@ BODIES = {
     "MuteBody": {"on": True},
     "DtmfBody": {"digits": "1"},
     "TargetBody": {"target": {"kind": "queue", "id": "support"}},
+    "MergeBody": {"absorbed": "cu-nosuch"},
 }
-PARAMS = {"id": "a1", "name": "sales", "offer": "none/o1", "sid": "nosession"}
-NOT_AGENT_ID = {"interactions", "recordings"}  # `{id}` there is no agent id
+PARAMS = {"id": "a1", "name": "sales", "offer": "none/o1", "sid": "nosession", "merge": "999"}
+NOT_AGENT_ID = {"interactions", "recordings", "customers"}  # `{id}` there is no agent id
 
 
 def operations(doc: dict) -> list[tuple[str, str, dict]]:

@@ -26,7 +26,9 @@ def test_document_is_valid_openapi_31_and_lists_the_contract(env) -> None:
     assert doc["openapi"].startswith("3.1")
     for path in ("/api/login", "/api/me", "/api/agents/{id}/state", "/api/offers/{offer}/accept",
                  "/api/queues/{name}/history", "/api/interactions/{id}", "/api/supervision",
-                 "/api/recordings/{id}/audio", "/api/flows/validate", "/api/config/codes"):
+                 "/api/recordings/{id}/audio", "/api/flows/validate", "/api/config/codes",
+                 "/api/customers", "/api/customers/{id}", "/api/customers/{id}/identities",
+                 "/api/customers/{id}/merge", "/api/reports/interval"):
         assert path in doc["paths"], path
 
 
