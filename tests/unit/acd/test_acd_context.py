@@ -4,13 +4,13 @@ fields, the language spoken last time; each rule in the "why this agent" trace; 
 from __future__ import annotations
 
 import pytest
+from tests.unit.acd.helpers import agent, arrive, make, offers, only_offer
 
 from calldesk.acd import QueueConfig
 from calldesk.acd import events as ev
 from calldesk.acd.config import parse_acd
 from calldesk.acd.context import ContextRules, PriorityRule
 from calldesk.errors import ConfigError
-from tests.unit.acd.helpers import agent, arrive, make, offers, only_offer
 
 
 def _q(**rules: object) -> QueueConfig:
