@@ -4,9 +4,8 @@ record is journaled with its user (`customer.search`, `customer.read`)."""
 
 from __future__ import annotations
 
-from flask import Response
-
 from calldesk.auth import User
+from calldesk.service.errors import Invalid
 from calldesk.web.api import STAFF, Api
 from calldesk.web.models_customers import (
     CustomerDetail,
@@ -73,11 +72,7 @@ def register(api: Api) -> None:
     def customer_unmerge(user: User, merge: str) -> dict:
         """Undo a merge: the absorbed customer gets back what it moved."""
         if not merge.isdigit():
-            return Response(
-                '{"error": "invalid", "detail": "merge: a merge number", "field": "merge"}',
-                status=400,
-                mimetype="application/json",
-            )
+            raise Invalid("merge", "a merge number")
         return s.customers.unmerge(user, int(merge))
 
     @api.route("GET", "/api/reports/interval", roles=STAFF, query=ReportQuery, response=ReportOut)
