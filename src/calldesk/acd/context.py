@@ -93,7 +93,9 @@ def apply(
             notes.append(f"sticky: {last_agent} is not logged in, widened")
         else:
             sticky = last_agent
-            notes.append(f"sticky: {last_agent} served this customer last, held {rules.sticky_s:g} s")
+            notes.append(
+                f"sticky: {last_agent} served this customer last, held {rules.sticky_s:g} s"
+            )
     return Applied(add, skills, sticky, tuple(notes))
 
 

@@ -77,9 +77,7 @@ class LifecycleMixin:
         ctx = e.context or {}
         last = ctx.get("last_agent") or self.last_agent.get(str(ctx.get("customer") or ""))
         last = last or self.last_agent.get(e.customer)
-        members = {
-            aid: self.agents[aid].logged_in for aid in self.router.members.get(q.name, {})
-        }
+        members = {aid: self.agents[aid].logged_in for aid in self.router.members.get(q.name, {})}
         return context_rules.apply(q.context, ctx, last, members)
 
     def _queue_timers(self: Any, it: Interaction) -> None:

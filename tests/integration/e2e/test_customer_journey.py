@@ -176,12 +176,20 @@ def site(tmp_path: Path) -> dict:
         "flows": {"dir": str(tmp_path / "flows")},
         "recordings": {"dir": str(tmp_path / "rec")},
         "queues": [
-            {"name": q, "context": {"sticky_s": 60, "priority": [{"field": "tier", "equals": "gold", "add": 5}]}}
+            {
+                "name": q,
+                "context": {
+                    "sticky_s": 60,
+                    "priority": [{"field": "tier", "equals": "gold", "add": 5}],
+                },
+            }
             for q in both
         ],
-        "agents": [{"id": a, "contact": f"user/10{n}", "queues": both}
-                   for n, a in enumerate(("a1", "a2", "a3"), 1)],
-    }  # fmt: skip
+        "agents": [
+            {"id": a, "contact": f"user/10{n}", "queues": both}
+            for n, a in enumerate(("a1", "a2", "a3"), 1)
+        ],
+    }
 
 
 class Day:
@@ -197,19 +205,35 @@ class Day:
             self.sim.add_phone(f"user/10{n}", PhoneBehavior.answer(after=0.5))
         config = load_config(tmp_path / "calldesk.yaml", env={})
         self.store = Store.open(tmp_path / "db.sqlite")
-        self.ctl = build(config, store=self.store,
-                         switches=[SwitchSettings("sim", "127.0.0.1", self.sim.port, PW)],
-                         clock=self.sim.clock.epoch, time_scale=SCALE, check_trunks=False)  # fmt: skip
+        self.ctl = build(
+            config,
+            store=self.store,
+            switches=[SwitchSettings("sim", "127.0.0.1", self.sim.port, PW)],
+            clock=self.sim.clock.epoch,
+            time_scale=SCALE,
+            check_trunks=False,
+        )
         assert all(self.ctl.start(wait=10).values())
         clock = self.sim.clock.epoch
         library = FlowLibrary(tmp_path / "chatflows")
         library.poll()
-        runner = Runner(library, lambda: datetime.fromtimestamp(clock(), UTC), ScriptedHttp(),
-                        SqliteContexts(self.store, clock), None,
-                        RunStore(self.store.db, self.store.journal, clock=clock))  # fmt: skip
-        self.desk = DigitalDesk(self.store, self.ctl.acd, library, runner,
-                                {"chat": InProcessTransport()}, clock,
-                                DigitalSettings(flows={"chat": "chat-journey"}))  # fmt: skip
+        runner = Runner(
+            library,
+            lambda: datetime.fromtimestamp(clock(), UTC),
+            ScriptedHttp(),
+            SqliteContexts(self.store, clock),
+            None,
+            RunStore(self.store.db, self.store.journal, clock=clock),
+        )
+        self.desk = DigitalDesk(
+            self.store,
+            self.ctl.acd,
+            library,
+            runner,
+            {"chat": InProcessTransport()},
+            clock,
+            DigitalSettings(flows={"chat": "chat-journey"}),
+        )
         self.ctl.notifier.subscribe(self.desk.on_journal)
 
     def login(self, *agents: str) -> None:
@@ -229,8 +253,11 @@ class Day:
 
     def call(self) -> str:
         uuid = self.sim.inject_call(did=DID, caller_id=PHONE, dtmf=[(3.0, "1001#"), (9.0, "4321#")])
-        wait_for(lambda: self.ctl.interactions.last_at(uuid) is not None, timeout=20,
-                 what="the call's interaction")  # fmt: skip
+        wait_for(
+            lambda: self.ctl.interactions.last_at(uuid) is not None,
+            timeout=20,
+            what="the call's interaction",
+        )
         iid = self.ctl.interactions.last_at(uuid)
 
         def arrived() -> bool:
@@ -241,8 +268,11 @@ class Day:
         return str(iid)
 
     def answered(self, iid: str) -> None:
-        wait_for(lambda: any(self.store.journal.read(kind="interaction.answered", subject=iid)),
-                 timeout=20, what=f"{iid} answered")  # fmt: skip
+        wait_for(
+            lambda: any(self.store.journal.read(kind="interaction.answered", subject=iid)),
+            timeout=20,
+            what=f"{iid} answered",
+        )
 
     def stop(self) -> None:
         self.desk.stop()
@@ -261,10 +291,13 @@ def test_chat_then_call_merge_pop_sticky_and_one_journey(tmp_path, crm) -> None:
     store = Store.open(tmp_path / "db.sqlite")
     service = CustomerService(store)
     ann, _ = service.upsert(  # the CRM's record: the account is verified, Ann is a gold customer
-        {"name": "Ann", "fields": {"tier": "gold"},
-         "identities": [{"kind": "account", "value": "1001", "verified": True}]},
+        {
+            "name": "Ann",
+            "fields": {"tier": "gold"},
+            "identities": [{"kind": "account", "value": "1001", "verified": True}],
+        },
         epoch,
-    )  # fmt: skip
+    )
     store.close()
 
     day = Day(tmp_path, epoch)
@@ -283,19 +316,25 @@ def test_chat_then_call_merge_pop_sticky_and_one_journey(tmp_path, crm) -> None:
         day.desk.close(conv.id, "agent_closed")
         chat_customer = CustomerService(day.store).customers.customer_of(conv.id)
         assert chat_customer and chat_customer != ann
-        held = set(day.store.db.execute(
-            "SELECT kind, verified FROM customer_identities WHERE customer = ?", [chat_customer]
-        ).fetchall())  # fmt: skip
+        held = set(
+            day.store.db.execute(
+                "SELECT kind, verified FROM customer_identities WHERE customer = ?", [chat_customer]
+            ).fetchall()
+        )
         assert held == {("chat", 0), ("phone", 0)}
         day.sim.clock.sleep(30.0)  # the chat agent's wrap-up ends
 
         # 2. the call: account and PIN verified; the chat's customer merges into Ann
         call1 = day.call()
-        wait_for(lambda: CustomerService(day.store).customers.customer_of(call1) == ann,
-                 timeout=10, what="the call attached to the verified account")  # fmt: skip
+        wait_for(
+            lambda: CustomerService(day.store).customers.customer_of(call1) == ann,
+            timeout=10,
+            what="the call attached to the verified account",
+        )
         merged = list(day.store.journal.read(kind="customer.merged"))
         assert [(m.subject, m.data["absorbed"], m.data["identity"]) for m in merged] == [
-            (ann, chat_customer, "phone")]  # fmt: skip
+            (ann, chat_customer, "phone")
+        ]
         assert CustomerService(day.store).customers.customer_of(conv.id) == ann
         o1 = day.offered(call1)
         call_agent = o1["agent"]
@@ -311,12 +350,16 @@ def test_chat_then_call_merge_pop_sticky_and_one_journey(tmp_path, crm) -> None:
         wait_for(lambda: pop() is not None, timeout=10, what="the screen pop")
         context = pop()["context"]  # type: ignore[index]
         assert context["customer"]["id"] == ann and context["verified"] is True
-        assert any(" chat billing: handled by " + chat_agent in line
-                   for line in context["last_contacts"]), context["last_contacts"]  # fmt: skip
+        assert any(
+            " chat billing: handled by " + chat_agent in line for line in context["last_contacts"]
+        ), context["last_contacts"]
         day.sim.clock.sleep(20.0)
         day.sim.hangup(day.uuid)
-        wait_for(lambda: any(day.store.journal.read(kind="interaction.ended", subject=call1)),
-                 timeout=10, what="the first call ended")  # fmt: skip
+        wait_for(
+            lambda: any(day.store.journal.read(kind="interaction.ended", subject=call1)),
+            timeout=10,
+            what="the first call ended",
+        )
     finally:
         day.stop()
 
@@ -334,15 +377,21 @@ def test_chat_then_call_merge_pop_sticky_and_one_journey(tmp_path, crm) -> None:
         day2.answered(call2)
         day2.sim.clock.sleep(10.0)
         day2.sim.hangup(day2.uuid)
-        wait_for(lambda: any(day2.store.journal.read(kind="interaction.ended", subject=call2)),
-                 timeout=10, what="the second call ended")  # fmt: skip
+        wait_for(
+            lambda: any(day2.store.journal.read(kind="interaction.ended", subject=call2)),
+            timeout=10,
+            what="the second call ended",
+        )
     finally:
         day2.stop()
 
     # 5. the reports: the chat and the first call are one journey of two contacts
     store = Store.open(tmp_path / "db.sqlite")
-    access = CustomerAccess(CustomerService(store), SqliteContexts(store),
-                            Directory.from_config([{"id": "boss", "role": "admin"}], []))  # fmt: skip
+    access = CustomerAccess(
+        CustomerService(store),
+        SqliteContexts(store),
+        Directory.from_config([{"id": "boss", "role": "admin"}], []),
+    )
     shown = access.show("boss", ann)
     journeys = {j["intent"]: j for j in shown["journeys"]}
     assert journeys["billing"]["contacts"] == 2
@@ -353,6 +402,9 @@ def test_chat_then_call_merge_pop_sticky_and_one_journey(tmp_path, crm) -> None:
     rows = interval_report(store, epoch, epoch + 2 * DAY, 2 * DAY, ("queue", "medium"))
     got = {(r["queue"], r["medium"]): (r["offered"], r["handled"], r["fcr"]) for r in rows}
     # the chat was followed by the call on the same intent within 72 h: not first-contact resolved
-    assert got == {("billing", "chat"): (1, 1, 0.0), ("billing", "voice"): (1, 1, 1.0),
-                   ("orders", "voice"): (1, 1, 1.0)}  # fmt: skip
+    assert got == {
+        ("billing", "chat"): (1, 1, 0.0),
+        ("billing", "voice"): (1, 1, 1.0),
+        ("orders", "voice"): (1, 1, 1.0),
+    }
     store.close()

@@ -11,12 +11,19 @@ def _customers(env) -> tuple[str, str]:
     svc = CustomerService(env.ctl.store)
     now = env.ctl.acd.clock()
     ann, _ = svc.upsert(
-        {"name": "Ann", "fields": {"tier": "gold"},
-         "identities": [{"kind": "phone", "value": "+15550101"},
-                        {"kind": "account", "value": "A1", "verified": True}]},
+        {
+            "name": "Ann",
+            "fields": {"tier": "gold"},
+            "identities": [
+                {"kind": "phone", "value": "+15550101"},
+                {"kind": "account", "value": "A1", "verified": True},
+            ],
+        },
         now,
-    )  # fmt: skip
-    dup, _ = svc.upsert({"name": "Ann B", "identities": [{"kind": "email", "value": "a@x.org"}]}, now)
+    )
+    dup, _ = svc.upsert(
+        {"name": "Ann B", "identities": [{"kind": "email", "value": "a@x.org"}]}, now
+    )
     return ann, dup
 
 
@@ -33,7 +40,9 @@ def test_search_read_identities_are_journaled_with_the_user(env) -> None:
     assert body["timeline"] == [] and body["journeys"] == [] and body["merges"] == []
     ids = a1.call("GET", f"/api/customers/{ann}/identities").json()
     assert {(i["kind"], i["value"], i["verified"]) for i in ids} == {
-        ("phone", "+15550101", False), ("account", "A1", True)}  # fmt: skip
+        ("phone", "+15550101", False),
+        ("account", "A1", True),
+    }
     assert a1.call("GET", "/api/customers/cu-nosuch").status == 404
     reads = list(env.ctl.store.journal.read(kind="customer.read"))
     assert [(e.subject, e.data["by"]) for e in reads] == [(ann, "a1"), (ann, "a1")]
@@ -72,7 +81,8 @@ def test_report_figures_scoped_to_the_supervisors_queues(env) -> None:
     boss, sup1, sup3 = env.bearer("boss"), env.client("sup1"), env.client("sup3")
     rows = boss.call("GET", q).json()["rows"]
     assert [(r["queue"], r["medium"], r["offered"], r["answered"]) for r in rows] == [
-        ("sales", "voice", 1, 1)]  # fmt: skip
+        ("sales", "voice", 1, 1)
+    ]
     assert sup1.call("GET", q).json()["rows"] == rows  # red: sales and support
     assert sup3.call("GET", q).json()["rows"] == []  # blue: no queues
     assert env.client("a1").call("GET", q).status == 403
