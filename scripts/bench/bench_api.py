@@ -14,5 +14,7 @@ if __name__ == "__main__":
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--agents", type=int, default=200)
     p.add_argument("--rps", type=float, default=200.0)
+    p.add_argument("--rounds", type=int, default=3)
     a = p.parse_args()
-    print(json.dumps(run(rate=a.rate, seconds=a.seconds, agents=a.agents, rps=a.rps), indent=1))
+    result = run(rounds=a.rounds, rate=a.rate, seconds=a.seconds, agents=a.agents, rps=a.rps)
+    print(json.dumps(result, indent=1))

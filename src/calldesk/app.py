@@ -7,10 +7,15 @@ How events flow (every subscription is made below, none in a constructor):
   adapter's leg watch, supervision, the recorder (and its bridge policy), the trunks' dialer and
   desk calls;
 - each connection's inline handlers: the IVR's leg router (DTMF, completions to the running
-  flow); resync listeners: the IVR (resume runs) and the voice adapter (reconcile);
+  flow); resync listeners: the recorder (adopt or verify unfinished recordings), the IVR
+  (resume runs) and the voice adapter (reconcile);
 - the IVR's `enqueue` step -> the engine (inbox -> pure ACD core -> decisions) -> the voice
   adapter (originate, bridge, MOH) -> results back into the engine;
-- every journal append -> the notifier -> push, webhooks, live views.
+- every journal append (and, through `notify.tail`, other processes' appends) -> the notifier
+  -> push, webhooks, live views;
+- chat, SMS, email (`wire_digital`, when calldesk.yaml has `digital:`): the media's adapters ->
+  the DigitalDesk (stored, threaded) -> the same flows as text -> the same engine; the desk and
+  the web chat gateway follow the journal through the notifier.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from calldesk.customers.service import CustomerService
 from calldesk.customers.settings import Settings as CustomerSettings
 from calldesk.deskcalls import DeskCalls
 from calldesk.deskcalls.service import desk_lines
+from calldesk.digital.system import DigitalSystem, build_digital, check_flows
 from calldesk.dispatch.controls import build_acd, register_controls
 from calldesk.engine import DispatchSettings, Engine
 from calldesk.esl.connection import SwitchConnection, SwitchSettings
@@ -42,20 +48,24 @@ from calldesk.interactions import Interactions
 from calldesk.ivr.handover import FlowHandover
 from calldesk.ivr.service import IvrService
 from calldesk.ivr.wiring import IvrSystem, build_ivr, parks_by_switch
-from calldesk.notify import Notifier
+from calldesk.notify import Notifier, tail
 from calldesk.recording.bridge import RecordAtBridge
 from calldesk.recording.paths import PathTemplate
 from calldesk.recording.policy import PolicySet
 from calldesk.recording.recorder import Recorder
 from calldesk.service import build_services
 from calldesk.store import Store
+from calldesk.store.batch import BatchWriter
 from calldesk.store.journal import Entry
 from calldesk.supervision.acd_actions import SupervisorActions
 from calldesk.supervision.controls import register_supervision_controls
 from calldesk.supervision.service import SupervisionService
 from calldesk.supervision.settings import Settings as SupervisionSettings
+from calldesk.telephony.admission import Admission
 from calldesk.telephony.intake import Intake
 from calldesk.telephony.journal import LegJournal
+from calldesk.telephony.legs import event_time
+from calldesk.telephony.shed import Shed
 from calldesk.telephony.switchboard import Switchboard
 from calldesk.trunks.config import parse_trunks
 from calldesk.trunks.dialer import OutboundDialer
@@ -80,6 +90,9 @@ class Controller:
     intake: Intake
     services: Any = None  # calldesk.service.Services
     feature_codes: FeatureCodes | None = None  # agents' phone codes (*41 log in ...)
+    digital: DigitalSystem | None = None  # chat, SMS, email (`digital:` in calldesk.yaml)
+    leg_rows: BatchWriter | None = None  # the leg journal's rows, committed in batches
+    admission: Admission | None = None  # new callers shed while the controller is behind
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
     @property
@@ -88,21 +101,31 @@ class Controller:
         return self.services.call_control if self.services is not None else None
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
-        """Repair recordings, connect the switches (resync first), then start the services."""
+        """Repair recordings (those of a switch are judged at its resync), connect the switches
+        (resync first), then start the services."""
         self.recorder.startup()
+        if self.leg_rows is not None:
+            self.leg_rows.start()
         ready = self.board.start(wait=wait)
         self.acd.start()
         self.ivr.start()
         self.supervision.load_active()
+        if self.digital is not None:
+            self.digital.start()
         self.greenlets.append(gevent.spawn(self.bus.run))
+        self.greenlets.append(gevent.spawn(tail, self.notifier))  # others' journal entries, live
         return ready
 
     def stop(self) -> None:
         for g in self.greenlets:
             g.kill(block=False)
+        if self.digital is not None:
+            self.digital.stop()
         self.ivr.stop()
         self.acd.stop()
         self.board.stop()
+        if self.leg_rows is not None:
+            self.leg_rows.stop()  # commits every queued row before the store closes
         self.store.close()
 
 
@@ -160,6 +183,14 @@ def wire_acd(
     return engine, wire_voice(engine, board, **voice)
 
 
+def wire_digital(notifier: Notifier, digital: DigitalSystem) -> DigitalSystem:
+    """Chat, SMS and email (`calldesk.digital.system.build_digital`): the desk follows the ACD
+    through the journal, and the chat gateway tells the visitor's widget."""
+    notifier.subscribe(digital.desk.on_journal)  # offered, answered, requeued, ended
+    notifier.subscribe(digital.chat.on_journal)  # receipts and state to the visitor's widget
+    return digital
+
+
 def build(
     config: Config,
     *,
@@ -177,13 +208,25 @@ def build(
     store = store or Store.open(config.path("store.path"))
     notifier = Notifier()  # every journal append, published with its sequence number
     store.journal.notifier = notifier
+    notifier.follow(store.journal)  # and what other processes (the CLI) append: see `start`
     interactions = Interactions(store.db)
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
     tracker = board.tracker
-    tracker.subscribe(LegJournal(store.journal).on_leg)
-    intake = Intake()
-    tracker.subscribe(intake.on_leg)
+    # The leg journal's rows are queued by the reader and committed in batches off it.
+    leg_rows = BatchWriter(store.journal)
+    tracker.subscribe(LegJournal(leg_rows).on_leg)
     settings = dispatch or DispatchSettings(time_scale=time_scale)
+    # New callers are shed (busy) while the controller reads the switches' events too late.
+    admission = Admission.from_config(config["intake"], settings.time_scale)
+
+    def admit(leg: Any, event: Any) -> bool:
+        return admission.admit(event_time(event), clock())
+
+    intake = Intake(admit=admit)
+    tracker.subscribe(intake.on_leg)
+    shed = Shed(board, leg_rows, prompt=config["intake"]["busy_prompt"],
+                lag=lambda: admission.lag_s / settings.time_scale)
+    intake.own("shed", shed.on_park)
 
     dialer = None  # outbound calls (callbacks, external transfers) go through trunks if any
     if check_trunks and config["trunks"]:
@@ -206,7 +249,10 @@ def build(
         clock=clock,
     )
     tracker.subscribe(recorder.on_leg)
-    tracker.subscribe(RecordAtBridge(board, recorder).on_leg)
+    record_at_bridge = RecordAtBridge(board, recorder)
+    tracker.subscribe(record_at_bridge.on_leg)
+    for conn in board.switches.values():  # after the tracker's: recordings judged by live legs
+        conn.add_resync_listener(recorder.on_resync)
 
     # Customers: every arrival is attached to the customer its identities name (off the engine's
     # worker), and each screen pop carries that customer's context and last contacts.
@@ -264,11 +310,21 @@ def build(
         dial=dialer.dial if dialer is not None else None, interactions=interactions,
     )
 
+    # A bridge a restart missed: the policy runs once the resync's legs have their roles.
+    voice.learned.subscribe(record_at_bridge.after_resync)
+
     bus = ControlBus(store, clock)
     controller = Controller(config, store, board, engine, voice, ivr, recorder, supervision, bus,
-                            desk_calls, notifier, interactions, intake, feature_codes=feature_codes)
+                            desk_calls, notifier, interactions, intake, feature_codes=feature_codes,
+                            leg_rows=leg_rows, admission=admission)
     # The service API (role-checked operations, live views, call control); the store inbox is
     # one adapter of it, the HTTP API (calldesk.web, started by `serve`) another.
+    if config.data.get("digital"):  # the same flows as text, on the same engine
+        digital = build_digital(config["digital"], store, engine, ivr.library, ivr.runner, clock,
+                                os.environ, runs=ivr.runs)
+        if check_trunks:  # the flows were loaded above
+            check_flows(digital.settings, ivr.library.names())
+        controller.digital = wire_digital(notifier, digital)
     controller.services = build_services(controller, dialer=dialer)
     register_controls(bus, controller.services)
     register_supervision_controls(bus, controller.services)

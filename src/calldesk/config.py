@@ -61,6 +61,14 @@ SCHEMA: dict[str, Any] = {
         "fallback": (str, "hangup"),
         "fallback_prompt": (str, "ivr/ivr-call_cannot_be_completed_as_dialed.wav"),
     },
+    # New callers are turned away busy while the controller reads its switches' events more
+    # than `shed_lag_s` late (0: never), until the lag is under `resume_lag_s` (real seconds);
+    # `busy_prompt` is played before the hangup ("": none, the caller hears busy).
+    "intake": {
+        "shed_lag_s": (float, 1.5),
+        "resume_lag_s": (float, 0.5),
+        "busy_prompt": (str, "ivr/ivr-all_circuits_busy.wav"),
+    },
     "recordings": {
         "dir": (str, "var/recordings"),
         "template": (str, "{{ date:%Y/%m/%d }}/{{ interaction }}-{{ leg }}.wav"),

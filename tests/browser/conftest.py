@@ -80,14 +80,21 @@ def browser(playwright_api):
 class Stack:
     """The running stack: its URL, its store file, passwords, and simulated callers."""
 
-    def __init__(self, workdir: Path, playwright) -> None:
+    def __init__(
+        self, workdir: Path, playwright, extra: str = "", flows: dict[str, str] | None = None
+    ) -> None:
+        """`extra`: more calldesk.yaml (e.g. a `digital:` section, `{work}` is the workdir);
+        `flows`: more flow files by name."""
         self.workdir = workdir
         self.sessions: list = []
         self.playwright = playwright
         self.passwords = {u: secrets.token_urlsafe(12) for u in ("ann", "bea", "cid", "sam")}
         (workdir / "flows").mkdir()
         (workdir / "flows" / "desk.yaml").write_text(FLOW)
-        (workdir / "calldesk.yaml").write_text(CONFIG.format(work=workdir))
+        for name, text in (flows or {}).items():
+            (workdir / "flows" / f"{name}.yaml").write_text(text)
+        config = CONFIG.format(work=workdir) + extra.replace("{work}", str(workdir))
+        (workdir / "calldesk.yaml").write_text(config)
         people = {
             "dids": [DESK_DID],
             "passwords": self.passwords,

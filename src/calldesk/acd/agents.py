@@ -113,11 +113,15 @@ class Agent:
         )
 
     def can_take(self, rules: CapacityRules, medium: str) -> bool:
+        if not (self.offers or self.active or self.wrapups or self.direct):
+            return (self.cfg.capacity or rules.limits).get(medium, 0) > 0  # holds nothing
         return rules.can_take(self.load(), medium, self.cfg.capacity)
 
     def level(self, skill: str) -> int:
         return self.cfg.skills.get(skill, 0)
 
     def has_skills(self, reqs: list[tuple[str, int]]) -> bool:
+        if not reqs:
+            return True
         skills = self.cfg.skills
         return all(skills.get(s, 0) >= lvl for s, lvl in reqs)

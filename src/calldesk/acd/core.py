@@ -1,7 +1,10 @@
 """The ACD core: events in, decisions out, time passed in. No IO and no wall clock.
 
 Order inside one `handle_many(events, now)`: timers due at or before `now` first (a lease ending
-at `now` has ended), then the events in the order given, then routing. Routing places new and
+at `now` has ended), then the events in the order given, then routing. With `settle_first`
+(facts a restart found on the switch, dated when they were found) the events go before the
+timers that fell due while no one watched: a leg that is gone is settled before a lease or a
+wrap-up of that time acts on it. Routing places new and
 returned interactions first (best first), then gives freed agents work by the fairness rule in
 `router.py`; when several agents are freed together the queue's strategy chooses among them.
 """
@@ -9,7 +12,7 @@ returned interactions first (best first), then gives freed agents work by the fa
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +23,10 @@ from calldesk.acd.capacity import CapacityRules
 from calldesk.acd.decisions import Cancel, Decision, Ignored, JournalRecord, Offer, Why
 from calldesk.acd.interaction import Interaction
 from calldesk.acd.interaction import InteractionState as S
-from calldesk.acd.lifecycle import LifecycleMixin
+from calldesk.acd.lifecycle import Lifecycle
 from calldesk.acd.queues import QueueConfig
 from calldesk.acd.router import Router
-from calldesk.acd.supervisor import SupervisorMixin
+from calldesk.acd.supervisor import Supervision
 from calldesk.acd.timers import Timer, Timers
 from calldesk.acd.view import AcdView
 
@@ -36,7 +39,7 @@ class OfferRecord:
     lease_until: float
 
 
-class Acd(LifecycleMixin, SupervisorMixin):
+class Acd:
     def __init__(
         self,
         queues: Sequence[QueueConfig],
@@ -65,6 +68,17 @@ class Acd(LifecycleMixin, SupervisorMixin):
         self._out: list[Decision] = []
         self._pend_items: list[Interaction] = []
         self._pend_agents: dict[str, Agent] = {}
+        self.lifecycle = Lifecycle(self)
+        self.supervision = Supervision(self)
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            ev.OfferAccepted: self._on_accepted,
+            ev.OfferRefused: self._on_refused,
+            ev.OfferLost: self._on_lost,
+            ev.ConnectFailed: self._on_connect_failed,
+            ev.InteractionRequeued: self._on_requeued,
+            **self.lifecycle.handlers(),
+            **self.supervision.handlers(),
+        }
 
     def view(self) -> AcdView:
         """The read-only view of this core (see `calldesk.acd.view`)."""
@@ -74,15 +88,22 @@ class Acd(LifecycleMixin, SupervisorMixin):
     def handle(self, event: ev.Event, now: float) -> list[Decision]:
         return self.handle_many((event,), now)
 
-    def handle_many(self, events: Iterable[ev.Event], now: float) -> list[Decision]:
+    def handle_many(
+        self, events: Iterable[ev.Event], now: float, settle_first: bool = False
+    ) -> list[Decision]:
         now = max(self.now, now)
         self._out = []
+        if settle_first:
+            self.now = now
+            for e in events:
+                self._handlers[type(e)](e)
         while (t := self.timers.pop_due(now)) is not None:
             self.now = max(self.now, t[0])  # a timer's effects are dated when it fell due
             self._fire(t)
         self.now = now
-        for e in events:
-            _HANDLERS[type(e)](self, e)
+        if not settle_first:
+            for e in events:
+                self._handlers[type(e)](e)
         self._route()
         return self._out
 
@@ -102,7 +123,7 @@ class Acd(LifecycleMixin, SupervisorMixin):
         out, self.journal = self.journal, []
         return out
 
-    # helpers shared with the lifecycle mixin
+    # helpers shared with the lifecycle and supervision parts
     def _log(self, record_kind: str, subject: str, **data: object) -> None:
         if self.keep_journal:
             self.journal.append(JournalRecord(self.now, record_kind, subject, data))
@@ -117,7 +138,10 @@ class Acd(LifecycleMixin, SupervisorMixin):
             a.state, a.state_since = st, self.now
             if st is AgentState.AVAILABLE:
                 a.idle_since = self.now
-            self._log("agent.state", a.id, state=st.value, reason=a.reason)
+            # a wrap-up says when it ends by itself (the API's `wrapup_until`)
+            wrap = st is AgentState.WRAP_UP
+            until = {"until": max(w[2] for w in a.wrapups.values())} if wrap else {}
+            self._log("agent.state", a.id, state=st.value, reason=a.reason, **until)
         if self.router.refresh(a, self.now):
             self._pend_agents[a.id] = a
 
@@ -211,7 +235,7 @@ class Acd(LifecycleMixin, SupervisorMixin):
         it.agent = a.id
         a.active[it.id] = it.medium
         if it.callback_number:
-            self._dial_callback(it, a, rec.id)
+            self.lifecycle.dial_callback(it, a, rec.id)
         else:
             self._connect(it, a)
         self._touch(a)
@@ -319,7 +343,7 @@ class Acd(LifecycleMixin, SupervisorMixin):
             talk=talk,
         )
         if it.agent is not None:  # not released yet: the agent's part ends with a wrap-up
-            self._wrap(self.agents[it.agent], it, talk)
+            self.lifecycle.wrap(self.agents[it.agent], it, talk)
         it.agent, it.answered_at = None, None
         it.queue, it.moves = e.queue, it.moves + 1
         it.arrived_at = self.now  # its wait in the new queue starts now
@@ -359,17 +383,6 @@ class Acd(LifecycleMixin, SupervisorMixin):
             self._touch(a)
         elif kind == "wrap":
             agent_id, iid = subject.split("\0", 1)
-            self._end_wrap(self.agents[agent_id], iid)
+            self.lifecycle.end_wrap(self.agents[agent_id], iid)
         else:
-            self._fire_interaction_timer(kind, self.interactions[subject], token)
-
-
-_HANDLERS = {
-    ev.OfferAccepted: Acd._on_accepted,
-    ev.OfferRefused: Acd._on_refused,
-    ev.OfferLost: Acd._on_lost,
-    ev.ConnectFailed: Acd._on_connect_failed,
-    ev.InteractionRequeued: Acd._on_requeued,
-    **LifecycleMixin.HANDLERS,
-    **SupervisorMixin.HANDLERS,
-}
+            self.lifecycle.fire_interaction_timer(kind, self.interactions[subject], token)

@@ -12,13 +12,15 @@ class Why:
 
     queue: str
     rule: str
-    considered: tuple[str, ...] = ()
+    considered: tuple[str, ...] = ()  # the candidates' ids, sorted (the first 16 of many)
     chosen: str | None = None
     reason: str = ""
+    candidates: int | None = None  # how many were considered (None: len(considered))
     context: tuple[str, ...] = ()  # routing-by-context rules that applied (calldesk.acd.context)
 
     def __str__(self) -> str:
-        shown = ",".join(self.considered[:8]) + ("..." if len(self.considered) > 8 else "")
+        n = len(self.considered) if self.candidates is None else self.candidates
+        shown = ",".join(self.considered[:8]) + ("..." if n > 8 else "")
         ctx = f" context=[{'; '.join(self.context)}]" if self.context else ""
         return (
             f"queue={self.queue} rule={self.rule} considered=[{shown}] "

@@ -1,11 +1,13 @@
 """Event handlers of the ACD core for interactions, agents, callbacks and timed rules.
 
-A mixin of `core.Acd`, kept apart so each file stays one job: this one is the lifecycle, the core
-holds offers, leases and the routing loop.
+A part of `core.Acd`, composed (`acd.lifecycle`) and kept apart so each file stays one job: this
+one is the lifecycle, the core holds offers, leases and the routing loop. It shares the core's
+state through `self.acd`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from calldesk.acd import context as context_rules
@@ -16,23 +18,26 @@ from calldesk.acd.interaction import InteractionState as S
 
 if TYPE_CHECKING:
     from calldesk.acd.agents import Agent
+    from calldesk.acd.core import Acd
 
 _LIVE = (S.WAITING, S.OFFERED)
 
 
-class LifecycleMixin:
-    HANDLERS: dict[type, Any] = {}
+class Lifecycle:
+    def __init__(self, acd: Acd) -> None:
+        self.acd = acd
 
     # interactions
-    def _on_arrived(self: Any, e: ev.InteractionArrived) -> None:
-        if e.interaction in self.interactions:
-            self._ignore(e, "interaction already known")
+    def _on_arrived(self, e: ev.InteractionArrived) -> None:
+        acd = self.acd
+        if e.interaction in acd.interactions:
+            acd._ignore(e, "interaction already known")
             return
-        q = self.queues.get(e.queue)
+        q = acd.queues.get(e.queue)
         if q is None:
-            self._ignore(e, f"unknown queue {e.queue!r}")
+            acd._ignore(e, f"unknown queue {e.queue!r}")
             return
-        self._seq += 1
+        acd._seq += 1
         ctx = self._context(q, e)
         skills = dict(e.skills)
         for skill, level in ctx.skills.items():
@@ -41,8 +46,8 @@ class LifecycleMixin:
             id=e.interaction,
             queue=q.name,
             medium=e.medium,
-            arrived_at=self.now,
-            seq=self._seq,
+            arrived_at=acd.now,
+            seq=acd._seq,
             priority=(q.priority if e.priority is None else e.priority) + ctx.priority_add,
             customer=e.customer,
             skills=skills,
@@ -51,106 +56,108 @@ class LifecycleMixin:
             notes=ctx.notes,
             customer_ref=str((e.context or {}).get("customer") or ""),
         )
-        self._log(
-            "interaction.arrived", it.id, queue=q.name, medium=it.medium, customer=it.customer
-        )
-        waiting = len(self.router.waiting[q.name])
+        acd._log("interaction.arrived", it.id, queue=q.name, medium=it.medium, customer=it.customer)
+        waiting = len(acd.router.waiting[q.name])
         if q.max_size is not None and waiting >= q.max_size:
             why = Why(q.name, "max_size", reason=f"{waiting} waiting, max {q.max_size}")
             self._leave(it, q.full_action, q.full_target, why)
             return
-        self.interactions[it.id] = it
-        sticky = e.sticky_agent or (self.last_agent.get(e.customer) if e.sticky_last else None)
+        acd.interactions[it.id] = it
+        sticky = e.sticky_agent or (acd.last_agent.get(e.customer) if e.sticky_last else None)
         if sticky and e.sticky_s > 0:
-            it.sticky_agent, it.sticky_until = sticky, self.now + e.sticky_s
-            self.timers.add(it.sticky_until, "sticky", it.id)
+            it.sticky_agent, it.sticky_until = sticky, acd.now + e.sticky_s
+            acd.timers.add(it.sticky_until, "sticky", it.id)
         elif ctx.sticky_agent:
-            it.sticky_agent, it.sticky_until = ctx.sticky_agent, self.now + q.context.sticky_s
-            self.timers.add(it.sticky_until, "sticky", it.id)
-        self._queue_timers(it)
-        self._enqueue(it)
+            it.sticky_agent, it.sticky_until = ctx.sticky_agent, acd.now + q.context.sticky_s
+            acd.timers.add(it.sticky_until, "sticky", it.id)
+        self.queue_timers(it)
+        acd._enqueue(it)
 
-    def _context(self: Any, q: Any, e: ev.InteractionArrived) -> context_rules.Applied:
+    def _context(self, q: Any, e: ev.InteractionArrived) -> context_rules.Applied:
         """The queue's routing-by-context rules on what the arrival says of the customer."""
         if not q.context.active:
             return context_rules.Applied()
+        acd = self.acd
         ctx = e.context or {}
-        last = ctx.get("last_agent") or self.last_agent.get(str(ctx.get("customer") or ""))
-        last = last or self.last_agent.get(e.customer)
-        members = {aid: self.agents[aid].logged_in for aid in self.router.members.get(q.name, {})}
+        last = ctx.get("last_agent") or acd.last_agent.get(str(ctx.get("customer") or ""))
+        last = last or acd.last_agent.get(e.customer)
+        members = {aid: acd.agents[aid].logged_in for aid in acd.router.members.get(q.name, {})}
         return context_rules.apply(q.context, ctx, last, members)
 
-    def _queue_timers(self: Any, it: Interaction) -> None:
+    def queue_timers(self, it: Interaction) -> None:
         """The home queue's timed rules, counted from arrival (a move keeps the age)."""
-        q, gen = self.queues[it.queue], it.moves
+        acd = self.acd
+        q, gen = acd.queues[it.queue], it.moves
         if q.overflow:
-            self.timers.add(it.arrived_at + q.overflow[0].after_s, "step", it.id, (gen, 0))
+            acd.timers.add(it.arrived_at + q.overflow[0].after_s, "step", it.id, (gen, 0))
         if q.max_wait_s is not None:
-            self.timers.add(it.arrived_at + q.max_wait_s, "maxwait", it.id, gen)
+            acd.timers.add(it.arrived_at + q.max_wait_s, "maxwait", it.id, gen)
         if q.announce_every_s:
-            self.timers.add(self.now + q.announce_every_s, "announce", it.id, gen)
+            acd.timers.add(acd.now + q.announce_every_s, "announce", it.id, gen)
 
-    def _on_ended(self: Any, e: ev.InteractionEnded) -> None:
-        it = self.interactions.get(e.interaction)
+    def _on_ended(self, e: ev.InteractionEnded) -> None:
+        acd = self.acd
+        it = acd.interactions.get(e.interaction)
         if it is None:
-            self._ignore(e, "interaction not active")
+            acd._ignore(e, "interaction not active")
             return
         if it.state is S.CONNECTED:
             self._finish(it, e.cause)
             return
         if it.state is S.WAITING:
-            self.router.unlist_waiting(it)
+            acd.router.unlist_waiting(it)
         during_offer = it.state is S.OFFERED
         for oid in sorted(it.offers):
-            self._withdraw(oid, "customer hung up")
+            acd._withdraw(oid, "customer hung up")
         if it.state is S.DIALING:  # a callback the dispatcher gave up on
             self._release_callback_agent(it)
         it.state = S.ABANDONED
-        self._log(
+        acd._log(
             "interaction.abandoned",
             it.id,
             queue=it.queue,
             medium=it.medium,
-            wait=self.now - it.arrived_at,
+            wait=acd.now - it.arrived_at,
             during_offer=during_offer,
             cause=e.cause,
         )
-        del self.interactions[it.id]
+        del acd.interactions[it.id]
 
-    def _finish(self: Any, it: Interaction, cause: str) -> None:
-        a = self.agents[it.agent] if it.agent else None  # None: a supervisor took it over
-        talk = self.now - (it.answered_at or self.now)
+    def _finish(self, it: Interaction, cause: str) -> None:
+        acd = self.acd
+        a = acd.agents[it.agent] if it.agent else None  # None: a supervisor took it over
+        talk = acd.now - (it.answered_at or acd.now)
         it.state = S.ENDED
-        self.aht[it.queue] = 0.9 * self.aht[it.queue] + 0.1 * talk
-        self._log(
-            "interaction.ended", it.id, queue=it.queue, agent=it.agent, talk=talk, cause=cause
-        )
-        del self.interactions[it.id]
+        acd.aht[it.queue] = 0.9 * acd.aht[it.queue] + 0.1 * talk
+        acd._log("interaction.ended", it.id, queue=it.queue, agent=it.agent, talk=talk, cause=cause)
+        del acd.interactions[it.id]
         if a is not None:
-            self._wrap(a, it, talk)
+            self.wrap(a, it, talk)
 
-    def _wrap(self: Any, a: Agent, it: Interaction, talk: float) -> None:
+    def wrap(self, a: Agent, it: Interaction, talk: float) -> None:
         """The agent's part of an interaction is over: count it and start the wrap-up."""
+        acd = self.acd
         medium = a.active.pop(it.id)
         a.talk_s += talk
         a.handled += 1
-        wrap = a.cfg.wrap_up_s if a.cfg.wrap_up_s is not None else self.queues[it.queue].wrap_up_s
+        wrap = a.cfg.wrap_up_s if a.cfg.wrap_up_s is not None else acd.queues[it.queue].wrap_up_s
         if wrap > 0:
-            a.wrapups[it.id] = (medium, self.now, self.now + wrap)
-            self.timers.add(self.now + wrap, "wrap", f"{a.id}\0{it.id}")
+            a.wrapups[it.id] = (medium, acd.now, acd.now + wrap)
+            acd.timers.add(acd.now + wrap, "wrap", f"{a.id}\0{it.id}")
         else:
-            a.idle_since = self.now
-        self._touch(a)
+            a.idle_since = acd.now
+        acd._touch(a)
 
-    def _leave(self: Any, it: Interaction, kind: str, target: str, why: Why) -> None:
+    def _leave(self, it: Interaction, kind: str, target: str, why: Why) -> None:
         """The interaction leaves the ACD for voicemail, a flow, or just out."""
+        acd = self.acd
         if it.state is S.WAITING:
-            self.router.unlist_waiting(it)
+            acd.router.unlist_waiting(it)
         for oid in sorted(it.offers):
-            self._withdraw(oid, f"overflow to {kind}")
+            acd._withdraw(oid, f"overflow to {kind}")
         it.state = S.OVERFLOWED
-        self._out.append(Overflow(it.id, kind, target, why))
-        self._log(
+        acd._out.append(Overflow(it.id, kind, target, why))
+        acd._log(
             "interaction.overflowed",
             it.id,
             queue=it.queue,
@@ -158,75 +165,84 @@ class LifecycleMixin:
             kind=kind,
             target=target,
             rule=why.rule,
-            wait=self.now - it.arrived_at,
+            wait=acd.now - it.arrived_at,
         )
-        self.interactions.pop(it.id, None)
+        acd.interactions.pop(it.id, None)
 
-    def _on_breakout(self: Any, e: ev.Breakout) -> None:
-        it = self.interactions.get(e.interaction)
-        action = self.queues[it.queue].breakout.get(e.key) if it else None
+    def _on_breakout(self, e: ev.Breakout) -> None:
+        acd = self.acd
+        it = acd.interactions.get(e.interaction)
+        action = acd.queues[it.queue].breakout.get(e.key) if it else None
         if it is None or it.state is not S.WAITING or action is None:
-            self._ignore(e, "not waiting, or no breakout on that key")
+            acd._ignore(e, "not waiting, or no breakout on that key")
             return
         why = Why(it.queue, f"breakout key {e.key}", reason=action)
         if action == "callback" and it.customer:
             self._to_callback(it, it.customer, why)
         else:
-            self._leave(it, "voicemail", self.queues[it.queue].voicemail, why)
+            self._leave(it, "voicemail", acd.queues[it.queue].voicemail, why)
 
     # queued callbacks
-    def _to_callback(self: Any, it: Interaction, number: str, why: Why) -> None:
+    def _to_callback(self, it: Interaction, number: str, why: Why) -> None:
+        acd = self.acd
         it.callback_number = number
-        self._log("callback.requested", it.id, queue=it.queue, number=number)
-        self._out.append(Overflow(it.id, "callback", number, why))
+        acd._log("callback.requested", it.id, queue=it.queue, number=number)
+        acd._out.append(Overflow(it.id, "callback", number, why))
 
-    def _on_callback_requested(self: Any, e: ev.CallbackRequested) -> None:
-        it = self.interactions.get(e.interaction)
+    def _on_callback_requested(self, e: ev.CallbackRequested) -> None:
+        acd = self.acd
+        it = acd.interactions.get(e.interaction)
         if it is None or it.state is not S.WAITING:
-            self._ignore(e, "only a waiting interaction can become a callback")
+            acd._ignore(e, "only a waiting interaction can become a callback")
             return
         self._to_callback(it, e.number, Why(it.queue, "callback requested", reason="keeps place"))
 
-    def _dial_callback(self: Any, it: Interaction, a: Agent, oid: str) -> None:
+    def dial_callback(self, it: Interaction, a: Agent, oid: str) -> None:
+        acd = self.acd
         it.state = S.DIALING
         it.callback_attempts += 1
-        self._log("callback.dialing", it.id, agent=a.id, attempt=it.callback_attempts)
-        self._out.append(
+        acd._log("callback.dialing", it.id, agent=a.id, attempt=it.callback_attempts)
+        acd._out.append(
             DialCallback(oid, a.id, it.id, it.callback_number or "", it.callback_attempts)
         )
 
-    def _on_callback_connected(self: Any, e: ev.CallbackConnected) -> None:
-        it = self.interactions.get(e.interaction)
-        if it is None or it.state is not S.DIALING:
-            self._ignore(e, "no callback being dialed")
+    def _on_callback_connected(self, e: ev.CallbackConnected) -> None:
+        acd = self.acd
+        it = acd.interactions.get(e.interaction)
+        if it is None or it.state is not S.DIALING or it.agent is None:
+            acd._ignore(e, "no callback being dialed")
             return
-        self._connect(it, self.agents[it.agent])
+        acd._connect(it, acd.agents[it.agent])
 
-    def _release_callback_agent(self: Any, it: Interaction) -> None:
-        a = self.agents[it.agent]
+    def _release_callback_agent(self, it: Interaction) -> None:
+        acd = self.acd
+        if it.agent is None:  # a dialing callback always has its agent
+            return
+        a = acd.agents[it.agent]
         a.active.pop(it.id, None)
-        a.idle_since = self.now
+        a.idle_since = acd.now
         it.agent = None
-        self._touch(a)
+        acd._touch(a)
 
-    def _on_callback_failed(self: Any, e: ev.CallbackFailed) -> None:
-        it = self.interactions.get(e.interaction)
+    def _on_callback_failed(self, e: ev.CallbackFailed) -> None:
+        acd = self.acd
+        it = acd.interactions.get(e.interaction)
         if it is None or it.state is not S.DIALING:
-            self._ignore(e, "no callback being dialed")
+            acd._ignore(e, "no callback being dialed")
             return
         self._release_callback_agent(it)
         # A number the outbound rules refuse (`refused_<rule>`) stays refused: no retry.
         permanent = e.cause.startswith("refused_")
-        if not permanent and it.callback_attempts < self.policy.callback_attempts:
+        if not permanent and it.callback_attempts < acd.policy.callback_attempts:
             it.state = S.RETRY
-            at = self.now + self.policy.callback_retry_s
-            self.timers.add(at, "retry", it.id)
-            self._log(
+            at = acd.now + acd.policy.callback_retry_s
+            acd.timers.add(at, "retry", it.id)
+            acd._log(
                 "callback.failed", it.id, cause=e.cause, attempt=it.callback_attempts, retry_at=at
             )
         else:
             if permanent:
-                self._log(
+                acd._log(
                     "callback.failed",
                     it.id,
                     cause=e.cause,
@@ -240,133 +256,144 @@ class LifecycleMixin:
             self._leave(it, "exit", "", why)
 
     # agents
-    def _agent(self: Any, e: Any) -> Agent | None:
-        a: Agent | None = self.agents.get(e.agent)
+    def _agent(self, e: Any) -> Agent | None:
+        acd = self.acd
+        a: Agent | None = acd.agents.get(e.agent)
         if a is None:
-            self._ignore(e, f"unknown agent {e.agent!r}")
+            acd._ignore(e, f"unknown agent {e.agent!r}")
         return a
 
-    def _on_login(self: Any, e: ev.AgentLogin) -> None:
+    def _on_login(self, e: ev.AgentLogin) -> None:
+        acd = self.acd
         if (a := self._agent(e)) is None:
             return
         a.logged_in, a.ready, a.reason, a.missed = True, e.ready, None if e.ready else "login", 0
-        self._log("agent.login", a.id, queues=list(a.cfg.queues))
-        self._touch(a)
+        acd._log("agent.login", a.id, queues=list(a.cfg.queues))
+        acd._touch(a)
 
-    def _on_logout(self: Any, e: ev.AgentLogout) -> None:
+    def _on_logout(self, e: ev.AgentLogout) -> None:
+        acd = self.acd
         if (a := self._agent(e)) is None:
             return
         a.logged_in, a.ready, a.reason = False, False, None
         for oid in sorted(a.offers):
-            it = self.interactions[self.offers[oid].interaction]
-            self._withdraw(oid, "agent logged out")
+            it = acd.interactions[acd.offers[oid].interaction]
+            acd._withdraw(oid, "agent logged out")
             if not it.offers and it.state is S.OFFERED:
-                self._log("interaction.requeued", it.id, queue=it.queue, cause="agent logged out")
-                self._enqueue(it)
-        self._unpin_agent(a)
-        self._log("agent.logout", a.id)
-        self._touch(a)
+                acd._log("interaction.requeued", it.id, queue=it.queue, cause="agent logged out")
+                acd._enqueue(it)
+        acd.supervision.unpin_agent(a)
+        acd._log("agent.logout", a.id)
+        acd._touch(a)
 
-    def _on_ready(self: Any, e: ev.AgentReady) -> None:
+    def _on_ready(self, e: ev.AgentReady) -> None:
+        acd = self.acd
         if (a := self._agent(e)) is None:
             return
         if not a.logged_in:
-            self._ignore(e, "agent is logged out")
+            acd._ignore(e, "agent is logged out")
             return
         a.ready, a.reason, a.missed = True, None, 0
-        self._touch(a)
+        acd._touch(a)
 
-    def _on_not_ready(self: Any, e: ev.AgentNotReady) -> None:
+    def _on_not_ready(self, e: ev.AgentNotReady) -> None:
+        acd = self.acd
         if (a := self._agent(e)) is None:
             return
         a.ready, a.reason = False, e.reason
-        self._log("agent.not_ready", a.id, reason=e.reason)
-        self._touch(a)
+        acd._log("agent.not_ready", a.id, reason=e.reason)
+        acd._touch(a)
 
-    def _on_direct_start(self: Any, e: ev.DirectCallStarted) -> None:
+    def _on_direct_start(self, e: ev.DirectCallStarted) -> None:
+        acd = self.acd
         if (a := self._agent(e)) is not None:
             a.direct.add(e.call)
-            self._touch(a)
+            acd._touch(a)
 
-    def _on_direct_end(self: Any, e: ev.AgentCallEnded) -> None:
+    def _on_direct_end(self, e: ev.AgentCallEnded) -> None:
+        acd = self.acd
         if (a := self._agent(e)) is None:
             return
         if e.call not in a.direct:
-            self._ignore(e, "no such off-queue call")
+            acd._ignore(e, "no such off-queue call")
             return
         a.direct.discard(e.call)
-        a.idle_since = self.now
-        self._touch(a)
+        a.idle_since = acd.now
+        acd._touch(a)
 
-    def _on_wrap_done(self: Any, e: ev.WrapUpDone) -> None:
+    def _on_wrap_done(self, e: ev.WrapUpDone) -> None:
+        acd = self.acd
         if (a := self._agent(e)) is None:
             return
         ids = [e.interaction] if e.interaction else sorted(a.wrapups)
         if not any(i in a.wrapups for i in ids):
-            self._ignore(e, "agent is not in wrap-up")
+            acd._ignore(e, "agent is not in wrap-up")
         for iid in ids:
             if iid in a.wrapups:
-                self._end_wrap(a, iid)
+                self.end_wrap(a, iid)
 
-    def _end_wrap(self: Any, a: Agent, iid: str) -> None:
+    def end_wrap(self, a: Agent, iid: str) -> None:
+        acd = self.acd
         _, start, _ = a.wrapups.pop(iid)
-        a.wrap_s += self.now - start
-        a.idle_since = self.now
-        self._log("agent.wrapup", a.id, interaction=iid, duration=self.now - start)
-        self._touch(a)
+        a.wrap_s += acd.now - start
+        a.idle_since = acd.now
+        acd._log("agent.wrapup", a.id, interaction=iid, duration=acd.now - start)
+        acd._touch(a)
 
-    def _on_queue_paused(self: Any, e: ev.QueuePaused) -> None:
-        if e.queue not in self.queues:
-            self._ignore(e, f"unknown queue {e.queue!r}")
+    def _on_queue_paused(self, e: ev.QueuePaused) -> None:
+        acd = self.acd
+        if e.queue not in acd.queues:
+            acd._ignore(e, f"unknown queue {e.queue!r}")
             return
-        self.router.paused.add(e.queue)
-        self._log("queue.paused", e.queue)
+        acd.router.paused.add(e.queue)
+        acd._log("queue.paused", e.queue)
 
-    def _on_queue_resumed(self: Any, e: ev.QueueResumed) -> None:
-        if e.queue not in self.router.paused:
-            self._ignore(e, "queue is not paused")
+    def _on_queue_resumed(self, e: ev.QueueResumed) -> None:
+        acd = self.acd
+        if e.queue not in acd.router.paused:
+            acd._ignore(e, "queue is not paused")
             return
-        self.router.paused.discard(e.queue)
-        self._log("queue.resumed", e.queue)
-        for it in self.router.waiting[e.queue].ordered(self.now, self.router.eff):
+        acd.router.paused.discard(e.queue)
+        acd._log("queue.resumed", e.queue)
+        for it in acd.router.waiting[e.queue].ordered(acd.now, acd.router.eff):
             if it.queue == e.queue:
-                self._pend_items.append(it)
+                acd._pend_items.append(it)
 
-    def _on_tick(self: Any, e: ev.Tick) -> None:
+    def _on_tick(self, e: ev.Tick) -> None:
         """Due timers already ran in `handle_many`; nothing else to do."""
 
     # timed rules
-    def _fire_interaction_timer(self: Any, kind: str, it: Interaction, token: object) -> None:
-        q = self.queues[it.queue]
+    def fire_interaction_timer(self, kind: str, it: Interaction, token: object) -> None:
+        acd = self.acd
+        q = acd.queues[it.queue]
         if kind == "step" and it.state in _LIVE:
             if it.step < len(q.overflow):  # a restart on edited rules may have fewer steps now
                 self._apply_step(it, q.overflow[it.step])
         elif kind == "maxwait" and it.state in _LIVE and not it.callback_number:
             if it.state is S.OFFERED:  # let the offer run; look again shortly
-                self.timers.add(self.now + 1.0, "maxwait", it.id, it.moves)
+                acd.timers.add(acd.now + 1.0, "maxwait", it.id, it.moves)
             else:
                 self._leave(it, q.max_wait_action, q.max_wait_target, Why(q.name, "max_wait"))
         elif kind == "announce" and it.state in _LIVE and not it.callback_number:
             if it.state is S.WAITING:
-                pos = self.router.waiting[q.name].position(it, self.now, self.router.eff)
-                self._out.append(Announce(it.id, pos, self._expected_wait(q.name, pos)))
-            self.timers.add(self.now + (q.announce_every_s or 0), "announce", it.id, it.moves)
+                pos = acd.router.waiting[q.name].position(it, acd.now, acd.router.eff)
+                acd._out.append(Announce(it.id, pos, self.expected_wait(q.name, pos)))
+            acd.timers.add(acd.now + (q.announce_every_s or 0), "announce", it.id, it.moves)
         elif kind == "sticky" and it.state is S.WAITING:
-            self._pend_items.append(it)  # anyone may take it now
+            acd._pend_items.append(it)  # anyone may take it now
         elif kind == "retry" and it.state is S.RETRY:
-            self._log("interaction.requeued", it.id, queue=it.queue, cause="callback retry")
-            self._enqueue(it)
+            acd._log("interaction.requeued", it.id, queue=it.queue, cause="callback retry")
+            acd._enqueue(it)
 
-    def _apply_step(self: Any, it: Interaction, rule: Any) -> None:
-        q = self.queues[it.queue]
+    def _apply_step(self, it: Interaction, rule: Any) -> None:
+        acd = self.acd
+        q = acd.queues[it.queue]
         it.step += 1
         if it.step < len(q.overflow):
             at = it.arrived_at + q.overflow[it.step].after_s
-            self.timers.add(at, "step", it.id, (it.moves, it.step))
+            acd.timers.add(at, "step", it.id, (it.moves, it.step))
         why = Why(q.name, f"overflow {rule.action} after {rule.after_s:g}s", reason=rule.target)
-        self._log(
-            "interaction.overflow_step", it.id, queue=q.name, action=rule.action, step=it.step
-        )
+        acd._log("interaction.overflow_step", it.id, queue=q.name, action=rule.action, step=it.step)
         if rule.action in ("voicemail", "flow"):
             self._leave(it, rule.action, rule.target, why)
             return
@@ -376,7 +403,7 @@ class LifecycleMixin:
             return
         waiting = it.state is S.WAITING
         if waiting:
-            self.router.unlist_waiting(it)
+            acd.router.unlist_waiting(it)
         if rule.action == "widen_skills":
             it.dropped = it.dropped | (frozenset(rule.skills) or frozenset({"*"}))
         elif rule.action == "lower_level":
@@ -384,32 +411,34 @@ class LifecycleMixin:
         elif rule.action == "add_queue" and rule.target not in it.listed:
             it.via = (*it.via, rule.target)
         if waiting:
-            self._enqueue(it)
+            acd._enqueue(it)
 
-    def _expected_wait(self: Any, queue: str, position: int) -> float:
+    def expected_wait(self, queue: str, position: int) -> float:
+        acd = self.acd
         staffed = sum(
             1
-            for aid in self.router.members[queue]
-            if self.agents[aid].logged_in and (self.agents[aid].ready or self.agents[aid].active)
+            for aid in acd.router.members[queue]
+            if acd.agents[aid].logged_in and (acd.agents[aid].ready or acd.agents[aid].active)
         )
-        return float(position * self.aht[queue] / max(1, staffed))
+        return float(position * acd.aht[queue] / max(1, staffed))
 
-
-LifecycleMixin.HANDLERS = {
-    ev.InteractionArrived: LifecycleMixin._on_arrived,
-    ev.InteractionEnded: LifecycleMixin._on_ended,
-    ev.Breakout: LifecycleMixin._on_breakout,
-    ev.CallbackRequested: LifecycleMixin._on_callback_requested,
-    ev.CallbackConnected: LifecycleMixin._on_callback_connected,
-    ev.CallbackFailed: LifecycleMixin._on_callback_failed,
-    ev.AgentLogin: LifecycleMixin._on_login,
-    ev.AgentLogout: LifecycleMixin._on_logout,
-    ev.AgentReady: LifecycleMixin._on_ready,
-    ev.AgentNotReady: LifecycleMixin._on_not_ready,
-    ev.DirectCallStarted: LifecycleMixin._on_direct_start,
-    ev.AgentCallEnded: LifecycleMixin._on_direct_end,
-    ev.WrapUpDone: LifecycleMixin._on_wrap_done,
-    ev.Tick: LifecycleMixin._on_tick,
-    ev.QueuePaused: LifecycleMixin._on_queue_paused,
-    ev.QueueResumed: LifecycleMixin._on_queue_resumed,
-}
+    def handlers(self) -> dict[type, Callable[[Any], None]]:
+        """The events this part handles, bound to it."""
+        return {
+            ev.InteractionArrived: self._on_arrived,
+            ev.InteractionEnded: self._on_ended,
+            ev.Breakout: self._on_breakout,
+            ev.CallbackRequested: self._on_callback_requested,
+            ev.CallbackConnected: self._on_callback_connected,
+            ev.CallbackFailed: self._on_callback_failed,
+            ev.AgentLogin: self._on_login,
+            ev.AgentLogout: self._on_logout,
+            ev.AgentReady: self._on_ready,
+            ev.AgentNotReady: self._on_not_ready,
+            ev.DirectCallStarted: self._on_direct_start,
+            ev.AgentCallEnded: self._on_direct_end,
+            ev.WrapUpDone: self._on_wrap_done,
+            ev.Tick: self._on_tick,
+            ev.QueuePaused: self._on_queue_paused,
+            ev.QueueResumed: self._on_queue_resumed,
+        }

@@ -18,19 +18,27 @@ EVENT_TYPES: dict[str, type] = {
 }
 
 
-def encode(event: ev.Event, now: float, batch: int | None = None) -> dict[str, Any]:
+def encode(
+    event: ev.Event, now: float, batch: int | None = None, settle_first: bool = False
+) -> dict[str, Any]:
     """A JSON-ready record of one input: {"at": now, "type": name, ...fields}.
 
     Inputs handed to `Acd.handle_many` together share a `batch` number, so replay hands them
-    over together again (routing after a batch can differ from routing after each event)."""
+    over together again (routing after a batch can differ from routing after each event), and
+    a batch handled before its due timers (`settle_first`) is replayed the same way."""
     rec = {"at": now, "type": type(event).__name__, **dataclasses.asdict(event)}
     if batch is not None:
         rec["batch"] = batch
+    if settle_first:
+        rec["settle_first"] = True
     return rec
 
 
+_NOT_FIELDS = ("at", "type", "batch", "settle_first")
+
+
 def decode(record: Mapping[str, Any]) -> tuple[float, ev.Event]:
-    fields = {k: v for k, v in record.items() if k not in ("at", "type", "batch")}
+    fields = {k: v for k, v in record.items() if k not in _NOT_FIELDS}
     cls = EVENT_TYPES.get(str(record.get("type")))
     if cls is None:
         raise ValueError(f"unknown ACD input type {record.get('type')!r}")
@@ -45,15 +53,16 @@ def replay(acd: Acd, records: Iterable[Mapping[str, Any]]) -> list[Decision]:
     """
     out: list[Decision] = []
     group: list[ev.Event] = []
-    group_at, group_batch = 0.0, None
+    group_at, group_batch, group_settle = 0.0, None, False
     for record in records:
         at, event = decode(record)
         batch = record.get("batch")
         if group and (batch is None or batch != group_batch):
-            out.extend(acd.handle_many(group, group_at))
+            out.extend(acd.handle_many(group, group_at, group_settle))
             group = []
         group.append(event)
         group_at, group_batch = at, batch
+        group_settle = bool(record.get("settle_first"))
     if group:
-        out.extend(acd.handle_many(group, group_at))
+        out.extend(acd.handle_many(group, group_at, group_settle))
     return out

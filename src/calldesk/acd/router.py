@@ -104,10 +104,21 @@ class Router:
             ):
                 return [a]
             return []
+        # `eligible` without the checks made above (pull, pause, sticky), and the skills the
+        # queue asks computed once per queue rather than once per agent: this runs over every
+        # open agent for every arrival.
+        rules, medium = self.rules, it.medium
+        if len(it.listed) == 1:  # the usual case: no backup queue, no duplicates to skip
+            q = next(iter(it.listed))
+            reqs = self._reqs(it, q)
+            return [
+                a for a in self.open[q].values() if a.can_take(rules, medium) and a.has_skills(reqs)
+            ]
         out: dict[str, Agent] = {}
         for q in it.listed:
+            reqs = self._reqs(it, q)
             for aid, a in self.open[q].items():
-                if aid not in out and self.eligible(a, it, q, now):
+                if aid not in out and a.can_take(rules, medium) and a.has_skills(reqs):
                     out[aid] = a
         return list(out.values())
 
@@ -137,7 +148,8 @@ class Router:
         why = Why(
             queue=it.queue,
             rule=rule,
-            considered=tuple(sorted(a.id for a in cands)),
+            considered=_first_ids(cands),
+            candidates=len(cands),
             chosen=",".join(a.id for a in chosen),
             reason=reason,
             context=notes,
@@ -182,3 +194,13 @@ class Router:
             if self.eligible(agent, it, q, now):
                 return it
         return None
+
+
+CONSIDERED_SHOWN = 16  # a decision among a thousand idle agents names the first few, and counts
+
+
+def _first_ids(cands: list[Agent]) -> tuple[str, ...]:
+    ids = [a.cfg.id for a in cands]  # not the `id` property: this runs per candidate
+    if len(ids) > CONSIDERED_SHOWN:
+        return tuple(heapq.nsmallest(CONSIDERED_SHOWN, ids))
+    return tuple(sorted(ids))

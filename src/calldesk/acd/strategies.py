@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from calldesk.acd.agents import Agent
 
@@ -25,8 +26,11 @@ Strategy = Callable[[Sequence[Agent], Context], Picked]
 _FAR = 1 << 30
 
 
+_IDLE_KEY = attrgetter("idle_since", "cfg.id")  # (idle_since, id) at C speed: runs per agent
+
+
 def longest_idle(c: Sequence[Agent], ctx: Context) -> Picked:
-    a = min(c, key=lambda a: (a.idle_since, a.id))
+    a = min(c, key=_IDLE_KEY)
     return [a], f"idle since {a.idle_since:g}"
 
 

@@ -1,6 +1,6 @@
 """Supervisor actions on the ACD core: move, reprioritise, pull, and release an agent (takeover).
 
-A mixin of `core.Acd`. Each action is journaled; one that does not apply is `Ignored` with the
+A part of `core.Acd`, composed as `acd.supervision`. Each action is journaled; one that does not apply is `Ignored` with the
 reason. The decisions taken here:
 - **Move** keeps the arrival time and order (`arrived_at`, `seq`), so the interaction takes its
   place by age in the new queue. The new queue's rules apply from arrival: skills, overflow steps
@@ -22,6 +22,7 @@ reason. The decisions taken here:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from calldesk.acd import events as ev
@@ -30,37 +31,41 @@ from calldesk.acd.interaction import InteractionState as S
 
 if TYPE_CHECKING:
     from calldesk.acd.agents import Agent
+    from calldesk.acd.core import Acd
 
 
-class SupervisorMixin:
-    HANDLERS: dict[type, Any] = {}
+class Supervision:
+    def __init__(self, acd: Acd) -> None:
+        self.acd = acd
 
-    def _waiting_item(self: Any, e: Any) -> Interaction | None:
-        it: Interaction | None = self.interactions.get(e.interaction)
+    def _waiting_item(self, e: Any) -> Interaction | None:
+        acd = self.acd
+        it: Interaction | None = acd.interactions.get(e.interaction)
         if it is None or it.state is not S.WAITING:
             state = "not active" if it is None else it.state.value
-            self._ignore(e, f"interaction {e.interaction} is {state}, not waiting in a queue")
+            acd._ignore(e, f"interaction {e.interaction} is {state}, not waiting in a queue")
             return None
         return it
 
-    def _on_moved(self: Any, e: ev.InteractionMoved) -> None:
+    def _on_moved(self, e: ev.InteractionMoved) -> None:
+        acd = self.acd
         if (it := self._waiting_item(e)) is None:
             return
-        q = self.queues.get(e.queue)
+        q = acd.queues.get(e.queue)
         if q is None:
-            self._ignore(e, f"unknown queue {e.queue!r}")
+            acd._ignore(e, f"unknown queue {e.queue!r}")
             return
         if q.name == it.queue:
-            self._ignore(e, f"interaction {it.id} is already in queue {q.name}")
+            acd._ignore(e, f"interaction {it.id} is already in queue {q.name}")
             return
-        self.router.unlist_waiting(it)
+        acd.router.unlist_waiting(it)
         source = it.queue
         it.queue, it.via, it.step, it.dropped, it.level_drop = q.name, (), 0, frozenset(), 0
         it.moves += 1  # the old queue's timers go stale
         it.pulled_to = None
         if not it.own_priority:
             it.priority = q.priority
-        self._log(
+        acd._log(
             "interaction.moved",
             it.id,
             source=source,
@@ -68,62 +73,65 @@ class SupervisorMixin:
             arrived_at=it.arrived_at,
             priority=it.priority,
         )
-        self._queue_timers(it)
-        self._enqueue(it)
+        acd.lifecycle.queue_timers(it)
+        acd._enqueue(it)
 
-    def _on_priority(self: Any, e: ev.PriorityChanged) -> None:
+    def _on_priority(self, e: ev.PriorityChanged) -> None:
+        acd = self.acd
         if (it := self._waiting_item(e)) is None:
             return
-        self.router.unlist_waiting(it)  # lists are sorted runs per priority
+        acd.router.unlist_waiting(it)  # lists are sorted runs per priority
         before, it.priority, it.own_priority = it.priority, int(e.priority), True
-        self._log(
-            "interaction.priority", it.id, queue=it.queue, before=before, priority=it.priority
-        )
-        self._enqueue(it)
+        acd._log("interaction.priority", it.id, queue=it.queue, before=before, priority=it.priority)
+        acd._enqueue(it)
 
-    def _on_pulled(self: Any, e: ev.InteractionPulled) -> None:
+    def _on_pulled(self, e: ev.InteractionPulled) -> None:
+        acd = self.acd
         if (it := self._waiting_item(e)) is None:
             return
-        a = self.agents.get(e.agent)
+        a = acd.agents.get(e.agent)
         if a is None:
-            self._ignore(e, f"unknown agent {e.agent!r}")
+            acd._ignore(e, f"unknown agent {e.agent!r}")
             return
         if not a.logged_in:
-            self._ignore(e, f"agent {a.id} is logged out")
+            acd._ignore(e, f"agent {a.id} is logged out")
             return
-        if (a.cfg.capacity or self.rules.limits).get(it.medium, 0) <= 0:
-            self._ignore(e, f"agent {a.id} cannot hold {it.medium}")
+        if (a.cfg.capacity or acd.rules.limits).get(it.medium, 0) <= 0:
+            acd._ignore(e, f"agent {a.id} cannot hold {it.medium}")
             return
         it.pulled_to = a.id
-        self.router.pulled.setdefault(a.id, {})[it.id] = it
-        self._log("interaction.pulled", it.id, queue=it.queue, agent=a.id)
-        self._pend_items.append(it)  # offered in this batch if the agent has room now
+        acd.router.pulled.setdefault(a.id, {})[it.id] = it
+        acd._log("interaction.pulled", it.id, queue=it.queue, agent=a.id)
+        acd._pend_items.append(it)  # offered in this batch if the agent has room now
 
-    def _unpin_agent(self: Any, a: Agent) -> None:
+    def unpin_agent(self, a: Agent) -> None:
         """The agent logged out: interactions pinned to them are back for anyone."""
-        for it in self.router.pulled.pop(a.id, {}).values():
+        acd = self.acd
+        for it in acd.router.pulled.pop(a.id, {}).values():
             if it.pulled_to == a.id:
                 it.pulled_to = None
-                self._log("interaction.unpinned", it.id, agent=a.id, reason="agent logged out")
+                acd._log("interaction.unpinned", it.id, agent=a.id, reason="agent logged out")
                 if it.state is S.WAITING:
-                    self._pend_items.append(it)
+                    acd._pend_items.append(it)
 
-    def _on_released(self: Any, e: ev.AgentReleased) -> None:
-        if (a := self._agent(e)) is None:
+    def _on_released(self, e: ev.AgentReleased) -> None:
+        acd = self.acd
+        if (a := acd.lifecycle._agent(e)) is None:
             return
-        it = self.interactions.get(e.interaction)
+        it = acd.interactions.get(e.interaction)
         if it is None or it.state is not S.CONNECTED or it.agent != a.id:
-            self._ignore(e, f"agent {a.id} is not connected to interaction {e.interaction}")
+            acd._ignore(e, f"agent {a.id} is not connected to interaction {e.interaction}")
             return
-        talk = self.now - (it.answered_at or self.now)
+        talk = acd.now - (it.answered_at or acd.now)
         it.agent = None
-        self._log("interaction.released", it.id, queue=it.queue, agent=a.id, talk=talk)
-        self._wrap(a, it, talk)
+        acd._log("interaction.released", it.id, queue=it.queue, agent=a.id, talk=talk)
+        acd.lifecycle.wrap(a, it, talk)
 
-
-SupervisorMixin.HANDLERS = {
-    ev.InteractionMoved: SupervisorMixin._on_moved,
-    ev.PriorityChanged: SupervisorMixin._on_priority,
-    ev.InteractionPulled: SupervisorMixin._on_pulled,
-    ev.AgentReleased: SupervisorMixin._on_released,
-}
+    def handlers(self) -> dict[type, Callable[[Any], None]]:
+        """The events this part handles, bound to it."""
+        return {
+            ev.InteractionMoved: self._on_moved,
+            ev.PriorityChanged: self._on_priority,
+            ev.InteractionPulled: self._on_pulled,
+            ev.AgentReleased: self._on_released,
+        }

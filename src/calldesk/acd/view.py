@@ -131,3 +131,23 @@ class AcdView:
 
     def paused(self, queue: str) -> bool:
         return queue in self._core.router.paused
+
+    def outlook(self, queue: str, medium: str) -> tuple[int, float]:
+        """(agents who could take one more `medium` contact of `queue` now, the predicted wait in
+        seconds for a contact arriving now). The wait is the core's own estimate, as announced to
+        callers: position x average handle time / staffed agents, 0 when an agent is free."""
+        core = self._core
+        if queue not in core.queues:
+            return 0, float("inf")
+        free = sum(
+            1
+            for aid in core.router.members[queue]
+            if core.agents[aid].open_for_work(core.rules, core.now)
+            and core.agents[aid].can_take(core.rules, medium)
+        )
+        waiting = len(core.router.waiting[queue])
+        if queue in core.router.paused:
+            return 0, float("inf")
+        if free > waiting:
+            return free - waiting, 0.0
+        return 0, float(core.lifecycle.expected_wait(queue, waiting - free + 1))

@@ -6,7 +6,17 @@ flow enqueues them; `calldesk serve` (controller and HTTP API in one gevent hub)
 at the start, and `rps` API requests/s (reads of agents, offers and queues; state changes of
 spare agents outside the queue). Reported: API latency p50/p99 (reads, writes, all), push
 latency p50/p99 of offers (client receive time minus the ACD decision's journal time; one
-machine, one clock), and lost/duplicate events per agent against the journal itself.
+machine, one clock), and lost/duplicate events per agent against the journal itself (the
+listeners wait, up to a minute, for the last event each should get; `lost_holes`: the lost ones
+after which a later event of that agent did arrive).
+
+`run` repeats the round `rounds` times and reports the median of the rounds for each figure
+(lost and duplicate events are summed), with each round's figures under `rounds`. CPU seconds
+of serve, the switch and the clients during the measured window come from /proc, and the load
+average before and after says what the box was doing: wall latencies on a shared box are upper
+bounds. `CALLDESK_BENCH_PROFILE=DIR` runs serve under cProfile with a CPU-time timer
+(`DIR/serve-<round>.prof`); `CALLDESK_BENCH_SERVE_SRC=DIR` runs serve from another source tree
+(e.g. a checkout of the commit before a change) with everything else unchanged, for A/B rounds.
 """
 
 from __future__ import annotations
@@ -111,6 +121,24 @@ def _post(port: int, token: str, path: str, body: dict) -> int:
     return r.status
 
 
+def _cpu_s(pid: int | None) -> float | None:
+    """User + system CPU seconds of a live process (Linux /proc), or None."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _load() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
 def _settle(store: Any, at_least: float, quiet: float = 3.0, limit: float = 120.0) -> None:
     """Wait `at_least`, then until the journal has not grown for `quiet` seconds."""
     time.sleep(at_least)
@@ -124,13 +152,58 @@ def _settle(store: Any, at_least: float, quiet: float = 3.0, limit: float = 120.
         time.sleep(0.2)
 
 
-def run(
+MEDIAN_KEYS = (
+    "placed_per_s",
+    "offers",
+    "answered",
+    "api_requests",
+    "api_requests_per_s",
+    "api_p50_ms",
+    "api_p99_ms",
+    "api_read_p99_ms",
+    "api_write_p99_ms",
+    "push_p50_ms",
+    "push_p99_ms",
+    "push_max_ms",
+    "serve_cpu_s",
+    "serve_cpu_ms_per_request",
+    "switch_cpu_s",
+    "clients_cpu_s",
+)
+
+
+def _median(values: list[Any]) -> Any:
+    values = sorted(v for v in values if v is not None)
+    return values[len(values) // 2] if values else None
+
+
+def run(rounds: int = 3, **options: Any) -> dict[str, Any]:
+    """`rounds` rounds of `run_round(**options)`: the median of each figure, lost and
+    duplicates summed, and every round's own figures."""
+    each = [run_round(round_no=i + 1, **options) for i in range(max(1, rounds))]
+    out: dict[str, Any] = {"rounds_run": len(each)}
+    out.update({k: _median([r[k] for r in each]) for k in MEDIAN_KEYS})
+    out["agents_on_websocket"] = min(r["agents_on_websocket"] for r in each)
+    out["lost_events"] = sum(r["lost_events"] for r in each)
+    out["lost_holes"] = sum(r["lost_holes"] for r in each)
+    out["duplicate_events"] = sum(r["duplicate_events"] for r in each)
+    out["api_status"] = {}
+    for r in each:
+        for code, n in r["api_status"].items():
+            out["api_status"][code] = out["api_status"].get(code, 0) + n
+    out["load_average"] = [(r["load_before"], r["load_after"]) for r in each]
+    out["rounds"] = each
+    return out
+
+
+def run_round(
     rate: float = 50.0,
     seconds: float = 20.0,
     agents: int = 200,
     spares: int = 20,
     rps: float = 200.0,
     talk_s: float = 2.0,
+    round_no: int = 1,
 ) -> dict[str, Any]:
     from calldesk.store import Store
     from calldesk.store.journal import Entry
@@ -160,11 +233,17 @@ def run(
         (tmp / "tokens.json").write_text(json.dumps(tokens))
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         log = open(tmp / "serve.log", "w")  # a file, not a pipe nobody drains: never blocks
+        profile = os.environ.get("CALLDESK_BENCH_PROFILE")
+        main = ["calldesk.bench.cpuprofile", f"{profile}/serve-{round_no}.prof"]
+        serve_env = dict(env)
+        other = os.environ.get("CALLDESK_BENCH_SERVE_SRC")  # serve another tree's code (A/B)
+        if other:
+            serve_env["PYTHONPATH"] = os.pathsep.join([other, env.get("PYTHONPATH", "")])
         serve = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "calldesk.cli.main",
+                *(main if profile else ["calldesk.cli.main"]),
                 "-c",
                 str(cfg),
                 "serve",
@@ -174,7 +253,7 @@ def run(
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
-            env=env,
+            env=serve_env,
         )
         deadline = time.monotonic() + 60
         while "http:" not in (tmp / "serve.log").read_text():
@@ -207,27 +286,43 @@ def run(
             env=env,
         )
         ready = json.loads(clients.stdout.readline())  # type: ignore[union-attr]
+        load_before = _load()
+        pids = {"serve": serve.pid, "switch": sim.pid, "clients": clients.pid}
+        cpu0 = {k: _cpu_s(p) for k, p in pids.items()}
         go.set()
         clients.stdin.write("go\n")  # type: ignore[union-attr]
         clients.stdin.flush()  # type: ignore[union-attr]
         sent, send_s = done.get(timeout=seconds + 120)
         _settle(store, talk_s * 2 + 3)  # the calls in progress end and their events go out
-        clients.stdin.write("stop\n")  # type: ignore[union-attr]
-        clients.stdin.flush()  # type: ignore[union-attr]
-        out = json.loads(clients.stdout.readline())  # type: ignore[union-attr]
-        lost = dup = expected_total = 0
+        cpu = {k: _cpu_s(p) for k, p in pids.items()}
+        used: dict[str, float | None] = {}
+        for k, after in cpu.items():
+            before = cpu0[k]
+            used[k] = None if after is None or before is None else round(after - before, 2)
+        load_after = _load()
         entries = [
             Entry(r[0], r[1], r[2], r[3], json.loads(r[4]))
             for r in store.db.execute(
                 "SELECT id, at, kind, subject, data FROM journal WHERE id > ? ORDER BY id", [since]
             )
         ]
+        last: dict[str, int] = {}  # per agent, the last journaled event it should be pushed
+        for i in range(agents):
+            topic = Topic("agent", f"a{i}")
+            last[f"a{i}"] = max((e.id for e in entries if topic.matches(e)), default=0)
+        clients.stdin.write(json.dumps(last) + "\n")  # type: ignore[union-attr]
+        clients.stdin.flush()  # type: ignore[union-attr]
+        out = json.loads(clients.stdout.readline())  # type: ignore[union-attr]
+        lost = dup = expected_total = holes = 0
         for i in range(agents):
             topic = Topic("agent", f"a{i}")
             want = [e.id for e in entries if topic.matches(e)]
             got = out.get("seqs", {}).get(f"a{i}", [])
             expected_total += len(want)
-            lost += len(set(want) - set(got))
+            missing = set(want) - set(got)
+            lost += len(missing)
+            # a hole: a later event of this agent did arrive (not merely late at the stop)
+            holes += sum(1 for m in missing if got and m < max(got))
             dup += len(got) - len(set(got))
         reads, writes = out.get("api_read", []), out.get("api_write", [])
         offers = sum(1 for e in entries if e.kind == "interaction.offered")
@@ -249,7 +344,18 @@ def run(
             "push_p50_ms": _pct(out.get("push", []), 0.5),
             "push_p99_ms": _pct(out.get("push", []), 0.99),
             "push_max_ms": _pct(out.get("push", []), 1.0),
+            "serve_cpu_s": used["serve"],
+            "serve_cpu_ms_per_request": (
+                round(used["serve"] * 1000 / max(1, len(reads) + len(writes)), 2)
+                if used["serve"] is not None
+                else None
+            ),
+            "switch_cpu_s": used["switch"],
+            "clients_cpu_s": used["clients"],
+            "load_before": load_before,
+            "load_after": load_after,
             "lost_events": lost,
+            "lost_holes": holes,
             "duplicate_events": dup,
             "client_problems": out.get("problems", []),
             "serve_log_tail": [

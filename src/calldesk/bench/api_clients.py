@@ -1,6 +1,6 @@
 """The clients of `calldesk bench api`, in their own process with gevent's monkey patching:
-one WebSocket per agent (collecting every event with its receive time) and a steady stream of
-API requests (reads for every agent, state changes for the spare agents). Prints one JSON
+one WebSocket per agent (collecting every event with its receive time, until the last event
+the harness says it should get has come) and a steady stream of API requests (reads for every agent, state changes for the spare agents). Prints one JSON
 object: per agent the seqs received, the push latencies of offers, and the API latencies.
 
     python -m calldesk.bench.api_clients PORT SINCE SECONDS AGENTS SPARES RPS TOKENS_FILE
@@ -18,6 +18,8 @@ import time  # noqa: E402
 import gevent  # noqa: E402
 from simple_websocket import Client, ConnectionClosed  # noqa: E402
 
+DRAIN_S = 60.0  # how long, at most, the listeners wait for events still on their way
+
 
 def listen(port: int, agent: str, token: str, since: int, out: dict, stop: list) -> None:
     seqs, lat = out.setdefault("seqs", {}).setdefault(agent, []), out.setdefault("push", [])
@@ -30,7 +32,11 @@ def listen(port: int, agent: str, token: str, since: int, out: dict, stop: list)
         while True:
             text = ws.receive(timeout=0.5)
             if text is None:
-                if stop:  # told to stop, and nothing more came for half a second
+                # told to stop: once this agent's last event came (the harness names it), or
+                # nothing came for half a second past the drain deadline
+                if stop and (
+                    max(seqs, default=0) >= stop[0].get(agent, 0) or time.time() > stop[1]
+                ):
                     break
                 continue
             now = time.time()
@@ -109,8 +115,8 @@ def main() -> None:
             sent += 1
         gevent.sleep(0.005)
     gevent.joinall(pool, timeout=30)
-    _line()  # drained: stop listening
-    stop.append(True)
+    last = json.loads(_line() or "{}")  # drained: per agent, the last event it should get
+    stop.extend([last, time.time() + DRAIN_S])
     gevent.joinall(listeners, timeout=10)
     print(json.dumps(out), flush=True)
 

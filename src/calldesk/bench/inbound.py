@@ -5,12 +5,16 @@ stage. This process runs the controller `calldesk serve` builds (`app.build`): t
 the caller and enqueues it, the ACD offers it, rings the agent's phone and bridges. Agents' phones
 answer after `ring_s` and hang up after `talk_s`; agents are sized for the top rate.
 
-After each stage the traffic drains, then every call placed is accounted for from the journal:
-answered (bridged to an agent), abandoned, overflowed. `lost` is what is left over (calls that
+Each stage's callers carry a caller ID of their own (`+19<stage>…`), so a stage counts only its
+own calls, each interaction once. After each stage the traffic drains (until every call has an
+outcome, at most `drain_s`), then every call placed is accounted for from the journal: answered
+(bridged to an agent), abandoned, overflowed, or shed (turned away busy by the intake because the
+controller was behind: `calldesk.telephony.admission`). `lost` is what is left over (calls that
 never reached the queue or have no outcome), `stuck` the interactions still open in the core
-once the stage has drained. The ramp stops at
-the first stage that loses or strands a call; `calls_per_s` is the best clean stage's rate of
-bridged calls. Legs still up are reported apart (`caller_legs_up`).
+once the stage has drained. The ramp stops at the first stage that sheds, loses or strands a
+call (`limit`); `calls_per_s` is the best clean stage's rate of answered calls. The controller's
+CPU time per placed call (`cpu_ms_per_call`) leaves out the bench's own polling. Legs still up
+are reported apart (`caller_legs_up`).
 """
 
 from __future__ import annotations
@@ -53,22 +57,23 @@ def _switch_process(
     for i in range(agents):
         sim.add_phone(f"user/{2000 + i}", PhoneBehavior.answer(after=ring_s, hangup_after=talk_s))
     port_queue.put(sim.port)
-    placed = 0
     while True:
         while commands.empty():
             gevent.sleep(0.01)
         command = commands.get()
         if command[0] == "stop":
             break
-        _, rate, seconds = command
-        sent, start = 0, time.monotonic()
+        _, rate, seconds, prefix = command
+        sent, refused, start = 0, 0, time.monotonic()
         while (elapsed := time.monotonic() - start) < seconds:
-            for _ in range(int(rate * elapsed) - sent):
-                sim.inject_call(did=DID, caller_id=f"+1555{placed:07d}")
-                sent += 1
-                placed += 1
+            for _ in range(int(rate * elapsed) - sent - refused):
+                # The caller ID names the stage: each stage counts only its own calls.
+                if sim.inject_call(did=DID, caller_id=f"{prefix}{sent + refused:06d}"):
+                    sent += 1
+                else:
+                    refused += 1
             gevent.sleep(0.002)
-        replies.put((sent, time.monotonic() - start, len(sim.legs)))
+        replies.put((sent, time.monotonic() - start, refused))
     sim.stop()
 
 
@@ -91,12 +96,42 @@ def _config(workdir: Path, agents: int, password: str, port: int) -> Any:
     return load_config(workdir / "calldesk.yaml", env=env)
 
 
-def _counts(store: Any) -> dict[str, int]:
+_OUTCOMES = ("interaction.answered", "interaction.abandoned", "interaction.overflowed")
+
+
+def _counts(store: Any, prefix: str) -> dict[str, int]:
+    """This stage's calls only (their caller IDs start with `prefix`), each interaction once:
+    opened (the IVR took the call), enqueued, answered, abandoned, overflowed, accounted (any of
+    the last three), `answer_rows` (answered rows: more than `answered` when calls were
+    requeued and answered again) and `closed` (interactions ended)."""
+    who = "json_extract(i.identities, '$.phone') LIKE ?"
+    like = [prefix + "%"]
+    opened, closed = store.db.execute(
+        f"SELECT count(*), count(i.closed_at) FROM interactions i WHERE {who}", like
+    ).fetchone()
+    out = {"opened": opened, "closed": closed}
+    kinds = ("interaction.arrived", *_OUTCOMES)
     rows = store.db.execute(
-        "SELECT kind, count(*) FROM journal WHERE kind IN ('interaction.arrived', "
-        "'interaction.answered', 'interaction.abandoned', 'interaction.overflowed') GROUP BY kind"
+        "SELECT j.kind, count(DISTINCT j.subject), count(*) FROM journal j "
+        f"JOIN interactions i ON i.id = j.subject WHERE {who} "
+        f"AND j.kind IN ({', '.join('?' * len(kinds))}) GROUP BY j.kind",
+        [*like, *kinds],
     ).fetchall()
-    return {kind.split(".", 1)[1]: n for kind, n in rows}
+    for kind, distinct, total in rows:
+        out[kind.split(".", 1)[1]] = distinct
+        if kind == "interaction.answered":
+            out["answer_rows"] = total
+    out["shed"] = store.db.execute(  # turned away busy by the intake (the controller was behind)
+        "SELECT count(DISTINCT subject) FROM journal WHERE kind = 'intake.shed' "
+        "AND json_extract(data, '$.caller') LIKE ?",
+        like,
+    ).fetchone()[0]
+    out["accounted"] = store.db.execute(
+        "SELECT count(DISTINCT j.subject) FROM journal j JOIN interactions i ON i.id = j.subject "
+        f"WHERE {who} AND j.kind IN ({', '.join('?' * len(_OUTCOMES))})",
+        [*like, *_OUTCOMES],
+    ).fetchone()[0]
+    return out
 
 
 def _open_interactions(controller: Any) -> int:
@@ -104,46 +139,66 @@ def _open_interactions(controller: Any) -> int:
     return sum(1 for i in controller.acd.view.interactions() if i.state.value not in done)
 
 
-def _caller_legs_up(controller: Any) -> int:
+def _caller_legs_up(controller: Any, prefix: str) -> int:
     return sum(
         1
         for leg in controller.board.tracker.legs.values()
-        if leg.alive and leg.direction == "inbound"
+        if leg.alive and leg.direction == "inbound" and leg.caller_number.startswith(prefix)
     )
 
 
 def _stage(
-    controller: Any, commands: Any, replies: Any, rate: float, seconds: float, drain_s: float
+    controller: Any,
+    commands: Any,
+    replies: Any,
+    rate: float,
+    seconds: float,
+    drain_s: float,
+    index: int,
 ) -> dict[str, Any]:
     import gevent
 
-    before = _counts(controller.store)
+    prefix = f"+19{index:03d}"
     cpu0 = time.process_time()
-    commands.put(("stage", rate, seconds))
+    commands.put(("stage", rate, seconds, prefix))
     while replies.empty():
         gevent.sleep(0.05)
-    placed, took, _ = replies.get()
-    deadline = time.monotonic() + drain_s
-    while time.monotonic() < deadline and _open_interactions(controller):
-        gevent.sleep(0.1)
-    after = _counts(controller.store)
-    delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
-    answered = delta.get("answered", 0)
-    accounted = answered + delta.get("abandoned", 0) + delta.get("overflowed", 0)
+    placed, took, refused = replies.get()
+    # Drain: until every call of this stage has an outcome and the core holds nothing open.
+    deadline, polling = time.monotonic() + drain_s, 0.0
+    while time.monotonic() < deadline:
+        p0 = time.process_time()
+        c = _counts(controller.store, prefix)
+        done = c["accounted"] + c["shed"] >= placed
+        done = done and not _open_interactions(controller)
+        polling += time.process_time() - p0  # the bench's own queries: not the controller's
+        if done:
+            break
+        gevent.sleep(0.2)
+    cpu = time.process_time() - cpu0 - polling
+    c = _counts(controller.store, prefix)
+    answered = c.get("answered", 0)
     return {
         "rate": rate,
         "placed": placed,
         "placed_per_s": round(placed / took, 1),
-        "enqueued": delta.get("arrived", 0),
+        "refused_by_switch": refused,
+        "opened": c["opened"],
+        "enqueued": c.get("arrived", 0),
         "answered": answered,
         "answered_per_s": round(answered / took, 1),
-        "abandoned": delta.get("abandoned", 0),
-        "lost": max(0, placed - accounted),
+        "answered_again": c.get("answer_rows", 0) - answered,  # requeued, then answered again
+        "abandoned": c.get("abandoned", 0),
+        "overflowed": c.get("overflowed", 0),
+        # Turned away busy at the intake: the controller was behind (a defined outcome).
+        "shed": c["shed"],
+        # Placed calls with no outcome (never reached the queue, or no end recorded).
+        "lost": max(0, placed - c["accounted"] - c["shed"]),
         "stuck": _open_interactions(controller),
-        # Callers' legs still up after the drain (their interaction may have ended: the
-        # simulated agent hangs up, and the caller's leg is left to the switch).
-        "caller_legs_up": _caller_legs_up(controller),
-        "controller_cpu_s": round(time.process_time() - cpu0, 2),
+        # This stage's callers whose leg is still up after the drain.
+        "caller_legs_up": _caller_legs_up(controller, prefix),
+        "controller_cpu_s": round(cpu, 2),
+        "cpu_ms_per_call": round(1000 * cpu / placed, 2) if placed else None,
     }
 
 
@@ -188,10 +243,12 @@ def run(
             controller.acd.login(f"a{a}", ready=True)
         rate = start
         while rate <= max_rate:
-            stage = _stage(controller, commands, replies, rate, stage_seconds, drain_s)
+            stage = _stage(
+                controller, commands, replies, rate, stage_seconds, drain_s, len(stages)
+            )
             stages.append(stage)
-            if stage["lost"] or stage["stuck"]:
-                break
+            if stage["lost"] or stage["stuck"] or stage["shed"]:
+                break  # the limit: past it calls are shed (or, a defect, lost or stranded)
             rate += step
     finally:
         commands.put(("stop",))
@@ -202,21 +259,20 @@ def run(
             proc.terminate()
         tmp.cleanup()
         quiet.setLevel(level)
-    clean = [s for s in stages if not s["lost"] and not s["stuck"]]
+    clean = [s for s in stages if not (s["lost"] or s["stuck"] or s["shed"])]
     best = max(clean, key=lambda s: s["answered_per_s"], default=None)
-    first_bad = next((s for s in stages if s["lost"] or s["stuck"]), None)
+    limit = next((s for s in stages if s["lost"] or s["stuck"] or s["shed"]), None)
+    keys = ("rate", "placed", "answered", "answered_per_s", "shed", "lost", "stuck")
     return {
-        # The best stage with nothing lost or stuck: its bridged calls/s, and its (zero) losses.
+        # The best stage with nothing shed, lost or stuck: its answered calls/s and its losses.
         "calls_per_s": best["answered_per_s"] if best else 0.0,
         "at_rate": best["rate"] if best else None,
-        "lost": best["lost"] if best else (first_bad or {}).get("lost", 0),
-        "stuck": best["stuck"] if best else (first_bad or {}).get("stuck", 0),
-        # Where the ramp stopped, and what it lost there.
-        "first_failure": (
-            {k: first_bad[k] for k in ("rate", "placed", "answered", "lost", "stuck")}
-            if first_bad
-            else None
-        ),
+        "lost": best["lost"] if best else (limit or {}).get("lost", 0),
+        "stuck": best["stuck"] if best else (limit or {}).get("stuck", 0),
+        "cpu_ms_per_call": best["cpu_ms_per_call"] if best else None,
+        # Where the ramp stopped: the first stage that shed callers (the controller fell behind
+        # and turned new callers away busy), or lost or stranded any; None if it never did.
+        "limit": {k: limit[k] for k in keys} if limit else None,
         "agents": agents,
         "stage_seconds": stage_seconds,
         "stages": stages,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from calldesk.errors import CalldeskError
 
@@ -243,7 +243,11 @@ class PhoneAction:
     detail: dict[str, str] = field(default_factory=dict)
 
 
-def phone_action(event_name: str, headers: dict[str, str], agent_leg: str) -> PhoneAction | None:
+class HeaderLookup(Protocol):
+    def get(self, name: str, default: None = None, /) -> str | None: ...
+
+
+def phone_action(event_name: str, headers: HeaderLookup, agent_leg: str) -> PhoneAction | None:
     """What an event on the agent's leg says the phone did, or None. CHANNEL_HOLD/UNHOLD come
     for `uuid_hold` too (then the state already says so: the caller ignores a no-op); a REFER is
     the agent leg's CHANNEL_HANGUP with `transfer_to: blind:<customer>` (phone-refer trace), or

@@ -42,7 +42,7 @@ class Follower:
         iid = cc._agent_leg.get(leg.uuid) or self._find(leg.uuid)
         if iid is None:
             return
-        act = phone_action(name, dict(event.headers), leg.uuid)
+        act = phone_action(name, event.headers, leg.uuid)  # reads one header, not all
         st = cc.calls.get(iid, CallState())
         if act is None:  # the agent leg hung up (no transfer)
             cc._agent_leg.pop(leg.uuid, None)

@@ -55,7 +55,7 @@ class Follower:
         cs = self.service.customers
         if cs.customer_of(arrival.subject) is not None:
             return None  # a requeue or a replay: attached already
-        flow = [e for e in self.journal.read(subject=arrival.subject) if e.kind.startswith("ivr.")]
+        flow = list(self.journal.read(subject=arrival.subject, kind_prefix="ivr."))
         idents = identities_of(arrival, flow, self.service.settings.country)
         medium = arrival.data.get("medium") or "voice"
         done = self.service.attach_interaction(arrival.subject, medium, idents, arrival.at)

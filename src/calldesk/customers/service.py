@@ -13,7 +13,7 @@ from calldesk.customers.identity import Identity, IdentityError, guess, identity
 from calldesk.customers.resolve import Resolution, resolve, resolve_for
 from calldesk.customers.settings import Settings
 from calldesk.customers.store import CustomerError, CustomerStore
-from calldesk.store import Store
+from calldesk.store import Store, transaction
 
 
 @dataclass
@@ -68,11 +68,25 @@ class CustomerService:
         idents = list(idents)
         if not idents:
             return None
+        res = resolve(idents, self.customers.holders(idents))
+        if res.merges:  # a merge runs its own transaction
+            done, row = self._attach(interaction, medium, idents, at, res)
+            self.store.journal.append(*row)
+            return done
+        journal = self.store.journal
+        with transaction(self.store.db.conn):  # one commit, not one per row
+            done, row = self._attach(interaction, medium, idents, at, res)
+            written = journal.write_many([row])
+        journal.publish(written)  # once committed: subscribers never run inside it
+        return done
+
+    def _attach(
+        self, interaction: str, medium: str, idents: list[Identity], at: float, res: Resolution
+    ) -> tuple[Attached, tuple[str, str, dict[str, Any], float]]:
         cs = self.customers
-        res = resolve(idents, cs.holders(idents))
         target, created = self.apply(res, at, f"{medium}:{interaction}")
         cs.attach(interaction, target, medium, at, res.attached_by or max(idents, key=_rank))
-        self.store.journal.append(
+        row = (
             "customer.attached",
             interaction,
             {
@@ -86,7 +100,7 @@ class CustomerService:
             },
             at,
         )
-        return Attached(target, created, res)
+        return Attached(target, created, res), row
 
     # --- CRM records (import and API) ------------------------------------------------------
     def upsert(self, record: Mapping[str, Any], at: float, source: str = "api") -> tuple[str, bool]:

@@ -17,8 +17,10 @@ from typing import Any
 
 import gevent
 
+from calldesk.app import wire_digital
 from calldesk.digital.desk import DigitalDesk
 from calldesk.digital.settings import DigitalSettings
+from calldesk.digital.system import build_digital
 from calldesk.digital.transport import InProcessTransport
 from calldesk.ivr.dryrun import MemoryContexts, ScriptedHttp
 from calldesk.ivr.library import FlowLibrary
@@ -74,10 +76,10 @@ class DigitalDemo:
         )
         transport = InProcessTransport()
         settings = DigitalSettings(flows={m: "demo-digital" for m in DIGITAL})
-        self.desk = DigitalDesk(
-            c.store, c.acd, library, runner, {m: transport for m in DIGITAL}, c.acd.clock, settings
-        )
-        c.notifier.subscribe(self.desk.on_journal)
+        # serve's own wiring, with the demo's flow and in-process customers as the transports
+        system = build_digital({}, c.store, c.acd, library, runner, c.acd.clock, {},
+                               settings=settings, transports={m: transport for m in DIGITAL})
+        self.desk = wire_digital(c.notifier, system).desk
         c.notifier.subscribe(self._on_journal)
         rng = random.Random(self.seed)
         for medium in self.media:

@@ -30,11 +30,19 @@ from calldesk.digital.transport import Transport
 from calldesk.errors import CalldeskError
 from calldesk.ivr.ports import EnqueueRequest
 from calldesk.ivr.runner import FlowSource, Runner, RunOutcome
+from calldesk.ivr.state import RunState
 from calldesk.store import Entry, Store
 
 log = logging.getLogger(__name__)
 
 _CLOSING_KINDS = {"interaction.abandoned", "interaction.ended", "interaction.overflowed"}
+_FOLLOWED = _CLOSING_KINDS | {
+    "interaction.offered",
+    "interaction.answered",
+    "interaction.requeued",
+    "offer.cancelled",
+    "offer.refused",
+}
 
 
 class DigitalError(CalldeskError):
@@ -118,7 +126,7 @@ class DigitalDesk:
         )
         if new:
             self._start_bot(conv, flow or self.settings.flows.get(medium))
-        elif conv.id in self.sessions:
+        elif conv.id in self.sessions and text:  # a file alone answers no question
             self.sessions[conv.id].deliver(text)
         return conv, msg
 
@@ -151,7 +159,25 @@ class DigitalDesk:
         return conv, True
 
     # -- the bot -----------------------------------------------------------------------------
-    def _start_bot(self, conv: Conversation, flow_name: str | None) -> None:
+    def resume_bots(self, saved: Callable[[str], RunState | None]) -> int:
+        """After a restart: each conversation a flow was running goes on at its saved step (the
+        step starts over: its question is asked again); one without a saved run starts its
+        flow again. Returns how many."""
+        count = 0
+        for iid in sorted(self.live):
+            conv = self.messages.get(iid)
+            if conv is None or conv.state != "bot" or iid in self.sessions:
+                continue
+            state = saved(iid)
+            if state is not None and state.medium != conv.medium:
+                state = None
+            self._start_bot(conv, conv.flow or self.settings.flows.get(conv.medium), state)
+            count += 1
+        return count
+
+    def _start_bot(
+        self, conv: Conversation, flow_name: str | None, saved: RunState | None = None
+    ) -> None:
         if not flow_name:
             self._closed(conv, "no flow for this medium", self.clock())
             log.error("digital.flows.%s: no flow configured; %s closed", conv.medium, conv.id)
@@ -167,11 +193,13 @@ class DigitalDesk:
         conv.flow = flow.name
         self.messages.save(conv)
         self.sessions[conv.id] = session
-        self.greenlets[conv.id] = gevent.spawn(self._run_bot, conv.id, session)
+        self.greenlets[conv.id] = gevent.spawn(self._run_bot, conv.id, session, saved)
 
-    def _run_bot(self, iid: str, session: TextSession) -> RunOutcome | None:
+    def _run_bot(
+        self, iid: str, session: TextSession, saved: RunState | None = None
+    ) -> RunOutcome | None:
         try:
-            outcome = session.run()
+            outcome = session.run() if saved is None else session.resume(saved)
         except Exception:
             log.exception("%s: the flow failed", iid)
             outcome = None
@@ -260,8 +288,11 @@ class DigitalDesk:
         if counts:
             conv.last_out_at = now
             self.messages.save(conv)
-        self.journal.append(
-            "message.sent", iid, {"message": msg.id, "author": author, "seq": msg.seq}, now
+        self.journal.append(  # `agent`: pushed on the holding agent's topic
+            "message.sent",
+            iid,
+            {"message": msg.id, "author": author, "seq": msg.seq, "agent": conv.agent or None},
+            now,
         )
         transport = self.transports.get(conv.medium)
         try:
@@ -281,8 +312,12 @@ class DigitalDesk:
         msg = self.messages.find_external(external_id)
         if msg is None or not self.messages.set_status(msg.id, status):
             return False
+        conv = self.messages.get(msg.interaction)
         self.journal.append(
-            "message.status", msg.interaction, {"message": msg.id, "status": status}, self.clock()
+            "message.status",
+            msg.interaction,
+            {"message": msg.id, "status": status, "agent": (conv.agent if conv else "") or None},
+            self.clock(),
         )
         return True
 
@@ -297,7 +332,10 @@ class DigitalDesk:
             if m.direction == "in" and m.seq <= upto_seq and self.messages.set_status(m.id, "read"):
                 changed += 1
                 self.journal.append(
-                    "message.status", iid, {"message": m.id, "status": "read"}, self.clock()
+                    "message.status",
+                    iid,
+                    {"message": m.id, "status": "read", "agent": agent},
+                    self.clock(),
                 )
         return changed
 
@@ -345,7 +383,7 @@ class DigitalDesk:
     # -- following the ACD -------------------------------------------------------------------
     def on_journal(self, entry: Entry) -> None:
         """A notifier subscriber: keep each conversation's state as the ACD decides."""
-        if entry.subject not in self.live:
+        if entry.subject not in self.live or entry.kind not in _FOLLOWED:
             return
         kind, data = entry.kind, entry.data
         conv = self.messages.get(entry.subject)

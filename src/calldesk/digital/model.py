@@ -24,7 +24,7 @@ class Attachment:
     name: str
     content_type: str
     size: int
-    path: str  # where calldesk stored it (served to agents only)
+    path: str  # where calldesk stored it (served to agents only, never shown)
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,10 @@ class Message:
             "text": self.text,
             "at": self.at,
             "status": self.status,
-            "attachments": [a.__dict__ for a in self.attachments],
+            "attachments": [  # by id (`<message>.<n>`), never by the stored path
+                {"id": f"{self.id}.{i}", "name": a.name, "type": a.content_type, "size": a.size}
+                for i, a in enumerate(self.attachments)
+            ],
         }
 
 

@@ -12,6 +12,7 @@ from calldesk.digital.model import Conversation
 from calldesk.ivr.errors import FlowInvalid
 from calldesk.ivr.flow import Flow
 from calldesk.ivr.runner import Runner, RunOutcome
+from calldesk.ivr.state import RunState
 from calldesk.ivr.text import TextConversation, check_medium
 
 
@@ -43,6 +44,11 @@ class TextSession:
     def leave(self) -> None:
         """The customer left: the flow ends as `caller_gone`."""
         self.port.close()
+
+    def resume(self, state: RunState) -> RunOutcome:
+        """Continue a saved run after a restart (its current step starts over)."""
+        self.outcome = self.runner.resume(state, self.port)
+        return self.outcome
 
     def run(self) -> RunOutcome:
         c = self.conv

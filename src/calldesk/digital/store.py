@@ -13,6 +13,13 @@ from calldesk.errors import CalldeskError
 from calldesk.store import Store
 
 _CONV_FIELDS = [f.name for f in fields(Conversation)]
+# Plain SQL on the hot path (every message reads and saves its conversation): sqlite-utils'
+# table helpers look the schema up on each call, which cost more than the statements.
+_UPDATE = (
+    f"UPDATE digital_conversations SET {', '.join(f'{k} = ?' for k in _CONV_FIELDS[1:])}"
+    " WHERE id = ?"
+)
+_SELECT = f"SELECT {', '.join(_CONV_FIELDS)} FROM digital_conversations"
 
 
 def _conv(row: dict[str, Any]) -> Conversation:
@@ -49,13 +56,16 @@ class MessageStore:
         return conv
 
     def save(self, conv: Conversation) -> None:
-        row = asdict(conv)
-        row["data"] = json.dumps(conv.data, default=str)
-        self.db.table("digital_conversations").update(conv.id, row)
+        values = [getattr(conv, k) for k in _CONV_FIELDS[1:]]
+        values[_CONV_FIELDS.index("data") - 1] = json.dumps(conv.data, default=str)
+        self.db.execute(_UPDATE, [*values, conv.id])
+
+    def _one(self, where: str, args: list[Any]) -> Conversation | None:
+        row = self.db.execute(f"{_SELECT} WHERE {where} LIMIT 1", args).fetchone()
+        return _conv(dict(zip(_CONV_FIELDS, row, strict=True))) if row else None
 
     def get(self, iid: str) -> Conversation | None:
-        rows = list(self.db["digital_conversations"].rows_where("id = ?", [iid]))
-        return _conv(rows[0]) if rows else None
+        return self._one("id = ?", [iid])
 
     def require(self, iid: str) -> Conversation:
         """A conversation the caller knows exists (it opened it); a clear error if it does not."""
@@ -66,15 +76,9 @@ class MessageStore:
 
     def latest(self, medium: str, address: str) -> Conversation | None:
         """The customer's newest conversation on that medium (open or not)."""
-        rows = list(
-            self.db["digital_conversations"].rows_where(
-                "medium = ? AND address = ?",
-                [medium, address],
-                order_by="opened_at DESC, rowid DESC",
-                limit=1,
-            )
+        return self._one(
+            "medium = ? AND address = ? ORDER BY opened_at DESC, rowid DESC", [medium, address]
         )
-        return _conv(rows[0]) if rows else None
 
     def open_conversations(self) -> list[Conversation]:
         return [_conv(r) for r in self.db["digital_conversations"].rows_where("state != 'closed'")]
@@ -128,18 +132,15 @@ class MessageStore:
 
     def by_external(self, iid: str, external_id: str) -> Message | None:
         """A message already stored under the client's or provider's id (dedupe on retry)."""
-        rows = list(
-            self.db["digital_messages"].rows_where(
-                "interaction = ? AND external_id = ?", [iid, external_id], limit=1
-            )
-        )
-        return _msg(rows[0]) if rows else None
+        return self._message("interaction = ? AND external_id = ?", [iid, external_id])
 
     def find_external(self, external_id: str) -> Message | None:
-        rows = list(
-            self.db["digital_messages"].rows_where("external_id = ?", [external_id], limit=1)
-        )
-        return _msg(rows[0]) if rows else None
+        return self._message("external_id = ?", [external_id])
+
+    def _message(self, where: str, args: list[Any]) -> Message | None:
+        cur = self.db.execute(f"SELECT * FROM digital_messages WHERE {where} LIMIT 1", args)
+        row = cur.fetchone()
+        return _msg(dict(zip([c[0] for c in cur.description], row, strict=True))) if row else None
 
     def set_status(self, message_id: str, status: str) -> bool:
         """Move a message's delivery status forward (a late 'delivered' never undoes 'read')."""

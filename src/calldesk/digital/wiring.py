@@ -124,13 +124,14 @@ def build_email(
     i = _map(
         d["imap"],
         f"{path}.imap",
-        {"host", "port", "username", "password_env", "folder", "tls", "poll_s", "use_idle"},
+        {"host", "port", "username", "password_env", "folder", "tls", "poll_s", "use_idle",
+         "cafile"},
         {"host", "username", "password_env"},
     )
     s = _map(
         d["smtp"],
         f"{path}.smtp",
-        {"host", "port", "security", "username", "password_env"},
+        {"host", "port", "security", "username", "password_env", "cafile"},
         {"host"},
     )
     a = _map(d.get("attachments", {}), f"{path}.attachments", {"dir", "max_bytes"})
@@ -142,6 +143,7 @@ def build_email(
                 str(s.get("security", "starttls")),
                 str(s.get("username", "")),
                 _secret(s, "password_env", f"{path}.smtp", env),
+                cafile=str(s["cafile"]) if s.get("cafile") else None,  # a private relay's CA
             )
         )
         mailbox = MailboxSettings(
@@ -153,6 +155,7 @@ def build_email(
             bool(i.get("tls", True)),
             poll_s=float(i.get("poll_s", 30.0)),
             use_idle=bool(i.get("use_idle", True)),
+            cafile=str(i["cafile"]) if i.get("cafile") else None,
         )
     except ValueError as exc:
         raise ConfigError(path, str(exc)) from None

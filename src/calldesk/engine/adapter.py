@@ -20,7 +20,9 @@ from calldesk.telephony.legs import LegRef
 @dataclass(frozen=True)
 class Repair:
     """A mismatch between the core and the world: a short text, the core event that fixes it,
-    and what the adapter must do on its medium (hang a leg up, bridge two)."""
+    and what the adapter must do on its medium (hang a leg up, bridge two). `at`: when the
+    medium says it happened (a hangup the switch timed), if it says; else the engine dates it
+    when it was found."""
 
     subject: str
     what: str
@@ -28,6 +30,7 @@ class Repair:
     data: dict[str, Any] = field(default_factory=dict)
     kill: LegRef | None = None
     bridge: tuple[LegRef, LegRef] | None = None
+    at: float | None = None
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from calldesk.engine.persist import EngineStore
 from calldesk.engine.screenpop import Enrich, ScreenPops
 from calldesk.engine.settings import DispatchSettings
 from calldesk.interactions import EnqueueRequest
-from calldesk.store import Store
+from calldesk.store import Store, transaction
 
 log = logging.getLogger(__name__)
 _CORE_EVENTS = typing.get_args(ev.Event)
@@ -66,6 +66,10 @@ class Engine:
         self._worker: gevent.Greenlet[[], None] | None = None
         self._recovering = False
         self._reconcile_asked = False
+        self._reconcile_why = "reconcile"
+        # Interactions a repair ended because their customer was gone: a hand-off of one of them
+        # still in the inbox (a flow resumed after a restart re-runs its `enqueue`) is stale.
+        self._repaired: dict[str, None] = {}
         self._stopping = False
         self._snap_batch = 0  # batch of the newest snapshot
         self._snap_at = clock()
@@ -111,6 +115,18 @@ class Engine:
         adapter = self.adapters.get(request.medium)
         if adapter is not None:
             adapter.on_enqueue(request)
+        # Durable: back once the core has it in `acd_inputs` (a flow that journals `enqueued`
+        # before a crash that kept the arrival only in memory left its caller unowned: found by
+        # the restart chaos test). A slow worker is waited for at most `enqueue_wait_s`; the
+        # worker itself (a hand-off from an adapter's decision) does not wait on itself.
+        wait = self.settings.enqueue_wait_s
+        if wait and self._worker is not None and gevent.getcurrent() is not self._worker:
+            try:
+                self.post(*request.acd_events(), wait=wait)
+            except gevent.Timeout:
+                log.warning("enqueue of %s: the engine took over %.1f s; left in its inbox",
+                            request.interaction_id, wait)
+            return
         self.post(*request.acd_events())
 
     def login(self, agent: str, ready: bool = False, wait: float | None = 5.0) -> list[str]:
@@ -139,9 +155,12 @@ class Engine:
         self._wake.set()
         return done.get(timeout=wait) if wait is not None else None
 
-    def reconcile_now(self) -> None:
-        """Reconcile at the worker's next step."""
+    def reconcile_now(self, why: str = "reconcile") -> None:
+        """Reconcile at the worker's next step (`why`: how its repairs are dated, e.g.
+        `resync` after a switch reconnected)."""
         self._reconcile_asked = True
+        if why != "reconcile":
+            self._reconcile_why = why
         self._wake.set()
 
     # -- the worker ---------------------------------------------------------------------
@@ -168,9 +187,10 @@ class Engine:
                 if self._inbox:
                     self._drain()
                 if self._reconcile_asked or self.clock() >= next_reconcile:
+                    why, self._reconcile_why = self._reconcile_why, "reconcile"
                     self._reconcile_asked = False
                     next_reconcile = self.clock() + self.settings.reconcile_every_s
-                    self._reconcile()
+                    self._reconcile(why=why)
                     for adapter in self.adapters.values():
                         adapter.after_reconcile()
                 deadline = self.acd.next_deadline()
@@ -194,6 +214,11 @@ class Engine:
                         batch = []
                     self._reconcile(absent=item.absent)
                     continue
+                if isinstance(item, ev.InteractionArrived) and item.interaction in self._repaired:
+                    log.warning("hand-off of %s dropped: a repair ended it, its customer is gone",
+                                item.interaction)
+                    ignored[id(item)] = "interaction ended by a repair: its customer is gone"
+                    continue
                 owner = self._owner(item)
                 if owner is None:
                     batch.append(item)
@@ -214,25 +239,56 @@ class Engine:
             return None
         return next((a for a in self.adapters.values() if a.owns(item)), None)
 
-    def feed(self, events: Sequence[ev.Event], at: float | None = None) -> dict[int, str]:
-        """One batch into the core: recorded, handled, journaled, carried out."""
+    def feed(self, events: Sequence[ev.Event], at: float | None = None, *,
+             settle_first: bool = False, mark: dict[str, Any] | None = None) -> dict[int, str]:
+        """One batch into the core: recorded, handled, journaled, carried out. `settle_first`:
+        the events go before the timers due by `at` (see `Acd.handle_many`); `mark` is added to
+        the data of every journal entry the batch makes (e.g. how a repair was dated)."""
         now = self.clock() if at is None else at
         self._batch += 1
-        self.persist.log_inputs(events, now, self._batch)
         offered = {e.offer: self.view.offer(e.offer) for e in events
                    if isinstance(e, ev.OfferAccepted)}  # gone from the core once accepted
-        decisions = self.acd.handle_many(events, now)
-        records = self.acd.drain_journal()
-        if records:
-            self.store.journal.append_many([(r.kind, r.subject, r.data, r.at) for r in records])
-        ignored = {id(d.event) for d in decisions if isinstance(d, Ignored)}
-        for e in events:
-            offer = offered.get(e.offer) if isinstance(e, ev.OfferAccepted) else None
-            if offer is not None and id(e) not in ignored:
-                self.pops.accepted(offer, self.acd.now)
+        # The batch's inputs and the journal rows it produced commit together (one commit per
+        # batch, not two: a crash keeps both or neither), before any decision is carried out;
+        # the rows are published after.
+        failed: Exception | None = None
+        decisions: list[Any] = []
+        journal, extra = self.store.journal, mark or {}
+        with transaction(self.store.db.conn):
+            self.persist.flush(self.persist.input_rows(events, now, self._batch, settle_first))
+            try:
+                decisions = self.acd.handle_many(events, now, settle_first)
+            except Exception as exc:  # the inputs stay recorded, as before
+                failed = exc
+            records = self.acd.drain_journal()
+            written = journal.write_many(
+                [(r.kind, r.subject, {**r.data, **extra}, r.at) for r in records])
+            if failed is None:  # screen pops of the offers accepted, in the same commit
+                written += journal.write_many(self._pops(events, decisions, offered))
+            self.persist.flush()  # queued leg-map and pop rows, in the same commit
+        journal.publish(written)
+        if failed is not None:
+            raise failed
         for adapter in self.adapters.values():
             adapter.carry_out(events, decisions)
         return {id(d.event): d.reason for d in decisions if isinstance(d, Ignored)}
+
+    def _pops(self, events: Sequence[ev.Event], decisions: list[Any],
+              offered: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], float]]:
+        ignored = {id(d.event) for d in decisions if isinstance(d, Ignored)}
+        rows = []
+        for e in events:
+            offer = offered.get(e.offer) if isinstance(e, ev.OfferAccepted) else None
+            if offer is None or id(e) in ignored:
+                continue
+            try:
+                row = self.pops.accepted(offer, self.acd.now)
+            except Exception:  # a pop never costs the batch its commit
+                log.exception("screen pop of offer %s failed", offer.id)
+                continue
+            if row is not None:
+                rows.append(row)
+        return rows
 
     # -- snapshots and compaction ---------------------------------------------------------
     def _compact_due(self) -> bool:
@@ -261,23 +317,39 @@ class Engine:
             done.set({"batch": batch, "deleted": deleted})
 
     # -- reconciliation and recovery -------------------------------------------------------
-    def _reconcile(self, recovery: bool = False, absent: frozenset[str] = frozenset()) -> None:
+    def _reconcile(self, recovery: bool = False, absent: frozenset[str] = frozenset(),
+                   why: str = "reconcile") -> None:
         for adapter in self.adapters.values():
-            self._repair(adapter, adapter.reconcile(recovery, absent), recovery)
+            self._repair(adapter, adapter.reconcile(recovery, absent), recovery,
+                         "resync" if recovery else why)
 
-    def _repair(self, adapter: MediumAdapter, repairs: list[Repair], recovery: bool) -> None:
+    def _repair(self, adapter: MediumAdapter, repairs: list[Repair], recovery: bool,
+                why: str = "reconcile") -> None:
+        """Repairs are dated when the check found them (`dated_by`: `resync` after a (re)connect
+        or a restart, `reconcile` for the periodic check), never by the last input before a
+        crash; a hangup time the switch did report (`Repair.at`) is kept as `switch_at` (dated
+        by it, the batch would put every interaction its routing touches back in time). After a
+        restart the facts go before the timers that fell due while no one watched
+        (`settle_first`): downtime alone neither expires the lease of an offer the agent did
+        answer nor keeps an agent whose call is gone busy."""
         if not repairs:
             return
-        now = self.acd.now if recovery else self.clock()
+        now = self.clock()
         for r in repairs:
+            if isinstance(r.event, ev.InteractionEnded):
+                self._repaired[r.event.interaction] = None
+                if len(self._repaired) > 10_000:
+                    self._repaired.pop(next(iter(self._repaired)))
             log.warning("ACD repair on %s: %s", r.subject, r.what)
-            self.store.journal.append("acd.repair", r.subject, {"what": r.what, **r.data}, now)
+            data = {"what": r.what, **r.data, "dated_by": why}
+            if r.at is not None:
+                data["switch_at"] = r.at
+            self.store.journal.append("acd.repair", r.subject, data, max(now, self.clock()))
             adapter.apply(r)
         events = [r.event for r in repairs if r.event is not None]
         if events:
-            # After a restart, facts found on the switch are dated at the last recorded input,
-            # so downtime alone does not expire the lease of an offer the agent did answer.
-            self.feed(events, at=now)
+            self.feed(events, at=max(now, self.clock()), settle_first=recovery,
+                      mark={"dated_by": why})
 
     def _recover(self) -> None:
         snap = self.persist.latest_snapshot()
@@ -305,7 +377,8 @@ class Engine:
                 "interactions": sum(1 for _ in v.interactions()),
                 "offers": sum(1 for _ in v.offers()),
                 "agents_logged_in": sum(1 for a in v.agents() if a.logged_in),
+                "state_at": v.now,  # the last input before the restart
             },
-            v.now,
+            max(self.clock(), v.now),
         )
         log.info("ACD recovered from the snapshot of batch %d and %d inputs", after, len(records))

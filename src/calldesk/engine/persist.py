@@ -20,7 +20,7 @@ from typing import Any
 
 from calldesk.acd import events as ev
 from calldesk.acd.replay import encode
-from calldesk.store import Store
+from calldesk.store import Store, transaction
 from calldesk.telephony.legs import LegRef
 
 
@@ -37,21 +37,22 @@ class EngineStore:
         if not rows and not self._pending:
             return
         ops, self._pending = self._pending, []
-        with self.db.conn:
+        with transaction(self.db.conn) as conn:
             if rows:
-                self.db.conn.executemany(
+                conn.executemany(
                     "INSERT INTO acd_inputs (at, batch, type, data) VALUES (?, ?, ?, ?)", rows
                 )
             for sql, args in ops:
-                self.db.conn.execute(sql, args)
+                conn.execute(sql, args)
 
     # core inputs
-    def log_inputs(self, events: Sequence[ev.Event], at: float, batch: int) -> None:
+    def input_rows(self, events: Sequence[ev.Event], at: float, batch: int,
+                   settle_first: bool = False) -> list[tuple[float, int, str, str]]:
         rows = []
         for e in events:
-            rec = encode(e, at, batch)
+            rec = encode(e, at, batch, settle_first)
             rows.append((at, batch, rec.pop("type"), json.dumps(rec, default=str)))
-        self.flush(rows)
+        return rows
 
     def inputs(self, after: int = 0) -> Iterator[dict[str, Any]]:
         """Recorded inputs of batches after `after` (a snapshot's batch), in order."""
@@ -75,7 +76,7 @@ class EngineStore:
         """Store the core's snapshot as of `batch`; drop the inputs it covers and older
         snapshots, in one transaction with any queued leg writes. Returns inputs deleted."""
         ops, self._pending = self._pending, []
-        with self.db.conn:
+        with transaction(self.db.conn):
             for sql, args in ops:
                 self.db.conn.execute(sql, args)
             cur = self.db.conn.execute(

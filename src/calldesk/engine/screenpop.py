@@ -26,7 +26,11 @@ class ScreenPops:
         # contacts (calldesk.customers.screenpop). A failure there never blocks the pop.
         self.enrich = enrich
 
-    def accepted(self, offer: OfferView, at: float) -> dict[str, Any] | None:
+    def accepted(
+        self, offer: OfferView, at: float
+    ) -> tuple[str, str, dict[str, Any], float] | None:
+        """The pop of an accepted offer: its row is queued with the engine's leg writes, and
+        the `screen_pop` journal row returned for the engine to write in its batch's commit."""
         it = self.view.interaction(offer.interaction)
         if it is None:
             return None
@@ -39,6 +43,4 @@ class ScreenPops:
             except Exception:
                 log.exception("screen pop of %s: the customer context failed", it.id)
         self.persist.screen_pop(offer.id, it.id, offer.agent, at, pop)
-        self.journal.append("screen_pop", it.id, {"agent": offer.agent, "offer": offer.id,
-                                                  **pop}, at)
-        return pop
+        return ("screen_pop", it.id, {"agent": offer.agent, "offer": offer.id, **pop}, at)

@@ -33,6 +33,9 @@ class DispatchSettings:
     # agent leg is hung up (a leg without media and no RTP timer bridges ~5 s late, if ever).
     bridge_confirm_s: float = 3.0
     reconcile_every_s: float = 60.0
+    # `Engine.enqueue` returns once the arrival is recorded (wall seconds to wait at most; 0:
+    # fire and forget), so a flow never marks `enqueued` what a crash then forgets.
+    enqueue_wait_s: float = 10.0
     # Each periodic check also reads `show channels`; a mapped leg it lacks, and that no event
     # has explained `settle_s` later, is gone.
     resync_on_reconcile: bool = True

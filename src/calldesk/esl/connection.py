@@ -92,6 +92,7 @@ class SwitchConnection:
         self._handlers: list[EventHandler] = []
         self._sync_handlers: list[EventHandler] = []
         self._resync_listeners: list[ResyncListener] = []
+        self._resync_begin: list[Callable[[str], None]] = []
         self._jobs: dict[str, gevent.event.AsyncResult[str]] = {}
         self._executions: dict[str, tuple[str, gevent.event.AsyncResult[Event]]] = {}
         self._lanes = Lanes(self._run_handlers)
@@ -109,6 +110,11 @@ class SwitchConnection:
     def add_resync_listener(self, listener: ResyncListener) -> None:
         """Called with (switch name, rows of `show channels as json`) after every (re)connect."""
         self._resync_listeners.append(listener)
+
+    def add_resync_begin_listener(self, listener: Callable[[str], None]) -> None:
+        """Called with the switch name as a resync asks for the legs (events keep coming while
+        it waits: a leg they tell of is not missing from a list taken before it was born)."""
+        self._resync_begin.append(listener)
 
     # -- lifecycle --------------------------------------------------------------
     def start(self, wait: float | None = None) -> bool:
@@ -197,6 +203,8 @@ class SwitchConnection:
         log.info("switch %s ready (%d legs after resync)", self.name, len(rows))
 
     def _list_legs(self) -> list[dict[str, Any]]:
+        for begin in self._resync_begin:
+            begin(self.name)
         body = self._api_text("show channels as json", self.settings.command_timeout)
         try:
             rows = list(json.loads(body).get("rows") or [])

@@ -13,6 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from calldesk.interactions.ids import new_interaction_id
+from calldesk.store.tx import transaction
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Interactions:
     ) -> str:
         """A new interaction (with its first attachment, if `address`); returns its id."""
         iid = iid or new_interaction_id(medium)
-        with self.db.conn:
+        with transaction(self.db.conn):
             self.db.conn.execute(
                 "INSERT INTO interactions (id, medium, opened_at, identities, data) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -70,7 +71,7 @@ class Interactions:
 
     def attach(self, iid: str, address: str, role: str, at: float) -> None:
         """Attach a leg or thread; an address belongs to one interaction at a time."""
-        with self.db.conn:
+        with transaction(self.db.conn):
             self._attach(iid, address, role, at)
 
     def detach(self, address: str, at: float) -> None:
@@ -124,7 +125,7 @@ class Interactions:
             )
 
     def close(self, iid: str, at: float) -> None:
-        with self.db.conn:
+        with transaction(self.db.conn):
             self.db.conn.execute(
                 "UPDATE interactions SET closed_at = ? WHERE id = ? AND closed_at IS NULL", [at, iid]
             )

@@ -15,9 +15,13 @@ import sqlite_utils
 from calldesk.ivr.flow import Flow
 from calldesk.ivr.runner import RunOutcome, masked_variables
 from calldesk.ivr.state import RunState
+from calldesk.store.tx import transaction
 
 RUNS = "ivr_runs"
 VERSIONS = "ivr_flow_versions"
+
+
+JournalRow = tuple[str, str, dict[str, Any], float]
 
 
 class JournalLike(Protocol):
@@ -62,33 +66,49 @@ class RunStore:
         self.db = db
         self.journal = journal
         self.clock = clock
+        self._versions_kept: set[tuple[str, str]] = set()
         ensure_tables(db)
 
     # --- RunRecorder -------------------------------------------------------------------------
+    # Each saves the run's row and its journal row in one transaction; the journal row is
+    # published once that committed (subscribers never run inside the transaction).
     def started(self, state: RunState, flow: Flow) -> None:
-        self.remember_flow(flow)
         now = self.clock()
-        self._save(state, "active", started_at=now)
-        self._journal("ivr.started", state, now, file=flow.file)
+        row = self._entry("ivr.started", state, now, file=flow.file)
+        with transaction(self.db.conn):
+            self.remember_flow(flow)
+            self._save(state, "active", started_at=now)
+            written = self._write(row)
+        self._publish(row, written)
 
     def transition(self, state: RunState) -> None:
         now = self.clock()
-        self._save(state, "active")
-        self._journal("ivr.step", state, now)
+        row = self._entry("ivr.step", state, now)
+        with transaction(self.db.conn):
+            self._save(state, "active")
+            written = self._write(row)
+        self._publish(row, written)
 
     def finished(self, state: RunState, outcome: RunOutcome) -> None:
         now = self.clock()
-        self._save(state, outcome.status)
-        self._journal("ivr.finished", state, now, status=outcome.status, detail=outcome.detail)
+        row = self._entry("ivr.finished", state, now, status=outcome.status, detail=outcome.detail)
+        with transaction(self.db.conn):
+            self._save(state, outcome.status)
+            written = self._write(row)
+        self._publish(row, written)
 
     # --- queries -----------------------------------------------------------------------------
     def load(self, interaction_id: str) -> RunState | None:
-        rows = list(self.db.table(RUNS).rows_where("interaction_id = ?", [interaction_id]))
-        return RunState.from_dict(json.loads(rows[0]["state"])) if rows else None
+        row = self.db.execute(
+            f"SELECT state FROM {RUNS} WHERE interaction_id = ?", [interaction_id]
+        ).fetchone()
+        return RunState.from_dict(json.loads(row[0])) if row else None
 
     def status(self, interaction_id: str) -> str | None:
-        rows = list(self.db.table(RUNS).rows_where("interaction_id = ?", [interaction_id]))
-        return rows[0]["status"] if rows else None
+        row = self.db.execute(
+            f"SELECT status FROM {RUNS} WHERE interaction_id = ?", [interaction_id]
+        ).fetchone()
+        return row[0] if row else None
 
     def status_at(self, address: str) -> str | None:
         """The status of the newest run on a leg (or thread), if any."""
@@ -103,17 +123,17 @@ class RunStore:
         return [RunState.from_dict(json.loads(r["state"])) for r in rows]
 
     def remember_flow(self, flow: Flow) -> None:
-        """Keep the exact source of every version a run started on, for resuming after restart."""
-        self.db.table(VERSIONS).insert(
-            {
-                "name": flow.name,
-                "version": flow.version,
-                "file": flow.file,
-                "source": flow.source,
-                "first_seen": self.clock(),
-            },
-            ignore=True,
+        """Keep the exact source of every version a run started on, for resuming after restart
+        (written once per version this process sees)."""
+        key = (flow.name, flow.version)
+        if key in self._versions_kept:
+            return
+        self.db.execute(
+            f"INSERT OR IGNORE INTO {VERSIONS} (name, version, file, source, first_seen) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [flow.name, flow.version, flow.file, flow.source, self.clock()],
         )
+        self._versions_kept.add(key)
 
     def flow_source(self, name: str, version: str) -> tuple[str, str] | None:
         rows = list(self.db.table(VERSIONS).rows_where("name = ? and version = ?", [name, version]))
@@ -121,23 +141,29 @@ class RunStore:
 
     # --- internals ---------------------------------------------------------------------------
     def _save(self, state: RunState, status: str, started_at: float | None = None) -> None:
-        row = {
-            "interaction_id": state.interaction_id,
-            "address": state.address or state.interaction_id,
-            "flow": state.flow,
-            "version": state.version,
-            "step": state.step,
-            "status": status,
-            "state": json.dumps(state.to_dict(), default=str),
-            "updated_at": self.clock(),
-        }
-        if started_at is not None:
-            row["started_at"] = started_at
-        self.db.table(RUNS).upsert(row, pk="interaction_id")
+        args = [
+            state.interaction_id,
+            state.address or state.interaction_id,
+            state.flow,
+            state.version,
+            state.step,
+            status,
+            json.dumps(state.to_dict(), default=str),
+            self.clock(),
+            started_at,
+        ]
+        # An upsert that keeps `started_at` when the update does not give one.
+        self.db.execute(
+            f"INSERT INTO {RUNS} (interaction_id, address, flow, version, step, status, state, "
+            "updated_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(interaction_id) DO UPDATE SET address = excluded.address, "
+            "flow = excluded.flow, version = excluded.version, step = excluded.step, "
+            "status = excluded.status, state = excluded.state, updated_at = excluded.updated_at, "
+            "started_at = coalesce(excluded.started_at, started_at)",
+            args,
+        )
 
-    def _journal(self, kind: str, state: RunState, at: float, **extra: Any) -> None:
-        if self.journal is None:
-            return
+    def _entry(self, kind: str, state: RunState, at: float, **extra: Any) -> JournalRow:
         data = {
             "flow": state.flow,
             "version": state.version,
@@ -146,6 +172,15 @@ class RunStore:
             "variables": masked_variables(state),
             **extra,
         }
-        self.journal.append(
-            kind, state.interaction_id, json.loads(json.dumps(data, default=str)), at
-        )
+        return (kind, state.interaction_id, json.loads(json.dumps(data, default=str)), at)
+
+    def _write(self, row: JournalRow) -> list[Any] | None:
+        """In the transaction, when the journal can write without publishing (the store's)."""
+        write = getattr(self.journal, "write_many", None)
+        return write([row]) if write is not None else None
+
+    def _publish(self, row: JournalRow, written: list[Any] | None) -> None:
+        if written is not None:
+            self.journal.publish(written)  # type: ignore[union-attr]
+        elif self.journal is not None:
+            self.journal.append(*row)

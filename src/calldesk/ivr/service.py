@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
+import gevent.pool
 
 from calldesk.errors import CalldeskError
 from calldesk.interactions import Interactions, new_interaction_id
@@ -23,7 +24,7 @@ from calldesk.ivr.legrouter import LegRouter
 from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.persist import RunStore
 from calldesk.ivr.ports import MediaPort
-from calldesk.ivr.runner import Runner, RunOutcome
+from calldesk.ivr.runner import Runner, RunOutcome, masked_variables
 from calldesk.ivr.voice import VoicePort, VoiceSettings
 from calldesk.telephony.intake import owner_of
 
@@ -43,6 +44,7 @@ class IvrService:
         interactions: Interactions | None = None,
         clock: Callable[[], float] = time.time,
         fallback: Fallback | None = None,
+        leg_gone: Callable[[str], bool] | None = None,
     ) -> None:
         self.conn = conn
         self.library = library
@@ -54,6 +56,8 @@ class IvrService:
         self.interactions = interactions
         self.clock = clock
         self.fallback = fallback  # a caller whose flow cannot run is never left in silence
+        # True once no switch holds the leg (every switch resynced): a saved run on it ends.
+        self.leg_gone = leg_gone
         self.router = LegRouter(conn)
         self.active: dict[str, gevent.Greenlet] = {}  # leg -> its run
         self.outcomes: dict[str, RunOutcome] = {}  # leg -> how its last run ended
@@ -67,6 +71,8 @@ class IvrService:
         if event.name != "CHANNEL_PARK" or not event.uuid or event.uuid in self.active:
             return
         uuid = event.uuid
+        if uuid in self.outcomes:
+            return  # its run ended in this process (the ACD owns it now): no store query
         if self.runs is not None and self.runs.status_at(uuid) not in (None, "active"):
             return  # this leg's run already ended (enqueued: the ACD owns it now)
         number = event.get("variable_calldesk_did") or event.get("Caller-Destination-Number") or ""
@@ -122,6 +128,15 @@ class IvrService:
         alive = {r.get("uuid") for r in rows}
         for state in self.runs.active():
             leg = state.address or state.interaction_id
+            if leg not in alive and leg not in self.active and self.leg_gone is not None \
+                    and self.leg_gone(leg):
+                # Its caller hung up while no controller watched: the run ends (it stayed
+                # active for good, its interaction never ended). Not resumed: a step such as
+                # `enqueue` would hand a dead caller on.
+                self.runs.finished(state, RunOutcome(state.interaction_id, "caller_gone",
+                                                     list(state.path), masked_variables(state),
+                                                     None, "leg gone while no controller ran"))
+                continue
             if leg in alive and leg not in self.active:
                 log.info("resuming %s on %s at %s:%s", state.interaction_id, leg, state.flow,
                          state.step)
@@ -131,28 +146,32 @@ class IvrService:
 
     def _adopt(self, rows: list[dict[str, Any]]) -> None:
         """Parked inbound legs the store knows nothing of: the intake never saw their park (it
-        came while the controller was down), so nobody would ever answer them."""
-        for row in rows:
-            uuid = row.get("uuid") or ""
-            if not uuid or uuid in self.active or self.runs is None:
-                continue
-            if self.runs.status_at(uuid) is not None:
-                continue  # a run already took it (and maybe handed it to the ACD)
-            names = ("calldesk_kind", "calldesk_role", "calldesk_flow", "calldesk_did")
-            variables = {n: v for n in names if (v := self._getvar(uuid, n))}
-            if owner_of(variables, "inbound") != "ivr":
-                continue
-            number = variables.get("calldesk_did") or row.get("dest") or ""
-            named = variables.get("calldesk_flow")
-            flow = self.library.current(named) if named else self.library.for_number(number)
-            if flow is None or uuid in self.active:
-                continue
-            caller = {"id": row.get("cid_num") or "", "name": row.get("cid_name") or "",
-                      "number_dialed": number}
-            log.warning("leg %s parked while no controller watched: starting %s", uuid,
-                        flow.name)
-            iid = self._open(uuid, caller)
-            self.active[uuid] = gevent.spawn(self._run, uuid, flow, caller, None, False, iid)
+        came while the controller was down), so nobody would ever answer them. Several at once:
+        one by one, the last of a few dozen waited in silence long enough to hang up (found by
+        the restart chaos test)."""
+        gevent.pool.Pool(8).map(self._adopt_one, rows)
+
+    def _adopt_one(self, row: dict[str, Any]) -> None:
+        uuid = row.get("uuid") or ""
+        if not uuid or uuid in self.active or self.runs is None:
+            return
+        if self.runs.status_at(uuid) is not None:
+            return  # a run already took it (and maybe handed it to the ACD)
+        names = ("calldesk_kind", "calldesk_role", "calldesk_flow", "calldesk_did")
+        variables = {n: v for n in names if (v := self._getvar(uuid, n))}
+        if owner_of(variables, "inbound") != "ivr":
+            return
+        number = variables.get("calldesk_did") or row.get("dest") or ""
+        named = variables.get("calldesk_flow")
+        flow = self.library.current(named) if named else self.library.for_number(number)
+        if flow is None or uuid in self.active:
+            return
+        caller = {"id": row.get("cid_num") or "", "name": row.get("cid_name") or "",
+                  "number_dialed": number}
+        log.warning("leg %s parked while no controller watched: starting %s", uuid,
+                    flow.name)
+        iid = self._open(uuid, caller)
+        self.active[uuid] = gevent.spawn(self._run, uuid, flow, caller, None, False, iid)
 
     def _getvar(self, uuid: str, name: str) -> str:
         try:
@@ -169,7 +188,7 @@ class IvrService:
 
     def _run(self, leg: str, flow: Any, caller: dict[str, Any], variables: dict[str, Any] | None,
              fresh: bool, iid: str) -> None:
-        self.interaction_of[leg] = iid
+        _keep(self.interaction_of, leg, iid)
         failed, retry = "", False
         port = self.router.port(leg, self.settings)
         media: MediaPort = self.wrap_port(port) if self.wrap_port else port
@@ -182,7 +201,7 @@ class IvrService:
                     flow, media, interaction_id=iid, caller=caller, variables=variables,
                     address=leg,
                 )
-            self.outcomes[leg] = outcome
+            _keep(self.outcomes, leg, outcome)
             if outcome.status == "failed":
                 failed, variables = outcome.detail, outcome.variables
             if self.on_outcome:
@@ -214,3 +233,14 @@ class IvrService:
         if g is not None:
             g.join(timeout)
         return self.outcomes.get(leg)
+
+
+_KEEP = 20000  # legs remembered by `outcomes` and `interaction_of` (oldest forgotten first)
+
+
+def _keep(legs: dict[str, Any], leg: str, value: Any) -> None:
+    """Remember per leg, bounded: at 200 calls/s an unbounded map grows by 720,000 legs an hour."""
+    legs.pop(leg, None)
+    legs[leg] = value
+    while len(legs) > _KEEP:
+        legs.pop(next(iter(legs)))

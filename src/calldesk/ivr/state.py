@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -38,10 +38,17 @@ class RunState:
     address: str = ""  # where the customer is: the leg uuid (voice) or the thread id (text)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """A plain dict of the fields (for JSON); the containers are the run's own, not copies
+        (`dataclasses.asdict` deep-copies every value, which cost more than the save itself)."""
+        out = {f: getattr(self, f) for f in _FIELDS}
+        out["stack"] = [asdict(f) for f in self.stack]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunState:
         data = dict(data)
         data["stack"] = [Frame(**f) for f in data.get("stack", [])]
         return cls(**data)
+
+
+_FIELDS = tuple(f.name for f in fields(RunState))

@@ -112,9 +112,18 @@ def build_ivr(
     flows = config["flows"]
     fallback = Fallback(parse_fallback(flows["fallback"]), handoff, flows["fallback_prompt"],
                         store.journal, clock)
+    def leg_gone(resyncing: str) -> Callable[[str], bool]:
+        """At `resyncing`'s resync: no switch holds the leg (every other one is ready, so the
+        tracker knows all their legs)."""
+        def gone(leg: str) -> bool:
+            known = board.tracker.legs.get(leg)
+            others = [c for n, c in board.switches.items() if n != resyncing]
+            return all(c.ready for c in others) and (known is None or not known.alive)
+        return gone
+
     services = {
         name: IvrService(conn, library, runner, runs, settings, interactions=interactions,
-                         clock=clock, fallback=fallback)
+                         clock=clock, fallback=fallback, leg_gone=leg_gone(name))
         for name, conn in board.switches.items()
     }
     return IvrSystem(library, runs, runner, services, float(config["flows"]["reload_interval"]))

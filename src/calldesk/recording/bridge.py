@@ -25,6 +25,21 @@ class RecordAtBridge:
         if event.name == "CHANNEL_BRIDGE":
             gevent.spawn(self.apply, leg, event)
 
+    def after_resync(self, switch: str) -> None:
+        """Once a restart's resync knows the legs' roles: a customer bridged to an agent whose
+        interaction has no recording (the controller died before the CHANNEL_BRIDGE reached the
+        policy) gets the policy now. One that was recorded, or stopped by hand, is left alone."""
+        tracker = self.board.tracker
+        for leg in list(tracker.legs.values()):
+            peer = tracker.legs.get(leg.bridged_to or "")
+            if (leg.switch != switch or not leg.alive or peer is None or not peer.alive
+                    or leg.variables.get("calldesk_role") == "agent"
+                    or peer.variables.get("calldesk_role") != "agent"):
+                continue
+            iid = peer.variables.get("calldesk_interaction") or leg.uuid
+            if not any(True for _ in self.recorder.index.search(interaction=iid, limit=1)):
+                gevent.spawn(self.apply, leg, None)
+
     def apply(self, leg: Leg, event: Any) -> None:
         """CHANNEL_BRIDGE fires on the customer leg (the first uuid of uuid_bridge)."""
         if not leg.bridged_to:

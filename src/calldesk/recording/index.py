@@ -2,7 +2,8 @@
 
 The table is created by store migration 005_recordings_supervision.
 
-Status: recording -> complete | repaired | purged (and `missing` when the file is gone).
+Status: recording -> complete | repaired | purged (and `missing` when the file is gone;
+`failed` when the switch never started it).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from typing import Any
 
 import sqlite_utils
 
-RECORDING, COMPLETE, REPAIRED, PURGED, MISSING = (
+RECORDING, COMPLETE, REPAIRED, PURGED, MISSING, FAILED = (
     "recording",
     "complete",
     "repaired",
     "purged",
     "missing",
+    "failed",
 )
 
 

@@ -27,7 +27,7 @@ from calldesk.auth import Directory, PermissionDenied
 from calldesk.errors import CalldeskError
 from calldesk.esl.commands import check_uuid
 from calldesk.esl.frames import Event
-from calldesk.recording import integrity, wav
+from calldesk.recording import integrity, resume, wav
 from calldesk.recording.index import COMPLETE, RECORDING, RecordingIndex, Row
 from calldesk.recording.paths import PathTemplate
 from calldesk.recording.policy import Decision, PolicySet
@@ -355,28 +355,54 @@ class Recorder:
             cause=cause,
         )
 
-    def _verify(self, a: Active) -> None:
+    def _verify(self, a: Active, why: str = "leg ended without RECORD_STOP") -> None:
         row = self.index.get(a.row.id)
-        if row is not None and row.status == RECORDING:
-            integrity.verify_row(
-                self.index,
-                self.journal,
-                self.base_dir,
-                row,
-                self.clock(),
-                "leg ended without RECORD_STOP",
-            )
+        if row is not None and row.status == RECORDING and resume.never_started(
+                self.journal, row, self.base_dir):
+            resume.mark_never_started(self.index, self.journal, row, self.clock())
+        elif row is not None and row.status == RECORDING:
+            integrity.verify_row(self.index, self.journal, self.base_dir, row, self.clock(), why)
 
     def startup(self) -> integrity.RepairReport:
-        """Settle what a crash left behind; rows whose leg is still alive are adopted again."""
-        live = {u for u, leg in self.board.tracker.legs.items() if leg.alive}
+        """Settle what a crash left behind: broken files, and rows still `recording` whose switch
+        is ready (or no longer configured). A row whose leg is live is adopted again; rows of a
+        switch not connected yet wait for its resync (`on_resync`; see resume.py)."""
+        live, gone, waiting = resume.judge(self.board, resume.unfinished(self.index), None)
+        for row in live:
+            self.adopt(row)
+        for row in gone:
+            if resume.never_started(self.journal, row, self.base_dir):
+                resume.mark_never_started(self.index, self.journal, row, self.clock())
+        keep = [r.path for r in live + waiting]
         report = integrity.startup_repair(
-            self.index, self.journal, self.base_dir, self.clock(), is_live_leg=live.__contains__
+            self.index, self.journal, self.base_dir, self.clock(), live_paths=set(keep)
         )
-        for row in self.index.search(status=RECORDING, limit=1_000_000):
-            if row.legs and row.legs[0] in live:
-                self.active[row.id] = Active(row, row.legs[0], str(self.base_dir / row.path))
+        report.skipped_live = keep
         return report
+
+    def on_resync(self, switch: str, rows: list[dict]) -> None:
+        """After a switch's (re)connect (the tracker has its legs): adopt the recordings whose leg
+        is live, verify those whose leg ended while no one watched."""
+        live, gone, _ = resume.judge(self.board, resume.unfinished(self.index), switch)
+        for row in live:
+            self.adopt(row)
+        for row in gone:
+            a = self.active.pop(row.id, None) or Active(row, row.legs[0] if row.legs else "",
+                                                        str(self.base_dir / row.path))
+            gevent.spawn(self._verify, a, "leg ended while no controller watched")
+
+    def adopt(self, row: Row) -> None:
+        """A recording whose leg is live: the switch is still writing it; it is verified when it
+        really stops. A file that is not there was never started (the controller died between
+        the row and the command): it is started now."""
+        if row.id in self.active or not row.legs:
+            return
+        abs_path = self.base_dir / row.path
+        self.active[row.id] = Active(row, row.legs[0], str(abs_path))
+        self._log("recording.adopted", row.interaction, id=row.id, leg=row.legs[0],
+                  path=row.path, file=abs_path.exists())
+        if not abs_path.exists():
+            resume.spawn_restart(self.board, self.journal, row, row.legs[0], abs_path, self.clock)
 
     def _log(self, kind: str, subject: str, **data: object) -> None:
         self.journal.append(kind, subject, data, self.clock())

@@ -50,6 +50,7 @@ class Services:
     call_control: Any = None  # calldesk.callcontrol.CallControl once the voice operations land
     customers: Any = None  # calldesk.service.customers.CustomersService
     reports: Any = None  # calldesk.service.customers.ReportsService
+    digital: Any = None  # calldesk.service.digital.DigitalService (serve with `digital:`)
 
     def user(self, user_id: str) -> User:
         return self.access.user(user_id)
@@ -181,6 +182,7 @@ def compose(
             clock,
             lambda user: access.queues_of(user, views.agent_queues),
         ),
+        digital=_Missing("digital (chat, SMS, email: configure digital:)"),
     )
 
 
@@ -210,6 +212,11 @@ def build_services(controller: Any, dialer: Any = None) -> Services:
         c.acd.clock,
         c.acd.settings.time_scale,
     ).attach()
+    if getattr(c, "digital", None) is not None:
+        from calldesk.service.digital import DigitalService
+
+        s.digital = DigitalService(s.access, c.digital.desk)
+        s.agents.digital = s.digital
     return s
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from calldesk.acd import events as ev
 from calldesk.auth import User
 from calldesk.service.access import Access
-from calldesk.service.errors import Invalid, NotFound, Refused
+from calldesk.service.errors import WAIT_S, Invalid, NotFound, Refused, decide
 from calldesk.store.journal import Journal
 from calldesk.views import LiveViews
 
@@ -41,6 +41,7 @@ class AgentsService:
         self.codes, self.teams_of, self.names = codes, teams_of, names
         self.decline_leg = decline_leg  # hangs a ringing voice offer's agent leg up
         self.pops = pops
+        self.digital: Any = None  # calldesk.service.digital.DigitalService, when serve has one
 
     def _known(self, agent: str) -> None:
         if agent not in self.names:
@@ -68,6 +69,7 @@ class AgentsService:
             "teams": sorted(self.teams_of(agent)),
             "interactions": sorted(self.views.agent_items.get(agent, ())),
             "handled": v.handled,
+            "wrapup_until": self.views.wrapup_until.get(agent) if v.state == "wrap_up" else None,
         }
 
     def list(self, user: User) -> Rows:
@@ -83,18 +85,22 @@ class AgentsService:
     def login(self, user: User, agent: str, ready: bool = False) -> dict[str, Any]:
         self._known(agent)
         self.access.agent(user, agent, "log in")
-        return self._done(user, "login", agent, self.engine.login(agent, ready), ready=ready)
+        return self._done(
+            user, "login", agent, decide(self.engine.login, agent, ready, wait=WAIT_S), ready=ready
+        )
 
     def logout(self, user: User, agent: str) -> dict[str, Any]:
         self._known(agent)
         self.access.agent(user, agent, "log out")
-        return self._done(user, "logout", agent, self.engine.logout(agent))
+        return self._done(user, "logout", agent, decide(self.engine.logout, agent, wait=WAIT_S))
 
     def set_state(self, user: User, agent: str, state: str, reason: str | None = None) -> dict:
         self._known(agent)
         self.access.agent(user, agent, "set the state of")
         if state == "ready":
-            return self._done(user, "state", agent, self.engine.ready(agent), state=state)
+            return self._done(
+                user, "state", agent, decide(self.engine.ready, agent, wait=WAIT_S), state=state
+            )
         if state != "not_ready":
             raise Invalid("state", f"must be ready or not_ready, not {state!r}")
         reason = reason or "break"
@@ -103,7 +109,7 @@ class AgentsService:
                 "reason",
                 f"unknown reason {reason!r} (known: {', '.join(self.codes['not_ready_reasons'])})",
             )
-        ignored = self.engine.not_ready(agent, reason)
+        ignored = decide(self.engine.not_ready, agent, reason, wait=WAIT_S)
         return self._done(user, "state", agent, ignored, state=state, reason=reason)
 
     # offers
@@ -113,15 +119,25 @@ class AgentsService:
         o = self.views.offer_of(agent)
         if o is None:
             return None
+        data = self._data(o.interaction)
+        caller = data.get("caller")
+        name = caller.get("name") if isinstance(caller, dict) else None
         return {
             "id": o.id,
             "interaction": o.interaction,
             "medium": o.medium,
             "queue": o.queue,
-            "customer": {"name": "", "number": o.customer},
-            "data": {},
+            "customer": {"name": str(name or ""), "number": o.customer},
+            "data": data,
             "lease_until": o.lease_until,
         }
+
+    def _data(self, iid: str) -> dict[str, Any]:
+        """What the interaction carries for the agent (the flow's data, the caller), as the
+        engine's read-only view has it."""
+        view = getattr(self.engine, "view", None)
+        it = view.interaction(iid) if view is not None else None
+        return dict(it.data) if it is not None else {}
 
     def _offer(self, user: User, offer: str, action: str) -> Any:
         o = self.views.offers.get(offer)
@@ -134,14 +150,18 @@ class AgentsService:
         o = self._offer(user, offer, "accept offers for")
         if o.medium == "voice":
             raise Refused(f"offer {offer} is a call: answer it on the phone that rings")
-        ignored = self.engine.post(ev.OfferAccepted(offer), wait=5.0)
+        if self.digital is not None:  # chat, SMS, email: the hand-off with the transcript
+            handoff = self.digital.accept(offer, o.agent)
+            self._done(user, "accept", o.agent, [], offer=offer)
+            return {"offer": offer, "accepted": True, **handoff}
+        ignored = decide(self.engine.post, ev.OfferAccepted(offer), wait=WAIT_S)
         self._done(user, "accept", o.agent, ignored, offer=offer)
         return {"offer": offer, "interaction": o.interaction, "accepted": True}
 
     def decline(self, user: User, offer: str) -> dict[str, Any]:
         """A decline is a refusal like a rejected ring: the ACD's RONA rules apply."""
         o = self._offer(user, offer, "decline offers for")
-        ignored = self.engine.post(ev.OfferRefused(offer, "reject"), wait=5.0)
+        ignored = decide(self.engine.post, ev.OfferRefused(offer, "reject"), wait=WAIT_S)
         if not ignored and o.medium == "voice" and self.decline_leg is not None:
             self.decline_leg(offer)
         self._done(user, "decline", o.agent, ignored, offer=offer)
@@ -156,7 +176,7 @@ class AgentsService:
                 f"unknown disposition {disposition!r} (known: "
                 f"{', '.join(self.codes['dispositions'])})",
             )
-        ignored = self.engine.post(ev.WrapUpDone(agent), wait=5.0)
+        ignored = decide(self.engine.post, ev.WrapUpDone(agent), wait=WAIT_S)
         return self._done(user, "wrapup", agent, ignored, disposition=disposition, notes=notes)
 
     def screen_pops(self, user: User, agent: str, limit: int = 10) -> Rows:

@@ -6,7 +6,7 @@ from typing import Any
 
 from calldesk.auth import User
 from calldesk.service.access import Access
-from calldesk.service.errors import NotFound, Refused
+from calldesk.service.errors import WAIT_S, NotFound, Refused, decide
 from calldesk.store.journal import Journal
 from calldesk.views import LiveViews
 
@@ -73,7 +73,8 @@ class QueuesService:
     def _set(self, user: User, queue: str, action: str) -> dict[str, Any]:
         self._known(queue)
         self.access.queue(user, queue, action)
-        ignored = (self.engine.pause if action == "pause" else self.engine.resume)(queue)
+        control = self.engine.pause if action == "pause" else self.engine.resume
+        ignored = decide(control, queue, wait=WAIT_S)
         if ignored:
             raise Refused(f"{action} {queue}: {'; '.join(ignored)}")
         self.journal.append(f"api.{action}", queue, {"by": user.id}, self.access.clock())

@@ -2,5 +2,6 @@
 
 from calldesk.store.database import Store
 from calldesk.store.journal import Entry, Journal
+from calldesk.store.tx import transaction
 
-__all__ = ["Entry", "Journal", "Store"]
+__all__ = ["Entry", "Journal", "Store", "transaction"]

@@ -7,11 +7,14 @@ enforce it). `at` is the time the event happened, passed in by the caller (pure 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlite_utils
+
+from calldesk.store.tx import transaction
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,19 @@ class Publisher(Protocol):
 
 def _row(kind: str, subject: str, data: dict[str, Any] | None, at: float) -> tuple:
     return (float(at), kind, subject, json.dumps(data or {}, sort_keys=True, default=str))
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _as_stored(data: dict[str, Any] | None, text: str) -> dict[str, Any]:
+    """The entry's data as a reader of the row gets it: a flat dict of plain values is copied
+    (keys sorted, as stored), anything else is decoded from the stored JSON."""
+    if not data:
+        return {}
+    if all(type(k) is str and type(v) in _SCALARS for k, v in data.items()):
+        return dict(sorted(data.items()))
+    return json.loads(text)
 
 
 class Journal:
@@ -49,18 +65,39 @@ class Journal:
             self.notifier.publish([Entry(seq, row[0], kind, subject, json.loads(row[3]))])
         return seq
 
-    def append_many(self, entries: list[tuple[str, str, dict[str, Any], float]]) -> None:
+    def append_many(
+        self,
+        entries: list[tuple[str, str, dict[str, Any], float]],
+        before: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
+        """One transaction for all the rows, then the notifier publishes them. `before` writes
+        in the same transaction (e.g. the inputs that made these entries): a crash keeps both or
+        neither."""
+        with transaction(self.db.conn) as conn:
+            if before is not None:
+                before(conn)
+            written = self.write_many(entries)
+        self.publish(written)
+
+    def write_many(self, entries: list[tuple[str, str, dict[str, Any], float]]) -> list[Entry]:
+        """Insert the rows in the caller's transaction and return them as entries, unpublished:
+        the caller publishes them (`publish`) once its transaction committed."""
         rows = [_row(k, s, d, at) for k, s, d, at in entries]
-        with self.db.conn:
-            self.db.conn.executemany(
-                "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)", rows
-            )
-            last = self.db.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-        if self.notifier is not None and rows:
-            first = int(last) - len(rows) + 1  # one transaction, one writer: consecutive ids
-            self.notifier.publish(
-                Entry(first + i, r[0], r[1], r[2], json.loads(r[3])) for i, r in enumerate(rows)
-            )
+        if not rows:
+            return []
+        self.db.conn.executemany(
+            "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)", rows
+        )
+        last = self.db.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        first = int(last) - len(rows) + 1  # one statement, one writer: consecutive ids
+        return [
+            Entry(first + i, r[0], r[1], r[2], _as_stored(d, r[3]))
+            for i, (r, (_, _, d, _)) in enumerate(zip(rows, entries, strict=True))
+        ]
+
+    def publish(self, entries: list[Entry]) -> None:
+        if self.notifier is not None and entries:
+            self.notifier.publish(entries)
 
     def read(
         self,
@@ -91,6 +128,10 @@ class Journal:
             sql += f" LIMIT {int(limit)}"
         for row in self.db.execute(sql, args).fetchall():
             yield Entry(row[0], row[1], row[2], row[3], json.loads(row[4]))
+
+    def last_id(self) -> int:
+        """The newest sequence number (0 for an empty journal)."""
+        return int(self.db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0])
 
     def count(self, kind: str | None = None) -> int:
         if kind is None:

@@ -38,13 +38,13 @@ from calldesk.supervision.modes import (
 )
 from calldesk.supervision.session import ACTIVE, ENDED, RINGING, Session, SupervisionError
 from calldesk.supervision.settings import Settings
-from calldesk.supervision.takeover import TakeoverAndNotice
+from calldesk.supervision.takeover import Takeover
 from calldesk.telephony.switchboard import Switchboard
 
 log = logging.getLogger(__name__)
 
 
-class SupervisionService(TakeoverAndNotice, LegEvents):
+class SupervisionService:
     def __init__(
         self,
         board: Switchboard,
@@ -68,6 +68,9 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
         self.on_notice = on_notice
         self.sessions: dict[str, Session] = {}
         self._changed = gevent.event.Event()
+        self.takeover = Takeover(self)
+        self.leg_events = LegEvents(self)
+        self.on_leg = self.leg_events.on_leg  # the tracker subscriber (legevents.py)
 
     # -- API --------------------------------------------------------------------------------
     def start(self, user: str, agent: str, mode: str | Mode) -> Session:
@@ -102,7 +105,7 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
                 raise SupervisionError(
                     f"takeover failed: {s.end_reason or 'supervisor did not answer'}"
                 )
-            self._takeover(s)
+            self.takeover.take(s)
         return s
 
     def attach(self, user: str, agent: str, mode: str | Mode, leg: str, switch: str) -> Session:
@@ -137,7 +140,7 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
         s.status = ACTIVE
         self._save(s)
         self._journal("supervision.joined", s, via="phone")
-        self._notify(s)
+        self.takeover.notify(s)
         self._changed.set()
         return s
 
@@ -155,7 +158,7 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
                 f"session {s.id} has taken the call over; there is no eavesdrop left"
             )
         if mode is Mode.TAKEOVER:
-            self._takeover(s, by=user)
+            self.takeover.take(s, by=user)
             return s
         if s.mode == mode.value:
             return s
@@ -299,7 +302,7 @@ class SupervisionService(TakeoverAndNotice, LegEvents):
                 s.status = ACTIVE
                 self._save(s)
                 self._journal("supervision.joined", s)
-                self._notify(s)
+                self.takeover.notify(s)
         elif s.status != ENDED:
             self._end(s, f"supervisor phone: {out.strip()}")
         self._changed.set()

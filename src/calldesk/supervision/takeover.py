@@ -1,4 +1,4 @@
-"""Takeover and the agent's notice: a mixin of `SupervisionService`.
+"""Takeover and the agent's notice: a part of `SupervisionService` (`service.takeover`).
 
 Takeover: the session is marked and `on_agent_released` tells the ACD (the agent wraps up, the
 dispatcher lets go of the agent leg) before `uuid_bridge <customer> <supervisor>`, which pulls
@@ -9,7 +9,7 @@ left-behind agent leg up.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 import gevent
 
@@ -17,65 +17,60 @@ from calldesk.errors import CalldeskError
 from calldesk.supervision.modes import Mode
 from calldesk.supervision.session import Session, SupervisionError
 
+if TYPE_CHECKING:
+    from calldesk.supervision.service import SupervisionService
+
 log = logging.getLogger(__name__)
 
 
-class TakeoverAndNotice:
-    """Needs the service's board, journal, settings, clock, on_notice, on_agent_released,
-    _save, _wait, _journal and _hangup_quietly."""
+class Takeover:
+    """Composed by the service; reads its board, journal, settings and clock, and calls its
+    session helpers (`_save`, `_wait`, `_journal`, `_hangup_quietly`)."""
 
-    board: Any
-    journal: Any
-    settings: Any
-    clock: Any
-    on_notice: Any
-    on_agent_released: Any
-    _save: Any
-    _wait: Any
-    _journal: Any
-    _hangup_quietly: Any
+    def __init__(self, svc: SupervisionService) -> None:
+        self.svc = svc
 
-    def _notify(self, s: Session) -> None:
-        how = self.settings.notify
+    def notify(self, s: Session) -> None:
+        how = self.svc.settings.notify
         if how == "tone":
             gevent.spawn(self._tone, s)
         elif how == "notice":
             info = {"supervisor": s.supervisor, "mode": s.mode, "session": s.id}
-            self.journal.append("supervision.notice", s.agent, info, self.clock())
-            if self.on_notice:
-                self.on_notice(s.agent, info)
+            self.svc.journal.append("supervision.notice", s.agent, info, self.svc.clock())
+            if self.svc.on_notice:
+                self.svc.on_notice(s.agent, info)
 
     def _tone(self, s: Session) -> None:
         try:
-            self.board.switches[s.switch].api(
-                "uuid_broadcast", s.agent_leg, self.settings.tone, "aleg"
+            self.svc.board.switches[s.switch].api(
+                "uuid_broadcast", s.agent_leg, self.svc.settings.tone, "aleg"
             )
-            self.journal.append(
-                "supervision.notice", s.agent, {"session": s.id, "tone": True}, self.clock()
+            self.svc.journal.append(
+                "supervision.notice", s.agent, {"session": s.id, "tone": True}, self.svc.clock()
             )
         except CalldeskError as exc:
             log.warning("supervision: notice tone for %s failed: %s", s.agent, exc)
 
-    def _takeover(self, s: Session, by: str | None = None) -> None:
+    def take(self, s: Session, by: str | None = None) -> None:
         """Marked first, so the agent leg's hangup is expected (the session and the ACD keep the
         call); the ACD releases the agent to wrap-up; then `uuid_bridge <customer> <supervisor>`
         ends the supervisor's eavesdrop and moves the customer to the supervisor. FreeSWITCH hangs
         the left-behind agent leg up itself (NORMAL_CLEARING, switch_ivr_bridge.c); one kept by
         `park_after_bridge` is hung up here."""
-        conn = self.board.switches[s.switch]
+        conn = self.svc.board.switches[s.switch]
         assert s.supervisor_leg
         before, s.mode = s.mode, Mode.TAKEOVER.value
-        self._save(s)
+        self.svc._save(s)
         try:
-            if self.on_agent_released:
-                self.on_agent_released(s.agent, s.interaction)
+            if self.svc.on_agent_released:
+                self.svc.on_agent_released(s.agent, s.interaction)
             conn.api("uuid_bridge", s.target_leg, s.supervisor_leg)
         except CalldeskError:
             s.mode = before
-            self._save(s)
+            self.svc._save(s)
             raise
-        tracker = self.board.tracker
-        ok = self._wait(
+        tracker = self.svc.board.tracker
+        ok = self.svc._wait(
             lambda: (
                 (leg := tracker.legs.get(s.target_leg)) is not None
                 and leg.bridged_to == s.supervisor_leg
@@ -86,11 +81,15 @@ class TakeoverAndNotice:
             raise SupervisionError(
                 f"session {s.id}: the customer was not bridged to the supervisor"
             )
-        self._journal("supervision.takeover", s, by=by or s.supervisor, released_leg=s.agent_leg)
+        self.svc._journal(
+            "supervision.takeover", s, by=by or s.supervisor, released_leg=s.agent_leg
+        )
         gevent.spawn(self._drop_agent_leg, s)
 
     def _drop_agent_leg(self, s: Session) -> None:
-        tracker = self.board.tracker
-        gone = self._wait(lambda: not ((leg := tracker.legs.get(s.agent_leg)) and leg.alive), 2.0)
+        tracker = self.svc.board.tracker
+        gone = self.svc._wait(
+            lambda: not ((leg := tracker.legs.get(s.agent_leg)) and leg.alive), 2.0
+        )
         if not gone:
-            self._hangup_quietly(s.switch, s.agent_leg)
+            self.svc._hangup_quietly(s.switch, s.agent_leg)

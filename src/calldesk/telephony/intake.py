@@ -6,6 +6,8 @@ callback's customer leg, a feature code, a dialer attempt. `owner_of` names the 
 variables and direction (pure); `Intake` decides at the first CHANNEL_PARK of each leg and
 hands the leg to the owner the composition root registered for that kind (`own`), and every
 later event of that leg too. Legs nobody owns are left to the observers the wiring subscribes.
+A new customer (`ivr`) the `admit` gate refuses (the controller is behind: see `admission.py`)
+goes to the `shed` owner instead, which turns it away busy.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ DESK_KINDS = ("agent_call", "outbound", "supervisor")
 FEATURE_KIND = "agent_feature"
 # Legs calldesk originates itself, by `calldesk_role`.
 ROLES = ("agent", "callback", "supervisor", "dialer")
-OWNERS = ("ivr", "desk", "feature", *ROLES, "none")
+OWNERS = ("ivr", "desk", "feature", *ROLES, "shed", "none")
 
 Handler = Callable[[Leg, Any], None]
 
@@ -45,7 +47,8 @@ def owner_of(variables: Mapping[str, str], direction: str) -> str:
 
 
 class Intake:
-    def __init__(self) -> None:
+    def __init__(self, admit: Callable[[Leg, Any], bool] | None = None) -> None:
+        self.admit = admit  # (leg, its first park) -> may a new customer be taken on now?
         self.handlers: dict[str, Handler] = {}
         self.owner: dict[str, str] = {}  # leg uuid -> owner kind, from its first park to its end
 
@@ -63,7 +66,10 @@ class Intake:
             if event.name != "CHANNEL_PARK" or not leg.alive:
                 return
             direction = event.get("Call-Direction") or leg.direction or "inbound"
-            kind = self.owner[leg.uuid] = owner_of(leg.variables, direction)
+            kind = owner_of(leg.variables, direction)
+            if kind == "ivr" and self.admit is not None and not self.admit(leg, event):
+                kind = "shed"
+            self.owner[leg.uuid] = kind
         handler = self.handlers.get(kind)
         if handler is not None:
             try:

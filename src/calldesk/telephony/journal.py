@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from calldesk.store import Journal
 from calldesk.telephony.legs import Leg, event_time
 
 LEG_JOURNAL = ("CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP_COMPLETE")
 
 
+class Appender(Protocol):
+    def append(self, kind: str, subject: str, data: dict[str, Any] | None, at: float) -> Any: ...
+
+
 class LegJournal:
-    def __init__(self, journal: Journal) -> None:
+    """`journal`: the store's journal, or a `BatchWriter` that commits the rows off the reader."""
+
+    def __init__(self, journal: Appender) -> None:
         self.journal = journal
 
     def on_leg(self, leg: Leg, event: Any) -> None:

@@ -39,6 +39,7 @@ class Leg:
     answered_at: float | None = None
     bridged_at: float | None = None
     hungup_at: float | None = None
+    last_sequence: str | None = None  # Event-Sequence of the last event folded (re-fires skipped)
 
     @property
     def alive(self) -> bool:

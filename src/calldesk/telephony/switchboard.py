@@ -34,6 +34,9 @@ class Switchboard:
             self.tracker.on_resync(switch, rows)
 
         conn.add_resync_listener(resync)
+        begin = getattr(conn, "add_resync_begin_listener", None)  # test doubles may lack it
+        if begin is not None:
+            begin(self.tracker.begin_resync)
 
     def start(self, wait: float = 10.0) -> dict[str, bool]:
         return connect_all(self.switches.values(), wait)

@@ -27,7 +27,7 @@ class LegTracker:
         self._gone: dict[str, Leg] = {}
         self._keep = keep_destroyed
         self._listeners: list[LegListener] = []
-        self._seen_sequences: dict[str, str] = {}
+        self._since: dict[str, set[str]] = {}  # switch -> legs events told of during its resync
 
     def subscribe(self, listener: LegListener) -> None:
         self._listeners.append(listener)
@@ -36,19 +36,22 @@ class LegTracker:
         uuid = event.uuid
         if not uuid or not event.name.startswith(("CHANNEL_", "DTMF", "RECORD_", "PLAYBACK_")):
             return None
-        # Re-fired copies of one event share Event-Sequence (e.g. avmd); fold each once.
-        seq = event.sequence
-        key = f"{switch}/{uuid}"
-        if seq is not None and self._seen_sequences.get(key) == seq:
-            return self.legs.get(uuid)
-        if seq is not None:
-            self._seen_sequences[key] = seq
+        since = self._since.get(switch)
+        if since is not None:
+            since.add(uuid)
         leg = self.legs.get(uuid)
+        # Re-fired copies of one event share Event-Sequence (e.g. avmd); fold each once. The
+        # last sequence folded is kept on the leg itself (no per-event key to build).
+        seq = event.get("Event-Sequence")
         if leg is None:
             if uuid in self._gone:
                 return None
             leg = Leg(uuid=uuid, switch=switch)
             self.legs[uuid] = leg
+        elif seq is not None and leg.last_sequence == seq and leg.switch == switch:
+            return leg
+        if seq is not None:
+            leg.last_sequence = seq
         apply(leg, event)
         if event.name == "CHANNEL_BRIDGE" and leg.bridged_to in self.legs:
             self.legs[leg.bridged_to].bridged_to = uuid
@@ -64,15 +67,22 @@ class LegTracker:
 
     def _retire(self, leg: Leg) -> None:
         self.legs.pop(leg.uuid, None)
-        self._seen_sequences.pop(f"{leg.switch}/{leg.uuid}", None)
         self._gone[leg.uuid] = leg
         while len(self._gone) > self._keep:
             self._gone.pop(next(iter(self._gone)))
 
+    def begin_resync(self, switch: str) -> None:
+        """The switch is about to list its legs: note the legs events tell of meanwhile."""
+        self._since[switch] = set()
+
     def on_resync(self, switch: str, rows: list[dict]) -> list[str]:
-        """Replace this switch's legs with the rows; returns the uuids that vanished."""
+        """Replace this switch's legs with the rows; returns the uuids that vanished. A leg an
+        event told of since the list was asked for is not one of them (it was born after it:
+        retired, every later event of it was ignored, and the caller was taken for gone)."""
         live = {row["uuid"]: row for row in rows if row.get("uuid")}
-        vanished = [u for u, leg in self.legs.items() if leg.switch == switch and u not in live]
+        fresh = self._since.pop(switch, set())
+        vanished = [u for u, leg in self.legs.items()
+                    if leg.switch == switch and u not in live and u not in fresh]
         for uuid in vanished:
             leg = self.legs[uuid]
             leg.status = DESTROYED

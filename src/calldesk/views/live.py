@@ -93,6 +93,7 @@ class LiveViews:
         self.offers: dict[str, OfferRow] = {}
         self.agent_items: dict[str, set[str]] = {}  # agent -> its connected interactions
         self.days: dict[str, _Day] = {}
+        self.wrapup_until: dict[str, float] = {}  # agent -> when its wrap-up ends by itself
         self.outcomes: dict[str, deque[tuple[float, str, bool]]] = {}  # queue -> (at, kind, in SL)
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -138,6 +139,11 @@ class LiveViews:
         if spent is not None:
             d.states[spent[0]] = d.states.get(spent[0], 0.0) + spent[1]
         d.current, d.since = e.data["state"], e.at
+        until = e.data.get("until") if e.data["state"] == "wrap_up" else None
+        if until is None:
+            self.wrapup_until.pop(e.subject, None)
+        else:
+            self.wrapup_until[e.subject] = float(until)
 
     def _outcome(self, queue: str, at: float, kind: str, in_sl: bool = False) -> None:
         q = self.outcomes.setdefault(queue, deque())

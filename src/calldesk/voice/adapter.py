@@ -33,6 +33,7 @@ from calldesk.telephony.legs import LegRef, event_time
 from calldesk.telephony.switchboard import Switchboard
 from calldesk.voice.callbacks import CallbackDialer
 from calldesk.voice.causes import offer_cause, parse_job
+from calldesk.voice.learn import LegVariables
 from calldesk.voice.legmaps import LegMaps, Ring
 from calldesk.voice.legwatch import LegGone, LegWatch
 from calldesk.voice.media import Voice
@@ -76,6 +77,7 @@ class VoiceAdapter:
         self.callbacks = CallbackDialer(self.maps, self.media, self.settings, self.post,
                                         self.clock, dial=dial, interactions=interactions)
         self.checks = LegCheck(board, self.maps, self.settings, self.clock, self.post)
+        self.learned = LegVariables(board)
 
     # -- the engine's side (MediumAdapter) ---------------------------------------------
     def on_enqueue(self, request: EnqueueRequest) -> None:
@@ -93,7 +95,8 @@ class VoiceAdapter:
         return self.watch.leg_gone(item)
 
     def ready(self) -> bool:
-        return any(c.ready for c in self.board.switches.values())
+        """A switch is up, and what its resync could not tell (the legs' roles) is known."""
+        return any(c.ready for c in self.board.switches.values()) and self.learned.done
 
     def recover(self, legs: Mapping[str, LegRef]) -> None:
         self.maps.load(legs)
@@ -133,7 +136,8 @@ class VoiceAdapter:
         return key if role in ("caller", "customer") else None
 
     def on_resync(self, switch: str, rows: list[dict]) -> None:
-        self.engine.reconcile_now()
+        """Learn the roles of the legs the switch holds, then reconcile (dated by the resync)."""
+        self.learned.learn(switch, rows).link(lambda _: self.engine.reconcile_now("resync"))
 
     def leg_alive(self, ref: LegRef) -> bool:
         leg = self.board.tracker.legs.get(ref.uuid)
@@ -192,7 +196,9 @@ class VoiceAdapter:
         if it is None or iid not in self.maps.callers:
             return
         if it.state is S.WAITING or delay <= 0:
-            self.start_moh(iid)
+            # Its own greenlet: starting MOH waits for the switch's reply, and this runs in the
+            # engine's worker, which must never wait on a switch (every API write waits on it).
+            gevent.spawn(self.start_moh, iid)
         else:  # offered at once: MOH only if the agent is slow to answer
             gevent.spawn_later(delay / self.settings.time_scale, self.start_moh, iid)
 
@@ -367,7 +373,7 @@ class VoiceAdapter:
         if caller is not None:
             self.media.forget(caller.uuid)
             self.maps.moh_on.discard(iid)
-            self.start_moh(iid)
+            gevent.spawn(self.start_moh, iid)  # not in the worker: see `_arrived`
 
     def _overflow(self, d: Overflow) -> None:
         caller = self.maps.detach_caller(d.interaction)

@@ -48,17 +48,28 @@ def reconcile(maps: LegMaps, view: AcdView, board: Switchboard, watch: LegWatch,
             return not leg.alive
         return tracker.get(ref.uuid) is not None or recovery or now - ref.at > grace
 
+    def ended(*refs: LegRef | None) -> float | None:
+        """When the switch said the first of these legs hung up, if it said (after a restart
+        or a lost connection nothing does: FreeSWITCH keeps no record of a gone leg)."""
+        times = [leg.hungup_at for r in refs if r is not None
+                 and (leg := tracker.get(r.uuid)) is not None and not leg.alive and leg.hungup_at]
+        return min(times) if times else None
+
+    unmapped = _unmapped_agent_legs(tracker, maps)
     out: list[Repair] = []
     for it in list(view.interactions()):
         iid = it.id
         if it.medium != "voice":
             continue
+        if it.state is S.CONNECTED and it.agent is not None:
+            _claim_talking(maps, unmapped, iid, it.agent, now)
         caller = maps.callers.get(iid)
         if not it.callback_number and it.state in (S.WAITING, S.OFFERED, S.CONNECTED):
             if gone(caller):
                 what = "caller leg gone" if caller else "no caller leg known"
                 data = {"leg": caller.uuid if caller else None, "state": it.state.value}
-                out.append(Repair(iid, what, ev.InteractionEnded(iid, "reconciled"), data))
+                out.append(Repair(iid, what, ev.InteractionEnded(iid, "reconciled"), data,
+                                  at=ended(caller)))
                 continue
         if it.state is S.CONNECTED and it.agent is not None:  # None: taken over, no agent leg
             oid = maps.talking.get(iid)
@@ -68,7 +79,7 @@ def reconcile(maps: LegMaps, view: AcdView, board: Switchboard, watch: LegWatch,
                 data = {"agent": it.agent, "agent_leg": agent_leg.uuid if agent_leg else None}
                 kill = None if gone(far) else far
                 out.append(Repair(iid, "call legs gone", ev.InteractionEnded(iid, "reconciled"),
-                                  data, kill=kill))
+                                  data, kill=kill, at=ended(agent_leg, far)))
             elif recovery and far is not None and agent_leg is not None:
                 leg = tracker.legs.get(far.uuid)
                 if leg is not None and leg.bridged_to != agent_leg.uuid:
@@ -91,19 +102,59 @@ def reconcile(maps: LegMaps, view: AcdView, board: Switchboard, watch: LegWatch,
         if ring.pending or ring.cancelled:
             continue
         ref = maps.agent_legs.get(oid)
+        if ref is None and (found := unmapped.pop(oid, None)) is not None:
+            ref = LegRef(found.uuid, found.switch, now)  # placed, but never written down
+            maps.map_agent_leg(oid, ref)
         if gone(ref):
             out.append(Repair(oid, "offer has no live agent leg",
                               ev.OfferLost(oid, "reconciled: agent leg gone"),
-                              {"agent": rec.agent}))
+                              {"agent": rec.agent}, at=ended(ref)))
         elif ring.orphan and ref is not None:
             leg = tracker.legs.get(ref.uuid)
             if leg is not None and leg.status == "answered":
                 ring.orphan = False
                 out.append(Repair(oid, "agent answered while no one watched",
                                   ev.OfferAccepted(oid), {"agent": rec.agent}))
+    if recovery:  # agent legs of offers the core no longer holds: nobody would hang them up
+        for oid, leg in unmapped.items():
+            ref = LegRef(leg.uuid, leg.switch, now)
+            out.append(Repair(leg.variables.get("calldesk_agent") or oid,
+                              "agent leg of no live offer", None, {"leg": leg.uuid, "offer": oid},
+                              kill=ref))
     if all_ready:
         out.extend(_direct_calls(maps, view, tracker, watch, absent))
     return out
+
+
+def _unmapped_agent_legs(tracker: Any, maps: LegMaps) -> dict[str, Any]:
+    """Live legs the ACD placed for an offer (their variables say so, learned from the switch
+    after a restart: `learn.py`) that the maps do not hold: offer -> leg."""
+    return {
+        oid: leg
+        for leg in list(tracker.legs.values())
+        if leg.alive and leg.uuid not in maps.by_leg
+        and leg.variables.get("calldesk_role") == "agent"
+        and (oid := leg.variables.get("calldesk_offer"))
+    }
+
+
+def _claim_talking(maps: LegMaps, unmapped: dict[str, Any], iid: str, agent: str,
+                   now: float) -> None:
+    """A connected call whose agent leg the store never learned (the controller died before
+    writing it): the live agent leg placed for this interaction is its agent leg."""
+    oid = maps.talking.get(iid)
+    if oid is not None and oid in maps.agent_legs:
+        return
+    mine = [o for o, leg in unmapped.items()
+            if leg.variables.get("calldesk_interaction") == iid and (oid is None or o == oid)]
+    if len(mine) != 1:
+        return
+    found = unmapped.pop(mine[0])
+    maps.map_agent_leg(mine[0], LegRef(found.uuid, found.switch, now))
+    if oid is None:
+        maps.set_talking(iid, mine[0], now)
+    if mine[0] not in maps.rings:
+        maps.add_ring(Ring(mine[0], iid, agent, pending=False, accepted=True))
 
 
 def _direct_calls(maps: LegMaps, view: AcdView, tracker: Any, watch: LegWatch,

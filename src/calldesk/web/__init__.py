@@ -32,6 +32,7 @@ def serve_http(controller: Any, *, validate_responses: bool = False) -> HttpServ
         extras={"board": controller.board},
         metrics_token=token,
         webhooks=hooks,
+        digital=getattr(controller, "digital", None),
     )
     server = HttpServer(app, http).start()
     if hooks is not None:

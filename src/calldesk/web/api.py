@@ -3,7 +3,8 @@ wrapper authenticates, checks the role, validates, calls the service, maps error
 The OpenAPI document (`calldesk.web.openapi`) is generated from this same registry.
 
 Errors are `{"error", "detail", "field"}`: 400 invalid (names the field), 401, 403 forbidden,
-404 not_found, 409 refused, 413 too_large, 429 rate_limited; never a 500 for bad input.
+404 not_found, 409 refused, 413 too_large, 429 rate_limited; never a 500 for bad input. A state
+change the engine has not decided within its wait is 202 `pending` (it will be carried out).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from calldesk.auth import PermissionDenied, User
 from calldesk.errors import CalldeskError
-from calldesk.service.errors import Invalid, NotFound, Refused
+from calldesk.service.errors import Invalid, NotFound, Pending, Refused
 from calldesk.supervision.acd_actions import ActionRefused
 from calldesk.supervision.session import SupervisionError
 from calldesk.web.models import Error
@@ -116,6 +117,8 @@ def map_error(exc: BaseException) -> ApiError:
         return ApiError(404, "not_found", str(exc))
     if isinstance(exc, Invalid):
         return ApiError(400, "invalid", str(exc), exc.field)
+    if isinstance(exc, Pending):
+        return ApiError(202, "pending", str(exc))
     if isinstance(exc, Refused | ActionRefused | SupervisionError):
         return ApiError(409, "refused", str(exc))
     if isinstance(exc, CalldeskError):

@@ -34,7 +34,9 @@ def create_app(
     extras: dict[str, Any] | None = None,
     metrics_token: str = "",
     webhooks: Any = None,
+    digital: Any = None,
 ) -> Flask:
+    """`digital`: the controller's `DigitalSystem` (chat, SMS, email), when configured."""
     from calldesk.web import events, metrics, routes
 
     app = Flask("calldesk.web", static_folder=None)  # the pages blueprint serves /static
@@ -59,6 +61,8 @@ def create_app(
     events.register(app, web)
     metrics.register(app, web)
     _pages(app)
+    if digital is not None:
+        _digital(app, web, digital)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
@@ -68,6 +72,27 @@ def create_app(
         return error_response(code, name, detail, "body" if code == 413 else None)
 
     return app
+
+
+def _digital(app: Flask, web: Web, system: Any) -> None:
+    """The public chat endpoint and the SMS provider's webhooks; typing (pushed, never
+    journaled) from the visitor's widget and from the agents' API to the agents' sockets."""
+    from calldesk.web import chat
+
+    app.extensions["calldesk.chat"] = system.chat
+    app.register_blueprint(chat.bp)
+    if system.sms_webhook is not None:
+        app.register_blueprint(system.sms_webhook)
+    desk = system.desk
+
+    def visitor_typing(visitor: str, iid: str) -> None:
+        conv = desk.messages.get(iid)
+        agent = conv.agent if conv is not None else ""
+        web.hub.push("typing", iid, {"agent": agent or None, "author": "customer", "on": True})
+
+    system.hub.on_visitor_typing.append(visitor_typing)
+    if web.services.digital is not None and hasattr(web.services.digital, "typing_push"):
+        web.services.digital.typing_push = lambda iid, data: web.hub.push("typing", iid, data)
 
 
 def _pages(app: Flask) -> None:

@@ -10,7 +10,10 @@ The app provides the gateway: `app.extensions["calldesk.chat"] = ChatGateway(...
 - `GET /chat/widget.js` — the one script tag; it opens the widget in an iframe (`/chat/frame`).
 - `POST /chat/session {token?}` → `{token, visitor}` (the same visitor for a valid token).
 - `GET /chat/messages?after=SEQ`, `POST /chat/messages {text, client_id}`,
-  `POST /chat/receipts {id, status}` — Bearer visitor token.
+  `POST /chat/receipts {id, status}`, `POST /chat/attachments?name=&client_id=` (the file as
+  the body) — Bearer visitor token. `GET /chat/limits` (attachment size and types).
+- `POST /chat/invitation {url, seconds}` → `{invite, text}` or `{invite: false, again_s}`
+  (rate-limited per client address; no token needed).
 - `GET /chat/socket?token=…&after=SEQ&interaction=ID` — WebSocket (SEQ is within ID). Frames in: `{type: message, text,
   client_id}`, `{type: typing}`, `{type: receipt, id, status}`; out: `{type: message, message}`,
   `{type: ack, client_id, message}`, `{type: receipt, id, status}`, `{type: typing, author}`,
@@ -130,6 +133,11 @@ def frame_js() -> Response:
     return send_file(WIDGET / "frame.js", mimetype="application/javascript", max_age=300)
 
 
+@bp.get("/frame.css")
+def frame_css() -> Response:
+    return send_file(WIDGET / "frame.css", mimetype="text/css", max_age=300)
+
+
 # -- visitor API -----------------------------------------------------------------------------
 @bp.post("/session")
 def start() -> Response:
@@ -152,9 +160,49 @@ def post_message() -> Response:
     visitor = gw.visitor(_token())
     data = _body()
     msg = gw.post(visitor, data.get("text"), data.get("client_id", ""), str(data.get("name", "")))
-    resp = jsonify({"message": msg.view()})
+    resp = jsonify({"message": gw.view(msg)})
     resp.status_code = 201
     return resp
+
+
+@bp.get("/limits")
+def limits() -> Response:
+    """What the widget needs before an upload: attachments on or off, their size and types."""
+    return jsonify(_gw().limits())
+
+
+@bp.post("/attachments")
+def attachment() -> Response:
+    """One file, as the raw body (`Content-Type` its declared type), `?name=&client_id=`."""
+    gw = _gw()
+    visitor = gw.visitor(_token())
+    store = gw.attachments
+    if store is None:
+        raise ChatRefused(404, "not_found", "attachments are not enabled here")
+    size = request.content_length
+    if size is None:
+        raise ChatRefused(411, "invalid", "send the file with its Content-Length", "file")
+    if size > store.max_bytes:
+        raise ChatRefused(413, "too_large", f"{size} bytes, more than {store.max_bytes}", "file")
+    request.max_content_length = store.max_bytes  # this route only: files are larger than JSON
+    declared = (request.mimetype or "application/octet-stream").lower()
+    msg = gw.attach(
+        visitor,
+        request.args.get("name", "file")[:200],
+        declared,
+        request.get_data(cache=False),
+        request.args.get("client_id", ""),
+    )
+    resp = jsonify({"message": gw.view(msg)})
+    resp.status_code = 201
+    return resp
+
+
+@bp.post("/invitation")
+def invitation() -> Response:
+    """`{url, seconds}` -> `{invite: true, text}` or `{invite: false, again_s}`; nothing more."""
+    data = _body()
+    return jsonify(_gw().invitation(_client(), data.get("url"), data.get("seconds")))
 
 
 @bp.post("/receipts")
@@ -224,7 +272,7 @@ def _frame(gw: ChatGateway, visitor: str, sock: Any, raw: str | bytes) -> None:
         if kind == "message":
             client_id = frame.get("client_id", "")
             msg = gw.post(visitor, frame.get("text"), client_id, str(frame.get("name", "")))
-            sock.push({"type": "ack", "client_id": client_id, "message": msg.view()})
+            sock.push({"type": "ack", "client_id": client_id, "message": gw.view(msg)})
         elif kind == "typing":
             gw.typing(visitor)
         elif kind == "receipt":

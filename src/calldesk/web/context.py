@@ -1,5 +1,5 @@
 """What every request needs: the services, the credentials, sessions and login limits, and
-the bookkeeping after each request (metrics, and a journal line for every state change)."""
+the bookkeeping after each request (metrics, and a journal line for every request)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from calldesk.auth import User
 from calldesk.service import Services
 from calldesk.store import Store
 from calldesk.web.api import ApiError, RouteSpec
+from calldesk.web.audit import Audit
 from calldesk.web.credentials import Credentials
 from calldesk.web.sessions import COOKIE, LoginLimiter, Sessions
 
@@ -32,6 +33,7 @@ class Web:
         self.credentials = Credentials(self.store, self.clock)
         self.sessions = Sessions(self.clock)
         self.limiter = LoginLimiter(self.clock)
+        self.audit = Audit(self.store.journal)
 
     def journal(self, kind: str, subject: str, data: dict[str, Any]) -> None:
         self.store.journal.append(kind, subject, data, self.clock())
@@ -65,17 +67,23 @@ class Web:
             raise ApiError(401, "unauthorized", f"user {uid!r} no longer exists") from None
 
     def after(self, spec: RouteSpec, user: User | None, status: int, seconds: float) -> None:
+        """Metrics, and a journal line for every authenticated request (queued: `Audit`)."""
         if self.metrics is not None:
             self.metrics.request(spec.path, spec.method, status, seconds)
-        if spec.method != "GET" and not spec.public:
-            self.journal(
-                "api.request",
-                user.id if user else "-",
-                {
-                    "method": spec.method,
-                    "route": spec.path,
-                    "path": request.path,
-                    "status": status,
-                    "address": self.address(),
-                },
-            )
+        if spec.public:
+            return
+        who = user.id if user else "-"
+        if spec.method == "GET":
+            args = request.view_args or {}
+            subject = str(next(iter(args.values()))) if args else spec.path
+            data = {"user": who, "route": spec.path, "status": status}
+            self.audit.add("api.read", subject, data, self.clock())
+            return
+        data = {
+            "method": spec.method,
+            "route": spec.path,
+            "path": request.path,
+            "status": status,
+            "address": self.address(),
+        }
+        self.audit.add("api.request", who, data, self.clock())

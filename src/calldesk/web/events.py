@@ -1,56 +1,71 @@
-"""Push: `GET /api/events` as a WebSocket (simple-websocket, used directly rather than through
-flask-sock so that credentials and topics are checked before the upgrade and a refusal is a
-plain 401/403/404 JSON answer) or, with `Accept:
+"""Push: `GET /api/events` as a WebSocket (`calldesk.web.wsock`: credentials and topics are
+checked before the upgrade, so a refusal is a plain 401/403/404 JSON answer) or, with `Accept:
 text/event-stream`, Server-Sent Events. Each message is a journal entry `{seq, kind, subject,
 at, data}` on a topic the user may follow (`agent:ID`, `queue:NAME`, `team:ID`,
-`interaction:ID`; admins also `all`).
+`interaction:ID`; admins also `all`). `api.*` entries (the API's own journal lines, one per
+request) are on no topic: a page that fetches on each pushed event would otherwise push again.
 
 `since=SEQ` resumes exactly: the client is registered for live entries first, then the journal
 after SEQ is sent, then the live ones above what was sent, so nothing is lost and nothing comes
-twice. A backlog longer than `BACKLOG_MAX` is `{kind: "reload", seq}`. Each client has a bounded
-queue filled by the notifier without blocking; on overflow the client gets
-`{kind: "dropped", detail}` and is closed, so a slow or dead client never slows the controller.
+twice. A backlog longer than `BACKLOG_MAX` is `{kind: "reload", seq}`. Each entry is encoded
+once (its JSON text and its WebSocket frame) however many clients follow it; each client has a
+bounded queue filled by the notifier without blocking, and its own greenlet writes what queued
+up in one send. On overflow the client gets `{kind: "dropped", detail}` and is closed, so a
+slow or dead client never slows the controller.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import gevent
-import gevent.event
 import gevent.queue
 from flask import Flask, Response, request
-from simple_websocket import ConnectionClosed, Server
 
 from calldesk.auth import PermissionDenied, User
 from calldesk.store.journal import Entry
 from calldesk.web.api import ApiError, error_response, map_error
 from calldesk.web.models import EventsQuery
+from calldesk.web.wsock import PING, HandshakeError, PushSocket, text_frame
 
 log = logging.getLogger(__name__)
 
 QUEUE_MAX = 2000
 BACKLOG_MAX = 20000
 KEEPALIVE_S = 15.0
-PRIVATE = ("auth.", "api.", "access.", "recording.access")  # admins' `all` topic only
+SEND_MAX = 200  # messages written in one send
+NEVER = ("api.",)  # on no topic (see the module doc)
+PRIVATE = ("auth.", "access.", "recording.access")  # admins' `all` topic only
 
 
-class _GreenThread:
-    """simple-websocket's reader runs in a greenlet of the serving hub, not an OS thread."""
+@dataclass(frozen=True)
+class Push:
+    """One message as sent: its JSON text (SSE) and its WebSocket frame, built once."""
 
-    def __init__(self, target: Any) -> None:
-        self.target, self.name = target, "ws(_thread)"
-
-    def start(self) -> None:
-        gevent.spawn(self.target)
+    seq: int
+    text: str
+    frame: bytes
 
 
-SOCK_OPTIONS = {"thread_class": _GreenThread, "event_class": gevent.event.Event}
+def encode(e: Entry) -> Push:
+    """An entry as pushed; `seq` is null for what is not journaled (`typing`)."""
+    text = json.dumps(
+        {"seq": e.id or None, "kind": e.kind, "subject": e.subject, "at": e.at, "data": e.data},
+        default=str,
+    )
+    return Push(e.id, text, text_frame(text.encode()))
+
+
+def control(body: dict[str, Any]) -> Push:
+    text = json.dumps(body)
+    return Push(0, text, text_frame(text.encode()))
+
+
+_WAKE = Push(0, "", b"")  # wakes a client's writer (it went away)
 
 
 @dataclass
@@ -61,6 +76,8 @@ class Topic:
     queues: frozenset[str] = frozenset()  # a team's queues
 
     def matches(self, e: Entry) -> bool:
+        if e.kind.startswith(NEVER):
+            return False
         if e.kind.startswith(PRIVATE):
             return self.kind == "all"
         d = e.data
@@ -94,19 +111,20 @@ class Client:
     def __post_init__(self) -> None:
         self.queue = gevent.queue.Queue(self.limit)
 
-    def offer(self, e: Entry) -> None:
-        if self.dropped is not None or not any(t.matches(e) for t in self.topics):
-            return
+    def wants(self, e: Entry) -> bool:
+        return self.dropped is None and any(t.matches(e) for t in self.topics)
+
+    def put(self, push: Push) -> None:
         try:
-            self.queue.put_nowait(e)
+            self.queue.put_nowait(push)
         except gevent.queue.Full:
             self.dropped = f"more than {self.limit} events waiting: this client reads too slowly"
 
-
-def message(e: Entry) -> str:
-    return json.dumps(
-        {"seq": e.id, "kind": e.kind, "subject": e.subject, "at": e.at, "data": e.data}, default=str
-    )
+    def gone(self) -> None:
+        """The client closed or its connection broke: its writer stops."""
+        self.dropped = self.dropped or "closed by the client"
+        if not self.queue.full():
+            self.queue.put_nowait(_WAKE)
 
 
 class EventHub:
@@ -122,15 +140,24 @@ class EventHub:
 
     def publish(self, e: Entry) -> None:
         """Clients following only agents are looked up by the entry's subject and agent; the
-        others (queues, teams, interactions, all) see every entry."""
-        if not self.clients:
+        others (queues, teams, interactions, all) see every entry. Encoded once, if anyone
+        wants it."""
+        if not self.clients or e.kind.startswith(NEVER):
             return
         targets = set(self._wide)
         for key in (e.subject, e.data.get("agent")):
             if isinstance(key, str):
                 targets.update(self._by_agent.get(key, ()))
+        push: Push | None = None
         for c in targets:
-            c.offer(e)
+            if c.wants(e):
+                push = push or encode(e)
+                c.put(push)
+
+    def push(self, kind: str, subject: str, data: dict[str, Any]) -> None:
+        """What is pushed but not journaled (typing): to the clients following its subject
+        or agent now; never replayed by `since`."""
+        self.publish(Entry(0, self.web.clock(), kind, subject, data))
 
     def _index(self, client: Client, add: bool) -> None:
         agents = [t.id for t in client.topics if t.kind == "agent"]
@@ -215,25 +242,32 @@ class EventHub:
             self.clients.discard(client)
             self._index(client, False)
 
-    def stream(self, client: Client, backlog: list) -> Iterator[str]:
-        """Messages as JSON text, until the client is dropped (then the reason, then the end)."""
+    def stream(self, client: Client, backlog: list) -> Iterator[list[Push]]:
+        """Batches of messages (an empty batch is a keep-alive), until the client is dropped
+        (then the reason, then the end). A batch is what queued up since the last one."""
         sent = 0
         for item in backlog:
             if isinstance(item, dict):
-                yield json.dumps(item)
+                yield [control(item)]
                 return
             sent = item.id
-            yield message(item)
+            yield [encode(item)]
+        q = client.queue
         while client.dropped is None:
             try:
-                e = client.queue.get(timeout=KEEPALIVE_S)
+                first = q.get(timeout=KEEPALIVE_S)
             except gevent.queue.Empty:
-                yield ""  # keep-alive
+                yield []
                 continue
-            if e.id > sent:
-                sent = e.id
-                yield message(e)
-        yield json.dumps({"kind": "dropped", "seq": sent, "detail": client.dropped})
+            batch = [first]
+            while len(batch) < SEND_MAX and not q.empty():
+                batch.append(q.get_nowait())
+            # journaled entries above what was sent, and what is pushed but not journaled
+            out = [p for p in batch if p.seq > sent or (p.seq == 0 and p.text)]
+            if out:
+                sent = max(sent, max(p.seq for p in out))
+                yield out
+        yield [control({"kind": "dropped", "seq": sent, "detail": client.dropped})]
 
 
 def register(app: Flask, web: Any) -> None:
@@ -258,9 +292,16 @@ def register(app: Flask, web: Any) -> None:
             except Exception:
                 raise exc from None
             return error_response(err.status, err.error, err.detail, err.field)
-        if request.headers.get("Upgrade", "").lower() == "websocket":
-            return _websocket(hub, client, backlog)
-        return _sse(hub, client, backlog)
+        websocket = request.headers.get("Upgrade", "").lower() == "websocket"
+        topics = ",".join(f"{t.kind}:{t.id}" if t.id else t.kind for t in client.topics)
+        data = {
+            "user": client.user.id,
+            "route": "/api/events",
+            "topics": topics,
+            "transport": "websocket" if websocket else "sse",
+        }
+        web.audit.add("api.read", "/api/events", data, web.clock())
+        return _websocket(hub, client, backlog) if websocket else _sse(hub, client, backlog)
 
     # werkzeug routes WebSocket handshakes only to rules marked websocket
     app.add_url_rule("/api/events", "events", events, methods=["GET"])
@@ -270,8 +311,8 @@ def register(app: Flask, web: Any) -> None:
 def _sse(hub: EventHub, client: Client, backlog: list) -> Response:
     def body() -> Iterator[str]:
         try:
-            for text in hub.stream(client, backlog):
-                yield f"data: {text}\n\n" if text else ": keep-alive\n\n"
+            for batch in hub.stream(client, backlog):
+                yield "".join(f"data: {p.text}\n\n" for p in batch) or ": keep-alive\n\n"
         finally:
             hub.close(client)
 
@@ -287,42 +328,19 @@ class _Handled(Response):
 
 
 def _websocket(hub: EventHub, client: Client, backlog: list) -> Response:
-    ws = Server(request.environ, **SOCK_OPTIONS)
-    watcher = gevent.spawn(_reader, ws, client)
     try:
-        for text in hub.stream(client, backlog):
+        ws = PushSocket(request.environ, client.gone)
+    except (HandshakeError, OSError) as exc:
+        hub.close(client)
+        return error_response(400, "invalid", f"WebSocket handshake: {exc}")
+    try:
+        for batch in hub.stream(client, backlog):
             if not ws.connected:
                 break
-            if text:
-                ws.send(text)
-    except (ConnectionClosed, OSError):  # the client went away mid-send
-        pass
+            ws.send(b"".join(p.frame for p in batch) or PING)
+    except OSError:  # the client went away, or took nothing for too long
+        client.dropped = client.dropped or "the connection broke"
     finally:
         hub.close(client)
-        watcher.kill(block=False)
-        try:
-            ws.close(reason=1000 if client.dropped is None else 1008)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
-        # End the TCP connection too, shortly (time for the client's close frame): else the
-        # server reads that frame as the connection's next HTTP request.
-        gevent.spawn_later(1.0, _shutdown, ws.sock)
+        ws.close(1000 if client.dropped in (None, "closed by the client") else 1008)
     return _Handled()
-
-
-def _shutdown(sock: Any) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-
-
-def _reader(ws: Server, client: Client) -> None:
-    """Messages from the client are ignored; its going away ends the stream."""
-    try:
-        while ws.connected:
-            ws.receive(timeout=KEEPALIVE_S)
-    except ConnectionClosed:
-        pass
-    client.dropped = client.dropped or "closed by the client"
-    client.queue.put_nowait(Entry(0, 0.0, "", "", {})) if not client.queue.full() else None

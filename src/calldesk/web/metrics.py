@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 class Metrics:
     def __init__(self, web: Any, token: str = "") -> None:
         self.web, self.token = web, token
+        self._children: dict[tuple, Any] = {}
         self.registry = CollectorRegistry()
         r = self.registry
         self.http = Counter(
@@ -69,12 +70,21 @@ class Metrics:
         if board is not None:
             board.tracker.subscribe(self.switch_event)
 
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """A labelled child, looked up once (prometheus-client's `labels` is costly per call,
+        and these run for every request, journal entry and switch event)."""
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def request(self, route: str, method: str, status: int, seconds: float) -> None:
-        self.http.labels(route, method, str(status)).inc()
-        self.latency.labels(route).observe(seconds)
+        self._child(self.http, route, method, str(status)).inc()
+        self._child(self.latency, route).observe(seconds)
 
     def entry(self, e: Entry) -> None:
-        self.entries.labels(e.kind.split(".")[0]).inc()
+        self._child(self.entries, e.kind.split(".")[0]).inc()
         if e.kind == "interaction.offered":
             self.offers.inc()
         elif e.kind == "agent.rona":
@@ -83,7 +93,7 @@ class Metrics:
     def switch_event(self, leg: Any, event: Any) -> None:
         from calldesk.telephony.legs import event_time
 
-        self.events.labels(leg.switch or "-").inc()
+        self._child(self.events, leg.switch or "-").inc()
         at = event_time(event)
         if at:
             self.lag.observe(max(0.0, self.web.clock() - at))

@@ -129,6 +129,13 @@ class UserOut(BaseModel):
     teams: list[str]
 
 
+class MeOut(UserOut):
+    csrf_token: str | None = Field(
+        description="the session's CSRF token (a new tab needs it for its changes); "
+        "null for a bearer token"
+    )
+
+
 class LoginOut(BaseModel):
     user: UserOut
     csrf_token: str
@@ -148,6 +155,9 @@ class AgentOut(Out):
     queues: list[str]
     teams: list[str]
     interactions: list[str]
+    wrapup_until: float | None = Field(
+        default=None, description="in wrap-up: when it ends by itself (epoch seconds)"
+    )
 
 
 class Customer(BaseModel):

@@ -19,6 +19,8 @@ from calldesk.web.models import Error
 REF = "#/components/schemas/{model}"
 MESSAGES = {
     200: "OK",
+    202: "Accepted, not decided yet (error `pending`): it will be carried out; the outcome "
+    "comes by push. Do not retry",
     206: "Partial content",
     400: "Invalid input (names the field)",
     401: "No or bad credentials",
@@ -100,6 +102,8 @@ def _operation(spec: RouteSpec, schemas: _Schemas) -> dict[str, Any]:
     error = {"application/json": {"schema": schemas.of(Error)}}
     responses: dict[str, Any] = {"200": ok}
     codes = {400, *spec.statuses} | (set() if spec.public else {401, 403, 503})
+    if spec.method != "GET" and not spec.public:
+        codes.add(202)
     for code in sorted(codes):
         responses[str(code)] = (
             {"description": MESSAGES.get(code, "")}

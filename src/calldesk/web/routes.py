@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, request
 
 from calldesk.auth import User
-from calldesk.web import routes_calls, routes_customers, routes_floor
+from calldesk.web import routes_calls, routes_customers, routes_digital, routes_floor
 from calldesk.web.api import Api, ApiError
 from calldesk.web.models import (
     AgentLoginBody,
@@ -17,6 +17,7 @@ from calldesk.web.models import (
     DayOut,
     LoginBody,
     LoginOut,
+    MeOut,
     OfferOut,
     OfferResult,
     Ok,
@@ -27,6 +28,7 @@ from calldesk.web.models import (
     UserOut,
     WrapupBody,
 )
+from calldesk.web.models_digital import DigitalAccepted
 from calldesk.web.sessions import COOKIE
 
 
@@ -90,10 +92,15 @@ def register(api: Api) -> None:
         resp.delete_cookie(COOKIE, path="/")
         return resp
 
-    @api.route("GET", "/api/me", response=UserOut)
+    @api.route("GET", "/api/me", response=MeOut)
     def me(user: User) -> dict:
-        """Who is asking."""
-        return user_out(web, user)
+        """Who is asking, and (for a browser session) the session's CSRF token, so that a new
+        tab of a logged-in browser can make changes without logging in again."""
+        sid = request.cookies.get(COOKIE)
+        session = (
+            web.sessions.get(sid) if sid and not request.headers.get("Authorization") else None
+        )
+        return {**user_out(web, user), "csrf_token": session.csrf if session else None}
 
     @api.route("GET", "/api/config/codes", response=CodesOut)
     def codes(user: User) -> dict:
@@ -149,9 +156,15 @@ def register(api: Api) -> None:
         """The agent's current offer, or null."""
         return s.agents.offer(user, id)
 
-    @api.route("POST", "/api/offers/{offer}/accept", response=OfferResult, statuses=(404, 409))
+    @api.route(
+        "POST",
+        "/api/offers/{offer}/accept",
+        response=OfferResult | DigitalAccepted,
+        statuses=(404, 409),
+    )
     def offer_accept(user: User, offer: str) -> dict:
-        """Take the offer (a call is taken by answering the phone that rings)."""
+        """Take the offer (a call is taken by answering the phone that rings); for chat, SMS
+        and email the answer carries the transcript and what the flow collected."""
         return s.agents.accept(user, offer)
 
     @api.route("POST", "/api/offers/{offer}/decline", response=OfferResult, statuses=(404, 409))
@@ -185,3 +198,4 @@ def register(api: Api) -> None:
     routes_floor.register(api)
     routes_calls.register(api)
     routes_customers.register(api)
+    routes_digital.register(api)

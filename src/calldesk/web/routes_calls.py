@@ -11,8 +11,24 @@ from calldesk.service.errors import NotFound, Refused
 from calldesk.web.api import Api
 from calldesk.web.models import CallOut, DtmfBody, MuteBody, TargetBody
 
-SIMPLE = ("hold", "unhold", "hangup", "consult/complete", "consult/cancel", "conference")
-METHOD = {"consult/complete": "consult_complete", "consult/cancel": "consult_cancel"}
+SIMPLE = (
+    "hold",
+    "unhold",
+    "hangup",
+    "consult/complete",
+    "consult/cancel",
+    "consult/conference",
+    "conference",  # the first path of the 3-way, kept as an alias of consult/conference
+)
+METHOD = {
+    "consult/complete": "consult_complete",
+    "consult/cancel": "consult_cancel",
+    "consult/conference": "conference",
+}
+SUMMARY = {
+    "consult/conference": "Join the customer, the agent and the consulted party (3-way).",
+    "conference": "Alias of /consult/conference: the 3-way conference.",
+}
 
 
 def register(api: Api) -> None:
@@ -34,8 +50,10 @@ def register(api: Api) -> None:
         def view(user: User, id: str, _name: str = name) -> dict:
             return out(id, getattr(cc(id), _name)(user, id))
 
-        view.__name__ = f"call_{name}"
-        view.__doc__ = f"{op.replace('/', ' ').capitalize()} the interaction's call."
+        view.__name__ = f"call_{op.replace('/', '_')}"
+        view.__doc__ = SUMMARY.get(
+            op, f"{op.replace('/', ' ').capitalize()} the interaction's call."
+        )
         api.route("POST", f"/api/interactions/{{id}}/{op}", response=CallOut, statuses=(404, 409))(
             view
         )

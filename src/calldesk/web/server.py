@@ -53,6 +53,8 @@ class HttpServer:
         self.tls = check_bind(http)
         ssl = {"certfile": http["tls_cert"], "keyfile": http["tls_key"]} if self.tls else {}
         self.server = WSGIServer((http["host"], http["port"]), app, log=None, error_log=log, **ssl)
+        web = getattr(app, "extensions", {}).get("calldesk")
+        self._on_stop = [web.audit.flush] if web is not None else []  # queued journal lines
 
     def start(self) -> HttpServer:
         self.server.start()
@@ -69,3 +71,5 @@ class HttpServer:
 
     def stop(self) -> None:
         self.server.stop(timeout=1)
+        for fn in self._on_stop:
+            fn()

@@ -18,11 +18,15 @@ def test_bench_inbound_accounts_for_every_call() -> None:
     level = logging.getLogger("calldesk").level
     result = run(start=2, step=2, max_rate=4, stage_seconds=2, drain_s=15)
     assert logging.getLogger("calldesk").level == level  # other tests' log capture still works
-    assert {"calls_per_s", "lost", "stuck", "stages", "first_failure"} <= set(result)
+    assert {"calls_per_s", "lost", "stuck", "stages", "limit", "cpu_ms_per_call"} <= set(result)
     assert [s["rate"] for s in result["stages"]] == [2, 4]
-    for stage in result["stages"]:
-        assert stage["placed"] == stage["answered"] + stage["abandoned"] + stage["lost"]
+    for stage in result["stages"]:  # each stage counts its own calls, each interaction once
+        outcomes = ("answered", "abandoned", "overflowed", "shed", "lost")
+        assert stage["placed"] == sum(stage[k] for k in outcomes)
+        assert stage["answered"] <= stage["opened"] <= stage["placed"]
+        assert stage["answered_again"] >= 0 and stage["cpu_ms_per_call"] > 0
     assert result["lost"] == 0 and result["stuck"] == 0 and result["calls_per_s"] > 0
+    assert result["limit"] is None  # 4 calls/s sheds nothing
 
 
 @pytest.mark.slow

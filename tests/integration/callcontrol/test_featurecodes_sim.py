@@ -64,6 +64,9 @@ def test_an_agent_works_from_the_phone_alone(env: Env) -> None:
     # a call, the customer hangs up, wrap-up (30 s) ended from the phone
     iid = d.call("sales")
     wait_for(lambda: a.state is AgentState.BUSY, what="busy")
+    # bridged first: a caller who hangs up between the answer and the bridge is a failed
+    # connect (back to the queue, then abandoned), not a call the agent wraps up
+    wait_for(lambda: "interaction.bridged" in d.kinds(iid), what="bridged")
     env.sim.hangup(iid)
     wait_for(lambda: a.state is AgentState.WRAP_UP, what="wrap-up")
     dial(env, "*45")

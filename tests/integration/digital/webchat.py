@@ -52,7 +52,13 @@ class Reply:
 
 
 class WebChat:
-    def __init__(self, rig: Any, settings: ChatSettings | None = None) -> None:
+    def __init__(
+        self,
+        rig: Any,
+        settings: ChatSettings | None = None,
+        attachments: Any = None,
+        outlook: Any = None,
+    ) -> None:
         self.rig = rig
         self.hub = ChatHub()
         self.gateway = ChatGateway(
@@ -61,6 +67,8 @@ class WebChat:
             VisitorTokens(store_secret(rig.store)),
             rig.clock,
             settings or ChatSettings(allowed_origins=(ALLOWED,)),
+            attachments=attachments,
+            outlook=outlook,
         )
         rig.desk.transports["chat"] = self.hub
         rig.store.journal.notifier.subscribe(self.gateway.on_journal)
@@ -82,10 +90,11 @@ class WebChat:
         token: str = "",
         origin: str | None = None,
         raw: bytes | None = None,
+        content_type: str = "application/json",
     ) -> Reply:
         def go() -> Reply:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-            headers = {"Content-Type": "application/json"}
+            headers = {"Content-Type": content_type}
             if token:
                 headers["Authorization"] = f"Bearer {token}"
             if origin:

@@ -147,6 +147,9 @@ def site(tmp_path: Any, port: int) -> dict:
                   {"id": "boss", "role": "admin", "contact": "user/2000"}],
         "teams": [{"id": "red", "agents": ["a1", "a2"], "queues": ["sales", "support"]},
                   {"id": "blue", "agents": [], "queues": []}],
+        "digital": {"flows": {"chat": "webchat"},
+                    "canned": [{"id": "hello", "title": "Greeting",
+                                "text": "Hello {{ customer.name }}", "queue": "sales"}]},
     }  # fmt: skip
 
 

@@ -20,10 +20,14 @@ BODIES = {
     "MuteBody": {"on": True},
     "DtmfBody": {"digits": "1"},
     "TargetBody": {"target": {"kind": "queue", "id": "support"}},
+    "MessageBody": {"text": "Hello"},
+    "TypingBody": {"on": True},
+    "ReadBody": {"upto_seq": 1},
+    "RenderBody": {"interaction": "nosuch"},
     "MergeBody": {"absorbed": "cu-nosuch"},
 }
 PARAMS = {"id": "a1", "name": "sales", "offer": "none/o1", "sid": "nosession", "merge": "999"}
-NOT_AGENT_ID = {"interactions", "recordings", "customers"}  # `{id}` there is no agent id
+NOT_AGENT_ID = {"interactions", "recordings", "canned", "attachments", "customers"}  # `{id}` there is no agent id
 
 
 def operations(doc: dict) -> list[tuple[str, str, dict]]:

@@ -27,6 +27,9 @@ def test_document_is_valid_openapi_31_and_lists_the_contract(env) -> None:
     for path in ("/api/login", "/api/me", "/api/agents/{id}/state", "/api/offers/{offer}/accept",
                  "/api/queues/{name}/history", "/api/interactions/{id}", "/api/supervision",
                  "/api/recordings/{id}/audio", "/api/flows/validate", "/api/config/codes",
+                 "/api/interactions/{id}/messages", "/api/interactions/{id}/typing",
+                 "/api/interactions/{id}/read", "/api/interactions/{id}/close", "/api/canned",
+                 "/api/canned/{id}/render", "/api/attachments/{id}",
                  "/api/customers", "/api/customers/{id}", "/api/customers/{id}/identities",
                  "/api/customers/{id}/merge", "/api/reports/interval"):
         assert path in doc["paths"], path

@@ -65,3 +65,35 @@ def test_no_notifier_means_no_publishing_cost(tmp_path):
     assert store.journal.notifier is None
     store.journal.append_many([("a.b", "s", {}, 1.0)])
     assert store.journal.count() == 1
+
+
+def test_another_processes_entries_are_published_in_order_exactly_once(tmp_path):
+    store, notifier = _store(tmp_path)
+    store.journal.append("agent.login", "a1", {}, 1.0)
+    notifier.follow(store.journal)  # from the journal's end on
+    other = Store.open(tmp_path / "n.sqlite")  # a second connection: the CLI's process
+    got = []
+    notifier.subscribe(got.append)
+    other.journal.append("agent.state", "a1", {"n": 1}, 2.0)
+    other.journal.append("agent.state", "a1", {"n": 2}, 3.0)
+    store.journal.append("agent.state", "a1", {"n": 3}, 4.0)  # the gap is read back first
+    assert [e.data.get("n") for e in got] == [1, 2, 3]
+    other.journal.append("agent.state", "a1", {"n": 4}, 5.0)
+    assert notifier.catch_up() == 1  # what the tail does while this process is idle
+    assert notifier.catch_up() == 0
+    store.journal.append("agent.state", "a1", {"n": 5}, 6.0)
+    seqs = [e.id for e in got]
+    assert [e.data.get("n") for e in got] == [1, 2, 3, 4, 5]
+    assert seqs == sorted(set(seqs)) == [e.id for e in store.journal.read(after_id=1)]
+    # an entry published twice (a catch-up raced an append) goes out once
+    notifier.publish(list(store.journal.read(after_id=seqs[-2])))
+    assert len(got) == 5
+
+
+def test_without_follow_there_is_no_gap_filling(tmp_path):
+    store, notifier = _store(tmp_path)
+    got = []
+    notifier.subscribe(got.append)
+    Store.open(tmp_path / "n.sqlite").journal.append("x.y", "s", {}, 1.0)
+    store.journal.append("x.z", "s", {}, 2.0)
+    assert [e.kind for e in got] == ["x.z"] and notifier.catch_up() == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import gevent
 import pytest
 
 from calldesk.auth import PermissionDenied
@@ -38,24 +39,24 @@ class FakeEngine:
         self.calls.append((name, subject))
         return []
 
-    def login(self, agent: str, ready: bool = False) -> list[str]:
+    def login(self, agent: str, ready: bool = False, wait: float | None = None) -> list[str]:
         self.store.journal.append("agent.state", agent, {"state": "available" if ready
                                                          else "not_ready"}, 100.0)  # fmt: skip
         return self._log("login", agent)
 
-    def logout(self, agent: str) -> list[str]:
+    def logout(self, agent: str, wait: float | None = None) -> list[str]:
         return self._log("logout", agent)
 
-    def ready(self, agent: str) -> list[str]:
+    def ready(self, agent: str, wait: float | None = None) -> list[str]:
         return self._log("ready", agent)
 
-    def not_ready(self, agent: str, reason: str = "break") -> list[str]:
+    def not_ready(self, agent: str, reason: str = "break", wait: float | None = None) -> list[str]:
         return self._log("not_ready", agent)
 
-    def pause(self, queue: str) -> list[str]:
+    def pause(self, queue: str, wait: float | None = None) -> list[str]:
         return self._log("pause", queue)
 
-    def resume(self, queue: str) -> list[str]:
+    def resume(self, queue: str, wait: float | None = None) -> list[str]:
         return self._log("resume", queue)
 
     def post(self, *items: Any, wait: float | None = None) -> list[str]:
@@ -72,7 +73,9 @@ def world(tmp_path):
     engine = FakeEngine(store)
     s = compose(SITE, store, engine)
     j = store.journal
-    j.append("interaction.arrived", "i1", {"queue": "sales", "medium": "chat", "customer": "c"}, 99.0)
+    j.append(
+        "interaction.arrived", "i1", {"queue": "sales", "medium": "chat", "customer": "c"}, 99.0
+    )
     j.append("interaction.offered", "i1", {"queue": "sales", "agent": "a1", "offer": "i1/o1",
                                            "why": "longest idle"}, 99.5)  # fmt: skip
     return s, engine, store
@@ -86,8 +89,10 @@ OPS: dict[str, tuple[Any, set[str]]] = {
     "agent.login": (lambda s, u: s.agents.login(u, "a1", True), {"a1", "sup1", "boss"}),
     "agent.logout": (lambda s, u: s.agents.logout(u, "a1"), {"a1", "sup1", "boss"}),
     "agent.ready": (lambda s, u: s.agents.set_state(u, "a1", "ready"), {"a1", "sup1", "boss"}),
-    "agent.not_ready": (lambda s, u: s.agents.set_state(u, "a1", "not_ready", "lunch"),
-                        {"a1", "sup1", "boss"}),
+    "agent.not_ready": (
+        lambda s, u: s.agents.set_state(u, "a1", "not_ready", "lunch"),
+        {"a1", "sup1", "boss"},
+    ),
     "agent.offer": (lambda s, u: s.agents.offer(u, "a1"), {"a1", "sup1", "boss"}),
     "offer.accept": (lambda s, u: s.agents.accept(u, "i1/o1"), {"a1", "sup1", "boss"}),
     "offer.decline": (lambda s, u: s.agents.decline(u, "i1/o1"), {"a1", "sup1", "boss"}),
@@ -158,3 +163,21 @@ def test_a_decline_is_a_refusal_the_core_counts(world) -> None:
     assert [e.data["by"] for e in store.journal.read(kind="api.decline")] == ["a1"]
     s.agents.accept(s.user("a1"), "i1/o1")  # a chat offer is accepted here, not on a phone
     assert ("OfferAccepted", "i1/o1") in engine.calls
+
+
+def test_an_undecided_state_change_is_pending_not_an_error(world) -> None:
+    """The engine has the request but did not decide within the wait: it will carry it out,
+    so the answer is 202 `pending` (a 503 would invite a retry that does it twice)."""
+    from calldesk.service.errors import Pending
+    from calldesk.web.api import map_error
+
+    s, engine, _ = world
+
+    def slow(*args: Any, **kw: Any) -> list[str]:
+        raise gevent.Timeout()
+
+    engine.ready = slow
+    with pytest.raises(Pending) as e:
+        s.agents.set_state(s.user("a1"), "a1", "ready")
+    err = map_error(e.value)
+    assert (err.status, err.error) == (202, "pending") and "push" in err.detail

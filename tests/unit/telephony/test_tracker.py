@@ -97,3 +97,17 @@ def test_resync_keeps_what_events_said_about_a_known_leg() -> None:
     again = tracker.legs[caller.uuid]
     assert again.bridged_to == caller.bridged_to and again.bridged_at == caller.bridged_at
     assert again.answered_at is not None
+
+
+def test_a_leg_born_while_the_resync_waited_for_its_list_is_kept() -> None:
+    """`show channels` was taken before the leg's CHANNEL_CREATE, which came while the resync
+    waited for the reply: the leg is not one that vanished (found by the restart chaos test:
+    retired, every later event of it ignored, its caller taken for gone as the agent answered)."""
+    tracker = LegTracker()
+    events = events_of("events-plain-call")
+    create = next(e for e in events if e.name == "CHANNEL_CREATE")
+    tracker.begin_resync("fs1")
+    tracker.on_event("fs1", create)
+    assert tracker.on_resync("fs1", []) == []
+    assert tracker.legs[create.uuid].alive
+    assert tracker.on_resync("fs1", []) == [create.uuid]  # the next list without it: gone

@@ -4,59 +4,20 @@ may send and read (only their own conversation), each refusal with a code and a 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from calldesk.digital.attachments import AttachmentStore, Refused
 from calldesk.digital.chat.hub import ChatHub
+from calldesk.digital.chat.invite import Outlook, decide
 from calldesk.digital.chat.limits import BadText, RateLimiter, clean_text
+from calldesk.digital.chat.settings import ChatSettings
 from calldesk.digital.chat.tokens import BadToken, VisitorTokens
 from calldesk.digital.desk import DigitalDesk
 from calldesk.digital.model import Message
-from calldesk.errors import ConfigError
 
 log = logging.getLogger("calldesk.digital.chat")
-
-KEYS = {
-    "allowed_origins",
-    "max_message_chars",
-    "messages_per_minute",
-    "sessions_per_minute",
-    "sockets_per_visitor",
-    "token_ttl_s",
-}
-
-
-@dataclass(frozen=True)
-class ChatSettings:
-    allowed_origins: tuple[str, ...] = ()  # sites that may embed the widget
-    max_message_chars: int = 2000
-    messages_per_minute: int = 30  # per visitor
-    sessions_per_minute: int = 10  # new visitors per client address
-    sockets_per_visitor: int = 3
-    token_ttl_s: float = 30 * 86400
-
-    @classmethod
-    def load(cls, data: Mapping[str, Any] | None, path: str = "digital.chat") -> ChatSettings:
-        d = dict(data or {})
-        for k in d:
-            if k not in KEYS:
-                raise ConfigError(f"{path}.{k}", f"unknown key (known: {', '.join(sorted(KEYS))})")
-        origins = d.get("allowed_origins", [])
-        if not isinstance(origins, list) or not all(
-            isinstance(o, str) and o.startswith(("https://", "http://")) for o in origins
-        ):
-            raise ConfigError(
-                f"{path}.allowed_origins", "a list of origins like https://shop.example"
-            )
-        kw: dict[str, Any] = {"allowed_origins": tuple(o.rstrip("/") for o in origins)}
-        for k in KEYS - {"allowed_origins"}:
-            if k in d:
-                v = d[k]
-                if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
-                    raise ConfigError(f"{path}.{k}", f"must be a number > 0, got {v!r}")
-                kw[k] = v
-        return cls(**kw)
 
 
 class ChatRefused(Exception):
@@ -72,12 +33,18 @@ class ChatGateway:
     tokens: VisitorTokens
     clock: Callable[[], float]
     settings: ChatSettings = ChatSettings()
+    attachments: AttachmentStore | None = None  # None: the widget offers no upload
+    outlook: Callable[[str], Outlook] | None = None  # queue -> now; None: never invite
     _starts: RateLimiter = field(init=False)
     _messages: RateLimiter = field(init=False)
+    _uploads: RateLimiter = field(init=False)
+    _invites: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
         self._starts = RateLimiter(self.settings.sessions_per_minute)
         self._messages = RateLimiter(self.settings.messages_per_minute)
+        self._uploads = RateLimiter(self.settings.attachments.per_minute)
+        self._invites = RateLimiter(self.settings.invitations_per_minute)
 
     # -- checks ------------------------------------------------------------------------------
     def origin_ok(self, origin: str | None, own: str) -> bool:
@@ -114,10 +81,7 @@ class ChatGateway:
         if not self._messages.allow(visitor, self.clock()):
             log.warning("chat: visitor %s rate-limited", visitor)
             raise ChatRefused(429, "rate_limited", "too many messages; wait a moment")
-        if not isinstance(client_id, str) or len(client_id) > 64:
-            raise ChatRefused(
-                400, "invalid", "client_id must be a string of at most 64", "client_id"
-            )
+        _check_client_id(client_id)
         try:
             clean = clean_text(text, self.settings.max_message_chars)
         except BadText as exc:
@@ -131,6 +95,71 @@ class ChatGateway:
         )
         return msg
 
+    def view(self, msg: Message) -> dict[str, Any]:
+        return _visitor_view(msg)
+
+    def attach(
+        self, visitor: str, name: str, declared: str, data: bytes, client_id: object = ""
+    ) -> Message:
+        """Store one uploaded file (size and type checked by content) as a message of the
+        visitor's conversation. Only the agent holding the conversation can fetch it. A
+        repeated client id returns the stored message (a retried upload arrives once)."""
+        if self.attachments is None:
+            raise ChatRefused(404, "not_found", "attachments are not enabled here")
+        now = self.clock()
+        if not self._uploads.allow(visitor, now) or not self._messages.allow(visitor, now):
+            log.warning("chat: uploads from visitor %s rate-limited", visitor)
+            raise ChatRefused(429, "rate_limited", "too many files; wait a moment")
+        _check_client_id(client_id)
+        conv = self.desk.messages.latest("chat", visitor)
+        if conv is None or not conv.open:
+            raise ChatRefused(409, "conflict", "start the conversation with a message first")
+        if client_id:
+            dup = self.desk.messages.by_external(conv.id, f"c:{client_id}")
+            if dup is not None:
+                return dup
+        try:
+            kept = self.attachments.keep(name or "file", declared, data)
+        except Refused as exc:
+            status = 413 if len(data) > self.attachments.max_bytes else 415
+            log.warning("chat: upload from %s refused: %s", visitor, exc)
+            raise ChatRefused(status, "refused", str(exc), "file") from None
+        _, msg = self.desk.receive(
+            "chat",
+            visitor,
+            "",
+            attachments=[kept],
+            external_id=f"c:{client_id}" if client_id else "",
+        )
+        return msg
+
+    def invitation(self, client: str, url: object, seconds: object) -> dict[str, Any]:
+        """Whether to invite a visitor `seconds` on the page `url` to chat: yes and the text,
+        or no and when asking again may change that. Nothing else leaves (no agents, no wait)."""
+        if not self._invites.allow(client, self.clock()):
+            raise ChatRefused(429, "rate_limited", "too many invitation checks")
+        if not isinstance(url, str) or not url or len(url) > 2000:
+            raise ChatRefused(400, "invalid", "url must be the page's URL", "url")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            raise ChatRefused(400, "invalid", "seconds must be a number >= 0", "seconds")
+        rules = self.settings.invitations
+        if self.outlook is None or not rules:
+            return {"invite": False, "again_s": None}
+        decision = decide(rules, url, float(seconds), self.outlook)
+        if decision.invite:
+            log.info("chat: invitation %s for %s", decision.rule, client)
+        return decision.public()
+
+    def limits(self) -> dict[str, Any]:
+        """What the widget needs to know before an upload (public: configuration only)."""
+        a = self.attachments
+        return {
+            "attachments": None
+            if a is None
+            else {"max_bytes": a.max_bytes, "types": sorted(a.allowed)},
+            "max_message_chars": self.settings.max_message_chars,
+        }
+
     def history(self, visitor: str, after: int = 0, seen: str | None = None) -> dict[str, Any]:
         """The visitor's own conversation, after a sequence. `seen` names the conversation the
         client's sequence belongs to: for a newer conversation everything is sent."""
@@ -139,7 +168,9 @@ class ChatGateway:
             return {"interaction": None, "state": None, "messages": []}
         if seen and seen != conv.id:
             after = 0
-        msgs = [m.view() for m in self.desk.messages.transcript(conv.id, with_history=False)]
+        msgs = [
+            _visitor_view(m) for m in self.desk.messages.transcript(conv.id, with_history=False)
+        ]
         return {
             "interaction": conv.id,
             "state": conv.state,
@@ -180,3 +211,20 @@ class ChatGateway:
                 "state": "connected" if entry.kind.endswith("answered") else "closed",
             }
         self.hub.push(conv.address, frame)
+
+
+def _visitor_view(msg: Message) -> dict[str, Any]:
+    """A message as its visitor sees it; their own carry the widget's client id back, so a
+    message stored while its acknowledgement was lost is recognised, not shown twice."""
+    view = msg.view()
+    if msg.direction == "in" and msg.external_id.startswith("c:"):
+        view["client_id"] = msg.external_id[2:]
+    return view
+
+
+def _check_client_id(client_id: object) -> None:
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        raise ChatRefused(400, "invalid", "client_id must be a string of at most 64", "client_id")
+
+
+__all__ = ["ChatGateway", "ChatRefused", "ChatSettings"]

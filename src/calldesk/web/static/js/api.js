@@ -50,13 +50,14 @@ export async function login(user, password) {
   return data;
 }
 
-// Who is logged in, or null. The CSRF token comes only with the login answer and lives in
-// this tab's session storage; a tab without it logs in again (the form), rather than failing
-// on its first change.
+// Who is logged in, or null. The CSRF token comes with the login answer and with /api/me
+// (the session's), and lives in this tab's session storage: a new tab of a logged-in browser
+// takes it from /api/me instead of showing the login form again.
 export async function whoami() {
-  if (!csrf()) return null;
   try {
     const data = await get("/api/me");
+    if (data && data.csrf_token) sessionStorage.setItem(CSRF_KEY, data.csrf_token);
+    if (!csrf()) return null;
     return data && data.user ? data : { user: data };
   } catch (err) {
     if (err.status === 401) return null;

@@ -5,11 +5,13 @@ import { enc, get, logout, post, whoami } from "../api.js";
 import { EventStream } from "../events.js";
 import { clockTime, duration } from "../format.js";
 import { ConnectionBanner, LoginForm, Notice, runner, useShortcuts, useTick } from "../ui.js";
+import { ChatPane } from "./chat.js";
 import { CallControls } from "./controls.js";
 import { MyDay } from "./day.js";
 import { OfferCard } from "./offer.js";
 import { ScreenPop } from "./pop.js";
 import { currentReason, StateBar } from "./state.js";
+import { customerName, DIGITAL, isThreadEvent, unreadOf, useThreads } from "./threads.js";
 import { submitWrapUp, WrapUp } from "./wrapup.js";
 
 const stamp = (obj) => (obj && typeof obj === "object" ? { ...obj, _fetched: Date.now() } : obj);
@@ -22,7 +24,9 @@ function Tabs({ items, selected, onSelect }) {
           aria-controls="panel-${it.id}" data-testid="tab" data-interaction=${it.id}
           onClick=${() => onSelect(it.id)}>
           <span class="medium ${it.medium || "voice"}">${it.medium || "voice"}</span>
-          ${it.customerLabel}<small>${it.queue || ""} · ${it.state || ""}</small></button>`)}
+          ${it.customerLabel}${it.unread
+            ? html` <span class="badge warn" data-testid="tab-unread" aria-label="${it.unread} unread">${it.unread}</span>`
+            : null}<small>${it.queue || ""} · ${it.wrapping ? "wrap-up" : it.state || ""}</small></button>`)}
       ${items.length ? null : html`<p class="muted">No interaction. Offers appear above.</p>`}
     </div>
   </nav>`;
@@ -52,9 +56,14 @@ function Desk({ me, onLogout }) {
   const [selected, setSelected] = useState(null);
   const [locals, setLocals] = useState({});
   const [notice, setNotice] = useState(null);
+  const [wrapping, setWrapping] = useState({}); // digital interactions closed here, in wrap-up
   const now = useTick();
   const run = useMemo(() => runner(setNotice), []);
   const pending = useRef(null);
+  const digitalIds = Object.keys(details).filter((id) => DIGITAL.has(details[id].medium));
+  const threads = useThreads(digitalIds, (err) => setNotice({ text: err.message, error: true }));
+  const threadsRef = useRef(threads);
+  threadsRef.current = threads;
 
   async function refresh() {
     const [a, o, p, d] = await Promise.all([
@@ -83,10 +92,21 @@ function Desk({ me, onLogout }) {
     const stream = new EventStream({
       topics: [`agent:${agentId}`],
       onStatus: (status, detail) => setConn({ status, detail }),
-      onResync: soon,
-      onEvent: (msg) => {
-        setEvents((list) => [msg, ...list].slice(0, 200));
+      onResync: () => {
         soon();
+        threadsRef.current.resync();
+      },
+      onEvent: (msg) => {
+        if (msg.kind !== "typing") setEvents((list) => [msg, ...list].slice(0, 200));
+        if (msg.kind === "agent.wrapup" && msg.data && msg.data.interaction) {
+          setWrapping((all) => {
+            const { [msg.data.interaction]: _gone, ...rest } = all;
+            return rest;
+          });
+        }
+        // A message, a tick or "typing" changes one transcript, not the agent's state.
+        if (isThreadEvent(msg)) threadsRef.current.onEvent(msg);
+        else soon();
       },
     }).start();
     window.calldeskStream = stream; // for diagnostics from the console
@@ -109,14 +129,21 @@ function Desk({ me, onLogout }) {
     }
   };
   const decline = () => offer && run("Decline", () => post(`/api/offers/${enc(offer.id)}/decline`));
-  const wrapDone = (disposition, notes) => run("Wrap-up", () => post(`${base}/wrapup`, { disposition, notes }));
+  const wrapDone = async (disposition, notes) => {
+    const done = await run("Wrap-up", () => post(`${base}/wrapup`, { disposition, notes }));
+    if (done !== undefined) setWrapping({}); // the API ends every wrap-up the agent has
+  };
   const state = agent && agent.state;
   useShortcuts({
     r: () => act("Ready", "state", { state: "ready" }),
     n: () => act("Not ready", "state", { state: "not_ready", reason: currentReason() }),
     a: accept,
     d: decline,
-    w: () => state === "wrap_up" && submitWrapUp(),
+    w: () => (state === "wrap_up" || Object.keys(wrapping).length) && submitWrapUp(),
+    c: () => document.querySelector("[data-testid=interaction-panel] [data-testid=canned-search]")?.focus(),
+    e: () => document.querySelector("[data-testid=interaction-panel] [data-testid=chat-close]")?.click(),
+    arrowdown: () => step(1),
+    arrowup: () => step(-1),
     h: () => document.querySelector("[data-testid=hold]")?.click(),
     m: () => document.querySelector("[data-testid=mute]")?.click(),
   });
@@ -127,10 +154,28 @@ function Desk({ me, onLogout }) {
     const pop = popFor(id) || {};
     const caller = (pop.data && pop.data.caller) || {};
     const customer = it.customer || pop.customer;
-    const label = (customer && (customer.name || customer.number)) || caller.name || caller.id || customer || id;
-    return { ...it, id, medium: it.medium || pop.medium, queue: it.queue || pop.queue, customerLabel: String(label) };
+    const raw = (customer && (customer.name || customer.number || customer.address)) || caller.name || caller.id || customer || id;
+    const medium = it.medium || pop.medium;
+    const label = customerName(medium, raw);
+    const unread = DIGITAL.has(medium) ? unreadOf(threads.threads[id], id).length : 0;
+    return { ...it, id, medium, queue: it.queue || pop.queue, customerLabel: String(label), unread,
+      wrapping: Boolean(wrapping[id]) };
   });
+  for (const [id, it] of Object.entries(wrapping)) {
+    if (!details[id]) items.push({ ...it, id, wrapping: true, unread: 0 });
+  }
   const current = items.find((i) => i.id === selected) || items[0] || null;
+  function step(by) {
+    if (!items.length) return;
+    const at = Math.max(0, items.findIndex((i) => i.id === (current && current.id)));
+    const next = items[(at + by + items.length) % items.length];
+    setSelected(next.id);
+    document.getElementById(`tab-${next.id}`)?.focus();
+  }
+  const closed = (id) => {
+    const it = items.find((i) => i.id === id);
+    if (it) setWrapping((all) => ({ ...all, [id]: { medium: it.medium, queue: it.queue, customerLabel: it.customerLabel } }));
+  };
   const setLocal = (id) => (patch) => setLocals((all) => ({ ...all, [id]: { ...(all[id] || {}), ...patch } }));
   const talking = current && !["ended", "wrap_up", "abandoned"].includes(current.state) && state !== "wrap_up";
 
@@ -154,19 +199,16 @@ function Desk({ me, onLogout }) {
                 data-testid="interaction-panel" data-interaction=${current.id}>
               <p class="since">Interaction <code>${current.id}</code> · ${current.medium || "voice"}
                 ${current.answered_at ? ` · talking ${duration(now / 1000 - current.answered_at)}` : ""}</p>
-              ${state === "wrap_up"
+              ${state === "wrap_up" || current.wrapping
                 ? html`<${WrapUp} key=${current.id} agent=${agent} codes=${codes} now=${now} onDone=${wrapDone} />`
                 : null}
               ${talking && (current.medium || "voice") === "voice"
                 ? html`<${CallControls} key=${current.id} interaction=${current} local=${locals[current.id] || {}}
                     setLocal=${setLocal(current.id)} run=${run} self=${agentId} />`
                 : null}
-              ${(current.medium || "voice") !== "voice"
-                ? html`<section class="card conversation" aria-label="Conversation" data-slot="conversation"
-                    data-medium=${current.medium}>
-                    <h2>Conversation</h2>
-                    <p class="muted">The ${current.medium} thread and its reply box go here.</p>
-                  </section>`
+              ${DIGITAL.has(current.medium) && !current.wrapping
+                ? html`<${ChatPane} key=${current.id} interaction=${current} thread=${threads.threads[current.id]}
+                    self=${agentId} run=${run} visible=${true} onClosed=${closed} />`
                 : null}
               <${ScreenPop} pop=${popFor(current.id)} interaction=${current} />
             </div>`
@@ -174,7 +216,8 @@ function Desk({ me, onLogout }) {
             ? html`<${WrapUp} agent=${agent} codes=${codes} now=${now} onDone=${wrapDone} />`
             : html`<section class="card empty"><h2>Waiting for the next contact</h2>
                 <p class="muted">Go ready to receive offers. Shortcuts: Alt+Shift+R ready, Alt+Shift+N not ready,
-                Alt+Shift+A accept, Alt+Shift+D decline, Alt+Shift+W wrap-up done, Alt+Shift+H hold, Alt+Shift+M mute.</p></section>`}
+                Alt+Shift+A accept, Alt+Shift+D decline, Alt+Shift+W wrap-up done, Alt+Shift+H hold, Alt+Shift+M mute;
+                on chats: Alt+Shift+C canned responses, Alt+Shift+E close, Alt+Shift+↓/↑ next/previous interaction.</p></section>`}
       </div>
       <div class="col-right">
         <${MyDay} day=${day} />

@@ -3,6 +3,7 @@
 import { html, useEffect, useRef } from "../../vendor/preact-htm-3.1.1.module.js";
 import { duration, humanKey } from "../format.js";
 import { collected } from "./pop.js";
+import { customerName, DIGITAL } from "./threads.js";
 
 export function OfferCard({ offer, now, onAccept, onDecline }) {
   const accept = useRef(null);
@@ -16,12 +17,15 @@ export function OfferCard({ offer, now, onAccept, onDecline }) {
   const left = offer.lease_until ? offer.lease_until - now / 1000 : null;
   const customer = offer.customer || {};
   const fields = collected(offer.data || {}).slice(0, 6);
+  const digital = DIGITAL.has(offer.medium);
   return html`<section class="offer card" role="alertdialog" aria-labelledby="offer-title"
       aria-describedby="offer-who" data-testid="offer">
     <h2 id="offer-title"><span class="medium ${offer.medium}">${offer.medium || "voice"}</span>
       Incoming from queue <strong>${offer.queue}</strong></h2>
-    <p id="offer-who" class="who">${customer.name || "Unknown caller"}
-      <span class="number">${customer.number || ""}</span></p>
+    <p id="offer-who" class="who">${digital
+        ? customerName(offer.medium, customer.name || customer.number) || "Unknown customer"
+        : customer.name || "Unknown caller"}
+      <span class="number">${digital ? "" : customer.number || ""}</span></p>
     ${fields.length
       ? html`<dl class="facts">${fields.map(([k, v]) => html`<dt>${humanKey(k)}</dt><dd>${v}</dd>`)}</dl>`
       : null}
