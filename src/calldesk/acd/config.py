@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from calldesk.acd import context as context_rules
 from calldesk.acd.agents import AgentConfig, AgentPolicy
 from calldesk.acd.capacity import DEFAULT_BLOCKS, DEFAULT_LIMITS, MEDIA, CapacityRules
 from calldesk.acd.queues import OVERFLOW_ACTIONS, STRATEGIES, OverflowRule, QueueConfig
@@ -150,6 +151,8 @@ def _queue(v: Any, path: str, queue_names: set[str], known: set[str]) -> QueueCo
         if action not in ("voicemail", "callback"):
             raise ConfigError(f"{path}.breakout.{key}", "expected voicemail or callback")
     kw["breakout"] = {str(k): a for k, a in breakout.items()}
+    if "context" in d:
+        kw["context"] = context_rules.parse(d["context"], f"{path}.context", known)
     kw["overflow"] = tuple(
         _overflow(o, f"{path}.overflow[{i}]", queue_names, known)
         for i, o in enumerate(_list(d.get("overflow", []), f"{path}.overflow"))

@@ -244,6 +244,8 @@ class Acd:
         it.state, it.answered_at = S.CONNECTED, self.now
         if it.customer:
             self.last_agent[it.customer] = a.id
+        if it.customer_ref:
+            self.last_agent[it.customer_ref] = a.id
         self._log(
             "interaction.answered",
             it.id,

@@ -16,13 +16,15 @@ class Why:
     chosen: str | None = None
     reason: str = ""
     candidates: int | None = None  # how many were considered (None: len(considered))
+    context: tuple[str, ...] = ()  # routing-by-context rules that applied (calldesk.acd.context)
 
     def __str__(self) -> str:
         n = len(self.considered) if self.candidates is None else self.candidates
         shown = ",".join(self.considered[:8]) + ("..." if n > 8 else "")
+        ctx = f" context=[{'; '.join(self.context)}]" if self.context else ""
         return (
             f"queue={self.queue} rule={self.rule} considered=[{shown}] "
-            f"chosen={self.chosen} reason={self.reason}"
+            f"chosen={self.chosen} reason={self.reason}{ctx}"
         )
 
 

@@ -20,6 +20,9 @@ class InteractionArrived:
     sticky_last: bool = False
     sticky_s: float = 0.0
     data: dict[str, Any] = field(default_factory=dict)
+    # what is known of the customer, for the queue's context rules (calldesk.acd.context):
+    # {"customer": id, "fields": {...}, "last_agent": agent id, "language": code}
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ class Interaction:
     own_priority: bool = False  # set at arrival or by a supervisor: a move keeps it
     moves: int = 0  # supervisor moves so far; timers of an earlier queue carry an older count
     pulled_to: str | None = None  # a supervisor pinned it to this agent (InteractionPulled)
+    customer_ref: str = ""  # the customer record the context named (calldesk.customers)
+    notes: tuple[str, ...] = ()  # context rules applied at arrival, for the "why" trace
 
     @property
     def listed(self) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from calldesk.acd import context as context_rules
 from calldesk.acd import events as ev
 from calldesk.acd.decisions import Announce, DialCallback, Overflow, Why
 from calldesk.acd.interaction import Interaction
@@ -37,17 +38,23 @@ class Lifecycle:
             acd._ignore(e, f"unknown queue {e.queue!r}")
             return
         acd._seq += 1
+        ctx = self._context(q, e)
+        skills = dict(e.skills)
+        for skill, level in ctx.skills.items():
+            skills[skill] = max(skills.get(skill, 0), level)
         it = Interaction(
             id=e.interaction,
             queue=q.name,
             medium=e.medium,
             arrived_at=acd.now,
             seq=acd._seq,
-            priority=q.priority if e.priority is None else e.priority,
+            priority=(q.priority if e.priority is None else e.priority) + ctx.priority_add,
             customer=e.customer,
-            skills=dict(e.skills),
+            skills=skills,
             data=dict(e.data),
-            own_priority=e.priority is not None,
+            own_priority=e.priority is not None or ctx.priority_add != 0,
+            notes=ctx.notes,
+            customer_ref=str((e.context or {}).get("customer") or ""),
         )
         acd._log("interaction.arrived", it.id, queue=q.name, medium=it.medium, customer=it.customer)
         waiting = len(acd.router.waiting[q.name])
@@ -60,8 +67,22 @@ class Lifecycle:
         if sticky and e.sticky_s > 0:
             it.sticky_agent, it.sticky_until = sticky, acd.now + e.sticky_s
             acd.timers.add(it.sticky_until, "sticky", it.id)
+        elif ctx.sticky_agent:
+            it.sticky_agent, it.sticky_until = ctx.sticky_agent, acd.now + q.context.sticky_s
+            acd.timers.add(it.sticky_until, "sticky", it.id)
         self.queue_timers(it)
         acd._enqueue(it)
+
+    def _context(self, q: Any, e: ev.InteractionArrived) -> context_rules.Applied:
+        """The queue's routing-by-context rules on what the arrival says of the customer."""
+        if not q.context.active:
+            return context_rules.Applied()
+        acd = self.acd
+        ctx = e.context or {}
+        last = ctx.get("last_agent") or acd.last_agent.get(str(ctx.get("customer") or ""))
+        last = last or acd.last_agent.get(e.customer)
+        members = {aid: acd.agents[aid].logged_in for aid in acd.router.members.get(q.name, {})}
+        return context_rules.apply(q.context, ctx, last, members)
 
     def queue_timers(self, it: Interaction) -> None:
         """The home queue's timed rules, counted from arrival (a move keeps the age)."""

@@ -7,6 +7,7 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from calldesk.acd.context import ContextRules
 from calldesk.acd.interaction import Interaction
 
 OVERFLOW_ACTIONS = ("widen_skills", "lower_level", "add_queue", "voicemail", "callback", "flow")
@@ -57,6 +58,7 @@ class QueueConfig:
     aging_every_s: float | None = None  # +1 priority per this many seconds waited
     aging_max: int = 0
     aht_s: float = 180.0  # first guess for expected-wait announcements
+    context: ContextRules = field(default_factory=ContextRules)  # routing by customer context
 
     def effective_priority(self, base: int, waited: float) -> int:
         if not self.aging_every_s or waited <= 0:

@@ -142,6 +142,9 @@ class Router:
                 self.last_rr[it.queue] = pos
         if it.step:
             rule += f" (overflow step {it.step})"
+        notes = it.notes
+        if it.sticky_agent and not sticky and not it.pulled_to:
+            notes += (f"sticky: {it.sticky_agent} not free in time, widened",)
         why = Why(
             queue=it.queue,
             rule=rule,
@@ -149,6 +152,7 @@ class Router:
             candidates=len(cands),
             chosen=",".join(a.id for a in chosen),
             reason=reason,
+            context=notes,
         )
         return chosen, why
 

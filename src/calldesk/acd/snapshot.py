@@ -68,6 +68,8 @@ def _interaction(it: Interaction) -> dict[str, Any]:
         "own_priority": it.own_priority,
         "moves": it.moves,
         "pulled_to": it.pulled_to,
+        "notes": list(it.notes),
+        "customer_ref": it.customer_ref,
     }
 
 
@@ -97,6 +99,8 @@ def _make_interaction(d: dict[str, Any]) -> Interaction:
         own_priority=d["own_priority"],
         moves=d["moves"],
         pulled_to=d["pulled_to"],
+        notes=tuple(d.get("notes", ())),
+        customer_ref=d.get("customer_ref", ""),  # snapshots before routing by context have none
     )
 
 

@@ -64,7 +64,16 @@ def customer_view(service: CustomerService, term: str, now: float) -> dict[str, 
         s = recent[0]
         view["last"] = {
             k: s[k]
-            for k in ("interaction", "medium", "intent", "queue", "agent", "outcome", "disposition")
+            for k in (
+                "interaction",
+                "medium",
+                "intent",
+                "queue",
+                "agent",
+                "outcome",
+                "disposition",
+                "language",
+            )
         }
         view["last"]["at"] = s["start"]
         view["last"]["age_s"] = now - (s["start"] or now)

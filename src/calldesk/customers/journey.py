@@ -46,6 +46,7 @@ def summarize(iid: str, entries: Iterable[Entry], medium: str = "") -> dict[str,
         "survey": None,
         "recordings": [],
         "intent": None,
+        "language": None,
         "answered_id": None,
     }
     for e in entries:
@@ -57,6 +58,7 @@ def summarize(iid: str, entries: Iterable[Entry], medium: str = "") -> dict[str,
             if d.get("step") and (not s["path"] or s["path"][-1] != d["step"]):
                 s["path"].append(d["step"])
             s["data"] = dict(d.get("variables") or s["data"])
+            s["language"] = d.get("language") or s["language"]
         elif e.kind == "interaction.arrived":
             s["queue"] = d.get("queue")
             s["medium"] = d.get("medium") or s["medium"]
@@ -104,16 +106,37 @@ class Journeys:
         self.journal = customers.journal
 
     def interaction(self, iid: str, medium: str = "") -> dict[str, Any]:
-        s = summarize(iid, self.journal.read(subject=iid), medium)
-        if s["agent"] and s["disposition"] is None and s["answered_id"]:
-            self._wrapup(s)
-        s["recordings"] = [
-            r[0]
-            for r in self.db.execute(
-                "SELECT id FROM recordings WHERE interaction = ? ORDER BY started_at", [iid]
-            ).fetchall()
-        ]
-        return s
+        return self.many([(iid, medium)])[0]
+
+    def many(self, items: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Several interactions (id, medium) summarized with one journal read and one recordings
+        read for all of them (the screen pop's path: a query per contact costs wall time)."""
+        ids = [iid for iid, _ in items]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        entries: dict[str, list[Entry]] = {iid: [] for iid in ids}
+        for row in self.db.execute(
+            f"SELECT id, at, kind, subject, data FROM journal WHERE subject IN ({marks}) "
+            "ORDER BY id",
+            ids,
+        ).fetchall():
+            entries[row[3]].append(Entry(row[0], row[1], row[2], row[3], json.loads(row[4])))
+        recordings: dict[str, list[str]] = {iid: [] for iid in ids}
+        for rid, iid in self.db.execute(
+            f"SELECT id, interaction FROM recordings WHERE interaction IN ({marks}) "
+            "ORDER BY started_at",
+            ids,
+        ).fetchall():
+            recordings[iid].append(rid)
+        out = []
+        for iid, medium in items:
+            s = summarize(iid, entries[iid], medium)
+            if s["agent"] and s["disposition"] is None and s["answered_id"]:
+                self._wrapup(s)
+            s["recordings"] = recordings[iid]
+            out.append(s)
+        return out
 
     def _wrapup(self, s: dict[str, Any]) -> None:
         """The agent's wrap-up after this interaction: `agent.wrapup` names it, and the API's
@@ -137,10 +160,9 @@ class Journeys:
 
     def timeline(self, customer: str, limit: int | None = None) -> list[dict[str, Any]]:
         """Newest first."""
-        return [
-            self.interaction(row["interaction"], row["medium"])
-            for row in self.cs.interactions(customer, limit)
-        ]
+        return self.many(
+            [(row["interaction"], row["medium"]) for row in self.cs.interactions(customer, limit)]
+        )
 
 
 def outcomes(

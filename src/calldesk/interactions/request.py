@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from calldesk.acd.events import CallbackRequested, Event, InteractionArrived
@@ -30,6 +30,7 @@ class EnqueueRequest:
     timeout: float | None = None
     callback_number: str | None = None
     address: str = ""
+    context: dict[str, Any] = field(default_factory=dict)  # the flow's `context` (customer view)
 
     @property
     def where(self) -> str:
@@ -48,7 +49,24 @@ class EnqueueRequest:
             priority=self.priority,
             skills=dict(self.skills),
             data=self.screen_pop(),
+            context=self.routing_context(),
         )
+
+    def routing_context(self) -> dict[str, Any]:
+        """What the ACD's context rules read, from the customer view a flow's `context` read of
+        `customer:…` loaded (calldesk.customers.flowview): the customer record, its fields, the
+        agent and the language of the last contact."""
+        out: dict[str, Any] = {}
+        customer = self.context.get("customer")
+        if isinstance(customer, dict) and customer.get("id"):
+            out["customer"] = str(customer["id"])
+            out["fields"] = dict(customer.get("fields") or {})
+        last = self.context.get("last")
+        if isinstance(last, dict):
+            for src, dst in (("agent", "last_agent"), ("language", "language")):
+                if last.get(src):
+                    out[dst] = str(last[src])
+        return out
 
     def acd_events(self) -> list[Event]:
         """What the ACD core consumes: the arrival, then a callback request if one was left."""

@@ -168,6 +168,7 @@ class RunStore:
             "flow": state.flow,
             "version": state.version,
             "step": state.step,
+            "language": state.language,  # the journey's "language spoken last time"
             "variables": masked_variables(state),
             **extra,
         }

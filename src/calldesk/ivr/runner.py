@@ -267,6 +267,7 @@ class Runner:
                 timeout=action.timeout,
                 callback_number=action.callback_number,
                 address=state.address,
+                context=dict(state.context),
             )
             if self.handoff is None:
                 raise FlowRuntimeError("an enqueue step ran but no ACD hand-off is wired")

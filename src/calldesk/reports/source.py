@@ -116,7 +116,8 @@ class Facts:
                 args += [q, float(v)]
         args.append(float(default_sl_s))
         sql = (
-            f"SELECT CAST(arrived_at / ? AS INTEGER) * ? AS bucket, {', '.join(dims)}, count(*), "
+            f"SELECT CAST(arrived_at / ? AS INTEGER) * ? AS bucket, {''.join(d + ', ' for d in dims)}"
+            "count(*), "
             f"sum(answered), sum(answered AND wait <= {threshold}), sum(abandoned), "
             "sum(overflowed), sum(CASE WHEN answered THEN wait ELSE 0 END), sum(handled), "
             "sum(CASE WHEN handled THEN talk ELSE 0 END), "

@@ -24,6 +24,7 @@ from calldesk.recording.index import RecordingIndex
 from calldesk.service.access import OPERATOR, Access, with_agent_users
 from calldesk.service.agents import AgentsService
 from calldesk.service.campaigns import CampaignsService
+from calldesk.service.customers import CustomersService, ReportsService
 from calldesk.service.errors import Refused
 from calldesk.service.flows import FlowsService
 from calldesk.service.interactions import InteractionsService
@@ -48,6 +49,8 @@ class Services:
     flows: FlowsService
     codes: dict[str, list[str]]
     call_control: Any = None  # calldesk.callcontrol.CallControl once the voice operations land
+    customers: Any = None  # calldesk.service.customers.CustomersService
+    reports: Any = None  # calldesk.service.customers.ReportsService
     digital: Any = None  # calldesk.service.digital.DigitalService (serve with `digital:`)
     campaigns: Any = None  # CampaignsService (outbound); its runner is None without campaigns
 
@@ -174,6 +177,13 @@ def compose(
         recordings,
         flows,
         codes,
+        customers=CustomersService.over(store, access, config_data, clock),
+        reports=ReportsService(
+            store,
+            {q.name: q.sl_seconds for q in cfg.queues},
+            clock,
+            lambda user: access.queues_of(user, views.agent_queues),
+        ),
         digital=_Missing("digital (chat, SMS, email: configure digital:)"),
         campaigns=CampaignsService(access, None),
     )

@@ -1,4 +1,5 @@
-"""The browser pages: the agent desktop `/desk` and the supervisor wallboard `/board`.
+"""The browser pages: the agent desktop `/desk`, the supervisor wallboard `/board` and the
+reports `/reports`.
 
 Static HTML, CSS and ES modules from `static/`, no build step. The pages hold no data and no
 secrets: they log in through `POST /api/login` and talk only to the documented API and the
@@ -44,6 +45,12 @@ def desk() -> Response:
 def board() -> Response:
     """The supervisor wallboard (`?wall=1` for the full-screen wall mode)."""
     return _page("board.html")
+
+
+@bp.get("/reports")
+def reports() -> Response:
+    """Interval reports: volume, service level and abandon, per medium side by side."""
+    return _page("reports.html")
 
 
 @bp.get("/static/<path:path>")

@@ -8,7 +8,13 @@ from typing import Any
 from flask import Response, request
 
 from calldesk.auth import User
-from calldesk.web import routes_calls, routes_campaigns, routes_digital, routes_floor
+from calldesk.web import (
+    routes_calls,
+    routes_campaigns,
+    routes_customers,
+    routes_digital,
+    routes_floor,
+)
 from calldesk.web.api import Api, ApiError
 from calldesk.web.models import (
     AgentLoginBody,
@@ -197,5 +203,6 @@ def register(api: Api) -> None:
 
     routes_floor.register(api)
     routes_calls.register(api)
+    routes_customers.register(api)
     routes_digital.register(api)
     routes_campaigns.register(api)

@@ -26,10 +26,12 @@ BODIES = {
     "RenderBody": {"interaction": "nosuch"},
     "SkipBody": {"reason": "wrong_person"},
     "CallbackBody": {"number": "+12125550122", "at": 0, "agent": "a1"},
+    "MergeBody": {"absorbed": "cu-nosuch"},
 }
 PARAMS = {"id": "a1", "name": "sales", "offer": "none/o1", "sid": "nosession",
-          "preview": "nosuch"}
-NOT_AGENT_ID = {"interactions", "recordings", "canned", "attachments"}  # `{id}` there is no agent id
+          "preview": "nosuch", "merge": "999"}
+# `{id}` there is no agent id
+NOT_AGENT_ID = {"interactions", "recordings", "canned", "attachments", "customers"}
 
 
 def operations(doc: dict) -> list[tuple[str, str, dict]]:
