@@ -238,6 +238,9 @@ def _check_recordings(store: Store, rec_dir) -> None:
     assert bridged <= recorded, f"bridged, not recorded: {sorted(bridged - recorded)[:10]}"
 
 
+_DATED_ELSEWHERE = ("customer.attached", "interaction.bridged")
+
+
 def _check_times(run: Run, store: Store, serve: Serve,
                  kills: list[tuple[int, float]]) -> None:
     """Journal times are true: per interaction they never go back; the end of a call is never
@@ -247,12 +250,19 @@ def _check_times(run: Run, store: Store, serve: Serve,
     back, early, undated = [], [], []
     for c in run.callers:
         iid = reg.last_at(c.uuid)
-        # customer.attached is written off the worker, dated by the arrival it concerns
-        entries = [e for e in store.journal.read(subject=iid or "-")
-                   if e.kind != "customer.attached"]
+        # customer.attached is written off the worker, dated by the arrival it concerns;
+        # interaction.bridged is dated by the switch's CHANNEL_BRIDGE, which the reader may
+        # handle after the engine journaled (at its own, later clock) the accept that caused it:
+        # it is checked against the interaction's arrival instead.
+        everything = store.journal.read(subject=iid or "-")
+        entries = [e for e in everything if e.kind not in _DATED_ELSEWHERE]
         for a, b in zip(entries, entries[1:], strict=False):
             if b.at < a.at:
                 back.append((iid, a.kind, a.at, b.kind, b.at))
+        arrived = next((e.at for e in everything if e.kind == "interaction.arrived"), None)
+        for e in everything:
+            if e.kind == "interaction.bridged" and arrived is not None and e.at < arrived:
+                back.append((iid, "interaction.arrived", arrived, e.kind, e.at))
         for e in _ends(store, iid or "-"):
             if c.hung_up_at and e.at < c.hung_up_at:
                 early.append((iid, e.kind, e.at, c.hung_up_at))
