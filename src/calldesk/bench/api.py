@@ -255,13 +255,7 @@ def run_round(
             text=True,
             env=serve_env,
         )
-        deadline = time.monotonic() + 60
-        while "http:" not in (tmp / "serve.log").read_text():
-            if serve.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "calldesk serve did not start: " + (tmp / "serve.log").read_text()[-2000:]
-                )
-            time.sleep(0.1)
+        wait_for_serve(serve, tmp / "serve.log", 60)
         for i in range(agents):
             _post(http_port, tokens["boss"], f"/api/agents/a{i}/login", {"ready": True})
         for i in range(spares):
@@ -379,3 +373,12 @@ def run_round(
         if keep and (tmp / "serve.log").exists():
             Path(keep).write_text((tmp / "serve.log").read_text())
         tmpdir.cleanup()
+
+
+def wait_for_serve(serve: subprocess.Popen, log: Path, timeout: float) -> None:
+    """Until `serve` logs its HTTP address; its log's tail if it exits or times out first."""
+    deadline = time.monotonic() + timeout
+    while "http:" not in log.read_text():
+        if serve.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("calldesk serve did not start: " + log.read_text()[-2000:])
+        time.sleep(0.1)

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from calldesk.bench.api import FLOW, PASSWORD, _free_port, _post, _switch_process
+from calldesk.bench.api import FLOW, PASSWORD, _free_port, _post, _switch_process, wait_for_serve
 
 CHAT_FLOW = "flow: webbench\nentry: q\nsteps:\n  q: {kind: enqueue, queue: web}\n"
 SMS_FLOW = "flow: textbench\nentry: q\nsteps:\n  q: {kind: enqueue, queue: text}\n"
@@ -145,13 +145,7 @@ def run(
             text=True,
             env=env,
         )
-        deadline = time.monotonic() + 90
-        while "http:" not in (tmp / "serve.log").read_text():
-            if serve.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "calldesk serve did not start: " + (tmp / "serve.log").read_text()[-2000:]
-                )
-            time.sleep(0.1)
+        wait_for_serve(serve, tmp / "serve.log", 90)
         for a in [*(f"v{i}" for i in range(voice)), *(f"c{i}" for i in range(chat))]:
             _post(port, tokens["boss"], f"/api/agents/{a}/login", {"ready": True})
         since = store.db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]
