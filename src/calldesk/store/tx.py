@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class _Group:
     __slots__ = ("depth", "pending", "scheduled", "schedule", "commits")
 
-    def __init__(self, schedule: Callable[[Callable[[], None]], None]) -> None:
+    def __init__(self, schedule: Callable[[Callable[[], None]], object]) -> None:
         self.depth = 0  # blocks running (nested blocks join the outer one)
         self.pending = False  # a deferred block's writes wait for the tick's commit
         self.scheduled = False
@@ -47,7 +47,7 @@ class GroupCommit:
     block run after its commit)."""
 
     def __init__(
-        self, conn: sqlite3.Connection, schedule: Callable[[Callable[[], None]], None]
+        self, conn: sqlite3.Connection, schedule: Callable[[Callable[[], None]], object]
     ) -> None:
         self.conn = conn
         self._group = _Group(schedule)
