@@ -11,6 +11,7 @@ from typing import Any
 
 from calldesk.reports.interval import FACT_COLUMNS, Fact, FactFold, Row
 from calldesk.store import Store
+from calldesk.store.tx import durable
 
 KINDS = (
     "interaction.arrived",
@@ -77,6 +78,7 @@ class Facts:
                 fold.apply_row(*row[1:])
             seq, total = rows[-1][0], total + len(rows)
             marks = ",".join("?" * len(FACT_COLUMNS))
+            durable(self.db.conn)  # a deferred group commit first: BEGIN needs none open
             with self.db.conn:
                 self.db.execute("BEGIN IMMEDIATE")
                 self.db.conn.executemany(
@@ -90,6 +92,7 @@ class Facts:
 
     def rebuild(self) -> int:
         """Drop every fact and fold the whole journal again."""
+        durable(self.db.conn)  # a deferred group commit first: BEGIN needs none open
         with self.db.conn:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("DELETE FROM report_facts")

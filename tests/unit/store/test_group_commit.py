@@ -144,3 +144,24 @@ def test_close_commits_what_is_pending(conns) -> None:
     with transaction(writer, defer=True):  # no group any more: commits at once
         writer.execute("INSERT INTO t VALUES (2)")
     assert seen(reader) == [1, 2]
+
+
+def test_code_that_begins_by_hand_runs_after_a_deferred_block(tmp_path: Path) -> None:
+    """Flow contexts (and merges, erasures, reports, the dialer) BEGIN IMMEDIATE by hand: a
+    deferred block still open must be committed first, not fail with 'cannot start a
+    transaction within a transaction' (found by the demo: the IVR's `set` step on a context)."""
+    from calldesk.customers.contexts import SqliteContexts
+    from calldesk.store import Store
+
+    store = Store.open(tmp_path / "c.sqlite")
+    ticks = Ticks()
+    group = GroupCommit(store.db.conn, ticks.schedule)
+    try:
+        with transaction(store.db.conn, defer=True):
+            store.db.conn.execute("CREATE TABLE t (v INTEGER)")
+        contexts = SqliteContexts(store, clock=lambda: 1.0)
+        contexts.write("case:1", {"topic": "billing"})
+        assert contexts.read("case:1")["topic"] == "billing"
+    finally:
+        group.close()
+        store.close()
