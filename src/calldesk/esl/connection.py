@@ -176,8 +176,11 @@ class SwitchConnection:
         while not self._lost.wait(timeout=min(1.0, limit / 3)):
             proto = self._proto
             if proto is not None and proto.oldest_pending_age() > limit:
-                log.error("switch %s: no reply for %.1fs; reconnecting", self.name, limit)
-                self.health.last_error = f"stalled: no reply for {limit:.1f}s"
+                what = proto.oldest_pending()
+                log.error(
+                    "switch %s: no reply for %.1fs to %r; reconnecting", self.name, limit, what
+                )
+                self.health.last_error = f"stalled: no reply for {limit:.1f}s to {what!r}"
                 proto.close()
 
     def _connect_once(self) -> None:
