@@ -196,6 +196,29 @@ def test_slow_handler_does_not_stall_other_legs(fake: FakeSwitch) -> None:
     conn.stop()
 
 
+def test_a_command_sent_from_the_reader_itself_is_named(fake: FakeSwitch, caplog) -> None:
+    """An inline handler runs in the ESL reader: a command it sends can only have its reply read
+    by that same reader, so it waits out its timeout. That defect is logged with the stack."""
+    conn = make_conn(fake)
+    failures = []
+
+    def inline(event) -> None:
+        if event.uuid == "leg-1":
+            try:
+                conn.api("status")
+            except CommandTimeout as exc:
+                failures.append(exc)
+
+    conn.add_handler(inline, inline=True)
+    conn.settings.command_timeout = 0.3
+    assert conn.start(wait=3)
+    fake.broadcast(event_plain([("Event-Name", "DTMF"), ("Unique-ID", "leg-1")]))
+    gevent.sleep(1.0)
+    assert failures  # it could not get its reply
+    assert "command sent from the ESL reader itself: b'api status" in caplog.text
+    conn.stop()
+
+
 def test_unexpected_reply_without_command_is_logged(fake: FakeSwitch) -> None:
     conn = make_conn(fake)
     assert conn.start(wait=3)

@@ -142,6 +142,9 @@ class ESLProtocol(gs.InboundESL):
         """Write one command and wait for its reply frame (GAP 2: with a timeout)."""
         if not self.connected or self._closed:
             raise NotConnected("not connected")
+        if gevent.getcurrent() is self._receive_events_greenlet:
+            # Its reply can only be read by this greenlet: it would wait out its timeout.
+            log.error("command sent from the ESL reader itself: %r", raw[:120], stack_info=True)
         result: gevent.event.AsyncResult[Frame] = gevent.event.AsyncResult()
         with self._write_lock:
             self._commands_sent.append(result)
