@@ -7,11 +7,12 @@ resolution differed from a rebuild. The fold now takes the customer from `custom
 
 from __future__ import annotations
 
+from tests.integration.customers.journal_helpers import interaction
+
 from calldesk.customers.journey import Journeys
 from calldesk.customers.service import CustomerService
 from calldesk.reports.source import Facts, interval_report
 from calldesk.store import Store
-from tests.integration.customers.journal_helpers import interaction
 
 T0 = 1_764_547_200.0  # 2025-12-01 00:00 UTC
 PHONE = "+12025550100"
