@@ -11,6 +11,7 @@ from typing import Any
 from calldesk.auth import User
 from calldesk.customers.access import CustomerAccess
 from calldesk.customers.contexts import SqliteContexts
+from calldesk.customers.identity import IdentityError
 from calldesk.customers.service import CustomerService
 from calldesk.customers.settings import Settings
 from calldesk.customers.store import CustomerError
@@ -52,6 +53,18 @@ class CustomersService:
             return self.c.show(user.id, customer, limit)
         except CustomerError as exc:
             raise _mapped(exc) from None
+
+    def upsert(self, user: User, record: dict[str, Any]) -> dict[str, Any]:
+        """A CRM record (journaled `customer.upserted` with the user): {id, created}."""
+        try:
+            cid, created = self.c.upsert(user.id, record)
+        except IdentityError as exc:
+            raise Invalid("identities", str(exc)) from None
+        except CustomerError as exc:
+            if "needs an id" in str(exc):
+                raise Invalid("identities", str(exc)) from None
+            raise _mapped(exc) from None
+        return {"id": cid, "created": created}
 
     def identities(self, user: User, customer: str) -> list[dict[str, Any]]:
         record = self.get(user, customer, 0)  # journaled as a read, like the record
