@@ -132,3 +132,24 @@ def test_report_figures_scoped_to_the_supervisors_queues(env) -> None:
     assert env.client("a1").call("GET", q).status == 403
     bad = boss.call("GET", q.replace("by=queue,medium", "by=colour"))
     assert bad.status == 400 and bad.json()["field"] == "by"
+
+
+def test_wallboard_history_shows_the_report_figures(env) -> None:
+    assert env.client("a1").call("POST", "/api/agents/a1/login", {"ready": True}).status == 200
+    env.call_for("a1", "sales")
+    sup1 = env.client("sup1")
+    history = sup1.call("GET", "/api/queues/sales/history?minutes=60&step=300").json()
+    assert len(history) in (12, 13) and all(r["start"] % 300 == 0 for r in history)
+    busy = [r for r in history if r["offered"]]
+    assert [(r["offered"], r["answered"], r["abandoned"]) for r in busy] == [(1, 1, 0)]
+    start = busy[0]["start"]
+    q = f"/api/reports/interval?from={start:.0f}&to={start + 300:.0f}&step=300&by=queue"
+    (row,) = env.bearer("boss").call("GET", q).json()["rows"]
+    assert row["start"] == start and row["queue"] == "sales"
+    assert (row["offered"], row["answered"], row["service_level"]) == (
+        busy[0]["offered"],
+        busy[0]["answered"],
+        busy[0]["service_level"],
+    )
+    quiet = sup1.call("GET", "/api/queues/support/history?minutes=60&step=300").json()
+    assert sum(r["offered"] for r in quiet) == 0
