@@ -1,13 +1,15 @@
 """`calldesk bench context`: identity lookup + screen-pop context assembly, and a day report.
 
-The data set is generated here, into a temporary SQLite store that is deleted afterwards
-(nothing is shipped): customers with a phone, an email and a verified account; interactions
-spread over 90 days, each leaving the journal entries the IVR and the ACD leave (IVR finish,
-arrival, offer, answer, end, wrap-up; some abandon), attached to their customers; and one day
-holding `day_interactions` of them for the report. The report's facts are folded from the whole
-journal once (`report_facts_fold_s`, what `calldesk report rebuild` costs), then the day report
-is timed on top of them (`report_day_s`, each round also catching up with the journal). Goals: screen pop p99 < 5 ms with 1M
-customers and 10M journal events; a day report of 100,000 interactions < 2 s.
+The data set (`calldesk.bench.context_data`) is generated into a temporary SQLite store that is
+deleted afterwards (nothing is shipped): customers with a phone, an email and a verified
+account; interactions over 90 days, each leaving the journal entries the product writes for it,
+attached to their customers; one day holding `day_interactions` of them. The store is then
+opened as the product opens it, the report's facts are folded from the whole journal once
+(`report_facts_fold_s`, what `calldesk report rebuild` costs) and the file is read through once
+(a running controller's store sits in the OS page cache). Pops are timed for callers who called
+before; the day report is timed on the facts (each round also catching up with the journal).
+Goals: screen pop p99 < 5 ms with 1M customers and 10M journal events; a day report of 100,000
+interactions < 2 s.
 """
 
 from __future__ import annotations
