@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,10 +74,9 @@ class Facts:
             rows = self.db.execute(sql, [seq, *KINDS, batch]).fetchall()
             if not rows:
                 return total
-            known = {} if fresh else self._known(rows)
             fold = FactFold(
                 self.fcr_window_s,
-                lookup=known.get,
+                lookup=self._lookup(rows),
                 previous=None if fresh else self._previous,
                 _last=last,
             )
@@ -97,13 +96,14 @@ class Facts:
                     "INSERT OR REPLACE INTO report_cursor (name, seq) VALUES (?, ?)", [CURSOR, seq]
                 )
 
-    def _known(self, rows: list[tuple[Any, ...]]) -> dict[str, Fact]:
-        """The facts already stored for the interactions these rows name (one query per 500,
-        not one per row): what the fold's `lookup` finds."""
+    def _lookup(self, rows: list[tuple[Any, ...]]) -> Callable[[str], Fact | None]:
+        """The fold's `lookup` for this batch: the facts already stored for the interactions
+        the rows name are read with one query per 500 (not one per row); any other one (a
+        customer's previous contact, from an earlier batch) with a query of its own."""
         names = {r[3] for r in rows}
         names |= {str(loads(r[4]).get("interaction")) for r in rows if r[2] == "agent.wrapup"}
         wanted = list(names)
-        out: dict[str, Fact] = {}
+        known: dict[str, Fact] = {}
         cols = ", ".join(FACT_COLUMNS)
         for lo in range(0, len(wanted), 500):
             part = wanted[lo : lo + 500]
@@ -111,8 +111,17 @@ class Facts:
                 f"SELECT {cols} FROM report_facts WHERE interaction IN ({','.join('?' * len(part))})",
                 part,
             ).fetchall():
-                out[row[0]] = Fact(*row)
-        return out
+                known[row[0]] = Fact(*row)
+
+        def lookup(iid: str) -> Fact | None:
+            if iid in known or iid in names:
+                return known.get(iid)
+            row = self.db.execute(
+                f"SELECT {cols} FROM report_facts WHERE interaction = ?", [iid]
+            ).fetchone()
+            return Fact(*row) if row else None
+
+        return lookup
 
     def rebuild(self) -> int:
         """Drop every fact and fold the whole journal again."""
