@@ -219,7 +219,7 @@ def test_stray_command_reply_never_answers_an_api_command(fake: FakeSwitch) -> N
     conn.stop()
 
 
-def test_switch_that_stops_answering_is_reconnected_and_resynced(fake: FakeSwitch) -> None:
+def test_switch_that_stops_answering_is_reconnected_and_resynced(fake: FakeSwitch, caplog) -> None:
     settings = SwitchSettings(
         "fs1",
         "127.0.0.1",
@@ -239,5 +239,6 @@ def test_switch_that_stops_answering_is_reconnected_and_resynced(fake: FakeSwitc
     gevent.sleep(1.5)  # ...then the stall watchdog drops the dead connection
     assert conn.wait_ready(timeout=3)
     assert conn.health.connects == 2 and resyncs == ["fs1", "fs1"]
+    assert "no reply for 0.6s to 'api hang'" in caplog.text  # the stall names the command
     assert conn.api("bogus", check=False).startswith("-ERR")
     conn.stop()

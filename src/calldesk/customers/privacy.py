@@ -18,6 +18,7 @@ from calldesk.customers.contexts import SqliteContexts, interaction_key
 from calldesk.customers.journey import Journeys
 from calldesk.customers.service import CustomerService
 from calldesk.customers.store import CustomerError
+from calldesk.store.tx import durable
 
 ERASED = "[erased]"
 
@@ -137,6 +138,7 @@ def redact_interactions(service: CustomerService, ids: Iterable[str], at: float,
     wrapups = [journeys.interaction(iid).get("wrapup_seq") for iid in ids]
     changed = 0
     with db.conn:
+        durable(db.conn)  # a deferred group commit first: BEGIN needs none open
         db.execute("BEGIN IMMEDIATE")
         db.execute("DROP TRIGGER journal_no_update")
         for iid, wrapup in zip(ids, wrapups, strict=True):
@@ -185,6 +187,7 @@ def erase(
     dropped = contexts.delete(keys)
     entries = redact_interactions(service, ids, at, f"erase {customer}")
     with cs.db.conn:
+        durable(cs.db.conn)  # a deferred group commit first: BEGIN needs none open
         cs.db.execute("BEGIN IMMEDIATE")
         cs.db.execute("DELETE FROM customer_identities WHERE customer = ?", [customer])
         cs.db.execute(

@@ -53,6 +53,7 @@ class ESLProtocol(gs.InboundESL):
         self.last_frame_at = 0.0
         self.disconnect_notice: Frame | None = None
         self._sent_at: list[float] = []  # send time of each command still waiting for its reply
+        self._sent_what: list[bytes] = []  # and its first line (what a stall names)
         self._expect: list[str] = []  # the reply type each waiting command gets
 
     # -- greenswitch hooks -------------------------------------------------
@@ -91,6 +92,7 @@ class ESLProtocol(gs.InboundESL):
         elif ctype in REPLY_TYPES:
             if self._commands_sent and self._expect[0] == ctype:
                 self._sent_at.pop(0)
+                self._sent_what.pop(0)
                 self._expect.pop(0)
                 self._commands_sent.pop(0).set(frame)
             elif self._commands_sent:  # `api` gets api/response, the rest command/reply
@@ -125,6 +127,7 @@ class ESLProtocol(gs.InboundESL):
             pending.set_exception(NotConnected(f"connection lost: {reason}"))
         self._commands_sent.clear()
         self._sent_at.clear()
+        self._sent_what.clear()
         self._expect.clear()
         sock = getattr(self, "sock", None)  # absent when the connect itself failed
         if sock is not None:
@@ -143,6 +146,7 @@ class ESLProtocol(gs.InboundESL):
         with self._write_lock:
             self._commands_sent.append(result)
             self._sent_at.append(gevent.get_hub().loop.now())
+            self._sent_what.append(raw.split(b"\n", 1)[0][:120])
             self._expect.append("api/response" if raw.startswith(b"api ") else "command/reply")
             try:
                 with gevent.Timeout(timeout):
@@ -195,6 +199,10 @@ class ESLProtocol(gs.InboundESL):
         if not self._sent_at:
             return 0.0
         return gevent.get_hub().loop.now() - self._sent_at[0]
+
+    def oldest_pending(self) -> str:
+        """The first line of the oldest unanswered command ('' if none)."""
+        return self._sent_what[0].decode("utf-8", "replace") if self._sent_what else ""
 
     def close(self) -> None:
         self._shutdown("closed by controller")

@@ -12,6 +12,7 @@ from typing import Any
 
 from calldesk.reports.interval import FACT_COLUMNS, Fact, FactFold, Row
 from calldesk.store import Store
+from calldesk.store.tx import durable
 
 KINDS = (
     "interaction.arrived",
@@ -85,6 +86,7 @@ class Facts:
                 fold.apply(at, kind, subject, d, customer_id or d.get("customer"))
             seq, total = rows[-1][0], total + len(rows)
             marks = ",".join("?" * len(FACT_COLUMNS))
+            durable(self.db.conn)  # a deferred group commit first: BEGIN needs none open
             with self.db.conn:
                 self.db.execute("BEGIN IMMEDIATE")
                 self.db.conn.executemany(
@@ -125,6 +127,7 @@ class Facts:
 
     def rebuild(self) -> int:
         """Drop every fact and fold the whole journal again."""
+        durable(self.db.conn)  # a deferred group commit first: BEGIN needs none open
         with self.db.conn:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("DELETE FROM report_facts")
