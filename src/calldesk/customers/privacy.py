@@ -251,6 +251,7 @@ def apply_retention(service: CustomerService, now: float) -> dict[str, int]:
                     [medium, now - kept * 86400.0, ERASED],
                 ).fetchall()
             ]
+            durable(db.conn)  # a deferred group commit first: BEGIN needs none open
             with db.conn:
                 db.execute("BEGIN IMMEDIATE")
                 done[f"{medium} transcripts"] = scrub_transcripts(db, old)
