@@ -1,5 +1,5 @@
 """Subject access (export everything held on a customer) and erasure (remove the PII, keep the
-anonymous statistics), plus retention of PII per medium.
+anonymous statistics), plus retention of PII and transcripts per medium.
 
 The journal is append-only; erasure is the one sanctioned exception: in one transaction the
 guard triggers are lifted, the PII fields (`customers.pii_fields`) of the customer's interactions'
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from calldesk.customers.contexts import SqliteContexts, interaction_key
@@ -24,7 +25,8 @@ ERASED = "[erased]"
 
 def export(service: CustomerService, contexts: SqliteContexts, customer: str) -> dict[str, Any]:
     """Everything held on a customer: record, identities, merges, contexts, timeline, the raw
-    journal entries of their interactions, screen pops and recordings."""
+    journal entries of their interactions, screen pops, recordings, and the conversations and
+    messages (transcripts) of their chats, SMS and emails."""
     cs = service.customers
     record = cs.get(customer)
     if record is None:
@@ -47,13 +49,68 @@ def export(service: CustomerService, contexts: SqliteContexts, customer: str) ->
         "journal": journal,
         "screen_pops": _rows(cs.db, "SELECT * FROM screen_pops WHERE interaction IN", ids),
         "recordings": _rows(cs.db, "SELECT * FROM recordings WHERE interaction IN", ids),
+        "conversations": _rows(
+            cs.db, "SELECT * FROM digital_conversations WHERE id IN", _digital(cs.db, ids)
+        ),
+        "messages": _rows(
+            cs.db,
+            "SELECT * FROM digital_messages WHERE interaction IN",
+            _digital(cs.db, ids),
+            " ORDER BY interaction, seq",
+        ),
     }
 
 
-def _rows(db: Any, sql: str, ids: list[str]) -> list[dict[str, Any]]:
+def _has_digital(db: Any) -> bool:
+    return "digital_messages" in db.table_names()
+
+
+def _digital(db: Any, ids: list[str]) -> list[str]:
+    """`ids` if the store has the digital tables (a voice-only store may not)."""
+    return ids if _has_digital(db) else []
+
+
+def scrub_transcripts(db: Any, ids: list[str]) -> int:
+    """The messages of these interactions lose their text (`[erased]`) and attachments, and
+    their conversations the customer's address; an attachment file goes when no other message
+    holds it (files are stored once per content). Returns how many messages changed. In the
+    caller's transaction."""
+    ids = _digital(db, ids)
+    files: set[str] = set()
+    changed = 0
+    for lo in range(0, len(ids), 500):
+        part = ids[lo : lo + 500]
+        marks = ",".join("?" * len(part))
+        rows = db.execute(
+            f"SELECT id, attachments FROM digital_messages WHERE interaction IN ({marks}) "
+            "AND (text IS NOT ? OR coalesce(attachments, '[]') != '[]')",
+            [*part, ERASED],
+        ).fetchall()
+        files |= {a["path"] for _, att in rows for a in json.loads(att or "[]") if a.get("path")}
+        changed += len(rows)
+        db.execute(
+            f"UPDATE digital_messages SET text = ?, attachments = '[]' "
+            f"WHERE interaction IN ({marks})",
+            [ERASED, *part],
+        )
+        db.execute(
+            f"UPDATE digital_conversations SET address = ?, name = NULL WHERE id IN ({marks})",
+            [ERASED, *part],
+        )
+    for path in files:
+        held = db.execute(
+            "SELECT 1 FROM digital_messages WHERE attachments LIKE ? LIMIT 1",
+            ["%" + json.dumps(path)[1:-1] + "%"],
+        ).fetchone()
+        if held is None:
+            Path(path).unlink(missing_ok=True)
+    return changed
+
+
+def _rows(db: Any, sql: str, ids: list[str], tail: str = "") -> list[dict[str, Any]]:
     if not ids:
         return []
-    cur = db.execute(f"{sql} ({','.join('?' * len(ids))})", ids)
+    cur = db.execute(f"{sql} ({','.join('?' * len(ids))}){tail}", ids)
     names = [c[0] for c in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
@@ -141,6 +198,7 @@ def erase(
         cs.db.execute(
             "UPDATE customer_interactions SET identity = NULL WHERE customer = ?", [customer]
         )
+        messages = scrub_transcripts(cs.db, ids)
         cs.db.execute(
             "UPDATE customer_merges SET moved = '{}', identity = ? "
             "WHERE absorbed = ? OR survivor = ?",
@@ -152,6 +210,7 @@ def erase(
         "contexts": dropped,
         "interactions": len(ids),
         "journal_entries": entries,
+        "messages": messages,
         "actor": actor,
     }
     cs.journal.append("customer.erased", customer, out, at)
@@ -159,25 +218,41 @@ def erase(
 
 
 def apply_retention(service: CustomerService, now: float) -> dict[str, int]:
-    """Redact the PII of interactions older than their medium's `pii_days`; per medium, how
-    many interactions were redacted now. Reads arrivals by (kind, at): indexed."""
+    """Redact the PII of interactions older than their medium's `pii_days`, and the transcripts
+    (messages) of conversations older than its `transcripts_days`. Returns, per medium, how many
+    interactions were redacted now, and per `<medium> transcripts`, how many messages were
+    erased now. Reads arrivals by (kind, at): indexed."""
     done: dict[str, int] = {}
     db = service.store.db
     for medium, spec in sorted(service.settings.retention.items()):
         days = int(spec.get("pii_days", 0))
-        if days <= 0:
-            continue
-        cutoff = now - days * 86400.0
-        ids = [
-            r[0]
-            for r in db.execute(
-                "SELECT DISTINCT j.subject FROM journal j WHERE j.kind = 'interaction.arrived' "
-                "AND j.at < ? AND json_extract(j.data, '$.medium') = ? AND NOT EXISTS "
-                "(SELECT 1 FROM customer_redactions r WHERE r.interaction = j.subject)",
-                [cutoff, medium],
-            ).fetchall()
-        ]
-        if ids:
-            redact_interactions(service, ids, now, f"retention {medium} {days} d")
-        done[medium] = len(ids)
+        if days > 0:
+            cutoff = now - days * 86400.0
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT DISTINCT j.subject FROM journal j "
+                    "WHERE j.kind = 'interaction.arrived' AND j.at < ? "
+                    "AND json_extract(j.data, '$.medium') = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM customer_redactions r WHERE r.interaction = j.subject)",
+                    [cutoff, medium],
+                ).fetchall()
+            ]
+            if ids:
+                redact_interactions(service, ids, now, f"retention {medium} {days} d")
+            done[medium] = len(ids)
+        kept = int(spec.get("transcripts_days", 0))
+        if kept > 0 and _has_digital(db):
+            old = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM digital_conversations WHERE medium = ? AND opened_at < ? "
+                    "AND address IS NOT ?",
+                    [medium, now - kept * 86400.0, ERASED],
+                ).fetchall()
+            ]
+            durable(db.conn)  # a deferred group commit first: BEGIN needs none open
+            with db.conn:
+                db.execute("BEGIN IMMEDIATE")
+                done[f"{medium} transcripts"] = scrub_transcripts(db, old)
     return done
