@@ -1,0 +1,108 @@
+"""gevent's WSGI request handler, with Nagle's algorithm off on every accepted connection, and
+minus two costs paid on every request.
+
+pywsgi writes a response's headers and its body in two sends. With Nagle on, the body waits
+for the client to acknowledge the headers, and a client that is still waiting for the body
+delays that acknowledgement (up to 40 ms on Linux): every request on a kept-alive connection,
+and every WebSocket push that follows another one closely, waited about 40 ms. TCP_NODELAY
+sends each write at once (what nginx's `tcp_nodelay` and most HTTP clients do).
+
+The request's header block is parsed by a plain line split instead of the standard library's e-mail parser (the
+same limits: 64 KiB a line, 100 headers; the same answers to what pywsgi asks of it), and no
+access-log line is formatted for a log that is off (requests are counted in `/metrics` and
+journaled by the API)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+from gevent.pywsgi import WSGIHandler
+
+MAX_LINE = 65536  # http.client's limits
+MAX_HEADERS = 100
+
+
+def nodelay(sock: Any) -> None:
+    """Nagle's algorithm off on a TCP socket (a Unix socket has no such option: left alone)."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass
+
+
+class Headers:
+    """What pywsgi reads of a request's headers (`get`, `getheader`, `typeheader`, `headers`,
+    `status`, `del`); names are matched without regard to case, the first one wins."""
+
+    __slots__ = ("_items", "status")
+
+    def __init__(self) -> None:
+        self._items: list[tuple[str, str]] = []
+        self.status = ""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        name = name.lower()
+        for key, value in self._items:
+            if key.lower() == name:
+                return value
+        return default
+
+    getheader = get
+
+    def __delitem__(self, name: str) -> None:
+        name = name.lower()
+        self._items = [(k, v) for k, v in self._items if k.lower() != name]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    @property
+    def typeheader(self) -> str | None:
+        value = self.get("content-type")
+        return None if value is None else str(value)
+
+    @property
+    def headers(self) -> Iterator[str]:
+        for key, value in self._items:
+            yield f"{key}: {value}\r\n"
+
+
+def parse_headers(fp: Any) -> Headers:
+    """Header lines up to the empty line; a folded line continues the one before it. A line
+    too long, too many headers or a line without a colon sets `status` (pywsgi answers 400)."""
+    out = Headers()
+    while True:
+        line = fp.readline(MAX_LINE + 1)
+        if len(line) > MAX_LINE:
+            out.status = "Line too long"
+            return out
+        if line in (b"\r\n", b"\n", b""):
+            return out
+        text = line.decode("iso-8859-1")
+        if text[:1] in (" ", "\t") and out._items:
+            key, value = out._items[-1]
+            out._items[-1] = (key, f"{value} {text.strip()}")
+            continue
+        key, colon, value = text.partition(":")
+        if not colon or not key or key != key.strip():
+            out.status = "Invalid header line"
+            return out
+        if len(out._items) >= MAX_HEADERS:
+            out.status = "Too many headers"
+            return out
+        out._items.append((key, value.strip()))
+
+
+class Handler(WSGIHandler):  # type: ignore[misc]
+    def __init__(self, sock: Any, address: Any, server: Any, *args: Any) -> None:
+        nodelay(sock)
+        super().__init__(sock, address, server, *args)
+
+    def MessageClass(self, fp: Any, *args: Any) -> Headers:  # noqa: N802 - pywsgi's name
+        return parse_headers(fp)
+
+    def log_request(self) -> None:
+        if type(self.server.log).__name__ != "_NoopLog":  # a log was configured
+            super().log_request()
