@@ -95,13 +95,13 @@ def parse_headers(fp: Any) -> Headers:
         out._items.append((key, value.strip()))
 
 
-class Handler(WSGIHandler):  # type: ignore[misc]
+class Handler(WSGIHandler):
     def __init__(self, sock: Any, address: Any, server: Any, *args: Any) -> None:
         nodelay(sock)
         super().__init__(sock, address, server, *args)
 
-    def MessageClass(self, fp: Any, *args: Any) -> Headers:  # noqa: N802 - pywsgi's name
-        return parse_headers(fp)
+    def MessageClass(self, fp: Any, *args: Any) -> Any:  # noqa: N802 - pywsgi's name
+        return parse_headers(fp)  # pywsgi calls it as MessageClass(rfile, 0)
 
     def log_request(self) -> None:
         if type(self.server.log).__name__ != "_NoopLog":  # a log was configured

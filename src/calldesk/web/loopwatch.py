@@ -33,7 +33,7 @@ class LoopWatch:
 
     def stop(self) -> None:
         if self._greenlet is not None:
-            self._greenlet.kill(block=False)
+            self._greenlet.kill()
             self._greenlet = None
 
     def _run(self) -> None:
