@@ -150,3 +150,44 @@ def test_a_bad_header_line_is_a_400_not_a_500() -> None:
     finally:
         server.stop()
     assert first.startswith(b"HTTP/1.1 400")
+
+
+def test_a_small_answer_goes_out_in_one_send_a_large_or_chunked_one_as_before() -> None:
+    sends: list[int] = []
+
+    class Counting(Handler):
+        def _sendall(self, data):
+            sends.append(len(data))
+            return super()._sendall(data)
+
+    def app(environ, start_response):
+        path = environ["PATH_INFO"]
+        if path == "/chunked":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return (part for part in (b"a", b"b"))  # no length: chunked
+        body = b"y" * (200_000 if path == "/large" else 8)
+        start_response("200 OK", [("Content-Length", str(len(body)))])
+        return [body]
+
+    server = WSGIServer(("127.0.0.1", 0), app, log=None, handler_class=Counting)
+    server.start()
+    try:
+
+        def client():
+            conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+            out = []
+            for path in ("/small", "/large", "/chunked", "/small"):
+                sends.clear()
+                conn.request("GET", path)
+                r = conn.getresponse()
+                out.append((path, r.status, r.read(), list(sends)))
+            conn.close()
+            return out
+
+        got = _in_thread(client)
+    finally:
+        server.stop()
+    small, large, chunked, again = got
+    assert small[1:3] == (200, b"y" * 8) and len(small[3]) == 1 and again[3] == small[3]
+    assert large[2] == b"y" * 200_000 and len(large[3]) == 2 and large[3][1] == 200_000
+    assert chunked[2] == b"ab" and len(chunked[3]) > 2
