@@ -5,8 +5,8 @@ flow enqueues them; `calldesk serve` (controller and HTTP API in one gevent hub)
 (gevent, monkey-patched): one WebSocket per agent following `agent:<id>` from the journal seq
 at the start, and `rps` API requests/s (reads of agents, offers and queues; state changes of
 spare agents outside the queue) on kept-alive connections, as an integration's HTTP client
-keeps them (`keepalive=False`: a new TCP connection per request, closed after the answer). Reported: API latency p50/p99 (reads, writes, all), push
-latency p50/p99 of offers (client receive time minus the ACD decision's journal time; one
+keeps them (`keepalive=False`: a new TCP connection per request, closed after the answer).
+Reported: API latency p50/p99 (reads, writes, all), push latency p50/p99 of offers (client receive time minus the ACD decision's journal time; one
 machine, one clock), and lost/duplicate events per agent against the journal itself (the
 listeners wait, up to a minute, for the last event each should get; `lost_holes`: the lost ones
 after which a later event of that agent did arrive).
@@ -18,6 +18,8 @@ average before and after says what the box was doing: wall latencies on a shared
 bounds. `CALLDESK_BENCH_PROFILE=DIR` runs serve under cProfile with a CPU-time timer
 (`DIR/serve-<round>.prof`); `CALLDESK_BENCH_SERVE_SRC=DIR` runs serve from another source tree
 (e.g. a checkout of the commit before a change) with everything else unchanged, for A/B rounds.
+Serve's own `/metrics`, read before and after the window, split the client's figures: the
+event loop's lag and the time inside the request handler (`calldesk.bench.api_metrics`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The clients of `calldesk bench api`, in their own process with gevent's monkey patching:
 one WebSocket per agent (collecting every event with its receive time, until the last event
-the harness says it should get has come) and a steady stream of API requests (reads for every agent, state changes for the spare agents). Prints one JSON
-object: per agent the seqs received, the push latencies of offers, and the API latencies.
+the harness says it should get has come) and a steady stream of API requests (reads for every
+agent, state changes for the spare agents). Prints one JSON object: per agent the seqs
+received, the push latencies of offers, the API latencies and the connections opened.
 
     python -m calldesk.bench.api_clients PORT SINCE SECONDS AGENTS SPARES RPS TOKENS_FILE [KEEP]
 
