@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from simple_websocket import Client as WsClient
 from tests.integration.digital.sms_provider import ACCOUNT, TOKEN, StandInProvider, post_webhook
 from tests.integration.digital.webchat import in_thread
 from tests.integration.recording.simcall import PASSWORD
 from tests.integration.web.conftest import PW, Client
 
 from calldesk.app import build
+from calldesk.bench.wsclient import WholeClient as WsClient
 from calldesk.config import load_config
 from calldesk.esl.connection import SwitchSettings
 from calldesk.sim import PhoneBehavior, SimSwitch

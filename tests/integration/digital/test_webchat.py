@@ -158,7 +158,6 @@ def test_the_widget_is_one_script_and_its_frame_may_be_embedded_only_by_allowed_
     assert b"textContent" in chat.call("GET", "/chat/frame.js").body
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14, open: in some test orders (e.g. with test_webchat.py in the same session) a visitor's reconnected chat socket gets no frame at all; passes alone; under investigation")
 def test_a_new_conversation_after_a_close_is_sent_whole_on_reconnect(chat):
     desk = chat.rig.desk
     s = chat.session()
