@@ -21,8 +21,9 @@ TypingPush = Callable[[str, dict[str, Any]], None]  # (interaction, data): not j
 
 
 def message_out(m: Message) -> dict[str, Any]:
-    """A message as the API shows it: attachments by id and URL, never by their stored path."""
-    return {
+    """A message as the API shows it: attachments by id and URL, never by their stored path;
+    `html` only for a message that had an HTML body (sanitized when it was received)."""
+    out = {
         "id": m.id,
         "seq": m.seq,
         "direction": m.direction,
@@ -42,6 +43,9 @@ def message_out(m: Message) -> dict[str, Any]:
         "status": m.status,
         "interaction": m.interaction,
     }
+    if m.html:
+        out["html"] = m.html
+    return out
 
 
 class DigitalService:
