@@ -52,7 +52,7 @@ def _switch_process(
 
     from calldesk.sim import PhoneBehavior, SimSwitch
 
-    sim = SimSwitch(password=password, time_scale=1.0).start()
+    sim = SimSwitch(password=password, time_scale=1.0, history=0).start()
     sim.dialplan.add_did(DID)
     for i in range(agents):
         sim.add_phone(f"user/{2000 + i}", PhoneBehavior.answer(after=ring_s, hangup_after=talk_s))
@@ -63,6 +63,9 @@ def _switch_process(
         command = commands.get()
         if command[0] == "stop":
             break
+        if command[0] == "cpu":  # the switch's own CPU time, for its cost per call
+            replies.put(time.process_time())
+            continue
         _, rate, seconds, prefix = command
         sent, refused, start = 0, 0, time.monotonic()
         while (elapsed := time.monotonic() - start) < seconds:
@@ -159,6 +162,7 @@ def _stage(
     import gevent
 
     prefix = f"+19{index:03d}"
+    switch_cpu0 = _switch_cpu(commands, replies)
     cpu0 = time.process_time()
     commands.put(("stage", rate, seconds, prefix))
     while replies.empty():
@@ -176,6 +180,7 @@ def _stage(
             break
         gevent.sleep(0.2)
     cpu = time.process_time() - cpu0 - polling
+    switch_cpu = _switch_cpu(commands, replies) - switch_cpu0
     c = _counts(controller.store, prefix)
     answered = c.get("answered", 0)
     return {
@@ -199,7 +204,18 @@ def _stage(
         "caller_legs_up": _caller_legs_up(controller, prefix),
         "controller_cpu_s": round(cpu, 2),
         "cpu_ms_per_call": round(1000 * cpu / placed, 2) if placed else None,
+        # The simulated switch's CPU per placed call (its own process: the other core's load).
+        "switch_cpu_ms_per_call": round(1000 * switch_cpu / placed, 2) if placed else None,
     }
+
+
+def _switch_cpu(commands: Any, replies: Any) -> float:
+    import gevent
+
+    commands.put(("cpu",))
+    while replies.empty():
+        gevent.sleep(0.01)
+    return float(replies.get())
 
 
 def run(
@@ -243,9 +259,7 @@ def run(
             controller.acd.login(f"a{a}", ready=True)
         rate = start
         while rate <= max_rate:
-            stage = _stage(
-                controller, commands, replies, rate, stage_seconds, drain_s, len(stages)
-            )
+            stage = _stage(controller, commands, replies, rate, stage_seconds, drain_s, len(stages))
             stages.append(stage)
             if stage["lost"] or stage["stuck"] or stage["shed"]:
                 break  # the limit: past it calls are shed (or, a defect, lost or stranded)
@@ -270,6 +284,7 @@ def run(
         "lost": best["lost"] if best else (limit or {}).get("lost", 0),
         "stuck": best["stuck"] if best else (limit or {}).get("stuck", 0),
         "cpu_ms_per_call": best["cpu_ms_per_call"] if best else None,
+        "switch_cpu_ms_per_call": best["switch_cpu_ms_per_call"] if best else None,
         # Where the ramp stopped: the first stage that shed callers (the controller fell behind
         # and turned new callers away busy), or lost or stranded any; None if it never did.
         "limit": {k: limit[k] for k in keys} if limit else None,

@@ -161,6 +161,12 @@ class Connection(Commands):
         gevent.spawn(self.close)
 
     # -- events ---------------------------------------------------------------------------------
+    def subscribed(self, name: str) -> bool:
+        """Whether events of this name may reach this connection (`wants` then filters)."""
+        if not self.authed or self.closed:
+            return False
+        return name == "CUSTOM" or self.all_events or name in self.events
+
     def wants(self, ev: SimEvent) -> bool:
         if not self.authed or self.closed:
             return False

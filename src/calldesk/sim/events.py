@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .wire import Block, Pairs, Part, event_frame_parts
+from .wire import Block, Pairs, Part, event_frame_parts, url_encode
 
 if TYPE_CHECKING:
     from .legs import Leg
@@ -201,8 +202,7 @@ def _profile_headers(leg: Leg, prefix: str, full: bool = True) -> Pairs:
     return pairs
 
 
-def leg_headers(leg: Leg, name: str, variables: bool | None = None) -> Pairs:
-    """Channel-*, Caller-*, Other-Leg-* and variable_* headers of a leg event."""
+def _head(leg: Leg) -> Pairs:
     pairs: Pairs = [
         ("Channel-State", leg.state),
         ("Channel-Call-State", leg.call_state),
@@ -224,6 +224,12 @@ def leg_headers(leg: Leg, name: str, variables: bool | None = None) -> Pairs:
                 (f"Channel-{d}-Codec-Rate", "8000"),
                 (f"Channel-{d}-Codec-Bit-Rate", "64000"),
             ]
+    return pairs
+
+
+def leg_headers(leg: Leg, name: str, variables: bool | None = None) -> Pairs:
+    """Channel-*, Caller-*, Other-Leg-* and variable_* headers of a leg event."""
+    pairs = _head(leg)
     pairs += _profile_headers(leg, "Caller")
     peer = leg.peer
     if peer is not None and name in WITH_OTHER_LEG:
@@ -234,16 +240,65 @@ def leg_headers(leg: Leg, name: str, variables: bool | None = None) -> Pairs:
     return pairs
 
 
+def _run(leg: Leg, what: str, key: tuple[Any, ...], make: Callable[[], Pairs]) -> Block:
+    """One header run of `leg`, encoded once and kept while `key` (what it shows) holds."""
+    hit = leg.header_cache.get(what)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    block = Block.of(make())
+    leg.header_cache[what] = (key, block)
+    return block
+
+
+def _profile_key(leg: Leg) -> tuple[Any, ...]:
+    return (leg.uuid, leg.name, leg.direction, leg.profile.ver, leg.times.ver)  # type: ignore[attr-defined]
+
+
 def leg_block(leg: Leg, name: str, variables: bool | None = None) -> Block:
-    """`leg_headers` encoded once and reused while neither the leg nor its peer has changed.
+    """`leg_headers` as runs, each encoded once and reused while what it shows is unchanged
+    (the leg's state, its profile and times, its peer's, its variables).
     `variables`: None = as the event name decides, True/False = with/without variable_*."""
     other = leg.peer if name in WITH_OTHER_LEG else None
     with_vars = name in WITH_VARIABLES if variables is None else variables
-    kind = (with_vars, other is not None)
-    key = (leg.version, other.uuid if other else "", other.version if other else 0)
-    hit = leg.header_cache.get(kind)
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    block = Block.of(leg_headers(leg, name, with_vars))
-    leg.header_cache[kind] = (key, block)
+    runs = [
+        Block.of(_head(leg)),
+        _run(leg, "caller", _profile_key(leg), lambda: _profile_headers(leg, "Caller")),
+    ]
+    if other is not None:
+        peer = other
+        runs.append(
+            _run(
+                leg,
+                "other",
+                (leg.bridge_originator, *_profile_key(peer)),
+                lambda: (
+                    [("Other-Type", "originatee" if leg.bridge_originator else "originator")]
+                    + _profile_headers(peer, "Other-Leg", full=False)
+                ),
+            )
+        )
+    if with_vars:
+        hit = leg.header_cache.get("variables")
+        ver = leg.variables.ver  # type: ignore[attr-defined]
+        if hit is None or hit[0] != ver:
+            hit = leg.header_cache["variables"] = (ver, _variables(leg))
+        runs.append(hit[1])
+    return Block.join(runs)
+
+
+def _variables(leg: Leg) -> Block:
+    """The variable_* run; each variable's line is encoded once per value (most of a leg's
+    variables never change after it is created, and one changes between two events)."""
+    lines: dict[str, tuple[str, tuple[str, str], str]] = leg.header_cache.setdefault("lines", {})
+    pairs: Pairs = []
+    plain: list[str] = []
+    for k, v in leg.variables.items():
+        hit = lines.get(k)
+        if hit is None or hit[0] != v:
+            name = f"variable_{k}"
+            hit = lines[k] = (v, (name, v), f"{name}: {url_encode(v)}\n")
+        pairs.append(hit[1])
+        plain.append(hit[2])
+    block = Block.of(pairs)
+    block.preset_plain("".join(plain))
     return block

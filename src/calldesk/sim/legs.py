@@ -71,13 +71,15 @@ _WATCHED = frozenset(
 class TrackedDict(dict):
     """A dict that bumps its leg's `version` on every change (variables, times, profile)."""
 
-    __slots__ = ("_leg",)
+    __slots__ = ("_leg", "ver")
 
     def __init__(self, leg: Leg, *args: Any) -> None:
         super().__init__(*args)
         self._leg = leg
+        self.ver = 0  # this dict's own changes (its header run is cached on it)
 
     def _bump(self) -> None:
+        self.ver += 1
         object.__setattr__(self._leg, "version", self._leg.version + 1)
 
     def __setitem__(self, key: str, value: Any) -> None:

@@ -40,7 +40,11 @@ class SimSwitch:
         hostname: str = "calldesk-sim",
         sounds_dir: str | None = None,
         site: SiteConf | None = None,
+        history: int = 5000,
     ) -> None:
+        """`history`: how many fired events to keep in `history` (tests read them); 0 keeps
+        none, and then an event no connection subscribed to is never serialized, as on
+        FreeSWITCH, whose event socket encodes only the events a listener asked for."""
         if not password:
             raise ValueError("the simulated switch needs a password (no default)")
         self.password = password
@@ -59,7 +63,7 @@ class SimSwitch:
         self.phones: dict[str, PhoneBehavior] = {}
         self.callee_pools: list[Any] = []  # calldesk.sim.callees.CalleePool, newest first
         self.connections: set[Any] = set()
-        self.history: deque[SimEvent] = deque(maxlen=5000)
+        self.history: deque[SimEvent] = deque(maxlen=history)
         self.listeners: list[Callable[[SimEvent], None]] = []
         self.sessions_since_start = 0
         self.global_vars: dict[str, str] = {
@@ -135,6 +139,8 @@ class SimSwitch:
         `at`: the epoch instant the event is dated (Event-Date-*), when the action that fires it
         has already read the clock for values the event carries; default: one reading now."""
         seq = self.next_seq()
+        if not self.history.maxlen and not self.listeners and not self._subscribed(name):
+            return SimEvent(name, [], uuid=leg.uuid, seq=seq)  # nobody reads it: not encoded
         at = self.clock.epoch() if at is None else at
         base = base_headers(self, name, seq, None, calling, epoch=at)
         parts: list[Part] = [list(before_base or []) + base]
@@ -205,6 +211,10 @@ class SimSwitch:
         pending = self.api_pending.pop(gevent.getcurrent(), None)
         if pending is not None:
             self.api_event(*pending)
+
+    def _subscribed(self, name: str) -> bool:
+        """Whether any connection may want an event of this name (before its filters)."""
+        return any(conn.subscribed(name) for conn in self.connections)
 
     def _dispatch(self, ev: SimEvent) -> None:
         self.history.append(ev)

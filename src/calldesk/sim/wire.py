@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii as _json_str
 
@@ -83,18 +82,53 @@ def linger_notice(uuid: str, channel_name: str, linger: int) -> bytes:
     return (header_block(pairs) + "\n").encode()
 
 
-@dataclass(slots=True)
 class Block:
-    """A run of headers encoded once for both formats (a leg's header block is reused)."""
+    """A run of headers encoded once, on first use, per format (a leg's header runs are reused
+    while they do not change). `join` makes one run of several, each encoded on its own."""
 
-    pairs: Pairs
-    plain: str
-    json: str
-    names: frozenset[str]
+    __slots__ = ("pairs", "_subs", "_plain", "_json", "_names")
+
+    def __init__(self, pairs: Pairs, subs: list[Block] | None = None) -> None:
+        self.pairs = pairs
+        self._subs = subs
+        self._plain: str | None = None
+        self._json: str | None = None
+        self._names: frozenset[str] | None = None
 
     @classmethod
     def of(cls, pairs: Pairs) -> Block:
-        return cls(pairs, plain_lines(pairs), json_members(pairs), frozenset(n for n, _ in pairs))
+        return cls(pairs)
+
+    @classmethod
+    def join(cls, blocks: list[Block]) -> Block:
+        return cls([h for b in blocks for h in b.pairs], blocks)
+
+    def preset_plain(self, text: str) -> None:
+        """The plain encoding, when the caller built it already (line by line, cached)."""
+        self._plain = text
+
+    @property
+    def plain(self) -> str:
+        if self._plain is None:
+            subs = self._subs
+            self._plain = "".join([b.plain for b in subs]) if subs else plain_lines(self.pairs)
+        return self._plain
+
+    @property
+    def json(self) -> str:
+        if self._json is None:
+            subs = self._subs
+            if subs:
+                self._json = ",".join([j for b in subs if (j := b.json)])
+            else:
+                self._json = json_members(self.pairs)
+        return self._json
+
+    @property
+    def names(self) -> frozenset[str]:
+        if self._names is None:
+            self._names = frozenset(n for n, _ in self.pairs)
+        return self._names
 
 
 Part = Block | Pairs
