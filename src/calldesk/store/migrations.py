@@ -442,8 +442,10 @@ def m067_outbound(db: sqlite_utils.Database) -> None:
 
 def m071_message_html(db: sqlite_utils.Database) -> None:
     # An email's HTML body, sanitized on receipt (calldesk.digital.email.parse.sanitize), so the
-    # agent's transcript can show it; "" for every other message.
+    # agent's transcript can show it; "" for every other message. Conversations by the one they
+    # continue: an attachment's download scope follows the history forward.
     db.execute("ALTER TABLE digital_messages ADD COLUMN html TEXT DEFAULT ''")
+    db.table("digital_conversations").create_index(["previous"])
 
 
 MIGRATIONS: list[Migration] = [

@@ -88,7 +88,10 @@ class Served:
             "canned": [
                 {"id": "hi", "title": "Greeting", "text": "Hello {{ customer.name or 'there' }}!"}
             ],
-            "chat": {"allowed_origins": ["https://shop.example"]},
+            "chat": {
+                "allowed_origins": ["https://shop.example"],
+                "attachments": {"dir": str(self.tmp / "chat-attachments")},
+            },
             "sms": {
                 "sender": SMS_NUMBER,
                 "quiet_hours": {"start": "00:00", "end": "00:01"},
@@ -117,8 +120,10 @@ class Served:
                 {"id": "a2", "name": "Al", "contact": "user/1002", "queues": ["support"]},
             ],
             "users": [{"id": "sup1", "role": "supervisor", "teams": ["red"]},
+                      {"id": "sup2", "role": "supervisor", "teams": ["blue"]},
                       {"id": "boss", "role": "admin"}],
-            "teams": [{"id": "red", "agents": ["a1"], "queues": ["sales"]}],
+            "teams": [{"id": "red", "agents": ["a1"], "queues": ["sales"]},
+                      {"id": "blue", "agents": ["a2"], "queues": ["support"]}],
             "digital": digital,
         }  # fmt: skip
 
@@ -128,7 +133,7 @@ class Served:
         config = load_config(path, env={})
         store = Store.open(self.tmp / "db.sqlite")
         creds = Credentials(store, lambda: 0.0)
-        for u in ("a1", "a2", "sup1", "boss"):
+        for u in ("a1", "a2", "sup1", "sup2", "boss"):
             creds.set_password(u, PW)
         switch = SwitchSettings("sim1", "127.0.0.1", self.sim.port, PASSWORD)
         self.ctl = build(config, store=store, switches=[switch], check_trunks=False)

@@ -269,3 +269,68 @@ def test_a_digital_flow_that_is_not_loaded_is_refused_by_name(tmp_path) -> None:
     (tmp_path / "calldesk.yaml").write_text(yaml.safe_dump(cfg))
     with pytest.raises(ConfigError, match=r"digital\.flows\.chat: no flow named 'nosuch'"):
         build(load_config(tmp_path / "calldesk.yaml", env={}))
+
+
+def test_attachments_are_served_to_those_who_may_see_the_conversation(served) -> None:
+    """GET /api/attachments/{id}: the agent holding (or who held) the chat, supervisors of its
+    team, admins; 403 with the JSON error for another agent or another team's supervisor, 401
+    without credentials. Each download is journaled with its user, each refusal too. The next
+    conversation carries the history on: its agent, who sees the file, may fetch it."""
+    from tests.integration.web.conftest import Client
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+    a1, events = _ready(served)
+    v = served.visitor()
+    widget = served.chat_socket(v["token"])
+    widget.send({"type": "message", "text": "see the photo", "client_id": "a"})
+    widget.until(lambda f: f["type"] == "message" and "sales or 2" in f["message"]["text"])
+    up = Client(served.port).raw(
+        "POST", "/chat/attachments?name=photo.png&client_id=f1", png,
+        {"Authorization": f"Bearer {v['token']}", "Content-Type": "image/png"},
+    )  # fmt: skip
+    assert up.status == 201, up.body
+    widget.send({"type": "message", "text": "1", "client_id": "b"})
+    offer = _offered(events)
+    first = offer["subject"]
+    assert a1.call("POST", f"/api/offers/{offer['data']['offer']}/accept").status == 200
+    (att,) = [a for m in a1.call("GET", f"/api/interactions/{first}/messages").json()
+              for a in m["attachments"]]  # fmt: skip
+    url = att["url"]
+
+    a2, sup1, sup2, boss = (served.agent(u) for u in ("a2", "sup1", "sup2", "boss"))
+    for who, client in (("a1", a1), ("sup1", sup1), ("boss", boss)):
+        got = client.raw("GET", url)
+        assert got.status == 200 and got.body == png, who
+    for who, client in (("a2", a2), ("sup2", sup2)):
+        refused = client.call("GET", url)
+        assert refused.status == 403, who
+        assert refused.json()["error"] == "forbidden" and refused.json()["detail"], who
+    assert Client(served.port).raw("GET", url).status == 401
+    journal = served.ctl.store.journal
+    downloads = [e for e in journal.read(kind="api.digital.attachment") if e.subject == first]
+    assert [e.data["by"] for e in downloads] == ["a1", "sup1", "boss"]
+    assert all(e.data["attachment"] == att["id"] for e in downloads)
+    denied = [e for e in journal.read(kind="access.denied") if e.subject == first]
+    assert {e.data["user"] for e in denied} >= {"a2", "sup2"}
+
+    # closed; the visitor writes again: a new conversation with the history, taken by a2
+    assert a1.call("POST", f"/api/interactions/{first}/close").status == 200
+    widget.send({"type": "message", "text": "one more thing", "client_id": "c"})
+    widget.until(lambda f: f["type"] == "message" and "sales or 2" in f["message"]["text"]
+                 and f["message"]["interaction"] != first)  # fmt: skip
+    a2_events = served.events(a2, "agent:a2")
+    assert a2.call("POST", "/api/agents/a2/login", {"ready": True}).status == 200
+    widget.send({"type": "message", "text": "2", "client_id": "d"})
+    offer = _offered(a2_events, "a2")
+    second = offer["subject"]
+    assert second != first
+    assert a2.call("POST", f"/api/offers/{offer['data']['offer']}/accept").status == 200
+    shown = [a["url"] for m in a2.call("GET", f"/api/interactions/{second}/messages").json()
+             for a in m["attachments"]]  # fmt: skip
+    assert shown == [url]  # the history shows it, so its agent may open it
+    got = a2.raw("GET", url)
+    assert got.status == 200 and got.body == png
+    assert a1.raw("GET", url).status == 200  # a1 held the first one
+    widget.close()
+    events.close()
+    a2_events.close()
