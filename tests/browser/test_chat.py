@@ -391,3 +391,40 @@ def test_two_chats_at_once_each_in_its_tab_with_unread_marks_and_its_own_wrap_up
     wrapups = [s for _, k, s in stack.journal() if k == "agent.wrapup"]
     assert wrapups.count("ann") == 2, wrapups
     assert not desk.errors, desk.errors
+
+
+def test_done_in_one_closed_chat_ends_only_its_wrap_up(stack, page_for, browser):
+    """Two chats closed, both in wrap-up in their tabs: Done in one ends that wrap-up only (the
+    other tab still waits, the agent stays in wrap-up); Done in the second makes the agent
+    ready."""
+    desk = page_for("ann", "/desk")
+    state = _ready(desk)
+    offer = desk.get_by_test_id("offer")
+    tabs = desk.get_by_test_id("tab")
+    for n, text in enumerate(("first visitor here", "second visitor here")):
+        _visitor_says(browser, stack, text)
+        expect(offer).to_be_visible(timeout=15_000)
+        desk.get_by_test_id("offer-accept").click()
+        expect(tabs).to_have_count(n + 1, timeout=15_000)
+    pane = desk.get_by_test_id("chat-pane")
+    for i in range(2):
+        tabs.nth(i).click()
+        expect(pane).to_be_visible()
+        pane.get_by_test_id("chat-close").click()
+        expect(desk.get_by_test_id("wrapup")).to_be_visible(timeout=15_000)
+    expect(tabs.filter(has_text="wrap-up")).to_have_count(2, timeout=15_000)
+    expect(state).to_contain_text("Wrap-up", timeout=15_000)
+
+    tabs.nth(0).click()
+    desk.get_by_label("Disposition").select_option("resolved")
+    desk.get_by_test_id("wrap-done").click()
+    expect(tabs).to_have_count(1, timeout=15_000)
+    expect(tabs.filter(has_text="wrap-up")).to_have_count(1)
+    expect(state).to_contain_text("Wrap-up")  # the other is still pending
+    tabs.nth(0).click()
+    desk.get_by_label("Disposition").select_option("resolved")
+    desk.get_by_test_id("wrap-done").click()
+    expect(state).to_have_text("Ready", timeout=15_000)
+    wrapups = [s for _, k, s in stack.journal() if k == "agent.wrapup"]
+    assert wrapups.count("ann") == 2, wrapups
+    assert not desk.errors, desk.errors

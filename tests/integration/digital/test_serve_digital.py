@@ -334,3 +334,37 @@ def test_attachments_are_served_to_those_who_may_see_the_conversation(served) ->
     widget.close()
     events.close()
     a2_events.close()
+
+
+def test_done_ends_only_the_wrap_up_of_the_interaction_named(served) -> None:
+    """Two chats closed, two wrap-ups: Done on one leaves the agent in wrap-up with the
+    other; the agent is ready only after the second."""
+    agent, events = _ready(served)
+    chats = []
+    for n in range(2):
+        _, widget = _chat_to_queue(served, f"chat {n}")
+        offer = _offered(events)
+        assert agent.call("POST", f"/api/offers/{offer['data']['offer']}/accept").status == 200
+        chats.append((offer["subject"], widget))
+    first, second = (iid for iid, _ in chats)
+    for iid, _ in chats:
+        assert agent.call("POST", f"/api/interactions/{iid}/close").status == 200
+    eventually(lambda: agent.call("GET", "/api/agents/a1").json()["state"] == "wrap_up", "wrap-up")
+
+    r = agent.call("POST", "/api/agents/a1/wrapup",
+                   {"disposition": "resolved", "notes": "", "interaction": first})  # fmt: skip
+    assert r.status == 200, r.body
+    assert r.json()["state"] == "wrap_up"  # the second is still pending
+    again = agent.call("POST", "/api/agents/a1/wrapup",
+                       {"disposition": "resolved", "interaction": first})  # fmt: skip
+    assert again.status == 409 and again.json()["error"]
+    r = agent.call("POST", "/api/agents/a1/wrapup",
+                   {"disposition": "resolved", "interaction": second})  # fmt: skip
+    assert r.status == 200 and r.json()["state"] == "available", r.body
+    ended = [e for e in served.ctl.store.journal.read(kind="agent.wrapup") if e.subject == "a1"]
+    assert [e.data["interaction"] for e in ended] == [first, second]
+    done = [e.data.get("interaction") for e in served.ctl.store.journal.read(kind="api.wrapup")]
+    assert done == [first, second]
+    for _, widget in chats:
+        widget.close()
+    events.close()
