@@ -73,6 +73,7 @@ class Served:
     provider: StandInProvider
     port: int
     mail: dict[str, Any] | None = None
+    chat: dict[str, Any] = field(default_factory=dict)  # more `digital.chat` keys
     ctl: Any = None
     http: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -91,6 +92,7 @@ class Served:
             "chat": {
                 "allowed_origins": ["https://shop.example"],
                 "attachments": {"dir": str(self.tmp / "chat-attachments")},
+                **self.chat,
             },
             "sms": {
                 "sender": SMS_NUMBER,
@@ -206,14 +208,16 @@ class Frames:
         in_thread(self.ws.close)
 
 
-def start_served(tmp: Path, mail: dict[str, Any] | None = None) -> Served:
+def start_served(
+    tmp: Path, mail: dict[str, Any] | None = None, chat: dict[str, Any] | None = None
+) -> Served:
     sim = SimSwitch(password=PASSWORD, time_scale=1.0, recordings_dir=tmp / "rec").start()
     for phone in ("user/1001", "user/1002"):
         sim.add_phone(phone, PhoneBehavior.answer(after=0.2))
     (tmp / "flows").mkdir(exist_ok=True)
     (tmp / "flows" / "webchat.yaml").write_text(CHAT_FLOW)
     (tmp / "flows" / "textline.yaml").write_text(SMS_FLOW)
-    return Served(tmp, sim, StandInProvider(), free_port(), mail).start()
+    return Served(tmp, sim, StandInProvider(), free_port(), mail, chat or {}).start()
 
 
 def stop_served(s: Served) -> None:

@@ -368,3 +368,53 @@ def test_done_ends_only_the_wrap_up_of_the_interaction_named(served) -> None:
     for _, widget in chats:
         widget.close()
     events.close()
+
+
+def test_the_prechat_name_and_email_reach_the_offer_and_the_customer(tmp_path, monkeypatch):
+    """`digital.chat.prechat: {name: required, email: optional}`: a first message without the
+    name is refused by field, a bad email too; the name given is the customer's on the
+    agent's offer, hand-off and screen pop, the email an unverified identity."""
+    from tests.integration.digital.served import TOKEN_ENV
+    from tests.integration.digital.sms_provider import TOKEN
+    from tests.integration.web.conftest import Client
+
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    served = start_served(tmp_path, chat={"prechat": {"name": "required", "email": "optional"}})
+    try:
+        agent, events = _ready(served)
+        v = served.visitor()
+        web = Client(served.port)
+        web.token = v["token"]
+        assert web.call("GET", "/chat/limits").json()["prechat"] == {
+            "name": "required", "email": "optional"}  # fmt: skip
+        nameless = web.call("POST", "/chat/messages", {"text": "hi", "client_id": "a"})
+        assert nameless.status == 400 and nameless.json()["field"] == "name"
+        widget = served.chat_socket(v["token"])
+        widget.send({"type": "message", "text": "hi", "client_id": "b", "name": "Zoe",
+                     "email": "not an address"})  # fmt: skip
+        bad = widget.until(lambda f: f["type"] == "error", what="the refusal")
+        assert bad["field"] == "email" and bad["client_id"] == "b"
+        widget.send({"type": "message", "text": "hi", "client_id": "c",
+                     "name": " Zoe\x00  Quinn ", "email": "Zoe.Quinn@Example.com"})  # fmt: skip
+        widget.until(lambda f: f["type"] == "ack", what="the ack")
+        widget.until(lambda f: f["type"] == "message" and "sales or 2" in f["message"]["text"])
+        widget.send({"type": "message", "text": "1", "client_id": "d"})  # no name: not first
+        offer = _offered(events)
+        iid = offer["subject"]
+        shown = agent.call("GET", "/api/agents/a1/offer").json()
+        assert shown["customer"]["name"] == "Zoe Quinn"
+        hand = agent.call("POST", f"/api/offers/{offer['data']['offer']}/accept").json()
+        assert hand["customer"]["name"] == "Zoe Quinn"
+        assert hand["data"]["email"] == "zoe.quinn@example.com"
+        pops = agent.call("GET", "/api/agents/a1/pops").json()
+        pops = pops if isinstance(pops, list) else pops["pops"]
+        assert "Zoe Quinn" in str([p for p in pops if p.get("interaction") == iid])
+        rows = served.ctl.store.db.execute(
+            "SELECT i.kind, i.value, i.verified FROM customer_identities i JOIN "
+            "customer_interactions c ON c.customer = i.customer WHERE c.interaction = ?", [iid]
+        ).fetchall()
+        assert ("email", "zoe.quinn@example.com", 0) in [tuple(r) for r in rows]
+        widget.close()
+        events.close()
+    finally:
+        stop_served(served)
