@@ -111,14 +111,15 @@ def shop():
 
 
 @pytest.fixture()
-def stack(tmp_path, playwright_api, shop):
+def stack(request, tmp_path, playwright_api, shop):
+    """The stack; a test may add `digital.chat` lines (indirect parametrization)."""
     origin = f"http://127.0.0.1:{shop.server_port}"
-    s = Stack(
-        tmp_path,
-        playwright_api,
-        extra=DIGITAL.replace("{shop}", origin),
-        flows={"webchat": CHAT_FLOW},
-    )
+    extra = DIGITAL.replace("{shop}", origin)
+    more = getattr(request, "param", "")
+    if more:
+        anchor = f'    allowed_origins: ["{origin}"]\n'
+        extra = extra.replace(anchor, anchor + more)
+    s = Stack(tmp_path, playwright_api, extra=extra, flows={"webchat": CHAT_FLOW})
     _Shop.widget = f"{s.url}/chat/widget.js"
     s.shop = origin
     yield s
@@ -390,4 +391,87 @@ def test_two_chats_at_once_each_in_its_tab_with_unread_marks_and_its_own_wrap_up
     expect(state).to_have_text("Ready", timeout=15_000)
     wrapups = [s for _, k, s in stack.journal() if k == "agent.wrapup"]
     assert wrapups.count("ann") == 2, wrapups
+    assert not desk.errors, desk.errors
+
+
+def test_done_in_one_closed_chat_ends_only_its_wrap_up(stack, page_for, browser):
+    """Two chats closed, both in wrap-up in their tabs: Done in one ends that wrap-up only (the
+    other tab still waits, the agent stays in wrap-up); Done in the second makes the agent
+    ready."""
+    desk = page_for("ann", "/desk")
+    state = _ready(desk)
+    offer = desk.get_by_test_id("offer")
+    tabs = desk.get_by_test_id("tab")
+    for n, text in enumerate(("first visitor here", "second visitor here")):
+        _visitor_says(browser, stack, text)
+        expect(offer).to_be_visible(timeout=15_000)
+        desk.get_by_test_id("offer-accept").click()
+        expect(tabs).to_have_count(n + 1, timeout=15_000)
+    pane = desk.get_by_test_id("chat-pane")
+    for i in range(2):
+        tabs.nth(i).click()
+        expect(pane).to_be_visible()
+        pane.get_by_test_id("chat-close").click()
+        expect(desk.get_by_test_id("wrapup")).to_be_visible(timeout=15_000)
+    expect(tabs.filter(has_text="wrap-up")).to_have_count(2, timeout=15_000)
+    expect(state).to_contain_text("Wrap-up", timeout=15_000)
+
+    tabs.nth(0).click()
+    desk.get_by_label("Disposition").select_option("resolved")
+    desk.get_by_test_id("wrap-done").click()
+    expect(tabs).to_have_count(1, timeout=15_000)
+    expect(tabs.filter(has_text="wrap-up")).to_have_count(1)
+    expect(state).to_contain_text("Wrap-up")  # the other is still pending
+    tabs.nth(0).click()
+    desk.get_by_label("Disposition").select_option("resolved")
+    desk.get_by_test_id("wrap-done").click()
+    expect(state).to_have_text("Ready", timeout=15_000)
+    wrapups = [s for _, k, s in stack.journal() if k == "agent.wrapup"]
+    assert wrapups.count("ann") == 2, wrapups
+    assert not desk.errors, desk.errors
+
+
+PRECHAT = "    prechat: {name: required, email: optional}\n"
+
+
+@pytest.mark.parametrize("stack", [PRECHAT], indirect=True)
+def test_the_widget_asks_the_name_first_and_the_agent_sees_it(stack, page_for, browser):
+    desk = page_for("ann", "/desk")
+    _ready(desk)
+    shop, widget = _shop(browser, stack, "/about")
+    shop.keyboard.press("Tab")
+    shop.keyboard.press("Enter")
+    form = widget.get_by_test_id("prechat")
+    expect(form).to_be_visible(timeout=10_000)
+    expect(widget.get_by_label("Message")).to_be_hidden()
+    name = widget.get_by_label("Your name")
+    expect(name).to_be_focused()
+    widget.get_by_role("button", name="Start chat").click()
+    expect(form).to_be_visible()  # the name is required: the browser keeps the form
+    name.fill("Zoe Quinn")
+    widget.get_by_label("Email").fill("zoe@example.com")
+    widget.get_by_role("button", name="Start chat").click()
+    expect(form).to_be_hidden()
+    box = widget.get_by_label("Message")
+    expect(box).to_be_focused()
+    box.fill("Hello, is my order on its way?")
+    box.press("Enter")
+    expect(widget.get_by_text("An agent will be with you in a moment.")).to_be_visible(
+        timeout=15_000
+    )
+
+    offer = desk.get_by_test_id("offer")
+    expect(offer).to_be_visible(timeout=15_000)
+    expect(offer).to_contain_text("Zoe Quinn")
+    desk.get_by_test_id("offer-accept").click()
+    expect(desk.get_by_test_id("tab")).to_contain_text("Zoe Quinn", timeout=15_000)
+    screenshot(shop, "widget-prechat-after")
+    # a reload keeps the visitor's profile: no form again
+    shop.reload()
+    widget = _frame(shop)
+    shop.keyboard.press("Tab")
+    shop.keyboard.press("Enter")
+    expect(widget.get_by_label("Message")).to_be_visible(timeout=10_000)
+    expect(widget.get_by_test_id("prechat")).to_be_hidden()
+    assert not shop.errors, shop.errors
     assert not desk.errors, desk.errors

@@ -99,3 +99,48 @@ def test_escaped_chat_text_is_shown_as_typed_and_runs_nothing(helpers):
     assert helpers("unescapeText", "<img src=x onerror=window.__x=1>&amp;") == "&"
     assert helpers("authorLabel", {"direction": "out", "author": "agent:ann"}, "ann", "") == "You"
     assert helpers("authorLabel", {"direction": "in", "author": "customer"}, "ann", "Zoe") == "Zoe"
+
+
+def test_the_transcript_shows_an_email_html_body_sanitized_with_history_collapsed(
+    browser, static_url
+):
+    """The desk's Transcript component itself, rendered by preact in Chromium, for a message
+    as GET /api/interactions/{id}/messages returns it with `html`: the markup is shown (not as
+    text), what is hostile is not in the DOM and runs nothing, the quoted history is closed."""
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{static_url}/static/css/calldesk.css")
+    page.evaluate(
+        """async () => {
+            document.open(); document.write("<!doctype html><body><div id=root></div>");
+            document.close();
+            const v = await import('/static/vendor/preact-htm-3.1.1.module.js');
+            const t = await import('/static/js/desk/transcript.js');
+            const m = {id: "m-1", interaction: "email-1", seq: 1, direction: "in",
+                author: "customer", text: "Where is my invoice?", at: 1700000000, status: "read",
+                attachments: [],
+                html: '<p onclick="window.__hit=1">Where is my <b>invoice</b>?</p>' +
+                      '<img src=x onerror="window.__hit=2"><a href="javascript:window.__hit=3">x</a>' +
+                      '<a href="https://shop.example/i/7">link</a>' +
+                      '<blockquote>On Monday, Support wrote: Soon.</blockquote>'};
+            v.render(v.html`<${t.Transcript} messages=${[m]} medium="email" self="ann"
+                customerName="Eve" interaction="email-1" />`, document.getElementById("root"));
+        }"""
+    )
+    body = page.locator("[data-testid=message] .body.html")
+    body.wait_for()
+    assert body.locator("b").inner_text() == "invoice"  # markup, not escaped text
+    link = body.locator("a[href='https://shop.example/i/7']")
+    assert link.get_attribute("rel") == "noopener noreferrer nofollow"
+    assert body.locator("img, script, [onclick], [onerror]").count() == 0
+    assert body.locator("a[href^='javascript']").count() == 0
+    details = body.locator("details")
+    assert details.locator("summary").inner_text() == "Quoted history"
+    assert details.evaluate("d => d.open") is False  # collapsed until the agent opens it
+    assert not details.locator("blockquote").is_visible()
+    body.locator("p").first.click()
+    assert page.evaluate("window.__hit") is None
+    assert not errors, errors
+    ctx.close()

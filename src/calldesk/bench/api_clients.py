@@ -19,7 +19,9 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 import gevent  # noqa: E402
-from simple_websocket import Client, ConnectionClosed  # noqa: E402
+from simple_websocket import ConnectionClosed  # noqa: E402
+
+from calldesk.bench.wsclient import WholeClient as Client  # noqa: E402
 
 DRAIN_S = 60.0  # how long, at most, the listeners wait for events still on their way
 

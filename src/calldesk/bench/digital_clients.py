@@ -22,8 +22,9 @@ from urllib.parse import urlencode  # noqa: E402
 import gevent  # noqa: E402
 import gevent.lock  # noqa: E402
 import gevent.pool  # noqa: E402
-from simple_websocket import Client, ConnectionClosed  # noqa: E402
+from simple_websocket import ConnectionClosed  # noqa: E402
 
+from calldesk.bench.wsclient import WholeClient as Client  # noqa: E402
 from calldesk.digital.sms import twilio  # noqa: E402
 
 

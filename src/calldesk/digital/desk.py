@@ -97,11 +97,12 @@ class DigitalDesk:
         at: float | None = None,
         join: str = "",
         data: dict[str, Any] | None = None,
+        html: str = "",
     ) -> tuple[Conversation, Message]:
         """Store a customer message and route it. A repeated `external_id` (a client's retry
         after a lost acknowledgement) returns the stored message: it arrives once. `join` names
         the interaction the medium says this answers (email headers); `data` is kept with a
-        new conversation (an email's subject)."""
+        new conversation (an email's subject); `html` an email's body, already sanitized."""
         now = self.clock() if at is None else at
         answered = survey.answer(self, medium, address, text, now) if not join else None
         if answered is not None:
@@ -114,7 +115,14 @@ class DigitalDesk:
             if dup is not None:
                 return conv, dup
         msg = self.messages.add(
-            conv.id, "in", "customer", text, now, attachments=attachments, external_id=external_id
+            conv.id,
+            "in",
+            "customer",
+            text,
+            now,
+            attachments=attachments,
+            external_id=external_id,
+            html=html,
         )
         conv.last_in_at, conv.reminded_at = now, 0.0
         self.messages.save(conv)

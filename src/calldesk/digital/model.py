@@ -39,6 +39,7 @@ class Message:
     status: str = "accepted"
     attachments: tuple[Attachment, ...] = ()
     external_id: str = ""  # the provider's id (SMS sid, Message-ID, client message id)
+    html: str = ""  # an email's HTML body, sanitized when it was received; "" for none
 
     def view(self) -> dict[str, Any]:
         return {

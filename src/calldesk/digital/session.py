@@ -57,6 +57,13 @@ class TextSession:
             self.port,
             interaction_id=c.id,
             caller={"id": c.address, "name": c.name, "medium": c.medium},
-            variables={"medium": c.medium},
+            variables={"medium": c.medium, **_identities(c)},
         )
         return self.outcome
+
+
+def _identities(c: Conversation) -> dict[str, str]:
+    """What the medium gave beyond the address, as identities for the flow and for customer
+    resolution: a chat visitor's email from the pre-chat form (unverified)."""
+    email = c.data.get("email") if c.medium == "chat" else None
+    return {"identity_email": email} if isinstance(email, str) and email else {}

@@ -42,6 +42,7 @@ def _msg(row: dict[str, Any]) -> Message:
         row["status"],
         atts,
         row["external_id"] or "",
+        row.get("html") or "",
     )
 
 
@@ -97,8 +98,9 @@ class MessageStore:
         status: str = "accepted",
         attachments: Iterable[Attachment] = (),
         external_id: str = "",
+        html: str = "",
     ) -> Message:
-        """Store one message (committed when this returns)."""
+        """Store one message (committed when this returns). `html`: already sanitized."""
         row = self.db.execute(
             "SELECT COALESCE(MAX(seq), 0) + 1 FROM digital_messages WHERE interaction = ?", [iid]
         ).fetchone()
@@ -113,10 +115,11 @@ class MessageStore:
             status,
             tuple(attachments),
             external_id,
+            html,
         )
         self.db.execute(
             "INSERT INTO digital_messages (id, interaction, seq, direction, author, text, at,"
-            " status, attachments, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " status, attachments, external_id, html) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 msg.id,
                 iid,
@@ -128,6 +131,7 @@ class MessageStore:
                 status,
                 json.dumps([asdict(a) for a in msg.attachments]),
                 external_id,
+                html,
             ],
         )
         durable(self.db.conn)  # stored before it is acknowledged

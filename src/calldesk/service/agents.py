@@ -167,7 +167,11 @@ class AgentsService:
         self._done(user, "decline", o.agent, ignored, offer=offer)
         return {"offer": offer, "interaction": o.interaction, "accepted": False}
 
-    def wrapup(self, user: User, agent: str, disposition: str, notes: str = "") -> dict:
+    def wrapup(
+        self, user: User, agent: str, disposition: str, notes: str = "", interaction: str | None = None
+    ) -> dict:
+        """Ends the wrap-up of `interaction` (the others go on: the agent is ready only when
+        none is left), or every wrap-up the agent has when none is named."""
         self._known(agent)
         self.access.agent(user, agent, "end the wrap-up of")
         if disposition not in self.codes["dispositions"]:
@@ -176,8 +180,11 @@ class AgentsService:
                 f"unknown disposition {disposition!r} (known: "
                 f"{', '.join(self.codes['dispositions'])})",
             )
-        ignored = decide(self.engine.post, ev.WrapUpDone(agent), wait=WAIT_S)
-        return self._done(user, "wrapup", agent, ignored, disposition=disposition, notes=notes)
+        ignored = decide(self.engine.post, ev.WrapUpDone(agent, interaction), wait=WAIT_S)
+        extra = {"interaction": interaction} if interaction else {}
+        return self._done(
+            user, "wrapup", agent, ignored, disposition=disposition, notes=notes, **extra
+        )
 
     def screen_pops(self, user: User, agent: str, limit: int = 10) -> Rows:
         self._known(agent)

@@ -21,8 +21,9 @@ TypingPush = Callable[[str, dict[str, Any]], None]  # (interaction, data): not j
 
 
 def message_out(m: Message) -> dict[str, Any]:
-    """A message as the API shows it: attachments by id and URL, never by their stored path."""
-    return {
+    """A message as the API shows it: attachments by id and URL, never by their stored path;
+    `html` only for a message that had an HTML body (sanitized when it was received)."""
+    out = {
         "id": m.id,
         "seq": m.seq,
         "direction": m.direction,
@@ -42,6 +43,9 @@ def message_out(m: Message) -> dict[str, Any]:
         "status": m.status,
         "interaction": m.interaction,
     }
+    if m.html:
+        out["html"] = m.html
+    return out
 
 
 class DigitalService:
@@ -178,7 +182,7 @@ class DigitalService:
             for m in self.desk.messages.transcript(rows[0]["interaction"], with_history=False)
             if m.id == mid
         )
-        self._conv(user, msg.interaction, "download attachments of")
+        self._may_download(user, msg.interaction)
         if int(index) >= len(msg.attachments):
             raise NotFound(f"no attachment {attachment!r}")
         a = msg.attachments[int(index)]
@@ -187,3 +191,45 @@ class DigitalService:
             raise NotFound(f"attachment {attachment!r}: the stored file is gone")
         self._journal("attachment", user, msg.interaction, attachment=attachment)
         return path, a.content_type, a.name
+
+    def _may_download(self, user: User, iid: str) -> None:
+        """As for the transcript, over the conversation and those that continue it (their
+        transcripts show its attachments); an agent also if it held (answered) one of them.
+        Else one `access.denied` and 403."""
+        chain = self._continued_by(iid)
+        if user.role == "admin":
+            return
+        convs = [c for c in (self.desk.messages.get(cid) for cid in chain) if c is not None]
+        if user.role == "agent":
+            held = {c.agent for c in convs} | self._answered_by(chain)
+            if user.agent and user.agent in held:
+                return
+        else:
+            agents = self.access.agents_of(user) or set()
+            queues = self.access.directory.queues_of(user) or set()
+            if any(c.agent in agents or c.queue in queues for c in convs):
+                return
+        raise self.access.deny(
+            user, "download attachments of", iid, f"{user.id} may not see interaction {iid}"
+        )
+
+    def _continued_by(self, iid: str, most: int = 50) -> list[str]:
+        """`iid` and the conversations that carry its history on (each names its previous)."""
+        chain = [iid]
+        while len(chain) < most:
+            row = self.desk.store.db.execute(
+                "SELECT id FROM digital_conversations WHERE previous = ? LIMIT 1", [chain[-1]]
+            ).fetchone()
+            if row is None or row[0] in chain:
+                break
+            chain.append(row[0])
+        return chain
+
+    def _answered_by(self, chain: list[str]) -> set[str]:
+        """Agents who answered any of these conversations (the journal keeps each)."""
+        return {
+            str(e.data.get("agent"))
+            for cid in chain
+            for e in self.desk.journal.read(kind="interaction.answered", subject=cid)
+            if e.data.get("agent")
+        }

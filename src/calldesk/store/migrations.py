@@ -440,6 +440,14 @@ def m067_outbound(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE compliance_ledger ADD COLUMN grace_from TEXT DEFAULT 'answer'")
 
 
+def m071_message_html(db: sqlite_utils.Database) -> None:
+    # An email's HTML body, sanitized on receipt (calldesk.digital.email.parse.sanitize), so the
+    # agent's transcript can show it; "" for every other message. Conversations by the one they
+    # continue: an attachment's download scope follows the history forward.
+    db.execute("ALTER TABLE digital_messages ADD COLUMN html TEXT DEFAULT ''")
+    db.table("digital_conversations").create_index(["previous"])
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
@@ -455,4 +463,5 @@ MIGRATIONS: list[Migration] = [
     ("040_http", m040_http),
     ("050_digital", m050_digital),
     ("067_outbound", m067_outbound),
+    ("071_message_html", m071_message_html),
 ]

@@ -9,15 +9,16 @@ The app provides the gateway: `app.extensions["calldesk.chat"] = ChatGateway(...
 
 - `GET /chat/widget.js` — the one script tag; it opens the widget in an iframe (`/chat/frame`).
 - `POST /chat/session {token?}` → `{token, visitor}` (the same visitor for a valid token).
-- `GET /chat/messages?after=SEQ`, `POST /chat/messages {text, client_id}`,
+- `GET /chat/messages?after=SEQ`, `POST /chat/messages {text, client_id, name?, email?}`,
   `POST /chat/receipts {id, status}`, `POST /chat/attachments?name=&client_id=` (the file as
-  the body) — Bearer visitor token. `GET /chat/limits` (attachment size and types).
+  the body) — Bearer visitor token. `GET /chat/limits` (attachment size and types, and what
+  `prechat` asks: a conversation's first message carries `name`/`email` as configured).
 - `POST /chat/invitation {url, seconds}` → `{invite, text}` or `{invite: false, again_s}`
   (rate-limited per client address; no token needed).
 - `GET /chat/socket?token=…&after=SEQ&interaction=ID` — WebSocket (SEQ is within ID). Frames in: `{type: message, text,
   client_id}`, `{type: typing}`, `{type: receipt, id, status}`; out: `{type: message, message}`,
   `{type: ack, client_id, message}`, `{type: receipt, id, status}`, `{type: typing, author}`,
-  `{type: error, error, detail}`.
+  `{type: error, error, detail, field, client_id}`.
 """
 
 from __future__ import annotations
@@ -159,7 +160,9 @@ def post_message() -> Response:
     gw = _gw()
     visitor = gw.visitor(_token())
     data = _body()
-    msg = gw.post(visitor, data.get("text"), data.get("client_id", ""), str(data.get("name", "")))
+    msg = gw.post(
+        visitor, data.get("text"), data.get("client_id", ""), data.get("name"), data.get("email")
+    )
     resp = jsonify({"message": gw.view(msg)})
     resp.status_code = 201
     return resp
@@ -271,7 +274,9 @@ def _frame(gw: ChatGateway, visitor: str, sock: Any, raw: str | bytes) -> None:
     try:
         if kind == "message":
             client_id = frame.get("client_id", "")
-            msg = gw.post(visitor, frame.get("text"), client_id, str(frame.get("name", "")))
+            msg = gw.post(
+                visitor, frame.get("text"), client_id, frame.get("name"), frame.get("email")
+            )
             sock.push({"type": "ack", "client_id": client_id, "message": gw.view(msg)})
         elif kind == "typing":
             gw.typing(visitor)
@@ -285,6 +290,7 @@ def _frame(gw: ChatGateway, visitor: str, sock: Any, raw: str | bytes) -> None:
                 "type": "error",
                 "error": exc.code,
                 "detail": exc.detail,
+                "field": exc.field,
                 "client_id": frame.get("client_id"),
             }
         )

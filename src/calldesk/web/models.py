@@ -38,6 +38,9 @@ class StateBody(Body):
 class WrapupBody(Body):
     disposition: str = Field(min_length=1, max_length=64)
     notes: str = Text
+    # the wrap-up to end (an agent may wrap up several digital interactions at once); without
+    # it, every wrap-up the agent has ends
+    interaction: str | None = Field(default=None, min_length=1, max_length=128)
 
 
 class MoveBody(Body):

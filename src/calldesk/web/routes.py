@@ -182,8 +182,9 @@ def register(api: Api) -> None:
         "POST", "/api/agents/{id}/wrapup", body=WrapupBody, response=AgentOut, statuses=(404, 409)
     )
     def agent_wrapup(user: User, id: str, body: WrapupBody) -> dict:
-        """End the wrap-up with a disposition code and notes."""
-        return s.agents.wrapup(user, id, body.disposition, body.notes)
+        """End the wrap-up with a disposition code and notes: of the `interaction` named (the
+        agent is ready once none is left), or every wrap-up the agent has."""
+        return s.agents.wrapup(user, id, body.disposition, body.notes, body.interaction)
 
     @api.route(
         "GET",

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from simple_websocket import Client as WsClient
 from tests.integration.digital.sms_provider import ACCOUNT, TOKEN, StandInProvider, post_webhook
 from tests.integration.digital.webchat import in_thread
 from tests.integration.recording.simcall import PASSWORD
 from tests.integration.web.conftest import PW, Client
 
 from calldesk.app import build
+from calldesk.bench.wsclient import WholeClient as WsClient
 from calldesk.config import load_config
 from calldesk.esl.connection import SwitchSettings
 from calldesk.sim import PhoneBehavior, SimSwitch
@@ -73,6 +73,7 @@ class Served:
     provider: StandInProvider
     port: int
     mail: dict[str, Any] | None = None
+    chat: dict[str, Any] = field(default_factory=dict)  # more `digital.chat` keys
     ctl: Any = None
     http: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -88,7 +89,11 @@ class Served:
             "canned": [
                 {"id": "hi", "title": "Greeting", "text": "Hello {{ customer.name or 'there' }}!"}
             ],
-            "chat": {"allowed_origins": ["https://shop.example"]},
+            "chat": {
+                "allowed_origins": ["https://shop.example"],
+                "attachments": {"dir": str(self.tmp / "chat-attachments")},
+                **self.chat,
+            },
             "sms": {
                 "sender": SMS_NUMBER,
                 "quiet_hours": {"start": "00:00", "end": "00:01"},
@@ -117,8 +122,10 @@ class Served:
                 {"id": "a2", "name": "Al", "contact": "user/1002", "queues": ["support"]},
             ],
             "users": [{"id": "sup1", "role": "supervisor", "teams": ["red"]},
+                      {"id": "sup2", "role": "supervisor", "teams": ["blue"]},
                       {"id": "boss", "role": "admin"}],
-            "teams": [{"id": "red", "agents": ["a1"], "queues": ["sales"]}],
+            "teams": [{"id": "red", "agents": ["a1"], "queues": ["sales"]},
+                      {"id": "blue", "agents": ["a2"], "queues": ["support"]}],
             "digital": digital,
         }  # fmt: skip
 
@@ -128,7 +135,7 @@ class Served:
         config = load_config(path, env={})
         store = Store.open(self.tmp / "db.sqlite")
         creds = Credentials(store, lambda: 0.0)
-        for u in ("a1", "a2", "sup1", "boss"):
+        for u in ("a1", "a2", "sup1", "sup2", "boss"):
             creds.set_password(u, PW)
         switch = SwitchSettings("sim1", "127.0.0.1", self.sim.port, PASSWORD)
         self.ctl = build(config, store=store, switches=[switch], check_trunks=False)
@@ -201,14 +208,16 @@ class Frames:
         in_thread(self.ws.close)
 
 
-def start_served(tmp: Path, mail: dict[str, Any] | None = None) -> Served:
+def start_served(
+    tmp: Path, mail: dict[str, Any] | None = None, chat: dict[str, Any] | None = None
+) -> Served:
     sim = SimSwitch(password=PASSWORD, time_scale=1.0, recordings_dir=tmp / "rec").start()
     for phone in ("user/1001", "user/1002"):
         sim.add_phone(phone, PhoneBehavior.answer(after=0.2))
     (tmp / "flows").mkdir(exist_ok=True)
     (tmp / "flows" / "webchat.yaml").write_text(CHAT_FLOW)
     (tmp / "flows" / "textline.yaml").write_text(SMS_FLOW)
-    return Served(tmp, sim, StandInProvider(), free_port(), mail).start()
+    return Served(tmp, sim, StandInProvider(), free_port(), mail, chat or {}).start()
 
 
 def stop_served(s: Served) -> None:

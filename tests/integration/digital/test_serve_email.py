@@ -84,3 +84,45 @@ def test_mail_into_serve_to_the_agent_and_the_reply_out(served_mail) -> None:
     assert reply["In-Reply-To"] == m["Message-ID"] and reply["Subject"] == "Re: Card blocked"
     assert reply["To"] == "dana@customer.test"
     events.close()
+
+
+def test_an_html_mail_reaches_the_agent_sanitized(served_mail) -> None:
+    """The transcript API carries `html` for a message that had an HTML body, cleaned of
+    scripts, handlers, javascript: links and remote images; a plain message has none."""
+    s = served_mail
+    agent = s.agent("a1")
+    events = s.events(agent, "agent:a1")
+    assert agent.call("POST", "/api/agents/a1/login", {"ready": True}).status == 200
+    m = EmailMessage()
+    m["From"] = "Eve <eve@customer.test>"
+    m["To"] = "support@example.test"
+    m["Subject"] = "Invoice"
+    m["Message-ID"] = make_msgid(domain="customer.test")
+    m.set_content("Where is my invoice?\n\nOn Monday, Support wrote:\n> Soon.")
+    m.add_alternative(
+        '<p onclick="steal()">Where is my <b>invoice</b>?<script>alert(1)</script>'
+        '<img src="https://tracker.example/pixel.gif">'
+        '<a href="javascript:alert(2)">here</a> <a href="https://shop.example/i/7">link</a></p>'
+        "<blockquote>On Monday, Support wrote: Soon.</blockquote>",
+        subtype="html",
+    )
+    _append(s.extra["dovecot"].port, m)
+    offer = events.until(lambda f: f.get("kind") == "interaction.offered", timeout=30,
+                         what="the email offer")  # fmt: skip
+    iid = offer["subject"]
+    assert agent.call("POST", f"/api/offers/{offer['data']['offer']}/accept").status == 200
+
+    r = agent.call("GET", f"/api/interactions/{iid}/messages")
+    assert r.status == 200, r.body
+    first = r.json()[0]
+    assert first["text"] == "Where is my invoice?"  # the quoted history is cut from the text
+    html = first["html"]
+    assert "<b>invoice</b>" in html and "<blockquote>On Monday" in html
+    assert '<a href="https://shop.example/i/7" rel="noopener noreferrer nofollow">link</a>' in html
+    for bad in ("script", "onclick", "steal", "javascript", "<img", "tracker.example"):
+        assert bad not in html, (bad, html)
+    r = agent.call("POST", f"/api/interactions/{iid}/messages", {"text": "Sent it again."})
+    assert r.status == 200 and "html" not in r.json()
+    listed = agent.call("GET", f"/api/interactions/{iid}/messages").json()
+    assert "html" not in listed[-1]  # the agent's plain reply
+    events.close()

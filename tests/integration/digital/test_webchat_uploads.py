@@ -65,6 +65,7 @@ def test_an_upload_is_stored_checked_by_content_and_arrives_once(chat, tmp_path)
             "types": ["application/pdf", "image/gif", "image/jpeg", "image/png", "text/plain"],
         },
         "max_message_chars": 2000,
+        "prechat": {"name": "off", "email": "off"},  # nothing asked before the first message
     }
     s, iid = _started(chat)
     r = _upload(chat, s["token"], PNG, name="my photo.png")

@@ -12,8 +12,8 @@ from typing import Any
 import gevent
 from flask import Flask
 from gevent.pywsgi import WSGIServer
-from simple_websocket import Client as WsClient
 
+from calldesk.bench.wsclient import WholeClient as WsClient
 from calldesk.digital.chat.gateway import ChatGateway, ChatSettings
 from calldesk.digital.chat.hub import ChatHub
 from calldesk.digital.chat.tokens import VisitorTokens, store_secret

@@ -9,10 +9,11 @@ import sys
 import threading
 
 import gevent
-from simple_websocket import Client as WsClient
 from tests.integration.recording.simcall import wait_for
 from tests.integration.web.conftest import in_thread
 from tests.integration.web.test_events import Listener, seqs
+
+from calldesk.bench.wsclient import WholeClient as WsClient
 
 
 def _web(env):

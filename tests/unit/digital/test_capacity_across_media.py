@@ -101,3 +101,38 @@ def test_an_agent_without_sms_capacity_is_never_offered_sms():
     f.feed(ev.AgentLogin("alice", ready=True))
     assert f.arrive("sms-1", "sms") == []
     assert f.arrive("chat-1", "chat") != []
+
+
+def test_done_on_one_of_several_wrap_ups_ends_only_that_one():
+    cfg = parse_acd(
+        {
+            "queues": [{"name": "web", "wrap_up_s": 600}],
+            "agents": [{"id": "alice", "contact": "user/1001", "queues": ["web"],
+                        "capacity": {"chat": 3}}],
+        }
+    )  # fmt: skip
+    f = Floor(Acd(cfg.queues, cfg.agents, rules=cfg.rules, policy=cfg.policy))
+    f.feed(ev.AgentLogin("alice", ready=True))
+    for i in range(3):
+        f.arrive(f"chat-{i}", "chat")
+    assert f.take_all() == ["chat-0", "chat-1", "chat-2"]
+    f.feed(ev.InteractionEnded("chat-0", "closed"), ev.InteractionEnded("chat-1", "closed"))
+    alice = f.acd.agents["alice"]
+    assert sorted(alice.wrapups) == ["chat-0", "chat-1"]
+    f.feed(ev.WrapUpDone("alice", "chat-1"))
+    assert sorted(alice.wrapups) == ["chat-0"]  # only the one named
+    f.feed(ev.InteractionEnded("chat-2", "closed"))
+    assert alice.derive_state().value == "wrap_up"
+    f.feed(ev.WrapUpDone("alice", "chat-1"))  # already done: ignored, nothing else ends
+    assert sorted(alice.wrapups) == ["chat-0", "chat-2"]
+    f.feed(ev.WrapUpDone("alice", "chat-0"))
+    assert alice.derive_state().value == "wrap_up"  # chat-2 still pending
+    f.feed(ev.WrapUpDone("alice", "chat-2"))
+    assert alice.derive_state().value == "available"  # ready only when none is pending
+    # the body without an interaction still ends every wrap-up at once
+    for i in (3, 4):
+        f.arrive(f"chat-{i}", "chat")
+    f.take_all()
+    f.feed(ev.InteractionEnded("chat-3", "closed"), ev.InteractionEnded("chat-4", "closed"))
+    f.feed(ev.WrapUpDone("alice"))
+    assert not alice.wrapups and alice.derive_state().value == "available"

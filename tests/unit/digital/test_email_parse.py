@@ -106,3 +106,49 @@ def test_attachments_are_checked_by_content(tmp_path):
     with pytest.raises(Refused, match="more than 1000"):
         store.keep("big.txt", "text/plain", b"x" * 1001)
     assert store.keep("../../etc/passwd", "text/plain", b"ok").name == "....etcpasswd"
+
+
+HOSTILE = [
+    ('<p onclick="x()" onmouseover="y()" style="color:red">t</p>', "<p>t</p>"),
+    ('<a href="JaVaScRiPt:alert(1)">a</a>', '<a rel="noopener noreferrer nofollow">a</a>'),
+    ('<a href="java&#x09;script:alert(1)">a</a>', '<a rel="noopener noreferrer nofollow">a</a>'),
+    ('<a href="data:text/html,&lt;script&gt;x&lt;/script&gt;">a</a>', "<a rel="),
+    ('<a href="/api/agents/a1/logout">a</a>', '<a rel="noopener noreferrer nofollow">a</a>'),
+    ('<a href="//evil.example/x">a</a>', '<a rel="noopener noreferrer nofollow">a</a>'),
+    ("<svg><script>alert(1)</script></svg>ok", "ok"),
+    ('<math><mi xlink:href="javascript:alert(1)">m</mi></math>ok', "ok"),
+    ("<style>body{display:none}</style>ok", "ok"),
+    ('<img src="http://tracker.example/p.gif" alt="x">ok', "ok"),
+    ('<table background="http://t.example/b.gif"><tr><td>c</td></tr></table>', "<td>c</td>"),
+    ('<form action="http://evil.example"><input name="pw"></form>ok', "ok"),
+    ('<base href="http://evil.example/"><meta http-equiv="refresh" content="0">ok', "ok"),
+    ("<!--[if IE]><script>x()</script><![endif]-->ok", "ok"),
+    ('<iframe src="https://evil.example"></iframe><object data="x"></object>ok', "ok"),
+    ('<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>', ""),
+]
+
+
+@pytest.mark.parametrize(("dirty", "kept"), HOSTILE)
+def test_the_sanitizer_refuses_hostile_html(dirty, kept):
+    from calldesk.digital.email.parse import sanitize
+
+    clean = sanitize(dirty)
+    assert kept in clean
+    for bad in ("<script", "on", "javascript", "style", "<img", "src=", "iframe", "evil", "http-"):
+        assert bad not in clean.replace("noopener", "").replace("nofollow", ""), (bad, clean)
+
+
+def test_safe_markup_and_links_are_kept_and_html_only_text_is_plain():
+    from calldesk.digital.email.parse import sanitize, text_of
+
+    clean = sanitize(
+        '<h2>Order</h2><p>See <a href="https://shop.example/o/1">order</a> or '
+        '<a href="mailto:help@shop.example">mail us</a>.</p>'
+        "<blockquote>On Monday, Bob wrote: old</blockquote>"
+    )
+    assert clean == (
+        '<h2>Order</h2><p>See <a href="https://shop.example/o/1" rel="noopener noreferrer '
+        'nofollow">order</a> or <a href="mailto:help@shop.example" rel="noopener noreferrer '
+        'nofollow">mail us</a>.</p><blockquote>On Monday, Bob wrote: old</blockquote>'
+    )
+    assert text_of("<p>Tom &amp; Jerry &lt;3 <script>x()</script></p>") == "Tom & Jerry <3"

@@ -12,6 +12,7 @@ from calldesk.digital.attachments import AttachmentStore, Refused
 from calldesk.digital.chat.hub import ChatHub
 from calldesk.digital.chat.invite import Outlook, decide
 from calldesk.digital.chat.limits import BadText, RateLimiter, clean_text
+from calldesk.digital.chat.prechat import BadProfile
 from calldesk.digital.chat.settings import ChatSettings
 from calldesk.digital.chat.tokens import BadToken, VisitorTokens
 from calldesk.digital.desk import DigitalDesk
@@ -75,9 +76,13 @@ class ChatGateway:
         fresh, visitor = self.tokens.issue(now)
         return {"token": fresh, "visitor": visitor}
 
-    def post(self, visitor: str, text: object, client_id: object = "", name: str = "") -> Message:
+    def post(
+        self, visitor: str, text: object, client_id: object = "", name: object = "",
+        email: object = "",
+    ) -> Message:  # fmt: skip
         """Store the visitor's message (then it is acknowledged). A repeated client id returns
-        the stored message: a message sent while offline and re-sent arrives once."""
+        the stored message: a message sent while offline and re-sent arrives once. The first
+        message of a conversation carries what `prechat` asks (name, email)."""
         if not self._messages.allow(visitor, self.clock()):
             log.warning("chat: visitor %s rate-limited", visitor)
             raise ChatRefused(429, "rate_limited", "too many messages; wait a moment")
@@ -86,14 +91,30 @@ class ChatGateway:
             clean = clean_text(text, self.settings.max_message_chars)
         except BadText as exc:
             raise ChatRefused(400, "invalid", str(exc), "text") from None
+        name, data = self._profile(visitor, name, email)
         _, msg = self.desk.receive(
             "chat",
             visitor,
             clean,
-            name=name[:80],
+            name=name,
             external_id=f"c:{client_id}" if client_id else "",
+            data=data,
         )
         return msg
+
+    def _profile(self, visitor: str, name: object, email: object) -> tuple[str, dict | None]:
+        """(customer name, data for a new conversation) from what the visitor gave."""
+        prechat = self.settings.prechat
+        if not prechat.asks:
+            return (name if isinstance(name, str) else "")[:80], None
+        last = self.desk.messages.latest("chat", visitor)
+        if last is not None and last.open:
+            return "", None  # only a new conversation takes them
+        try:
+            clean_name, clean_email = prechat.check(name, email)
+        except BadProfile as exc:
+            raise ChatRefused(400, "invalid", str(exc), exc.field) from None
+        return clean_name, ({"email": clean_email} if clean_email else None)
 
     def view(self, msg: Message) -> dict[str, Any]:
         return _visitor_view(msg)
@@ -158,6 +179,7 @@ class ChatGateway:
             if a is None
             else {"max_bytes": a.max_bytes, "types": sorted(a.allowed)},
             "max_message_chars": self.settings.max_message_chars,
+            "prechat": self.settings.prechat.public(),
         }
 
     def history(self, visitor: str, after: int = 0, seen: str | None = None) -> dict[str, Any]:

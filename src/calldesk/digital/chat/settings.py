@@ -8,6 +8,7 @@ digital:
     attachments: {dir: var/attachments, max_bytes: 5242880, per_minute: 6,
                   types: [image/png, image/jpeg, image/gif, application/pdf, text/plain]}
     invitations: [...]            # see calldesk.digital.chat.invite
+    prechat: {name: required, email: optional}   # see calldesk.digital.chat.prechat
 ```"""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from calldesk.digital.attachments import ALLOWED, AttachmentStore
 from calldesk.digital.chat.invite import Rule, load_rules
+from calldesk.digital.chat.prechat import Prechat
 from calldesk.errors import ConfigError
 
 NUMBERS = {
@@ -29,7 +31,7 @@ NUMBERS = {
     "token_ttl_s",
     "invitations_per_minute",
 }
-KEYS = NUMBERS | {"allowed_origins", "attachments", "invitations"}
+KEYS = NUMBERS | {"allowed_origins", "attachments", "invitations", "prechat"}
 ATTACHMENT_KEYS = {"dir", "max_bytes", "types", "per_minute"}
 
 
@@ -94,6 +96,7 @@ class ChatSettings:
     invitations_per_minute: int = 12  # invitation checks per client address
     attachments: AttachmentLimits = AttachmentLimits()
     invitations: tuple[Rule, ...] = field(default_factory=tuple)
+    prechat: Prechat = Prechat()  # what the widget asks before the first message
 
     @classmethod
     def load(cls, data: Mapping[str, Any] | None, path: str = "digital.chat") -> ChatSettings:
@@ -118,4 +121,6 @@ class ChatSettings:
         if "attachments" in d:
             kw["attachments"] = AttachmentLimits.load(d["attachments"], f"{path}.attachments")
         kw["invitations"] = load_rules(d.get("invitations"), f"{path}.invitations")
+        if "prechat" in d:
+            kw["prechat"] = Prechat.load(d["prechat"], f"{path}.prechat")
         return cls(**kw)

@@ -84,6 +84,7 @@ class EmailGateway:
             external_id=mail.message_id,
             flow=self.settings.flow,
             join=join or "",
+            html=mail.html,
             data={
                 "subject": mail.subject,
                 "quoted": bool(mail.quoted),

@@ -69,7 +69,7 @@
   }
   function send(frame) { if (ws && ws.readyState === 1) { ws.send(JSON.stringify(frame)); return true; } return false; }
   function flush() {
-    state.outbox.forEach(function (m) { send({ type: "message", text: m.text, client_id: m.client_id }); });
+    state.outbox.forEach(function (m) { send(messageFrame(m)); });
     uploads.slice().forEach(upload);
   }
   /* Messages from calldesk become "read" once the visitor can see them: the panel is open and
@@ -110,6 +110,7 @@
     } else if (f.type === "state") {
       if (f.state === "closed") typingEl.textContent = "The conversation has ended.";
     } else if (f.type === "error") {
+      if ((f.field === "name" || f.field === "email") && askProfile(f.detail)) return;
       say(f.detail);
     }
   }
@@ -146,6 +147,7 @@
       limits = l; $("attach-label").hidden = !l.attachments;
       if (l.attachments) fileInput.accept = l.attachments.types.join(",");
       text.maxLength = l.max_message_chars;
+      if (!state.profile && !state.interaction) askProfile();
     }).catch(function () {});
   }
   function upload(item) {
@@ -210,7 +212,7 @@
       askInvitation();
     } else if (e.data.calldesk === "open") {
       open = !!e.data.open;
-      if (open) { clearTimeout(inviteTimer); connect(); text.focus(); readAll(); }
+      if (open) { clearTimeout(inviteTimer); connect(); ($("prechat").hidden ? text : $("pc-name-row").hidden ? $("pc-email") : $("pc-name")).focus(); readAll(); }
     }
   });
   document.addEventListener("visibilitychange", readAll);
@@ -220,13 +222,35 @@
   window.addEventListener("online", function () { retry = 0; if (state.token || open) connect(); });
 
   /* -- typing and sending ------------------------------------------------------------------ */
+  /* The pre-chat form (digital.chat.prechat): asked once, before the first message; the
+     name and email go with each message (calldesk keeps them for a new conversation only). */
+  function messageFrame(m) {
+    var f = { type: "message", text: m.text, client_id: m.client_id };
+    if (state.profile) { f.name = state.profile.name; f.email = state.profile.email; }
+    return f;
+  }
+  function askProfile(why) {
+    var p = limits && limits.prechat;
+    if (!p || (p.name === "off" && p.email === "off")) return false;
+    $("pc-name-row").hidden = p.name === "off"; $("pc-name").required = p.name === "required";
+    $("pc-email-row").hidden = p.email === "off"; $("pc-email").required = p.email === "required";
+    $("prechat").hidden = false; $("send").hidden = true; say(why || "");
+    ($("pc-name-row").hidden ? $("pc-email") : $("pc-name")).focus();
+    return true;
+  }
+  $("prechat").addEventListener("submit", function (e) {
+    e.preventDefault();
+    state.profile = { name: $("pc-name").value.trim(), email: $("pc-email").value.trim() }; save();
+    $("prechat").hidden = true; $("send").hidden = false; say(""); text.focus();
+    flush();
+  });
   $("send").addEventListener("submit", function (e) {
     e.preventDefault();
     var t = text.value.trim(); if (!t) return;
     var m = { text: t, client_id: "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8) };
     state.outbox.push(m); save(); render(m, true); text.value = "";
     inviteEl.hidden = true;
-    if (!send({ type: "message", text: m.text, client_id: m.client_id })) connect();
+    if (!send(messageFrame(m))) connect();
   });
   text.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("send").requestSubmit(); }

@@ -132,9 +132,17 @@ function Desk({ me, onLogout }) {
     }
   };
   const decline = () => offer && run("Decline", () => post(`/api/offers/${enc(offer.id)}/decline`));
-  const wrapDone = async (disposition, notes) => {
-    const done = await run("Wrap-up", () => post(`${base}/wrapup`, { disposition, notes }));
-    if (done !== undefined) setWrapping({}); // the API ends every wrap-up the agent has
+  // Done on a closed chat's tab ends that interaction's wrap-up only (the others wait in their
+  // tabs; the agent is ready when none is left); elsewhere it ends every wrap-up.
+  const wrapDone = async (disposition, notes, interaction) => {
+    const body = interaction ? { disposition, notes, interaction } : { disposition, notes };
+    const done = await run("Wrap-up", () => post(`${base}/wrapup`, body));
+    if (done === undefined) return;
+    setWrapping((all) => {
+      if (!interaction) return {};
+      const { [interaction]: _gone, ...rest } = all;
+      return rest;
+    });
   };
   const state = agent && agent.state;
   useShortcuts({
@@ -204,7 +212,8 @@ function Desk({ me, onLogout }) {
               <p class="since">Interaction <code>${current.id}</code> · ${current.medium || "voice"}
                 ${current.answered_at ? ` · talking ${duration(now / 1000 - current.answered_at)}` : ""}</p>
               ${state === "wrap_up" || current.wrapping
-                ? html`<${WrapUp} key=${current.id} agent=${agent} codes=${codes} now=${now} onDone=${wrapDone} />`
+                ? html`<${WrapUp} key=${current.id} agent=${agent} codes=${codes} now=${now}
+                    onDone=${(code, notes) => wrapDone(code, notes, current.wrapping ? current.id : null)} />`
                 : null}
               ${talking && (current.medium || "voice") === "voice"
                 ? html`<${CallControls} key=${current.id} interaction=${current} local=${locals[current.id] || {}}
