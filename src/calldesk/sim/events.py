@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .wire import Block, Pairs, Part, event_frame_parts, url_encode
+from .wire import Block, Pairs, Part, event_frame_parts, plain_lines, url_encode
 
 if TYPE_CHECKING:
     from .legs import Leg
@@ -66,20 +65,57 @@ CALLING = {
 }
 
 
-@dataclass
 class SimEvent:
-    """One event as fired: its name, ordered header pairs, optional body."""
+    """One event as fired: its name, ordered header pairs, optional body. `parts`: the headers
+    as pre-encoded runs; `headers` is then built from them only when read."""
 
-    name: str
-    headers: Pairs
-    body: str | None = None
-    subclass: str | None = None
-    uuid: str | None = None
-    seq: int = 0
-    fired_sim: float = 0.0
-    extra: dict[str, str] = field(default_factory=dict)
-    parts: list[Part] | None = None  # the headers as pre-encoded runs (None: encode `headers`)
-    _frames: dict[str, bytes] = field(default_factory=dict, repr=False)
+    __slots__ = (
+        "name",
+        "_headers",
+        "body",
+        "subclass",
+        "uuid",
+        "seq",
+        "fired_sim",
+        "extra",
+        "parts",
+        "_frames",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        headers: Pairs | None = None,
+        body: str | None = None,
+        subclass: str | None = None,
+        uuid: str | None = None,
+        seq: int = 0,
+        fired_sim: float = 0.0,
+        extra: dict[str, str] | None = None,
+        parts: list[Part] | None = None,
+    ) -> None:
+        self.name = name
+        self._headers = headers if headers is not None or parts is not None else []
+        self.body = body
+        self.subclass = subclass
+        self.uuid = uuid
+        self.seq = seq
+        self.fired_sim = fired_sim
+        self.extra: dict[str, str] = {} if extra is None else extra
+        self.parts = parts
+        self._frames: dict[str, bytes] = {}
+
+    @property
+    def headers(self) -> Pairs:
+        headers = self._headers
+        if headers is None:
+            parts = self.parts or []
+            headers = [h for p in parts for h in (p.pairs if isinstance(p, Block) else p)]
+            self._headers = headers
+        return headers
+
+    def __repr__(self) -> str:
+        return f"SimEvent({self.name!r}, seq={self.seq}, uuid={self.uuid!r})"
 
     def get(self, name: str, default: str | None = None) -> str | None:
         for n, v in self.headers:
@@ -96,22 +132,30 @@ class SimEvent:
         return data
 
 
-_DATES: dict[int, tuple[str, str]] = {}
+# epoch second -> (Event-Date-Local, Event-Date-GMT, their two plain lines)
+_DATES: dict[int, tuple[str, str, str]] = {}
+_CALLING_LINES: dict[tuple[str, str, int], str] = {}
+_DEFAULT_CALLING = ("switch_event.c", "switch_event_fire_detailed", 0)
 
 
-def _date_headers(epoch: float) -> Pairs:
+def _dates(epoch: float) -> tuple[str, str, str]:
     sec = int(epoch)
     dates = _DATES.get(sec)
     if dates is None:  # strftime once per simulated second
         if len(_DATES) > 64:
             _DATES.clear()
-        dates = _DATES[sec] = (
-            time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sec)),
-            time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(sec)),
-        )
+        local = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sec))
+        gmt = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(sec))
+        text = f"Event-Date-Local: {url_encode(local)}\nEvent-Date-GMT: {url_encode(gmt)}\n"
+        dates = _DATES[sec] = (local, gmt, text)
+    return dates
+
+
+def _date_headers(epoch: float) -> Pairs:
+    local, gmt, _ = _dates(epoch)
     return [
-        ("Event-Date-Local", dates[0]),
-        ("Event-Date-GMT", dates[1]),
+        ("Event-Date-Local", local),
+        ("Event-Date-GMT", gmt),
         ("Event-Date-Timestamp", str(int(epoch * 1_000_000))),
     ]
 
@@ -125,9 +169,7 @@ def base_headers(
     epoch: float | None = None,
 ) -> Pairs:
     """`epoch`: the instant for the Event-Date-* headers (default: now)."""
-    file, func, line = calling or CALLING.get(
-        name, ("switch_event.c", "switch_event_fire_detailed", 0)
-    )
+    file, func, line = calling or CALLING.get(name, _DEFAULT_CALLING)
     pairs: Pairs = []
     if subclass:
         pairs.append(("Event-Subclass", subclass))
@@ -147,6 +189,72 @@ def base_headers(
         ("Event-Sequence", str(seq)),
     ]
     return pairs
+
+
+def _switch_lines(sw: SimSwitch) -> str:
+    """Core-UUID .. FreeSWITCH-IPv6 as plain lines, kept while the switch's identity holds."""
+    key = (sw.core_uuid, sw.hostname, sw.ipv4, sw.ipv6)
+    hit = sw.header_cache
+    if hit is None or hit[0] != key:
+        pairs = [
+            ("Core-UUID", key[0]),
+            ("FreeSWITCH-Hostname", key[1]),
+            ("FreeSWITCH-Switchname", key[1]),
+            ("FreeSWITCH-IPv4", key[2]),
+            ("FreeSWITCH-IPv6", key[3]),
+        ]
+        hit = sw.header_cache = (key, plain_lines(pairs))
+    return hit[1]
+
+
+def base_block(
+    sw: SimSwitch,
+    name: str,
+    seq: int,
+    subclass: str | None = None,
+    calling: tuple[str, str, int] | None = None,
+    epoch: float | None = None,
+) -> Block:
+    """`base_headers` as one run, its plain text put together from lines cached per switch,
+    per second (the dates) and per calling site; the pairs are made only if read."""
+    at = sw.clock.epoch() if epoch is None else epoch
+    site = calling or CALLING.get(name, _DEFAULT_CALLING)
+    calling_lines = _CALLING_LINES.get(site)
+    if calling_lines is None:
+        calling_lines = _CALLING_LINES[site] = plain_lines(
+            [
+                ("Event-Calling-File", site[0]),
+                ("Event-Calling-Function", site[1]),
+                ("Event-Calling-Line-Number", str(site[2])),
+            ]
+        )
+    head = f"Event-Subclass: {url_encode(subclass)}\n" if subclass else ""
+    plain = (
+        f"{head}Event-Name: {url_encode(name)}\n{_switch_lines(sw)}{_dates(at)[2]}"
+        f"Event-Date-Timestamp: {int(at * 1_000_000)}\n{calling_lines}Event-Sequence: {seq}\n"
+    )
+    ident = (sw.core_uuid, sw.hostname, sw.ipv4, sw.ipv6)
+
+    def make() -> Pairs:
+        pairs: Pairs = [("Event-Subclass", subclass)] if subclass else []
+        pairs += [
+            ("Event-Name", name),
+            ("Core-UUID", ident[0]),
+            ("FreeSWITCH-Hostname", ident[1]),
+            ("FreeSWITCH-Switchname", ident[1]),
+            ("FreeSWITCH-IPv4", ident[2]),
+            ("FreeSWITCH-IPv6", ident[3]),
+        ]
+        pairs += _date_headers(at)
+        pairs += [
+            ("Event-Calling-File", site[0]),
+            ("Event-Calling-Function", site[1]),
+            ("Event-Calling-Line-Number", str(site[2])),
+            ("Event-Sequence", str(seq)),
+        ]
+        return pairs
+
+    return Block.lazy(plain, make)
 
 
 def _profile_headers(leg: Leg, prefix: str, full: bool = True) -> Pairs:
@@ -254,14 +362,29 @@ def _profile_key(leg: Leg) -> tuple[Any, ...]:
     return (leg.uuid, leg.name, leg.direction, leg.profile.ver, leg.times.ver)  # type: ignore[attr-defined]
 
 
-def leg_block(leg: Leg, name: str, variables: bool | None = None) -> Block:
+def _head_key(leg: Leg) -> tuple[Any, ...]:
+    return (
+        leg.state,
+        leg.call_state,
+        leg.answer_state,
+        leg.hungup,
+        leg.cause,
+        leg.media,
+        leg.name,
+        leg.direction,
+        leg.hit_dialplan,
+        leg.variables.get("call_uuid"),
+    )
+
+
+def leg_runs(leg: Leg, name: str, variables: bool | None = None) -> list[Block]:
     """`leg_headers` as runs, each encoded once and reused while what it shows is unchanged
     (the leg's state, its profile and times, its peer's, its variables).
     `variables`: None = as the event name decides, True/False = with/without variable_*."""
     other = leg.peer if name in WITH_OTHER_LEG else None
     with_vars = name in WITH_VARIABLES if variables is None else variables
     runs = [
-        Block.of(_head(leg)),
+        _run(leg, "head", _head_key(leg), lambda: _head(leg)),
         _run(leg, "caller", _profile_key(leg), lambda: _profile_headers(leg, "Caller")),
     ]
     if other is not None:
@@ -279,26 +402,23 @@ def leg_block(leg: Leg, name: str, variables: bool | None = None) -> Block:
         )
     if with_vars:
         hit = leg.header_cache.get("variables")
-        ver = leg.variables.ver  # type: ignore[attr-defined]
+        ver = leg.variables.ver
         if hit is None or hit[0] != ver:
             hit = leg.header_cache["variables"] = (ver, _variables(leg))
         runs.append(hit[1])
-    return Block.join(runs)
+    return runs
+
+
+def leg_block(leg: Leg, name: str, variables: bool | None = None) -> Block:
+    """`leg_runs` as one run."""
+    return Block.join(leg_runs(leg, name, variables))
 
 
 def _variables(leg: Leg) -> Block:
-    """The variable_* run; each variable's line is encoded once per value (most of a leg's
-    variables never change after it is created, and one changes between two events)."""
-    lines: dict[str, tuple[str, tuple[str, str], str]] = leg.header_cache.setdefault("lines", {})
-    pairs: Pairs = []
-    plain: list[str] = []
-    for k, v in leg.variables.items():
-        hit = lines.get(k)
-        if hit is None or hit[0] != v:
-            name = f"variable_{k}"
-            hit = lines[k] = (v, (name, v), f"{name}: {url_encode(v)}\n")
-        pairs.append(hit[1])
-        plain.append(hit[2])
-    block = Block.of(pairs)
-    block.preset_plain("".join(plain))
-    return block
+    """The variable_* run: the variables keep each one's encoded line (legs.VarDict), so the
+    plain text is one join; the pairs are made from a snapshot only when read."""
+    snapshot = list(leg.variables.items())
+    return Block.lazy(
+        "".join(leg.variables.lines.values()),
+        lambda: [(f"variable_{k}", v) for k, v in snapshot],
+    )

@@ -8,7 +8,7 @@ become `%XX` (upper-case hex); `/`, `,`, `(`, `)` and the rest stay raw.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii as _json_str
 
@@ -84,12 +84,20 @@ def linger_notice(uuid: str, channel_name: str, linger: int) -> bytes:
 
 class Block:
     """A run of headers encoded once, on first use, per format (a leg's header runs are reused
-    while they do not change). `join` makes one run of several, each encoded on its own."""
+    while they do not change). `join` makes one run of several, each encoded on its own.
+    `lazy` takes the plain text built already and makes the pairs only when asked (filters,
+    history, JSON): most events are only ever written as plain text."""
 
-    __slots__ = ("pairs", "_subs", "_plain", "_json", "_names")
+    __slots__ = ("_pairs", "_make", "_subs", "_plain", "_json", "_names")
 
-    def __init__(self, pairs: Pairs, subs: list[Block] | None = None) -> None:
-        self.pairs = pairs
+    def __init__(
+        self,
+        pairs: Pairs | None,
+        subs: list[Block] | None = None,
+        make: Callable[[], Pairs] | None = None,
+    ) -> None:
+        self._pairs = pairs
+        self._make = make
         self._subs = subs
         self._plain: str | None = None
         self._json: str | None = None
@@ -101,11 +109,32 @@ class Block:
 
     @classmethod
     def join(cls, blocks: list[Block]) -> Block:
-        return cls([h for b in blocks for h in b.pairs], blocks)
+        return cls(None, blocks)
+
+    @classmethod
+    def lazy(cls, plain: str, make: Callable[[], Pairs]) -> Block:
+        """A run whose plain text is `plain`; `make()` gives the same headers as pairs (it
+        must build them from values captured when the run was made, not read later)."""
+        block = cls(None, None, make)
+        block._plain = plain
+        return block
 
     def preset_plain(self, text: str) -> None:
         """The plain encoding, when the caller built it already (line by line, cached)."""
         self._plain = text
+
+    @property
+    def pairs(self) -> Pairs:
+        pairs = self._pairs
+        if pairs is None:
+            if self._subs is not None:
+                pairs = [h for b in self._subs for h in b.pairs]
+            else:
+                assert self._make is not None
+                pairs = self._make()
+                self._make = None
+            self._pairs = pairs
+        return pairs
 
     @property
     def plain(self) -> str:
