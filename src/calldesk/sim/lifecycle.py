@@ -73,6 +73,7 @@ def pre_answer(sw: SimSwitch, leg: Leg) -> None:
     sw.fire(leg, "CHANNEL_PROGRESS_MEDIA")
     leg.answer_state = "early"
     set_callstate(sw, leg, "EARLY")
+    leg.wake.set()  # an originate waiting for early media (originate._wait_answer)
 
 
 def answer(sw: SimSwitch, leg: Leg, progress: bool = True) -> None:
