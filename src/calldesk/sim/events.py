@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .wire import Block, Pairs, Part, event_frame_parts, plain_lines, url_encode
@@ -134,7 +133,8 @@ class SimEvent:
 
 # epoch second -> (Event-Date-Local, Event-Date-GMT, their two plain lines)
 _DATES: dict[int, tuple[str, str, str]] = {}
-_CALLING_LINES: dict[tuple[str, str, int], str] = {}
+# (name, subclass, calling site) -> (the Event-Subclass/Event-Name lines, the calling lines)
+_FIXED_LINES: dict[tuple[str, str | None, tuple[str, str, int]], tuple[str, str]] = {}
 _DEFAULT_CALLING = ("switch_event.c", "switch_event_fire_detailed", 0)
 
 
@@ -191,7 +191,21 @@ def base_headers(
     return pairs
 
 
-def _switch_lines(sw: SimSwitch) -> str:
+def _fixed_lines(name: str, subclass: str | None, site: tuple[str, str, int]) -> tuple[str, str]:
+    if len(_FIXED_LINES) > 4096:  # subclasses come from clients (sendevent)
+        _FIXED_LINES.clear()
+    head = [("Event-Subclass", subclass)] if subclass else []
+    calling = [
+        ("Event-Calling-File", site[0]),
+        ("Event-Calling-Function", site[1]),
+        ("Event-Calling-Line-Number", str(site[2])),
+    ]
+    fixed = (plain_lines([*head, ("Event-Name", name)]), plain_lines(calling))
+    _FIXED_LINES[(name, subclass, site)] = fixed
+    return fixed
+
+
+def _switch_lines(sw: SimSwitch) -> tuple[tuple[str, str, str, str], str]:
     """Core-UUID .. FreeSWITCH-IPv6 as plain lines, kept while the switch's identity holds."""
     key = (sw.core_uuid, sw.hostname, sw.ipv4, sw.ipv6)
     hit = sw.header_cache
@@ -204,7 +218,7 @@ def _switch_lines(sw: SimSwitch) -> str:
             ("FreeSWITCH-IPv6", key[3]),
         ]
         hit = sw.header_cache = (key, plain_lines(pairs))
-    return hit[1]
+    return hit
 
 
 def base_block(
@@ -219,21 +233,14 @@ def base_block(
     per second (the dates) and per calling site; the pairs are made only if read."""
     at = sw.clock.epoch() if epoch is None else epoch
     site = calling or CALLING.get(name, _DEFAULT_CALLING)
-    calling_lines = _CALLING_LINES.get(site)
-    if calling_lines is None:
-        calling_lines = _CALLING_LINES[site] = plain_lines(
-            [
-                ("Event-Calling-File", site[0]),
-                ("Event-Calling-Function", site[1]),
-                ("Event-Calling-Line-Number", str(site[2])),
-            ]
-        )
-    head = f"Event-Subclass: {url_encode(subclass)}\n" if subclass else ""
+    fixed = _FIXED_LINES.get((name, subclass, site))
+    if fixed is None:
+        fixed = _fixed_lines(name, subclass, site)
+    ident, switch_lines = _switch_lines(sw)
     plain = (
-        f"{head}Event-Name: {url_encode(name)}\n{_switch_lines(sw)}{_dates(at)[2]}"
-        f"Event-Date-Timestamp: {int(at * 1_000_000)}\n{calling_lines}Event-Sequence: {seq}\n"
+        f"{fixed[0]}{switch_lines}{_dates(at)[2]}"
+        f"Event-Date-Timestamp: {int(at * 1_000_000)}\n{fixed[1]}Event-Sequence: {seq}\n"
     )
-    ident = (sw.core_uuid, sw.hostname, sw.ipv4, sw.ipv6)
 
     def make() -> Pairs:
         pairs: Pairs = [("Event-Subclass", subclass)] if subclass else []
@@ -258,6 +265,11 @@ def base_block(
 
 
 def _profile_headers(leg: Leg, prefix: str, full: bool = True) -> Pairs:
+    return _profile_ident(leg, prefix, full) + _profile_times(leg, prefix)
+
+
+def _profile_ident(leg: Leg, prefix: str, full: bool) -> Pairs:
+    """The caller profile up to its times (what the profile, name and direction show)."""
     p = leg.profile
     pairs: Pairs = [
         (f"{prefix}-Direction", leg.direction),
@@ -287,8 +299,13 @@ def _profile_headers(leg: Leg, prefix: str, full: bool = True) -> Pairs:
     ]
     if full:
         pairs.append((f"{prefix}-Profile-Index", "1"))
+    return pairs
+
+
+def _profile_times(leg: Leg, prefix: str) -> Pairs:
+    """The caller profile's times and the constant flags after them."""
     t = leg.times
-    pairs.append((f"{prefix}-Profile-Created-Time", str(t["Profile-Created"])))
+    pairs: Pairs = [(f"{prefix}-Profile-Created-Time", str(t["Profile-Created"]))]
     for k in (
         "Created",
         "Answered",
@@ -348,20 +365,6 @@ def leg_headers(leg: Leg, name: str, variables: bool | None = None) -> Pairs:
     return pairs
 
 
-def _run(leg: Leg, what: str, key: tuple[Any, ...], make: Callable[[], Pairs]) -> Block:
-    """One header run of `leg`, encoded once and kept while `key` (what it shows) holds."""
-    hit = leg.header_cache.get(what)
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    block = Block.of(make())
-    leg.header_cache[what] = (key, block)
-    return block
-
-
-def _profile_key(leg: Leg) -> tuple[Any, ...]:
-    return (leg.uuid, leg.name, leg.direction, leg.profile.ver, leg.times.ver)  # type: ignore[attr-defined]
-
-
 def _head_key(leg: Leg) -> tuple[Any, ...]:
     return (
         leg.state,
@@ -377,34 +380,51 @@ def _head_key(leg: Leg) -> tuple[Any, ...]:
     )
 
 
+_ORIGINATEE = Block.of([("Other-Type", "originatee")])
+_ORIGINATOR = Block.of([("Other-Type", "originator")])
+# cache slots of a leg's profile runs, per prefix: (ident, times, full)
+_PROFILE_SLOTS = {
+    "Caller": ("c-ident", "c-times", True),
+    "Other-Leg": ("o-ident", "o-times", False),
+}
+
+
+def _profile_runs(leg: Leg, prefix: str) -> tuple[Block, Block]:
+    """`leg`'s caller profile as `prefix`-* headers: two runs, kept in `leg`'s cache while its
+    profile, name and direction (the first) and its times (the second) are unchanged. Other-Leg
+    runs are `prefix` "Other-Leg" on the peer, shared by every leg bridged to it."""
+    cache = leg.header_cache
+    ident_slot, times_slot, full = _PROFILE_SLOTS[prefix]
+    key = (leg.profile.ver, leg.name, leg.direction)  # type: ignore[attr-defined]
+    ident = cache.get(ident_slot)
+    if ident is None or ident[0] != key:
+        ident = cache[ident_slot] = (key, Block.of(_profile_ident(leg, prefix, full)))
+    ver = leg.times.ver  # type: ignore[attr-defined]
+    times = cache.get(times_slot)
+    if times is None or times[0] != ver:
+        times = cache[times_slot] = (ver, Block.of(_profile_times(leg, prefix)))
+    return ident[1], times[1]
+
+
 def leg_runs(leg: Leg, name: str, variables: bool | None = None) -> list[Block]:
     """`leg_headers` as runs, each encoded once and reused while what it shows is unchanged
     (the leg's state, its profile and times, its peer's, its variables).
     `variables`: None = as the event name decides, True/False = with/without variable_*."""
-    other = leg.peer if name in WITH_OTHER_LEG else None
-    with_vars = name in WITH_VARIABLES if variables is None else variables
-    runs = [
-        _run(leg, "head", _head_key(leg), lambda: _head(leg)),
-        _run(leg, "caller", _profile_key(leg), lambda: _profile_headers(leg, "Caller")),
-    ]
-    if other is not None:
-        peer = other
-        runs.append(
-            _run(
-                leg,
-                "other",
-                (leg.bridge_originator, *_profile_key(peer)),
-                lambda: (
-                    [("Other-Type", "originatee" if leg.bridge_originator else "originator")]
-                    + _profile_headers(peer, "Other-Leg", full=False)
-                ),
-            )
-        )
-    if with_vars:
-        hit = leg.header_cache.get("variables")
+    cache = leg.header_cache
+    key = _head_key(leg)
+    head = cache.get("head")
+    if head is None or head[0] != key:
+        head = cache["head"] = (key, Block.of(_head(leg)))
+    runs = [head[1], *_profile_runs(leg, "Caller")]
+    peer = leg.peer
+    if peer is not None and name in WITH_OTHER_LEG:
+        runs.append(_ORIGINATEE if leg.bridge_originator else _ORIGINATOR)
+        runs += _profile_runs(peer, "Other-Leg")
+    if name in WITH_VARIABLES if variables is None else variables:
         ver = leg.variables.ver
+        hit = cache.get("variables")
         if hit is None or hit[0] != ver:
-            hit = leg.header_cache["variables"] = (ver, _variables(leg))
+            hit = cache["variables"] = (ver, _variables(leg))
         runs.append(hit[1])
     return runs
 
@@ -416,9 +436,9 @@ def leg_block(leg: Leg, name: str, variables: bool | None = None) -> Block:
 
 def _variables(leg: Leg) -> Block:
     """The variable_* run: the variables keep each one's encoded line (legs.VarDict), so the
-    plain text is one join; the pairs are made from a snapshot only when read."""
-    snapshot = list(leg.variables.items())
+    plain text is one join; the pairs are made from a copy only when read."""
+    snapshot = dict.copy(leg.variables)
     return Block.lazy(
         "".join(leg.variables.lines.values()),
-        lambda: [(f"variable_{k}", v) for k, v in snapshot],
+        lambda: [(f"variable_{k}", v) for k, v in snapshot.items()],
     )

@@ -140,11 +140,14 @@ class VarDict(TrackedDict):
     def set_last(self, key: str, value: str) -> None:
         """Set `key` and move it last (switch_channel_set_variable re-adds the header)."""
         lines = self.lines
+        line = None
         if key in lines:
-            dict.__delitem__(self, key)
-            del lines[key]
+            if dict.pop(self, key) == value:
+                line = lines.pop(key)  # the same value again: its line is still right
+            else:
+                del lines[key]
         dict.__setitem__(self, key, value)
-        lines[key] = _var_line(key, value)
+        lines[key] = line or _var_line(key, value)
         self.ver += 1
 
 
