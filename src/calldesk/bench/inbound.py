@@ -58,8 +58,8 @@ def _switch_process(
         sim.add_phone(f"user/{2000 + i}", PhoneBehavior.answer(after=ring_s, hangup_after=talk_s))
     port_queue.put(sim.port)
     while True:
-        while commands.empty():
-            gevent.sleep(0.01)
+        while commands.empty():  # a slow poll: each wake-up costs the switch CPU
+            gevent.sleep(0.05)
         command = commands.get()
         if command[0] == "stop":
             break
@@ -75,7 +75,10 @@ def _switch_process(
                     sent += 1
                 else:
                     refused += 1
-            gevent.sleep(0.002)
+            # Wake when the next call is due, not on a fixed tick: every wake-up of this
+            # process is CPU the switch's cost per call counts.
+            due = min((sent + refused + 1) / rate, seconds) if rate > 0 else seconds
+            gevent.sleep(max(0.0, due - (time.monotonic() - start)))
         replies.put((sent, time.monotonic() - start, refused))
     sim.stop()
 
