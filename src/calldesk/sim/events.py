@@ -302,54 +302,125 @@ def _profile_ident(leg: Leg, prefix: str, full: bool) -> Pairs:
     return pairs
 
 
-def _profile_times(leg: Leg, prefix: str) -> Pairs:
-    """The caller profile's times and the constant flags after them."""
-    t = leg.times
-    pairs: Pairs = [(f"{prefix}-Profile-Created-Time", str(t["Profile-Created"]))]
-    for k in (
-        "Created",
-        "Answered",
-        "Progress",
-        "Progress-Media",
-        "Hangup",
-        "Transfer",
-        "Resurrect",
-        "Bridged",
-    ):
-        pairs.append((f"{prefix}-Channel-{k}-Time", str(t[k])))
-    pairs += [
-        (f"{prefix}-Channel-Last-Hold", str(t["Last-Hold"])),
-        (f"{prefix}-Channel-Hold-Accum", str(t["Hold-Accum"])),
+_TIME_KEYS = (
+    "Profile-Created",
+    "Created",
+    "Answered",
+    "Progress",
+    "Progress-Media",
+    "Hangup",
+    "Transfer",
+    "Resurrect",
+    "Bridged",
+    "Last-Hold",
+    "Hold-Accum",
+)
+
+
+def _time_names(prefix: str) -> list[str]:
+    names = [f"{prefix}-Profile-Created-Time"]
+    names += [f"{prefix}-Channel-{k}-Time" for k in _TIME_KEYS[1:9]]
+    return names + [f"{prefix}-Channel-Last-Hold", f"{prefix}-Channel-Hold-Accum"]
+
+
+def _time_flags(prefix: str) -> Pairs:
+    return [
         (f"{prefix}-Screen-Bit", "true"),
         (f"{prefix}-Privacy-Hide-Name", "false"),
         (f"{prefix}-Privacy-Hide-Number", "false"),
     ]
-    return pairs
+
+
+# prefix -> (the time header names, the plain-text template of the run)
+_TIME_TEMPLATES = {
+    prefix: (
+        _time_names(prefix),
+        "".join(f"{n}: {{}}\n" for n in _time_names(prefix)) + plain_lines(_time_flags(prefix)),
+    )
+    for prefix in ("Caller", "Other-Leg")
+}
+
+
+def _profile_times(leg: Leg, prefix: str) -> Pairs:
+    """The caller profile's times and the constant flags after them."""
+    t = leg.times
+    names = _TIME_TEMPLATES[prefix][0]
+    return [(n, str(t[k])) for n, k in zip(names, _TIME_KEYS, strict=True)] + _time_flags(prefix)
+
+
+def _times_run(leg: Leg, prefix: str) -> Block:
+    """`_profile_times` as a run, its text filled in a template (times are integers: digits
+    need no URL encoding; anything else is encoded as usual)."""
+    t = leg.times
+    values = [t[k] for k in _TIME_KEYS]
+    text = _TIME_TEMPLATES[prefix][1].format(
+        *[str(v) if type(v) is int else url_encode(str(v)) for v in values]
+    )
+    return Block.lazy(text, lambda: _pairs_of_times(prefix, values))
+
+
+def _pairs_of_times(prefix: str, values: list[Any]) -> Pairs:
+    names = _TIME_TEMPLATES[prefix][0]
+    return [(n, str(v)) for n, v in zip(names, values, strict=True)] + _time_flags(prefix)
 
 
 def _head(leg: Leg) -> Pairs:
-    pairs: Pairs = [
-        ("Channel-State", leg.state),
-        ("Channel-Call-State", leg.call_state),
-        ("Channel-State-Number", str(leg.state_number)),
+    return [
+        *_head_state(leg.state, leg.call_state).pairs,
+        *_head_ident(leg),
+        *_head_tail(leg.answer_state, leg.hungup, leg.cause, leg.media).pairs,
+    ]
+
+
+def _head_ident(leg: Leg) -> Pairs:
+    return [
         ("Channel-Name", leg.name),
         ("Unique-ID", leg.uuid),
         ("Call-Direction", leg.direction),
         ("Presence-Call-Direction", leg.direction),
         ("Channel-HIT-Dialplan", "true" if leg.hit_dialplan else "false"),
         ("Channel-Call-UUID", leg.variables.get("call_uuid", leg.uuid)),
-        ("Answer-State", leg.answer_state),
     ]
-    if leg.hungup:
-        pairs.append(("Hangup-Cause", leg.cause))
-    if leg.media:
-        for d in ("Read", "Write"):
-            pairs += [
-                (f"Channel-{d}-Codec-Name", "PCMU"),
-                (f"Channel-{d}-Codec-Rate", "8000"),
-                (f"Channel-{d}-Codec-Bit-Rate", "64000"),
-            ]
-    return pairs
+
+
+# The head's first and last runs depend only on values every leg shares: one run per value.
+_STATE_RUNS: dict[tuple[str, str], Block] = {}
+_TAIL_RUNS: dict[tuple[str, bool, str, bool], Block] = {}
+
+
+def _head_state(state: str, call_state: str) -> Block:
+    run = _STATE_RUNS.get((state, call_state))
+    if run is None:
+        from .legs import STATE_NUMBERS
+
+        number = str(STATE_NUMBERS.get(state, 0))
+        pairs = [
+            ("Channel-State", state),
+            ("Channel-Call-State", call_state),
+            ("Channel-State-Number", number),
+        ]
+        run = _STATE_RUNS[(state, call_state)] = Block.of(pairs)
+    return run
+
+
+def _head_tail(answer_state: str, hungup: bool, cause: str, media: bool) -> Block:
+    key = (answer_state, hungup, cause, media)
+    run = _TAIL_RUNS.get(key)
+    if run is None:
+        pairs: Pairs = [("Answer-State", answer_state)]
+        if hungup:
+            pairs.append(("Hangup-Cause", cause))
+        if media:
+            for d in ("Read", "Write"):
+                pairs += [
+                    (f"Channel-{d}-Codec-Name", "PCMU"),
+                    (f"Channel-{d}-Codec-Rate", "8000"),
+                    (f"Channel-{d}-Codec-Bit-Rate", "64000"),
+                ]
+        if len(_TAIL_RUNS) > 1024:  # causes are a small set; bound it all the same
+            _TAIL_RUNS.clear()
+        run = _TAIL_RUNS[key] = Block.of(pairs)
+    return run
 
 
 def leg_headers(leg: Leg, name: str, variables: bool | None = None) -> Pairs:
@@ -365,18 +436,17 @@ def leg_headers(leg: Leg, name: str, variables: bool | None = None) -> Pairs:
     return pairs
 
 
-def _head_key(leg: Leg) -> tuple[Any, ...]:
+def _head_runs(leg: Leg, cache: dict[Any, Any]) -> tuple[Block, Block, Block]:
+    """Channel-State .. codecs: the state and answer runs shared by every leg, the identity
+    run (name, uuid, direction, call uuid) kept in the leg's cache while it holds."""
+    key = (leg.name, leg.direction, leg.hit_dialplan, leg.variables.get("call_uuid"))
+    ident = cache.get("head")
+    if ident is None or ident[0] != key:
+        ident = cache["head"] = (key, Block.of(_head_ident(leg)))
     return (
-        leg.state,
-        leg.call_state,
-        leg.answer_state,
-        leg.hungup,
-        leg.cause,
-        leg.media,
-        leg.name,
-        leg.direction,
-        leg.hit_dialplan,
-        leg.variables.get("call_uuid"),
+        _head_state(leg.state, leg.call_state),
+        ident[1],
+        _head_tail(leg.answer_state, leg.hungup, leg.cause, leg.media),
     )
 
 
@@ -402,7 +472,7 @@ def _profile_runs(leg: Leg, prefix: str) -> tuple[Block, Block]:
     ver = leg.times.ver  # type: ignore[attr-defined]
     times = cache.get(times_slot)
     if times is None or times[0] != ver:
-        times = cache[times_slot] = (ver, Block.of(_profile_times(leg, prefix)))
+        times = cache[times_slot] = (ver, _times_run(leg, prefix))
     return ident[1], times[1]
 
 
@@ -411,11 +481,7 @@ def leg_runs(leg: Leg, name: str, variables: bool | None = None) -> list[Block]:
     (the leg's state, its profile and times, its peer's, its variables).
     `variables`: None = as the event name decides, True/False = with/without variable_*."""
     cache = leg.header_cache
-    key = _head_key(leg)
-    head = cache.get("head")
-    if head is None or head[0] != key:
-        head = cache["head"] = (key, Block.of(_head(leg)))
-    runs = [head[1], *_profile_runs(leg, "Caller")]
+    runs = [*_head_runs(leg, cache), *_profile_runs(leg, "Caller")]
     peer = leg.peer
     if peer is not None and name in WITH_OTHER_LEG:
         runs.append(_ORIGINATEE if leg.bridge_originator else _ORIGINATOR)

@@ -114,7 +114,10 @@ def test_a_peers_change_shows_in_other_leg_headers(sw: SimSwitch) -> None:
     assert b"Other-Leg-Channel-Answered-Time: 0\n" in first.frame("plain")
     la.bridge_originator = True
     assert b"Other-Type: originatee\n" in _fire(sw, a, "CHANNEL_BRIDGE").frame("plain")
-    for ev in (first, second):
+    lb.times["Resurrect"] = "not a number"  # anything but an integer is URL-encoded
+    third = _fire(sw, a, "CHANNEL_BRIDGE")
+    assert b"Other-Leg-Channel-Resurrect-Time: not%20a%20number\n" in third.frame("plain")
+    for ev in (first, second, third):
         assert ev.frame("plain") == _fresh(ev)
 
 
