@@ -71,6 +71,7 @@ def sim(
 
     from calldesk.sim import SimSwitch
     from calldesk.sim.control import sim_phone
+    from calldesk.sim.server import tune_gc
 
     password = os.environ.get(password_env, "")
     if not password:
@@ -99,6 +100,7 @@ def sim(
         time_scale=time_scale,
         recordings_dir=recordings_dir,
         site=site,
+        history=0,  # a standalone switch: no one reads its event history
     )
     for spec in phones:
         target, _, behavior = spec.partition("=")
@@ -106,6 +108,7 @@ def sim(
         if not reply.startswith("+OK"):
             raise click.UsageError(f"--phone {spec}: {reply.strip()}")
     sw.start()
+    tune_gc()  # this process runs the switch alone
     click.echo(f"calldesk sim: ESL on {host}:{sw.port}, time scale {time_scale}")
     try:
         while True:
