@@ -23,12 +23,18 @@ Pairs = list[tuple[str, str]]
 _NEEDS_ENCODING = re.compile("[^\x20-\x7e]|[" + re.escape(bytes(sorted(URL_UNSAFE)).decode()) + "]")
 
 
+# The same table for ASCII text, for str.translate (most values: no UTF-8 step needed).
+_ASCII = {b: _TABLE[b] for b in range(128) if len(_TABLE[b]) > 1}
+
+
 @lru_cache(maxsize=8192)
 def url_encode(value: str) -> str:
     """Encode one header value the way FreeSWITCH's switch_url_encode does (values repeat: cached)."""
     if _NEEDS_ENCODING.search(value) is None:
         return value
-    return "".join(_TABLE[b] for b in value.encode("utf-8", "surrogateescape"))
+    if value.isascii():
+        return value.translate(_ASCII)
+    return "".join([_TABLE[b] for b in value.encode("utf-8", "surrogateescape")])
 
 
 def plain_lines(pairs: Iterable[tuple[str, str]]) -> str:
