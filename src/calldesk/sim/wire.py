@@ -89,23 +89,26 @@ def linger_notice(uuid: str, channel_name: str, linger: int) -> bytes:
 
 
 class Block:
-    """A run of headers encoded once, on first use, per format (a leg's header runs are reused
-    while they do not change). `join` makes one run of several, each encoded on its own.
+    """A run of headers with its plain text encoded once (a leg's header runs are reused while
+    they do not change); JSON is encoded on first use. `join` makes one run of several.
     `lazy` takes the plain text built already and makes the pairs only when asked (filters,
     history, JSON): most events are only ever written as plain text."""
 
-    __slots__ = ("_pairs", "_make", "_subs", "_plain", "_json", "_names")
+    __slots__ = ("_pairs", "_make", "_subs", "plain", "_json", "_names")
 
     def __init__(
         self,
         pairs: Pairs | None,
         subs: list[Block] | None = None,
         make: Callable[[], Pairs] | None = None,
+        plain: str | None = None,
     ) -> None:
         self._pairs = pairs
         self._make = make
         self._subs = subs
-        self._plain: str | None = None
+        if plain is None:
+            plain = "".join([b.plain for b in subs]) if subs else plain_lines(self.pairs)
+        self.plain: str = plain
         self._json: str | None = None
         self._names: frozenset[str] | None = None
 
@@ -121,13 +124,7 @@ class Block:
     def lazy(cls, plain: str, make: Callable[[], Pairs]) -> Block:
         """A run whose plain text is `plain`; `make()` gives the same headers as pairs (it
         must build them from values captured when the run was made, not read later)."""
-        block = cls(None, None, make)
-        block._plain = plain
-        return block
-
-    def preset_plain(self, text: str) -> None:
-        """The plain encoding, when the caller built it already (line by line, cached)."""
-        self._plain = text
+        return cls(None, None, make, plain)
 
     @property
     def pairs(self) -> Pairs:
@@ -141,13 +138,6 @@ class Block:
                 self._make = None
             self._pairs = pairs
         return pairs
-
-    @property
-    def plain(self) -> str:
-        if self._plain is None:
-            subs = self._subs
-            self._plain = "".join([b.plain for b in subs]) if subs else plain_lines(self.pairs)
-        return self._plain
 
     @property
     def json(self) -> str:
@@ -170,7 +160,7 @@ Part = Block | Pairs
 
 
 def _plain_payload(parts: Iterable[Part], body: str | None) -> bytes:
-    text = "".join([p.plain if isinstance(p, Block) else plain_lines(p) for p in parts])
+    text = "".join([p.plain if p.__class__ is Block else plain_lines(p) for p in parts])  # type: ignore[arg-type]
     if body is not None and body != "":
         data = body.encode("utf-8", "surrogateescape")
         return (text + f"Content-Length: {len(data)}\n\n").encode() + data
