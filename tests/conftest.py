@@ -22,3 +22,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(autouse=True)
+def _routing_index_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every decision the ACD takes from its eligible-agent index (calldesk.acd.eligible) is
+    checked against the full walk over the open agents it replaces, in every test."""
+    from calldesk.acd.router import Router
+
+    monkeypatch.setattr(Router, "verify", True)

@@ -62,6 +62,7 @@ from calldesk.service.campaigns import CampaignsService, register_campaign_contr
 from calldesk.store import Store
 from calldesk.store.batch import BatchWriter
 from calldesk.store.journal import Entry
+from calldesk.store.tx import GroupCommit
 from calldesk.supervision.acd_actions import SupervisorActions
 from calldesk.supervision.controls import register_supervision_controls
 from calldesk.supervision.service import SupervisionService
@@ -98,6 +99,7 @@ class Controller:
     digital: DigitalSystem | None = None  # chat, SMS, email (`digital:` in calldesk.yaml)
     leg_rows: BatchWriter | None = None  # the leg journal's rows, committed in batches
     admission: Admission | None = None  # new callers shed while the controller is behind
+    group_commit: GroupCommit | None = None  # hot-path writes committed once per loop tick
     campaigns: Any = None  # calldesk.dialer.runner.CampaignRunner, when campaigns are configured
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
@@ -136,6 +138,8 @@ class Controller:
         self.board.stop()
         if self.leg_rows is not None:
             self.leg_rows.stop()  # commits every queued row before the store closes
+        if self.group_commit is not None:
+            self.group_commit.close()
         self.store.close()
 
 
@@ -220,6 +224,8 @@ def build(
     notifier = Notifier()  # every journal append, published with its sequence number
     store.journal.notifier = notifier
     notifier.follow(store.journal)  # and what other processes (the CLI) append: see `start`
+    # Hot-path writes (IVR runs, interactions, customers) share one commit per loop tick.
+    group_commit = GroupCommit(store.db.conn, gevent.get_hub().loop.run_callback)
     interactions = Interactions(store.db)
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
     tracker = board.tracker
@@ -328,7 +334,7 @@ def build(
     bus = ControlBus(store, clock)
     controller = Controller(config, store, board, engine, voice, ivr, recorder, supervision, bus,
                             desk_calls, notifier, interactions, intake, feature_codes=feature_codes,
-                            leg_rows=leg_rows, admission=admission)
+                            leg_rows=leg_rows, admission=admission, group_commit=group_commit)
     # The service API (role-checked operations, live views, call control); the store inbox is
     # one adapter of it, the HTTP API (calldesk.web, started by `serve`) another.
     if config.data.get("digital"):  # the same flows as text, on the same engine

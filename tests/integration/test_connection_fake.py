@@ -196,6 +196,29 @@ def test_slow_handler_does_not_stall_other_legs(fake: FakeSwitch) -> None:
     conn.stop()
 
 
+def test_a_command_sent_from_the_reader_itself_is_named(fake: FakeSwitch, caplog) -> None:
+    """An inline handler runs in the ESL reader: a command it sends can only have its reply read
+    by that same reader, so it waits out its timeout. That defect is logged with the stack."""
+    conn = make_conn(fake)
+    failures = []
+
+    def inline(event) -> None:
+        if event.uuid == "leg-1":
+            try:
+                conn.api("status")
+            except CommandTimeout as exc:
+                failures.append(exc)
+
+    conn.add_handler(inline, inline=True)
+    conn.settings.command_timeout = 0.3
+    assert conn.start(wait=3)
+    fake.broadcast(event_plain([("Event-Name", "DTMF"), ("Unique-ID", "leg-1")]))
+    gevent.sleep(1.0)
+    assert failures  # it could not get its reply
+    assert "command sent from the ESL reader itself: b'api status" in caplog.text
+    conn.stop()
+
+
 def test_unexpected_reply_without_command_is_logged(fake: FakeSwitch) -> None:
     conn = make_conn(fake)
     assert conn.start(wait=3)
@@ -219,7 +242,7 @@ def test_stray_command_reply_never_answers_an_api_command(fake: FakeSwitch) -> N
     conn.stop()
 
 
-def test_switch_that_stops_answering_is_reconnected_and_resynced(fake: FakeSwitch) -> None:
+def test_switch_that_stops_answering_is_reconnected_and_resynced(fake: FakeSwitch, caplog) -> None:
     settings = SwitchSettings(
         "fs1",
         "127.0.0.1",
@@ -239,5 +262,6 @@ def test_switch_that_stops_answering_is_reconnected_and_resynced(fake: FakeSwitc
     gevent.sleep(1.5)  # ...then the stall watchdog drops the dead connection
     assert conn.wait_ready(timeout=3)
     assert conn.health.connects == 2 and resyncs == ["fs1", "fs1"]
+    assert "no reply for 0.6s to 'api hang'" in caplog.text  # the stall names the command
     assert conn.api("bogus", check=False).startswith("-ERR")
     conn.stop()

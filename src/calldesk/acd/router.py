@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from calldesk.acd.agents import Agent
 from calldesk.acd.capacity import CapacityRules
 from calldesk.acd.decisions import Why
+from calldesk.acd.eligible import EligibleSets
 from calldesk.acd.interaction import Interaction
 from calldesk.acd.interaction import InteractionState as S
 from calldesk.acd.queues import QueueConfig, WaitingList
@@ -47,6 +48,7 @@ class Router:
         self.last_rr: dict[str, int] = {q: -1 for q in queues}
         self.paused: set[str] = set()
         self.pulled: dict[str, dict[str, Interaction]] = {}  # agent -> pinned, oldest pin first
+        self.eligible_sets = EligibleSets(rules)  # the usual arrival's candidates, kept current
 
     # ordering
     def eff(self, it: Interaction, now: float) -> int:
@@ -73,6 +75,7 @@ class Router:
                 self.open[q][agent.id] = agent
             else:
                 self.open[q].pop(agent.id, None)
+        self.eligible_sets.update(agent, is_open)
         return is_open
 
     # eligibility
@@ -122,8 +125,52 @@ class Router:
                     out[aid] = a
         return list(out.values())
 
+    # Tests set this: every indexed decision is checked against the full walk it replaces.
+    verify = False
+
     def choose_agents(self, it: Interaction, now: float) -> tuple[list[Agent], Why] | None:
         """Apply the home queue's strategy to the candidates; None if nobody may take it."""
+        qcfg = self.queues[it.queue]
+        if (
+            qcfg.strategy == "longest_idle"
+            and it.pulled_to is None
+            and it.queue not in self.paused
+            and not (it.sticky_agent and now < it.sticky_until)
+            and len(it.listed) == 1
+        ):
+            fast = self._longest_idle_indexed(it)
+            if self.verify:
+                assert fast == self._choose_walking(it, now), (fast, it.id)
+            return fast
+        return self._choose_walking(it, now)
+
+    def _longest_idle_indexed(self, it: Interaction) -> tuple[list[Agent], Why] | None:
+        """The usual arrival (one queue, longest idle, no pull or sticky agent): the eligible
+        set's count, first ids and longest idle (`calldesk.acd.eligible`), no walk."""
+        q = next(iter(it.listed))
+        s = self.eligible_sets.get(q, it.medium, tuple(self._reqs(it, q)), self.open[q])
+        a = s.longest_idle()
+        if a is None:
+            return None
+        pos = self.members[it.queue].get(a.id)
+        if pos is not None:
+            self.last_rr[it.queue] = pos
+        rule = "longest_idle" + (f" (overflow step {it.step})" if it.step else "")
+        notes = it.notes
+        if it.sticky_agent:
+            notes += (f"sticky: {it.sticky_agent} not free in time, widened",)
+        why = Why(
+            queue=it.queue,
+            rule=rule,
+            considered=s.first_ids(CONSIDERED_SHOWN),
+            candidates=len(s.members),
+            chosen=a.id,
+            reason=f"idle since {a.idle_since:g}",
+            context=notes,
+        )
+        return [a], why
+
+    def _choose_walking(self, it: Interaction, now: float) -> tuple[list[Agent], Why] | None:
         cands = self.candidates(it, now)
         if not cands:
             return None

@@ -228,6 +228,7 @@ def restore(acd: Acd, snap: dict[str, Any]) -> None:
     router.pulled = {aid: {i: acd.interactions[i] for i in ids} for aid, ids in r["pulled"].items()}
     for q, members in r["open"].items():
         router.open[q] = {aid: acd.agents[aid] for aid in members}
+    router.eligible_sets.clear()  # rebuilt from the restored open index on first use
     version, internal, gauss = r["rng"]
     router.rng.setstate((version, tuple(internal), gauss))
     acd._pend_items = [acd.interactions[i] for i in snap["pending"]["items"]]

@@ -77,8 +77,17 @@ class AcdView:
         if it is None:
             return None
         return InteractionView(
-            it.id, it.queue, it.medium, it.state, it.customer, it.priority, it.agent,
-            it.callback_number, it.arrived_at, it.answered_at, MappingProxyType(dict(it.data)),
+            it.id,
+            it.queue,
+            it.medium,
+            it.state,
+            it.customer,
+            it.priority,
+            it.agent,
+            it.callback_number,
+            it.arrived_at,
+            it.answered_at,
+            MappingProxyType(dict(it.data)),
         )
 
     def has_interaction(self, iid: str) -> bool:
@@ -108,9 +117,18 @@ class AcdView:
         if a is None:
             return None
         return AgentView(
-            a.id, a.cfg.name, a.cfg.contact, tuple(a.cfg.queues), a.state, a.reason,
-            a.state_since, a.logged_in, MappingProxyType(dict(a.offers)),
-            MappingProxyType(dict(a.active)), frozenset(a.direct), a.handled,
+            a.id,
+            a.cfg.name,
+            a.cfg.contact,
+            tuple(a.cfg.queues),
+            a.state,
+            a.reason,
+            a.state_since,
+            a.logged_in,
+            MappingProxyType(dict(a.offers)),
+            MappingProxyType(dict(a.active)),
+            frozenset(a.direct),
+            a.handled,
         )
 
     def agents(self) -> Iterator[AgentView]:

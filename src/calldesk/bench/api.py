@@ -4,8 +4,9 @@ Three processes besides this one: the simulated switch placing `rate` calls/s on
 flow enqueues them; `calldesk serve` (controller and HTTP API in one gevent hub); the clients
 (gevent, monkey-patched): one WebSocket per agent following `agent:<id>` from the journal seq
 at the start, and `rps` API requests/s (reads of agents, offers and queues; state changes of
-spare agents outside the queue). Reported: API latency p50/p99 (reads, writes, all), push
-latency p50/p99 of offers (client receive time minus the ACD decision's journal time; one
+spare agents outside the queue) on kept-alive connections, as an integration's HTTP client
+keeps them (`keepalive=False`: a new TCP connection per request, closed after the answer).
+Reported: API latency p50/p99 (reads, writes, all), push latency p50/p99 of offers (client receive time minus the ACD decision's journal time; one
 machine, one clock), and lost/duplicate events per agent against the journal itself (the
 listeners wait, up to a minute, for the last event each should get; `lost_holes`: the lost ones
 after which a later event of that agent did arrive).
@@ -17,6 +18,8 @@ average before and after says what the box was doing: wall latencies on a shared
 bounds. `CALLDESK_BENCH_PROFILE=DIR` runs serve under cProfile with a CPU-time timer
 (`DIR/serve-<round>.prof`); `CALLDESK_BENCH_SERVE_SRC=DIR` runs serve from another source tree
 (e.g. a checkout of the commit before a change) with everything else unchanged, for A/B rounds.
+Serve's own `/metrics`, read before and after the window, split the client's figures: the
+event loop's lag and the time inside the request handler (`calldesk.bench.api_metrics`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from calldesk.bench import api_metrics
 
 PASSWORD = "bench-api-pw"
 DID = "5551000"
@@ -165,6 +170,10 @@ MEDIAN_KEYS = (
     "push_p50_ms",
     "push_p99_ms",
     "push_max_ms",
+    "serve_loop_lag_p99_ms",
+    "serve_loop_lag_max_ms",
+    "serve_request_p50_ms",
+    "serve_request_p99_ms",
     "serve_cpu_s",
     "serve_cpu_ms_per_request",
     "switch_cpu_s",
@@ -204,6 +213,7 @@ def run_round(
     rps: float = 200.0,
     talk_s: float = 2.0,
     round_no: int = 1,
+    keepalive: bool = True,
 ) -> dict[str, Any]:
     from calldesk.store import Store
     from calldesk.store.journal import Entry
@@ -273,6 +283,7 @@ def run_round(
                 str(spares),
                 str(rps),
                 str(tmp / "tokens.json"),
+                "1" if keepalive else "0",
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -283,10 +294,12 @@ def run_round(
         load_before = _load()
         pids = {"serve": serve.pid, "switch": sim.pid, "clients": clients.pid}
         cpu0 = {k: _cpu_s(p) for k, p in pids.items()}
+        scraped0 = api_metrics.scrape(http_port, tokens["boss"])
         go.set()
         clients.stdin.write("go\n")  # type: ignore[union-attr]
         clients.stdin.flush()  # type: ignore[union-attr]
         sent, send_s = done.get(timeout=seconds + 120)
+        served = api_metrics.figures(scraped0, api_metrics.scrape(http_port, tokens["boss"]))
         _settle(store, talk_s * 2 + 3)  # the calls in progress end and their events go out
         cpu = {k: _cpu_s(p) for k, p in pids.items()}
         used: dict[str, float | None] = {}
@@ -327,6 +340,8 @@ def run_round(
             "placed_per_s": round(sent / send_s, 1),
             "offers": offers,
             "answered": sum(1 for e in entries if e.kind == "interaction.answered"),
+            "shed": sum(1 for e in entries if e.kind == "intake.shed"),  # turned away busy
+            "journal_kinds": _kinds(entries),
             "api_requests": len(reads) + len(writes),
             "api_requests_per_s": round((len(reads) + len(writes)) / seconds, 1),
             "api_p50_ms": _pct(reads + writes, 0.5),
@@ -334,10 +349,13 @@ def run_round(
             "api_read_p99_ms": _pct(reads, 0.99),
             "api_write_p99_ms": _pct(writes, 0.99),
             "api_status": out.get("status", {}),
+            "api_keepalive": keepalive,
+            "api_connections_opened": out.get("connections_opened"),
             "push_events_expected": expected_total,
             "push_p50_ms": _pct(out.get("push", []), 0.5),
             "push_p99_ms": _pct(out.get("push", []), 0.99),
             "push_max_ms": _pct(out.get("push", []), 1.0),
+            **served,
             "serve_cpu_s": used["serve"],
             "serve_cpu_ms_per_request": (
                 round(used["serve"] * 1000 / max(1, len(reads) + len(writes)), 2)
@@ -373,6 +391,13 @@ def run_round(
         if keep and (tmp / "serve.log").exists():
             Path(keep).write_text((tmp / "serve.log").read_text())
         tmpdir.cleanup()
+
+
+def _kinds(entries: list[Any]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for e in entries:
+        out[e.kind] = out.get(e.kind, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
 def wait_for_serve(serve: subprocess.Popen, log: Path, timeout: float) -> None:

@@ -1,9 +1,12 @@
 """The clients of `calldesk bench api`, in their own process with gevent's monkey patching:
 one WebSocket per agent (collecting every event with its receive time, until the last event
-the harness says it should get has come) and a steady stream of API requests (reads for every agent, state changes for the spare agents). Prints one JSON
-object: per agent the seqs received, the push latencies of offers, and the API latencies.
+the harness says it should get has come) and a steady stream of API requests (reads for every
+agent, state changes for the spare agents). Prints one JSON object: per agent the seqs
+received, the push latencies of offers, the API latencies and the connections opened.
 
-    python -m calldesk.bench.api_clients PORT SINCE SECONDS AGENTS SPARES RPS TOKENS_FILE
+    python -m calldesk.bench.api_clients PORT SINCE SECONDS AGENTS SPARES RPS TOKENS_FILE [KEEP]
+
+KEEP (default 1): API requests on kept-alive connections; 0: a new connection per request.
 """
 
 from gevent import monkey
@@ -53,16 +56,50 @@ def listen(port: int, agent: str, token: str, since: int, out: dict, stop: list)
         ws.close()
 
 
-def request(port: int, token: str, method: str, path: str, body: dict | None, out: dict) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+class Connections:
+    """Kept-alive HTTP/1.1 connections, as an integration's HTTP client keeps them (a request
+    takes an idle one or opens one; back in the pool after the answer). `keep=False`: a new
+    TCP connection for every request, closed after the answer."""
+
+    def __init__(self, port: int, keep: bool = True) -> None:
+        self.port, self.keep = port, keep
+        self.idle: list[http.client.HTTPConnection] = []
+        self.opened = 0
+
+    def take(self) -> http.client.HTTPConnection:
+        if self.idle:
+            return self.idle.pop()
+        self.opened += 1
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+    def give(self, conn: http.client.HTTPConnection, reusable: bool) -> None:
+        if self.keep and reusable:
+            self.idle.append(conn)
+        else:
+            conn.close()
+
+
+def request(
+    pool: Connections, token: str, method: str, path: str, body: dict | None, out: dict
+) -> None:
     data = json.dumps(body).encode() if body is not None else None
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if not pool.keep:
+        headers["Connection"] = "close"
     t = time.perf_counter()
-    conn.request(method, path, body=data, headers=headers)
-    r = conn.getresponse()
+    conn = pool.take()
+    try:
+        conn.request(method, path, body=data, headers=headers)
+        r = conn.getresponse()
+    except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+        conn.close()  # the server closed an idle kept-alive connection: once more, on a new one
+        pool.opened += 1
+        conn = http.client.HTTPConnection("127.0.0.1", pool.port, timeout=30)
+        conn.request(method, path, body=data, headers=headers)
+        r = conn.getresponse()
     r.read()
     took = time.perf_counter() - t
-    conn.close()
+    pool.give(conn, not r.will_close)
     key = "api_write" if method == "POST" else "api_read"
     out.setdefault(key, []).append(took)
     out.setdefault("status", {}).setdefault(str(r.status), 0)
@@ -79,6 +116,8 @@ def main() -> None:
     agents, spares, rps = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
     with open(sys.argv[7]) as f:
         tokens = json.load(f)
+    keep = sys.argv[8] != "0" if len(sys.argv) > 8 else True
+    pool = Connections(port, keep)
     out: dict = {}
     stop: list = []
     listeners = [
@@ -90,7 +129,7 @@ def main() -> None:
         gevent.sleep(0.05)
     print(json.dumps({"ready": len(out.get("connected", []))}), flush=True)
     _line()  # the bench starts the traffic, then says go
-    start, sent, pool = time.monotonic(), 0, []
+    start, sent, spawned = time.monotonic(), 0, []
     while (elapsed := time.monotonic() - start) < seconds:
         for _ in range(int(rps * elapsed) - sent):
             i = sent
@@ -101,20 +140,21 @@ def main() -> None:
                     if (i // 5 // spares) % 2 == 0
                     else {"state": "not_ready", "reason": "break"}
                 )
-                pool.append(
+                spawned.append(
                     gevent.spawn(
-                        request, port, tokens[s], "POST", f"/api/agents/{s}/state", body, out
+                        request, pool, tokens[s], "POST", f"/api/agents/{s}/state", body, out
                     )
                 )
             else:
                 a = f"a{i % agents}"
                 path = ("/api/agents/{a}", "/api/agents/{a}/offer", "/api/queues")[i % 3]
-                pool.append(
-                    gevent.spawn(request, port, tokens[a], "GET", path.format(a=a), None, out)
+                spawned.append(
+                    gevent.spawn(request, pool, tokens[a], "GET", path.format(a=a), None, out)
                 )
             sent += 1
         gevent.sleep(0.005)
-    gevent.joinall(pool, timeout=30)
+    gevent.joinall(spawned, timeout=30)
+    out["connections_opened"] = pool.opened
     last = json.loads(_line() or "{}")  # drained: per agent, the last event it should get
     stop.extend([last, time.time() + DRAIN_S])
     gevent.joinall(listeners, timeout=10)

@@ -245,13 +245,15 @@ def erase(ctx: click.Context, customer: str, yes: bool, user: str) -> None:
 @as_user
 @click.pass_context
 def retention(ctx: click.Context, user: str) -> None:
-    """Redact the PII of interactions older than `customers.retention.<medium>.pii_days`."""
+    """Redact the PII of interactions older than `customers.retention.<medium>.pii_days`, and
+    erase the messages of conversations older than its `transcripts_days`."""
     try:
         done = _access(ctx).retention(user)
     except CalldeskError as exc:
         raise _fail(exc) from exc
     for medium, n in done.items():
-        click.echo(f"{medium}: {n} interaction(s) redacted")
+        what = "message(s) erased" if medium.endswith(" transcripts") else "interaction(s) redacted"
+        click.echo(f"{medium}: {n} {what}")
     if not done:
         click.echo("no retention configured (customers.retention)")
 

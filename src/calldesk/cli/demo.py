@@ -27,7 +27,9 @@ from calldesk.errors import CalldeskError
     "--keep", type=click.Path(file_okay=False), help="Keep the store and recordings in this folder."
 )
 @click.option(
-    "--media", default="voice", show_default=True,
+    "--media",
+    default="voice",
+    show_default=True,
     help="Media to simulate, comma-separated: voice,chat,sms,email (see calldesk.demo.digital).",
 )
 @click.option("--per-medium", default=20, show_default=True, help="Customers per digital medium.")
@@ -128,5 +130,7 @@ def _summary(result: dict) -> None:
     click.echo(f"  ended in IVR     {result['ended_in_ivr']:>10}")
     click.echo(f"  agents available at end: {result['agents_available_at_end']}/{result['agents']}")
     for medium, f in result.get("media", {}).items():
-        click.echo(f"  {medium:<6} offered {f['offered']:>4}  answered {f['answered']:>4}  "
-                   f"abandoned {f['abandoned']:>4}  lost {f['lost']}")
+        click.echo(
+            f"  {medium:<6} offered {f['offered']:>4}  answered {f['answered']:>4}  "
+            f"abandoned {f['abandoned']:>4}  lost {f['lost']}"
+        )

@@ -152,14 +152,18 @@ def hold(ctx: click.Context, user: str, rec_id: str, release: bool) -> None:
 @as_user
 @click.pass_context
 def purge(ctx: click.Context, user: str) -> None:
-    """Run retention now (admins): purge what is past its policy's days, except legal holds."""
+    """Run retention now (admins): purge what is past its policy's days (else the voice medium's
+    `customers.retention.voice.recordings_days`), except legal holds."""
+    from calldesk.customers.settings import Settings
     from calldesk.recording.retention import purge_due
 
     acc = _access(ctx)
     u = acc.directory.users.get(user)
     if u is None or u.role != "admin":
         raise click.ClickException(f"refused: {user} may not purge recordings: admins only")
-    report = purge_due(acc.index, acc.journal, acc.base_dir, time.time())
+    voice = Settings.from_config(get_config(ctx)["customers"]).retention.get("voice", {})
+    default = int(voice.get("recordings_days", 0)) or None
+    report = purge_due(acc.index, acc.journal, acc.base_dir, time.time(), default)
     click.echo(f"purged {len(report.purged)}, kept under legal hold {len(report.held)}")
 
 

@@ -8,6 +8,7 @@ import click
 import gevent
 import gevent.event
 
+from calldesk import gctune
 from calldesk.app import build
 from calldesk.cli.common import get_config, setup_logging
 from calldesk.errors import CalldeskError
@@ -37,6 +38,7 @@ def serve(
     except CalldeskError as exc:
         raise click.ClickException(f"configuration refused: {exc}") from exc
     ready = controller.start(wait=wait)
+    gctune.tune()  # start-up objects frozen out of the collector (calldesk.gctune)
     if once:
         health = controller.board.health()
         controller.stop()

@@ -112,4 +112,6 @@ def token_list(ctx: click.Context, user: str | None) -> None:
     _, creds = _open(ctx)
     for t in creds.tokens(user):
         state = f"revoked {_when(t.revoked_at)}" if t.revoked_at else "active"
-        click.echo(f"{t.id}  {t.user:<12} {t.label or '-':<16} created {_when(t.created_at)}  {state}")
+        click.echo(
+            f"{t.id}  {t.user:<12} {t.label or '-':<16} created {_when(t.created_at)}  {state}"
+        )

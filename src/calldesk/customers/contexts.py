@@ -19,6 +19,7 @@ from calldesk.customers.identity import Identity
 from calldesk.customers.service import CustomerService
 from calldesk.customers.settings import Settings
 from calldesk.store import Store
+from calldesk.store.tx import durable
 
 
 def interaction_key(interaction: str) -> str:
@@ -76,6 +77,7 @@ class SqliteContexts:
         two processes writing the same key lose nothing."""
         if not key:
             raise ValueError("context key: empty")
+        durable(self.db.conn)  # a deferred group commit first: BEGIN needs none open
         with self.db.conn:
             self.db.execute("BEGIN IMMEDIATE")
             current = self.read(key)

@@ -23,6 +23,19 @@ ENDINGS = {
     "interaction.released": "handled",
 }
 WRAPUP_KINDS = ("agent.wrapup", "api.wrapup")
+# kinds on an interaction whose data `summarize` never reads (no flow, queue, agent, outcome,
+# disposition or survey in them): the journey reads them without their data
+OPAQUE = (
+    "screen_pop",
+    "customer.attached",
+    "interaction.offered",
+    "interaction.opened",
+    "interaction.bridged",
+    "interaction.closed",
+    "message.received",
+    "message.sent",
+    "message.status",
+)
 
 
 def summarize(iid: str, entries: Iterable[Entry], medium: str = "") -> dict[str, Any]:
@@ -109,19 +122,23 @@ class Journeys:
         return self.many([(iid, medium)])[0]
 
     def many(self, items: list[tuple[str, str]]) -> list[dict[str, Any]]:
-        """Several interactions (id, medium) summarized with one journal read and one recordings
-        read for all of them (the screen pop's path: a query per contact costs wall time)."""
+        """Several interactions (id, medium) summarized with one journal read, one recordings
+        read and one wrap-up read for all of them (the screen pop's path: a query per contact
+        costs wall time). Entries whose data the summary never reads (the screen pop itself,
+        the offer, messages: `OPAQUE`) come without it, so their text is neither copied nor
+        decoded."""
         ids = [iid for iid, _ in items]
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
+        opaque = ",".join("?" * len(OPAQUE))
         entries: dict[str, list[Entry]] = {iid: [] for iid in ids}
-        for row in self.db.execute(
-            f"SELECT id, at, kind, subject, data FROM journal WHERE subject IN ({marks}) "
-            "ORDER BY id",
-            ids,
+        for seq, at, kind, subject, data in self.db.execute(
+            f"SELECT id, at, kind, subject, CASE WHEN kind IN ({opaque}) THEN NULL ELSE data END "
+            f"FROM journal WHERE subject IN ({marks}) ORDER BY id",
+            [*OPAQUE, *ids],
         ).fetchall():
-            entries[row[3]].append(Entry(row[0], row[1], row[2], row[3], json.loads(row[4])))
+            entries[subject].append(Entry(seq, at, kind, subject, json.loads(data) if data else {}))
         recordings: dict[str, list[str]] = {iid: [] for iid in ids}
         for rid, iid in self.db.execute(
             f"SELECT id, interaction FROM recordings WHERE interaction IN ({marks}) "
@@ -132,37 +149,53 @@ class Journeys:
         out = []
         for iid, medium in items:
             s = summarize(iid, entries[iid], medium)
-            if s["agent"] and s["disposition"] is None and s["answered_id"]:
-                self._wrapup(s)
             s["recordings"] = recordings[iid]
             out.append(s)
+        self._wrapups(
+            [s for s in out if s["agent"] and s["disposition"] is None and s["answered_id"]]
+        )
         return out
 
-    def _wrapup(self, s: dict[str, Any]) -> None:
-        """The agent's wrap-up after this interaction: `agent.wrapup` names it, and the API's
-        `api.wrapup` that follows carries the disposition and notes."""
-        rows = self.db.execute(
-            "SELECT id, kind, data FROM journal WHERE subject = ? AND id > ? AND kind IN (?, ?) "
-            "ORDER BY id LIMIT 4",
-            [s["agent"], s["answered_id"], *WRAPUP_KINDS],
-        ).fetchall()
-        mine = False
-        for seq, kind, data in rows:
-            d = json.loads(data)
-            if kind == "agent.wrapup":
-                if mine:
-                    return
-                mine = d.get("interaction") == s["interaction"]
-            elif mine and "disposition" in d:
-                s["disposition"], s["notes"] = d["disposition"], d.get("notes")
-                s["wrapup_seq"] = seq
-                return
+    def _wrapups(self, summaries: list[dict[str, Any]]) -> None:
+        """The agent's wrap-up after each of these interactions: `agent.wrapup` names it, and
+        the API's `api.wrapup` that follows carries the disposition and notes. One query: the
+        first four wrap-up entries of the agent after the answer, for each."""
+        one = (
+            "SELECT * FROM (SELECT ? AS n, id, kind, data FROM journal WHERE subject = ? "
+            "AND id > ? AND kind IN (?, ?) ORDER BY id LIMIT 4)"
+        )
+        for lo in range(0, len(summaries), 100):  # SQLite allows 500 terms in a compound select
+            part = summaries[lo : lo + 100]
+            args: list[Any] = []
+            for n, s in enumerate(part):
+                args += [n, s["agent"], s["answered_id"], *WRAPUP_KINDS]
+            rows: list[list[tuple[int, str, str]]] = [[] for _ in part]
+            sql = " UNION ALL ".join([one] * len(part))
+            for n, seq, kind, data in self.db.execute(sql, args).fetchall():
+                rows[n].append((seq, kind, data))
+            for s, found in zip(part, rows, strict=True):
+                _wrapup(s, sorted(found))  # in journal order
 
     def timeline(self, customer: str, limit: int | None = None) -> list[dict[str, Any]]:
         """Newest first."""
         return self.many(
             [(row["interaction"], row["medium"]) for row in self.cs.interactions(customer, limit)]
         )
+
+
+def _wrapup(s: dict[str, Any], rows: list[tuple[int, str, str]]) -> None:
+    """Take the disposition from the `api.wrapup` after this interaction's `agent.wrapup`."""
+    mine = False
+    for seq, kind, data in rows:
+        d = json.loads(data)
+        if kind == "agent.wrapup":
+            if mine:
+                return
+            mine = d.get("interaction") == s["interaction"]
+        elif mine and "disposition" in d:
+            s["disposition"], s["notes"] = d["disposition"], d.get("notes")
+            s["wrapup_seq"] = seq
+            return
 
 
 def outcomes(

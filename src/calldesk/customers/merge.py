@@ -11,9 +11,11 @@ import json
 from typing import Any
 
 from calldesk.customers.store import CustomerError, CustomerStore
+from calldesk.store.tx import durable
 
 
 def _tx(cs: CustomerStore) -> Any:
+    durable(cs.db.conn)  # a deferred group commit first: BEGIN needs none open
     cs.db.execute("BEGIN IMMEDIATE")
     return cs.db.conn
 

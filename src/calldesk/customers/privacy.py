@@ -1,5 +1,5 @@
 """Subject access (export everything held on a customer) and erasure (remove the PII, keep the
-anonymous statistics), plus retention of PII per medium.
+anonymous statistics), plus retention of PII and transcripts per medium.
 
 The journal is append-only; erasure is the one sanctioned exception: in one transaction the
 guard triggers are lifted, the PII fields (`customers.pii_fields`) of the customer's interactions'
@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from calldesk.customers.contexts import SqliteContexts, interaction_key
 from calldesk.customers.journey import Journeys
 from calldesk.customers.service import CustomerService
 from calldesk.customers.store import CustomerError
+from calldesk.store.tx import durable
 
 ERASED = "[erased]"
 
 
 def export(service: CustomerService, contexts: SqliteContexts, customer: str) -> dict[str, Any]:
     """Everything held on a customer: record, identities, merges, contexts, timeline, the raw
-    journal entries of their interactions, screen pops and recordings."""
+    journal entries of their interactions, screen pops, recordings, and the conversations and
+    messages (transcripts) of their chats, SMS and emails."""
     cs = service.customers
     record = cs.get(customer)
     if record is None:
@@ -46,13 +49,68 @@ def export(service: CustomerService, contexts: SqliteContexts, customer: str) ->
         "journal": journal,
         "screen_pops": _rows(cs.db, "SELECT * FROM screen_pops WHERE interaction IN", ids),
         "recordings": _rows(cs.db, "SELECT * FROM recordings WHERE interaction IN", ids),
+        "conversations": _rows(
+            cs.db, "SELECT * FROM digital_conversations WHERE id IN", _digital(cs.db, ids)
+        ),
+        "messages": _rows(
+            cs.db,
+            "SELECT * FROM digital_messages WHERE interaction IN",
+            _digital(cs.db, ids),
+            " ORDER BY interaction, seq",
+        ),
     }
 
 
-def _rows(db: Any, sql: str, ids: list[str]) -> list[dict[str, Any]]:
+def _has_digital(db: Any) -> bool:
+    return "digital_messages" in db.table_names()
+
+
+def _digital(db: Any, ids: list[str]) -> list[str]:
+    """`ids` if the store has the digital tables (a voice-only store may not)."""
+    return ids if _has_digital(db) else []
+
+
+def scrub_transcripts(db: Any, ids: list[str]) -> int:
+    """The messages of these interactions lose their text (`[erased]`) and attachments, and
+    their conversations the customer's address; an attachment file goes when no other message
+    holds it (files are stored once per content). Returns how many messages changed. In the
+    caller's transaction."""
+    ids = _digital(db, ids)
+    files: set[str] = set()
+    changed = 0
+    for lo in range(0, len(ids), 500):
+        part = ids[lo : lo + 500]
+        marks = ",".join("?" * len(part))
+        rows = db.execute(
+            f"SELECT id, attachments FROM digital_messages WHERE interaction IN ({marks}) "
+            "AND (text IS NOT ? OR coalesce(attachments, '[]') != '[]')",
+            [*part, ERASED],
+        ).fetchall()
+        files |= {a["path"] for _, att in rows for a in json.loads(att or "[]") if a.get("path")}
+        changed += len(rows)
+        db.execute(
+            f"UPDATE digital_messages SET text = ?, attachments = '[]' "
+            f"WHERE interaction IN ({marks})",
+            [ERASED, *part],
+        )
+        db.execute(
+            f"UPDATE digital_conversations SET address = ?, name = NULL WHERE id IN ({marks})",
+            [ERASED, *part],
+        )
+    for path in files:
+        held = db.execute(
+            "SELECT 1 FROM digital_messages WHERE attachments LIKE ? LIMIT 1",
+            ["%" + json.dumps(path)[1:-1] + "%"],
+        ).fetchone()
+        if held is None:
+            Path(path).unlink(missing_ok=True)
+    return changed
+
+
+def _rows(db: Any, sql: str, ids: list[str], tail: str = "") -> list[dict[str, Any]]:
     if not ids:
         return []
-    cur = db.execute(f"{sql} ({','.join('?' * len(ids))})", ids)
+    cur = db.execute(f"{sql} ({','.join('?' * len(ids))}){tail}", ids)
     names = [c[0] for c in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
@@ -80,6 +138,7 @@ def redact_interactions(service: CustomerService, ids: Iterable[str], at: float,
     wrapups = [journeys.interaction(iid).get("wrapup_seq") for iid in ids]
     changed = 0
     with db.conn:
+        durable(db.conn)  # a deferred group commit first: BEGIN needs none open
         db.execute("BEGIN IMMEDIATE")
         db.execute("DROP TRIGGER journal_no_update")
         for iid, wrapup in zip(ids, wrapups, strict=True):
@@ -128,6 +187,7 @@ def erase(
     dropped = contexts.delete(keys)
     entries = redact_interactions(service, ids, at, f"erase {customer}")
     with cs.db.conn:
+        durable(cs.db.conn)  # a deferred group commit first: BEGIN needs none open
         cs.db.execute("BEGIN IMMEDIATE")
         cs.db.execute("DELETE FROM customer_identities WHERE customer = ?", [customer])
         cs.db.execute(
@@ -138,6 +198,7 @@ def erase(
         cs.db.execute(
             "UPDATE customer_interactions SET identity = NULL WHERE customer = ?", [customer]
         )
+        messages = scrub_transcripts(cs.db, ids)
         cs.db.execute(
             "UPDATE customer_merges SET moved = '{}', identity = ? "
             "WHERE absorbed = ? OR survivor = ?",
@@ -149,6 +210,7 @@ def erase(
         "contexts": dropped,
         "interactions": len(ids),
         "journal_entries": entries,
+        "messages": messages,
         "actor": actor,
     }
     cs.journal.append("customer.erased", customer, out, at)
@@ -156,25 +218,41 @@ def erase(
 
 
 def apply_retention(service: CustomerService, now: float) -> dict[str, int]:
-    """Redact the PII of interactions older than their medium's `pii_days`; per medium, how
-    many interactions were redacted now. Reads arrivals by (kind, at): indexed."""
+    """Redact the PII of interactions older than their medium's `pii_days`, and the transcripts
+    (messages) of conversations older than its `transcripts_days`. Returns, per medium, how many
+    interactions were redacted now, and per `<medium> transcripts`, how many messages were
+    erased now. Reads arrivals by (kind, at): indexed."""
     done: dict[str, int] = {}
     db = service.store.db
     for medium, spec in sorted(service.settings.retention.items()):
         days = int(spec.get("pii_days", 0))
-        if days <= 0:
-            continue
-        cutoff = now - days * 86400.0
-        ids = [
-            r[0]
-            for r in db.execute(
-                "SELECT DISTINCT j.subject FROM journal j WHERE j.kind = 'interaction.arrived' "
-                "AND j.at < ? AND json_extract(j.data, '$.medium') = ? AND NOT EXISTS "
-                "(SELECT 1 FROM customer_redactions r WHERE r.interaction = j.subject)",
-                [cutoff, medium],
-            ).fetchall()
-        ]
-        if ids:
-            redact_interactions(service, ids, now, f"retention {medium} {days} d")
-        done[medium] = len(ids)
+        if days > 0:
+            cutoff = now - days * 86400.0
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT DISTINCT j.subject FROM journal j "
+                    "WHERE j.kind = 'interaction.arrived' AND j.at < ? "
+                    "AND json_extract(j.data, '$.medium') = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM customer_redactions r WHERE r.interaction = j.subject)",
+                    [cutoff, medium],
+                ).fetchall()
+            ]
+            if ids:
+                redact_interactions(service, ids, now, f"retention {medium} {days} d")
+            done[medium] = len(ids)
+        kept = int(spec.get("transcripts_days", 0))
+        if kept > 0 and _has_digital(db):
+            old = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM digital_conversations WHERE medium = ? AND opened_at < ? "
+                    "AND address IS NOT ?",
+                    [medium, now - kept * 86400.0, ERASED],
+                ).fetchall()
+            ]
+            durable(db.conn)  # a deferred group commit first: BEGIN needs none open
+            with db.conn:
+                db.execute("BEGIN IMMEDIATE")
+                done[f"{medium} transcripts"] = scrub_transcripts(db, old)
     return done

@@ -74,7 +74,7 @@ class CustomerService:
             self.store.journal.append(*row)
             return done
         journal = self.store.journal
-        with transaction(self.store.db.conn):  # one commit, not one per row
+        with transaction(self.store.db.conn, defer=True):  # group commit: see store.tx
             done, row = self._attach(interaction, medium, idents, at, res)
             written = journal.write_many([row])
         journal.publish(written)  # once committed: subscribers never run inside it

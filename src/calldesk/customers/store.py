@@ -66,14 +66,17 @@ class CustomerStore:
         return out
 
     def get(self, customer: str) -> dict[str, Any] | None:
-        row = self._x(
-            "SELECT id, name, fields, created_at, updated_at, merged_into, erased_at "
-            "FROM customers WHERE id = ?",
+        """The record with its identities, in one query (the screen pop's path)."""
+        rows = self._x(
+            "SELECT c.id, c.name, c.fields, c.created_at, c.updated_at, c.merged_into, "
+            "c.erased_at, i.kind, i.value, i.verified, i.source, i.added_at FROM customers c "
+            "LEFT JOIN customer_identities i ON i.customer = c.id WHERE c.id = ? "
+            "ORDER BY i.kind, i.value",
             [customer],
         )
-        if not row:
+        if not rows:
             return None
-        r = row[0]
+        r = rows[0]
         return {
             "id": r[0],
             "name": r[1],
@@ -82,7 +85,11 @@ class CustomerStore:
             "updated_at": r[4],
             "merged_into": r[5],
             "erased_at": r[6],
-            "identities": self.identities(r[0]),
+            "identities": [
+                {"kind": k, "value": v, "verified": bool(ver), "source": src, "added_at": at}
+                for *_, k, v, ver, src, at in rows
+                if k is not None
+            ],
         }
 
     def identities(self, customer: str) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import gevent
 
+from calldesk import gctune
 from calldesk.app import Controller, build
 from calldesk.config import Config
 from calldesk.demo.figures import journal_figures, recordings_figures, supervision_figures
@@ -121,6 +122,7 @@ def start_demo(
     )
     if not all(controller.start(wait=10).values()):
         raise RuntimeError("the controller could not connect to the simulated switch")
+    gctune.tune()  # as `serve` does (calldesk.gctune)
     plans = plan_agents([(a["id"], a["contact"]) for a in config["agents"]], seed=seed)
     for a in plans:
         sim.add_phone(a.contact, PhoneBehavior.answer(after=a.answer_after_s))

@@ -13,6 +13,7 @@ from typing import Any
 
 from calldesk.dialer.lists import Contact
 from calldesk.store import Store
+from calldesk.store.tx import durable
 
 GLOBAL = "*"
 LEDGER_FIELDS = (
@@ -57,6 +58,7 @@ class DialerStore:
             for c in contacts
         ]
         count = "SELECT count(*) FROM dialer_contacts WHERE list=?"
+        durable(conn)  # a deferred group commit first: BEGIN needs none open
         with conn:
             conn.execute("BEGIN")
             before = conn.execute(count, (list_name,)).fetchone()[0]
@@ -89,6 +91,7 @@ class DialerStore:
     ) -> int:
         now = time.time() if at is None else at
         rows = [(n, scope, now, expires_at, source) for n in numbers]
+        durable(self.db.conn)  # a deferred group commit first: BEGIN needs none open
         with self.db.conn:
             self.db.conn.execute("BEGIN")
             self.db.conn.executemany("INSERT OR REPLACE INTO dnc VALUES (?,?,?,?,?)", rows)

@@ -11,6 +11,7 @@ from typing import Any
 from calldesk.digital.model import STATUS_ORDER, Attachment, Conversation, Message, new_id
 from calldesk.errors import CalldeskError
 from calldesk.store import Store
+from calldesk.store.tx import durable
 
 _CONV_FIELDS = [f.name for f in fields(Conversation)]
 # Plain SQL on the hot path (every message reads and saves its conversation): sqlite-utils'
@@ -53,6 +54,7 @@ class MessageStore:
         row = asdict(conv)
         row["data"] = json.dumps(conv.data, default=str)
         self.db.table("digital_conversations").insert(row)
+        durable(self.db.conn)
         return conv
 
     def save(self, conv: Conversation) -> None:
@@ -128,6 +130,7 @@ class MessageStore:
                 external_id,
             ],
         )
+        durable(self.db.conn)  # stored before it is acknowledged
         return msg
 
     def by_external(self, iid: str, external_id: str) -> Message | None:

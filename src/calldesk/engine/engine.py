@@ -201,6 +201,8 @@ class Engine:
                     self._compact()
             except Exception:
                 log.exception("engine step failed; carrying on")
+            if self._inbox:  # more already waits: let API requests and the reader run first
+                gevent.sleep(0)
 
     def _drain(self) -> None:
         posts, self._inbox = self._inbox, []

@@ -95,6 +95,7 @@ class SwitchConnection:
         self._resync_begin: list[Callable[[str], None]] = []
         self._jobs: dict[str, gevent.event.AsyncResult[str]] = {}
         self._executions: dict[str, tuple[str, gevent.event.AsyncResult[Event]]] = {}
+        self._executions_of: dict[str, set[str]] = {}  # leg -> its executions' Application-UUIDs
         self._lanes = Lanes(self._run_handlers)
         self._ready = gevent.event.Event()
         self._stopping = False
@@ -175,8 +176,11 @@ class SwitchConnection:
         while not self._lost.wait(timeout=min(1.0, limit / 3)):
             proto = self._proto
             if proto is not None and proto.oldest_pending_age() > limit:
-                log.error("switch %s: no reply for %.1fs; reconnecting", self.name, limit)
-                self.health.last_error = f"stalled: no reply for {limit:.1f}s"
+                what = proto.oldest_pending()
+                log.error(
+                    "switch %s: no reply for %.1fs to %r; reconnecting", self.name, limit, what
+                )
+                self.health.last_error = f"stalled: no reply for {limit:.1f}s to {what!r}"
                 proto.close()
 
     def _connect_once(self) -> None:
@@ -247,6 +251,7 @@ class SwitchConnection:
         for _, waiting in self._executions.values():
             waiting.set_exception(NotConnected(f"switch {self.name} lost: {reason}"))
         self._executions.clear()
+        self._executions_of.clear()
         self._lost.set()
 
     # -- intake -----------------------------------------------------------------
@@ -270,7 +275,7 @@ class SwitchConnection:
             if result is not None:
                 result.set(event.body)
         elif name == "CHANNEL_EXECUTE_COMPLETE":
-            waiting = self._executions.pop(event.get("Application-UUID") or "", None)
+            waiting = self._pop_execution(event.get("Application-UUID") or "")
             if waiting is not None:
                 waiting[1].set(event)
         elif name == "CHANNEL_DESTROY":
@@ -288,9 +293,20 @@ class SwitchConnection:
             handler(event)
 
     def _fail_executions(self, leg_uuid: str) -> None:
-        gone = [k for k, (leg, _) in self._executions.items() if leg == leg_uuid]
-        for key in gone:
-            self._executions.pop(key)[1].set_exception(ESLError(f"leg {leg_uuid} is gone"))
+        for key in self._executions_of.pop(leg_uuid, ()):
+            waiting = self._executions.pop(key, None)
+            if waiting is not None:
+                waiting[1].set_exception(ESLError(f"leg {leg_uuid} is gone"))
+
+    def _pop_execution(self, app_uuid: str) -> tuple[str, gevent.event.AsyncResult[Event]] | None:
+        waiting = self._executions.pop(app_uuid, None)
+        if waiting is not None:
+            keys = self._executions_of.get(waiting[0])
+            if keys is not None:
+                keys.discard(app_uuid)
+                if not keys:
+                    del self._executions_of[waiting[0]]
+        return waiting
 
     # -- commands -----------------------------------------------------------------
     def _send(self, raw: bytes, timeout: float | None) -> Frame:
@@ -355,16 +371,17 @@ class SwitchConnection:
         app_uuid = str(uuidlib.uuid4())
         result: gevent.event.AsyncResult[Event] = gevent.event.AsyncResult()
         self._executions[app_uuid] = (leg_uuid, result)
+        self._executions_of.setdefault(leg_uuid, set()).add(app_uuid)
         raw = commands.sendmsg_execute(
             leg_uuid, app, arg, event_uuid=app_uuid, event_lock=event_lock
         )
         try:
             reply = self._send(raw, timeout)
         except ESLError:
-            self._executions.pop(app_uuid, None)
+            self._pop_execution(app_uuid)
             raise
         if not (reply.reply_text or "").startswith("+OK"):
-            self._executions.pop(app_uuid, None)
+            self._pop_execution(app_uuid)
             raise ESLError(f"sendmsg {app} on {leg_uuid}: {reply.reply_text}")
         return result
 

@@ -27,6 +27,8 @@ from calldesk.esl.frames import Frame, FrameReader
 
 log = logging.getLogger(__name__)
 
+YIELD_EVERY_FRAMES = 16
+
 REPLY_TYPES = ("command/reply", "api/response")
 
 
@@ -53,6 +55,7 @@ class ESLProtocol(gs.InboundESL):
         self.last_frame_at = 0.0
         self.disconnect_notice: Frame | None = None
         self._sent_at: list[float] = []  # send time of each command still waiting for its reply
+        self._sent_what: list[bytes] = []  # and its first line (what a stall names)
         self._expect: list[str] = []  # the reply type each waiting command gets
 
     # -- greenswitch hooks -------------------------------------------------
@@ -68,13 +71,15 @@ class ESLProtocol(gs.InboundESL):
                 data = self.sock.recv(65536)
                 if not data:
                     break
-                for frame in self.reader.feed(data):
+                for n, frame in enumerate(self.reader.feed(data), 1):
                     self.frames_in += 1
                     self.last_frame_at = gevent.get_hub().loop.now()
                     try:
                         self._dispatch(frame)
                     except Exception:  # a bad frame must never kill the reader
                         log.exception("ESL frame handling failed: %r", frame.headers)
+                    if n % YIELD_EVERY_FRAMES == 0:  # a backlog's chunk holds dozens of events:
+                        gevent.sleep(0)  # let API requests and pushes run between them
                 # While data keeps arriving recv() never blocks, so yield once per chunk: the
                 # lanes and the services woken by these frames get to run (measured: enqueue ->
                 # originate p99 125 ms -> 18 ms under load).
@@ -91,6 +96,7 @@ class ESLProtocol(gs.InboundESL):
         elif ctype in REPLY_TYPES:
             if self._commands_sent and self._expect[0] == ctype:
                 self._sent_at.pop(0)
+                self._sent_what.pop(0)
                 self._expect.pop(0)
                 self._commands_sent.pop(0).set(frame)
             elif self._commands_sent:  # `api` gets api/response, the rest command/reply
@@ -125,6 +131,7 @@ class ESLProtocol(gs.InboundESL):
             pending.set_exception(NotConnected(f"connection lost: {reason}"))
         self._commands_sent.clear()
         self._sent_at.clear()
+        self._sent_what.clear()
         self._expect.clear()
         sock = getattr(self, "sock", None)  # absent when the connect itself failed
         if sock is not None:
@@ -139,10 +146,14 @@ class ESLProtocol(gs.InboundESL):
         """Write one command and wait for its reply frame (GAP 2: with a timeout)."""
         if not self.connected or self._closed:
             raise NotConnected("not connected")
+        if gevent.getcurrent() is self._receive_events_greenlet:
+            # Its reply can only be read by this greenlet: it would wait out its timeout.
+            log.error("command sent from the ESL reader itself: %r", raw[:120], stack_info=True)
         result: gevent.event.AsyncResult[Frame] = gevent.event.AsyncResult()
         with self._write_lock:
             self._commands_sent.append(result)
             self._sent_at.append(gevent.get_hub().loop.now())
+            self._sent_what.append(raw.split(b"\n", 1)[0][:120])
             self._expect.append("api/response" if raw.startswith(b"api ") else "command/reply")
             try:
                 with gevent.Timeout(timeout):
@@ -195,6 +206,10 @@ class ESLProtocol(gs.InboundESL):
         if not self._sent_at:
             return 0.0
         return gevent.get_hub().loop.now() - self._sent_at[0]
+
+    def oldest_pending(self) -> str:
+        """The first line of the oldest unanswered command ('' if none)."""
+        return self._sent_what[0].decode("utf-8", "replace") if self._sent_what else ""
 
     def close(self) -> None:
         self._shutdown("closed by controller")

@@ -59,7 +59,7 @@ class Interactions:
     ) -> str:
         """A new interaction (with its first attachment, if `address`); returns its id."""
         iid = iid or new_interaction_id(medium)
-        with transaction(self.db.conn):
+        with transaction(self.db.conn, defer=True):  # group commit: see store.tx
             self.db.conn.execute(
                 "INSERT INTO interactions (id, medium, opened_at, identities, data) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -71,7 +71,7 @@ class Interactions:
 
     def attach(self, iid: str, address: str, role: str, at: float) -> None:
         """Attach a leg or thread; an address belongs to one interaction at a time."""
-        with transaction(self.db.conn):
+        with transaction(self.db.conn, defer=True):
             self._attach(iid, address, role, at)
 
     def detach(self, address: str, at: float) -> None:
@@ -125,7 +125,7 @@ class Interactions:
             )
 
     def close(self, iid: str, at: float) -> None:
-        with transaction(self.db.conn):
+        with transaction(self.db.conn, defer=True):
             self.db.conn.execute(
                 "UPDATE interactions SET closed_at = ? WHERE id = ? AND closed_at IS NULL", [at, iid]
             )

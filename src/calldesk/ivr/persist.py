@@ -75,7 +75,7 @@ class RunStore:
     def started(self, state: RunState, flow: Flow) -> None:
         now = self.clock()
         row = self._entry("ivr.started", state, now, file=flow.file)
-        with transaction(self.db.conn):
+        with transaction(self.db.conn, defer=True):  # group commit: see store.tx
             self.remember_flow(flow)
             self._save(state, "active", started_at=now)
             written = self._write(row)
@@ -84,7 +84,7 @@ class RunStore:
     def transition(self, state: RunState) -> None:
         now = self.clock()
         row = self._entry("ivr.step", state, now)
-        with transaction(self.db.conn):
+        with transaction(self.db.conn, defer=True):  # group commit: see store.tx
             self._save(state, "active")
             written = self._write(row)
         self._publish(row, written)
@@ -92,7 +92,7 @@ class RunStore:
     def finished(self, state: RunState, outcome: RunOutcome) -> None:
         now = self.clock()
         row = self._entry("ivr.finished", state, now, status=outcome.status, detail=outcome.detail)
-        with transaction(self.db.conn):
+        with transaction(self.db.conn, defer=True):  # group commit: see store.tx
             self._save(state, outcome.status)
             written = self._write(row)
         self._publish(row, written)

@@ -1,4 +1,5 @@
-"""Retention: purge recordings older than their policy's `retention_days`; legal hold blocks it.
+"""Retention: purge recordings older than their policy's `retention_days` (or, without one, the
+voice medium's `customers.retention.voice.recordings_days`); legal hold blocks it.
 
 Each purge deletes the file, keeps the row (status `purged`, its sha256 stays as evidence of what
 was deleted) and writes one journal entry. Time is passed in.
@@ -21,17 +22,29 @@ class PurgeReport:
     held: list[str] = field(default_factory=list)  # due but under legal hold
 
 
-def due(row: Row, now: float) -> bool:
-    if row.retention_days is None or row.status not in (COMPLETE, REPAIRED, MISSING):
+def days_of(row: Row, default_days: int | None = None) -> int | None:
+    """The row's own policy days, else the medium's default (None or 0: keep)."""
+    return row.retention_days if row.retention_days is not None else (default_days or None)
+
+
+def due(row: Row, now: float, default_days: int | None = None) -> bool:
+    days = days_of(row, default_days)
+    if days is None or row.status not in (COMPLETE, REPAIRED, MISSING):
         return False
-    return row.started_at + row.retention_days * DAY <= now
+    return row.started_at + days * DAY <= now
 
 
-def purge_due(index: RecordingIndex, journal: Journal, base_dir: Path, now: float) -> PurgeReport:
+def purge_due(
+    index: RecordingIndex,
+    journal: Journal,
+    base_dir: Path,
+    now: float,
+    default_days: int | None = None,
+) -> PurgeReport:
     report = PurgeReport()
     for status in (COMPLETE, REPAIRED, MISSING):
         for row in list(index.search(status=status, until=now, limit=1_000_000)):
-            if not due(row, now):
+            if not due(row, now, default_days):
                 continue
             if row.legal_hold:
                 report.held.append(row.id)
@@ -48,7 +61,7 @@ def purge_due(index: RecordingIndex, journal: Journal, base_dir: Path, now: floa
                     "path": row.path,
                     "sha256": row.sha256,
                     "file_existed": existed,
-                    "retention_days": row.retention_days,
+                    "retention_days": days_of(row, default_days),
                     "started_at": row.started_at,
                 },
                 now,

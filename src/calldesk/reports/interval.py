@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 DIMENSIONS = ("queue", "medium", "agent")
@@ -43,10 +44,11 @@ class Fact:
     repeated: int = 0
 
     def row(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f.name) for f in fields(self))
+        return _FACT_ROW(self)
 
 
 FACT_COLUMNS = tuple(f.name for f in fields(Fact))
+_FACT_ROW = attrgetter(*FACT_COLUMNS)
 ERASED = "[erased]"  # an erased caller id names nobody (calldesk.customers.privacy)
 Previous = Callable[[str, str, float], str | None]  # (customer, queue, at) -> earlier contact
 
@@ -105,7 +107,7 @@ class FactFold:
         score: Any,
         customer: Any,
     ) -> None:
-        """The fields the fold reads, already extracted (SQLite's json_extract does it)."""
+        """The fields the fold reads, already taken out of the entry's data."""
         if kind == "interaction.arrived":
             if subject in self.facts or self.lookup(subject) is not None:
                 return  # seen (a replay): an interaction arrives once
@@ -113,6 +115,15 @@ class FactFold:
             f = Fact(subject, at, queue or "-", medium or "voice", who)
             self.facts[subject] = f
             self._repeat(f)
+            return
+        if kind == "customer.attached":
+            # written once the customer is resolved, maybe after the arrival was folded with
+            # the raw caller id: the fact takes the customer, and its repeat is looked at again
+            a = self.facts.get(subject) or self._fact(subject)
+            who = customer if customer and customer != ERASED else None
+            if a is not None and who and a.customer != who:
+                a.customer = who
+                self._repeat(a)
             return
         if kind == "agent.wrapup":
             w = self._fact(str(interaction))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from calldesk.reports.interval import FACT_COLUMNS, Fact, FactFold, Row
 from calldesk.store import Store
+from calldesk.store.tx import durable
 
 KINDS = (
     "interaction.arrived",
@@ -23,9 +25,10 @@ KINDS = (
     "agent.wrapup",
     "survey.answered",
     "survey.score",
+    "customer.attached",
 )
-FIELDS = ("queue", "medium", "agent", "wait", "talk", "duration", "interaction", "score")
 CURSOR = "facts"
+loads = json.loads
 
 
 class Facts:
@@ -38,12 +41,6 @@ class Facts:
         row = self.db.execute("SELECT seq FROM report_cursor WHERE name = ?", [CURSOR]).fetchone()
         return int(row[0]) if row else 0
 
-    def _lookup(self, iid: str) -> Fact | None:
-        row = self.db.execute(
-            f"SELECT {', '.join(FACT_COLUMNS)} FROM report_facts WHERE interaction = ?", [iid]
-        ).fetchone()
-        return Fact(*row) if row else None
-
     def _previous(self, customer: str, queue: str, at: float) -> str | None:
         row = self.db.execute(
             "SELECT interaction FROM report_facts WHERE customer = ? AND queue = ? "
@@ -54,7 +51,6 @@ class Facts:
 
     def catch_up(self, batch: int = 50_000) -> int:
         """Fold the journal entries after the cursor; returns how many were read."""
-        fields = ", ".join(f"json_extract(j.data, '$.{f}')" for f in FIELDS)
         has_customers = "customer_interactions" in self.db.table_names()
         customer = (
             "(SELECT ci.customer FROM customer_interactions ci WHERE ci.interaction = j.subject)"
@@ -62,21 +58,35 @@ class Facts:
             else "NULL"
         )
         sql = (
-            f"SELECT j.id, j.at, j.kind, j.subject, {fields}, "
-            f"CASE WHEN j.kind = 'interaction.arrived' THEN coalesce({customer}, "
-            "json_extract(j.data, '$.customer')) END FROM journal j "
-            f"WHERE j.id > ? AND j.kind IN ({','.join('?' * len(KINDS))}) ORDER BY j.id LIMIT ?"
-        )
+            "SELECT j.id, j.at, j.kind, j.subject, j.data, "
+            "CASE WHEN j.kind IN ('interaction.arrived', 'customer.attached') "
+            f"THEN {customer} END FROM journal j "
+            f"WHERE j.id > ? AND +j.kind IN ({','.join('?' * len(KINDS))}) ORDER BY j.id LIMIT ?"
+        )  # `+kind`: walk the rows after the cursor in id order (not the kind index, whose
+        # matches after the cursor would all be sorted again for every batch)
         total, seq = 0, self.cursor()
+        # From scratch, every earlier contact went through this fold: its memory of each
+        # customer's last contact per queue answers "previous" without asking the table.
+        fresh = (
+            seq == 0 and self.db.execute("SELECT 1 FROM report_facts LIMIT 1").fetchone() is None
+        )
+        last: dict[tuple[str, str], tuple[str, float]] = {}
         while True:
             rows = self.db.execute(sql, [seq, *KINDS, batch]).fetchall()
             if not rows:
                 return total
-            fold = FactFold(self.fcr_window_s, lookup=self._lookup, previous=self._previous)
-            for row in rows:
-                fold.apply_row(*row[1:])
+            fold = FactFold(
+                self.fcr_window_s,
+                lookup=self._lookup(rows),
+                previous=None if fresh else self._previous,
+                _last=last,
+            )
+            for _, at, kind, subject, data, customer_id in rows:
+                d = loads(data)  # once per row (SQLite 3.40's json_extract parses per field)
+                fold.apply(at, kind, subject, d, customer_id or d.get("customer"))
             seq, total = rows[-1][0], total + len(rows)
             marks = ",".join("?" * len(FACT_COLUMNS))
+            durable(self.db.conn)  # a deferred group commit first: BEGIN needs none open
             with self.db.conn:
                 self.db.execute("BEGIN IMMEDIATE")
                 self.db.conn.executemany(
@@ -88,8 +98,36 @@ class Facts:
                     "INSERT OR REPLACE INTO report_cursor (name, seq) VALUES (?, ?)", [CURSOR, seq]
                 )
 
+    def _lookup(self, rows: list[tuple[Any, ...]]) -> Callable[[str], Fact | None]:
+        """The fold's `lookup` for this batch: the facts already stored for the interactions
+        the rows name are read with one query per 500 (not one per row); any other one (a
+        customer's previous contact, from an earlier batch) with a query of its own."""
+        names = {r[3] for r in rows}
+        names |= {str(loads(r[4]).get("interaction")) for r in rows if r[2] == "agent.wrapup"}
+        wanted = list(names)
+        known: dict[str, Fact] = {}
+        cols = ", ".join(FACT_COLUMNS)
+        for lo in range(0, len(wanted), 500):
+            part = wanted[lo : lo + 500]
+            for row in self.db.execute(
+                f"SELECT {cols} FROM report_facts WHERE interaction IN ({','.join('?' * len(part))})",
+                part,
+            ).fetchall():
+                known[row[0]] = Fact(*row)
+
+        def lookup(iid: str) -> Fact | None:
+            if iid in known or iid in names:
+                return known.get(iid)
+            row = self.db.execute(
+                f"SELECT {cols} FROM report_facts WHERE interaction = ?", [iid]
+            ).fetchone()
+            return Fact(*row) if row else None
+
+        return lookup
+
     def rebuild(self) -> int:
         """Drop every fact and fold the whole journal again."""
+        durable(self.db.conn)  # a deferred group commit first: BEGIN needs none open
         with self.db.conn:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("DELETE FROM report_facts")

@@ -152,12 +152,19 @@ def compose(
         hang,
         EngineStore(store).screen_pops,
     )
+    reports = ReportsService(
+        store,
+        {q.name: q.sl_seconds for q in cfg.queues},
+        clock,
+        lambda user: access.queues_of(user, views.agent_queues),
+    )
     queues = QueuesService(
         access,
         engine,
         views,
         store.journal,
         {q.name: (q.sl_seconds, q.sl_target) for q in cfg.queues},
+        reports.queue_history,  # the wallboard's chart: the report's figures
     )
     recordings: Any = _Missing("recordings")
     if recordings_dir is not None:
@@ -178,12 +185,7 @@ def compose(
         flows,
         codes,
         customers=CustomersService.over(store, access, config_data, clock),
-        reports=ReportsService(
-            store,
-            {q.name: q.sl_seconds for q in cfg.queues},
-            clock,
-            lambda user: access.queues_of(user, views.agent_queues),
-        ),
+        reports=reports,
         digital=_Missing("digital (chat, SMS, email: configure digital:)"),
         campaigns=CampaignsService(access, None),
     )

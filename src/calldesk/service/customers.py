@@ -11,6 +11,7 @@ from typing import Any
 from calldesk.auth import User
 from calldesk.customers.access import CustomerAccess
 from calldesk.customers.contexts import SqliteContexts
+from calldesk.customers.identity import IdentityError
 from calldesk.customers.service import CustomerService
 from calldesk.customers.settings import Settings
 from calldesk.customers.store import CustomerError
@@ -53,6 +54,18 @@ class CustomersService:
         except CustomerError as exc:
             raise _mapped(exc) from None
 
+    def upsert(self, user: User, record: dict[str, Any]) -> dict[str, Any]:
+        """A CRM record (journaled `customer.upserted` with the user): {id, created}."""
+        try:
+            cid, created = self.c.upsert(user.id, record)
+        except IdentityError as exc:
+            raise Invalid("identities", str(exc)) from None
+        except CustomerError as exc:
+            if "needs an id" in str(exc):
+                raise Invalid("identities", str(exc)) from None
+            raise _mapped(exc) from None
+        return {"id": cid, "created": created}
+
     def identities(self, user: User, customer: str) -> list[dict[str, Any]]:
         record = self.get(user, customer, 0)  # journaled as a read, like the record
         return record["identities"]
@@ -76,8 +89,8 @@ class CustomersService:
 
 
 class ReportsService:
-    """Interval figures from the report facts (`calldesk report interval` and the wallboard's
-    history use the same fold)."""
+    """Interval figures from the report facts: `calldesk report interval`, the /reports page and
+    the wallboard's history chart (`queue_history`) read the same facts."""
 
     def __init__(
         self,
@@ -122,3 +135,32 @@ class ReportsService:
             "rows": rows,
             "took_ms": round((time.perf_counter() - t) * 1000, 1),
         }
+
+    def queue_history(self, queue: str, minutes: int, step: int) -> list[dict[str, Any]]:
+        """The wallboard's chart for one queue: the last `minutes` in `step` intervals (aligned
+        as the report's), each `{start, offered, answered, abandoned, service_level}`; abandoned
+        counts overflowed too, as the live figures do. Interactions count where they arrived."""
+        now = float(self.clock())
+        start = float(int(now - minutes * 60) // step * step)
+        n = max(1, -int(-(now - start) // step))
+        facts = Facts(self.store)
+        facts.catch_up()
+        found = {
+            r["start"]: r
+            for r in facts.aggregate(start, start + n * step, step, ("queue",), self.sl)
+            if r["queue"] == queue
+        }
+        out = []
+        for i in range(n):
+            at = start + i * step
+            r = found.get(at)
+            out.append(
+                {
+                    "start": at,
+                    "offered": r["offered"] if r else 0,
+                    "answered": r["answered"] if r else 0,
+                    "abandoned": r["abandoned"] + r["overflowed"] if r else 0,
+                    "service_level": r["service_level"] if r else None,
+                }
+            )
+        return out

@@ -1,7 +1,8 @@
-"""Queues: live figures, history, pause and resume."""
+"""Queues: live figures, history (from the report facts when wired), pause and resume."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from calldesk.auth import User
@@ -21,9 +22,13 @@ class QueuesService:
         views: LiveViews,
         journal: Journal,
         sl: dict[str, tuple[float, float]],
+        history: Callable[[str, int, int], Rows] | None = None,
     ) -> None:
         self.access, self.engine, self.views, self.journal = access, engine, views, journal
         self.sl = sl  # queue -> (sl_seconds, sl_target)
+        # (queue, minutes, step) -> rows: the report facts (ReportsService.queue_history), so
+        # the wallboard's chart shows the report's figures; else the live views' own count
+        self.history_of = history or views.history
 
     def _known(self, queue: str) -> None:
         if queue not in self.sl:
@@ -68,7 +73,7 @@ class QueuesService:
     def history(self, user: User, queue: str, minutes: int = 60, step: int = 300) -> Rows:
         self._known(queue)
         self.access.queue(user, queue, "see", manage=False, agent_queues=self.views.agent_queues)
-        return self.views.history(queue, minutes, step)
+        return self.history_of(queue, minutes, step)
 
     def _set(self, user: User, queue: str, action: str) -> dict[str, Any]:
         self._known(queue)

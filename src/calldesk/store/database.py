@@ -10,6 +10,7 @@ import sqlite_utils
 
 from calldesk.store.journal import Journal
 from calldesk.store.migrations import MIGRATIONS, Migration
+from calldesk.store.tx import durable
 
 # Reads (screen pops, journeys, reports) walk large B-trees: keep their pages in the connection
 # (64 MiB instead of SQLite's 2 MiB) and read the file through a memory map (no read() call and
@@ -59,6 +60,7 @@ class Store:
         for name, function in migrations or MIGRATIONS:
             if name in done:
                 continue
+            durable(self.db.conn)  # a deferred group commit first: BEGIN needs none open
             with self.db.conn:
                 self.db.execute("BEGIN")
                 function(self.db)

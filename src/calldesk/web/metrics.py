@@ -3,7 +3,7 @@
 Counted as they happen: HTTP requests by route and status (and their latency), journal entries
 by kind family, offers and RONAs, switch events and their intake lag. Read at scrape time:
 ESL health per switch, live legs, interactions by state and medium, queue waiting and longest
-wait, agents by state. Access: a bearer token (`http.metrics_token_env`) or, without one
+wait, agents by state, and the event loop's lag (`calldesk.web.loopwatch`). Access: a bearer token (`http.metrics_token_env`) or, without one
 configured, loopback clients only.
 """
 
@@ -28,6 +28,7 @@ from prometheus_client.registry import Collector
 
 from calldesk.store.journal import Entry
 from calldesk.web.api import error_response
+from calldesk.web.loopwatch import LoopWatch
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class Metrics:
             "HTTP request time",
             ["route"],
             registry=r,
-            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5),
+            buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1, 5),
         )
         self.entries = Counter(
             "calldesk_journal_entries", "Journal entries", ["family"], registry=r
@@ -62,6 +63,13 @@ class Metrics:
             registry=r,
             buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5),
         )
+        self.loop_lag = Histogram(
+            "calldesk_loop_lag_seconds",
+            "How late the event loop woke a timer (every request and push shares the loop)",
+            registry=r,
+            buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1, 5),
+        )
+        self.loop = LoopWatch(self.loop_lag.observe)
         r.register(_Live(web))
         notifier = web.store.journal.notifier
         if notifier is not None:
@@ -148,6 +156,13 @@ class _Live(Collector):
         for st, n in sorted(by.items()):
             agents.add_metric([st], n)
         yield agents
+        watch = getattr(self.web.metrics, "loop", None)
+        if watch is not None:
+            worst = GaugeMetricFamily(
+                "calldesk_loop_lag_max_seconds", "The latest timer wake-up of the event loop"
+            )
+            worst.add_metric([], watch.max_s)
+            yield worst
 
 
 def register(app: Flask, web: Any) -> None:

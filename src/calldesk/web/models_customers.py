@@ -71,6 +71,28 @@ class CustomerDetail(CustomerOut):
     journeys: list[JourneyOut]
 
 
+class IdentityIn(Body):
+    kind: str = Field(min_length=1, max_length=32, description="phone, email, chat, account…")
+    value: str = Field(min_length=1, max_length=200)
+    verified: bool = False
+
+
+class CustomerBody(Body):
+    """A CRM record: created, or updated when its id (or an identity) names a customer."""
+
+    id: str | None = Field(
+        default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@+\-]+$"
+    )
+    name: str | None = Field(default=None, max_length=200)
+    fields: dict[str, Any] = {}
+    identities: list[IdentityIn] = Field(default=[], max_length=50)
+
+
+class UpsertResult(Out):
+    id: str
+    created: bool
+
+
 class MergeBody(Body):
     absorbed: str = Id
 

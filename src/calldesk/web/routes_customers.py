@@ -1,5 +1,5 @@
-"""Routes for customers (search, record with journey and timeline, identities, merge and
-unmerge) and the interval report figures the /reports page draws. Every read of a customer
+"""Routes for customers (search, create or update from a CRM record, record with journey and
+timeline, identities, merge and unmerge) and the interval report figures the /reports page draws. Every read of a customer
 record is journaled with its user (`customer.search`, `customer.read`)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from calldesk.auth import User
 from calldesk.service.errors import Invalid
 from calldesk.web.api import STAFF, Api
 from calldesk.web.models_customers import (
+    CustomerBody,
     CustomerDetail,
     CustomerOut,
     CustomerQuery,
@@ -18,6 +19,7 @@ from calldesk.web.models_customers import (
     ReportOut,
     ReportQuery,
     UnmergeResult,
+    UpsertResult,
 )
 
 
@@ -28,6 +30,12 @@ def register(api: Api) -> None:
     def customers(user: User, query: CustomersQuery) -> list:
         """Customers an id, an identity (or its prefix) or a name finds; empty `q`: none."""
         return s.customers.search(user, query.q, query.limit)
+
+    @api.route("POST", "/api/customers", roles=STAFF, body=CustomerBody, response=UpsertResult)
+    def customer_upsert(user: User, body: CustomerBody) -> dict:
+        """Create or update a customer from a CRM record: its id, name, fields and identities
+        (verified when the CRM vouches for them); identities resolve like an interaction's."""
+        return s.customers.upsert(user, body.model_dump())
 
     @api.route(
         "GET",

@@ -15,6 +15,7 @@ from typing import Any
 from gevent.pywsgi import WSGIServer
 
 from calldesk.errors import ConfigError
+from calldesk.web.handler import Handler
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,22 @@ class HttpServer:
     def __init__(self, app: Any, http: dict[str, Any]) -> None:
         self.tls = check_bind(http)
         ssl = {"certfile": http["tls_cert"], "keyfile": http["tls_key"]} if self.tls else {}
-        self.server = WSGIServer((http["host"], http["port"]), app, log=None, error_log=log, **ssl)
+        self.server = WSGIServer(
+            (http["host"], http["port"]),
+            app,
+            log=None,
+            error_log=log,
+            handler_class=Handler,
+            **ssl,
+        )
         web = getattr(app, "extensions", {}).get("calldesk")
         self._on_stop = [web.audit.flush] if web is not None else []  # queued journal lines
+        self.loop = web.metrics.loop if web is not None and web.metrics is not None else None
 
     def start(self) -> HttpServer:
         self.server.start()
+        if self.loop is not None:
+            self.loop.start()
         return self
 
     @property
@@ -71,5 +82,7 @@ class HttpServer:
 
     def stop(self) -> None:
         self.server.stop(timeout=1)
+        if self.loop is not None:
+            self.loop.stop()
         for fn in self._on_stop:
             fn()

@@ -51,3 +51,20 @@ def test_bench_intake_measures_from_the_socket_and_restores_the_reader() -> None
     assert result["received"] == result["sent"] > 0
     assert result["lag_from"] == "frame read from the controller's socket"
     assert 0 <= result["lag_p50_ms"] <= result["lag_p99_ms"] <= result["lag_max_ms"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_bench_api_keeps_connections_and_reads_serve_metrics() -> None:
+    from calldesk.bench.api import run_round
+
+    small = {"rate": 2, "seconds": 2, "agents": 3, "spares": 2, "rps": 10, "talk_s": 0.5}
+    kept = run_round(**small)
+    assert kept["api_status"] == {"200": kept["api_requests"]} and kept["api_requests"] >= 15
+    assert kept["api_keepalive"] and 1 <= kept["api_connections_opened"] < kept["api_requests"]
+    for key in ("serve_loop_lag_p99_ms", "serve_request_p99_ms", "serve_read_p99_ms"):
+        assert kept[key] is not None and kept[key] > 0, key
+    assert kept["lost_events"] == 0 and kept["duplicate_events"] == 0
+    fresh = run_round(**small, keepalive=False)
+    assert not fresh["api_keepalive"]
+    assert fresh["api_connections_opened"] == fresh["api_requests"]

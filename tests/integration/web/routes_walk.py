@@ -27,6 +27,7 @@ BODIES = {
     "SkipBody": {"reason": "wrong_person"},
     "CallbackBody": {"number": "+12125550122", "at": 0, "agent": "a1"},
     "MergeBody": {"absorbed": "cu-nosuch"},
+    "CustomerBody": {"name": "Walker", "identities": [{"kind": "email", "value": "w@x.org"}]},
 }
 PARAMS = {"id": "a1", "name": "sales", "offer": "none/o1", "sid": "nosession",
           "preview": "nosuch", "merge": "999"}

@@ -50,6 +50,50 @@ def test_search_read_identities_are_journaled_with_the_user(env) -> None:
     assert searches and all(e.data["by"] == "a1" for e in searches)
 
 
+def test_crm_records_create_and_update_customers_supervisors_only(env) -> None:
+    a1, sup1 = env.client("a1"), env.client("sup1")
+    record = {
+        "id": "crm-77",
+        "name": "Bea",
+        "fields": {"tier": "gold"},
+        "identities": [
+            {"kind": "phone", "value": "+15550177"},
+            {"kind": "account", "value": "b77", "verified": True},
+        ],
+    }
+    r = a1.call("POST", "/api/customers", record)
+    assert r.status == 403 and r.json()["error"] == "forbidden"
+    r = sup1.call("POST", "/api/customers", record)
+    assert r.status == 200 and r.json() == {"id": "crm-77", "created": True}, r.body
+    again = {"id": "crm-77", "name": "Bea Lee", "fields": {"open_complaint": True}}
+    assert sup1.call("POST", "/api/customers", again).json() == {"id": "crm-77", "created": False}
+    body = sup1.call("GET", "/api/customers/crm-77").json()
+    assert body["name"] == "Bea Lee"
+    assert body["fields"] == {"tier": "gold", "open_complaint": True}
+    assert {(i["kind"], i["value"], i["verified"]) for i in body["identities"]} == {
+        ("phone", "+15550177", False),
+        ("account", "B77", True),
+    }
+    # without an id, the record's identities find the customer
+    by_account = {"name": "Bea L.", "identities": [{"kind": "account", "value": "B77"}]}
+    assert sup1.call("POST", "/api/customers", by_account).json() == {
+        "id": "crm-77",
+        "created": False,
+    }
+    bad = {"identities": [{"kind": "phone", "value": "not a number"}]}
+    r = sup1.call("POST", "/api/customers", bad)
+    assert r.status == 400 and r.json()["field"] == "identities", r.body
+    r = sup1.call("POST", "/api/customers", {"name": "Nobody"})
+    assert r.status == 400 and "needs an id" in r.json()["detail"]
+    assert sup1.call("POST", "/api/customers", {"id": "x", "colour": "red"}).status == 400
+    done = list(env.ctl.store.journal.read(kind="customer.upserted"))
+    assert [(e.subject, e.data["by"], e.data["created"]) for e in done] == [
+        ("crm-77", "sup1", True),
+        ("crm-77", "sup1", False),
+        ("crm-77", "sup1", False),
+    ]
+
+
 def test_merge_and_unmerge_supervisors_only(env) -> None:
     ann, dup = _customers(env)
     a1, sup1 = env.client("a1"), env.client("sup1")
@@ -88,3 +132,24 @@ def test_report_figures_scoped_to_the_supervisors_queues(env) -> None:
     assert env.client("a1").call("GET", q).status == 403
     bad = boss.call("GET", q.replace("by=queue,medium", "by=colour"))
     assert bad.status == 400 and bad.json()["field"] == "by"
+
+
+def test_wallboard_history_shows_the_report_figures(env) -> None:
+    assert env.client("a1").call("POST", "/api/agents/a1/login", {"ready": True}).status == 200
+    env.call_for("a1", "sales")
+    sup1 = env.client("sup1")
+    history = sup1.call("GET", "/api/queues/sales/history?minutes=60&step=300").json()
+    assert len(history) in (12, 13) and all(r["start"] % 300 == 0 for r in history)
+    busy = [r for r in history if r["offered"]]
+    assert [(r["offered"], r["answered"], r["abandoned"]) for r in busy] == [(1, 1, 0)]
+    start = busy[0]["start"]
+    q = f"/api/reports/interval?from={start:.0f}&to={start + 300:.0f}&step=300&by=queue"
+    (row,) = env.bearer("boss").call("GET", q).json()["rows"]
+    assert row["start"] == start and row["queue"] == "sales"
+    assert (row["offered"], row["answered"], row["service_level"]) == (
+        busy[0]["offered"],
+        busy[0]["answered"],
+        busy[0]["service_level"],
+    )
+    quiet = sup1.call("GET", "/api/queues/support/history?minutes=60&step=300").json()
+    assert sum(r["offered"] for r in quiet) == 0

@@ -264,6 +264,31 @@ def test_context_read_and_write():
     assert ctx.state.context == {"tier": "gold", "last": "ivr"}
 
 
+def test_lookup_of_the_customer_loads_their_context():
+    step, ctx = (
+        step_of('{kind: lookup, customer: "{{ caller.id }}", next: b, fallback: c}'),
+        ctx_for(),
+    )
+    assert step.start(ctx) == ContextRead("customer:+15550001")
+    found = {"customer": {"id": "c1", "fields": {"tier": "vip"}}, "recent": ["chat: billing"]}
+    assert step.resume(ctx, ContextData(found)) == Goto("b")
+    assert ctx.state.context == found and ctx.state.variables["lookup"] == found
+
+
+def test_a_lookup_needs_a_url_or_a_customer():
+    from calldesk.ivr.validate import validate_text
+
+    for body in (
+        "{kind: lookup, url: 'https://x.example', customer: x, next: b, fallback: b}",
+        "{kind: lookup, next: b, fallback: b}",
+    ):
+        _, errors = validate_text(
+            f"flow: t\nsteps:\n  a: {body}\n  b: {{kind: hangup}}\n", "t.yaml"
+        )
+        assert any("either `url` (HTTP) or `customer`" in str(e) for e in errors), errors
+        assert any(str(e).startswith("t.yaml:3") for e in errors)  # file:line of the step
+
+
 def test_language_switches_language_and_voice():
     step, ctx = step_of("{kind: language, language: fr, voice: marie, next: b}"), ctx_for()
     assert step.start(ctx) == Goto("b")
