@@ -50,14 +50,14 @@ def _switch_process(
 ) -> None:  # pragma: no cover - runs in the child process
     import gevent
 
+    from calldesk import gctune
     from calldesk.sim import PhoneBehavior, SimSwitch
-    from calldesk.sim.server import tune_gc
 
     sim = SimSwitch(password=password, time_scale=1.0, history=0).start()
     sim.dialplan.add_did(DID)
     for i in range(agents):
         sim.add_phone(f"user/{2000 + i}", PhoneBehavior.answer(after=ring_s, hangup_after=talk_s))
-    tune_gc()  # this process runs the switch alone
+    gctune.tune()  # this process runs the switch alone (calldesk.gctune)
     port_queue.put(sim.port)
     while True:
         while commands.empty():  # a slow poll: each wake-up costs the switch CPU

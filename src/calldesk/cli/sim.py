@@ -69,9 +69,9 @@ def sim(
     """Run the simulated switch (ESL inbound on HOST:PORT; `api sim_*` control commands)."""
     import gevent
 
+    from calldesk import gctune
     from calldesk.sim import SimSwitch
     from calldesk.sim.control import sim_phone
-    from calldesk.sim.server import tune_gc
 
     password = os.environ.get(password_env, "")
     if not password:
@@ -108,7 +108,7 @@ def sim(
         if not reply.startswith("+OK"):
             raise click.UsageError(f"--phone {spec}: {reply.strip()}")
     sw.start()
-    tune_gc()  # this process runs the switch alone
+    gctune.tune()  # this process runs the switch alone (calldesk.gctune)
     click.echo(f"calldesk sim: ESL on {host}:{sw.port}, time scale {time_scale}")
     try:
         while True:
