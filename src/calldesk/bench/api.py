@@ -55,7 +55,7 @@ def _switch_process(
 
     from calldesk.sim import PhoneBehavior, SimSwitch
 
-    sim = SimSwitch(password=PASSWORD, time_scale=1.0).start()
+    sim = SimSwitch(password=PASSWORD, time_scale=1.0, history=0).start()
     for i in range(agents):
         sim.add_phone(f"user/{2000 + i}", PhoneBehavior.answer(after=0.05, hangup_after=talk_s))
     port_queue.put(sim.port)

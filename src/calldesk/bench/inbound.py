@@ -50,16 +50,18 @@ def _switch_process(
 ) -> None:  # pragma: no cover - runs in the child process
     import gevent
 
+    from calldesk import gctune
     from calldesk.sim import PhoneBehavior, SimSwitch
 
     sim = SimSwitch(password=password, time_scale=1.0, history=0).start()
     sim.dialplan.add_did(DID)
     for i in range(agents):
         sim.add_phone(f"user/{2000 + i}", PhoneBehavior.answer(after=ring_s, hangup_after=talk_s))
+    gctune.tune()  # this process runs the switch alone (calldesk.gctune)
     port_queue.put(sim.port)
     while True:
-        while commands.empty():
-            gevent.sleep(0.01)
+        while commands.empty():  # a slow poll: each wake-up costs the switch CPU
+            gevent.sleep(0.05)
         command = commands.get()
         if command[0] == "stop":
             break
@@ -75,7 +77,10 @@ def _switch_process(
                     sent += 1
                 else:
                     refused += 1
-            gevent.sleep(0.002)
+            # Wake when the next call is due, not on a fixed tick: every wake-up of this
+            # process is CPU the switch's cost per call counts.
+            due = min((sent + refused + 1) / rate, seconds) if rate > 0 else seconds
+            gevent.sleep(max(0.0, due - (time.monotonic() - start)))
         replies.put((sent, time.monotonic() - start, refused))
     sim.stop()
 

@@ -21,7 +21,7 @@ def _switch_process(
 
     from calldesk.sim import SimSwitch
 
-    sim = SimSwitch(password=PASSWORD, time_scale=1.0).start()
+    sim = SimSwitch(password=PASSWORD, time_scale=1.0, history=0).start()
     uuids = [sim.inject_call(did="5551000", caller_id=f"+1555{i:07d}") for i in range(legs)]
     gevent.sleep(0.5)
     port_queue.put(sim.port)

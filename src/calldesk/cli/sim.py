@@ -69,6 +69,7 @@ def sim(
     """Run the simulated switch (ESL inbound on HOST:PORT; `api sim_*` control commands)."""
     import gevent
 
+    from calldesk import gctune
     from calldesk.sim import SimSwitch
     from calldesk.sim.control import sim_phone
 
@@ -99,6 +100,7 @@ def sim(
         time_scale=time_scale,
         recordings_dir=recordings_dir,
         site=site,
+        history=0,  # a standalone switch: no one reads its event history
     )
     for spec in phones:
         target, _, behavior = spec.partition("=")
@@ -106,6 +108,7 @@ def sim(
         if not reply.startswith("+OK"):
             raise click.UsageError(f"--phone {spec}: {reply.strip()}")
     sw.start()
+    gctune.tune()  # this process runs the switch alone (calldesk.gctune)
     click.echo(f"calldesk sim: ESL on {host}:{sw.port}, time scale {time_scale}")
     try:
         while True:

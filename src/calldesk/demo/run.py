@@ -106,7 +106,9 @@ def start_demo(
     workdir = Path(workdir or tempfile.mkdtemp(prefix="calldesk-demo-"))
     config = demo_config(config, agents, workdir)
     password = secrets.token_urlsafe(18)
-    sim = SimSwitch(password=password, time_scale=time_scale, recordings_dir=workdir / "recordings")
+    sim = SimSwitch(  # nothing reads its event history: keep none
+        password=password, time_scale=time_scale, recordings_dir=workdir / "recordings", history=0
+    )
     sim.dialplan.add_did(DEMO_DID)
     sim.start()
     store = Store.open(workdir / "calldesk.sqlite")

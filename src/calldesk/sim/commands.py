@@ -91,6 +91,7 @@ class Commands:
                 self._reply("-ERR command not found")
             elif arg == self.sw.password:
                 self.authed = True
+                self.sw.subscriptions_changed()
                 self._reply("+OK accepted")
             else:
                 self._reply("-ERR invalid")
@@ -164,6 +165,7 @@ class Commands:
         if custom and not subclasses:
             self.customs.add("")  # bare CUSTOM: every subclass
         self.fmt = fmt
+        self.sw.subscriptions_changed()
         self._reply(f"+OK event listener enabled {fmt}")
 
     def _cmd_nixevent(self, arg: str, h: dict[str, str], raw: list) -> None:
@@ -183,6 +185,7 @@ class Commands:
                     self.all_events = False
                     self.events = set(_ALL_NAMES) - {w.upper()}
                     self.customs.add("")
+        self.sw.subscriptions_changed()
         self._reply("+OK events nixed")
 
     def _cmd_noevents(self, arg: str, h: dict[str, str], raw: list) -> None:
@@ -190,6 +193,7 @@ class Commands:
         self.events.clear()
         self.customs.clear()
         self.myevents = False
+        self.sw.subscriptions_changed()
         self._reply("+OK no longer listening for events")
 
     def _cmd_filter(self, arg: str, h: dict[str, str], raw: list) -> None:
@@ -222,6 +226,7 @@ class Commands:
             self.fmt = words[-1].lower()
         self.myevents = True
         self.events |= MYEVENTS
+        self.sw.subscriptions_changed()
         self._reply("+OK Events Enabled")
 
     def _cmd_linger(self, arg: str, h: dict[str, str], raw: list) -> None:

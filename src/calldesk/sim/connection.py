@@ -62,6 +62,7 @@ class Connection(Commands):
     def serve(self) -> None:
         """Read commands until the client or we close. Runs on the connection's greenlet."""
         self.sw.connections.add(self)
+        self.sw.subscriptions_changed()
         self._writer = gevent.spawn(self._write_loop)
         try:
             if not self.outbound:
@@ -111,6 +112,7 @@ class Connection(Commands):
             return True
         except OSError:
             self.closed = True
+            self.sw.subscriptions_changed()
             return False
 
     def _reply(self, text: str, extra: list[tuple[str, str]] | None = None) -> None:
@@ -124,6 +126,7 @@ class Connection(Commands):
         if self._writer is not None:
             self._writer.join(timeout=1)
         self.closed = True
+        self.sw.subscriptions_changed()
         try:
             self.sock.close()
         except OSError:
@@ -132,6 +135,7 @@ class Connection(Commands):
     def abort(self) -> None:
         """Drop the socket at once (crash)."""
         self.closed = True
+        self.sw.subscriptions_changed()
         self._queue.put(None)
         try:
             self.sock.close()
@@ -142,6 +146,7 @@ class Connection(Commands):
         self.closed = True
         self._queue.put(None)
         self.sw.connections.discard(self)
+        self.sw.subscriptions_changed()
         if self._linger_timer is not None:
             self._linger_timer.kill(block=False)
         try:

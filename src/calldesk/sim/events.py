@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .wire import Block, Pairs, Part, event_frame_parts, url_encode
+from .wire import Block, Pairs, Part, event_frame_parts, plain_lines, url_encode
 
 if TYPE_CHECKING:
     from .legs import Leg
@@ -66,20 +64,57 @@ CALLING = {
 }
 
 
-@dataclass
 class SimEvent:
-    """One event as fired: its name, ordered header pairs, optional body."""
+    """One event as fired: its name, ordered header pairs, optional body. `parts`: the headers
+    as pre-encoded runs; `headers` is then built from them only when read."""
 
-    name: str
-    headers: Pairs
-    body: str | None = None
-    subclass: str | None = None
-    uuid: str | None = None
-    seq: int = 0
-    fired_sim: float = 0.0
-    extra: dict[str, str] = field(default_factory=dict)
-    parts: list[Part] | None = None  # the headers as pre-encoded runs (None: encode `headers`)
-    _frames: dict[str, bytes] = field(default_factory=dict, repr=False)
+    __slots__ = (
+        "name",
+        "_headers",
+        "body",
+        "subclass",
+        "uuid",
+        "seq",
+        "fired_sim",
+        "extra",
+        "parts",
+        "_frames",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        headers: Pairs | None = None,
+        body: str | None = None,
+        subclass: str | None = None,
+        uuid: str | None = None,
+        seq: int = 0,
+        fired_sim: float = 0.0,
+        extra: dict[str, str] | None = None,
+        parts: list[Part] | None = None,
+    ) -> None:
+        self.name = name
+        self._headers = headers if headers is not None or parts is not None else []
+        self.body = body
+        self.subclass = subclass
+        self.uuid = uuid
+        self.seq = seq
+        self.fired_sim = fired_sim
+        self.extra: dict[str, str] = {} if extra is None else extra
+        self.parts = parts
+        self._frames: dict[str, bytes] = {}
+
+    @property
+    def headers(self) -> Pairs:
+        headers = self._headers
+        if headers is None:
+            parts = self.parts or []
+            headers = [h for p in parts for h in (p.pairs if isinstance(p, Block) else p)]
+            self._headers = headers
+        return headers
+
+    def __repr__(self) -> str:
+        return f"SimEvent({self.name!r}, seq={self.seq}, uuid={self.uuid!r})"
 
     def get(self, name: str, default: str | None = None) -> str | None:
         for n, v in self.headers:
@@ -96,22 +131,31 @@ class SimEvent:
         return data
 
 
-_DATES: dict[int, tuple[str, str]] = {}
+# epoch second -> (Event-Date-Local, Event-Date-GMT, their two plain lines)
+_DATES: dict[int, tuple[str, str, str]] = {}
+# (name, subclass, calling site) -> (the Event-Subclass/Event-Name lines, the calling lines)
+_FIXED_LINES: dict[tuple[str, str | None, tuple[str, str, int]], tuple[str, str]] = {}
+_DEFAULT_CALLING = ("switch_event.c", "switch_event_fire_detailed", 0)
 
 
-def _date_headers(epoch: float) -> Pairs:
+def _dates(epoch: float) -> tuple[str, str, str]:
     sec = int(epoch)
     dates = _DATES.get(sec)
     if dates is None:  # strftime once per simulated second
         if len(_DATES) > 64:
             _DATES.clear()
-        dates = _DATES[sec] = (
-            time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sec)),
-            time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(sec)),
-        )
+        local = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sec))
+        gmt = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(sec))
+        text = f"Event-Date-Local: {url_encode(local)}\nEvent-Date-GMT: {url_encode(gmt)}\n"
+        dates = _DATES[sec] = (local, gmt, text)
+    return dates
+
+
+def _date_headers(epoch: float) -> Pairs:
+    local, gmt, _ = _dates(epoch)
     return [
-        ("Event-Date-Local", dates[0]),
-        ("Event-Date-GMT", dates[1]),
+        ("Event-Date-Local", local),
+        ("Event-Date-GMT", gmt),
         ("Event-Date-Timestamp", str(int(epoch * 1_000_000))),
     ]
 
@@ -125,9 +169,7 @@ def base_headers(
     epoch: float | None = None,
 ) -> Pairs:
     """`epoch`: the instant for the Event-Date-* headers (default: now)."""
-    file, func, line = calling or CALLING.get(
-        name, ("switch_event.c", "switch_event_fire_detailed", 0)
-    )
+    file, func, line = calling or CALLING.get(name, _DEFAULT_CALLING)
     pairs: Pairs = []
     if subclass:
         pairs.append(("Event-Subclass", subclass))
@@ -149,7 +191,85 @@ def base_headers(
     return pairs
 
 
+def _fixed_lines(name: str, subclass: str | None, site: tuple[str, str, int]) -> tuple[str, str]:
+    if len(_FIXED_LINES) > 4096:  # subclasses come from clients (sendevent)
+        _FIXED_LINES.clear()
+    head = [("Event-Subclass", subclass)] if subclass else []
+    calling = [
+        ("Event-Calling-File", site[0]),
+        ("Event-Calling-Function", site[1]),
+        ("Event-Calling-Line-Number", str(site[2])),
+    ]
+    fixed = (plain_lines([*head, ("Event-Name", name)]), plain_lines(calling))
+    _FIXED_LINES[(name, subclass, site)] = fixed
+    return fixed
+
+
+def _switch_lines(sw: SimSwitch) -> tuple[tuple[str, str, str, str], str]:
+    """Core-UUID .. FreeSWITCH-IPv6 as plain lines, kept while the switch's identity holds."""
+    key = (sw.core_uuid, sw.hostname, sw.ipv4, sw.ipv6)
+    hit = sw.header_cache
+    if hit is None or hit[0] != key:
+        pairs = [
+            ("Core-UUID", key[0]),
+            ("FreeSWITCH-Hostname", key[1]),
+            ("FreeSWITCH-Switchname", key[1]),
+            ("FreeSWITCH-IPv4", key[2]),
+            ("FreeSWITCH-IPv6", key[3]),
+        ]
+        hit = sw.header_cache = (key, plain_lines(pairs))
+    return hit
+
+
+def base_block(
+    sw: SimSwitch,
+    name: str,
+    seq: int,
+    subclass: str | None = None,
+    calling: tuple[str, str, int] | None = None,
+    epoch: float | None = None,
+) -> Block:
+    """`base_headers` as one run, its plain text put together from lines cached per switch,
+    per second (the dates) and per calling site; the pairs are made only if read."""
+    at = sw.clock.epoch() if epoch is None else epoch
+    site = calling or CALLING.get(name, _DEFAULT_CALLING)
+    fixed = _FIXED_LINES.get((name, subclass, site))
+    if fixed is None:
+        fixed = _fixed_lines(name, subclass, site)
+    ident, switch_lines = _switch_lines(sw)
+    plain = (
+        f"{fixed[0]}{switch_lines}{_dates(at)[2]}"
+        f"Event-Date-Timestamp: {int(at * 1_000_000)}\n{fixed[1]}Event-Sequence: {seq}\n"
+    )
+
+    def make() -> Pairs:
+        pairs: Pairs = [("Event-Subclass", subclass)] if subclass else []
+        pairs += [
+            ("Event-Name", name),
+            ("Core-UUID", ident[0]),
+            ("FreeSWITCH-Hostname", ident[1]),
+            ("FreeSWITCH-Switchname", ident[1]),
+            ("FreeSWITCH-IPv4", ident[2]),
+            ("FreeSWITCH-IPv6", ident[3]),
+        ]
+        pairs += _date_headers(at)
+        pairs += [
+            ("Event-Calling-File", site[0]),
+            ("Event-Calling-Function", site[1]),
+            ("Event-Calling-Line-Number", str(site[2])),
+            ("Event-Sequence", str(seq)),
+        ]
+        return pairs
+
+    return Block.lazy(plain, make)
+
+
 def _profile_headers(leg: Leg, prefix: str, full: bool = True) -> Pairs:
+    return _profile_ident(leg, prefix, full) + _profile_times(leg, prefix)
+
+
+def _profile_ident(leg: Leg, prefix: str, full: bool) -> Pairs:
+    """The caller profile up to its times (what the profile, name and direction show)."""
     p = leg.profile
     pairs: Pairs = [
         (f"{prefix}-Direction", leg.direction),
@@ -179,52 +299,128 @@ def _profile_headers(leg: Leg, prefix: str, full: bool = True) -> Pairs:
     ]
     if full:
         pairs.append((f"{prefix}-Profile-Index", "1"))
-    t = leg.times
-    pairs.append((f"{prefix}-Profile-Created-Time", str(t["Profile-Created"])))
-    for k in (
-        "Created",
-        "Answered",
-        "Progress",
-        "Progress-Media",
-        "Hangup",
-        "Transfer",
-        "Resurrect",
-        "Bridged",
-    ):
-        pairs.append((f"{prefix}-Channel-{k}-Time", str(t[k])))
-    pairs += [
-        (f"{prefix}-Channel-Last-Hold", str(t["Last-Hold"])),
-        (f"{prefix}-Channel-Hold-Accum", str(t["Hold-Accum"])),
+    return pairs
+
+
+_TIME_KEYS = (
+    "Profile-Created",
+    "Created",
+    "Answered",
+    "Progress",
+    "Progress-Media",
+    "Hangup",
+    "Transfer",
+    "Resurrect",
+    "Bridged",
+    "Last-Hold",
+    "Hold-Accum",
+)
+
+
+def _time_names(prefix: str) -> list[str]:
+    names = [f"{prefix}-Profile-Created-Time"]
+    names += [f"{prefix}-Channel-{k}-Time" for k in _TIME_KEYS[1:9]]
+    return names + [f"{prefix}-Channel-Last-Hold", f"{prefix}-Channel-Hold-Accum"]
+
+
+def _time_flags(prefix: str) -> Pairs:
+    return [
         (f"{prefix}-Screen-Bit", "true"),
         (f"{prefix}-Privacy-Hide-Name", "false"),
         (f"{prefix}-Privacy-Hide-Number", "false"),
     ]
-    return pairs
+
+
+# prefix -> (the time header names, the plain-text template of the run)
+_TIME_TEMPLATES = {
+    prefix: (
+        _time_names(prefix),
+        "".join(f"{n}: {{}}\n" for n in _time_names(prefix)) + plain_lines(_time_flags(prefix)),
+    )
+    for prefix in ("Caller", "Other-Leg")
+}
+
+
+def _profile_times(leg: Leg, prefix: str) -> Pairs:
+    """The caller profile's times and the constant flags after them."""
+    t = leg.times
+    names = _TIME_TEMPLATES[prefix][0]
+    return [(n, str(t[k])) for n, k in zip(names, _TIME_KEYS, strict=True)] + _time_flags(prefix)
+
+
+def _times_run(leg: Leg, prefix: str) -> Block:
+    """`_profile_times` as a run, its text filled in a template (times are integers: digits
+    need no URL encoding; anything else is encoded as usual)."""
+    t = leg.times
+    values = [t[k] for k in _TIME_KEYS]
+    text = _TIME_TEMPLATES[prefix][1].format(
+        *[str(v) if type(v) is int else url_encode(str(v)) for v in values]
+    )
+    return Block.lazy(text, lambda: _pairs_of_times(prefix, values))
+
+
+def _pairs_of_times(prefix: str, values: list[Any]) -> Pairs:
+    names = _TIME_TEMPLATES[prefix][0]
+    return [(n, str(v)) for n, v in zip(names, values, strict=True)] + _time_flags(prefix)
 
 
 def _head(leg: Leg) -> Pairs:
-    pairs: Pairs = [
-        ("Channel-State", leg.state),
-        ("Channel-Call-State", leg.call_state),
-        ("Channel-State-Number", str(leg.state_number)),
+    return [
+        *_head_state(leg.state, leg.call_state).pairs,
+        *_head_ident(leg),
+        *_head_tail(leg.answer_state, leg.hungup, leg.cause, leg.media).pairs,
+    ]
+
+
+def _head_ident(leg: Leg) -> Pairs:
+    return [
         ("Channel-Name", leg.name),
         ("Unique-ID", leg.uuid),
         ("Call-Direction", leg.direction),
         ("Presence-Call-Direction", leg.direction),
         ("Channel-HIT-Dialplan", "true" if leg.hit_dialplan else "false"),
         ("Channel-Call-UUID", leg.variables.get("call_uuid", leg.uuid)),
-        ("Answer-State", leg.answer_state),
     ]
-    if leg.hungup:
-        pairs.append(("Hangup-Cause", leg.cause))
-    if leg.media:
-        for d in ("Read", "Write"):
-            pairs += [
-                (f"Channel-{d}-Codec-Name", "PCMU"),
-                (f"Channel-{d}-Codec-Rate", "8000"),
-                (f"Channel-{d}-Codec-Bit-Rate", "64000"),
-            ]
-    return pairs
+
+
+# The head's first and last runs depend only on values every leg shares: one run per value.
+_STATE_RUNS: dict[tuple[str, str], Block] = {}
+_TAIL_RUNS: dict[tuple[str, bool, str, bool], Block] = {}
+
+
+def _head_state(state: str, call_state: str) -> Block:
+    run = _STATE_RUNS.get((state, call_state))
+    if run is None:
+        from .legs import STATE_NUMBERS
+
+        number = str(STATE_NUMBERS.get(state, 0))
+        pairs = [
+            ("Channel-State", state),
+            ("Channel-Call-State", call_state),
+            ("Channel-State-Number", number),
+        ]
+        run = _STATE_RUNS[(state, call_state)] = Block.of(pairs)
+    return run
+
+
+def _head_tail(answer_state: str, hungup: bool, cause: str, media: bool) -> Block:
+    key = (answer_state, hungup, cause, media)
+    run = _TAIL_RUNS.get(key)
+    if run is None:
+        pairs: Pairs = [("Answer-State", answer_state)]
+        if hungup:
+            pairs.append(("Hangup-Cause", cause))
+        if media:
+            for d in ("Read", "Write"):
+                pairs += [
+                    (f"Channel-{d}-Codec-Name", "PCMU"),
+                    (f"Channel-{d}-Codec-Rate", "8000"),
+                    (f"Channel-{d}-Codec-Bit-Rate", "64000"),
+                ]
+        if len(_TAIL_RUNS) > 1024:  # causes are a small set; bound it all the same
+            _TAIL_RUNS.clear()
+        run = _TAIL_RUNS[key] = Block.of(pairs)
+    return run
 
 
 def leg_headers(leg: Leg, name: str, variables: bool | None = None) -> Pairs:
@@ -240,65 +436,75 @@ def leg_headers(leg: Leg, name: str, variables: bool | None = None) -> Pairs:
     return pairs
 
 
-def _run(leg: Leg, what: str, key: tuple[Any, ...], make: Callable[[], Pairs]) -> Block:
-    """One header run of `leg`, encoded once and kept while `key` (what it shows) holds."""
-    hit = leg.header_cache.get(what)
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    block = Block.of(make())
-    leg.header_cache[what] = (key, block)
-    return block
+def _head_runs(leg: Leg, cache: dict[Any, Any]) -> tuple[Block, Block, Block]:
+    """Channel-State .. codecs: the state and answer runs shared by every leg, the identity
+    run (name, uuid, direction, call uuid) kept in the leg's cache while it holds."""
+    key = (leg.name, leg.direction, leg.hit_dialplan, leg.variables.get("call_uuid"))
+    ident = cache.get("head")
+    if ident is None or ident[0] != key:
+        ident = cache["head"] = (key, Block.of(_head_ident(leg)))
+    return (
+        _head_state(leg.state, leg.call_state),
+        ident[1],
+        _head_tail(leg.answer_state, leg.hungup, leg.cause, leg.media),
+    )
 
 
-def _profile_key(leg: Leg) -> tuple[Any, ...]:
-    return (leg.uuid, leg.name, leg.direction, leg.profile.ver, leg.times.ver)  # type: ignore[attr-defined]
+_ORIGINATEE = Block.of([("Other-Type", "originatee")])
+_ORIGINATOR = Block.of([("Other-Type", "originator")])
+# cache slots of a leg's profile runs, per prefix: (ident, times, full)
+_PROFILE_SLOTS = {
+    "Caller": ("c-ident", "c-times", True),
+    "Other-Leg": ("o-ident", "o-times", False),
+}
 
 
-def leg_block(leg: Leg, name: str, variables: bool | None = None) -> Block:
+def _profile_runs(leg: Leg, prefix: str) -> tuple[Block, Block]:
+    """`leg`'s caller profile as `prefix`-* headers: two runs, kept in `leg`'s cache while its
+    profile, name and direction (the first) and its times (the second) are unchanged. Other-Leg
+    runs are `prefix` "Other-Leg" on the peer, shared by every leg bridged to it."""
+    cache = leg.header_cache
+    ident_slot, times_slot, full = _PROFILE_SLOTS[prefix]
+    key = (leg.profile.ver, leg.name, leg.direction)  # type: ignore[attr-defined]
+    ident = cache.get(ident_slot)
+    if ident is None or ident[0] != key:
+        ident = cache[ident_slot] = (key, Block.of(_profile_ident(leg, prefix, full)))
+    ver = leg.times.ver  # type: ignore[attr-defined]
+    times = cache.get(times_slot)
+    if times is None or times[0] != ver:
+        times = cache[times_slot] = (ver, _times_run(leg, prefix))
+    return ident[1], times[1]
+
+
+def leg_runs(leg: Leg, name: str, variables: bool | None = None) -> list[Block]:
     """`leg_headers` as runs, each encoded once and reused while what it shows is unchanged
     (the leg's state, its profile and times, its peer's, its variables).
     `variables`: None = as the event name decides, True/False = with/without variable_*."""
-    other = leg.peer if name in WITH_OTHER_LEG else None
-    with_vars = name in WITH_VARIABLES if variables is None else variables
-    runs = [
-        Block.of(_head(leg)),
-        _run(leg, "caller", _profile_key(leg), lambda: _profile_headers(leg, "Caller")),
-    ]
-    if other is not None:
-        peer = other
-        runs.append(
-            _run(
-                leg,
-                "other",
-                (leg.bridge_originator, *_profile_key(peer)),
-                lambda: (
-                    [("Other-Type", "originatee" if leg.bridge_originator else "originator")]
-                    + _profile_headers(peer, "Other-Leg", full=False)
-                ),
-            )
-        )
-    if with_vars:
-        hit = leg.header_cache.get("variables")
-        ver = leg.variables.ver  # type: ignore[attr-defined]
+    cache = leg.header_cache
+    runs = [*_head_runs(leg, cache), *_profile_runs(leg, "Caller")]
+    peer = leg.peer
+    if peer is not None and name in WITH_OTHER_LEG:
+        runs.append(_ORIGINATEE if leg.bridge_originator else _ORIGINATOR)
+        runs += _profile_runs(peer, "Other-Leg")
+    if name in WITH_VARIABLES if variables is None else variables:
+        ver = leg.variables.ver
+        hit = cache.get("variables")
         if hit is None or hit[0] != ver:
-            hit = leg.header_cache["variables"] = (ver, _variables(leg))
+            hit = cache["variables"] = (ver, _variables(leg))
         runs.append(hit[1])
-    return Block.join(runs)
+    return runs
+
+
+def leg_block(leg: Leg, name: str, variables: bool | None = None) -> Block:
+    """`leg_runs` as one run."""
+    return Block.join(leg_runs(leg, name, variables))
 
 
 def _variables(leg: Leg) -> Block:
-    """The variable_* run; each variable's line is encoded once per value (most of a leg's
-    variables never change after it is created, and one changes between two events)."""
-    lines: dict[str, tuple[str, tuple[str, str], str]] = leg.header_cache.setdefault("lines", {})
-    pairs: Pairs = []
-    plain: list[str] = []
-    for k, v in leg.variables.items():
-        hit = lines.get(k)
-        if hit is None or hit[0] != v:
-            name = f"variable_{k}"
-            hit = lines[k] = (v, (name, v), f"{name}: {url_encode(v)}\n")
-        pairs.append(hit[1])
-        plain.append(hit[2])
-    block = Block.of(pairs)
-    block.preset_plain("".join(plain))
-    return block
+    """The variable_* run: the variables keep each one's encoded line (legs.VarDict), so the
+    plain text is one join; the pairs are made from a copy only when read."""
+    snapshot = dict.copy(leg.variables)
+    return Block.lazy(
+        "".join(leg.variables.lines.values()),
+        lambda: [(f"variable_{k}", v) for k, v in snapshot.items()],
+    )

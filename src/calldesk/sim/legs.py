@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid as uuidlib
+import os
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import gevent
 from gevent.event import Event as GEvent
+
+from .wire import url_encode
 
 if TYPE_CHECKING:
     from .switch import SimSwitch
@@ -61,58 +63,101 @@ class Message:
     loops: int = 1
 
 
-# Leg attributes that appear in event headers: changing one invalidates the cached header block.
-_WATCHED = frozenset(
-    "state call_state answer_state name direction hit_dialplan media hungup cause peer "
-    "bridge_originator".split()
-)
-
-
 class TrackedDict(dict):
-    """A dict that bumps its leg's `version` on every change (variables, times, profile)."""
+    """A dict that counts its changes in `ver` (a leg's header run is cached on it)."""
 
-    __slots__ = ("_leg", "ver")
+    __slots__ = ("ver",)
 
-    def __init__(self, leg: Leg, *args: Any) -> None:
+    def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._leg = leg
-        self.ver = 0  # this dict's own changes (its header run is cached on it)
-
-    def _bump(self) -> None:
-        self.ver += 1
-        object.__setattr__(self._leg, "version", self._leg.version + 1)
+        self.ver = 0
 
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
-        self._bump()
+        self.ver += 1
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
-        self._bump()
+        self.ver += 1
 
     def pop(self, *args: Any) -> Any:
-        self._bump()
+        self.ver += 1
         return super().pop(*args)
 
     def popitem(self) -> Any:
-        self._bump()
+        self.ver += 1
         return super().popitem()
 
     def setdefault(self, key: str, default: Any = None) -> Any:
-        self._bump()
-        return super().setdefault(key, default)
+        if key not in self:
+            self[key] = default
+        return self[key]
 
     def update(self, *args: Any, **kw: Any) -> None:
-        super().update(*args, **kw)
-        self._bump()
+        for k, v in dict(*args, **kw).items():
+            self[k] = v
 
     def clear(self) -> None:
         super().clear()
-        self._bump()
+        self.ver += 1
+
+
+def _var_line(name: str, value: str) -> str:
+    return f"variable_{name}: {url_encode(value)}\n"
+
+
+class VarDict(TrackedDict):
+    """A leg's variables, each with its `variable_<name>: <url-encoded value>` line kept in
+    `lines` in the same order, so an event's variable run is one join of encoded lines."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[str, str] = {}
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.lines[key] = _var_line(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        del self.lines[key]
+
+    def pop(self, *args: Any) -> Any:
+        self.lines.pop(args[0], None)
+        return super().pop(*args)
+
+    def popitem(self) -> Any:
+        key, value = super().popitem()
+        self.lines.pop(key, None)
+        return key, value
+
+    def clear(self) -> None:
+        super().clear()
+        self.lines.clear()
+
+    def set_last(self, key: str, value: str) -> None:
+        """Set `key` and move it last (switch_channel_set_variable re-adds the header)."""
+        lines = self.lines
+        line = None
+        if key in lines:
+            if dict.pop(self, key) == value:
+                line = lines.pop(key)  # the same value again: its line is still right
+            else:
+                del lines[key]
+        dict.__setitem__(self, key, value)
+        lines[key] = line or _var_line(key, value)
+        self.ver += 1
 
 
 def new_uuid() -> str:
-    return str(uuidlib.uuid4())
+    """A random (version 4) UUID as text, as uuid.uuid4() gives, without building a UUID."""
+    b = bytearray(os.urandom(16))
+    b[6] = b[6] & 0x0F | 0x40
+    b[8] = b[8] & 0x3F | 0x80
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class Leg:
@@ -130,7 +175,6 @@ class Leg:
         source: str = "mod_sofia",
         uuid: str | None = None,
     ) -> None:
-        self.version = 0  # bumped on any change that shows in event headers
         self.header_cache: dict[Any, Any] = {}
         self.switch = switch
         self.uuid = uuid or new_uuid()
@@ -141,7 +185,6 @@ class Leg:
         self.answer_state = "ringing"
         self.hit_dialplan = direction == "inbound"
         self.profile: dict[str, str] = TrackedDict(
-            self,
             {
                 "Username": caller_number if direction == "inbound" else "",
                 "Dialplan": "XML",
@@ -158,7 +201,6 @@ class Leg:
         )
         now = switch.clock.epoch_us()
         self.times: dict[str, int] = TrackedDict(
-            self,
             {
                 "Profile-Created": now,
                 "Created": now,
@@ -173,7 +215,7 @@ class Leg:
                 "Hold-Accum": 0,
             },
         )
-        self.variables: dict[str, str] = TrackedDict(self)
+        self.variables: VarDict = VarDict()
         self.media = False  # read/write codec set (after answer or pre_answer)
         self.hungup = False
         self.cause = ""
@@ -204,12 +246,9 @@ class Leg:
         self.event_queue: deque[dict[str, str]] = (
             deque()
         )  # `sendevent` with unique-id: this leg  # queued to the session: fired when dequeued
+        # an app that ends the leg its own way on hangup (att_xfer): True = it took over
+        self.hangup_hook: Callable[[str], bool] | None = None
         self.read_until: float | None = None  # a blocked media read returns then (no timer)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        object.__setattr__(self, name, value)
-        if name in _WATCHED:
-            object.__setattr__(self, "version", self.version + 1)
 
     # -- state ---------------------------------------------------------------------------
     @property
@@ -247,8 +286,7 @@ class Leg:
         return False
 
     def set_var(self, name: str, value: str) -> None:
-        self.variables.pop(name, None)
-        self.variables[name] = value
+        self.variables.set_last(name, value)
 
     def get_var(self, name: str) -> str | None:
         return self.variables.get(name)

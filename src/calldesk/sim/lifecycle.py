@@ -23,8 +23,18 @@ def set_callstate(sw: SimSwitch, leg: Leg, call_state: str) -> None:
     sw.fire(leg, "CHANNEL_CALLSTATE", post=[("Original-Channel-Call-State", old)])
 
 
+_STAMPS: dict[int, str] = {}
+
+
 def _stamp(sw: SimSwitch, epoch_us: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch_us / 1e6))
+    """Local time of `epoch_us` to the second (strftime once per second)."""
+    sec = int(epoch_us // 1_000_000)
+    text = _STAMPS.get(sec)
+    if text is None:
+        if len(_STAMPS) > 256:
+            _STAMPS.clear()
+        text = _STAMPS[sec] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sec))
+    return text
 
 
 READ_CODEC = ("switch_core_codec.c", "switch_core_session_set_real_read_codec", 189)
@@ -63,6 +73,7 @@ def pre_answer(sw: SimSwitch, leg: Leg) -> None:
     sw.fire(leg, "CHANNEL_PROGRESS_MEDIA")
     leg.answer_state = "early"
     set_callstate(sw, leg, "EARLY")
+    leg.wake.set()  # an originate waiting for early media (originate._wait_answer)
 
 
 def answer(sw: SimSwitch, leg: Leg, progress: bool = True) -> None:
@@ -230,7 +241,7 @@ def hangup(sw: SimSwitch, leg: Leg, cause: str) -> None:
     if leg.hungup:
         return
     cause = causes.normalize(cause)
-    hook = getattr(leg, "hangup_hook", None)  # an app that ends its own way (att_xfer)
+    hook = leg.hangup_hook  # an app that ends its own way (att_xfer)
     if hook is not None and hook(cause):
         return
     peer = leg.peer if leg.peer is not None and not leg.peer.hungup else None

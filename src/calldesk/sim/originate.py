@@ -140,18 +140,27 @@ def _wait_answer(
 ) -> str | None:
     """None when answered (or, with `early`, in early media); else the failure cause."""
     deadline = sw.clock.now() + timeout
-    while True:
-        if caller is not None and caller.hungup and not leg.hungup:
-            lifecycle.hangup(sw, leg, "ORIGINATOR_CANCEL")
-            return "ORIGINATOR_CANCEL"
-        if (leg.times["Answered"] or early and leg.times["Progress-Media"]) and not leg.hungup:
-            return None
-        if leg.hungup:
-            return leg.cause
-        if sw.clock.now() >= deadline:
-            lifecycle.hangup(sw, leg, "NO_ANSWER")
-            return "NO_ANSWER"
-        gevent.sleep(min(0.005, max(0.0005, sw.clock.wall(0.02))))
+    if caller is not None:
+        caller.watchers.append(leg)  # the caller's hangup wakes this wait
+    try:
+        while True:
+            if caller is not None and caller.hungup and not leg.hungup:
+                lifecycle.hangup(sw, leg, "ORIGINATOR_CANCEL")
+                return "ORIGINATOR_CANCEL"
+            if (leg.times["Answered"] or early and leg.times["Progress-Media"]) and not leg.hungup:
+                return None
+            if leg.hungup:
+                return leg.cause
+            left = deadline - sw.clock.now()
+            if left <= 0:
+                lifecycle.hangup(sw, leg, "NO_ANSWER")
+                return "NO_ANSWER"
+            # answer, early media and hangup wake the leg (lifecycle); no polling
+            leg.wake.clear()
+            leg.wake.wait(sw.clock.wall(left))
+    finally:
+        if caller is not None and leg in caller.watchers:
+            caller.watchers.remove(leg)
 
 
 def _origination_uuid(sw: SimSwitch, variables: dict[str, str]) -> str | None | Literal[False]:

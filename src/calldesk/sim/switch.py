@@ -15,7 +15,7 @@ from . import apps as _apps  # noqa: F401 - registers the applications
 from . import executor, lifecycle, media
 from .clock import Clock
 from .dialplan import Dialplan
-from .events import SimEvent, base_headers, leg_block
+from .events import SimEvent, base_block, leg_runs
 from .legs import Leg, Message, new_uuid
 from .phones import PhoneBehavior, normalize_target
 from .registry import Registry
@@ -73,6 +73,8 @@ class SimSwitch:
             "local_ip_v4": "127.0.0.1",
         }
         self._seq = 0
+        self._wanted: dict[str, bool] = {}  # event name -> may a connection want it
+        self.header_cache: Any = None  # the switch's own header lines (events.base_block)
         self.api_pending: dict[Any, tuple[str, str]] = {}  # greenlet -> its running api command
         self._server: Any = None
         self._started_epoch = self.clock.epoch()
@@ -142,16 +144,15 @@ class SimSwitch:
         if not self.history.maxlen and not self.listeners and not self._subscribed(name):
             return SimEvent(name, [], uuid=leg.uuid, seq=seq)  # nobody reads it: not encoded
         at = self.clock.epoch() if at is None else at
-        base = base_headers(self, name, seq, None, calling, epoch=at)
-        parts: list[Part] = [list(before_base or []) + base]
+        base = base_block(self, name, seq, None, calling, epoch=at)
+        parts: list[Part] = [list(before_base) + base.pairs] if before_base else [base]
         if pre:
             parts.append(pre)
-        parts.append(leg_block(leg, name, None if variables else False))
+        parts += leg_runs(leg, name, None if variables else False)
         if post:
             parts.append(post)
-        pairs = [h for p in parts for h in (p.pairs if isinstance(p, Block) else p)]
         ev = SimEvent(
-            name, pairs, uuid=leg.uuid, seq=seq, fired_sim=self.clock.sim_time(at), parts=parts
+            name, None, uuid=leg.uuid, seq=seq, fired_sim=self.clock.sim_time(at), parts=parts
         )
         self._dispatch(ev)
         return ev
@@ -169,15 +170,16 @@ class SimSwitch:
         """Fire a non-leg event (BACKGROUND_JOB, CUSTOM ...); `at` as for `fire`."""
         seq = self.next_seq()
         at = self.clock.epoch() if at is None else at
-        pairs = base_headers(self, name, seq, subclass, calling, epoch=at) + post
+        parts: list[Part] = [base_block(self, name, seq, subclass, calling, epoch=at), post]
         ev = SimEvent(
             name,
-            pairs,
+            None,
             body=body,
             subclass=subclass,
             uuid=uuid,
             seq=seq,
             fired_sim=self.clock.sim_time(at),
+            parts=parts,
         )
         self._dispatch(ev)
         return ev
@@ -212,9 +214,18 @@ class SimSwitch:
         if pending is not None:
             self.api_event(*pending)
 
+    def subscriptions_changed(self) -> None:
+        """A connection came, went, authenticated or changed what it listens to."""
+        self._wanted.clear()
+
     def _subscribed(self, name: str) -> bool:
-        """Whether any connection may want an event of this name (before its filters)."""
-        return any(conn.subscribed(name) for conn in self.connections)
+        """Whether any connection may want an event of this name (before its filters); kept
+        per name until a subscription changes (`subscriptions_changed`)."""
+        wanted = self._wanted.get(name)
+        if wanted is None:
+            wanted = any(conn.subscribed(name) for conn in self.connections)
+            self._wanted[name] = wanted
+        return wanted
 
     def _dispatch(self, ev: SimEvent) -> None:
         self.history.append(ev)

@@ -8,7 +8,7 @@ become `%XX` (upper-case hex); `/`, `,`, `(`, `)` and the rest stay raw.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii as _json_str
 
@@ -23,12 +23,18 @@ Pairs = list[tuple[str, str]]
 _NEEDS_ENCODING = re.compile("[^\x20-\x7e]|[" + re.escape(bytes(sorted(URL_UNSAFE)).decode()) + "]")
 
 
+# The same table for ASCII text, for str.translate (most values: no UTF-8 step needed).
+_ASCII = {b: _TABLE[b] for b in range(128) if len(_TABLE[b]) > 1}
+
+
 @lru_cache(maxsize=8192)
 def url_encode(value: str) -> str:
     """Encode one header value the way FreeSWITCH's switch_url_encode does (values repeat: cached)."""
     if _NEEDS_ENCODING.search(value) is None:
         return value
-    return "".join(_TABLE[b] for b in value.encode("utf-8", "surrogateescape"))
+    if value.isascii():
+        return value.translate(_ASCII)
+    return "".join([_TABLE[b] for b in value.encode("utf-8", "surrogateescape")])
 
 
 def plain_lines(pairs: Iterable[tuple[str, str]]) -> str:
@@ -83,15 +89,26 @@ def linger_notice(uuid: str, channel_name: str, linger: int) -> bytes:
 
 
 class Block:
-    """A run of headers encoded once, on first use, per format (a leg's header runs are reused
-    while they do not change). `join` makes one run of several, each encoded on its own."""
+    """A run of headers with its plain text encoded once (a leg's header runs are reused while
+    they do not change); JSON is encoded on first use. `join` makes one run of several.
+    `lazy` takes the plain text built already and makes the pairs only when asked (filters,
+    history, JSON): most events are only ever written as plain text."""
 
-    __slots__ = ("pairs", "_subs", "_plain", "_json", "_names")
+    __slots__ = ("_pairs", "_make", "_subs", "plain", "_json", "_names")
 
-    def __init__(self, pairs: Pairs, subs: list[Block] | None = None) -> None:
-        self.pairs = pairs
+    def __init__(
+        self,
+        pairs: Pairs | None,
+        subs: list[Block] | None = None,
+        make: Callable[[], Pairs] | None = None,
+        plain: str | None = None,
+    ) -> None:
+        self._pairs = pairs
+        self._make = make
         self._subs = subs
-        self._plain: str | None = None
+        if plain is None:
+            plain = "".join([b.plain for b in subs]) if subs else plain_lines(self.pairs)
+        self.plain: str = plain
         self._json: str | None = None
         self._names: frozenset[str] | None = None
 
@@ -101,18 +118,26 @@ class Block:
 
     @classmethod
     def join(cls, blocks: list[Block]) -> Block:
-        return cls([h for b in blocks for h in b.pairs], blocks)
+        return cls(None, blocks)
 
-    def preset_plain(self, text: str) -> None:
-        """The plain encoding, when the caller built it already (line by line, cached)."""
-        self._plain = text
+    @classmethod
+    def lazy(cls, plain: str, make: Callable[[], Pairs]) -> Block:
+        """A run whose plain text is `plain`; `make()` gives the same headers as pairs (it
+        must build them from values captured when the run was made, not read later)."""
+        return cls(None, None, make, plain)
 
     @property
-    def plain(self) -> str:
-        if self._plain is None:
-            subs = self._subs
-            self._plain = "".join([b.plain for b in subs]) if subs else plain_lines(self.pairs)
-        return self._plain
+    def pairs(self) -> Pairs:
+        pairs = self._pairs
+        if pairs is None:
+            if self._subs is not None:
+                pairs = [h for b in self._subs for h in b.pairs]
+            else:
+                assert self._make is not None
+                pairs = self._make()
+                self._make = None
+            self._pairs = pairs
+        return pairs
 
     @property
     def json(self) -> str:
@@ -135,7 +160,7 @@ Part = Block | Pairs
 
 
 def _plain_payload(parts: Iterable[Part], body: str | None) -> bytes:
-    text = "".join([p.plain if isinstance(p, Block) else plain_lines(p) for p in parts])
+    text = "".join([p.plain if p.__class__ is Block else plain_lines(p) for p in parts])  # type: ignore[arg-type]
     if body is not None and body != "":
         data = body.encode("utf-8", "surrogateescape")
         return (text + f"Content-Length: {len(data)}\n\n").encode() + data

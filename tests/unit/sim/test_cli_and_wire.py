@@ -33,6 +33,16 @@ def test_url_encode_reproduces_every_trace_header_value(name: str) -> None:
                                    "outbound-socket-linger-timeout", "events-json-call")  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["plain-text/1,2(3)", "a b:c@d+e", "\x00\x1f\x7f~", 'q"<>[\\]^`{|}#%&;=?', "é日\udc80x y"],
+)
+def test_url_encode_ascii_fast_path_matches_the_byte_table(value: str) -> None:
+    """ASCII goes through str.translate, the rest byte by byte: both give switch_url_encode."""
+    want = "".join(wire._TABLE[b] for b in value.encode("utf-8", "surrogateescape"))
+    assert wire.url_encode.__wrapped__(value) == want
+
+
 def test_event_plain_frame_with_body_parses_back() -> None:
     frame = wire.event_frame(
         [("Event-Name", "BACKGROUND_JOB"), ("Job-UUID", "j")], "+OK x\n", "plain"
