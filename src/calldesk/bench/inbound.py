@@ -234,6 +234,7 @@ def run(
 ) -> dict[str, Any]:
     import logging
 
+    from calldesk import gctune
     from calldesk.app import build
     from calldesk.store import Store
 
@@ -262,6 +263,7 @@ def run(
             raise RuntimeError("the controller could not connect to the simulated switch")
         for a in range(agents):
             controller.acd.login(f"a{a}", ready=True)
+        gctune.tune()  # as `serve` does after its start (calldesk.gctune)
         rate = start
         while rate <= max_rate:
             stage = _stage(controller, commands, replies, rate, stage_seconds, drain_s, len(stages))
