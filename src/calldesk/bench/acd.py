@@ -133,7 +133,10 @@ def run(
         ):
             if any(a.state is AgentState.AVAILABLE for a in acd.agents.values()):
                 free_at_enqueue.add(leg.uuid)
-            svc.enqueue(
+            # In its own greenlet, as the IVR's enqueue step runs: `enqueue` waits until the
+            # arrival is recorded, and this listener runs inline in the ESL reader.
+            gevent.spawn(
+                svc.enqueue,
                 EnqueueRequest(
                     interaction_id=leg.uuid,
                     medium="voice",
@@ -147,7 +150,7 @@ def run(
                     flow="bench",
                     flow_version="1",
                     path=[],
-                )
+                ),
             )
 
     lags: list[float] = []
