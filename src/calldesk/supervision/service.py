@@ -169,8 +169,14 @@ class SupervisionService:
                 raise SupervisionError(f"sendevent refused: {reply.reply_text}")
             self._set_mode(s, mode, by=user, via="event")
         else:
-            conn.api("uuid_recv_dtmf", check_uuid(s.supervisor_leg), DIGIT[mode])
+            # Pending before the command: the dequeued digit's DTMF event may be read before
+            # the command's reply, and must be known for ours (via api, not the keypad).
             s.pending = (mode.value, user)
+            try:
+                conn.api("uuid_recv_dtmf", check_uuid(s.supervisor_leg), DIGIT[mode])
+            except Exception:
+                s.pending = None
+                raise
             if not self._wait(lambda: s.mode == mode.value or s.status == ENDED, 5.0):
                 raise SupervisionError(
                     f"session {s.id}: the eavesdrop did not take digit {DIGIT[mode]}"
