@@ -410,7 +410,7 @@ def test_done_in_one_closed_chat_ends_only_its_wrap_up(stack, page_for, browser)
     pane = desk.get_by_test_id("chat-pane")
     for i in range(2):
         tabs.nth(i).click()
-        expect(pane).to_be_visible()
+        expect(pane).to_be_visible(timeout=15_000)  # a loaded box renders the tab late
         pane.get_by_test_id("chat-close").click()
         expect(desk.get_by_test_id("wrapup")).to_be_visible(timeout=15_000)
     expect(tabs.filter(has_text="wrap-up")).to_have_count(2, timeout=15_000)
