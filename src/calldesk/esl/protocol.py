@@ -55,7 +55,7 @@ class ESLProtocol(gs.InboundESL):
         self.last_frame_at = 0.0
         self.disconnect_notice: Frame | None = None
         self._sent_at: list[float] = []  # send time of each command still waiting for its reply
-        self._sent_what: list[bytes] = []  # and its first line (what a stall names)
+        self._sent_what: list[bytes] = []  # and the command (a stall names its first line)
         self._expect: list[str] = []  # the reply type each waiting command gets
 
     # -- greenswitch hooks -------------------------------------------------
@@ -153,7 +153,7 @@ class ESLProtocol(gs.InboundESL):
         with self._write_lock:
             self._commands_sent.append(result)
             self._sent_at.append(gevent.get_hub().loop.now())
-            self._sent_what.append(raw.split(b"\n", 1)[0][:120])
+            self._sent_what.append(raw)
             self._expect.append("api/response" if raw.startswith(b"api ") else "command/reply")
             try:
                 with gevent.Timeout(timeout):
@@ -209,7 +209,9 @@ class ESLProtocol(gs.InboundESL):
 
     def oldest_pending(self) -> str:
         """The first line of the oldest unanswered command ('' if none)."""
-        return self._sent_what[0].decode("utf-8", "replace") if self._sent_what else ""
+        if not self._sent_what:
+            return ""
+        return self._sent_what[0].split(b"\n", 1)[0][:120].decode("utf-8", "replace")
 
     def close(self) -> None:
         self._shutdown("closed by controller")
