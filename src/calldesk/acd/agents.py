@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -120,7 +120,7 @@ class Agent:
     def level(self, skill: str) -> int:
         return self.cfg.skills.get(skill, 0)
 
-    def has_skills(self, reqs: list[tuple[str, int]]) -> bool:
+    def has_skills(self, reqs: Sequence[tuple[str, int]]) -> bool:
         if not reqs:
             return True
         skills = self.cfg.skills

@@ -103,4 +103,4 @@ class EligibleSets:
         self._keys_of.clear()
 
     def _eligible(self, a: Agent, medium: str, reqs: Reqs) -> bool:
-        return a.can_take(self.rules, medium) and a.has_skills(list(reqs))
+        return a.can_take(self.rules, medium) and a.has_skills(reqs)
