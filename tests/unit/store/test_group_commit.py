@@ -44,6 +44,16 @@ class Ticks:
             fn()
 
 
+@pytest.fixture
+def grouped(conns):
+    """The writer under group commit, its ticks run by hand; closed after the test."""
+    writer, reader = conns
+    ticks = Ticks()
+    group = GroupCommit(writer, ticks.schedule)
+    yield writer, reader, ticks, group
+    group.close()
+
+
 def test_without_a_group_a_deferred_block_commits_at_once(conns) -> None:
     writer, reader = conns
     with transaction(writer, defer=True):
@@ -51,86 +61,61 @@ def test_without_a_group_a_deferred_block_commits_at_once(conns) -> None:
     assert seen(reader) == [1]
 
 
-def test_deferred_blocks_share_one_commit_at_the_end_of_the_tick(conns) -> None:
-    writer, reader = conns
-    ticks = Ticks()
-    group = GroupCommit(writer, ticks.schedule)
-    try:
-        for v in (1, 2, 3):
-            with transaction(writer, defer=True):
-                writer.execute("INSERT INTO t VALUES (?)", [v])
-        assert seen(reader) == []  # not yet committed
-        assert len(ticks.pending) == 1  # one commit scheduled for the three
-        ticks.run()
-        assert seen(reader) == [1, 2, 3]
-        assert group.commits == 1
-    finally:
-        group.close()
-
-
-def test_a_failed_block_rolls_back_only_itself(conns) -> None:
-    writer, reader = conns
-    ticks = Ticks()
-    group = GroupCommit(writer, ticks.schedule)
-    try:
+def test_deferred_blocks_share_one_commit_at_the_end_of_the_tick(grouped) -> None:
+    writer, reader, ticks, group = grouped
+    for v in (1, 2, 3):
         with transaction(writer, defer=True):
-            writer.execute("INSERT INTO t VALUES (1)")
-        with pytest.raises(RuntimeError), transaction(writer, defer=True):
+            writer.execute("INSERT INTO t VALUES (?)", [v])
+    assert seen(reader) == []  # not yet committed
+    assert len(ticks.pending) == 1  # one commit scheduled for the three
+    ticks.run()
+    assert seen(reader) == [1, 2, 3]
+    assert group.commits == 1
+
+
+def test_a_failed_block_rolls_back_only_itself(grouped) -> None:
+    writer, reader, ticks, group = grouped
+    with transaction(writer, defer=True):
+        writer.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(RuntimeError), transaction(writer, defer=True):
+        writer.execute("INSERT INTO t VALUES (2)")
+        raise RuntimeError("boom")
+    with transaction(writer, defer=True):
+        writer.execute("INSERT INTO t VALUES (3)")
+    ticks.run()
+    assert seen(reader) == [1, 3]
+
+
+def test_an_ordinary_block_commits_the_deferred_ones_before_it(grouped) -> None:
+    writer, reader, ticks, group = grouped
+    with transaction(writer, defer=True):
+        writer.execute("INSERT INTO t VALUES (1)")
+    with transaction(writer):
+        writer.execute("INSERT INTO t VALUES (2)")
+    assert seen(reader) == [1, 2]  # durable when the ordinary block returns
+    ticks.run()  # nothing left to commit
+    assert seen(reader) == [1, 2] and not writer.in_transaction
+
+
+def test_durable_commits_bare_statements_written_after_a_deferred_block(grouped) -> None:
+    writer, reader, ticks, group = grouped
+    with transaction(writer, defer=True):
+        writer.execute("INSERT INTO t VALUES (1)")
+    writer.execute("INSERT INTO t VALUES (2)")  # joins the open transaction
+    assert seen(reader) == []
+    durable(writer)  # e.g. a message store before its acknowledgement
+    assert seen(reader) == [1, 2]
+
+
+def test_a_nested_block_joins_the_outer_one(grouped) -> None:
+    writer, reader, ticks, group = grouped
+    with pytest.raises(RuntimeError), transaction(writer):
+        writer.execute("INSERT INTO t VALUES (1)")
+        with transaction(writer, defer=True):
             writer.execute("INSERT INTO t VALUES (2)")
-            raise RuntimeError("boom")
-        with transaction(writer, defer=True):
-            writer.execute("INSERT INTO t VALUES (3)")
-        ticks.run()
-        assert seen(reader) == [1, 3]
-    finally:
-        group.close()
-
-
-def test_an_ordinary_block_commits_the_deferred_ones_before_it(conns) -> None:
-    writer, reader = conns
-    ticks = Ticks()
-    group = GroupCommit(writer, ticks.schedule)
-    try:
-        with transaction(writer, defer=True):
-            writer.execute("INSERT INTO t VALUES (1)")
-        with transaction(writer):
-            writer.execute("INSERT INTO t VALUES (2)")
-        assert seen(reader) == [1, 2]  # durable when the ordinary block returns
-        ticks.run()  # nothing left to commit
-        assert seen(reader) == [1, 2] and not writer.in_transaction
-    finally:
-        group.close()
-
-
-def test_durable_commits_bare_statements_written_after_a_deferred_block(conns) -> None:
-    writer, reader = conns
-    ticks = Ticks()
-    group = GroupCommit(writer, ticks.schedule)
-    try:
-        with transaction(writer, defer=True):
-            writer.execute("INSERT INTO t VALUES (1)")
-        writer.execute("INSERT INTO t VALUES (2)")  # joins the open transaction
-        assert seen(reader) == []
-        durable(writer)  # e.g. a message store before its acknowledgement
-        assert seen(reader) == [1, 2]
-    finally:
-        group.close()
-
-
-def test_a_nested_block_joins_the_outer_one(conns) -> None:
-    writer, reader = conns
-    ticks = Ticks()
-    group = GroupCommit(writer, ticks.schedule)
-    try:
-        with pytest.raises(RuntimeError), transaction(writer):
-            writer.execute("INSERT INTO t VALUES (1)")
-            with transaction(writer, defer=True):
-                writer.execute("INSERT INTO t VALUES (2)")
-            raise RuntimeError("the outer block fails: both go")
-        ticks.run()
-        assert seen(reader) == []
-    finally:
-        group.close()
+        raise RuntimeError("the outer block fails: both go")
+    ticks.run()
+    assert seen(reader) == []
 
 
 def test_close_commits_what_is_pending(conns) -> None:
