@@ -108,6 +108,7 @@ class Journal:
         since: float | None = None,
         after_id: int = 0,
         limit: int | None = None,
+        newest_first: bool = False,
     ) -> Iterator[Entry]:
         where: list[str] = ["id > ?"]
         args: list[Any] = [after_id]
@@ -124,6 +125,8 @@ class Journal:
             where.append("at >= ?")
             args.append(since)
         sql = f"SELECT id, at, kind, subject, data FROM journal WHERE {' AND '.join(where)} ORDER BY id"
+        if newest_first:
+            sql += " DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         for row in self.db.execute(sql, args).fetchall():
