@@ -12,6 +12,7 @@ lacks, and what this subclass adds (each marked GAP below):
 from __future__ import annotations
 
 import logging
+import socket as _socket
 from collections.abc import Callable
 from typing import cast
 
@@ -220,6 +221,21 @@ class ESLProtocol(gs.InboundESL):
         if not self._sent_at:
             return 0.0
         return gevent.get_hub().loop.now() - self._sent_at[0]
+
+    def behind(self, within: float) -> bool:
+        """The switch is still talking: a frame was read in the last `within` seconds, or bytes
+        wait unread in the socket. A reply missing while that holds is queued behind events this
+        controller has not read yet (a starved box), not a dead switch: FreeSWITCH's listener
+        sends its events from the thread that runs an `api`, so a hung command silences both."""
+        if gevent.get_hub().loop.now() - self.last_frame_at < within:
+            return True
+        sock = getattr(getattr(self, "sock", None), "_sock", None)
+        if sock is None:
+            return False
+        try:
+            return bool(sock.recv(1, _socket.MSG_PEEK | _socket.MSG_DONTWAIT))
+        except OSError:  # nothing waiting (BlockingIOError), or the socket is gone
+            return False
 
     def oldest_pending(self) -> str:
         """The first line of the oldest unanswered command ('' if none)."""
