@@ -132,6 +132,13 @@ class Journal:
         for row in self.db.execute(sql, args).fetchall():
             yield Entry(row[0], row[1], row[2], row[3], jsontext.loads(row[4]))
 
+    def trail(self, subject: str) -> list[tuple[float, str]]:
+        """(at, kind) of a subject's entries in order, without decoding their data."""
+        rows = self.db.conn.execute(
+            "SELECT at, kind FROM journal WHERE subject = ? AND id > 0 ORDER BY id", [subject]
+        ).fetchall()
+        return [(float(at), kind) for at, kind in rows]
+
     def last_id(self) -> int:
         """The newest sequence number (0 for an empty journal)."""
         return int(self.db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0])
