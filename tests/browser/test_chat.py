@@ -112,13 +112,17 @@ def shop():
 
 @pytest.fixture()
 def stack(request, tmp_path, playwright_api, shop):
-    """The stack; a test may add `digital.chat` lines (indirect parametrization)."""
+    """The stack; a test may add `digital.chat` lines, or a dict of `chat` and `digital` lines
+    (indirect parametrization)."""
     origin = f"http://127.0.0.1:{shop.server_port}"
     extra = DIGITAL.replace("{shop}", origin)
     more = getattr(request, "param", "")
-    if more:
+    more = {"chat": more} if isinstance(more, str) else more
+    if more.get("chat"):
         anchor = f'    allowed_origins: ["{origin}"]\n'
-        extra = extra.replace(anchor, anchor + more)
+        extra = extra.replace(anchor, anchor + more["chat"])
+    if more.get("digital"):
+        extra = extra.replace("digital:\n", "digital:\n" + more["digital"])
     s = Stack(tmp_path, playwright_api, extra=extra, flows={"webchat": CHAT_FLOW})
     _Shop.widget = f"{s.url}/chat/widget.js"
     s.shop = origin
@@ -400,14 +404,24 @@ def _tab_ids(desk) -> list[str]:
     )
 
 
-def _accept_chats(desk, browser, stack, texts):
-    """A visitor per text writes it and the agent accepts each offer in turn; every new tab
-    goes at the end. Returns (the widgets, the interaction ids in accept order)."""
+def _accept_chats(desk, browser, stack, texts, more=""):
+    """A visitor per text writes it (then `more` after the bot's greeting, if given) and the
+    agent accepts each offer in turn; every new tab goes at the end. Returns (the widgets, the
+    interaction ids in accept order)."""
     offer = desk.get_by_test_id("offer")
     tabs = desk.get_by_test_id("tab")
     widgets, accepted = [], []
     for n, text in enumerate(texts):
-        widgets.append(_visitor_says(browser, stack, text)[1])
+        widget = _visitor_says(browser, stack, text)[1]
+        widgets.append(widget)
+        if more:  # the customer wrote last: the conversation is not idle
+            expect(widget.get_by_text("An agent will be with you in a moment.")).to_be_visible(
+                timeout=15_000
+            )
+            widget.get_by_label("Message").fill(more)
+            widget.get_by_label("Message").press("Enter")
+            sent = widget.get_by_test_id("message").filter(has_text=more)
+            expect(sent).to_have_attribute("data-status", re.compile("accepted|sent|read"))
         expect(offer).to_be_visible(timeout=15_000)
         desk.get_by_test_id("offer-accept").click()
         expect(tabs).to_have_count(n + 1, timeout=15_000)
@@ -532,6 +546,56 @@ def test_tabs_stay_in_accept_order_and_a_click_during_a_pushed_refetch_selects_i
     assert _tab_ids(desk) == [c2, c3]
     expect(tab(c2)).to_have_attribute("aria-selected", "true")
     expect(pane.get_by_test_id("transcript")).to_contain_text("second visitor here")
+    assert not desk.errors, desk.errors
+
+
+IDLE = {"digital": "  idle: {remind_after_s: 0, close_after_s: 2}\n"}
+
+
+@pytest.mark.parametrize("stack", [IDLE], indirect=True)
+def test_a_chat_closed_for_idleness_keeps_its_tab_in_place_until_its_wrap_up(
+    stack, page_for, browser
+):
+    """The server closes a chat (its visitor stayed silent after the agent's reply) while the
+    agent reads another: the closed chat's tab stays where it was, in wrap-up, the agent's
+    selection does not move, and Done there ends that wrap-up only."""
+    desk = page_for("ann", "/desk")
+    state = _ready(desk)
+    texts = ("first visitor here", "second visitor here")
+    widgets, accepted = _accept_chats(desk, browser, stack, texts, more="anyone there?")
+    c1, c2 = accepted
+    pane = desk.get_by_test_id("chat-pane")
+
+    def tab(iid):
+        return desk.locator(f'[data-testid=tab][data-interaction="{iid}"]')
+
+    tab(c1).click()
+    expect(pane.get_by_test_id("transcript")).to_contain_text("first visitor here")
+    reply = pane.get_by_test_id("reply")
+    reply.fill("One moment, please.")
+    reply.press("Enter")
+    expect(widgets[0].get_by_text("One moment, please.")).to_be_visible(timeout=10_000)
+    tab(c2).click()
+    expect(pane.get_by_test_id("transcript")).to_contain_text("second visitor here")
+
+    # The idle sweep (every 10 s) closes the first: its tab waits in wrap-up in its place.
+    expect(tab(c1)).to_contain_text("wrap-up", timeout=30_000)
+    assert _tab_ids(desk) == accepted
+    expect(tab(c2)).to_have_attribute("aria-selected", "true")
+    expect(pane.get_by_test_id("transcript")).to_contain_text("second visitor here")
+    expect(state).to_contain_text("Busy")
+
+    tab(c1).click()
+    desk.get_by_label("Disposition").select_option("resolved")
+    desk.get_by_test_id("wrap-done").click()
+    expect(tab(c1)).to_have_count(0, timeout=15_000)
+    assert _tab_ids(desk) == [c2]
+    expect(pane.get_by_test_id("transcript")).to_contain_text("second visitor here")
+    expect(state).to_contain_text("Busy")
+    ended = [s for _, k, s in stack.journal() if k == "interaction.ended"]
+    assert ended == [c1], ended
+    wrapups = [s for _, k, s in stack.journal() if k == "agent.wrapup"]
+    assert wrapups == ["ann"], wrapups
     assert not desk.errors, desk.errors
 
 
