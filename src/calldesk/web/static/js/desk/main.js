@@ -149,7 +149,7 @@ function Desk({ me, onLogout }) {
   });
 
   const popFor = (id) => pops.find((p) => p.interaction === id);
-  const all = {};
+  const byId = {}; // what each tab shows, by interaction
   for (const id of Object.keys(details)) {
     const it = details[id];
     const pop = popFor(id) || {};
@@ -159,13 +159,13 @@ function Desk({ me, onLogout }) {
     const medium = it.medium || pop.medium;
     const label = customerName(medium, raw);
     const unread = DIGITAL.has(medium) ? unreadOf(threads.threads[id], id).length : 0;
-    all[id] = { ...it, id, medium, queue: it.queue || pop.queue, customerLabel: String(label), unread,
+    byId[id] = { ...it, id, medium, queue: it.queue || pop.queue, customerLabel: String(label), unread,
       wrapping: Boolean(wrapping[id]) };
   }
   for (const [id, it] of Object.entries(wrapping)) {
-    if (!details[id]) all[id] = { ...it, id, wrapping: true, unread: 0 };
+    if (!details[id]) byId[id] = { ...it, id, wrapping: true, unread: 0 };
   }
-  const items = useTabOrder(all); // accept order: a tab never moves under the mouse
+  const items = useTabOrder(byId); // accept order: a tab never moves under the mouse
   shown.current = items;
   const [current, setSelected] = useSelection(items);
   function step(by) {
