@@ -70,6 +70,7 @@ class AgentsService:
             "interactions": sorted(self.views.agent_items.get(agent, ())),
             "handled": v.handled,
             "wrapup_until": self.views.wrapup_until.get(agent) if v.state == "wrap_up" else None,
+            "wrapups": self.views.wrapups_of(agent),
         }
 
     def list(self, user: User) -> Rows:

@@ -94,6 +94,11 @@ class LiveViews:
         self.agent_items: dict[str, set[str]] = {}  # agent -> its connected interactions
         self.days: dict[str, _Day] = {}
         self.wrapup_until: dict[str, float] = {}  # agent -> when its wrap-up ends by itself
+        # agent -> interaction -> (medium, queue, until): the wrap-ups still to do, one per
+        # interaction, as the ACD starts them (agent's wrap_up_s, else the queue's)
+        self.wrapups: dict[str, dict[str, tuple[str, str, float]]] = {}
+        self._wrap_s = {q.name: q.wrap_up_s for q in cfg.queues}
+        self._agent_wrap_s = {a.id: a.wrap_up_s for a in cfg.agents if a.wrap_up_s is not None}
         self.outcomes: dict[str, deque[tuple[float, str, bool]]] = {}  # queue -> (at, kind, in SL)
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -132,8 +137,13 @@ class LiveViews:
         return d
 
     def _agent(self, e: Entry) -> None:
+        if e.kind == "agent.wrapup":
+            self.wrapups.get(e.subject, {}).pop(str(e.data.get("interaction")), None)
+            return
         if e.kind != "agent.state":
             return
+        if e.data["state"] in ("available", "not_ready", "logged_out"):
+            self.wrapups.pop(e.subject, None)  # none left (the ACD says so by this state)
         d = self._day(e.subject, e.at)
         spent = d.spent(e.at)
         if spent is not None:
@@ -162,6 +172,8 @@ class LiveViews:
             return
         if it is None:
             return
+        if e.kind in ("interaction.ended", "interaction.transferred") and d.get("agent"):
+            self._wrap(d["agent"], it, str(d.get("source") or d.get("queue") or it.queue), e.at)
         if e.kind == "interaction.offered":
             it.state = "offered"
             it.offers[d["offer"]] = d["agent"]
@@ -209,6 +221,12 @@ class LiveViews:
         ):
             self._end(it, e)
 
+    def _wrap(self, agent: str, it: InteractionRow, queue: str, at: float) -> None:
+        """The agent's part is over: its wrap-up of `it` starts, if it has one."""
+        wrap = self._agent_wrap_s.get(agent, self._wrap_s.get(queue, 0.0))
+        if wrap > 0:
+            self.wrapups.setdefault(agent, {})[it.id] = (it.medium, queue, at + wrap)
+
     def _end(self, it: InteractionRow, e: Entry) -> None:
         it.state, it.ended_at = e.kind.split(".")[1], e.at
         for oid in it.offers:
@@ -241,6 +259,14 @@ class LiveViews:
     def offer_of(self, agent: str) -> OfferRow | None:
         rows = [o for o in self.offers.values() if o.agent == agent]
         return max(rows, key=lambda o: o.at) if rows else None
+
+    def wrapups_of(self, agent: str) -> list[dict[str, Any]]:
+        """The agent's wrap-ups still to do, the one that ends first first."""
+        rows = sorted(self.wrapups.get(agent, {}).items(), key=lambda kv: (kv[1][2], kv[0]))
+        return [
+            {"interaction": iid, "medium": m, "queue": q, "until": until}
+            for iid, (m, q, until) in rows
+        ]
 
     def day(self, agent: str, now: float | None = None) -> dict[str, Any]:
         now = self.clock() if now is None else now

@@ -148,6 +148,13 @@ class Ok(BaseModel):
     ok: bool = True
 
 
+class WrapupOut(BaseModel):
+    interaction: str
+    medium: str
+    queue: str
+    until: float = Field(description="when this wrap-up ends by itself (epoch seconds)")
+
+
 class AgentOut(Out):
     id: str
     name: str
@@ -160,6 +167,11 @@ class AgentOut(Out):
     interactions: list[str]
     wrapup_until: float | None = Field(
         default=None, description="in wrap-up: when it ends by itself (epoch seconds)"
+    )
+    wrapups: list[WrapupOut] = Field(
+        default_factory=list,
+        description="the wrap-ups still to do, one per interaction (also while busy with "
+        "another), the one that ends first first; Done on one: POST .../wrapup {interaction}",
     )
 
 

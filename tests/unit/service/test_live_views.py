@@ -51,3 +51,46 @@ def test_fed_by_the_notifier_it_matches_the_full_fold(tmp_path) -> None:
     seq = views.seq
     views.apply(next(store.journal.read(after_id=seq - 1)))  # an entry seen again is skipped
     assert views.day("a1")["handled"] == 1
+
+
+def test_wrapups_per_interaction_follow_the_acd(tmp_path) -> None:
+    """One wrap-up per interaction the agent finished (its own wrap_up_s over the queue's), each
+    gone when `agent.wrapup` names it, all gone when the ACD says the agent is available."""
+    raw = {"queues": [{"name": "chat", "wrap_up_s": 30}, {"name": "vip", "wrap_up_s": 30}],
+           "agents": [{"id": "a1", "contact": "user/1", "queues": ["chat", "vip"],
+                       "capacity": {"chat": 3}},
+                      {"id": "a2", "contact": "user/2", "queues": ["vip"], "wrap_up_s": 0}]}  # fmt: skip
+    cfg = parse_acd(raw)
+    store = Store.open(tmp_path / "w.sqlite")
+    store.journal.notifier = Notifier()
+    views = LiveViews(cfg, lambda: DAY0).load(store.journal).attach(store.journal.notifier)
+    acd = Acd(list(cfg.queues), list(cfg.agents))
+
+    def feed(e: ev.Event, at: float) -> list:
+        out = acd.handle(e, at)
+        store.journal.append_many([(r.kind, r.subject, r.data, r.at) for r in acd.drain_journal()])
+        return out
+
+    feed(ev.AgentLogin("a1", ready=True), DAY0)
+    for n, at in ((1, 10), (2, 11), (3, 12)):
+        offer = feed(ev.InteractionArrived(f"c{n}", "chat", medium="chat"), DAY0 + at)[0]
+        feed(ev.OfferAccepted(offer.id), DAY0 + at)
+    assert views.wrapups_of("a1") == []
+    feed(ev.InteractionEnded("c2"), DAY0 + 20)
+    feed(ev.InteractionEnded("c1"), DAY0 + 25)
+    assert views.wrapups_of("a1") == [
+        {"interaction": "c2", "medium": "chat", "queue": "chat", "until": DAY0 + 50},
+        {"interaction": "c1", "medium": "chat", "queue": "chat", "until": DAY0 + 55},
+    ]
+    assert views.agent("a1").state == "busy"  # c3 still live: wrap-ups listed all the same
+    feed(ev.WrapUpDone("a1", "c2"), DAY0 + 30)
+    assert [w["interaction"] for w in views.wrapups_of("a1")] == ["c1"]
+    feed(ev.InteractionEnded("c3"), DAY0 + 31)
+    feed(ev.WrapUpDone("a1"), DAY0 + 32)  # every one
+    assert views.wrapups_of("a1") == [] and views.agent("a1").state == "available"
+    feed(ev.AgentLogin("a2", ready=True), DAY0 + 40)
+    offer = feed(ev.InteractionArrived("v1", "vip"), DAY0 + 40)
+    feed(ev.OfferAccepted([o for o in offer if o.agent == "a2"][0].id), DAY0 + 41)
+    feed(ev.InteractionEnded("v1"), DAY0 + 50)
+    assert views.wrapups_of("a2") == []  # its own wrap_up_s of 0: no wrap-up
+    assert views.wrapups_of("a1") == []
