@@ -71,14 +71,24 @@ function Desk({ me, onLogout }) {
     setPops(Array.isArray(p) ? p : (p && p.pops) || []);
     setDay(d);
     const ids = (a && a.interactions) || [];
-    const found = await Promise.all(ids.map((id) => get(`/api/interactions/${enc(id)}`).catch(() => null)));
+    // The server's wrap-ups still to do: a tab not shown yet (after a reload) needs its details.
+    const wraps = a && Array.isArray(a.wrapups) ? a.wrapups : null;
+    const unseen = (wraps || []).map((w) => w.interaction)
+      .filter((id) => !ids.includes(id) && !shown.current.some((t) => t.id === id));
+    const detail = (id) => get(`/api/interactions/${enc(id)}`).catch(() => null);
+    const found = await Promise.all(ids.concat(unseen).map(detail));
     if (mine < fetched.current.details) return;
     fetched.current.details = mine;
     const next = {};
     ids.forEach((id, i) => (next[id] = found[i] || { id }));
     // A chat no longer live is over: its tab stays, in wrap-up, until that is done.
     const ended = Object.keys(held.current).filter((id) => !next[id]);
-    if (wrap.mayWrapUp(a && a.state)) wrap.keep(ended, shown.current);
+    if (wrap.mayWrapUp(a && a.state)) {
+      wrap.keep(ended, shown.current);
+      const more = {};
+      unseen.forEach((id, i) => (more[id] = found[ids.length + i] || {}));
+      if (wraps) wrap.seed(wraps, ids, more);
+    }
     held.current = next;
     setDetails(next);
   }
@@ -149,21 +159,25 @@ function Desk({ me, onLogout }) {
   });
 
   const popFor = (id) => pops.find((p) => p.interaction === id);
-  const byId = {}; // what each tab shows, by interaction
-  for (const id of Object.keys(details)) {
-    const it = details[id];
+  // The customer as a tab names it (its details, else its screen pop).
+  const labelOf = (id, it) => {
     const pop = popFor(id) || {};
     const caller = (pop.data && pop.data.caller) || {};
     const customer = it.customer || pop.customer;
     const raw = (customer && (customer.name || customer.number || customer.address)) || caller.name || caller.id || customer || id;
+    return String(customerName(it.medium || pop.medium, raw));
+  };
+  const byId = {}; // what each tab shows, by interaction
+  for (const id of Object.keys(details)) {
+    const it = details[id];
+    const pop = popFor(id) || {};
     const medium = it.medium || pop.medium;
-    const label = customerName(medium, raw);
     const unread = DIGITAL.has(medium) ? unreadOf(threads.threads[id], id).length : 0;
-    byId[id] = { ...it, id, medium, queue: it.queue || pop.queue, customerLabel: String(label), unread,
-      wrapping: Boolean(wrapping[id]) };
+    byId[id] = { ...it, id, medium, queue: it.queue || pop.queue, customerLabel: labelOf(id, it), unread,
+      wrapping: Boolean(wrapping[id]), until: wrapping[id] && wrapping[id].until };
   }
   for (const [id, it] of Object.entries(wrapping)) {
-    if (!details[id]) byId[id] = { ...it, id, wrapping: true, unread: 0 };
+    if (!details[id]) byId[id] = { ...it, id, customerLabel: it.customerLabel || labelOf(id, it), wrapping: true, unread: 0 };
   }
   const items = useTabOrder(byId); // accept order: a tab never moves under the mouse
   shown.current = items;
@@ -201,7 +215,8 @@ function Desk({ me, onLogout }) {
               <p class="since">Interaction <code>${current.id}</code> · ${current.medium || "voice"}
                 ${current.answered_at ? ` · talking ${duration(now / 1000 - current.answered_at)}` : ""}</p>
               ${state === "wrap_up" || current.wrapping
-                ? html`<${WrapUp} key=${current.id} agent=${agent} codes=${codes} now=${now}
+                ? html`<${WrapUp} key=${current.id} codes=${codes} now=${now}
+                    agent=${current.wrapping && current.until ? { ...agent, wrap_up_until: current.until } : agent}
                     onDone=${(code, notes) => wrapDone(code, notes, current.wrapping ? current.id : null)} />`
                 : null}
               ${talking && (current.medium || "voice") === "voice"
