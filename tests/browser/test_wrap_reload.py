@@ -9,7 +9,10 @@ import sqlite3
 
 from playwright.sync_api import expect
 
-from tests.browser.test_chat import _accept_chats, _ready, shop, stack  # noqa: F401 - fixtures
+from tests.browser import test_chat as chat
+from tests.browser.test_chat import _accept_chats, _ready
+
+stack, shop = chat.stack, chat.shop  # the chat stack's fixtures (the shop serves the widget)
 
 
 def _done_for(stack) -> list[str | None]:
