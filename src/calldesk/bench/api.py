@@ -16,7 +16,9 @@ after which a later event of that agent did arrive).
 of serve, the switch and the clients during the measured window come from /proc, and the load
 average before and after says what the box was doing: wall latencies on a shared box are upper
 bounds. `CALLDESK_BENCH_PROFILE=DIR` runs serve under cProfile with a CPU-time timer
-(`DIR/serve-<round>.prof`); `CALLDESK_BENCH_SERVE_SRC=DIR` runs serve from another source tree
+(`DIR/serve-<round>.prof`); `CALLDESK_BENCH_SEGMENTS=DIR` under a greenlet switch tracer (how
+long each greenlet held the loop, in CPU time: `calldesk.bench.api_segments`,
+`DIR/serve-<round>.json`); `CALLDESK_BENCH_SERVE_SRC=DIR` runs serve from another source tree
 (e.g. a checkout of the commit before a change) with everything else unchanged, for A/B rounds.
 Serve's own `/metrics`, read before and after the window, split the client's figures: the
 event loop's lag and the time inside the request handler (`calldesk.bench.api_metrics`).
@@ -244,7 +246,10 @@ def run_round(
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         log = open(tmp / "serve.log", "w")  # a file, not a pipe nobody drains: never blocks
         profile = os.environ.get("CALLDESK_BENCH_PROFILE")
+        segments = os.environ.get("CALLDESK_BENCH_SEGMENTS")
         main = ["calldesk.bench.cpuprofile", f"{profile}/serve-{round_no}.prof"]
+        if segments:  # the greenlets' run segments instead (calldesk.bench.api_segments)
+            main = ["calldesk.bench.api_segments", f"{segments}/serve-{round_no}.json"]
         serve_env = dict(env)
         other = os.environ.get("CALLDESK_BENCH_SERVE_SRC")  # serve another tree's code (A/B)
         if other:
@@ -253,7 +258,7 @@ def run_round(
             [
                 sys.executable,
                 "-m",
-                *(main if profile else ["calldesk.cli.main"]),
+                *(main if profile or segments else ["calldesk.cli.main"]),
                 "-c",
                 str(cfg),
                 "serve",
