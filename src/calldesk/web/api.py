@@ -89,7 +89,8 @@ def error_response(status: int, error: str, detail: str, field_: str | None = No
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
-_REASONS = {code: f"{code} {HTTP_STATUS_CODES[code]}" for code in HTTP_STATUS_CODES}
+# status lines as werkzeug writes them
+_REASONS = {code: f"{code} {text.upper()}" for code, text in HTTP_STATUS_CODES.items()}
 _JSON_TYPE = ("Content-Type", "application/json")
 
 
