@@ -58,7 +58,7 @@ class Tracer:
         self.hist = [0] * (len(BOUNDS_MS) + 1)
         self.kinds: dict[str, list[float]] = {}  # kind -> [count, total ms, max ms]
         self.long: list[tuple[float, float, str, list[str]]] = []
-        self.gc: list[tuple[int, float]] = []
+        self.gc: list[tuple[int, float, float]] = []  # generation, ms, at
         self.iters = [0] * (len(BOUNDS_MS) + 1)
         self.iter_kinds: list[tuple[float, float, dict[str, float]]] = []  # the longest
         self._iter_start = clock()
@@ -111,13 +111,14 @@ class Tracer:
         if phase == "start":
             self._gc_start = time.thread_time()
         else:
-            self.gc.append((info["generation"], (time.thread_time() - self._gc_start) * 1000))
+            ms = (time.thread_time() - self._gc_start) * 1000
+            self.gc.append((info["generation"], ms, time.time() - self.started))
 
     def report(self) -> dict[str, Any]:
         labels = [f"<= {b} ms" for b in BOUNDS_MS] + [f"> {BOUNDS_MS[-1]} ms"]
         kinds = sorted(self.kinds.items(), key=lambda kv: -kv[1][1])
         gens: dict[int, list[float]] = {}
-        for gen, ms in self.gc:
+        for gen, ms, _ in self.gc:
             gens.setdefault(gen, []).append(ms)
         return {
             "segments": dict(zip(labels, self.hist, strict=True)),
@@ -147,6 +148,9 @@ class Tracer:
                 str(g): {"count": len(v), "total_ms": round(sum(v), 1), "max_ms": round(max(v), 2)}
                 for g, v in sorted(gens.items())
             },
+            "gc_oldest": [  # the full collections, when
+                {"ms": round(ms, 2), "at_s": round(at, 2)} for gen, ms, at in self.gc if gen == 2
+            ],
         }
 
 
