@@ -265,3 +265,35 @@ def test_switch_that_stops_answering_is_reconnected_and_resynced(fake: FakeSwitc
     assert "no reply for 0.6s to 'api hang'" in caplog.text  # the stall names the command
     assert conn.api("bogus", check=False).startswith("-ERR")
     conn.stop()
+
+
+def test_a_reply_late_behind_a_stream_of_events_is_not_a_stall(fake: FakeSwitch, caplog) -> None:
+    """A starved controller reads its switch late: a reply waits behind events not read yet.
+    While events still arrive the link is not dropped (a reconnect would throw the backlog
+    away); once the switch is silent too, the stall watchdog reconnects as before."""
+    settings = SwitchSettings("fs1", "127.0.0.1", fake.port, fake.password,
+                              command_timeout=0.3, backoff_initial=0.05, stall_after=0.6)
+    conn = SwitchConnection(settings)
+    assert conn.start(wait=3)
+    fake.silent.add("api slow")
+    talking = True
+
+    def chatter() -> None:
+        n = 0
+        while talking:
+            n += 1
+            fake.broadcast(event_plain([("Event-Name", "DTMF"), ("Unique-ID", f"leg-{n}")]))
+            gevent.sleep(0.05)
+
+    feeder = gevent.spawn(chatter)
+    with pytest.raises(CommandTimeout):
+        conn.api("slow")
+    gevent.sleep(1.5)  # well past stall_after, with events arriving all along
+    assert conn.health.connects == 1
+    assert "this controller is behind; not reconnecting" in caplog.text
+    talking = False
+    feeder.join()
+    gevent.sleep(1.5)  # now nothing arrives and the reply is still missing: a stall
+    assert conn.wait_ready(timeout=3)
+    assert conn.health.connects == 2
+    conn.stop()

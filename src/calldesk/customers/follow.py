@@ -55,7 +55,10 @@ class Follower:
         cs = self.service.customers
         if cs.customer_of(arrival.subject) is not None:
             return None  # a requeue or a replay: attached already
-        flow = list(self.journal.read(subject=arrival.subject, kind_prefix="ivr."))
+        # The flow's identities are in its newest entry that carries its variables: decode that
+        # one only (each entry holds the whole variable set).
+        newest = self.journal.read(subject=arrival.subject, kind_prefix="ivr.", newest_first=True)
+        flow = next(([e] for e in newest if isinstance(e.data.get("variables"), dict)), [])
         idents = identities_of(arrival, flow, self.service.settings.country)
         medium = arrival.data.get("medium") or "voice"
         done = self.service.attach_interaction(arrival.subject, medium, idents, arrival.at)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from calldesk.customers.store import CustomerStore
+from calldesk.store import jsontext
 from calldesk.store.journal import Entry
 
 ENDINGS = {
@@ -138,7 +139,7 @@ class Journeys:
             f"FROM journal WHERE subject IN ({marks}) ORDER BY id",
             [*OPAQUE, *ids],
         ).fetchall():
-            entries[subject].append(Entry(seq, at, kind, subject, json.loads(data) if data else {}))
+            entries[subject].append(Entry(seq, at, kind, subject, jsontext.loads(data) if data else {}))
         recordings: dict[str, list[str]] = {iid: [] for iid in ids}
         for rid, iid in self.db.execute(
             f"SELECT id, interaction FROM recordings WHERE interaction IN ({marks}) "

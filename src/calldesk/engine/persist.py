@@ -20,7 +20,7 @@ from typing import Any
 
 from calldesk.acd import events as ev
 from calldesk.acd.replay import encode
-from calldesk.store import Store, transaction
+from calldesk.store import Store, jsontext, transaction
 from calldesk.telephony.legs import LegRef
 
 
@@ -51,7 +51,7 @@ class EngineStore:
         rows = []
         for e in events:
             rec = encode(e, at, batch, settle_first)
-            rows.append((at, batch, rec.pop("type"), json.dumps(rec, default=str)))
+            rows.append((at, batch, rec.pop("type"), jsontext.dumps(rec)))
         return rows
 
     def inputs(self, after: int = 0) -> Iterator[dict[str, Any]]:
@@ -60,7 +60,7 @@ class EngineStore:
             "SELECT at, batch, type, data FROM acd_inputs WHERE batch > ? ORDER BY id", [after]
         )
         for at, batch, kind, data in cur:
-            rec = json.loads(data)
+            rec = jsontext.loads(data)
             rec.update(at=at, batch=batch, type=kind)
             yield rec
 
@@ -123,7 +123,7 @@ class EngineStore:
             (
                 "INSERT OR REPLACE INTO screen_pops (offer, interaction, agent, at, data) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [offer, interaction, agent, at, json.dumps(data, sort_keys=True, default=str)],
+                [offer, interaction, agent, at, jsontext.dumps(data, sort_keys=True)],
             )
         )
 
@@ -134,4 +134,4 @@ class EngineStore:
             "ORDER BY at DESC LIMIT ?",
             [agent, limit],
         ).fetchall()
-        return [{"offer": o, "interaction": i, "at": at, **json.loads(d)} for o, i, at, d in rows]
+        return [{"offer": o, "interaction": i, "at": at, **jsontext.loads(d)} for o, i, at, d in rows]

@@ -34,7 +34,7 @@ class ScreenPops:
         it = self.view.interaction(offer.interaction)
         if it is None:
             return None
-        journey = [(e.at, e.kind) for e in self.journal.read(subject=it.id)]
+        journey = self.journal.trail(it.id)
         pop = {"queue": it.queue, "customer": it.customer, "medium": it.medium,
                "data": dict(it.data), "journey": journey}
         if self.enrich is not None:

@@ -170,18 +170,29 @@ class SwitchConnection:
             delay = min(delay * 2, self.settings.backoff_max)
 
     def _watch_for_stall(self) -> None:
-        """Until the connection is lost: a switch that answers nothing for `stall_after` is
-        treated as dead, so the supervisor reconnects and resyncs instead of queueing forever."""
+        """Until the connection is lost: a switch that answers nothing and sends nothing for
+        `stall_after` is treated as dead, so the supervisor reconnects and resyncs instead of
+        queueing forever."""
         limit = self.settings.stall_after or 3 * self.settings.command_timeout
+        warned = False
         while not self._lost.wait(timeout=min(1.0, limit / 3)):
             proto = self._proto
-            if proto is not None and proto.oldest_pending_age() > limit:
-                what = proto.oldest_pending()
-                log.error(
-                    "switch %s: no reply for %.1fs to %r; reconnecting", self.name, limit, what
-                )
-                self.health.last_error = f"stalled: no reply for {limit:.1f}s to {what!r}"
-                proto.close()
+            if proto is None or proto.oldest_pending_age() <= limit:
+                warned = False
+                continue
+            what = proto.oldest_pending()
+            if proto.behind(within=limit / 3):
+                # Behind, not dead: a reconnect would drop the backlog and start a resync on a
+                # box that is already short of CPU.
+                if not warned:
+                    log.warning("switch %s: no reply for %.1fs to %r, but its events still "
+                                "arrive: this controller is behind; not reconnecting",
+                                self.name, limit, what)
+                    warned = True
+                continue
+            log.error("switch %s: no reply for %.1fs to %r; reconnecting", self.name, limit, what)
+            self.health.last_error = f"stalled: no reply for {limit:.1f}s to {what!r}"
+            proto.close()
 
     def _connect_once(self) -> None:
         s = self.settings

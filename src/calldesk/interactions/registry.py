@@ -5,7 +5,6 @@ a callback's customer leg or a transfer's new leg is attached later under the sa
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from calldesk.interactions.ids import new_interaction_id
+from calldesk.store import jsontext
 from calldesk.store.tx import transaction
 
 
@@ -113,7 +113,7 @@ class Interactions:
             [iid],
         ).fetchall()
         return InteractionRecord(
-            row[0], row[1], row[2], row[3], json.loads(row[4]), json.loads(row[5]),
+            row[0], row[1], row[2], row[3], jsontext.loads(row[4]), jsontext.loads(row[5]),
             tuple(Attachment(*r) for r in rows),
         )
 
@@ -150,4 +150,4 @@ class Interactions:
 
 
 def _json(value: Mapping[str, Any] | None) -> str:
-    return json.dumps(dict(value or {}), sort_keys=True, default=str)
+    return jsontext.dumps(dict(value or {}), sort_keys=True)

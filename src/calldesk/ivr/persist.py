@@ -15,6 +15,7 @@ import sqlite_utils
 from calldesk.ivr.flow import Flow
 from calldesk.ivr.runner import RunOutcome, masked_variables
 from calldesk.ivr.state import RunState
+from calldesk.store import jsontext
 from calldesk.store.tx import transaction
 
 RUNS = "ivr_runs"
@@ -148,7 +149,7 @@ class RunStore:
             state.version,
             state.step,
             status,
-            json.dumps(state.to_dict(), default=str),
+            jsontext.dumps(state.to_dict()),
             self.clock(),
             started_at,
         ]
@@ -172,7 +173,7 @@ class RunStore:
             "variables": masked_variables(state),
             **extra,
         }
-        return (kind, state.interaction_id, json.loads(json.dumps(data, default=str)), at)
+        return (kind, state.interaction_id, jsontext.loads(jsontext.dumps(data)), at)
 
     def _write(self, row: JournalRow) -> list[Any] | None:
         """In the transaction, when the journal can write without publishing (the store's)."""

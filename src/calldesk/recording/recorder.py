@@ -48,6 +48,8 @@ class Active:
     leg: str
     abs_path: str
     masked: bool = False
+    starting: bool = False  # its `uuid_record start` is on its way: `start` settles a leg's end
+    ended: bool = False  # the leg ended while it was starting
 
 
 class Recorder:
@@ -185,14 +187,22 @@ class Recorder:
             why=why,
         )
         self.index.insert(row)  # first, so a crash right after start still leaves a row to repair
-        self.active[rec_id] = Active(row, leg, str(abs_path))
+        active = self.active[rec_id] = Active(row, leg, str(abs_path), starting=True)
         try:
             conn.api("uuid_setvar", leg, "RECORD_STEREO", "true" if stereo else "false")
             conn.api("uuid_record", leg, "start", str(abs_path))
-        except Exception:
+        except Exception as exc:
+            # Most often the leg ended as the command went out (a caller who hung up as the
+            # agent answered): the recording never was, and the row says why.
             self.active.pop(rec_id, None)
             self.index.update(rec_id, status="failed", ended_at=self.clock())
+            self._log("recording.failed", interaction, id=rec_id, path=rel,
+                      why=f"never started: the switch did not start it ({exc})")
             raise
+        active.starting = False
+        if active.ended:  # the leg ended while the command was on its way: check the file now
+            self.active.pop(rec_id, None)
+            gevent.spawn(self._verify, active)
         self._log(
             "recording.start",
             interaction,
@@ -323,7 +333,9 @@ class Recorder:
                     gevent.spawn(self._settle, a, event.get("Record-Completion-Cause") or "")
         elif event.name == "CHANNEL_DESTROY":
             for rec_id, a in list(self.active.items()):
-                if a.leg == leg.uuid:  # destroyed without RECORD_STOP: check the file itself
+                if a.leg == leg.uuid and a.starting:  # `start` settles it once the switch replies
+                    a.ended = True
+                elif a.leg == leg.uuid:  # destroyed without RECORD_STOP: check the file itself
                     self.active.pop(rec_id)
                     gevent.spawn(self._verify, a)
 

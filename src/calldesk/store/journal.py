@@ -6,7 +6,6 @@ enforce it). `at` is the time the event happened, passed in by the caller (pure 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
+from calldesk.store import jsontext
 from calldesk.store.tx import transaction
 
 
@@ -31,7 +31,7 @@ class Publisher(Protocol):
 
 
 def _row(kind: str, subject: str, data: dict[str, Any] | None, at: float) -> tuple:
-    return (float(at), kind, subject, json.dumps(data or {}, sort_keys=True, default=str))
+    return (float(at), kind, subject, jsontext.dumps(data or {}, sort_keys=True))
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -44,7 +44,7 @@ def _as_stored(data: dict[str, Any] | None, text: str) -> dict[str, Any]:
         return {}
     if all(type(k) is str and type(v) in _SCALARS for k, v in data.items()):
         return dict(sorted(data.items()))
-    return json.loads(text)
+    return jsontext.loads(text)
 
 
 class Journal:
@@ -62,7 +62,7 @@ class Journal:
         )
         seq = int(cursor.lastrowid or 0)
         if self.notifier is not None:
-            self.notifier.publish([Entry(seq, row[0], kind, subject, json.loads(row[3]))])
+            self.notifier.publish([Entry(seq, row[0], kind, subject, jsontext.loads(row[3]))])
         return seq
 
     def append_many(
@@ -108,6 +108,7 @@ class Journal:
         since: float | None = None,
         after_id: int = 0,
         limit: int | None = None,
+        newest_first: bool = False,
     ) -> Iterator[Entry]:
         where: list[str] = ["id > ?"]
         args: list[Any] = [after_id]
@@ -124,10 +125,19 @@ class Journal:
             where.append("at >= ?")
             args.append(since)
         sql = f"SELECT id, at, kind, subject, data FROM journal WHERE {' AND '.join(where)} ORDER BY id"
+        if newest_first:
+            sql += " DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         for row in self.db.execute(sql, args).fetchall():
-            yield Entry(row[0], row[1], row[2], row[3], json.loads(row[4]))
+            yield Entry(row[0], row[1], row[2], row[3], jsontext.loads(row[4]))
+
+    def trail(self, subject: str) -> list[tuple[float, str]]:
+        """(at, kind) of a subject's entries in order, without decoding their data."""
+        rows = self.db.conn.execute(
+            "SELECT at, kind FROM journal WHERE subject = ? AND id > 0 ORDER BY id", [subject]
+        ).fetchall()
+        return [(float(at), kind) for at, kind in rows]
 
     def last_id(self) -> int:
         """The newest sequence number (0 for an empty journal)."""

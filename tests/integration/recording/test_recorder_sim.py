@@ -186,3 +186,31 @@ def test_controller_restart_adopts_a_live_recording(env) -> None:
         wait_for(lambda: rec2.index.get(row.id).status == "complete", what="settled")
     finally:
         board2.stop()
+
+
+def test_a_leg_that_ends_as_the_start_goes_out_fails_once_and_says_why(env, monkeypatch) -> None:
+    """The caller hangs up as the agent answers: the leg's end (CHANNEL_DESTROY) is read while
+    `uuid_record start` is on its way, and the switch refuses the command. The recording never
+    was; it is failed once, and the reason names the refusal, not a controller restart."""
+    from calldesk.sim import api as sim_api
+
+    sim, board, store, rec, tmp = env
+    customer, agent = bridged_call(sim, board)
+    plain = sim_api.COMMANDS["uuid_setvar"]
+
+    def hang_up_first(sw, arg: str) -> str:
+        if arg.startswith(customer) and "RECORD_STEREO" in arg:
+            sw.hangup(customer)  # its events go out before this command's reply
+            return sim_api.NO_SUCH
+        return plain(sw, arg)
+
+    monkeypatch.setitem(sim_api.COMMANDS, "uuid_setvar", hang_up_first)
+    with pytest.raises(Exception, match="No such channel"):
+        rec.on_bridge("int-1", customer, agent, queue="sales", agent="a1")
+    sim_sleep(sim, 0.5)  # the leg's end and any settling have run
+    rows = rec.index.search(interaction="int-1")
+    assert [r.status for r in rows] == ["failed"]
+    failed = list(store.journal.read(kind="recording.failed"))
+    assert len(failed) == 1
+    assert failed[0].data["why"].startswith("never started: the switch did not start it")
+    assert not rec.active_for("int-1")
