@@ -4,7 +4,8 @@ to wait. CPU time, not wall time: on a shared box a preemption is not charged to
 
     python -m calldesk.bench.api_segments OUT.json -c calldesk.yaml serve …
 
-`OUT.json` (written at exit): a histogram of run segments by length and of the event loop's
+`OUT.json` (written at exit): a histogram of run segments by length (and their totals by
+where the greenlet yielded: what it waits for next) and of the event loop's
 iterations by their CPU time (from one poll for IO to the next: whatever became ready during an
 iteration waits for it to end, so this bounds a request's wait behind others); per kind of greenlet
 (what it was spawned to run) the count, total and longest segment; the longest segments with
@@ -41,6 +42,23 @@ def _kind(g: Any) -> str:
     return f"{getattr(run, '__module__', '') or ''}.{name}"
 
 
+_SKIP = ("/gevent/", "/socket.py", "/selectors.py", "/contextlib.py", "/threading.py")
+
+
+def _site(g: Any) -> str:
+    """The innermost frame outside gevent and the standard library's socket plumbing where the
+    greenlet yielded (what it waits for next)."""
+    frame = getattr(g, "gr_frame", None)
+    for _ in range(12):
+        if frame is None:
+            break
+        name = frame.f_code.co_filename
+        if not any(s in name for s in _SKIP):
+            return f"{name.rsplit('/', 2)[-1]}:{frame.f_code.co_name}"
+        frame = frame.f_back
+    return "?"
+
+
 def _where(g: Any) -> list[str]:
     frame = getattr(g, "gr_frame", None)
     out: list[str] = []
@@ -57,6 +75,7 @@ class Tracer:
         self.last = clock()
         self.hist = [0] * (len(BOUNDS_MS) + 1)
         self.kinds: dict[str, list[float]] = {}  # kind -> [count, total ms, max ms]
+        self.sites: dict[tuple[str, str], list[float]] = {}  # (kind, where it yielded) -> same
         self.long: list[tuple[float, float, str, list[str]]] = []
         self.gc: list[tuple[int, float, float]] = []  # generation, ms, at
         self.iters = [0] * (len(BOUNDS_MS) + 1)
@@ -82,6 +101,14 @@ class Tracer:
         k = self.kinds.get(kind)
         if k is None:
             k = self.kinds[kind] = [0, 0.0, 0.0]
+        k[0] += 1
+        k[1] += ms
+        if ms > k[2]:
+            k[2] = ms
+        site = (kind, _site(origin))
+        k = self.sites.get(site)
+        if k is None:
+            k = self.sites[site] = [0, 0.0, 0.0]
         k[0] += 1
         k[1] += ms
         if ms > k[2]:
@@ -139,6 +166,16 @@ class Tracer:
                     "max_ms": round(v[2], 2),
                 }
                 for k, v in kinds[:40]
+            ],
+            "sites": [
+                {
+                    "kind": k[0],
+                    "yielded_in": k[1],
+                    "count": int(v[0]),
+                    "total_ms": round(v[1], 1),
+                    "max_ms": round(v[2], 2),
+                }
+                for k, v in sorted(self.sites.items(), key=lambda kv: -kv[1][1])[:40]
             ],
             "longest": [
                 {"ms": round(ms, 2), "at_s": round(at, 2), "kind": kind, "yielded_in": where}
