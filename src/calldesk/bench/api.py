@@ -21,7 +21,8 @@ long each greenlet held the loop, in CPU time: `calldesk.bench.api_segments`,
 `DIR/serve-<round>.json`); `CALLDESK_BENCH_SERVE_SRC=DIR` runs serve from another source tree
 (e.g. a checkout of the commit before a change) with everything else unchanged, for A/B rounds.
 Serve's own `/metrics`, read before and after the window, split the client's figures: the
-event loop's lag and the time inside the request handler (`calldesk.bench.api_metrics`).
+event loop's lag and the time inside the request handler (`calldesk.bench.api_metrics`); the
+clients' own loop lag (`clients_loop_lag_p99_ms`) is their part of a request's measured time.
 """
 
 from __future__ import annotations
@@ -174,6 +175,7 @@ MEDIAN_KEYS = (
     "push_max_ms",
     "serve_loop_lag_p99_ms",
     "serve_loop_lag_max_ms",
+    "clients_loop_lag_p99_ms",
     "serve_request_p50_ms",
     "serve_request_p99_ms",
     "serve_cpu_s",
@@ -361,6 +363,9 @@ def run_round(
             "push_p99_ms": _pct(out.get("push", []), 0.99),
             "push_max_ms": _pct(out.get("push", []), 1.0),
             **served,
+            # the clients' own hub: a request's latency includes its wait, which is not serve's
+            "clients_loop_lag_p99_ms": _pct(out.get("client_lag", []), 0.99),
+            "clients_loop_lag_max_ms": _pct(out.get("client_lag", []), 1.0),
             "serve_cpu_s": used["serve"],
             "serve_cpu_ms_per_request": (
                 round(used["serve"] * 1000 / max(1, len(reads) + len(writes)), 2)
