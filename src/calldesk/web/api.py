@@ -190,7 +190,7 @@ class Api:
     def __init__(self) -> None:
         self.bp = Blueprint("api", __name__)
         self.routes: list[RouteSpec] = []
-        self.views: list[tuple[RouteSpec, Callable[..., Response]]] = []
+        self.views: list[tuple[RouteSpec, Callable[..., Response | JsonReply]]] = []
         self.web: Any = None
 
     def route(
