@@ -112,13 +112,17 @@ def shop():
 
 @pytest.fixture()
 def stack(request, tmp_path, playwright_api, shop):
-    """The stack; a test may add `digital.chat` lines (indirect parametrization)."""
+    """The stack; a test may add `digital.chat` lines, or a dict of `chat` and `digital` lines
+    (indirect parametrization)."""
     origin = f"http://127.0.0.1:{shop.server_port}"
     extra = DIGITAL.replace("{shop}", origin)
     more = getattr(request, "param", "")
-    if more:
+    more = {"chat": more} if isinstance(more, str) else more
+    if more.get("chat"):
         anchor = f'    allowed_origins: ["{origin}"]\n'
-        extra = extra.replace(anchor, anchor + more)
+        extra = extra.replace(anchor, anchor + more["chat"])
+    if more.get("digital"):
+        extra = extra.replace("digital:\n", "digital:\n" + more["digital"])
     s = Stack(tmp_path, playwright_api, extra=extra, flows={"webchat": CHAT_FLOW})
     _Shop.widget = f"{s.url}/chat/widget.js"
     s.shop = origin
@@ -394,48 +398,204 @@ def test_two_chats_at_once_each_in_its_tab_with_unread_marks_and_its_own_wrap_up
     assert not desk.errors, desk.errors
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 14, open: in about half the runs the tab click on the still-connected chat "
-    "leaves the wrap-up tab selected; the desk re-orders its tabs when a closed chat leaves the "
-    "live list (main.js appends it at the end), so a click can land during that re-render; "
-    "wrap-up per interaction itself is tested over HTTP and in the core",
-)
-def test_done_in_one_closed_chat_ends_only_its_wrap_up(stack, page_for, browser):
-    """Two chats closed, both in wrap-up in their tabs: Done in one ends that wrap-up only (the
-    other tab still waits, the agent stays in wrap-up); Done in the second makes the agent
-    ready."""
-    desk = page_for("ann", "/desk")
-    state = _ready(desk)
+def _tab_ids(desk) -> list[str]:
+    return desk.eval_on_selector_all(
+        "[data-testid=tab]", "els => els.map((e) => e.dataset.interaction)"
+    )
+
+
+def _accept_chats(desk, browser, stack, texts, more=""):
+    """A visitor per text writes it (then `more` after the bot's greeting, if given) and the
+    agent accepts each offer in turn; every new tab goes at the end. Returns (the widgets, the
+    interaction ids in accept order)."""
     offer = desk.get_by_test_id("offer")
     tabs = desk.get_by_test_id("tab")
-    for n, text in enumerate(("first visitor here", "second visitor here")):
-        _visitor_says(browser, stack, text)
+    widgets, accepted = [], []
+    for n, text in enumerate(texts):
+        widget = _visitor_says(browser, stack, text)[1]
+        widgets.append(widget)
+        if more:  # the customer wrote last: the conversation is not idle
+            expect(widget.get_by_text("An agent will be with you in a moment.")).to_be_visible(
+                timeout=15_000
+            )
+            widget.get_by_label("Message").fill(more)
+            widget.get_by_label("Message").press("Enter")
+            sent = widget.get_by_test_id("message").filter(has_text=more)
+            expect(sent).to_have_attribute("data-status", re.compile("accepted|sent|read"))
         expect(offer).to_be_visible(timeout=15_000)
         desk.get_by_test_id("offer-accept").click()
         expect(tabs).to_have_count(n + 1, timeout=15_000)
+        accepted += [i for i in _tab_ids(desk) if i not in accepted]
+        assert _tab_ids(desk) == accepted, "tabs keep the order the chats were accepted in"
+    return widgets, accepted
+
+
+def test_done_in_one_closed_chat_ends_only_its_wrap_up(stack, page_for, browser):
+    """Two chats closed, both in wrap-up in their tabs, which keep their places: Done in one
+    ends that wrap-up only (the other tab still waits, the agent stays in wrap-up); Done in the
+    second makes the agent ready."""
+    desk = page_for("ann", "/desk")
+    state = _ready(desk)
+    tabs = desk.get_by_test_id("tab")
+    texts = ("first visitor here", "second visitor here")
+    _, accepted = _accept_chats(desk, browser, stack, texts)
     pane = desk.get_by_test_id("chat-pane")
-    for _ in range(2):
-        # The chat still connected (tabs are not kept in accept order: a closed one may move).
-        tabs.filter(has_text="connected").first.click()
-        expect(pane).to_be_visible(timeout=15_000)
+    for n, text in enumerate(texts):
+        expect(tabs.nth(n)).to_contain_text("connected")
+        tabs.nth(n).click()  # the first is in wrap-up when the second is clicked
+        expect(tabs.nth(n)).to_have_attribute("aria-selected", "true")
+        expect(pane.get_by_test_id("transcript")).to_contain_text(text, timeout=15_000)
         pane.get_by_test_id("chat-close").click()
         expect(desk.get_by_test_id("wrapup")).to_be_visible(timeout=15_000)
+        expect(tabs.nth(n)).to_contain_text("wrap-up")
     expect(tabs.filter(has_text="wrap-up")).to_have_count(2, timeout=15_000)
     expect(state).to_contain_text("Wrap-up", timeout=15_000)
+    assert _tab_ids(desk) == accepted
 
     tabs.nth(0).click()
     desk.get_by_label("Disposition").select_option("resolved")
     desk.get_by_test_id("wrap-done").click()
     expect(tabs).to_have_count(1, timeout=15_000)
+    assert _tab_ids(desk) == accepted[1:]
     expect(tabs.filter(has_text="wrap-up")).to_have_count(1)
     expect(state).to_contain_text("Wrap-up")  # the other is still pending
-    tabs.nth(0).click()
+    expect(tabs.nth(0)).to_have_attribute("aria-selected", "true")  # the one left is shown
     desk.get_by_label("Disposition").select_option("resolved")
     desk.get_by_test_id("wrap-done").click()
     expect(state).to_have_text("Ready", timeout=15_000)
     wrapups = [s for _, k, s in stack.journal() if k == "agent.wrapup"]
     assert wrapups.count("ann") == 2, wrapups
+    assert not desk.errors, desk.errors
+
+
+def test_tabs_stay_in_accept_order_and_a_click_during_a_pushed_refetch_selects_its_tab(
+    stack, page_for, browser
+):
+    """Three chats: the first is closed while the desk's refetch (which the close's push
+    starts) is held back, the third visitor writes meanwhile, then the refetch lands right
+    before a click on the second chat's tab. The tabs never move (the closed one waits in
+    wrap-up in its place), the click selects the tab it was aimed at, and later pushes keep
+    that selection."""
+    desk = page_for("ann", "/desk")
+    _ready(desk)
+    texts = ("first visitor here", "second visitor here", "third visitor here")
+    widgets, accepted = _accept_chats(desk, browser, stack, texts)
+    c1, c2, c3 = accepted
+    pane = desk.get_by_test_id("chat-pane")
+
+    def tab(iid):
+        return desk.locator(f'[data-testid=tab][data-interaction="{iid}"]')
+
+    held, holding = [], {"on": True}
+    agent_url = re.compile(r"/api/agents/ann$")  # the refetch of the agent and its list
+
+    def hold(route):
+        if holding["on"]:
+            held.append(route)
+        else:
+            route.continue_()
+
+    desk.route(agent_url, hold)
+    tab(c1).click()
+    expect(pane.get_by_test_id("transcript")).to_contain_text("first visitor here")
+    pane.get_by_test_id("chat-close").click()
+    expect(desk.get_by_test_id("wrapup")).to_be_visible(timeout=15_000)
+    expect(tab(c1)).to_contain_text("wrap-up")
+    for _ in range(300):  # the refetch that the close's push starts
+        if held:
+            break
+        desk.wait_for_timeout(50)
+    assert held, "the close's push started no refetch"
+
+    box = widgets[2].get_by_label("Message")
+    box.fill("still there?")
+    box.press("Enter")
+    expect(tab(c3).get_by_test_id("tab-unread")).to_have_text("2", timeout=10_000)
+    assert _tab_ids(desk) == accepted
+
+    # The agent aims at the second chat's tab; the held refetch (the server's list without
+    # the closed chat) is applied just before the click lands on that button.
+    target = tab(c2).element_handle()
+    details = []
+    desk.on("response", lambda r: details.append(r.url) if r.url.endswith(f"/{c3}") else None)
+    holding["on"] = False
+    for route in held:
+        route.continue_()
+    for _ in range(300):
+        if details:
+            break
+        desk.wait_for_timeout(50)
+    assert details, "the held refetch did not fetch the interactions"
+    desk.evaluate(
+        "() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => r()), 100))"
+    )
+    target.click()
+    expect(tab(c2)).to_have_attribute("aria-selected", "true")
+    expect(pane.get_by_test_id("transcript")).to_contain_text("second visitor here")
+    assert _tab_ids(desk) == accepted  # the closed chat waits in wrap-up in its place
+    expect(tab(c1)).to_contain_text("wrap-up")
+
+    # More pushes: a message on the third, the first's wrap-up done elsewhere. The selection
+    # stays where the agent put it; only the finished tab goes.
+    box.fill("hello?")
+    box.press("Enter")
+    expect(tab(c3).get_by_test_id("tab-unread")).to_have_text("3", timeout=10_000)
+    ann = stack.api("ann")
+    stack.post(ann, "/api/agents/ann/wrapup", {"disposition": "resolved", "interaction": c1})
+    expect(tab(c1)).to_have_count(0, timeout=15_000)
+    assert _tab_ids(desk) == [c2, c3]
+    expect(tab(c2)).to_have_attribute("aria-selected", "true")
+    expect(pane.get_by_test_id("transcript")).to_contain_text("second visitor here")
+    assert not desk.errors, desk.errors
+
+
+IDLE = {"digital": "  idle: {remind_after_s: 0, close_after_s: 2}\n"}
+
+
+@pytest.mark.parametrize("stack", [IDLE], indirect=True)
+def test_a_chat_closed_for_idleness_keeps_its_tab_in_place_until_its_wrap_up(
+    stack, page_for, browser
+):
+    """The server closes a chat (its visitor stayed silent after the agent's reply) while the
+    agent reads another: the closed chat's tab stays where it was, in wrap-up, the agent's
+    selection does not move, and Done there ends that wrap-up only."""
+    desk = page_for("ann", "/desk")
+    state = _ready(desk)
+    texts = ("first visitor here", "second visitor here")
+    widgets, accepted = _accept_chats(desk, browser, stack, texts, more="anyone there?")
+    c1, c2 = accepted
+    pane = desk.get_by_test_id("chat-pane")
+
+    def tab(iid):
+        return desk.locator(f'[data-testid=tab][data-interaction="{iid}"]')
+
+    tab(c1).click()
+    expect(pane.get_by_test_id("transcript")).to_contain_text("first visitor here")
+    reply = pane.get_by_test_id("reply")
+    reply.fill("One moment, please.")
+    reply.press("Enter")
+    expect(widgets[0].get_by_text("One moment, please.")).to_be_visible(timeout=10_000)
+    tab(c2).click()
+    expect(pane.get_by_test_id("transcript")).to_contain_text("second visitor here")
+
+    # The idle sweep (every 10 s) closes the first: its tab waits in wrap-up in its place.
+    expect(tab(c1)).to_contain_text("wrap-up", timeout=30_000)
+    assert _tab_ids(desk) == accepted
+    expect(tab(c2)).to_have_attribute("aria-selected", "true")
+    expect(pane.get_by_test_id("transcript")).to_contain_text("second visitor here")
+    expect(state).to_contain_text("Busy")
+
+    tab(c1).click()
+    desk.get_by_label("Disposition").select_option("resolved")
+    desk.get_by_test_id("wrap-done").click()
+    expect(tab(c1)).to_have_count(0, timeout=15_000)
+    assert _tab_ids(desk) == [c2]
+    expect(pane.get_by_test_id("transcript")).to_contain_text("second visitor here")
+    expect(state).to_contain_text("Busy")
+    ended = [s for _, k, s in stack.journal() if k == "interaction.ended"]
+    assert ended == [c1], ended
+    wrapups = [s for _, k, s in stack.journal() if k == "agent.wrapup"]
+    assert wrapups == ["ann"], wrapups
     assert not desk.errors, desk.errors
 
 

@@ -65,6 +65,14 @@ class Journal:
             self.notifier.publish([Entry(seq, row[0], kind, subject, jsontext.loads(row[3]))])
         return seq
 
+    def note(self, kind: str, subject: str, data: dict[str, Any] | None, at: float) -> None:
+        """Append within the loop tick's group commit (`transaction(defer=True)`, see
+        store.tx) instead of a commit of its own: for a fact the switch itself still tells
+        after a crash (e.g. a bridge it made)."""
+        with transaction(self.db.conn, defer=True):
+            written = self.write_many([(kind, subject, data or {}, at)])
+        self.publish(written)
+
     def append_many(
         self,
         entries: list[tuple[str, str, dict[str, Any], float]],

@@ -346,7 +346,7 @@ class VoiceAdapter:
             return
         del self.bridging[leg.uuid]
         iid, agent_leg, _ = pending
-        self.engine.store.journal.append(
+        self.engine.store.journal.note(  # the switch's own fact: no commit of its own
             "interaction.bridged", iid, {"caller": leg.uuid, "agent_leg": agent_leg},
             event_time(event),
         )

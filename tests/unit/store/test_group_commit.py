@@ -150,3 +150,30 @@ def test_code_that_begins_by_hand_runs_after_a_deferred_block(tmp_path: Path) ->
     finally:
         group.close()
         store.close()
+
+
+def test_a_journal_note_waits_for_the_tick_and_is_published_once(tmp_path: Path) -> None:
+    """`Journal.note` writes in the tick's group commit (no commit of its own) and publishes
+    the entry with its sequence number."""
+    from calldesk.store import Store
+
+    store = Store.open(tmp_path / "s.sqlite")
+    reader = sqlite3.connect(tmp_path / "s.sqlite", isolation_level=None)
+    published = []
+
+    class Sink:
+        def publish(self, entries) -> None:
+            published.extend(entries)
+
+    store.journal.notifier = Sink()
+    ticks = Ticks()
+    group = GroupCommit(store.db.conn, ticks.schedule)
+    store.journal.note("interaction.bridged", "i-1", {"caller": "leg-1"}, 10.0)
+    assert reader.execute("SELECT count(*) FROM journal").fetchone()[0] == 0
+    ticks.run()
+    rows = reader.execute("SELECT id, kind, subject FROM journal").fetchall()
+    assert rows == [(published[0].id, "interaction.bridged", "i-1")] and len(published) == 1
+    assert group.commits == 1
+    group.close()
+    reader.close()
+    store.close()

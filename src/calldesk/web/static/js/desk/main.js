@@ -13,25 +13,11 @@ import { PreviewCard } from "./preview.js";
 import { ScreenPop } from "./pop.js";
 import { currentReason, StateBar } from "./state.js";
 import { customerName, DIGITAL, isThreadEvent, unreadOf, useThreads } from "./threads.js";
+import { Tabs, useSelection, useTabOrder } from "./tabs.js";
 import { submitWrapUp, WrapUp } from "./wrapup.js";
+import { useWrapping } from "./wrapping.js";
 
 const stamp = (obj) => (obj && typeof obj === "object" ? { ...obj, _fetched: Date.now() } : obj);
-
-function Tabs({ items, selected, onSelect }) {
-  return html`<nav class="tabs card" aria-label="My interactions">
-    <h2 id="tabs-title">Interactions</h2>
-    <div role="tablist" aria-labelledby="tabs-title" data-testid="interaction-tabs">
-      ${items.map((it) => html`<button role="tab" id="tab-${it.id}" aria-selected=${it.id === selected}
-          aria-controls="panel-${it.id}" data-testid="tab" data-interaction=${it.id}
-          onClick=${() => onSelect(it.id)}>
-          <span class="medium ${it.medium || "voice"}">${it.medium || "voice"}</span>
-          ${it.customerLabel}${it.unread
-            ? html` <span class="badge warn" data-testid="tab-unread" aria-label="${it.unread} unread">${it.unread}</span>`
-            : null}<small>${it.queue || ""} · ${it.wrapping ? "wrap-up" : it.state || ""}</small></button>`)}
-      ${items.length ? null : html`<p class="muted">No interaction. Offers appear above.</p>`}
-    </div>
-  </nav>`;
-}
 
 function Activity({ events }) {
   return html`<section class="activity card" aria-labelledby="act-title">
@@ -55,23 +41,30 @@ function Desk({ me, onLogout }) {
   const [codes, setCodes] = useState({ not_ready_reasons: [], dispositions: [] });
   const [conn, setConn] = useState({ status: "connecting", detail: "" });
   const [events, setEvents] = useState([]);
-  const [selected, setSelected] = useState(null);
   const [locals, setLocals] = useState({});
   const [notice, setNotice] = useState(null);
-  const [wrapping, setWrapping] = useState({}); // digital interactions closed here, in wrap-up
+  const wrap = useWrapping(); // digital interactions over, their tabs waiting for wrap-up
+  const wrapping = wrap.wrapping;
   const now = useTick();
   const run = useMemo(() => runner(setNotice), []);
   const pending = useRef(null);
+  const fetched = useRef({ started: 0, agent: 0, details: 0 }); // refetches may overlap
+  const held = useRef({}); // the details of the last refetch applied
+  const shown = useRef([]); // the tabs of the last render
   const digitalIds = Object.keys(details).filter((id) => DIGITAL.has(details[id].medium));
   const threads = useThreads(digitalIds, (err) => setNotice({ text: err.message, error: true }));
   const threadsRef = useRef(threads);
   threadsRef.current = threads;
 
+  // A refetch that ends after a newer one was applied is dropped: stale data never wins.
   async function refresh() {
+    const mine = ++fetched.current.started;
     const [a, o, p, d, pv] = await Promise.all([
       get(base), get(`${base}/offer`).catch(() => null), get(`${base}/pops`).catch(() => []),
       get(`${base}/day`).catch(() => null), get(`${base}/preview`).catch(() => null),
     ]);
+    if (mine < fetched.current.agent) return;
+    fetched.current.agent = mine;
     setPreview(pv || null);
     setAgent(stamp(a));
     setOffer(o ? stamp(o) : null);
@@ -79,8 +72,14 @@ function Desk({ me, onLogout }) {
     setDay(d);
     const ids = (a && a.interactions) || [];
     const found = await Promise.all(ids.map((id) => get(`/api/interactions/${enc(id)}`).catch(() => null)));
+    if (mine < fetched.current.details) return;
+    fetched.current.details = mine;
     const next = {};
     ids.forEach((id, i) => (next[id] = found[i] || { id }));
+    // A chat no longer live is over: its tab stays, in wrap-up, until that is done.
+    const ended = Object.keys(held.current).filter((id) => !next[id]);
+    if (wrap.mayWrapUp(a && a.state)) wrap.keep(ended, shown.current);
+    held.current = next;
     setDetails(next);
   }
   // Many events arrive together (offer, answer, bridge): one refetch for the burst.
@@ -101,12 +100,7 @@ function Desk({ me, onLogout }) {
       },
       onEvent: (msg) => {
         if (msg.kind !== "typing") setEvents((list) => [msg, ...list].slice(0, 200));
-        if (msg.kind === "agent.wrapup" && msg.data && msg.data.interaction) {
-          setWrapping((all) => {
-            const { [msg.data.interaction]: _gone, ...rest } = all;
-            return rest;
-          });
-        }
+        if (msg.kind === "agent.wrapup" && msg.data && msg.data.interaction) wrap.over(msg.data.interaction);
         // A message, a tick or "typing" changes one transcript, not the agent's state.
         if (isThreadEvent(msg)) threadsRef.current.onEvent(msg);
         else soon();
@@ -137,12 +131,7 @@ function Desk({ me, onLogout }) {
   const wrapDone = async (disposition, notes, interaction) => {
     const body = interaction ? { disposition, notes, interaction } : { disposition, notes };
     const done = await run("Wrap-up", () => post(`${base}/wrapup`, body));
-    if (done === undefined) return;
-    setWrapping((all) => {
-      if (!interaction) return {};
-      const { [interaction]: _gone, ...rest } = all;
-      return rest;
-    });
+    if (done !== undefined) wrap.over(interaction || null);
   };
   const state = agent && agent.state;
   useShortcuts({
@@ -160,7 +149,8 @@ function Desk({ me, onLogout }) {
   });
 
   const popFor = (id) => pops.find((p) => p.interaction === id);
-  const items = Object.keys(details).map((id) => {
+  const byId = {}; // what each tab shows, by interaction
+  for (const id of Object.keys(details)) {
     const it = details[id];
     const pop = popFor(id) || {};
     const caller = (pop.data && pop.data.caller) || {};
@@ -169,13 +159,15 @@ function Desk({ me, onLogout }) {
     const medium = it.medium || pop.medium;
     const label = customerName(medium, raw);
     const unread = DIGITAL.has(medium) ? unreadOf(threads.threads[id], id).length : 0;
-    return { ...it, id, medium, queue: it.queue || pop.queue, customerLabel: String(label), unread,
+    byId[id] = { ...it, id, medium, queue: it.queue || pop.queue, customerLabel: String(label), unread,
       wrapping: Boolean(wrapping[id]) };
-  });
-  for (const [id, it] of Object.entries(wrapping)) {
-    if (!details[id]) items.push({ ...it, id, wrapping: true, unread: 0 });
   }
-  const current = items.find((i) => i.id === selected) || items[0] || null;
+  for (const [id, it] of Object.entries(wrapping)) {
+    if (!details[id]) byId[id] = { ...it, id, wrapping: true, unread: 0 };
+  }
+  const items = useTabOrder(byId); // accept order: a tab never moves under the mouse
+  shown.current = items;
+  const [current, setSelected] = useSelection(items);
   function step(by) {
     if (!items.length) return;
     const at = Math.max(0, items.findIndex((i) => i.id === (current && current.id)));
@@ -183,10 +175,7 @@ function Desk({ me, onLogout }) {
     setSelected(next.id);
     document.getElementById(`tab-${next.id}`)?.focus();
   }
-  const closed = (id) => {
-    const it = items.find((i) => i.id === id);
-    if (it) setWrapping((all) => ({ ...all, [id]: { medium: it.medium, queue: it.queue, customerLabel: it.customerLabel } }));
-  };
+  const closed = (id) => wrap.keep([id], shown.current);
   const setLocal = (id) => (patch) => setLocals((all) => ({ ...all, [id]: { ...(all[id] || {}), ...patch } }));
   const talking = current && !["ended", "wrap_up", "abandoned"].includes(current.state) && state !== "wrap_up";
 
