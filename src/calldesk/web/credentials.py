@@ -49,10 +49,7 @@ class Credentials:
         )
 
     def has_password(self, user: str) -> bool:
-        return (
-            self.db.execute("SELECT 1 FROM user_passwords WHERE user = ?", [user]).fetchone()
-            is not None
-        )
+        return self.db.execute("SELECT 1 FROM user_passwords WHERE user = ?", [user]).fetchone() is not None
 
     def check_password(self, user: str, password: str) -> bool:
         row = self.db.execute("SELECT hash FROM user_passwords WHERE user = ?", [user]).fetchone()
@@ -78,15 +75,10 @@ class Credentials:
         return cur.rowcount > 0
 
     def tokens(self, user: str | None = None) -> list[TokenRow]:
-        sql, args = (
-            "SELECT id, user, label, created_at, last_used_at, revoked_at FROM api_tokens",
-            [],
-        )
+        sql, args = "SELECT id, user, label, created_at, last_used_at, revoked_at FROM api_tokens", []
         if user is not None:
             sql, args = sql + " WHERE user = ?", [user]
-        return [
-            TokenRow(*r) for r in self.db.execute(sql + " ORDER BY created_at", args).fetchall()
-        ]
+        return [TokenRow(*r) for r in self.db.execute(sql + " ORDER BY created_at", args).fetchall()]
 
     def check_token(self, token: str) -> str | None:
         """The token's user, or None (malformed, unknown, revoked)."""
