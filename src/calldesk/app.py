@@ -61,6 +61,7 @@ from calldesk.service import build_services
 from calldesk.service.campaigns import CampaignsService, register_campaign_controls
 from calldesk.store import Store
 from calldesk.store.batch import BatchWriter
+from calldesk.store.checkpoint import Checkpointer
 from calldesk.store.journal import Entry
 from calldesk.store.tx import GroupCommit
 from calldesk.supervision.acd_actions import SupervisorActions
@@ -100,6 +101,7 @@ class Controller:
     leg_rows: BatchWriter | None = None  # the leg journal's rows, committed in batches
     admission: Admission | None = None  # new callers shed while the controller is behind
     group_commit: GroupCommit | None = None  # hot-path writes committed once per loop tick
+    checkpointer: Checkpointer | None = None  # WAL checkpoints in a thread, off the loop
     campaigns: Any = None  # calldesk.dialer.runner.CampaignRunner, when campaigns are configured
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
 
@@ -112,6 +114,8 @@ class Controller:
         """Repair recordings (those of a switch are judged at its resync), connect the switches
         (resync first), then start the services."""
         self.recorder.startup()
+        if self.checkpointer is not None:
+            self.checkpointer.start()
         if self.leg_rows is not None:
             self.leg_rows.start()
         ready = self.board.start(wait=wait)
@@ -140,6 +144,8 @@ class Controller:
             self.leg_rows.stop()  # commits every queued row before the store closes
         if self.group_commit is not None:
             self.group_commit.close()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.store.close()
 
 
@@ -226,6 +232,7 @@ def build(
     notifier.follow(store.journal)  # and what other processes (the CLI) append: see `start`
     # Hot-path writes (IVR runs, interactions, customers) share one commit per loop tick.
     group_commit = GroupCommit(store.db.conn, gevent.get_hub().loop.run_callback)
+    checkpointer = Checkpointer(store.db.conn, store.path)  # started with the controller
     interactions = Interactions(store.db)
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
     tracker = board.tracker
@@ -334,7 +341,8 @@ def build(
     bus = ControlBus(store, clock)
     controller = Controller(config, store, board, engine, voice, ivr, recorder, supervision, bus,
                             desk_calls, notifier, interactions, intake, feature_codes=feature_codes,
-                            leg_rows=leg_rows, admission=admission, group_commit=group_commit)
+                            leg_rows=leg_rows, admission=admission, group_commit=group_commit,
+                            checkpointer=checkpointer)
     # The service API (role-checked operations, live views, call control); the store inbox is
     # one adapter of it, the HTTP API (calldesk.web, started by `serve`) another.
     if config.data.get("digital"):  # the same flows as text, on the same engine

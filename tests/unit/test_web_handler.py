@@ -191,3 +191,12 @@ def test_a_small_answer_goes_out_in_one_send_a_large_or_chunked_one_as_before() 
     assert small[1:3] == (200, b"y" * 8) and len(small[3]) == 1 and again[3] == small[3]
     assert large[2] == b"y" * 200_000 and len(large[3]) == 2 and large[3][1] == 200_000
     assert chunked[2] == b"ab" and len(chunked[3]) > 2
+
+
+@pytest.mark.parametrize("raw", [*BLOCKS, b"X_Bad: 1\r\nA-B: 2\r\n  more\r\nCookie: a=1\r\n\r\n"])
+def test_environ_pairs_as_pywsgi_makes_them(raw: bytes) -> None:
+    from gevent.pywsgi import WSGIHandler
+
+    ours, theirs = Handler.__new__(Handler), WSGIHandler.__new__(WSGIHandler)
+    ours.headers = theirs.headers = parse_headers(io.BytesIO(raw))
+    assert list(ours._headers()) == list(theirs._headers())

@@ -26,6 +26,7 @@ class QueueFigures:
     overflowed: int = 0
     wait_answered_s: float = 0.0
     recent: deque[tuple[float, bool]] = field(default_factory=deque)  # (at, answered in SL)
+    recent_ok: int = 0  # how many of `recent` were answered in SL (kept, not summed per read)
 
 
 @dataclass
@@ -103,6 +104,7 @@ class StatsFold:
             q.answered_in_sl += in_sl
             q.wait_answered_s += data["wait"]
             q.recent.append((at, in_sl))
+            q.recent_ok += in_sl
         elif kind in ("interaction.abandoned", "interaction.overflowed"):
             q = self._q(data["queue"], at)
             q.waiting.pop(subject, None)
@@ -146,7 +148,7 @@ class StatsFold:
     def queue_view(self, name: str, now: float) -> QueueView:
         q = self._q(name, now)
         while q.recent and q.recent[0][0] < now - ROLLING_S:
-            q.recent.popleft()
+            q.recent_ok -= q.recent.popleft()[1]
         done = q.answered + q.abandoned + q.overflowed
         in_window = len(q.recent)
         by_state: dict[str, int] = {}
@@ -157,7 +159,7 @@ class StatsFold:
             queue=name,
             waiting=len(q.waiting),
             longest_wait_s=now - min(q.waiting.values()) if q.waiting else 0.0,
-            service_level_15m=sum(ok for _, ok in q.recent) / in_window if in_window else None,
+            service_level_15m=q.recent_ok / in_window if in_window else None,
             service_level_today=q.answered_in_sl / done if done else None,
             asa_s=q.wait_answered_s / q.answered if q.answered else None,
             abandon_rate=q.abandoned / done if done else None,

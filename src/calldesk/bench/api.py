@@ -16,10 +16,13 @@ after which a later event of that agent did arrive).
 of serve, the switch and the clients during the measured window come from /proc, and the load
 average before and after says what the box was doing: wall latencies on a shared box are upper
 bounds. `CALLDESK_BENCH_PROFILE=DIR` runs serve under cProfile with a CPU-time timer
-(`DIR/serve-<round>.prof`); `CALLDESK_BENCH_SERVE_SRC=DIR` runs serve from another source tree
+(`DIR/serve-<round>.prof`); `CALLDESK_BENCH_SEGMENTS=DIR` under a greenlet switch tracer (how
+long each greenlet held the loop, in CPU time: `calldesk.bench.api_segments`,
+`DIR/serve-<round>.json`); `CALLDESK_BENCH_SERVE_SRC=DIR` runs serve from another source tree
 (e.g. a checkout of the commit before a change) with everything else unchanged, for A/B rounds.
 Serve's own `/metrics`, read before and after the window, split the client's figures: the
-event loop's lag and the time inside the request handler (`calldesk.bench.api_metrics`).
+event loop's lag and the time inside the request handler (`calldesk.bench.api_metrics`); the
+clients' own loop lag (`clients_loop_lag_p99_ms`) is their part of a request's measured time.
 """
 
 from __future__ import annotations
@@ -172,6 +175,7 @@ MEDIAN_KEYS = (
     "push_max_ms",
     "serve_loop_lag_p99_ms",
     "serve_loop_lag_max_ms",
+    "clients_loop_lag_p99_ms",
     "serve_request_p50_ms",
     "serve_request_p99_ms",
     "serve_cpu_s",
@@ -244,7 +248,10 @@ def run_round(
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         log = open(tmp / "serve.log", "w")  # a file, not a pipe nobody drains: never blocks
         profile = os.environ.get("CALLDESK_BENCH_PROFILE")
+        segments = os.environ.get("CALLDESK_BENCH_SEGMENTS")
         main = ["calldesk.bench.cpuprofile", f"{profile}/serve-{round_no}.prof"]
+        if segments:  # the greenlets' run segments instead (calldesk.bench.api_segments)
+            main = ["calldesk.bench.api_segments", f"{segments}/serve-{round_no}.json"]
         serve_env = dict(env)
         other = os.environ.get("CALLDESK_BENCH_SERVE_SRC")  # serve another tree's code (A/B)
         if other:
@@ -253,7 +260,7 @@ def run_round(
             [
                 sys.executable,
                 "-m",
-                *(main if profile else ["calldesk.cli.main"]),
+                *(main if profile or segments else ["calldesk.cli.main"]),
                 "-c",
                 str(cfg),
                 "serve",
@@ -356,6 +363,9 @@ def run_round(
             "push_p99_ms": _pct(out.get("push", []), 0.99),
             "push_max_ms": _pct(out.get("push", []), 1.0),
             **served,
+            # the clients' own hub: a request's latency includes its wait, which is not serve's
+            "clients_loop_lag_p99_ms": _pct(out.get("client_lag", []), 0.99),
+            "clients_loop_lag_max_ms": _pct(out.get("client_lag", []), 1.0),
             "serve_cpu_s": used["serve"],
             "serve_cpu_ms_per_request": (
                 round(used["serve"] * 1000 / max(1, len(reads) + len(writes)), 2)

@@ -108,6 +108,15 @@ def request(
     out["status"][str(r.status)] += 1
 
 
+def watch_loop(lags: list[float], tick_s: float = 0.01) -> None:
+    """How late this process's own hub wakes a timer: a request's measured latency includes
+    the clients' wait for their own loop, which is not serve's."""
+    while True:
+        due = time.monotonic() + tick_s
+        gevent.sleep(tick_s)
+        lags.append(max(0.0, time.monotonic() - due))
+
+
 def _line() -> str:
     """Read a line of stdin in a native thread: the listeners keep running meanwhile."""
     return gevent.get_hub().threadpool.apply(sys.stdin.readline)
@@ -131,6 +140,7 @@ def main() -> None:
         gevent.sleep(0.05)
     print(json.dumps({"ready": len(out.get("connected", []))}), flush=True)
     _line()  # the bench starts the traffic, then says go
+    watcher = gevent.spawn(watch_loop, out.setdefault("client_lag", []))
     start, sent, spawned = time.monotonic(), 0, []
     while (elapsed := time.monotonic() - start) < seconds:
         for _ in range(int(rps * elapsed) - sent):
@@ -156,6 +166,7 @@ def main() -> None:
             sent += 1
         gevent.sleep(0.005)
     gevent.joinall(spawned, timeout=30)
+    watcher.kill()
     out["connections_opened"] = pool.opened
     last = json.loads(_line() or "{}")  # drained: per agent, the last event it should get
     stop.extend([last, time.time() + DRAIN_S])

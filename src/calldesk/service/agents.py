@@ -41,6 +41,8 @@ class AgentsService:
         self.codes, self.teams_of, self.names = codes, teams_of, names
         self.decline_leg = decline_leg  # hangs a ringing voice offer's agent leg up
         self.pops = pops
+        self._teams: dict[str, list[str]] = {}  # agent -> its teams, sorted (see `teams`)
+        self._teams_key: Any = None
         self.digital: Any = None  # calldesk.service.digital.DigitalService, when serve has one
 
     def _known(self, agent: str) -> None:
@@ -56,6 +58,18 @@ class AgentsService:
         return self.get(user, agent)
 
     # reading
+    def teams(self, agent: str) -> list[str]:
+        """The agent's teams, sorted; remembered while the directory has the same users and
+        teams (each lookup walks every team and every user: every read of an agent asks)."""
+        d = self.access.directory
+        key = (id(d.users), len(d.users), id(d.teams), len(d.teams))
+        if key != self._teams_key:
+            self._teams, self._teams_key = {}, key
+        found = self._teams.get(agent)
+        if found is None:
+            found = self._teams[agent] = sorted(self.teams_of(agent))
+        return list(found)
+
     def view(self, agent: str) -> dict[str, Any]:
         v = self.views.agent(agent)
         return {
@@ -66,7 +80,7 @@ class AgentsService:
             "since": self.views.clock() - v.time_in_state_s,
             "time_in_state_s": v.time_in_state_s,
             "queues": list(self.views.agent_queues(agent)),
-            "teams": sorted(self.teams_of(agent)),
+            "teams": self.teams(agent),
             "interactions": sorted(self.views.agent_items.get(agent, ())),
             "handled": v.handled,
             "wrapup_until": self.views.wrapup_until.get(agent) if v.state == "wrap_up" else None,

@@ -13,14 +13,19 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+import flask
 import gevent
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wrappers import Request
 
 from calldesk.auth import PermissionDenied, User
 from calldesk.errors import CalldeskError
@@ -35,6 +40,25 @@ ALL = ("agent", "supervisor", "admin")
 STAFF = ("supervisor", "admin")
 ADMIN = ("admin",)
 ID_RE = re.compile(r"^[A-Za-z0-9_.:@+\-/]{1,160}$")
+
+
+_REQUEST: ContextVar[Request | None] = ContextVar("calldesk_request", default=None)
+
+
+def current() -> Request:
+    """The request being served: the API's own (`calldesk.web.fastpath`, no Flask context) or,
+    for what Flask dispatched, Flask's. Each greenlet has its own (contextvars)."""
+    req = _REQUEST.get()
+    return req if req is not None else flask.request._get_current_object()  # type: ignore[attr-defined]
+
+
+@contextmanager
+def using_request(req: Request) -> Iterator[Request]:
+    token = _REQUEST.set(req)
+    try:
+        yield req
+    finally:
+        _REQUEST.reset(token)
 
 
 class ApiError(Exception):
@@ -65,6 +89,37 @@ def error_response(status: int, error: str, detail: str, field_: str | None = No
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
+# status lines as werkzeug writes them
+_REASONS = {code: f"{code} {text.upper()}" for code, text in HTTP_STATUS_CODES.items()}
+_JSON_TYPE = ("Content-Type", "application/json")
+
+
+class JsonReply:
+    """A JSON answer as a WSGI app: status, two headers, one body. What werkzeug's `Response`
+    does besides (a header object, a second pass over it to fix up `Location` and lengths, an
+    iterator around the body) costs more than building the answer did. Flask takes it too (as
+    any WSGI callable) on the paths it still dispatches."""
+
+    __slots__ = ("status_code", "body")
+
+    def __init__(self, text: str, status: int = 200) -> None:
+        self.status_code = status
+        self.body = text.encode()
+
+    def get_json(self) -> Any:
+        return json.loads(self.body)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        status = _REASONS.get(self.status_code) or f"{self.status_code} UNKNOWN"
+        start_response(status, [_JSON_TYPE, ("Content-Length", str(len(self.body)))])
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [self.body]
+
+
+def error_reply(status: int, error: str, detail: str, field_: str | None = None) -> JsonReply:
+    body = {"error": error, "detail": detail, "field": field_}
+    return JsonReply(json.dumps(body), status)
+
+
 def _field(err: Any, prefix: str) -> str:
     loc = ".".join(str(p) for p in err.get("loc", ()))
     return f"{prefix}{loc}" if loc else prefix.rstrip(".") or "body"
@@ -78,7 +133,7 @@ def validation_error(exc: ValidationError, prefix: str = "") -> ApiError:
     return ApiError(400, "invalid", f"{name}: {reason}", name)
 
 
-def _json_body() -> Any:
+def _json_body(request: Request) -> Any:
     raw = request.get_data(cache=True)
     if not raw:
         return {}
@@ -135,6 +190,7 @@ class Api:
     def __init__(self) -> None:
         self.bp = Blueprint("api", __name__)
         self.routes: list[RouteSpec] = []
+        self.views: list[tuple[RouteSpec, Callable[..., Response | JsonReply]]] = []
         self.web: Any = None
 
     def route(
@@ -172,23 +228,27 @@ class Api:
             self.routes.append(spec)
             rule = re.sub(r"\{(\w+)\}", lambda m: f"<{_conv(spec, m.group(1))}:{m.group(1)}>", path)
 
-            def view(**params: str) -> Response:
+            def view(**params: str) -> Response | JsonReply:
                 return self.handle(spec, fn, params)
 
             view.__name__ = f"{fn.__name__}_{method.lower()}"
             self.bp.add_url_rule(rule, view.__name__, view, methods=[method])
+            self.views.append((spec, view))
             return fn
 
         return decorate
 
-    def handle(self, spec: RouteSpec, fn: Callable[..., Any], params: dict[str, str]) -> Response:
+    def handle(
+        self, spec: RouteSpec, fn: Callable[..., Any], params: dict[str, str]
+    ) -> Response | JsonReply:
         started = time.perf_counter()
         user: User | None = None
+        request = current()
         try:
             for name, value in params.items():
                 if not ID_RE.match(value):
                     raise ApiError(400, "invalid", f"{name}: not a valid id", name)
-            user = None if spec.public else self.web.authenticate(spec)
+            user = None if spec.public else self.web.authenticate(spec, request)
             if user is not None and user.role not in spec.roles:
                 raise self.web.services.access.deny(
                     user,
@@ -199,30 +259,30 @@ class Api:
                 )
             kwargs: dict[str, Any] = dict(params)
             if spec.body is not None:
-                kwargs["body"] = _parse(spec.body, _json_body(), "")
+                kwargs["body"] = _parse(spec.body, _json_body(request), "")
             elif spec.body_content != "application/json":
                 kwargs["text"] = request.get_data(as_text=True)
             if spec.query is not None:
                 kwargs["query"] = _parse(spec.query, request.args.to_dict(), "")
             result = fn(user, **kwargs) if not spec.public else fn(**kwargs)
-            resp = result if isinstance(result, Response) else self._json(spec, result)
+            resp = result if isinstance(result, Response | JsonReply) else self._json(spec, result)
         except (Exception, gevent.Timeout) as exc:  # noqa: BLE001 - mapped, or a logged 500
             try:
                 err = map_error(exc)
             except Exception:
                 log.exception("%s %s failed", spec.method, spec.path)
                 err = ApiError(500, "internal", "internal error (logged)")
-            resp = error_response(err.status, err.error, err.detail, err.field)
-        self.web.after(spec, user, resp.status_code, time.perf_counter() - started)
+            resp = error_reply(err.status, err.error, err.detail, err.field)
+        self.web.after(spec, user, resp.status_code, time.perf_counter() - started, request, params)
         return resp
 
-    def _json(self, spec: RouteSpec, result: Any) -> Response:
+    def _json(self, spec: RouteSpec, result: Any) -> JsonReply:
         if isinstance(result, BaseModel):
             result = result.model_dump()
         if self.web.validate_responses and spec.response is not None:
             if not (result is None and spec.nullable):
                 TypeAdapter(spec.response).validate_python(result)
-        return Response(json.dumps(result, default=str), mimetype="application/json")
+        return JsonReply(json.dumps(result, default=str))
 
 
 def _conv(spec: RouteSpec, name: str) -> str:

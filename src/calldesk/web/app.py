@@ -19,6 +19,7 @@ from calldesk.service import Services
 from calldesk.store import Store
 from calldesk.web.api import Api, error_response
 from calldesk.web.context import Web
+from calldesk.web.fastpath import FastApi
 
 MAX_BODY = 64 * 1024
 
@@ -71,6 +72,7 @@ def create_app(
         detail = "body larger than the limit" if code == 413 else exc.description or exc.name
         return error_response(code, name, detail, "body" if code == 413 else None)
 
+    app.wsgi_app = FastApi(app, api)  # type: ignore[method-assign]  # the JSON routes, lean
     return app
 
 

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import request
+from werkzeug.wrappers import Request
 
 from calldesk.auth import User
 from calldesk.service import Services
 from calldesk.store import Store
-from calldesk.web.api import ApiError, RouteSpec
+from calldesk.web.api import ApiError, RouteSpec, current
 from calldesk.web.audit import Audit
 from calldesk.web.credentials import Credentials
 from calldesk.web.sessions import COOKIE, LoginLimiter, Sessions
@@ -38,10 +38,11 @@ class Web:
     def journal(self, kind: str, subject: str, data: dict[str, Any]) -> None:
         self.store.journal.append(kind, subject, data, self.clock())
 
-    def address(self) -> str:
-        return request.remote_addr or "-"
+    def address(self, request: Request | None = None) -> str:
+        return (request or current()).remote_addr or "-"
 
-    def authenticate(self, spec: RouteSpec | None = None) -> User:
+    def authenticate(self, spec: RouteSpec | None = None, request: Request | None = None) -> User:
+        request = request or current()
         header = request.headers.get("Authorization", "")
         if header:
             scheme, _, token = header.partition(" ")
@@ -66,7 +67,15 @@ class Web:
         except Exception:
             raise ApiError(401, "unauthorized", f"user {uid!r} no longer exists") from None
 
-    def after(self, spec: RouteSpec, user: User | None, status: int, seconds: float) -> None:
+    def after(
+        self,
+        spec: RouteSpec,
+        user: User | None,
+        status: int,
+        seconds: float,
+        request: Request,
+        params: dict[str, str],
+    ) -> None:
         """Metrics, and a journal line for every authenticated request (queued: `Audit`)."""
         if self.metrics is not None:
             self.metrics.request(spec.path, spec.method, status, seconds)
@@ -74,8 +83,7 @@ class Web:
             return
         who = user.id if user else "-"
         if spec.method == "GET":
-            args = request.view_args or {}
-            subject = str(next(iter(args.values()))) if args else spec.path
+            subject = str(next(iter(params.values()))) if params else spec.path
             data = {"user": who, "route": spec.path, "status": status}
             self.audit.add("api.read", subject, data, self.clock())
             return
@@ -84,6 +92,6 @@ class Web:
             "route": spec.path,
             "path": request.path,
             "status": status,
-            "address": self.address(),
+            "address": request.remote_addr or "-",
         }
         self.audit.add("api.request", who, data, self.clock())

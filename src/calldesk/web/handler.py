@@ -106,6 +106,16 @@ class Handler(WSGIHandler):
     def MessageClass(self, fp: Any, *args: Any) -> Any:  # noqa: N802 - pywsgi's name
         return parse_headers(fp)  # pywsgi calls it as MessageClass(rfile, 0)
 
+    def _headers(self) -> Iterator[tuple[str, str]]:
+        """The `HTTP_*` environ pairs from the parsed pairs, as pywsgi makes them from the
+        header lines (a name with `_` is dropped, type and length have their own keys)."""
+        for key, value in self.headers._items:  # type: ignore[attr-defined]
+            if "_" in key:
+                continue
+            key = key.replace("-", "_").upper()
+            if key != "CONTENT_TYPE" and key != "CONTENT_LENGTH":
+                yield "HTTP_" + key, value
+
     def _write_with_headers(self, data: bytes) -> None:
         """The status line, the headers and a body of up to `ONE_SEND` bytes in one send (one
         TCP segment, where pywsgi makes two), unless the body goes chunked."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 
 from calldesk.auth import User
 from calldesk.web import (
@@ -15,7 +15,7 @@ from calldesk.web import (
     routes_digital,
     routes_floor,
 )
-from calldesk.web.api import Api, ApiError
+from calldesk.web.api import Api, ApiError, current
 from calldesk.web.models import (
     AgentLoginBody,
     AgentOut,
@@ -91,7 +91,7 @@ def register(api: Api) -> None:
     @api.route("POST", "/api/logout", response=Ok)
     def logout(user: User) -> Response:
         """End the browser session."""
-        sid = request.cookies.get(COOKIE)
+        sid = current().cookies.get(COOKIE)
         if sid:
             web.sessions.close(sid)
         resp = Response('{"ok": true}', mimetype="application/json")
@@ -102,6 +102,7 @@ def register(api: Api) -> None:
     def me(user: User) -> dict:
         """Who is asking, and (for a browser session) the session's CSRF token, so that a new
         tab of a logged-in browser can make changes without logging in again."""
+        request = current()
         sid = request.cookies.get(COOKIE)
         session = (
             web.sessions.get(sid) if sid and not request.headers.get("Authorization") else None

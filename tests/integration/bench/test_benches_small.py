@@ -3,6 +3,8 @@ call is accounted for, and the intake bench leaves the frame reader as it found 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from calldesk.esl.frames import FrameReader
@@ -64,7 +66,26 @@ def test_bench_api_keeps_connections_and_reads_serve_metrics() -> None:
     assert kept["api_keepalive"] and 1 <= kept["api_connections_opened"] < kept["api_requests"]
     for key in ("serve_loop_lag_p99_ms", "serve_request_p99_ms", "serve_read_p99_ms"):
         assert kept[key] is not None and kept[key] > 0, key
+    assert kept["clients_loop_lag_p99_ms"] is not None  # the clients' own hub was watched
     assert kept["lost_events"] == 0 and kept["duplicate_events"] == 0
     fresh = run_round(**small, keepalive=False)
     assert not fresh["api_keepalive"]
     assert fresh["api_connections_opened"] == fresh["api_requests"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_bench_api_traces_serve_segments(tmp_path, monkeypatch) -> None:
+    """With CALLDESK_BENCH_SEGMENTS, serve runs under the greenlet switch tracer and writes its
+    report when the bench stops it: the HTTP handlers, the engine and the loop's iterations."""
+    from calldesk.bench.api import run_round
+
+    monkeypatch.setenv("CALLDESK_BENCH_SEGMENTS", str(tmp_path))
+    out = run_round(rate=2, seconds=2, agents=3, spares=2, rps=10, talk_s=0.5)
+    assert out["lost_events"] == 0 and out["api_requests"] >= 15
+    report = json.loads((tmp_path / "serve-1.json").read_text())
+    kinds = {k["kind"]: k for k in report["kinds"]}
+    assert kinds["gevent.baseserver._handle_and_close_when_done"]["count"] >= 15
+    assert "calldesk.engine.engine.Engine._run" in kinds and "hub" in kinds
+    assert sum(report["segments"].values()) >= sum(k["count"] for k in report["kinds"])
+    assert sum(report["iterations"].values()) > 0 and report["longest"]

@@ -62,3 +62,21 @@ def test_new_day_resets_today() -> None:
     acd = _day()
     s = fold(acd.journal)
     assert s.queue_view("q", 86400 + 5).answered == 0
+
+
+def test_the_rolling_service_level_is_kept_as_outcomes_come_and_go() -> None:
+    """The window's count of answers in SL is kept as outcomes enter and leave it; at every
+    step it equals a recount of the window."""
+    from calldesk.acd.stats import ROLLING_S, StatsFold
+
+    f = StatsFold({"q": 20.0})
+    for i in range(60):
+        at = 100.0 + i * 40
+        if i % 3 == 2:
+            f.apply(at, "interaction.abandoned", f"i{i}", {"queue": "q"})
+        else:  # every other answer within the 20 s threshold
+            f.apply(at, "interaction.answered", f"i{i}", {"queue": "q", "wait": 5 + 30 * (i % 2)})
+        v = f.queue_view("q", at)
+        window = [(t, ok) for t, ok in f.queues["q"].recent if t >= at - ROLLING_S]
+        assert v.service_level_15m == sum(ok for _, ok in window) / len(window)
+    assert f.queue_view("q", 100.0 + 60 * 40 + ROLLING_S).service_level_15m is None

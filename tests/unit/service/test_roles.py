@@ -181,3 +181,15 @@ def test_an_undecided_state_change_is_pending_not_an_error(world) -> None:
         s.agents.set_state(s.user("a1"), "a1", "ready")
     err = map_error(e.value)
     assert (err.status, err.error) == (202, "pending") and "push" in err.detail
+
+
+def test_an_agents_teams_follow_the_directory(world) -> None:
+    from calldesk.auth import Team, User
+
+    s, _, _ = world
+    assert s.agents.get(s.user("boss"), "a1")["teams"] == ["red"]
+    d = s.access.directory
+    d.teams["green"] = Team("green", agents=frozenset({"a1"}))
+    assert s.agents.get(s.user("boss"), "a1")["teams"] == ["green", "red"]
+    d.users["ann"] = User("ann", "agent", teams=frozenset({"blue"}), agent="a1")
+    assert s.agents.get(s.user("boss"), "a1")["teams"] == ["blue", "green", "red"]
