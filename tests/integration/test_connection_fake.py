@@ -270,11 +270,13 @@ def test_switch_that_stops_answering_is_reconnected_and_resynced(fake: FakeSwitc
 def test_a_reply_late_behind_a_stream_of_events_is_not_a_stall(fake: FakeSwitch, caplog) -> None:
     """A starved controller reads its switch late: a reply waits behind events not read yet.
     While events still arrive the link is not dropped (a reconnect would throw the backlog
-    away); once the switch is silent too, the stall watchdog reconnects as before."""
+    away); once the switch is silent too, the stall watchdog reconnects as before. The fake
+    switch shares this process, so its events are sent every 10 ms against a 0.67 s window:
+    a loaded box that holds the whole process up must not pass for a silent switch."""
     settings = SwitchSettings("fs1", "127.0.0.1", fake.port, fake.password,
-                              command_timeout=0.3, backoff_initial=0.05, stall_after=0.6)
+                              command_timeout=0.5, backoff_initial=0.05, stall_after=2.0)
     conn = SwitchConnection(settings)
-    assert conn.start(wait=3)
+    assert conn.start(wait=10)
     fake.silent.add("api slow")
     talking = True
 
@@ -283,17 +285,21 @@ def test_a_reply_late_behind_a_stream_of_events_is_not_a_stall(fake: FakeSwitch,
         while talking:
             n += 1
             fake.broadcast(event_plain([("Event-Name", "DTMF"), ("Unique-ID", f"leg-{n}")]))
-            gevent.sleep(0.05)
+            gevent.sleep(0.01)
 
     feeder = gevent.spawn(chatter)
     with pytest.raises(CommandTimeout):
         conn.api("slow")
-    gevent.sleep(1.5)  # well past stall_after, with events arriving all along
+    with gevent.Timeout(30, AssertionError("the watchdog never judged the missing reply")):
+        while "this controller is behind; not reconnecting" not in caplog.text:
+            assert conn.health.connects == 1  # never dropped while events arrive
+            gevent.sleep(0.05)
+    gevent.sleep(1.0)  # and still kept a while later
     assert conn.health.connects == 1
-    assert "this controller is behind; not reconnecting" in caplog.text
     talking = False
     feeder.join()
-    gevent.sleep(1.5)  # now nothing arrives and the reply is still missing: a stall
-    assert conn.wait_ready(timeout=3)
-    assert conn.health.connects == 2
+    with gevent.Timeout(30, AssertionError("a silent switch was never reconnected")):
+        while conn.health.connects < 2:
+            gevent.sleep(0.05)
+    assert conn.wait_ready(timeout=10)
     conn.stop()
