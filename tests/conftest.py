@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# argon2id at the lowest cost it allows (tests/browser/stack.py uses it too)
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -17,6 +20,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "live_freeswitch" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Test logins hash with argon2id at its lowest cost: the same code path (hash, verify,
+    the dummy hash for unknown users) without 0.2 s of CPU per hash blocking the hub, hundreds
+    of times a run. The product's own cost is asserted in tests/unit/test_password_cost.py."""
+    from argon2 import PasswordHasher
+
+    from calldesk.web import credentials
+
+    cheap = PasswordHasher(**CHEAP_ARGON2)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(credentials, "_HASHER", cheap)
+        mp.setattr(credentials, "_DUMMY", cheap.hash("calldesk-no-such-user"))
+        yield
 
 
 @pytest.fixture
