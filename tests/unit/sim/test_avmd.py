@@ -12,7 +12,9 @@ from calldesk.sim.legs import Message
 
 @pytest.fixture
 def sw(tmp_path):  # type: ignore[no-untyped-def]
-    s = SimSwitch(password="pw", time_scale=50.0, recordings_dir=tmp_path)
+    # scale 10: the machine beeps 100 ms (wall) after its answer; at 50 it was 20 ms, and on a
+    # loaded box avmd_start (run after the answer) sometimes came after the beep it must hear
+    s = SimSwitch(password="pw", time_scale=10.0, recordings_dir=tmp_path)
     s.add_phone("user/1006", PhoneBehavior.machine(after=0.5, beep_after=1.0))
     yield s
     s.stop()
