@@ -14,7 +14,8 @@ def agent(aid: str, contact: str) -> AgentConfig:
 
 def test_callback_keeps_the_place_then_dials_the_customer(sim, desk_factory) -> None:
     sim.add_phone("user/1001", PhoneBehavior.answer(after=0.5))
-    sim.add_phone("user/5550177", PhoneBehavior.answer(after=1.0, hangup_after=3))
+    # talks 10 s (0.5 s wall): with 3 s, a box late by 150 ms could end the bridge unseen
+    sim.add_phone("user/5550177", PhoneBehavior.answer(after=1.0, hangup_after=10))
     desk = desk_factory([agent("alice", "user/1001")], callback_endpoint="user/{number}")
     desk.svc.login("alice", ready=False)
     caller = sim.inject_call(did="5551000", caller_id="+15550101")
