@@ -14,8 +14,8 @@ CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 
 # The files whose single tests run longest (30 to 65 s each on a quiet box). In a pytest-xdist
-# worker (README: `pytest -n 2`) they go first, so that no worker is left running one of them
-# alone at the end; every worker sorts the same way, so all collect the same order.
+# worker (README: `pytest -n 2 --dist worksteal`) they go first, so that no worker is left
+# running one of them alone at the end; every worker sorts the same way (xdist requires it).
 LONG_FIRST = (
     "tests/integration/e2e/test_restart_chaos.py",
     "tests/integration/test_live_suite_on_sim.py",
