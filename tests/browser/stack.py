@@ -57,9 +57,15 @@ def main(workdir: Path) -> None:
             PhoneBehavior.no_answer() if behavior == "ring" else PhoneBehavior.answer(after=0.5),
         )
     server = serve_http(controller, validate_responses=True)  # exactly as `serve` does
-    from calldesk.web.credentials import Credentials
+    from argon2 import PasswordHasher
 
-    creds = Credentials(store, clock=time.time)
+    from calldesk.web import credentials
+    from tests.conftest import CHEAP_ARGON2
+
+    # the suite's cheap argon2id, as in tests/conftest.py (logins verify it on every test)
+    credentials._HASHER = PasswordHasher(**CHEAP_ARGON2)
+    credentials._DUMMY = credentials._HASHER.hash("calldesk-no-such-user")
+    creds = credentials.Credentials(store, clock=time.time)
     for user, pw in people["passwords"].items():
         creds.set_password(user, pw)
     out = FileObject(sys.stdout, "w")

@@ -26,7 +26,7 @@ ANSWERS, BUSY, SILENT = "+12125550122", "+12125550133", "+12125550144"
 def test_progressive_campaign_on_the_simulated_switch(sim, desk_factory) -> None:  # noqa: ANN001
     sim.add_phone("user/1001", PhoneBehavior.answer(after=0.2))
     gw = "sofia/gateway/carrier-a/"
-    sim.add_phone(gw + ANSWERS, PhoneBehavior.answer(after=1.0, hangup_after=120))
+    sim.add_phone(gw + ANSWERS, PhoneBehavior.answer(after=1.0, hangup_after=30))
     sim.add_phone(gw + BUSY, PhoneBehavior.busy())
     sim.add_phone(gw + SILENT, PhoneBehavior.no_answer())
     desk = desk_factory([AgentConfig("alice", "user/1001", queues=("sales",))])

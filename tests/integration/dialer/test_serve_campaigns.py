@@ -181,6 +181,7 @@ def test_pause_hangs_up_no_live_call_and_callbacks_come_back(tmp_path) -> None: 
         assert SCALE > 1
 
 
+@pytest.mark.timeout(300)  # its ledger wait allows 240 s; the suite-wide 120 s cut it first
 def test_predictive_with_amd_on_callees_drawn_at_rates(tmp_path) -> None:  # noqa: ANN001
     from tests.integration.dialer.serve_env import GW
 

@@ -109,6 +109,9 @@ class Mailroom:
             use_idle=use_idle,
             poll_s=0.2,
             idle_s=5,
+            # stop() kills the reader mid-IDLE; its IDLE DONE can then wait out the socket
+            # timeout (30 s by default) when the idle_check thread took the reply
+            timeout=5.0,
         )
         self.reader = MailboxReader(
             settings, lambda raw: self.results.append(self.gateway.inbound(raw))

@@ -26,7 +26,7 @@ POLICY = AgentPolicy(lease_s=10, rona_after=2, no_answer_delay_s=5, reject_delay
                      busy_delay_s=5, callback_attempts=2, callback_retry_s=5)  # fmt: skip
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
     with gevent.Timeout(timeout, AssertionError(f"condition not met in time: {what}")):
         while not (value := predicate()):
             gevent.sleep(0.005)
@@ -38,7 +38,7 @@ def make_board(sim: SimSwitch) -> Switchboard:
         SwitchSettings("sim1", "127.0.0.1", sim.port, PASSWORD, command_timeout=3.0)
     )
     board = Switchboard([conn])
-    assert board.start(wait=5) == {"sim1": True}
+    assert board.start(wait=30) == {"sim1": True}  # a cap: ready takes milliseconds
     return board
 
 

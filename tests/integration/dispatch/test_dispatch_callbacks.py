@@ -14,7 +14,8 @@ def agent(aid: str, contact: str) -> AgentConfig:
 
 def test_callback_keeps_the_place_then_dials_the_customer(sim, desk_factory) -> None:
     sim.add_phone("user/1001", PhoneBehavior.answer(after=0.5))
-    sim.add_phone("user/5550177", PhoneBehavior.answer(after=1.0, hangup_after=3))
+    # talks 10 s (0.5 s wall): with 3 s, a box late by 150 ms could end the bridge unseen
+    sim.add_phone("user/5550177", PhoneBehavior.answer(after=1.0, hangup_after=10))
     desk = desk_factory([agent("alice", "user/1001")], callback_endpoint="user/{number}")
     desk.svc.login("alice", ready=False)
     caller = sim.inject_call(did="5551000", caller_id="+15550101")
@@ -85,7 +86,9 @@ def test_breakout_key_while_waiting_becomes_a_callback_in_place(sim, desk_factor
     """A caller waiting in a queue with `breakout: {"1": callback}` presses 1: they leave the
     line (no abandon), keep their place, and are called back on their caller ID."""
     sim.add_phone("user/1001", PhoneBehavior.answer(after=0.5))
-    sim.add_phone("user/+15550133", PhoneBehavior.answer(after=0.5, hangup_after=2))
+    # talks 10 s (0.5 s wall): with 2 s the customer sometimes hung up before the bridge was
+    # journaled on a loaded box, and the callback counted as abandoned
+    sim.add_phone("user/+15550133", PhoneBehavior.answer(after=0.5, hangup_after=10))
     queue = QueueConfig("sales", wrap_up_s=1, breakout={"1": "callback"})
     desk = desk_factory([agent("alice", "user/1001")], [queue], callback_endpoint="user/{number}")
     desk.svc.login("alice", ready=False)

@@ -26,12 +26,13 @@ def board(sim):
         SwitchSettings("sim1", "127.0.0.1", sim.port, PASSWORD, command_timeout=3.0)
     )
     board = Switchboard([conn])
-    assert board.start(wait=5) == {"sim1": True}
+    # a cap, not a pause: ready takes milliseconds, but a loaded box has taken more than 5 s
+    assert board.start(wait=30) == {"sim1": True}
     yield board
     board.stop()
 
 
-def wait_for(predicate, timeout: float = 5.0) -> None:
+def wait_for(predicate, timeout: float = 10.0) -> None:
     with gevent.Timeout(timeout, AssertionError("condition not met in time")):
         while not predicate():
             gevent.sleep(0.01)
