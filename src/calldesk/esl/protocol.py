@@ -28,7 +28,11 @@ from calldesk.esl.frames import Frame, FrameReader
 
 log = logging.getLogger(__name__)
 
-YIELD_EVERY_FRAMES = 16
+# The reader yields after every second frame of a chunk: API requests and pushes ready meanwhile
+# run between them. Measured on the quiet box with `bench api` (50 calls/s, 200 requests/s):
+# every 16 frames API p99 81 ms, every 4 53 ms, every 2 36 ms; a 5 ms time budget instead, 75 ms.
+# The price is intake: `bench inbound` sheds from 175 calls/s instead of 200.
+YIELD_EVERY_FRAMES = 2
 
 REPLY_TYPES = ("command/reply", "api/response")
 
