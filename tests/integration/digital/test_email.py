@@ -8,6 +8,7 @@ import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+import gevent
 import pytest
 from imapclient import IMAPClient
 from tests.eventually import eventually
@@ -188,3 +189,19 @@ def test_a_message_read_twice_arrives_once_and_is_flagged_seen(room):
     while in_thread(unseen) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert in_thread(unseen) == []
+
+
+def test_stop_while_idling_returns_at_once_with_a_long_socket_timeout(dovecot) -> None:
+    """The reader waits in IMAP IDLE in a pool thread; stop() shuts the socket before killing
+    it, so it neither races that thread for the server's reply nor waits out the timeout."""
+    _empty_inbox(dovecot.port)
+    settings = MailboxSettings("127.0.0.1", dovecot.port, USER, PASSWORD, tls=False,
+                               use_idle=True, idle_s=120, timeout=120.0)
+    reader = MailboxReader(settings, lambda raw: None).start()
+    with gevent.Timeout(20, AssertionError("the reader never read the mailbox")):
+        while reader.rounds < 1:
+            gevent.sleep(0.05)
+    assert reader.idling
+    gevent.sleep(0.5)  # into idle_check, blocked on the socket in a pool thread
+    with gevent.Timeout(10, AssertionError("stop() waited on the IDLE socket")):
+        reader.stop()

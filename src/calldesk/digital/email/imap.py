@@ -54,15 +54,18 @@ class MailboxReader:
         return self
 
     def stop(self) -> None:
+        """The socket is shut first: a pool thread blocked in IDLE returns at once. Killed the
+        other way round, the reader's IDLE DONE raced that thread for the server's reply and
+        could wait out the whole socket timeout (30 s by default)."""
         self._stopping = True
-        if self._greenlet is not None:
-            self._greenlet.kill()
         client, self.client = self.client, None
         if client is not None:
             try:
                 client.shutdown()
             except Exception:  # noqa: BLE001 - going away
                 pass
+        if self._greenlet is not None:
+            self._greenlet.kill()
 
     def _connect(self) -> IMAPClient:
         s = self.settings
@@ -105,7 +108,8 @@ class MailboxReader:
         try:
             self._io(c.idle_check, self.settings.idle_s)
         finally:
-            self._io(c.idle_done)
+            if not self._stopping:  # stopping: the socket is shut, there is no IDLE to end
+                self._io(c.idle_done)
 
     def read_new(self) -> int:
         """Hand on every unseen message, then flag it seen; returns how many."""
