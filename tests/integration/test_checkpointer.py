@@ -33,3 +33,18 @@ def test_an_in_memory_store_has_nothing_to_checkpoint() -> None:
     assert cp.checkpoints == 0
     cp.stop()
     store.close()
+
+
+def test_stop_while_a_checkpoint_runs_in_the_pool_thread_is_safe(tmp_path) -> None:
+    """Killing the greenlet does not stop its pool thread: stop waits for that checkpoint
+    before closing the connection under it (closing it mid-checkpoint crashed the process)."""
+    path = tmp_path / "s.sqlite"
+    store = Store.open(path)
+    for round_ in range(40):
+        cp = Checkpointer(store.db.conn, str(path), every_s=0.0).start()
+        for i in range(50):
+            store.journal.append("test.row", f"s-{round_}-{i}", {"pad": "x" * 500}, float(i))
+        gevent.sleep(0.002)  # a checkpoint is likely under way in the pool thread
+        cp.stop()
+    assert store.journal.count("test.row") == 40 * 50
+    store.close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 
 import gevent
 
@@ -30,6 +31,9 @@ class Checkpointer:
         self.checkpoints = 0
         self.copied = 0  # pages the background checkpoints copied into the database file
         self._own: sqlite3.Connection | None = None
+        # Held by the pool thread while it checkpoints: `stop` must not close the connection
+        # under it (a killed greenlet does not stop its thread; closing then crashed the process).
+        self._lock = threading.Lock()
         self._greenlet: gevent.Greenlet | None = None
 
     def start(self) -> Checkpointer:
@@ -46,9 +50,10 @@ class Checkpointer:
         if self._greenlet is not None:
             self._greenlet.kill()
             self._greenlet = None
-        if self._own is not None:
-            self._own.close()
-            self._own = None
+        with self._lock:  # waits for a checkpoint still running in the pool thread
+            if self._own is not None:
+                self._own.close()
+                self._own = None
         self.conn.execute("PRAGMA wal_autocheckpoint=1000")
 
     def _run(self) -> None:
@@ -69,6 +74,8 @@ class Checkpointer:
 
     def _checkpoint(self) -> tuple[int, int, int]:
         """In a pool thread: (busy, pages in the log, pages checkpointed)."""
-        assert self._own is not None
-        row = self._own.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        with self._lock:
+            if self._own is None:  # stopped meanwhile
+                return 0, 0, 0
+            row = self._own.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return int(row[0]), int(row[1]), int(row[2])
