@@ -63,6 +63,7 @@ class Health:
     commands_failed: int = 0
     events_in: int = 0
     bad_events: int = 0
+    behind: int = 0  # watchdog turns that kept the link: a reply missing, the events arriving
 
 
 @dataclass
@@ -184,6 +185,7 @@ class SwitchConnection:
             if proto.behind(within=limit / 3):
                 # Behind, not dead: a reconnect would drop the backlog and start a resync on a
                 # box that is already short of CPU.
+                self.health.behind += 1
                 if not warned:
                     log.warning("switch %s: no reply for %.1fs to %r, but its events still "
                                 "arrive: this controller is behind; not reconnecting",
