@@ -13,17 +13,6 @@ from tests.integration.digital.served import start_served, stop_served
 from calldesk.digital.sms import twilio
 
 
-@pytest.fixture
-def served(tmp_path, monkeypatch):
-    from tests.integration.digital.served import TOKEN_ENV
-    from tests.integration.digital.sms_provider import TOKEN
-
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    s = start_served(tmp_path)
-    yield s
-    stop_served(s)
-
-
 def _offered(events, agent: str = "a1") -> dict:
     return events.until(
         lambda f: f.get("kind") == "interaction.offered" and f["data"].get("agent") == agent,
@@ -336,16 +325,22 @@ def test_attachments_are_served_to_those_who_may_see_the_conversation(served) ->
     a2_events.close()
 
 
+def _accepted_chats(served, agent, events, n: int) -> list[tuple[str, object]]:
+    """`n` chats brought to the queue and accepted by `agent`: (interaction, widget) each."""
+    chats = []
+    for k in range(n):
+        _, widget = _chat_to_queue(served, f"chat {k}")
+        offer = _offered(events)
+        assert agent.call("POST", f"/api/offers/{offer['data']['offer']}/accept").status == 200
+        chats.append((offer["subject"], widget))
+    return chats
+
+
 def test_done_ends_only_the_wrap_up_of_the_interaction_named(served) -> None:
     """Two chats closed, two wrap-ups: Done on one leaves the agent in wrap-up with the
     other; the agent is ready only after the second."""
     agent, events = _ready(served)
-    chats = []
-    for n in range(2):
-        _, widget = _chat_to_queue(served, f"chat {n}")
-        offer = _offered(events)
-        assert agent.call("POST", f"/api/offers/{offer['data']['offer']}/accept").status == 200
-        chats.append((offer["subject"], widget))
+    chats = _accepted_chats(served, agent, events, 2)
     first, second = (iid for iid, _ in chats)
     for iid, _ in chats:
         assert agent.call("POST", f"/api/interactions/{iid}/close").status == 200

@@ -5,31 +5,13 @@ from this list after a reload."""
 
 from __future__ import annotations
 
-import pytest
 from tests.eventually import eventually
-from tests.integration.digital.served import start_served, stop_served
-from tests.integration.digital.test_serve_digital import _chat_to_queue, _offered, _ready
-
-
-@pytest.fixture
-def served(tmp_path, monkeypatch):
-    from tests.integration.digital.served import TOKEN_ENV
-    from tests.integration.digital.sms_provider import TOKEN
-
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    s = start_served(tmp_path)
-    yield s
-    stop_served(s)
+from tests.integration.digital.test_serve_digital import _accepted_chats, _ready
 
 
 def test_wrapups_list_each_closed_chat_until_its_done(served) -> None:
     agent, events = _ready(served)
-    chats = []
-    for n in range(2):
-        _, widget = _chat_to_queue(served, f"chat {n}")
-        offer = _offered(events)
-        assert agent.call("POST", f"/api/offers/{offer['data']['offer']}/accept").status == 200
-        chats.append((offer["subject"], widget))
+    chats = _accepted_chats(served, agent, events, 2)
     first, second = (iid for iid, _ in chats)
     assert agent.call("GET", "/api/agents/a1").json()["wrapups"] == []
 
