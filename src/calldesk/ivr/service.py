@@ -90,11 +90,19 @@ class IvrService:
             # A number no flow ever served is not calldesk's to answer; a named flow that is not
             # loaded, or a number whose flow file was removed, is: never silence.
             if self.fallback is not None and (named or self.library.served(number)):
-                self.active[uuid] = gevent.spawn(self._fall_back, uuid, self._open(uuid, caller),
-                                                 caller, why)
+                self.active[uuid] = gevent.spawn(self._open_and_fall_back, uuid, caller, why)
             return
-        iid = self._open(uuid, caller)
-        self.active[uuid] = gevent.spawn(self._run, uuid, flow, caller, None, False, iid)
+        self.active[uuid] = gevent.spawn(self._open_and_run, uuid, flow, caller)
+
+    def _open_and_run(self, leg: str, flow: Any, caller: dict[str, Any]) -> None:
+        """Open the interaction in the run's greenlet: its row and the run's start are then
+        committed together. Opened before the spawn, the row could commit alone and a crash
+        before the run's start left an interaction nobody owned (seen once in CI's restart
+        chaos test)."""
+        self._run(leg, flow, caller, None, False, self._open(leg, caller))
+
+    def _open_and_fall_back(self, leg: str, caller: dict[str, Any], why: str) -> None:
+        self._fall_back(leg, self._open(leg, caller), caller, why)
 
     def _open(self, leg: str, caller: dict[str, Any]) -> str:
         """A new voice interaction for this caller, recorded with its leg when a registry is
@@ -170,8 +178,7 @@ class IvrService:
                   "number_dialed": number}
         log.warning("leg %s parked while no controller watched: starting %s", uuid,
                     flow.name)
-        iid = self._open(uuid, caller)
-        self.active[uuid] = gevent.spawn(self._run, uuid, flow, caller, None, False, iid)
+        self.active[uuid] = gevent.spawn(self._open_and_run, uuid, flow, caller)
 
     def _getvar(self, uuid: str, name: str) -> str:
         try:

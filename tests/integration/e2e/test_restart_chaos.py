@@ -168,6 +168,20 @@ def _ends(store: Store, iid: str) -> list:
             if e.kind == "ivr.finished" and e.data.get("status") != "enqueued"]
 
 
+def _story(store: Store, iid: str | None) -> dict:
+    """What the store holds of a lost interaction (its journal, run and row), so that a loss seen
+    once in CI can be explained from the failure message alone."""
+    if iid is None:
+        return {}
+    run = store.db.execute("SELECT status, step, address FROM ivr_runs WHERE interaction_id = ?",
+                           [iid]).fetchone()
+    row = store.db.execute("SELECT opened_at, closed_at FROM interactions WHERE id = ?",
+                           [iid]).fetchone()
+    return {"journal": [(e.id, e.kind, round(e.at, 3), e.data.get("status", ""))
+                        for e in store.journal.read(subject=iid)],
+            "run": run, "row": row}
+
+
 def _check_callers(run: Run, store: Store, serve: Serve) -> None:
     """0 lost: every caller alive while a serve was up has an interaction with one terminal
     entry that says what the caller lived: talked to an agent, or hung up waiting. (A caller who
@@ -181,7 +195,8 @@ def _check_callers(run: Run, store: Store, serve: Serve) -> None:
             continue
         ends = _ends(store, iid or "-")
         if iid is None or len(ends) != 1:
-            lost.append((c.n, c.outcome, iid, [e.kind for e in ends]))
+            lost.append((c.n, c.outcome, iid, [e.kind for e in ends], _story(store, iid),
+                         (round(c.arrived_at, 3), round(c.hung_up_at, 3), serve.up)))
             continue
         kind = ends[0].kind
         if c.outcome == "answered":

@@ -1,0 +1,111 @@
+"""A caller's interaction and its IVR run are committed together under group commit: a crash
+never leaves an interaction row whose run was never saved (nobody would own it after a restart:
+seen once in CI's restart chaos test)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gevent
+import gevent.event
+
+from calldesk.interactions import Interactions
+from calldesk.ivr.dryrun import CollectingHandoff, MemoryContexts, ScriptedHttp
+from calldesk.ivr.library import FlowLibrary
+from calldesk.ivr.persist import RunStore
+from calldesk.ivr.runner import Runner
+from calldesk.ivr.service import IvrService
+from calldesk.store import Store
+from calldesk.store.tx import GroupCommit
+
+FLOW = """flow: hello
+bindings: {numbers: ['5550000']}
+entry: greet
+steps:
+  greet: {kind: play, prompt: "Hello", next: q}
+  q: {kind: enqueue, queue: general}
+"""
+
+
+class Ticks:
+    """The loop's commit callbacks, run by hand."""
+
+    def __init__(self) -> None:
+        self.pending: list[Callable[[], None]] = []
+
+    def schedule(self, fn: Callable[[], None]) -> None:
+        self.pending.append(fn)
+
+    def run(self) -> None:
+        todo, self.pending = self.pending, []
+        for fn in todo:
+            fn()
+
+
+class HeldPort:
+    """A leg whose first prompt never ends (the run waits on the switch)."""
+
+    medium = "voice"
+    gone = False
+
+    def __init__(self) -> None:
+        self.playing = gevent.event.Event()
+
+    def play(self, action: Any) -> Any:
+        self.playing.set()
+        gevent.sleep(3600)
+
+
+class Park:
+    name = "CHANNEL_PARK"
+
+    def __init__(self, uuid: str) -> None:
+        self.uuid = uuid
+        self.headers = {"Caller-Caller-ID-Number": "+15550101",
+                        "Caller-Destination-Number": "5550000"}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.headers.get(key, default)
+
+
+def committed(path: Path) -> tuple[int, int]:
+    """(interactions, runs) another process would see."""
+    other = sqlite3.connect(path)
+    try:
+        return (other.execute("SELECT count(*) FROM interactions").fetchone()[0],
+                other.execute("SELECT count(*) FROM ivr_runs").fetchone()[0])
+    finally:
+        other.close()
+
+
+def test_the_interaction_row_never_commits_without_its_run(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "hello.yaml").write_text(FLOW)
+    path = tmp_path / "calldesk.sqlite"
+    store = Store.open(path)
+    ticks = Ticks()
+    group = GroupCommit(store.db.conn, ticks.schedule)
+    runs = RunStore(store.db, store.journal, clock=lambda: 1000.0)
+    library = FlowLibrary(flows, archive=runs)
+    assert library.poll() == []
+    runner = Runner(library, lambda: None, ScriptedHttp({}), MemoryContexts(),
+                    CollectingHandoff(), runs)
+    port = HeldPort()
+    service = IvrService(object(), library, runner, runs, wrap_port=lambda _leg: port,
+                         interactions=Interactions(store.db), clock=lambda: 1000.0)
+    try:
+        service.on_park(None, Park("leg-1"))
+        ticks.run()  # a tick ends (and its commit runs) before the run's greenlet starts
+        assert committed(path) == (0, 0)
+        assert port.playing.wait(5)  # the run started and waits on its first prompt
+        ticks.run()
+        assert committed(path) == (1, 1)
+    finally:
+        for g in list(service.active.values()):
+            g.kill()
+        group.close()
+        store.db.conn.close()
