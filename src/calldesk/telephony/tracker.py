@@ -52,18 +52,28 @@ class LegTracker:
             return leg
         if seq is not None:
             leg.last_sequence = seq
+        peer = leg.bridged_to
         apply(leg, event)
         if event.name == "CHANNEL_BRIDGE" and leg.bridged_to in self.legs:
             self.legs[leg.bridged_to].bridged_to = uuid
         if event.name == "CHANNEL_UNBRIDGE":
-            for other in self.legs.values():
-                if other.bridged_to == uuid:
-                    other.bridged_to = None
+            self._unbridge(uuid, peer)
         for listener in self._listeners:
             listener(leg, event)
         if leg.status == DESTROYED:
             self._retire(leg)
         return leg
+
+    def _unbridge(self, uuid: str, peer: str | None) -> None:
+        """Whoever was bridged to `uuid` is not any more: its peer, found at once; a walk over
+        every leg only when the peer is unknown (a leg rebuilt by a resync has none)."""
+        other = self.legs.get(peer) if peer else None
+        if other is not None and other.bridged_to == uuid:
+            other.bridged_to = None
+            return
+        for other in self.legs.values():
+            if other.bridged_to == uuid:
+                other.bridged_to = None
 
     def _retire(self, leg: Leg) -> None:
         self.legs.pop(leg.uuid, None)

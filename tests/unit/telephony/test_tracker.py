@@ -111,3 +111,20 @@ def test_a_leg_born_while_the_resync_waited_for_its_list_is_kept() -> None:
     assert tracker.on_resync("fs1", []) == []
     assert tracker.legs[create.uuid].alive
     assert tracker.on_resync("fs1", []) == [create.uuid]  # the next list without it: gone
+
+
+def test_unbridge_frees_the_peer_found_directly_or_by_a_walk() -> None:
+    """CHANNEL_UNBRIDGE of one leg frees its peer: found from the leg itself, or (a peer that
+    a resync rebuilt without its bridge) by a walk over every leg."""
+    unbridge = next(e for e in events_of("bridge-and-record") if e.name == "CHANNEL_UNBRIDGE")
+    tracker, _ = replay("bridge-and-record", stop_at=lambda e: e.name == "CHANNEL_HANGUP")
+    (caller, agent), = [c for c in tracker.calls() if len(c) == 2]
+    a, b = (caller, agent) if caller.uuid == unbridge.uuid else (agent, caller)
+    tracker.on_event("fs1", unbridge)
+    assert a.bridged_to is None and b.bridged_to is None
+    tracker, _ = replay("bridge-and-record", stop_at=lambda e: e.name == "CHANNEL_HANGUP")
+    legs = tracker.legs
+    legs[unbridge.uuid].bridged_to = None  # the unbridged leg forgot its peer
+    peer = next(leg for leg in legs.values() if leg.bridged_to == unbridge.uuid)
+    tracker.on_event("fs1", unbridge)
+    assert peer.bridged_to is None
