@@ -64,6 +64,8 @@ def test_agent_takes_a_call_through_to_available(stack, page_for):
     wrap = page.get_by_test_id("wrapup")
     expect(wrap).to_be_visible(timeout=15_000)
     expect(state).to_contain_text("Wrap-up")
+    # The queue's 300 s wrap-up counts down from the API's `wrapup_until` (not up from 0).
+    expect(wrap.get_by_role("timer", name="Wrap-up ends in")).to_contain_text("4:")
     page.get_by_label("Disposition").select_option("resolved")
     page.get_by_label("Notes").fill("moved to support for the card dispute")
     page.keyboard.press("Alt+Shift+W")

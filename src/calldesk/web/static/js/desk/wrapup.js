@@ -4,7 +4,8 @@ import { duration } from "../format.js";
 
 export function wrapupLeft(agent, now) {
   if (!agent) return null;
-  if (agent.wrap_up_until) return agent.wrap_up_until - now / 1000;
+  const until = agent.wrapup_until || agent.wrap_up_until; // the API's field, or a chat tab's
+  if (until) return until - now / 1000;
   const limit = agent.wrap_up_s;
   if (typeof limit === "number" && typeof agent.time_in_state_s === "number" && agent._fetched) {
     return limit - agent.time_in_state_s - (now - agent._fetched) / 1000;
@@ -17,7 +18,7 @@ function elapsed(agent, now) {
   return agent.time_in_state_s + (now - agent._fetched) / 1000;
 }
 
-// Seconds left come from the server (`wrap_up_until`, or `wrap_up_s` and the time in state);
+// Seconds left come from the server (`wrapup_until`, or `wrap_up_s` and the time in state);
 // without them the timer shows the time spent in wrap-up.
 export function WrapUp({ agent, codes, now, onDone }) {
   const dispositions = (codes && codes.dispositions) || [];
