@@ -244,7 +244,9 @@ def build(
     admission = Admission.from_config(config["intake"], settings.time_scale)
 
     def admit(leg: Any, event: Any) -> bool:
-        return admission.admit(event_time(event), clock())
+        taken = admission.admit(event_time(event), clock())
+        board.switches[leg.switch].pace(admission.behind)  # late events: intake comes first
+        return taken
 
     intake = Intake(admit=admit)
     tracker.subscribe(intake.on_leg)

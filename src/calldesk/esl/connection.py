@@ -22,7 +22,7 @@ from calldesk.errors import CommandTimeout, ESLError, NotConnected
 from calldesk.esl import commands
 from calldesk.esl.frames import Event, EventParseError, Frame
 from calldesk.esl.lanes import Lanes
-from calldesk.esl.protocol import ESLProtocol
+from calldesk.esl.protocol import YIELD_EVERY_FRAMES, YIELD_EVERY_FRAMES_BEHIND, ESLProtocol
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,7 @@ class SwitchConnection:
         self._stopping = False
         self._supervisor: gevent.Greenlet[[], None] | None = None
         self._lost = gevent.event.Event()
+        self._yield_every = YIELD_EVERY_FRAMES
 
     # -- wiring ---------------------------------------------------------------
     def add_handler(self, handler: EventHandler, *, inline: bool = False) -> None:
@@ -117,6 +118,13 @@ class SwitchConnection:
         """Called with the switch name as a resync asks for the legs (events keep coming while
         it waits: a leg they tell of is not missing from a list taken before it was born)."""
         self._resync_begin.append(listener)
+
+    def pace(self, behind: bool) -> None:
+        """While this controller reads callers' events late (`behind`), its reader takes longer
+        runs (intake before API latency); otherwise it yields every second frame."""
+        self._yield_every = YIELD_EVERY_FRAMES_BEHIND if behind else YIELD_EVERY_FRAMES
+        if self._proto is not None:
+            self._proto.yield_every = self._yield_every
 
     # -- lifecycle --------------------------------------------------------------
     def start(self, wait: float | None = None) -> bool:
@@ -208,6 +216,7 @@ class SwitchConnection:
             on_event=self._on_frame,
             on_close=self._on_close,
         )
+        proto.yield_every = self._yield_every
         self._proto = proto
         proto.connect()
         self.health.connects += 1

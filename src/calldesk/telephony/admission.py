@@ -6,7 +6,9 @@ CHANNEL_PARK carries the switch's time (`Event-Date-Timestamp`). The lag is that
 it is handled, measured against the smallest age seen over `window_s` (so a clock offset between
 the switch and the controller cancels out). Above `shed_lag_s` new callers are shed until the lag
 is back under `resume_lag_s`. Callers already taken on, agents' legs and everything else are never
-shed. Pure: time comes in as arguments.
+shed. Above `pace_lag_s` the controller is `behind`: its switch readers then take longer runs
+(`SwitchConnection.pace`), intake before API latency, which keeps it from reaching `shed_lag_s`.
+Pure: time comes in as arguments.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ class Admission:
     shed_lag_s: float = 2.0  # 0: never shed
     resume_lag_s: float = 0.5
     window_s: float = 120.0
+    pace_lag_s: float = 0.25
     shedding: bool = False
+    behind: bool = False  # callers' events come over `pace_lag_s` late
     lag_s: float = 0.0  # the newest lag measured
     shed: int = 0  # callers turned away so far
     _low: deque[tuple[float, float]] = field(default_factory=deque, repr=False)
@@ -38,7 +42,8 @@ class Admission:
             raise ConfigError(
                 "intake.resume_lag_s", f"must be >= 0 and below shed_lag_s ({shed}), not {resume}"
             )
-        return cls(shed * time_scale, resume * time_scale, window_s=120.0 * time_scale)
+        return cls(shed * time_scale, resume * time_scale, window_s=120.0 * time_scale,
+                   pace_lag_s=0.25 * time_scale)
 
     def observe(self, event_at: float, now: float) -> float:
         """One event's switch time and the controller's time now; returns the lag."""
@@ -54,9 +59,12 @@ class Admission:
 
     def admit(self, event_at: float, now: float) -> bool:
         """May a new caller whose park the switch stamped `event_at` be taken on now?"""
-        if self.shed_lag_s <= 0 or event_at <= 0:
+        if event_at <= 0:
             return True
         lag = self.observe(event_at, now)
+        self.behind = lag > self.pace_lag_s
+        if self.shed_lag_s <= 0:
+            return True
         if self.shedding and lag <= self.resume_lag_s:
             self.shedding = False
         elif not self.shedding and lag > self.shed_lag_s:

@@ -68,3 +68,18 @@ def test_a_caller_arriving_while_the_controller_is_behind_is_turned_away_busy(co
     taken = sim.inject_call("5551000", caller_id="+15550200")
     wait_for(lambda: c.interactions.last_at(taken) is not None, what="the flow took the caller")
     assert admission.shed == 1
+
+
+def test_late_caller_events_put_the_reader_at_the_intake_first_pace(controller) -> None:  # type: ignore[no-untyped-def]
+    sim, c = controller
+    admission, conn = c.admission, c.board.switches["sim"]
+    assert admission is not None and conn._proto is not None
+    assert conn._proto.yield_every == 2
+    admission.pace_lag_s = -1.0  # every caller's park reads as late
+    first = sim.inject_call("5551000", caller_id="+15550201")
+    wait_for(lambda: c.interactions.last_at(first) is not None, what="the flow took the caller")
+    assert admission.behind and conn._proto.yield_every == 16
+    admission.pace_lag_s = 60.0  # caught up
+    second = sim.inject_call("5551000", caller_id="+15550202")
+    wait_for(lambda: c.interactions.last_at(second) is not None, what="the flow took the caller")
+    assert not admission.behind and conn._proto.yield_every == 2

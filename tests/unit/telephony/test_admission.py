@@ -35,9 +35,18 @@ def test_the_baseline_follows_a_window_and_zero_turns_shedding_off() -> None:
     assert all(never.admit(t, t + 100.0) for t in (1.0, 2.0)) and never.shed == 0
 
 
+def test_behind_follows_the_pace_lag_even_when_shedding_is_off() -> None:
+    a = Admission(shed_lag_s=0.0, pace_lag_s=0.25)
+    assert a.admit(10.0, 10.0) and not a.behind  # the baseline
+    assert a.admit(11.0, 11.5) and a.behind  # 0.5 s late: readers take longer runs
+    assert a.admit(12.0, 12.1) and not a.behind  # 0.1 s: back to their usual pace
+    assert a.shed == 0
+
+
 def test_configuration_is_checked_and_scaled() -> None:
     a = Admission.from_config({"shed_lag_s": 1.5, "resume_lag_s": 0.5}, time_scale=20.0)
     assert (a.shed_lag_s, a.resume_lag_s) == (30.0, 10.0)  # in the simulated clock's seconds
+    assert a.pace_lag_s == 5.0
     with pytest.raises(ConfigError, match="intake.shed_lag_s"):
         Admission.from_config({"shed_lag_s": -1, "resume_lag_s": 0.5})
     with pytest.raises(ConfigError, match="intake.resume_lag_s"):
