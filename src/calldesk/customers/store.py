@@ -7,7 +7,6 @@ ones (at most one verified holder of an identity, a merge moves and records ever
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +14,7 @@ from calldesk.customers.identity import Identity
 from calldesk.customers.resolve import Holder
 from calldesk.errors import CalldeskError
 from calldesk.store import Store
+from calldesk.uid import hex_id
 
 
 class CustomerError(CalldeskError):
@@ -22,7 +22,7 @@ class CustomerError(CalldeskError):
 
 
 def new_id() -> str:
-    return "cu-" + uuid.uuid4().hex[:12]
+    return "cu-" + hex_id(12)
 
 
 def _prefix_end(prefix: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import uuid as uuidlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -23,6 +22,7 @@ from calldesk.esl import commands
 from calldesk.esl.frames import Event, EventParseError, Frame
 from calldesk.esl.lanes import Lanes
 from calldesk.esl.protocol import YIELD_EVERY_FRAMES, YIELD_EVERY_FRAMES_BEHIND, ESLProtocol
+from calldesk.uid import uuid4_text
 
 log = logging.getLogger(__name__)
 
@@ -365,7 +365,7 @@ class SwitchConnection:
     ) -> gevent.event.AsyncResult[str]:
         """Start a background job; the result resolves with the job's output text."""
         self._require_ready()
-        job_uuid = str(uuidlib.uuid4())
+        job_uuid = uuid4_text()
         result: gevent.event.AsyncResult[str] = gevent.event.AsyncResult()
         self._jobs[job_uuid] = result
         try:
@@ -390,7 +390,7 @@ class SwitchConnection:
         """sendmsg execute; the result resolves with CHANNEL_EXECUTE_COMPLETE matched on
         `Application-UUID` (== the `Event-UUID` we sent), never on the app's name."""
         self._require_ready()
-        app_uuid = str(uuidlib.uuid4())
+        app_uuid = uuid4_text()
         result: gevent.event.AsyncResult[Event] = gevent.event.AsyncResult()
         self._executions[app_uuid] = (leg_uuid, result)
         self._executions_of.setdefault(leg_uuid, set()).add(app_uuid)

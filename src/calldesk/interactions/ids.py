@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
+from calldesk.uid import hex_id
 
 PREFIX = {"voice": "v", "chat": "c", "sms": "s", "email": "e"}
 
 
 def new_interaction_id(medium: str) -> str:
     """`v-3f2a…` for voice, `c-…` chat, `s-…` SMS, `e-…` email, `x-…` anything else."""
-    return f"{PREFIX.get(medium, 'x')}-{uuid.uuid4().hex}"
+    return f"{PREFIX.get(medium, 'x')}-{hex_id()}"
