@@ -18,6 +18,9 @@ EVENT_TYPES: dict[str, type] = {
 }
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}  # field names by event type
+
+
 def encode(
     event: ev.Event, now: float, batch: int | None = None, settle_first: bool = False
 ) -> dict[str, Any]:
@@ -25,8 +28,15 @@ def encode(
 
     Inputs handed to `Acd.handle_many` together share a `batch` number, so replay hands them
     over together again (routing after a batch can differ from routing after each event), and
-    a batch handled before its due timers (`settle_first`) is replayed the same way."""
-    rec = {"at": now, "type": type(event).__name__, **dataclasses.asdict(event)}
+    a batch handled before its due timers (`settle_first`) is replayed the same way. The fields
+    are the event's own values, not copies (`dataclasses.asdict` deep-copied them: ~1 % of the
+    controller's CPU): serialize the record before anything changes them."""
+    names = _FIELDS.get(type(event))
+    if names is None:
+        names = _FIELDS[type(event)] = tuple(f.name for f in dataclasses.fields(event))
+    rec = {"at": now, "type": type(event).__name__}
+    for name in names:
+        rec[name] = getattr(event, name)
     if batch is not None:
         rec["batch"] = batch
     if settle_first:
