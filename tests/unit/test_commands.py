@@ -84,6 +84,22 @@ def test_dial_vars_refuse_braces() -> None:
         c.dial_vars({"x": "a}b"})
 
 
+@pytest.mark.parametrize(("variables", "reason"), [
+    ({"a b": 1}, "not a variable name"), ({"9a": 1}, "not a variable name"),
+    ({"a\n": 1}, "variable name contains a forbidden"), ({1: "x"}, "not a variable name"),
+    ({"a": "x\ny"}, "variable a contains a forbidden"), ({"a": "nul\x00"}, "forbidden"),
+    ({"a": "q'"}, "quotes"), ({"a": "[1]"}, "brackets"), ({"a": 'say "hi"'}, "quotes"),
+])
+def test_dial_vars_refuse_each_bad_name_or_value_with_its_reason(variables, reason) -> None:
+    with pytest.raises(CommandRefused, match=reason):
+        c.dial_vars(variables)
+
+
+def test_dial_vars_escape_commas_and_keep_order() -> None:
+    assert c.dial_vars({"b": "x,y", "a": 1, "c_d.e-f": True}) == "{b=x\\,y,a=1,c_d.e-f=True}"
+    assert c.dial_vars({}) == ""
+
+
 def test_empty_password_refused() -> None:
     with pytest.raises(CommandRefused, match="empty"):
         c.auth("")
