@@ -85,3 +85,13 @@ def test_pace_counts_a_blocked_event_loop() -> None:
     pace.stop()
     figures = pace.figures()
     assert figures["fell_behind"] and figures["loop_stall_max_ms"] >= 150
+
+
+def test_a_demo_whose_flows_do_not_bind_its_number_is_refused_at_once(tmp_path, monkeypatch) -> None:
+    """Run away from the project folder (no ivrflows/ there), every caller would find no flow:
+    the demo says so and exits 1 instead of losing all of them after its timeout."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["demo", "--calls", "3", "--agents", "1", "--json"])
+    assert result.exit_code == 1
+    assert "flows.dir: no flow in" in result.output and "5550000" in result.output
+    assert "Traceback" not in result.output

@@ -24,6 +24,7 @@ from calldesk.config import Config
 from calldesk.demo.figures import journal_figures, recordings_figures, supervision_figures
 from calldesk.demo.pace import Pace
 from calldesk.demo.population import AgentPlan, CallerPlan, plan_agents, plan_callers
+from calldesk.errors import ConfigError
 from calldesk.esl.connection import SwitchSettings
 from calldesk.sim import PhoneBehavior, SimSwitch
 from calldesk.store import Store
@@ -122,6 +123,16 @@ def start_demo(
     )
     if not all(controller.start(wait=10).values()):
         raise RuntimeError("the controller could not connect to the simulated switch")
+    if controller.ivr.library.for_number(DEMO_DID) is None:  # every caller would be lost
+        controller.stop()
+        sim.stop()
+        raise ConfigError(
+            "flows.dir",
+            f"no flow in {config.path('flows.dir').resolve()} binds the demo's number {DEMO_DID}: run the "
+            "demo from the project folder (its ivrflows/hello.yaml does), or give -c a "
+            "configuration whose flows do",
+            config.source,
+        )
     gctune.tune()  # as `serve` does (calldesk.gctune)
     plans = plan_agents([(a["id"], a["contact"]) for a in config["agents"]], seed=seed)
     for a in plans:
