@@ -160,7 +160,7 @@ def test_sofia_register(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from calldesk.sim import PhoneBehavior
 
     sw = SimSwitch(password="ClueCon-test", time_scale=200.0, recordings_dir=tmp_path).start()
-    sw.registry.core_lag = 20.0  # 0.1 s wall at this scale: room for the first query
+    sw.registry.core_lag = 200.0  # 1 s wall at this scale: room for the first query on a busy box
     try:
         c = _client(sw)
         c.command("event plain CUSTOM sofia::register sofia::unregister sofia::expire "
