@@ -236,32 +236,67 @@ def base_block(
     fixed = _FIXED_LINES.get((name, subclass, site))
     if fixed is None:
         fixed = _fixed_lines(name, subclass, site)
-    ident, switch_lines = _switch_lines(sw)
+    hit = sw.header_cache
+    if (
+        hit is None
+        or hit[0][0] != sw.core_uuid
+        or hit[0][1] != sw.hostname
+        or hit[0][2] != sw.ipv4
+        or hit[0][3] != sw.ipv6
+    ):
+        hit = _switch_lines(sw)
+    dates = _DATES.get(int(at))
+    if dates is None:
+        dates = _dates(at)
     plain = (
-        f"{fixed[0]}{switch_lines}{_dates(at)[2]}"
+        f"{fixed[0]}{hit[1]}{dates[2]}"
         f"Event-Date-Timestamp: {int(at * 1_000_000)}\n{fixed[1]}Event-Sequence: {seq}\n"
     )
+    return Block.lazy(plain, _BasePairs(name, subclass, hit[0], at, site, seq))
 
-    def make() -> Pairs:
-        pairs: Pairs = [("Event-Subclass", subclass)] if subclass else []
+
+class _BasePairs:
+    """The pairs of a base run, made only when read (filters, history, JSON)."""
+
+    __slots__ = ("name", "subclass", "ident", "at", "site", "seq")
+
+    def __init__(
+        self,
+        name: str,
+        subclass: str | None,
+        ident: tuple[str, str, str, str],
+        at: float,
+        site: tuple[str, str, int],
+        seq: int,
+    ) -> None:
+        self.name, self.subclass, self.ident, self.at, self.site, self.seq = (
+            name,
+            subclass,
+            ident,
+            at,
+            site,
+            seq,
+        )
+
+    def __call__(self) -> Pairs:
+        ident, site = self.ident, self.site
+        pairs: Pairs = [("Event-Subclass", self.subclass)] if self.subclass else []
         pairs += [
-            ("Event-Name", name),
+            ("Event-Name", self.name),
             ("Core-UUID", ident[0]),
             ("FreeSWITCH-Hostname", ident[1]),
             ("FreeSWITCH-Switchname", ident[1]),
             ("FreeSWITCH-IPv4", ident[2]),
             ("FreeSWITCH-IPv6", ident[3]),
         ]
-        pairs += _date_headers(at)
+        pairs += _date_headers(self.at)
         pairs += [
             ("Event-Calling-File", site[0]),
             ("Event-Calling-Function", site[1]),
             ("Event-Calling-Line-Number", str(site[2])),
-            ("Event-Sequence", str(seq)),
+            ("Event-Sequence", str(self.seq)),
         ]
         return pairs
-
-    return Block.lazy(plain, make)
 
 
 def _profile_headers(leg: Leg, prefix: str, full: bool = True) -> Pairs:
@@ -436,20 +471,6 @@ def leg_headers(leg: Leg, name: str, variables: bool | None = None) -> Pairs:
     return pairs
 
 
-def _head_runs(leg: Leg, cache: dict[Any, Any]) -> tuple[Block, Block, Block]:
-    """Channel-State .. codecs: the state and answer runs shared by every leg, the identity
-    run (name, uuid, direction, call uuid) kept in the leg's cache while it holds."""
-    key = (leg.name, leg.direction, leg.hit_dialplan, leg.variables.get("call_uuid"))
-    ident = cache.get("head")
-    if ident is None or ident[0] != key:
-        ident = cache["head"] = (key, Block.of(_head_ident(leg)))
-    return (
-        _head_state(leg.state, leg.call_state),
-        ident[1],
-        _head_tail(leg.answer_state, leg.hungup, leg.cause, leg.media),
-    )
-
-
 _ORIGINATEE = Block.of([("Other-Type", "originatee")])
 _ORIGINATOR = Block.of([("Other-Type", "originator")])
 # cache slots of a leg's profile runs, per prefix: (ident, times, full)
@@ -481,13 +502,27 @@ def leg_runs(leg: Leg, name: str, variables: bool | None = None) -> list[Block]:
     (the leg's state, its profile and times, its peer's, its variables).
     `variables`: None = as the event name decides, True/False = with/without variable_*."""
     cache = leg.header_cache
-    runs = [*_head_runs(leg, cache), *_profile_runs(leg, "Caller")]
+    leg_vars = leg.variables
+    # Channel-State .. codecs: the state and answer runs every leg shares, the identity run
+    # (name, uuid, direction, call uuid) kept in the leg's cache while it holds.
+    state = _STATE_RUNS.get((leg.state, leg.call_state))
+    if state is None:
+        state = _head_state(leg.state, leg.call_state)
+    key = (leg.name, leg.direction, leg.hit_dialplan, leg_vars.get("call_uuid"))
+    ident = cache.get("head")
+    if ident is None or ident[0] != key:
+        ident = cache["head"] = (key, Block.of(_head_ident(leg)))
+    tail = _TAIL_RUNS.get((leg.answer_state, leg.hungup, leg.cause, leg.media))
+    if tail is None:
+        tail = _head_tail(leg.answer_state, leg.hungup, leg.cause, leg.media)
+    caller_ident, caller_times = _profile_runs(leg, "Caller")
+    runs = [state, ident[1], tail, caller_ident, caller_times]
     peer = leg.peer
     if peer is not None and name in WITH_OTHER_LEG:
         runs.append(_ORIGINATEE if leg.bridge_originator else _ORIGINATOR)
         runs += _profile_runs(peer, "Other-Leg")
     if name in WITH_VARIABLES if variables is None else variables:
-        ver = leg.variables.ver
+        ver = leg_vars.ver
         hit = cache.get("variables")
         if hit is None or hit[0] != ver:
             hit = cache["variables"] = (ver, _variables(leg))

@@ -169,6 +169,13 @@ class SimSwitch:
     ) -> SimEvent:
         """Fire a non-leg event (BACKGROUND_JOB, CUSTOM ...); `at` as for `fire`."""
         seq = self.next_seq()
+        if (
+            name != "CUSTOM"  # a session may re-fire a CUSTOM event later (refire): keep it whole
+            and not self.history.maxlen
+            and not self.listeners
+            and not self._subscribed(name)
+        ):
+            return SimEvent(name, [], body=body, subclass=subclass, uuid=uuid, seq=seq)
         at = self.clock.epoch() if at is None else at
         parts: list[Part] = [base_block(self, name, seq, subclass, calling, epoch=at), post]
         ev = SimEvent(

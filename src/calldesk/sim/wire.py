@@ -191,10 +191,10 @@ def _json_payload(parts: Iterable[Part], body: str | None) -> bytes:
 def event_frame_parts(parts: list[Part], body: str | None, fmt: str) -> bytes:
     """One whole event frame in `plain` or `json` format from pre-encoded parts."""
     if fmt == "json":
-        payload, ctype = _json_payload(parts, body), "text/event-json"
-    else:
-        payload, ctype = _plain_payload(parts, body), "text/event-plain"
-    return f"Content-Length: {len(payload)}\nContent-Type: {ctype}\n\n".encode() + payload
+        payload = _json_payload(parts, body)
+        return b"Content-Length: %d\nContent-Type: text/event-json\n\n" % len(payload) + payload
+    payload = _plain_payload(parts, body)
+    return b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(payload) + payload
 
 
 def event_frame(pairs: Pairs, body: str | None, fmt: str) -> bytes:
