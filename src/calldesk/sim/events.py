@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .wire import Block, Pairs, Part, event_frame_parts, plain_lines, url_encode
@@ -76,9 +77,10 @@ class SimEvent:
         "uuid",
         "seq",
         "fired_sim",
-        "extra",
+        "_extra",
         "parts",
-        "_frames",
+        "_plain",
+        "_json",
     )
 
     def __init__(
@@ -100,9 +102,30 @@ class SimEvent:
         self.uuid = uuid
         self.seq = seq
         self.fired_sim = fired_sim
-        self.extra: dict[str, str] = {} if extra is None else extra
+        self._extra = extra
         self.parts = parts
-        self._frames: dict[str, bytes] = {}
+        self._plain: bytes | None = None  # the frames, encoded once (plain, json)
+        self._json: bytes | None = None
+
+    @classmethod
+    def of_parts(
+        cls, name: str, uuid: str | None, seq: int, fired_sim: float, parts: list[Part] | None
+    ) -> SimEvent:
+        """A leg event as `fire` makes it (no body, no subclass): `__init__`'s keyword and
+        default handling skipped, one of these per event. `parts` None: no headers."""
+        ev = cls.__new__(cls)
+        ev.name, ev.uuid, ev.seq, ev.fired_sim = name, uuid, seq, fired_sim
+        ev.parts = parts
+        ev._headers = None if parts is not None else []
+        ev.body = ev.subclass = ev._extra = ev._plain = ev._json = None
+        return ev
+
+    @property
+    def extra(self) -> dict[str, str]:
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
 
     @property
     def headers(self) -> Pairs:
@@ -124,10 +147,14 @@ class SimEvent:
 
     def frame(self, fmt: str) -> bytes:
         """The whole ESL frame in `fmt`, encoded once for every connection that wants it."""
-        data = self._frames.get(fmt)
+        if fmt == "json":
+            data = self._json
+            if data is None:
+                data = self._json = event_frame_parts(self.parts or [self.headers], self.body, fmt)
+            return data
+        data = self._plain
         if data is None:
-            data = event_frame_parts(self.parts or [self.headers], self.body, fmt)
-            self._frames[fmt] = data
+            data = self._plain = event_frame_parts(self.parts or [self.headers], self.body, fmt)
         return data
 
 
@@ -136,6 +163,8 @@ _DATES: dict[int, tuple[str, str, str]] = {}
 # (name, subclass, calling site) -> (the Event-Subclass/Event-Name lines, the calling lines)
 _FIXED_LINES: dict[tuple[str, str | None, tuple[str, str, int]], tuple[str, str]] = {}
 _DEFAULT_CALLING = ("switch_event.c", "switch_event_fire_detailed", 0)
+# name -> its fixed lines and calling site, for events fired from their usual site
+_FIXED_OF_NAME: dict[str, tuple[tuple[str, str], tuple[str, str, int]]] = {}
 
 
 def _dates(epoch: float) -> tuple[str, str, str]:
@@ -232,10 +261,18 @@ def base_block(
     """`base_headers` as one run, its plain text put together from lines cached per switch,
     per second (the dates) and per calling site; the pairs are made only if read."""
     at = sw.clock.epoch() if epoch is None else epoch
-    site = calling or CALLING.get(name, _DEFAULT_CALLING)
-    fixed = _FIXED_LINES.get((name, subclass, site))
-    if fixed is None:
-        fixed = _fixed_lines(name, subclass, site)
+    if calling is None and subclass is None:  # most events: their own name's site
+        of_name = _FIXED_OF_NAME.get(name)
+        if of_name is None:
+            if len(_FIXED_OF_NAME) > 4096:  # names come from clients too (sendevent)
+                _FIXED_OF_NAME.clear()
+            site = CALLING.get(name, _DEFAULT_CALLING)
+            of_name = _FIXED_OF_NAME[name] = (_fixed_lines(name, None, site), site)
+        fixed, site = of_name
+    else:
+        site = calling or CALLING.get(name, _DEFAULT_CALLING)
+        hit_fixed = _FIXED_LINES.get((name, subclass, site))
+        fixed = _fixed_lines(name, subclass, site) if hit_fixed is None else hit_fixed
     hit = sw.header_cache
     if (
         hit is None
@@ -252,51 +289,35 @@ def base_block(
         f"{fixed[0]}{hit[1]}{dates[2]}"
         f"Event-Date-Timestamp: {int(at * 1_000_000)}\n{fixed[1]}Event-Sequence: {seq}\n"
     )
-    return Block.lazy(plain, _BasePairs(name, subclass, hit[0], at, site, seq))
+    return Block.lazy(plain, partial(_base_pairs, name, subclass, hit[0], at, site, seq))
 
 
-class _BasePairs:
+def _base_pairs(
+    name: str,
+    subclass: str | None,
+    ident: tuple[str, str, str, str],
+    at: float,
+    site: tuple[str, str, int],
+    seq: int,
+) -> Pairs:
     """The pairs of a base run, made only when read (filters, history, JSON)."""
-
-    __slots__ = ("name", "subclass", "ident", "at", "site", "seq")
-
-    def __init__(
-        self,
-        name: str,
-        subclass: str | None,
-        ident: tuple[str, str, str, str],
-        at: float,
-        site: tuple[str, str, int],
-        seq: int,
-    ) -> None:
-        self.name, self.subclass, self.ident, self.at, self.site, self.seq = (
-            name,
-            subclass,
-            ident,
-            at,
-            site,
-            seq,
-        )
-
-    def __call__(self) -> Pairs:
-        ident, site = self.ident, self.site
-        pairs: Pairs = [("Event-Subclass", self.subclass)] if self.subclass else []
-        pairs += [
-            ("Event-Name", self.name),
+    pairs: Pairs = [("Event-Subclass", subclass)] if subclass else []
+    pairs += [
+        ("Event-Name", name),
             ("Core-UUID", ident[0]),
-            ("FreeSWITCH-Hostname", ident[1]),
-            ("FreeSWITCH-Switchname", ident[1]),
-            ("FreeSWITCH-IPv4", ident[2]),
-            ("FreeSWITCH-IPv6", ident[3]),
-        ]
-        pairs += _date_headers(self.at)
-        pairs += [
-            ("Event-Calling-File", site[0]),
-            ("Event-Calling-Function", site[1]),
-            ("Event-Calling-Line-Number", str(site[2])),
-            ("Event-Sequence", str(self.seq)),
-        ]
-        return pairs
+        ("FreeSWITCH-Hostname", ident[1]),
+        ("FreeSWITCH-Switchname", ident[1]),
+        ("FreeSWITCH-IPv4", ident[2]),
+        ("FreeSWITCH-IPv6", ident[3]),
+    ]
+    pairs += _date_headers(at)
+    pairs += [
+        ("Event-Calling-File", site[0]),
+        ("Event-Calling-Function", site[1]),
+        ("Event-Calling-Line-Number", str(site[2])),
+        ("Event-Sequence", str(seq)),
+    ]
+    return pairs
 
 
 def _profile_headers(leg: Leg, prefix: str, full: bool = True) -> Pairs:
@@ -538,8 +559,9 @@ def leg_block(leg: Leg, name: str, variables: bool | None = None) -> Block:
 def _variables(leg: Leg) -> Block:
     """The variable_* run: the variables keep each one's encoded line (legs.VarDict), so the
     plain text is one join; the pairs are made from a copy only when read."""
-    snapshot = dict.copy(leg.variables)
+    variables = leg.variables
+    names, values = [*variables.keys()], [*variables.values()]
     return Block.lazy(
-        "".join(leg.variables.lines.values()),
-        lambda: [(f"variable_{k}", v) for k, v in snapshot.items()],
+        "".join(variables.lines.values()),
+        lambda: [(f"variable_{k}", v) for k, v in zip(names, values, strict=True)],
     )

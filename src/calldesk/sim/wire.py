@@ -37,9 +37,26 @@ def url_encode(value: str) -> str:
     return "".join([_TABLE[b] for b in value.encode("utf-8", "surrogateescape")])
 
 
+# (name, value) -> its `Name: url-encoded value\n` line: most headers repeat (Application,
+# Application-Data, Hangup-Cause ...). Bounded; cleared when full.
+_LINES: dict[tuple[str, str], str] = {}
+
+
 def plain_lines(pairs: Iterable[tuple[str, str]]) -> str:
     """`Name: url-encoded value\n` per header, as in a text/event-plain body."""
-    return "".join([f"{n}: {url_encode(v)}\n" for n, v in pairs])
+    out = []
+    for pair in pairs:
+        try:
+            line = _LINES.get(pair)
+        except TypeError:  # a [name, value] list, not a tuple
+            line = None
+        if line is None:
+            if len(_LINES) > 16384:
+                _LINES.clear()
+            n, v = pair
+            line = _LINES[(n, v)] = f"{n}: {url_encode(v)}\n"
+        out.append(line)
+    return "".join(out)
 
 
 def json_members(pairs: Iterable[tuple[str, str]]) -> str:
@@ -124,7 +141,11 @@ class Block:
     def lazy(cls, plain: str, make: Callable[[], Pairs]) -> Block:
         """A run whose plain text is `plain`; `make()` gives the same headers as pairs (it
         must build them from values captured when the run was made, not read later)."""
-        return cls(None, None, make, plain)
+        block = cls.__new__(cls)  # __init__'s branches skipped: one of these per event
+        block._pairs = block._subs = block._json = block._names = None
+        block._make = make
+        block.plain = plain
+        return block
 
     @property
     def pairs(self) -> Pairs:
