@@ -304,7 +304,7 @@ def _base_pairs(
     pairs: Pairs = [("Event-Subclass", subclass)] if subclass else []
     pairs += [
         ("Event-Name", name),
-            ("Core-UUID", ident[0]),
+        ("Core-UUID", ident[0]),
         ("FreeSWITCH-Hostname", ident[1]),
         ("FreeSWITCH-Switchname", ident[1]),
         ("FreeSWITCH-IPv4", ident[2]),

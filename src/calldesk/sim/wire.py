@@ -180,8 +180,11 @@ class Block:
 Part = Block | Pairs
 
 
-def _plain_payload(parts: Iterable[Part], body: str | None) -> bytes:
-    text = "".join([p.plain if p.__class__ is Block else plain_lines(p) for p in parts])  # type: ignore[arg-type]
+def _plain_text(parts: Iterable[Part]) -> str:
+    return "".join([p.plain if p.__class__ is Block else plain_lines(p) for p in parts])  # type: ignore[arg-type]
+
+
+def _plain_payload(text: str, body: str | None) -> bytes:
     if body is not None and body != "":
         data = body.encode("utf-8", "surrogateescape")
         return (text + f"Content-Length: {len(data)}\n\n").encode() + data
@@ -214,7 +217,12 @@ def event_frame_parts(parts: list[Part], body: str | None, fmt: str) -> bytes:
     if fmt == "json":
         payload = _json_payload(parts, body)
         return b"Content-Length: %d\nContent-Type: text/event-json\n\n" % len(payload) + payload
-    payload = _plain_payload(parts, body)
+    text = _plain_text(parts)
+    if (body is None or body == "") and text.isascii():  # most events: one copy, one encode
+        return (
+            f"Content-Length: {len(text) + 1}\nContent-Type: text/event-plain\n\n{text}\n".encode()
+        )
+    payload = _plain_payload(text, body)
     return b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(payload) + payload
 
 
