@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .wire import Block, Pairs, Part, event_frame_parts, plain_lines, url_encode
@@ -76,9 +77,10 @@ class SimEvent:
         "uuid",
         "seq",
         "fired_sim",
-        "extra",
+        "_extra",
         "parts",
-        "_frames",
+        "_plain",
+        "_json",
     )
 
     def __init__(
@@ -100,9 +102,30 @@ class SimEvent:
         self.uuid = uuid
         self.seq = seq
         self.fired_sim = fired_sim
-        self.extra: dict[str, str] = {} if extra is None else extra
+        self._extra = extra
         self.parts = parts
-        self._frames: dict[str, bytes] = {}
+        self._plain: bytes | None = None  # the frames, encoded once (plain, json)
+        self._json: bytes | None = None
+
+    @classmethod
+    def of_parts(
+        cls, name: str, uuid: str | None, seq: int, fired_sim: float, parts: list[Part] | None
+    ) -> SimEvent:
+        """A leg event as `fire` makes it (no body, no subclass): `__init__`'s keyword and
+        default handling skipped, one of these per event. `parts` None: no headers."""
+        ev = cls.__new__(cls)
+        ev.name, ev.uuid, ev.seq, ev.fired_sim = name, uuid, seq, fired_sim
+        ev.parts = parts
+        ev._headers = None if parts is not None else []
+        ev.body = ev.subclass = ev._extra = ev._plain = ev._json = None
+        return ev
+
+    @property
+    def extra(self) -> dict[str, str]:
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
 
     @property
     def headers(self) -> Pairs:
@@ -124,10 +147,14 @@ class SimEvent:
 
     def frame(self, fmt: str) -> bytes:
         """The whole ESL frame in `fmt`, encoded once for every connection that wants it."""
-        data = self._frames.get(fmt)
+        if fmt == "json":
+            data = self._json
+            if data is None:
+                data = self._json = event_frame_parts(self.parts or [self.headers], self.body, fmt)
+            return data
+        data = self._plain
         if data is None:
-            data = event_frame_parts(self.parts or [self.headers], self.body, fmt)
-            self._frames[fmt] = data
+            data = self._plain = event_frame_parts(self.parts or [self.headers], self.body, fmt)
         return data
 
 
@@ -136,6 +163,8 @@ _DATES: dict[int, tuple[str, str, str]] = {}
 # (name, subclass, calling site) -> (the Event-Subclass/Event-Name lines, the calling lines)
 _FIXED_LINES: dict[tuple[str, str | None, tuple[str, str, int]], tuple[str, str]] = {}
 _DEFAULT_CALLING = ("switch_event.c", "switch_event_fire_detailed", 0)
+# name -> its fixed lines and calling site, for events fired from their usual site
+_FIXED_OF_NAME: dict[str, tuple[tuple[str, str], tuple[str, str, int]]] = {}
 
 
 def _dates(epoch: float) -> tuple[str, str, str]:
@@ -232,36 +261,63 @@ def base_block(
     """`base_headers` as one run, its plain text put together from lines cached per switch,
     per second (the dates) and per calling site; the pairs are made only if read."""
     at = sw.clock.epoch() if epoch is None else epoch
-    site = calling or CALLING.get(name, _DEFAULT_CALLING)
-    fixed = _FIXED_LINES.get((name, subclass, site))
-    if fixed is None:
-        fixed = _fixed_lines(name, subclass, site)
-    ident, switch_lines = _switch_lines(sw)
+    if calling is None and subclass is None:  # most events: their own name's site
+        of_name = _FIXED_OF_NAME.get(name)
+        if of_name is None:
+            if len(_FIXED_OF_NAME) > 4096:  # names come from clients too (sendevent)
+                _FIXED_OF_NAME.clear()
+            site = CALLING.get(name, _DEFAULT_CALLING)
+            of_name = _FIXED_OF_NAME[name] = (_fixed_lines(name, None, site), site)
+        fixed, site = of_name
+    else:
+        site = calling or CALLING.get(name, _DEFAULT_CALLING)
+        hit_fixed = _FIXED_LINES.get((name, subclass, site))
+        fixed = _fixed_lines(name, subclass, site) if hit_fixed is None else hit_fixed
+    hit = sw.header_cache
+    if (
+        hit is None
+        or hit[0][0] != sw.core_uuid
+        or hit[0][1] != sw.hostname
+        or hit[0][2] != sw.ipv4
+        or hit[0][3] != sw.ipv6
+    ):
+        hit = _switch_lines(sw)
+    dates = _DATES.get(int(at))
+    if dates is None:
+        dates = _dates(at)
     plain = (
-        f"{fixed[0]}{switch_lines}{_dates(at)[2]}"
+        f"{fixed[0]}{hit[1]}{dates[2]}"
         f"Event-Date-Timestamp: {int(at * 1_000_000)}\n{fixed[1]}Event-Sequence: {seq}\n"
     )
+    return Block.lazy(plain, partial(_base_pairs, name, subclass, hit[0], at, site, seq))
 
-    def make() -> Pairs:
-        pairs: Pairs = [("Event-Subclass", subclass)] if subclass else []
-        pairs += [
-            ("Event-Name", name),
-            ("Core-UUID", ident[0]),
-            ("FreeSWITCH-Hostname", ident[1]),
-            ("FreeSWITCH-Switchname", ident[1]),
-            ("FreeSWITCH-IPv4", ident[2]),
-            ("FreeSWITCH-IPv6", ident[3]),
-        ]
-        pairs += _date_headers(at)
-        pairs += [
-            ("Event-Calling-File", site[0]),
-            ("Event-Calling-Function", site[1]),
-            ("Event-Calling-Line-Number", str(site[2])),
-            ("Event-Sequence", str(seq)),
-        ]
-        return pairs
 
-    return Block.lazy(plain, make)
+def _base_pairs(
+    name: str,
+    subclass: str | None,
+    ident: tuple[str, str, str, str],
+    at: float,
+    site: tuple[str, str, int],
+    seq: int,
+) -> Pairs:
+    """The pairs of a base run, made only when read (filters, history, JSON)."""
+    pairs: Pairs = [("Event-Subclass", subclass)] if subclass else []
+    pairs += [
+        ("Event-Name", name),
+        ("Core-UUID", ident[0]),
+        ("FreeSWITCH-Hostname", ident[1]),
+        ("FreeSWITCH-Switchname", ident[1]),
+        ("FreeSWITCH-IPv4", ident[2]),
+        ("FreeSWITCH-IPv6", ident[3]),
+    ]
+    pairs += _date_headers(at)
+    pairs += [
+        ("Event-Calling-File", site[0]),
+        ("Event-Calling-Function", site[1]),
+        ("Event-Calling-Line-Number", str(site[2])),
+        ("Event-Sequence", str(seq)),
+    ]
+    return pairs
 
 
 def _profile_headers(leg: Leg, prefix: str, full: bool = True) -> Pairs:
@@ -436,20 +492,6 @@ def leg_headers(leg: Leg, name: str, variables: bool | None = None) -> Pairs:
     return pairs
 
 
-def _head_runs(leg: Leg, cache: dict[Any, Any]) -> tuple[Block, Block, Block]:
-    """Channel-State .. codecs: the state and answer runs shared by every leg, the identity
-    run (name, uuid, direction, call uuid) kept in the leg's cache while it holds."""
-    key = (leg.name, leg.direction, leg.hit_dialplan, leg.variables.get("call_uuid"))
-    ident = cache.get("head")
-    if ident is None or ident[0] != key:
-        ident = cache["head"] = (key, Block.of(_head_ident(leg)))
-    return (
-        _head_state(leg.state, leg.call_state),
-        ident[1],
-        _head_tail(leg.answer_state, leg.hungup, leg.cause, leg.media),
-    )
-
-
 _ORIGINATEE = Block.of([("Other-Type", "originatee")])
 _ORIGINATOR = Block.of([("Other-Type", "originator")])
 # cache slots of a leg's profile runs, per prefix: (ident, times, full)
@@ -481,13 +523,27 @@ def leg_runs(leg: Leg, name: str, variables: bool | None = None) -> list[Block]:
     (the leg's state, its profile and times, its peer's, its variables).
     `variables`: None = as the event name decides, True/False = with/without variable_*."""
     cache = leg.header_cache
-    runs = [*_head_runs(leg, cache), *_profile_runs(leg, "Caller")]
+    leg_vars = leg.variables
+    # Channel-State .. codecs: the state and answer runs every leg shares, the identity run
+    # (name, uuid, direction, call uuid) kept in the leg's cache while it holds.
+    state = _STATE_RUNS.get((leg.state, leg.call_state))
+    if state is None:
+        state = _head_state(leg.state, leg.call_state)
+    key = (leg.name, leg.direction, leg.hit_dialplan, leg_vars.get("call_uuid"))
+    ident = cache.get("head")
+    if ident is None or ident[0] != key:
+        ident = cache["head"] = (key, Block.of(_head_ident(leg)))
+    tail = _TAIL_RUNS.get((leg.answer_state, leg.hungup, leg.cause, leg.media))
+    if tail is None:
+        tail = _head_tail(leg.answer_state, leg.hungup, leg.cause, leg.media)
+    caller_ident, caller_times = _profile_runs(leg, "Caller")
+    runs = [state, ident[1], tail, caller_ident, caller_times]
     peer = leg.peer
     if peer is not None and name in WITH_OTHER_LEG:
         runs.append(_ORIGINATEE if leg.bridge_originator else _ORIGINATOR)
         runs += _profile_runs(peer, "Other-Leg")
     if name in WITH_VARIABLES if variables is None else variables:
-        ver = leg.variables.ver
+        ver = leg_vars.ver
         hit = cache.get("variables")
         if hit is None or hit[0] != ver:
             hit = cache["variables"] = (ver, _variables(leg))
@@ -503,8 +559,9 @@ def leg_block(leg: Leg, name: str, variables: bool | None = None) -> Block:
 def _variables(leg: Leg) -> Block:
     """The variable_* run: the variables keep each one's encoded line (legs.VarDict), so the
     plain text is one join; the pairs are made from a copy only when read."""
-    snapshot = dict.copy(leg.variables)
+    variables = leg.variables
+    names, values = [*variables.keys()], [*variables.values()]
     return Block.lazy(
-        "".join(leg.variables.lines.values()),
-        lambda: [(f"variable_{k}", v) for k, v in snapshot.items()],
+        "".join(variables.lines.values()),
+        lambda: [(f"variable_{k}", v) for k, v in zip(names, values, strict=True)],
     )

@@ -140,10 +140,15 @@ class SimSwitch:
 
         `at`: the epoch instant the event is dated (Event-Date-*), when the action that fires it
         has already read the clock for values the event carries; default: one reading now."""
-        seq = self.next_seq()
-        if not self.history.maxlen and not self.listeners and not self._subscribed(name):
-            return SimEvent(name, [], uuid=leg.uuid, seq=seq)  # nobody reads it: not encoded
-        at = self.clock.epoch() if at is None else at
+        self._seq = seq = self._seq + 1
+        if not self.history.maxlen and not self.listeners:
+            wanted = self._wanted.get(name)
+            if wanted is None:
+                wanted = self._subscribed(name)
+            if not wanted:
+                return SimEvent.of_parts(name, leg.uuid, seq, 0.0, None)  # nobody reads it
+        if at is None:
+            at = self.clock.epoch()
         base = base_block(self, name, seq, None, calling, epoch=at)
         parts: list[Part] = [list(before_base) + base.pairs] if before_base else [base]
         if pre:
@@ -151,9 +156,7 @@ class SimSwitch:
         parts += leg_runs(leg, name, None if variables else False)
         if post:
             parts.append(post)
-        ev = SimEvent(
-            name, None, uuid=leg.uuid, seq=seq, fired_sim=self.clock.sim_time(at), parts=parts
-        )
+        ev = SimEvent.of_parts(name, leg.uuid, seq, self.clock.sim_time(at), parts)
         self._dispatch(ev)
         return ev
 
@@ -169,6 +172,13 @@ class SimSwitch:
     ) -> SimEvent:
         """Fire a non-leg event (BACKGROUND_JOB, CUSTOM ...); `at` as for `fire`."""
         seq = self.next_seq()
+        if (
+            name != "CUSTOM"  # a session may re-fire a CUSTOM event later (refire): keep it whole
+            and not self.history.maxlen
+            and not self.listeners
+            and not self._subscribed(name)
+        ):
+            return SimEvent(name, [], body=body, subclass=subclass, uuid=uuid, seq=seq)
         at = self.clock.epoch() if at is None else at
         parts: list[Part] = [base_block(self, name, seq, subclass, calling, epoch=at), post]
         ev = SimEvent(
@@ -228,7 +238,8 @@ class SimSwitch:
         return wanted
 
     def _dispatch(self, ev: SimEvent) -> None:
-        self.history.append(ev)
+        if self.history.maxlen:
+            self.history.append(ev)
         for conn in list(self.connections):
             try:
                 conn.deliver(ev)

@@ -37,9 +37,26 @@ def url_encode(value: str) -> str:
     return "".join([_TABLE[b] for b in value.encode("utf-8", "surrogateescape")])
 
 
+# (name, value) -> its `Name: url-encoded value\n` line: most headers repeat (Application,
+# Application-Data, Hangup-Cause ...). Bounded; cleared when full.
+_LINES: dict[tuple[str, str], str] = {}
+
+
 def plain_lines(pairs: Iterable[tuple[str, str]]) -> str:
     """`Name: url-encoded value\n` per header, as in a text/event-plain body."""
-    return "".join([f"{n}: {url_encode(v)}\n" for n, v in pairs])
+    out = []
+    for pair in pairs:
+        try:
+            line = _LINES.get(pair)
+        except TypeError:  # a [name, value] list, not a tuple
+            line = None
+        if line is None:
+            if len(_LINES) > 16384:
+                _LINES.clear()
+            n, v = pair
+            line = _LINES[(n, v)] = f"{n}: {url_encode(v)}\n"
+        out.append(line)
+    return "".join(out)
 
 
 def json_members(pairs: Iterable[tuple[str, str]]) -> str:
@@ -124,7 +141,11 @@ class Block:
     def lazy(cls, plain: str, make: Callable[[], Pairs]) -> Block:
         """A run whose plain text is `plain`; `make()` gives the same headers as pairs (it
         must build them from values captured when the run was made, not read later)."""
-        return cls(None, None, make, plain)
+        block = cls.__new__(cls)  # __init__'s branches skipped: one of these per event
+        block._pairs = block._subs = block._json = block._names = None
+        block._make = make
+        block.plain = plain
+        return block
 
     @property
     def pairs(self) -> Pairs:
@@ -159,8 +180,11 @@ class Block:
 Part = Block | Pairs
 
 
-def _plain_payload(parts: Iterable[Part], body: str | None) -> bytes:
-    text = "".join([p.plain if p.__class__ is Block else plain_lines(p) for p in parts])  # type: ignore[arg-type]
+def _plain_text(parts: Iterable[Part]) -> str:
+    return "".join([p.plain if p.__class__ is Block else plain_lines(p) for p in parts])  # type: ignore[arg-type]
+
+
+def _plain_payload(text: str, body: str | None) -> bytes:
     if body is not None and body != "":
         data = body.encode("utf-8", "surrogateescape")
         return (text + f"Content-Length: {len(data)}\n\n").encode() + data
@@ -191,10 +215,15 @@ def _json_payload(parts: Iterable[Part], body: str | None) -> bytes:
 def event_frame_parts(parts: list[Part], body: str | None, fmt: str) -> bytes:
     """One whole event frame in `plain` or `json` format from pre-encoded parts."""
     if fmt == "json":
-        payload, ctype = _json_payload(parts, body), "text/event-json"
-    else:
-        payload, ctype = _plain_payload(parts, body), "text/event-plain"
-    return f"Content-Length: {len(payload)}\nContent-Type: {ctype}\n\n".encode() + payload
+        payload = _json_payload(parts, body)
+        return b"Content-Length: %d\nContent-Type: text/event-json\n\n" % len(payload) + payload
+    text = _plain_text(parts)
+    if (body is None or body == "") and text.isascii():  # most events: one copy, one encode
+        return (
+            f"Content-Length: {len(text) + 1}\nContent-Type: text/event-plain\n\n{text}\n".encode()
+        )
+    payload = _plain_payload(text, body)
+    return b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(payload) + payload
 
 
 def event_frame(pairs: Pairs, body: str | None, fmt: str) -> bytes:
