@@ -50,7 +50,7 @@ class DispatchSettings:
     # Under load the worker steps at most once per this many wall seconds: each step commits
     # once (store.tx), so what came in meanwhile shares that commit. An idle worker steps at
     # once; 0: every step as soon as work arrives.
-    step_every_s: float = 0.005
+    step_every_s: float = 0.01
     # How many clock seconds pass per real second (the simulated switch's time scale).
     time_scale: float = 1.0
     # Optional probe, called (mark, interaction) at: enqueued, offered (the worker decided),

@@ -55,7 +55,7 @@ class _Group:
 
 
 _GROUPS: dict[int, tuple[sqlite3.Connection, _Group]] = {}
-GROUP_LINGER_S = 0.005  # `serve`'s: a deferred write waits 5 ms at most for its commit
+GROUP_LINGER_S = 0.01  # `serve`'s: a deferred write waits 10 ms at most for its commit
 
 
 class GroupCommit:
