@@ -212,6 +212,17 @@ def _plain(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.commit()
 
 
+def wait_committed(conn: sqlite3.Connection, timeout: float = 5.0) -> bool:
+    """Wait (this greenlet only) until everything written on `conn` so far is committed by the
+    group, without a COMMIT of its own: before a command that makes those writes visible to the
+    outside (a switch). False if that took longer than `timeout`."""
+    import gevent.event  # only here: the rest of this module runs without a loop
+
+    committed = gevent.event.Event()
+    after_commit(conn, committed.set)
+    return committed.wait(timeout=timeout)
+
+
 def durable(conn: sqlite3.Connection) -> None:
     """Commit now what deferred blocks (and bare statements after them) wrote: for a write that
     is acknowledged to the outside as soon as this returns (a stored message)."""
