@@ -37,6 +37,7 @@ class Outside:
         self.reader = sqlite3.connect(path, isolation_level=None)
         self.saw: list[tuple[str, int, int]] = []  # (offer, inputs committed, offered rows)
         self.greenlets: list[gevent.Greenlet] = []
+        self.on_offer: Any = None  # called in carry_out (no I/O), e.g. to queue a leg map
 
     def committed(self) -> tuple[int, int]:
         inputs = self.reader.execute("SELECT count(*) FROM acd_inputs").fetchone()[0]
@@ -47,6 +48,8 @@ class Outside:
     def carry_out(self, events: Sequence[ev.Event], decisions: list[Any]) -> None:
         for d in decisions:
             if isinstance(d, Offer):  # the originate
+                if self.on_offer is not None:
+                    self.on_offer(d)
                 self.greenlets.append(gevent.spawn(lambda o=d.id: self.saw.append(
                     (o, *self.committed()))))
 
@@ -120,3 +123,20 @@ def test_under_load_posts_that_come_in_while_a_step_waits_share_its_commit(rig) 
     assert group.commits - before == 1  # one step for all six
     gevent.joinall(outside.greenlets, timeout=5)
     assert outside.committed()[0] == 7 and len(outside.saw) == 2
+
+
+def test_leg_maps_queued_while_carrying_out_join_the_step_commit(rig) -> None:
+    """A leg map queued while a batch is carried out (the voice adapter maps an offer's leg)
+    is written at the end of the step and committed by the step's one COMMIT (it had one of
+    its own before)."""
+    from calldesk.telephony.legs import LegRef
+
+    store, group, engine, outside = rig
+    engine.login("a0", ready=True)
+    outside.on_offer = lambda d: engine.persist.map_leg(
+        f"offer:{d.id}", LegRef("leg-a0", "fs1", 1.0), "agent")
+    before = group.commits
+    assert engine.post(ev.InteractionArrived("i-0", "q"), wait=5) == []
+    assert group.commits - before == 1
+    legs = outside.reader.execute("SELECT leg, role FROM acd_legs").fetchall()
+    assert legs == [("leg-a0", "agent")]
