@@ -14,14 +14,18 @@ What stays true:
 - An ordinary block (`defer=False`, the default) ends committed, with every deferred block
   before it: what is acknowledged to the outside (an API reply, a stored message) is durable.
 - Without a `GroupCommit` (CLI, tests, scripts), `defer=True` commits at once, as before.
-- Nothing leaves the process before it is committed: `after_commit(conn, fn)` runs `fn` once
-  everything written so far is committed (at once if nothing waits), in the order asked. The
-  journal publishes through it, so a sequence number seen outside (a WebSocket push) is never
-  reused after a crash, however long the group waits.
+- Published only once committed: `after_commit(conn, fn)` runs `fn` once everything written so
+  far is committed (at once if nothing waits), in the order asked. The journal publishes through
+  it, so a sequence number seen outside (a WebSocket push) is never reused after a crash, however
+  long the group waits.
+- A deferred write is not yet durable when the block returns: code that then tells a switch
+  something a restart must find stored waits for the group's commit first (`wait_committed`, as
+  an IVR run's start does before its first prompt) or writes in an ordinary block.
 
 `linger_s` (with `later`): the group's COMMIT waits that long after its first deferred block
-instead of ending the tick, so the blocks of several ticks share it (commits per inbound call
-fell from ~9 to ~3). An ordinary block, `durable` or `flush` commits at once, as before.
+instead of ending the tick, so the blocks of several ticks share it; with the engine's one
+commit per step, commits per inbound call fell from ~8 to ~2. An ordinary block, `durable` or
+`flush` commits at once, as before.
 """
 
 from __future__ import annotations
