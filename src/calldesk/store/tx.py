@@ -94,8 +94,14 @@ def _group_of(conn: sqlite3.Connection) -> _Group | None:
     return found[1] if found is not None and found[0] is conn else None
 
 
-def _flush(conn: sqlite3.Connection, group: _Group) -> None:
+def _on_time(conn: sqlite3.Connection, group: _Group) -> None:
+    """The scheduled commit (one outstanding at a time: a commit in between, by `durable` or an
+    ordinary block, leaves it be, so the group still commits at most once per linger)."""
     group.scheduled = False
+    _flush(conn, group)
+
+
+def _flush(conn: sqlite3.Connection, group: _Group) -> None:
     if group.depth:  # a block is running (it yielded inside): its end decides
         _schedule(conn, group)
         return
@@ -137,9 +143,9 @@ def _schedule(conn: sqlite3.Connection, group: _Group) -> None:
     if not group.scheduled:
         group.scheduled = True
         if group.later is not None and group.linger_s > 0:
-            group.later(group.linger_s, lambda: _flush(conn, group))
+            group.later(group.linger_s, lambda: _on_time(conn, group))
         else:
-            group.schedule(lambda: _flush(conn, group))
+            group.schedule(lambda: _on_time(conn, group))
 
 
 def after_commit(conn: sqlite3.Connection, fn: Callable[[], None]) -> None:

@@ -330,3 +330,25 @@ def test_kind_prefix_is_a_prefix_not_a_pattern(tmp_path: Path) -> None:
         assert [e.kind for e in store.journal.read(kind_prefix="ivr.")] == ["ivr.started"]
     finally:
         store.close()
+
+
+def test_a_commit_in_between_leaves_one_scheduled_commit_outstanding(conns) -> None:
+    """`durable` (the engine's step) commits early; the group's scheduled commit stays the one
+    outstanding, so the group still commits at most once per linger (it scheduled one more
+    each time, and commits piled up)."""
+    writer, reader = conns
+    ticks, later = Ticks(), Ticks()
+    group = GroupCommit(writer, ticks.schedule, later=lambda s, fn: later.schedule(fn),
+                        linger_s=0.01)
+    try:
+        for v in (1, 2, 3):
+            with transaction(writer, defer=True):
+                writer.execute("INSERT INTO t VALUES (?)", [v])
+            durable(writer)
+        with transaction(writer, defer=True):
+            writer.execute("INSERT INTO t VALUES (4)")
+        assert len(later.pending) == 1
+        later.run()
+        assert seen(reader) == [1, 2, 3, 4] and group.commits == 4
+    finally:
+        group.close()
