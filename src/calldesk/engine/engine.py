@@ -12,11 +12,10 @@ Every `snapshot_every_batches` batches or `snapshot_every_s` seconds it snapshot
 snapshot and replays only the inputs after it. It sleeps until the core's next deadline (then
 feeds a `Tick`) or the next reconciliation. Times come from `clock` (seconds);
 `settings.time_scale` converts them to real sleeps.
-Write ahead: the batches of one worker step are committed together (with every deferred write
-of the store's group commit) before the worker yields, so before any greenlet an adapter spawned
-to carry a decision out runs; journal rows are published and posts answered after that commit.
-Under load a step starts `settings.step_every_s` after the previous one at the soonest, so what
-came in meanwhile shares its commit.
+Write ahead: one worker step's batches are committed together (with the store's deferred
+writes) before the worker yields, so before any greenlet an adapter spawned to carry a decision
+out runs; journal rows are published and posts answered after that commit. Under load a step
+starts `settings.step_every_s` after the previous one at the soonest, sharing its commit.
 """
 
 from __future__ import annotations
@@ -268,12 +267,9 @@ class Engine:
         self._batch += 1
         offered = {e.offer: self.view.offer(e.offer) for e in events
                    if isinstance(e, ev.OfferAccepted)}  # gone from the core once accepted
-        # The batch's inputs and the journal rows it produced are written together (a crash
-        # keeps both or neither) and committed before any decision reaches the outside (write
-        # ahead); the rows are published once committed. In the worker the commit is the
-        # step's (`_commit`, before the worker yields), shared by every batch of the step and
-        # the group's deferred writes: `carry_out` does no I/O and never yields (what talks to
-        # a switch runs in a greenlet of its own, which starts only once the worker yields).
+        # Inputs and journal rows are written together (a crash keeps both or neither) and
+        # committed by the step (`_commit`) before the worker yields, so before anything an
+        # adapter's `carry_out` spawned talks to a switch (write ahead, see the module doc).
         failed: Exception | None = None
         decisions: list[Any] = []
         journal, extra = self.store.journal, mark or {}
