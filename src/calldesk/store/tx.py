@@ -85,8 +85,9 @@ class GroupCommit:
         self.flush()
         if _GROUPS.get(id(self.conn), (None, None))[1] is self._group:
             del _GROUPS[id(self.conn)]
-        self._group.ready = len(self._group.hooks)  # what is left runs now: nothing waits
-        _run_hooks(self._group)
+        if not self.conn.in_transaction:  # committed: what is left runs now, nothing waits
+            self._group.ready = len(self._group.hooks)
+            _run_hooks(self._group)
 
 
 def _group_of(conn: sqlite3.Connection) -> _Group | None:
