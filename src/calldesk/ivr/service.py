@@ -26,7 +26,7 @@ from calldesk.ivr.persist import RunStore
 from calldesk.ivr.ports import MediaPort
 from calldesk.ivr.runner import Runner, RunOutcome, masked_variables
 from calldesk.ivr.voice import VoicePort, VoiceSettings
-from calldesk.store.tx import wait_committed
+from calldesk.store.tx import durable
 from calldesk.telephony.intake import owner_of
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ class IvrService:
     def _open_and_fall_back(self, leg: str, caller: dict[str, Any], why: str) -> None:
         iid = self._open(leg, caller)
         if self.runs is not None:  # the interaction is stored before the fallback acts
-            wait_committed(self.runs.db.conn)
+            durable(self.runs.db.conn)
         self._fall_back(leg, iid, caller, why)
 
     def _open(self, leg: str, caller: dict[str, Any]) -> str:

@@ -19,8 +19,8 @@ What stays true:
   it, so a sequence number seen outside (a WebSocket push) is never reused after a crash, however
   long the group waits.
 - A deferred write is not yet durable when the block returns: code that then tells a switch
-  something a restart must find stored waits for the group's commit first (`wait_committed`, as
-  an IVR run's start does before its first prompt) or writes in an ordinary block.
+  something a restart must find stored commits first (`durable`, as an IVR run's start does
+  before its first prompt) or writes in an ordinary block.
 
 `linger_s` (with `later`): the group's COMMIT waits that long after its first deferred block
 instead of ending the tick, so the blocks of several ticks share it; with the engine's one
@@ -221,17 +221,6 @@ def _plain(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.rollback()
         raise
     conn.commit()
-
-
-def wait_committed(conn: sqlite3.Connection, timeout: float = 5.0) -> bool:
-    """Wait (this greenlet only) until everything written on `conn` so far is committed by the
-    group, without a COMMIT of its own: before a command that makes those writes visible to the
-    outside (a switch). False if that took longer than `timeout`."""
-    import gevent.event  # only here: the rest of this module runs without a loop
-
-    committed = gevent.event.Event()
-    after_commit(conn, committed.set)
-    return committed.wait(timeout=timeout)
 
 
 def durable(conn: sqlite3.Connection) -> None:

@@ -91,9 +91,9 @@ def test_run_store_works_on_a_bare_database(tmp_path: Path):
 
 
 def test_the_first_command_waits_until_the_runs_start_is_committed(tmp_path: Path):
-    """Under the group commit (serve), the run's start is deferred; the flow's first command
-    reaches the switch only once it is committed, by the group (no COMMIT of its own): killed
-    in between, a restart would find a leg that left the park with no run stored."""
+    """Under the group commit (serve), the run's start (and its interaction) is committed before
+    the flow's first command reaches the switch, though the group would commit it only later:
+    killed in between, a restart would find a leg that left the park with no run stored."""
     import sqlite3
 
     import gevent

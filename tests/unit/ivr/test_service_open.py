@@ -101,11 +101,8 @@ def test_the_interaction_row_never_commits_without_its_run(tmp_path: Path) -> No
         service.on_park(None, Park("leg-1"))
         ticks.run()  # a tick ends (and its commit runs) before the run's greenlet starts
         assert committed(path) == (0, 0)
-        gevent.sleep(0.05)  # the run starts: its row and its start wait for the group's commit
-        assert committed(path) == (0, 0) and not port.playing.is_set()  # nothing sent yet
-        ticks.run()
-        assert committed(path) == (1, 1)
-        assert port.playing.wait(5)  # the first prompt goes out once both are committed
+        assert port.playing.wait(5)  # the run started and waits on its first prompt
+        assert committed(path) == (1, 1)  # committed together before that prompt went out
     finally:
         for g in list(service.active.values()):
             g.kill()
