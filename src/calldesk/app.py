@@ -63,7 +63,7 @@ from calldesk.store import Store
 from calldesk.store.batch import BatchWriter
 from calldesk.store.checkpoint import Checkpointer
 from calldesk.store.journal import Entry
-from calldesk.store.tx import GroupCommit
+from calldesk.store.tx import GROUP_LINGER_S, GroupCommit
 from calldesk.supervision.acd_actions import SupervisorActions
 from calldesk.supervision.controls import register_supervision_controls
 from calldesk.supervision.service import SupervisionService
@@ -230,14 +230,16 @@ def build(
     notifier = Notifier()  # every journal append, published with its sequence number
     store.journal.notifier = notifier
     notifier.follow(store.journal)  # and what other processes (the CLI) append: see `start`
-    # Hot-path writes (IVR runs, interactions, customers) share one commit per loop tick.
-    group_commit = GroupCommit(store.db.conn, gevent.get_hub().loop.run_callback)
+    # Hot-path writes (IVR runs, interactions, customers, leg rows, the engine's batches) share
+    # one commit, `GROUP_LINGER_S` after the first of them at most (store.tx).
+    group_commit = GroupCommit(store.db.conn, gevent.spawn, later=gevent.spawn_later,
+                               linger_s=GROUP_LINGER_S)
     checkpointer = Checkpointer(store.db.conn, store.path)  # started with the controller
     interactions = Interactions(store.db)
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
     tracker = board.tracker
     # The leg journal's rows are queued by the reader and committed in batches off it.
-    leg_rows = BatchWriter(store.journal)
+    leg_rows = BatchWriter(store.journal, defer=True)
     tracker.subscribe(LegJournal(leg_rows).on_leg)
     settings = dispatch or DispatchSettings(time_scale=time_scale)
     # New callers are shed (busy) while the controller reads the switches' events too late.

@@ -57,7 +57,8 @@ class Follower:
             return None  # a requeue or a replay: attached already
         # The flow's identities are in its newest entry that carries its variables: decode that
         # one only (each entry holds the whole variable set).
-        newest = self.journal.read(subject=arrival.subject, kind_prefix="ivr.", newest_first=True)
+        newest = self.journal.read(subject=arrival.subject, kind_prefix="ivr.", newest_first=True,
+                                   settle=False)  # read in process: no commit of its own
         flow = next(([e] for e in newest if isinstance(e.data.get("variables"), dict)), [])
         idents = identities_of(arrival, flow, self.service.settings.country)
         medium = arrival.data.get("medium") or "voice"

@@ -355,9 +355,12 @@ class DigitalDesk:
         if not conv.open:
             return
         session = self.sessions.get(iid)
-        if session is not None:
+        if session is not None and conv.state == "bot":
             session.leave()
             return
+        # Queued with its flow still in `enqueue` (waiting for the engine to record the
+        # arrival): the flow is done with it, and the ACD must hear that it ended (leaving it to
+        # the flow left a queued interaction nobody would ever end).
         if conv.state in ("queued", "offered", "connected"):
             self.acd.post(ev.InteractionEnded(iid, cause))
         survey.ask(self, conv, cause)

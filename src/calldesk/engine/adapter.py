@@ -52,7 +52,9 @@ class MediumAdapter(Protocol):
         before it has been fed to the core)."""
 
     def carry_out(self, events: Sequence[ev.Event], decisions: list[Decision]) -> None:
-        """After each batch: act on the decisions and the accepted events."""
+        """After each batch: act on the decisions and the accepted events. No I/O here and
+        never yield: what talks to the medium runs in a greenlet of its own, which starts once
+        the worker yields, after the step's commit has made the batch durable (write ahead)."""
 
     def recover(self, legs: Mapping[str, LegRef]) -> None:
         """After a restart: rebuild what the adapter knew from the persisted maps."""

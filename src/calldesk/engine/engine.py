@@ -12,11 +12,17 @@ Every `snapshot_every_batches` batches or `snapshot_every_s` seconds it snapshot
 snapshot and replays only the inputs after it. It sleeps until the core's next deadline (then
 feeds a `Tick`) or the next reconciliation. Times come from `clock` (seconds);
 `settings.time_scale` converts them to real sleeps.
+Write ahead: one worker step's batches are committed together (with the store's deferred
+writes) before the worker yields, so before any greenlet an adapter spawned to carry a decision
+out runs; journal rows are published and posts answered after that commit. Under load a step
+starts `settings.step_every_s` after the previous one at the soonest, sharing its commit.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import time
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,6 +40,7 @@ from calldesk.engine.screenpop import Enrich, ScreenPops
 from calldesk.engine.settings import DispatchSettings
 from calldesk.interactions import EnqueueRequest
 from calldesk.store import Store, transaction
+from calldesk.store.tx import after_commit, durable
 
 log = logging.getLogger(__name__)
 _CORE_EVENTS = typing.get_args(ev.Event)
@@ -88,6 +95,7 @@ class Engine:
     def stop(self) -> None:
         self._stopping = True
         self.persist.flush()
+        self._commit()
         self._wake.set()
         if self._worker is not None:
             self._worker.kill()
@@ -173,13 +181,19 @@ class Engine:
 
     def _run(self) -> None:
         next_reconcile = self.clock() + self.settings.reconcile_every_s
+        stepped = -1e9  # monotonic time of the last step
         while not self._stopping:
             if not self._inbox and not self._reconcile_asked and not self._compact_asked:
                 self._wake.wait(self._sleep_for(next_reconcile))
+            rest = stepped + self.settings.step_every_s - time.monotonic()
+            if rest > 0:  # busy: let more work gather for this step's one commit
+                gevent.sleep(rest)
+            stepped = time.monotonic()
             self._wake.clear()
             try:
                 if self._recovering:
                     if not all(a.ready() for a in self.adapters.values()):
+                        self._commit()
                         self._wake.wait(0.2)
                         continue
                     self._reconcile(recovery=True)
@@ -191,6 +205,7 @@ class Engine:
                     self._reconcile_asked = False
                     next_reconcile = self.clock() + self.settings.reconcile_every_s
                     self._reconcile(why=why)
+                    self._commit()
                     for adapter in self.adapters.values():
                         adapter.after_reconcile()
                 deadline = self.acd.next_deadline()
@@ -201,6 +216,7 @@ class Engine:
                     self._compact()
             except Exception:
                 log.exception("engine step failed; carrying on")
+            self._commit()  # before the worker yields: see `feed`
             if self._inbox:  # more already waits: let API requests and the reader run first
                 gevent.sleep(0)
 
@@ -232,8 +248,9 @@ class Engine:
         if batch:
             ignored.update(self.feed(batch))
         for post in posts:
-            if post.done is not None:
-                post.done.set([ignored[id(i)] for i in post.items if id(i) in ignored])
+            if post.done is not None:  # answered once what they asked for is committed
+                reasons = [ignored[id(i)] for i in post.items if id(i) in ignored]
+                after_commit(self.store.db.conn, functools.partial(post.done.set, reasons))
 
     def _owner(self, item: Any) -> MediumAdapter | None:
         """The adapter whose own inbox item this is (e.g. a voice leg that ended), if any."""
@@ -250,13 +267,13 @@ class Engine:
         self._batch += 1
         offered = {e.offer: self.view.offer(e.offer) for e in events
                    if isinstance(e, ev.OfferAccepted)}  # gone from the core once accepted
-        # The batch's inputs and the journal rows it produced commit together (one commit per
-        # batch, not two: a crash keeps both or neither), before any decision is carried out;
-        # the rows are published after.
+        # Inputs and journal rows are written together (a crash keeps both or neither) and
+        # committed by the step (`_commit`) before the worker yields, so before anything an
+        # adapter's `carry_out` spawned talks to a switch (write ahead, see the module doc).
         failed: Exception | None = None
         decisions: list[Any] = []
         journal, extra = self.store.journal, mark or {}
-        with transaction(self.store.db.conn):
+        with transaction(self.store.db.conn, defer=True):
             self.persist.flush(self.persist.input_rows(events, now, self._batch, settle_first))
             try:
                 decisions = self.acd.handle_many(events, now, settle_first)
@@ -269,6 +286,8 @@ class Engine:
                 written += journal.write_many(self._pops(events, decisions, offered))
             self.persist.flush()  # queued leg-map and pop rows, in the same commit
         journal.publish(written)
+        if gevent.getcurrent() is not self._worker:
+            self._commit()  # no step of the worker's commits it: write ahead now
         if failed is not None:
             raise failed
         for adapter in self.adapters.values():
@@ -291,6 +310,11 @@ class Engine:
             if row is not None:
                 rows.append(row)
         return rows
+
+    def _commit(self) -> None:
+        """Commit the step's batches (and every deferred write before them), then publish
+        their journal rows and answer their posts (store.tx.after_commit)."""
+        durable(self.store.db.conn)
 
     # -- snapshots and compaction ---------------------------------------------------------
     def _compact_due(self) -> bool:
@@ -322,6 +346,7 @@ class Engine:
     def _reconcile(self, recovery: bool = False, absent: frozenset[str] = frozenset(),
                    why: str = "reconcile") -> None:
         for adapter in self.adapters.values():
+            self._commit()  # a check may ask a switch: nothing uncommitted may be carried out
             self._repair(adapter, adapter.reconcile(recovery, absent), recovery,
                          "resync" if recovery else why)
 

@@ -37,7 +37,8 @@ class EngineStore:
         if not rows and not self._pending:
             return
         ops, self._pending = self._pending, []
-        with transaction(self.db.conn) as conn:
+        # Deferred: it joins the group commit (the engine's step, or the loop's), in order.
+        with transaction(self.db.conn, defer=True) as conn:
             if rows:
                 conn.executemany(
                     "INSERT INTO acd_inputs (at, batch, type, data) VALUES (?, ?, ?, ?)", rows

@@ -47,6 +47,10 @@ class DispatchSettings:
     # seconds if any batch came since; 0 turns either trigger off.
     snapshot_every_batches: int = 5000
     snapshot_every_s: float = 3600.0
+    # Under load the worker steps at most once per this many wall seconds: each step commits
+    # once (store.tx), so what came in meanwhile shares that commit. An idle worker steps at
+    # once; 0: every step as soon as work arrives.
+    step_every_s: float = 0.01
     # How many clock seconds pass per real second (the simulated switch's time scale).
     time_scale: float = 1.0
     # Optional probe, called (mark, interaction) at: enqueued, offered (the worker decided),

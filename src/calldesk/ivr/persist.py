@@ -16,7 +16,7 @@ from calldesk.ivr.flow import Flow
 from calldesk.ivr.runner import RunOutcome, masked_variables
 from calldesk.ivr.state import RunState
 from calldesk.store import jsontext
-from calldesk.store.tx import transaction
+from calldesk.store.tx import durable, transaction
 
 RUNS = "ivr_runs"
 VERSIONS = "ivr_flow_versions"
@@ -81,6 +81,12 @@ class RunStore:
             self._save(state, "active", started_at=now)
             written = self._write(row)
         self._publish(row, written)
+        # Nothing reaches the switch before the run (and its interaction, opened just before in
+        # this greenlet) is committed: with the group commit lingering, a serve killed between
+        # the flow's first command and the group's commit left a caller out of the park with no
+        # run nor interaction stored, whom a restart never took (the restart chaos test, seed
+        # 61). Committed here, without yielding: the first command goes out as it did before.
+        durable(self.db.conn)
 
     def transition(self, state: RunState) -> None:
         now = self.clock()

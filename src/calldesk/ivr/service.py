@@ -26,6 +26,7 @@ from calldesk.ivr.persist import RunStore
 from calldesk.ivr.ports import MediaPort
 from calldesk.ivr.runner import Runner, RunOutcome, masked_variables
 from calldesk.ivr.voice import VoicePort, VoiceSettings
+from calldesk.store.tx import durable
 from calldesk.telephony.intake import owner_of
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,10 @@ class IvrService:
         self._run(leg, flow, caller, None, False, self._open(leg, caller))
 
     def _open_and_fall_back(self, leg: str, caller: dict[str, Any], why: str) -> None:
-        self._fall_back(leg, self._open(leg, caller), caller, why)
+        iid = self._open(leg, caller)
+        if self.runs is not None:  # the interaction is stored before the fallback acts
+            durable(self.runs.db.conn)
+        self._fall_back(leg, iid, caller, why)
 
     def _open(self, leg: str, caller: dict[str, Any]) -> str:
         """A new voice interaction for this caller, recorded with its leg when a registry is

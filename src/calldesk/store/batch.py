@@ -10,6 +10,10 @@ transaction (`Journal.append_many`), then the notifier publishes them as before.
   nothing dropped), so a stalled writer cannot grow memory without end.
 - Nothing dropped: a batch leaves the queue only once its transaction committed. A failed commit
   is logged and retried; `stop()` (and `flush()`) commit everything still queued.
+- `defer=True`: a batch joins the store's group commit (store.tx) instead of a COMMIT of its
+  own; it leaves the queue once written in the group's open transaction, whose commit keeps
+  the order of everything written (a crash loses it with all that came after it, never alone),
+  and the notifier publishes it once committed.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ Row = tuple[str, str, dict[str, Any], float]
 
 
 class BatchTarget(Protocol):
-    def append_many(self, entries: list[Row]) -> None: ...
+    def append_many(self, entries: list[Row], *, defer: bool = False) -> None: ...
 
 
 class BatchWriter:
@@ -42,8 +46,9 @@ class BatchWriter:
         max_batch: int = 1000,
         linger_s: float = 0.005,
         retry_s: float = 0.5,
+        defer: bool = False,
     ) -> None:
-        self.journal = journal
+        self.journal, self.defer = journal, defer
         self.max_pending, self.max_batch = max_pending, max_batch
         self.linger_s, self.retry_s = linger_s, retry_s
         self._queue: deque[Row] = deque()
@@ -80,7 +85,10 @@ class BatchWriter:
         while self._queue:
             batch = [self._queue[i] for i in range(min(self.max_batch, len(self._queue)))]
             try:
-                self.journal.append_many(batch)
+                if self.defer:
+                    self.journal.append_many(batch, defer=True)
+                else:
+                    self.journal.append_many(batch)
             except Exception:
                 self.failures += 1
                 raise

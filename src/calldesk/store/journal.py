@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from calldesk.store import jsontext
-from calldesk.store.tx import transaction
+from calldesk.store.tx import after_commit, durable, transaction
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ def _row(kind: str, subject: str, data: dict[str, Any] | None, at: float) -> tup
 
 
 _SCALARS = (str, int, float, bool, type(None))
+_INSERT = "INSERT INTO journal (at, kind, subject, data) VALUES "
+_CHUNK = 200  # rows per INSERT: 800 bound values, well under SQLite's limit
 
 
 def _as_stored(data: dict[str, Any] | None, text: str) -> dict[str, Any]:
@@ -62,7 +64,7 @@ class Journal:
         )
         seq = int(cursor.lastrowid or 0)
         if self.notifier is not None:
-            self.notifier.publish([Entry(seq, row[0], kind, subject, jsontext.loads(row[3]))])
+            self.publish([Entry(seq, row[0], kind, subject, jsontext.loads(row[3]))])
         return seq
 
     def note(self, kind: str, subject: str, data: dict[str, Any] | None, at: float) -> None:
@@ -77,11 +79,13 @@ class Journal:
         self,
         entries: list[tuple[str, str, dict[str, Any], float]],
         before: Callable[[sqlite3.Connection], None] | None = None,
+        *,
+        defer: bool = False,
     ) -> None:
         """One transaction for all the rows, then the notifier publishes them. `before` writes
         in the same transaction (e.g. the inputs that made these entries): a crash keeps both or
-        neither."""
-        with transaction(self.db.conn) as conn:
+        neither. `defer`: the transaction joins the group commit (see store.tx)."""
+        with transaction(self.db.conn, defer=defer) as conn:
             if before is not None:
                 before(conn)
             written = self.write_many(entries)
@@ -91,21 +95,34 @@ class Journal:
         """Insert the rows in the caller's transaction and return them as entries, unpublished:
         the caller publishes them (`publish`) once its transaction committed."""
         rows = [_row(k, s, d, at) for k, s, d, at in entries]
-        if not rows:
-            return []
-        self.db.conn.executemany(
-            "INSERT INTO journal (at, kind, subject, data) VALUES (?, ?, ?, ?)", rows
-        )
-        last = self.db.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-        first = int(last) - len(rows) + 1  # one statement, one writer: consecutive ids
-        return [
-            Entry(first + i, r[0], r[1], r[2], _as_stored(d, r[3]))
-            for i, (r, (_, _, d, _)) in enumerate(zip(rows, entries, strict=True))
-        ]
+        out: list[Entry] = []
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start:start + _CHUNK]
+            # One multi-row INSERT: its cursor's lastrowid is the chunk's last id (no
+            # `SELECT last_insert_rowid()` round trip); one statement, one writer: the ids
+            # are consecutive.
+            cursor = self.db.conn.execute(
+                _INSERT + ", ".join(["(?, ?, ?, ?)"] * len(chunk)),
+                [v for r in chunk for v in r],
+            )
+            first = int(cursor.lastrowid or 0) - len(chunk) + 1
+            out += [
+                Entry(first + i, r[0], r[1], r[2], _as_stored(d, r[3]))
+                for i, (r, (_, _, d, _)) in enumerate(
+                    zip(chunk, entries[start:start + _CHUNK], strict=True))
+            ]
+        return out
 
     def publish(self, entries: list[Entry]) -> None:
-        if self.notifier is not None and entries:
-            self.notifier.publish(entries)
+        """Hand the entries to the notifier once they are committed (store.tx.after_commit):
+        a sequence number seen outside is never reused after a crash."""
+        notifier = self.notifier
+        if notifier is not None and entries:
+            after_commit(self.db.conn, lambda: notifier.publish(entries))
+
+    def settle(self) -> None:
+        """Commit what the group commit holds, so reads show only what a crash keeps."""
+        durable(self.db.conn)
 
     def read(
         self,
@@ -117,15 +134,22 @@ class Journal:
         after_id: int = 0,
         limit: int | None = None,
         newest_first: bool = False,
+        settle: bool = True,
     ) -> Iterator[Entry]:
+        """Entries in id order (`newest_first`: reversed). Committed first (`settle`), as a
+        reader may hand the ids out; `settle=False` for a reader that keeps them in process."""
+        if settle:
+            self.settle()
         where: list[str] = ["id > ?"]
         args: list[Any] = [after_id]
         if kind is not None:
             where.append("kind = ?")
             args.append(kind)
         if kind_prefix is not None:
-            where.append("kind LIKE ?")
-            args.append(kind_prefix.replace("%", "") + "%")
+            # Not `kind LIKE ?`: SQLite prepares a statement again each time a LIKE pattern
+            # bound to it changes (~60 µs), and `_` in a kind would match any character.
+            where.append("substr(kind, 1, ?) = ?")
+            args += [len(kind_prefix), kind_prefix]
         if subject is not None:
             where.append("subject = ?")
             args.append(subject)
@@ -148,7 +172,8 @@ class Journal:
         return [(float(at), kind) for at, kind in rows]
 
     def last_id(self) -> int:
-        """The newest sequence number (0 for an empty journal)."""
+        """The newest sequence number (0 for an empty journal), committed."""
+        self.settle()
         return int(self.db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0])
 
     def count(self, kind: str | None = None) -> int:

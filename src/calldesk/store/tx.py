@@ -14,43 +14,63 @@ What stays true:
 - An ordinary block (`defer=False`, the default) ends committed, with every deferred block
   before it: what is acknowledged to the outside (an API reply, a stored message) is durable.
 - Without a `GroupCommit` (CLI, tests, scripts), `defer=True` commits at once, as before.
+- Published only once committed: `after_commit(conn, fn)` runs `fn` once everything written so
+  far is committed (at once if nothing waits), in the order asked. The journal publishes through
+  it, so a sequence number seen outside (a WebSocket push) is never reused after a crash, however
+  long the group waits.
+- A deferred write is not yet durable when the block returns: code that then tells a switch
+  something a restart must find stored commits first (`durable`, as an IVR run's start does
+  before its first prompt) or writes in an ordinary block.
+
+`linger_s` (with `later`): the group's COMMIT waits that long after its first deferred block
+instead of ending the tick, so the blocks of several ticks share it; with the engine's one
+commit per step, commits per inbound call fell from ~8 to ~2. An ordinary block, `durable` or
+`flush` commits at once, as before.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 
 
-class _Group:
-    __slots__ = ("depth", "pending", "scheduled", "schedule", "commits")
+Schedule = Callable[[Callable[[], None]], object]
+Later = Callable[[float, Callable[[], None]], object]
 
-    def __init__(self, schedule: Callable[[Callable[[], None]], object]) -> None:
+
+class _Group:
+    __slots__ = ("depth", "pending", "scheduled", "schedule", "later", "linger_s", "commits",
+                 "hooks", "ready", "running")
+
+    def __init__(self, schedule: Schedule, later: Later | None, linger_s: float) -> None:
         self.depth = 0  # blocks running (nested blocks join the outer one)
-        self.pending = False  # a deferred block's writes wait for the tick's commit
+        self.pending = False  # a deferred block's writes wait for the group's commit
         self.scheduled = False
-        self.schedule = schedule
+        self.schedule, self.later, self.linger_s = schedule, later, linger_s
         self.commits = 0
+        self.hooks: deque[Callable[[], None]] = deque()  # after_commit, in the order asked
+        self.ready = 0  # the first `ready` hooks are covered by a commit
+        self.running = False  # hooks are being run (one runner at a time keeps their order)
 
 
 _GROUPS: dict[int, tuple[sqlite3.Connection, _Group]] = {}
+GROUP_LINGER_S = 0.01  # `serve`'s: a deferred write waits 10 ms at most for its commit
 
 
 class GroupCommit:
-    """Group commit for one connection: deferred blocks are committed once per loop tick.
-    `schedule(fn)` runs `fn` soon, after the current greenlet yields (gevent's
-    `loop.run_callback`: callbacks run in order, so a notifier's wake-ups scheduled after a
-    block run after its commit)."""
+    """Group commit for one connection: deferred blocks are committed once per loop tick, or
+    `linger_s` after the first of them. `schedule(fn)` runs `fn` soon, after the current
+    greenlet yields; `later(secs, fn)` runs it after `secs` (`gevent.spawn`, `spawn_later`)."""
 
-    def __init__(
-        self, conn: sqlite3.Connection, schedule: Callable[[Callable[[], None]], object]
-    ) -> None:
+    def __init__(self, conn: sqlite3.Connection, schedule: Schedule, *,
+                 later: Later | None = None, linger_s: float = 0.0) -> None:
         self.conn = conn
-        self._group = _Group(schedule)
+        self._group = _Group(schedule, later, linger_s)
         _GROUPS[id(conn)] = (conn, self._group)
 
     @property
@@ -65,10 +85,24 @@ class GroupCommit:
         self.flush()
         if _GROUPS.get(id(self.conn), (None, None))[1] is self._group:
             del _GROUPS[id(self.conn)]
+        if not self.conn.in_transaction:  # committed: what is left runs now, nothing waits
+            self._group.ready = len(self._group.hooks)
+            _run_hooks(self._group)
+
+
+def _group_of(conn: sqlite3.Connection) -> _Group | None:
+    found = _GROUPS.get(id(conn))
+    return found[1] if found is not None and found[0] is conn else None
+
+
+def _on_time(conn: sqlite3.Connection, group: _Group) -> None:
+    """The scheduled commit (one outstanding at a time: a commit in between, by `durable` or an
+    ordinary block, leaves it be, so the group still commits at most once per linger)."""
+    group.scheduled = False
+    _flush(conn, group)
 
 
 def _flush(conn: sqlite3.Connection, group: _Group) -> None:
-    group.scheduled = False
     if group.depth:  # a block is running (it yielded inside): its end decides
         _schedule(conn, group)
         return
@@ -80,13 +114,52 @@ def _flush(conn: sqlite3.Connection, group: _Group) -> None:
             _schedule(conn, group)
             return
         group.commits += 1
+    _committed(group)
+
+
+def _committed(group: _Group) -> None:
+    """Everything written so far is committed: the hooks asked so far may run."""
     group.pending = False
+    group.ready = len(group.hooks)
+    _run_hooks(group)
+
+
+def _run_hooks(group: _Group) -> None:
+    if group.running:  # a hook yielded: its runner carries on with these, in order
+        return
+    group.running = True
+    try:
+        while group.ready > 0 and group.hooks:
+            group.ready -= 1
+            fn = group.hooks.popleft()
+            try:
+                fn()
+            except Exception:
+                log.exception("after-commit hook %r failed", fn)
+    finally:
+        group.running = False
 
 
 def _schedule(conn: sqlite3.Connection, group: _Group) -> None:
     if not group.scheduled:
         group.scheduled = True
-        group.schedule(lambda: _flush(conn, group))
+        if group.later is not None and group.linger_s > 0:
+            group.later(group.linger_s, lambda: _on_time(conn, group))
+        else:
+            group.schedule(lambda: _on_time(conn, group))
+
+
+def after_commit(conn: sqlite3.Connection, fn: Callable[[], None]) -> None:
+    """Run `fn` once everything written on `conn` so far is committed: at once if nothing
+    waits for the group's commit, else right after that commit; always in the order asked."""
+    group = _group_of(conn)
+    if group is None:
+        fn()
+        return
+    group.hooks.append(fn)
+    if not group.pending and not group.depth:
+        group.ready = len(group.hooks)
+        _run_hooks(group)
 
 
 @contextmanager
@@ -95,8 +168,7 @@ def transaction(conn: sqlite3.Connection, *, defer: bool = False) -> Iterator[sq
     (`isolation_level=None`), where `with conn:` alone begins nothing: each statement, and each
     row of an `executemany`, would commit on its own. Inside a block already running, the
     block joins it (the outer one commits). `defer`: see the module's doc."""
-    found = _GROUPS.get(id(conn))
-    group = found[1] if found is not None and found[0] is conn else None
+    group = _group_of(conn)
     if group is None:
         yield from _plain(conn)
         return
@@ -113,10 +185,13 @@ def transaction(conn: sqlite3.Connection, *, defer: bool = False) -> Iterator[sq
     savepoint = conn.in_transaction  # deferred blocks wait: this one is a savepoint among them
     conn.execute("SAVEPOINT block" if savepoint else "BEGIN")
     group.depth = 1
+    asked = len(group.hooks)
     try:
         yield conn
     except BaseException:
         group.depth = 0
+        while len(group.hooks) > asked:  # what the block asked for is rolled back with it
+            group.hooks.pop()
         if savepoint:
             conn.execute("ROLLBACK TO block")
             conn.execute("RELEASE block")
@@ -132,7 +207,7 @@ def transaction(conn: sqlite3.Connection, *, defer: bool = False) -> Iterator[sq
     else:
         conn.commit()
         group.commits += 1
-        group.pending = False
+        _committed(group)
 
 
 def _plain(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
@@ -151,6 +226,6 @@ def _plain(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def durable(conn: sqlite3.Connection) -> None:
     """Commit now what deferred blocks (and bare statements after them) wrote: for a write that
     is acknowledged to the outside as soon as this returns (a stored message)."""
-    found = _GROUPS.get(id(conn))
-    if found is not None and found[0] is conn:
-        _flush(conn, found[1])
+    group = _group_of(conn)
+    if group is not None:
+        _flush(conn, group)

@@ -88,3 +88,33 @@ def test_run_store_works_on_a_bare_database(tmp_path: Path):
 
     runs = RunStore(sqlite_utils.Database(tmp_path / "bare.sqlite"))
     assert runs.active() == [] and runs.load("nope") is None
+
+
+def test_the_first_command_waits_until_the_runs_start_is_committed(tmp_path: Path):
+    """Under the group commit (serve), the run's start (and its interaction) is committed before
+    the flow's first command reaches the switch, though the group would commit it only later:
+    killed in between, a restart would find a leg that left the park with no run stored."""
+    import sqlite3
+
+    import gevent
+
+    from calldesk.store.tx import GroupCommit
+
+    flows = tmp_path / "ivrflows"
+    shutil.copytree(FLOWS, flows)
+    db = tmp_path / "calldesk.sqlite"
+    runner, runs, lib = controller(db, flows)
+    group = GroupCommit(runs.db.conn, gevent.spawn, later=gevent.spawn_later, linger_s=0.2)
+    reader = sqlite3.connect(db, isolation_level=None)
+    seen: list[int] = []
+
+    def first_command() -> None:  # what another process sees as the first prompt goes out
+        seen.append(reader.execute("SELECT count(*) FROM ivr_runs").fetchone()[0])
+
+    try:
+        port = FakePort([first_command])
+        runner.start(lib.get("bank"), port, interaction_id="leg-1", caller={"id": "+1555"})
+        assert seen == [1]
+    finally:
+        group.close()
+        reader.close()

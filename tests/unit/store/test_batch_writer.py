@@ -99,3 +99,33 @@ def test_stop_raises_when_the_last_commit_fails_and_keeps_the_rows(store) -> Non
     assert writer.pending == 1 and _subjects(store) == []
     writer.flush()
     assert _subjects(store) == ["kept"]
+
+
+def test_deferred_batches_join_the_group_commit_and_are_published_after_it(store, tmp_path):
+    """`defer=True`: a batch is written in the group's open transaction (no COMMIT of its own);
+    another connection sees it, and the notifier publishes it, only once the group commits."""
+    import sqlite3
+
+    from calldesk.store.tx import GroupCommit
+
+    reader = sqlite3.connect(tmp_path / "calldesk.sqlite", isolation_level=None)
+    notifier = Notifier()
+    store.journal.notifier = notifier
+    got: list[str] = []
+    notifier.subscribe(lambda e: got.append(e.subject))
+    ticks: list = []
+    group = GroupCommit(store.db.conn, ticks.append)
+    writer = BatchWriter(store.journal, linger_s=0, defer=True)
+    try:
+        for n in range(3):
+            writer.append("leg.create", f"l{n}", {}, float(n))
+        assert writer.flush() == 3 and writer.pending == 0
+        assert reader.execute("SELECT count(*) FROM journal").fetchone()[0] == 0
+        assert got == [] and group.commits == 0
+        for fn in ticks:  # the loop's turn: one commit for the batch
+            fn()
+        assert reader.execute("SELECT count(*) FROM journal").fetchone()[0] == 3
+        assert got == ["l0", "l1", "l2"] and group.commits == 1
+    finally:
+        group.close()
+        reader.close()

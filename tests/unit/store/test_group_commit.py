@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from calldesk.store.tx import GroupCommit, durable, transaction
+from calldesk.store.tx import GroupCommit, after_commit, durable, transaction
 
 
 @pytest.fixture
@@ -170,6 +170,7 @@ def test_a_journal_note_waits_for_the_tick_and_is_published_once(tmp_path: Path)
     group = GroupCommit(store.db.conn, ticks.schedule)
     store.journal.note("interaction.bridged", "i-1", {"caller": "leg-1"}, 10.0)
     assert reader.execute("SELECT count(*) FROM journal").fetchone()[0] == 0
+    assert published == []  # its sequence number leaves the process only once committed
     ticks.run()
     rows = reader.execute("SELECT id, kind, subject FROM journal").fetchall()
     assert rows == [(published[0].id, "interaction.bridged", "i-1")] and len(published) == 1
@@ -177,3 +178,177 @@ def test_a_journal_note_waits_for_the_tick_and_is_published_once(tmp_path: Path)
     group.close()
     reader.close()
     store.close()
+
+
+def test_after_commit_waits_for_the_commit_that_covers_what_was_written(grouped) -> None:
+    """A hook sees, from another connection, everything written before it was asked for."""
+    writer, reader, ticks, group = grouped
+    saw: list[list[int]] = []
+    after_commit(writer, lambda: saw.append(seen(reader)))  # nothing waits: at once
+    assert saw == [[]]
+    with transaction(writer, defer=True):
+        writer.execute("INSERT INTO t VALUES (1)")
+    after_commit(writer, lambda: saw.append(seen(reader)))
+    assert saw == [[]]  # not yet: the row is not committed
+    ticks.run()
+    assert saw == [[], [1]]
+
+
+def test_after_commit_hooks_run_in_the_order_asked_across_commits(grouped) -> None:
+    writer, reader, ticks, group = grouped
+    order: list[str] = []
+    with transaction(writer, defer=True):
+        writer.execute("INSERT INTO t VALUES (1)")
+    after_commit(writer, lambda: order.append("deferred"))
+    with transaction(writer):  # an ordinary block commits both: the older hook runs first
+        writer.execute("INSERT INTO t VALUES (2)")
+    after_commit(writer, lambda: order.append("ordinary"))
+    assert order == ["deferred", "ordinary"]
+    ticks.run()
+    assert order == ["deferred", "ordinary"]
+
+
+def test_a_hook_asked_inside_a_failed_block_is_dropped_with_it(grouped) -> None:
+    """What a rolled-back block asked to publish never runs: its rows are gone."""
+    writer, reader, ticks, group = grouped
+    ran: list[int] = []
+    with transaction(writer, defer=True):
+        writer.execute("INSERT INTO t VALUES (1)")
+        after_commit(writer, lambda: ran.append(1))
+    with pytest.raises(RuntimeError), transaction(writer, defer=True):
+        writer.execute("INSERT INTO t VALUES (2)")
+        after_commit(writer, lambda: ran.append(2))
+        raise RuntimeError("boom")
+    ticks.run()
+    assert seen(reader) == [1] and ran == [1]
+
+
+class Flaky(sqlite3.Connection):
+    """A connection whose next COMMIT fails once (a full disk, say)."""
+
+    fail = False
+
+    def commit(self) -> None:
+        if self.fail:
+            self.fail = False
+            raise sqlite3.OperationalError("disk I/O error")
+        super().commit()
+
+
+def test_a_failed_commit_keeps_its_hooks_until_a_commit_succeeds(tmp_path: Path) -> None:
+    writer = sqlite3.connect(tmp_path / "f.sqlite", isolation_level=None, factory=Flaky)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("CREATE TABLE t (v INTEGER)")
+    reader = sqlite3.connect(tmp_path / "f.sqlite", isolation_level=None)
+    ticks = Ticks()
+    group = GroupCommit(writer, ticks.schedule)
+    ran: list[int] = []
+    try:
+        with transaction(writer, defer=True):
+            writer.execute("INSERT INTO t VALUES (1)")
+        after_commit(writer, lambda: ran.append(1))
+        writer.fail = True
+        ticks.run()
+        assert ran == [] and seen(reader) == []  # nothing published of what is not durable
+        ticks.run()  # the retry the failed flush scheduled
+        assert ran == [1] and seen(reader) == [1]
+    finally:
+        group.close()
+        writer.close()
+        reader.close()
+
+
+def test_with_a_linger_the_commit_waits_for_later_and_serves_several_ticks(conns) -> None:
+    writer, reader = conns
+    ticks, later = Ticks(), Ticks()
+    delays: list[float] = []
+
+    def schedule_later(secs: float, fn: Callable[[], None]) -> None:
+        delays.append(secs)
+        later.schedule(fn)
+
+    group = GroupCommit(writer, ticks.schedule, later=schedule_later, linger_s=0.005)
+    try:
+        for v in (1, 2, 3):
+            with transaction(writer, defer=True):
+                writer.execute("INSERT INTO t VALUES (?)", [v])
+            ticks.run()  # the loop's ticks pass: nothing is committed yet
+        assert seen(reader) == [] and delays == [0.005]
+        later.run()
+        assert seen(reader) == [1, 2, 3] and group.commits == 1
+    finally:
+        group.close()
+
+
+def test_journal_reads_commit_first_so_no_id_is_handed_out_uncommitted(tmp_path: Path) -> None:
+    """A reader that hands ids out (a push `since` replay) never sees an uncommitted row; the
+    customers follower's read in process (`settle=False`) commits nothing."""
+    from calldesk.store import Store
+
+    store = Store.open(tmp_path / "r.sqlite")
+    reader = sqlite3.connect(tmp_path / "r.sqlite", isolation_level=None)
+    ticks = Ticks()
+    group = GroupCommit(store.db.conn, ticks.schedule)
+    try:
+        store.journal.note("ivr.started", "i-1", {}, 1.0)
+        assert [e.kind for e in store.journal.read(subject="i-1", settle=False)] == ["ivr.started"]
+        assert reader.execute("SELECT count(*) FROM journal").fetchone()[0] == 0
+        assert [e.kind for e in store.journal.read(subject="i-1")] == ["ivr.started"]
+        assert reader.execute("SELECT count(*) FROM journal").fetchone()[0] == 1
+    finally:
+        group.close()
+        reader.close()
+        store.close()
+
+
+def test_journal_rows_get_the_ids_they_were_published_with(tmp_path: Path) -> None:
+    """One multi-row INSERT per 200 rows: the ids handed to the notifier are the rows' own."""
+    from calldesk.store import Store
+
+    store = Store.open(tmp_path / "w.sqlite")
+    try:
+        store.journal.append("x.first", "s", {}, 1.0)
+        rows = [("x.many", f"s{i}", {"i": i}, 2.0) for i in range(450)]
+        with transaction(store.db.conn):
+            written = store.journal.write_many(rows)
+        stored = {e.id: (e.subject, e.data) for e in store.journal.read(kind="x.many")}
+        assert [(e.subject, e.data) for e in written] == [stored[e.id] for e in written]
+        assert len(stored) == 450 and written[0].id == 2
+    finally:
+        store.close()
+
+
+def test_kind_prefix_is_a_prefix_not_a_pattern(tmp_path: Path) -> None:
+    from calldesk.store import Store
+
+    store = Store.open(tmp_path / "k.sqlite")
+    try:
+        for kind in ("leg.hangup_complete", "leg.hangupXcomplete", "ivr.started", "IVR.loud"):
+            store.journal.append(kind, "s", {}, 1.0)
+        assert [e.kind for e in store.journal.read(kind_prefix="leg.hangup_")] == [
+            "leg.hangup_complete"]
+        assert [e.kind for e in store.journal.read(kind_prefix="ivr.")] == ["ivr.started"]
+    finally:
+        store.close()
+
+
+def test_a_commit_in_between_leaves_one_scheduled_commit_outstanding(conns) -> None:
+    """`durable` (the engine's step) commits early; the group's scheduled commit stays the one
+    outstanding, so the group still commits at most once per linger (it scheduled one more
+    each time, and commits piled up)."""
+    writer, reader = conns
+    ticks, later = Ticks(), Ticks()
+    group = GroupCommit(writer, ticks.schedule, later=lambda s, fn: later.schedule(fn),
+                        linger_s=0.01)
+    try:
+        for v in (1, 2, 3):
+            with transaction(writer, defer=True):
+                writer.execute("INSERT INTO t VALUES (?)", [v])
+            durable(writer)
+        with transaction(writer, defer=True):
+            writer.execute("INSERT INTO t VALUES (4)")
+        assert len(later.pending) == 1
+        later.run()
+        assert seen(reader) == [1, 2, 3, 4] and group.commits == 4
+    finally:
+        group.close()
