@@ -174,7 +174,8 @@ def _stage(
         gevent.sleep(0.05)
     placed, took, refused = replies.get()
     # Drain: until every call of this stage has an outcome and the core holds nothing open.
-    deadline, polling = time.monotonic() + drain_s, 0.0
+    drain_start = time.monotonic()
+    deadline, polling = drain_start + drain_s, 0.0
     while time.monotonic() < deadline:
         p0 = time.process_time()
         c = _counts(controller.store, prefix)
@@ -184,6 +185,7 @@ def _stage(
         if done:
             break
         gevent.sleep(0.2)
+    drained = time.monotonic() - drain_start
     cpu = time.process_time() - cpu0 - polling
     switch_cpu = _switch_cpu(commands, replies) - switch_cpu0
     c = _counts(controller.store, prefix)
@@ -207,6 +209,10 @@ def _stage(
         "stuck": _open_interactions(controller),
         # This stage's callers whose leg is still up after the drain.
         "caller_legs_up": _caller_legs_up(controller, prefix),
+        # From the last call placed until every call had an outcome: a call lasts ring_s +
+        # talk_s, so much more than that is work the controller still owed (a backlog that a
+        # longer stage would see grow into shedding).
+        "drain_s": round(drained, 1),
         "controller_cpu_s": round(cpu, 2),
         "cpu_ms_per_call": round(1000 * cpu / placed, 2) if placed else None,
         # The simulated switch's CPU per placed call (its own process: the other core's load).
@@ -283,13 +289,14 @@ def run(
     clean = [s for s in stages if not (s["lost"] or s["stuck"] or s["shed"])]
     best = max(clean, key=lambda s: s["answered_per_s"], default=None)
     limit = next((s for s in stages if s["lost"] or s["stuck"] or s["shed"]), None)
-    keys = ("rate", "placed", "answered", "answered_per_s", "shed", "lost", "stuck")
+    keys = ("rate", "placed", "answered", "answered_per_s", "shed", "lost", "stuck", "drain_s")
     return {
         # The best stage with nothing shed, lost or stuck: its answered calls/s and its losses.
         "calls_per_s": best["answered_per_s"] if best else 0.0,
         "at_rate": best["rate"] if best else None,
         "lost": best["lost"] if best else (limit or {}).get("lost", 0),
         "stuck": best["stuck"] if best else (limit or {}).get("stuck", 0),
+        "drain_s": best["drain_s"] if best else None,
         "cpu_ms_per_call": best["cpu_ms_per_call"] if best else None,
         "switch_cpu_ms_per_call": best["switch_cpu_ms_per_call"] if best else None,
         # Where the ramp stopped: the first stage that shed callers (the controller fell behind

@@ -27,6 +27,7 @@ def test_bench_inbound_accounts_for_every_call() -> None:
         assert stage["placed"] == sum(stage[k] for k in outcomes)
         assert stage["answered"] <= stage["opened"] <= stage["placed"]
         assert stage["answered_again"] >= 0 and stage["cpu_ms_per_call"] > 0
+        assert 0 <= stage["drain_s"] < 20  # every call had its outcome before the drain ran out
     assert result["lost"] == 0 and result["stuck"] == 0 and result["calls_per_s"] > 0
     assert result["limit"] is None  # 4 calls/s sheds nothing
 
