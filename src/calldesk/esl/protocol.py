@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # run between them. Measured on the quiet box with `bench api` (50 calls/s, 200 requests/s):
 # every 16 frames API p99 81 ms, every 4 53 ms, every 2 36 ms; a 5 ms time budget instead, 75 ms.
 # While callers' events come late (`SwitchConnection.pace`), intake comes first: every 16 frames
-# (`bench inbound` then sheds from 200 calls/s instead of 150).
+# (on the quiet box `bench inbound` then sheds from 225 calls/s instead of 150).
 YIELD_EVERY_FRAMES = 2
 YIELD_EVERY_FRAMES_BEHIND = 16
 
