@@ -88,7 +88,10 @@ class LegTracker:
     def on_resync(self, switch: str, rows: list[dict]) -> list[str]:
         """Replace this switch's legs with the rows; returns the uuids that vanished. A leg an
         event told of since the list was asked for is not one of them (it was born after it:
-        retired, every later event of it was ignored, and the caller was taken for gone)."""
+        retired, every later event of it was ignored, and the caller was taken for gone). A row
+        of a leg whose end the events told meanwhile does not bring it back (alive for good, it
+        kept a recording adopted and waiting for a stop that had come: found by the restart
+        chaos test)."""
         live = {row["uuid"]: row for row in rows if row.get("uuid")}
         fresh = self._since.pop(switch, set())
         vanished = [u for u, leg in self.legs.items()
@@ -98,6 +101,8 @@ class LegTracker:
             leg.status = DESTROYED
             self._retire(leg)
         for uuid, row in live.items():
+            if uuid in self._gone:  # it ended while the list was on its way: it stays ended
+                continue
             known = self.legs.get(uuid)
             rebuilt = from_show_row(switch, row)
             if known is None:

@@ -128,3 +128,22 @@ def test_unbridge_frees_the_peer_found_directly_or_by_a_walk() -> None:
     peer = next(leg for leg in legs.values() if leg.bridged_to == unbridge.uuid)
     tracker.on_event("fs1", unbridge)
     assert peer.bridged_to is None
+
+
+def test_a_leg_that_ended_while_the_resync_waited_for_its_list_stays_ended() -> None:
+    """`show channels` was taken while the leg was up; its hangup and destroy came while the
+    resync waited for the reply: the stale row must not bring the leg back alive."""
+    tracker = LegTracker()
+    events = events_of("events-plain-call")
+    for e in events:
+        if e.name == "CHANNEL_HANGUP":
+            break
+        tracker.on_event("fs1", e)
+    uuid = next(iter(tracker.legs))
+    tracker.begin_resync("fs1")
+    for e in events:
+        if e.name in ("CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY"):
+            tracker.on_event("fs1", e)
+    assert uuid not in tracker.legs
+    tracker.on_resync("fs1", [{"uuid": uuid, "callstate": "ACTIVE", "application": "park"}])
+    assert uuid not in tracker.legs and tracker.get(uuid).status == DESTROYED
