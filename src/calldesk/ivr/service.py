@@ -233,11 +233,21 @@ class IvrService:
             self.active.pop(leg, None)
         if not failed and leg not in self.outcomes and self.runs is not None and retry:
             self._retries[leg] = self._retries.get(leg, 0) + 1
-            self.active[leg] = gevent.spawn(self._run, leg, None, caller, None, False, iid)
+            self.active[leg] = gevent.spawn(self._retry, leg, caller, iid)
             return
         self._retries.pop(leg, None)
         if failed and self.fallback is not None:
             self._fall_back(leg, iid, caller, failed, variables)
+
+    def _retry(self, leg: str, caller: dict[str, Any], iid: str) -> None:
+        """Resume a run its switch link stopped, once the link is ready again: retried at
+        once, a run that failed on a link not ready failed its retries and its fallback too, and
+        stayed active with nobody to resume it. Not ready in time: the next resync resumes it."""
+        wait_ready = getattr(self.conn, "wait_ready", None)
+        if wait_ready is not None and not wait_ready(RETRY_WAIT_S):
+            self.active.pop(leg, None)
+            return
+        self._run(leg, None, caller, None, False, iid)
 
     def wait(self, leg: str, timeout: float | None = None) -> RunOutcome | None:
         g = self.active.get(leg)
@@ -246,6 +256,7 @@ class IvrService:
         return self.outcomes.get(leg)
 
 
+RETRY_WAIT_S = 30.0  # how long a stopped run waits for its switch link before a resync takes it
 _KEEP = 20000  # legs remembered by `outcomes` and `interaction_of` (oldest forgotten first)
 
 
