@@ -5,12 +5,12 @@ seen once in CI's restart chaos test)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import gevent
 import gevent.event
+from tests.unit.store.test_group_commit import Ticks
 
 from calldesk.interactions import Interactions
 from calldesk.ivr.dryrun import CollectingHandoff, MemoryContexts, ScriptedHttp
@@ -28,21 +28,6 @@ steps:
   greet: {kind: play, prompt: "Hello", next: q}
   q: {kind: enqueue, queue: general}
 """
-
-
-class Ticks:
-    """The loop's commit callbacks, run by hand."""
-
-    def __init__(self) -> None:
-        self.pending: list[Callable[[], None]] = []
-
-    def schedule(self, fn: Callable[[], None]) -> None:
-        self.pending.append(fn)
-
-    def run(self) -> None:
-        todo, self.pending = self.pending, []
-        for fn in todo:
-            fn()
 
 
 class HeldPort:
