@@ -243,8 +243,7 @@ class IvrService:
         """Resume a run its switch link stopped, once the link is ready again: retried at
         once, a run that failed on a link not ready failed its retries and its fallback too, and
         stayed active with nobody to resume it. Not ready in time: the next resync resumes it."""
-        wait_ready = getattr(self.conn, "wait_ready", None)
-        if wait_ready is not None and not wait_ready(RETRY_WAIT_S):
+        if not self.conn.wait_ready(RETRY_WAIT_S):
             self.active.pop(leg, None)
             return
         self._run(leg, None, caller, None, False, iid)

@@ -85,10 +85,7 @@ class BatchWriter:
         while self._queue:
             batch = [self._queue[i] for i in range(min(self.max_batch, len(self._queue)))]
             try:
-                if self.defer:
-                    self.journal.append_many(batch, defer=True)
-                else:
-                    self.journal.append_many(batch)
+                self.journal.append_many(batch, defer=self.defer)
             except Exception:
                 self.failures += 1
                 raise

@@ -29,11 +29,11 @@ class FailingOnce:
     def __init__(self, journal) -> None:
         self.journal, self.failed = journal, False
 
-    def append_many(self, entries) -> None:
+    def append_many(self, entries, *, defer: bool = False) -> None:
         if not self.failed:
             self.failed = True
             raise RuntimeError("disk I/O error")
-        self.journal.append_many(entries)
+        self.journal.append_many(entries, defer=defer)
 
 
 def test_rows_are_committed_in_order_in_few_transactions(store) -> None:
