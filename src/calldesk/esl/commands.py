@@ -16,7 +16,6 @@ _FORBIDDEN = re.compile(r"[\r\n\x00]")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:@+\-/#*]+$")
 _UUID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.]{0,127}$")
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
-_VAR_NAME_LINE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")  # the same, no newline before \Z
 _DIAL_BAD = re.compile(r"[{}'\"\[\]\r\n\x00]")  # what a dial-string value may not hold
 _HEADER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9\-_]*$")
 _EVENT_FORMATS = ("plain", "json", "xml")
@@ -158,11 +157,10 @@ def dial_vars(variables: Mapping[str, object]) -> str:
     items = []
     for name, value in variables.items():
         text = value if type(value) is str else str(value)
-        if (type(name) is not str or _VAR_NAME_LINE.match(name) is None
+        if (type(name) is not str or _VAR_NAME.fullmatch(name) is None
                 or _DIAL_BAD.search(text) is not None):
             _refuse_dial_var(name, text)
-        items.append(f"{name}={text.replace(',', chr(92) + ',')}" if "," in text
-                     else f"{name}={text}")
+        items.append(f"{name}={text.replace(',', chr(92) + ',')}")
     return "{" + ",".join(items) + "}" if items else ""
 
 
