@@ -188,15 +188,7 @@ class Connection(Commands):
         return True
 
     def deliver(self, ev: SimEvent) -> None:
-        # the common case of `wants` first: a plain subscriber of the event's name, no filters
-        if (
-            ev.name in self.events
-            and ev.name != "CUSTOM"
-            and self.authed
-            and not self.closed
-            and not self.myevents
-            and not self.filters
-        ) or self.wants(ev):
+        if self.wants(ev):
             self._queue.put(ev.frame(self.fmt))
 
     def deliver_log(self, leg: Leg | None, level: int, text: str) -> None:
