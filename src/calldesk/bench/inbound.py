@@ -69,9 +69,12 @@ def _switch_process(
             replies.put(time.process_time())
             continue
         _, rate, seconds, prefix = command
-        sent, refused, start = 0, 0, time.monotonic()
-        while (elapsed := time.monotonic() - start) < seconds:
-            for _ in range(int(rate * elapsed) - sent - refused):
+        # Call k is due at k / rate: the stage places every call due within it (rate x seconds),
+        # catching up at once when this process was late, and reports when the last one went out.
+        total, sent, refused, start = round(rate * seconds), 0, 0, time.monotonic()
+        while sent + refused < total:
+            elapsed = time.monotonic() - start
+            for _ in range(min(total, int(rate * elapsed)) - sent - refused):
                 # The caller ID names the stage: each stage counts only its own calls.
                 if sim.inject_call(did=DID, caller_id=f"{prefix}{sent + refused:06d}"):
                     sent += 1
@@ -79,7 +82,7 @@ def _switch_process(
                     refused += 1
             # Wake when the next call is due, not on a fixed tick: every wake-up of this
             # process is CPU the switch's cost per call counts.
-            due = min((sent + refused + 1) / rate, seconds) if rate > 0 else seconds
+            due = (sent + refused + 1) / rate
             gevent.sleep(max(0.0, due - (time.monotonic() - start)))
         replies.put((sent, time.monotonic() - start, refused))
     sim.stop()

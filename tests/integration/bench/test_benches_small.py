@@ -23,6 +23,9 @@ def test_bench_inbound_accounts_for_every_call() -> None:
     assert {"calls_per_s", "lost", "stuck", "stages", "limit", "cpu_ms_per_call"} <= set(result)
     assert [s["rate"] for s in result["stages"]] == [2, 4]
     for stage in result["stages"]:  # each stage counts its own calls, each interaction once
+        # Every call due within the stage is placed (the last one was skipped: 2/s for 2 s
+        # placed 3), and the stage lasts until it went out.
+        assert stage["placed"] + stage["refused_by_switch"] == stage["rate"] * 2
         outcomes = ("answered", "abandoned", "overflowed", "shed", "lost")
         assert stage["placed"] == sum(stage[k] for k in outcomes)
         assert stage["answered"] <= stage["opened"] <= stage["placed"]
