@@ -47,7 +47,7 @@ def ensure_tables(db: sqlite_utils.Database) -> None:
         db.table(RUNS).create_index(["status"])
     if "address" not in db.table(RUNS).columns_dict:  # migration 009 on a store; here for bare dbs
         db.table(RUNS).add_column("address", str)
-        db.table(RUNS).create_index(["address"])
+        db.table(RUNS).create_index(["address", "started_at"])  # as migration 078
     if VERSIONS not in db.table_names():
         db.table(VERSIONS).create(
             {"name": str, "version": str, "file": str, "source": str, "first_seen": float},

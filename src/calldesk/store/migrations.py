@@ -448,6 +448,14 @@ def m071_message_html(db: sqlite_utils.Database) -> None:
     db.table("digital_conversations").create_index(["previous"])
 
 
+def m078_ivr_runs_by_address(db: sqlite_utils.Database) -> None:
+    # The newest run on a leg (`RunStore.status_at`, asked once per arriving call): an index on
+    # (address, started_at) answers it in order, where the one on address alone sorted the
+    # matches in a temporary B-tree on every call.
+    db.execute("DROP INDEX IF EXISTS idx_ivr_runs_address")
+    db.table("ivr_runs").create_index(["address", "started_at"], if_not_exists=True)
+
+
 MIGRATIONS: list[Migration] = [
     ("001_journal", m001_journal),
     ("002_switch_state", m002_switch_state),
@@ -464,4 +472,5 @@ MIGRATIONS: list[Migration] = [
     ("050_digital", m050_digital),
     ("067_outbound", m067_outbound),
     ("071_message_html", m071_message_html),
+    ("078_ivr_runs_by_address", m078_ivr_runs_by_address),
 ]

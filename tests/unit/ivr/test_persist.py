@@ -118,3 +118,23 @@ def test_the_first_command_waits_until_the_runs_start_is_committed(tmp_path: Pat
     finally:
         group.close()
         reader.close()
+
+
+@pytest.mark.parametrize("bare", [False, True])
+def test_the_newest_run_on_a_leg_is_read_in_index_order_without_a_sort(tmp_path: Path, bare: bool):
+    """`status_at` runs once per arriving call: its plan walks an index, with no temporary
+    B-tree to sort the leg's runs (the index on address alone sorted them every time)."""
+    import sqlite_utils
+
+    if bare:  # `ensure_tables` on a database no migration ran on
+        db = sqlite_utils.Database(tmp_path / "bare.sqlite")
+    else:
+        db = Store.open(tmp_path / "calldesk.sqlite").db
+    runs = RunStore(db)
+    asked: list[str] = []
+    db.conn.set_trace_callback(asked.append)
+    assert runs.status_at("leg-1") is None
+    db.conn.set_trace_callback(None)
+    query = next(q for q in asked if "FROM ivr_runs" in q)
+    plan = " ".join(row[-1] for row in db.execute("EXPLAIN QUERY PLAN " + query).fetchall())
+    assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, plan
