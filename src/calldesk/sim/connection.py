@@ -10,7 +10,7 @@ import gevent
 from gevent.lock import RLock
 from gevent.queue import Queue
 
-from . import lifecycle, wire
+from . import filters, lifecycle, wire
 from .commands import Commands
 from .events import SimEvent
 from .legs import Leg
@@ -183,8 +183,8 @@ class Connection(Commands):
             ok = self.all_events or ev.name in self.events
         if not ok:
             return False
-        if self.filters:
-            return any(ev.get(h) == v for h, v in self.filters)
+        if self.filters:  # mod_event_socket.c's semantics: see calldesk.sim.filters
+            return filters.passes(ev.first, self.filters)
         return True
 
     def deliver(self, ev: SimEvent) -> None:

@@ -145,6 +145,25 @@ class SimEvent:
                 return v
         return default
 
+    def first(self, name: str) -> str | None:
+        """The first header called `name`, compared without case (switch_event_get_header),
+        found without making the pairs of the runs it is not in (filters read it per event)."""
+        lname = name.lower()
+        if lname == "event-name":
+            return self.name
+        if self.parts is None:
+            return next((v for n, v in self.headers if n.lower() == lname), None)
+        for part in self.parts:
+            if isinstance(part, Block):
+                value = part.first(lname)
+                if value is not None:
+                    return value
+            else:
+                for n, v in part:
+                    if n.lower() == lname:
+                        return v
+        return None
+
     def frame(self, fmt: str) -> bytes:
         """The whole ESL frame in `fmt`, encoded once for every connection that wants it."""
         if fmt == "json":

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii as _json_str
+from urllib.parse import unquote
 
 URL_UNSAFE = frozenset(b'\r\n #%&+:;<=>?@[\\]^`{|}"')
 _TABLE = [(f"%{b:02X}" if (b in URL_UNSAFE or b < 32 or b > 126) else chr(b)) for b in range(256)]
@@ -111,7 +112,7 @@ class Block:
     `lazy` takes the plain text built already and makes the pairs only when asked (filters,
     history, JSON): most events are only ever written as plain text."""
 
-    __slots__ = ("_pairs", "_make", "_subs", "plain", "_json", "_names")
+    __slots__ = ("_pairs", "_make", "_subs", "plain", "_json", "_names", "_lower")
 
     def __init__(
         self,
@@ -128,6 +129,7 @@ class Block:
         self.plain: str = plain
         self._json: str | None = None
         self._names: frozenset[str] | None = None
+        self._lower: str | None = None
 
     @classmethod
     def of(cls, pairs: Pairs) -> Block:
@@ -142,7 +144,7 @@ class Block:
         """A run whose plain text is `plain`; `make()` gives the same headers as pairs (it
         must build them from values captured when the run was made, not read later)."""
         block = cls.__new__(cls)  # __init__'s branches skipped: one of these per event
-        block._pairs = block._subs = block._json = block._names = None
+        block._pairs = block._subs = block._json = block._names = block._lower = None
         block._make = make
         block.plain = plain
         return block
@@ -175,6 +177,24 @@ class Block:
         if self._names is None:
             self._names = frozenset(n for n, _ in self.pairs)
         return self._names
+
+
+    def first(self, lname: str) -> str | None:
+        """The value of the run's first header named `lname` (lower case; names compare without
+        case, as switch_event_get_header does), read from the plain text: no pairs made."""
+        lower = self._lower
+        if lower is None:  # plain text is ASCII (values are URL-encoded): same offsets
+            lower = self._lower = self.plain.lower()
+        head = lname + ": "
+        if lower.startswith(head):
+            start = len(head)
+        else:
+            at = lower.find("\n" + head)
+            if at < 0:
+                return None
+            start = at + 1 + len(head)
+        end = self.plain.find("\n", start)
+        return unquote(self.plain[start:] if end < 0 else self.plain[start:end])
 
 
 Part = Block | Pairs
