@@ -3,7 +3,8 @@
 The switch runs in its own process and places calls on a DID at a rate that ramps up stage by
 stage. This process runs the controller `calldesk serve` builds (`app.build`): the flow answers
 the caller and enqueues it, the ACD offers it, rings the agent's phone and bridges. Agents' phones
-answer after `ring_s` and hang up after `talk_s`; agents are sized for the top rate.
+answer after `ring_s` and hang up `talk_s` after the caller is put through; agents are sized for
+the top rate.
 
 Each stage's callers carry a caller ID of their own (`+19<stage>…`), so a stage counts only its
 own calls, each interaction once. After each stage the traffic drains (until every call has an
@@ -56,7 +57,10 @@ def _switch_process(
     sim = SimSwitch(password=password, time_scale=1.0, history=0).start()
     sim.dialplan.add_did(DID)
     for i in range(agents):
-        sim.add_phone(f"user/{2000 + i}", PhoneBehavior.answer(after=ring_s, hangup_after=talk_s))
+        # An agent talks `talk_s` once the caller is put through (not from its own answer: a
+        # controller late to bridge then had its agents hang up unconnected, and requeued).
+        sim.add_phone(f"user/{2000 + i}",
+                      PhoneBehavior.answer(after=ring_s, hangup_after=talk_s, talk_from="bridge"))
     gctune.tune()  # this process runs the switch alone (calldesk.gctune)
     port_queue.put(sim.port)
     while True:

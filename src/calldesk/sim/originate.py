@@ -274,7 +274,15 @@ def _phone_side(sw: SimSwitch, leg: Leg, phone: PhoneBehavior) -> None:
         else:
             sw.queue_dtmf(leg, digits)
     if phone.hangup_after is not None:
-        sw.clock.sleep(phone.hangup_after - (sw.clock.now() - start))
+        talk = phone.hangup_after
+        if phone.talk_from == "bridge":  # the talk starts when the caller is put through
+            while leg.peer is None and not leg.hungup and sw.clock.now() - start < phone.patience_s:
+                sw.clock.sleep(0.1)
+            if leg.peer is None:
+                talk = phone.patience_s
+            else:
+                start = sw.clock.now()
+        sw.clock.sleep(talk - (sw.clock.now() - start))
         if not leg.hungup:
             leg.set_var("sip_hangup_disposition", "recv_bye")
             lifecycle.hangup(sw, leg, "NORMAL_CLEARING")

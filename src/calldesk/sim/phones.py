@@ -17,6 +17,10 @@ class PhoneBehavior:
     beep_after: float = 0.0  # answering machine: greeting length before the beep
     avmd: bool = False  # answering machine: fire avmd::beep events when avmd runs
     hangup_after: float | None = None  # the phone hangs up this long after answer
+    # "bridge": `hangup_after` counts from when the leg is first bridged (an agent talks that
+    # long once the caller is through; a leg never bridged hangs up after `patience_s`).
+    talk_from: str = "answer"
+    patience_s: float = 30.0
     dtmf: list[tuple[float, str]] = field(default_factory=list)  # (seconds after answer, digits)
     # What the callee sends after answering, as (speech | silence | beep, seconds) segments:
     # what detect_audio / detect_silence hear (empty: a person's "Hello?", or for a machine a
@@ -30,9 +34,13 @@ class PhoneBehavior:
         hangup_after: float | None = None,
         dtmf: list[tuple[float, str]] | None = None,
         audio: tuple[tuple[str, float], ...] = (),
+        talk_from: str = "answer",
     ) -> PhoneBehavior:
+        if talk_from not in ("answer", "bridge"):
+            raise ValueError(f"talk_from: 'answer' or 'bridge', not {talk_from!r}")
         return cls(
-            "answer", after=after, hangup_after=hangup_after, dtmf=list(dtmf or []), audio=audio
+            "answer", after=after, hangup_after=hangup_after, dtmf=list(dtmf or []), audio=audio,
+            talk_from=talk_from,
         )
 
     @classmethod
