@@ -316,7 +316,9 @@ class Acd:
         a = self.agents[it.agent]
         a.active.pop(it.id, None)
         a.idle_since = self.now
-        if self.policy.no_answer_delay_s > 0:  # not straight back to the same failing phone
+        # Not straight back to the same failing phone; a bridge the switch never answered (the
+        # box was slow) says nothing of the phone, and sidelining agents then cost capacity.
+        if self.policy.no_answer_delay_s > 0 and e.cause not in ev.LINK_CAUSES:
             a.cooldown_until = self.now + self.policy.no_answer_delay_s
             self.timers.add(a.cooldown_until, "cooldown", a.id, a.cooldown_until)
         self._log("interaction.connect_failed", it.id, queue=it.queue, agent=a.id, cause=e.cause)

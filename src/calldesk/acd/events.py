@@ -181,10 +181,17 @@ class AgentReleased:
 @dataclass(frozen=True)
 class ConnectFailed:
     """The agent answered but the media never joined (the switch confirmed no bridge): the
-    customer goes back to the head of the queue, the agent is freed without a wrap-up."""
+    customer goes back to the head of the queue, the agent is freed without a wrap-up. A cause
+    in `LINK_CAUSES` is the controller's link to the switch failing (the bridge got no reply),
+    not the agent's phone: the agent gets no cool-down."""
 
     interaction: str
     cause: str
+
+
+# ConnectFailed causes that say nothing about the agent's phone.
+BRIDGE_NO_REPLY = "no reply from the switch to the bridge"
+LINK_CAUSES = frozenset({BRIDGE_NO_REPLY})
 
 
 @dataclass(frozen=True)

@@ -324,8 +324,9 @@ class VoiceAdapter:
         self._bridge_n += 1
         token = self._bridge_n
         self.bridging[caller.uuid] = (iid, agent.uuid, token)  # before: the event may come first
-        if not self.media.bridge(caller, agent.uuid, stop_media=iid in self.maps.moh_on):
-            self._connect_failed(caller.uuid, token, "bridge refused")
+        failed = self.media.bridge(caller, agent.uuid, stop_media=iid in self.maps.moh_on)
+        if failed is not None:
+            self._connect_failed(caller.uuid, token, failed)
             return
         s = self.settings  # at least a wall second: a busy box delays events, not the switch
         wait = max(s.bridge_confirm_s / s.time_scale, 1.0)

@@ -36,8 +36,9 @@ import gevent
 import gevent.event
 import gevent.lock
 
+from calldesk.acd.events import BRIDGE_NO_REPLY
 from calldesk.engine.settings import DispatchSettings
-from calldesk.errors import CalldeskError
+from calldesk.errors import CalldeskError, CommandTimeout, NotConnected
 from calldesk.esl.commands import check_token, check_uuid, originate_args
 from calldesk.esl.connection import SwitchConnection
 from calldesk.telephony.legs import LegRef
@@ -166,8 +167,10 @@ class Voice:
         finally:
             m.busy = False
 
-    def bridge(self, a: LegRef, b_uuid: str, stop_media: bool = True) -> bool:
-        """Stop what `a` hears (MOH, an announcement, anything queued) and bridge it to `b`."""
+    def bridge(self, a: LegRef, b_uuid: str, stop_media: bool = True) -> str | None:
+        """Stop what `a` hears (MOH, an announcement, anything queued) and bridge it to `b`.
+        None once the switch said +OK; else why not: `BRIDGE_NO_REPLY` when the link gave no
+        answer (a timeout, no connection), "bridge refused" when the switch said no."""
         m = self.media(a.uuid)
         m.released = True
         try:
@@ -176,10 +179,13 @@ class Voice:
                 if stop_media or m.busy:
                     conn.api("uuid_break", check_uuid(a.uuid), "all", check=False)
                 conn.api("uuid_bridge", check_uuid(a.uuid), check_uuid(b_uuid))
-            return True
+            return None
+        except (CommandTimeout, NotConnected) as exc:
+            log.info("bridge %s <-> %s: no reply: %s", a.uuid, b_uuid, exc)
+            return BRIDGE_NO_REPLY
         except CalldeskError as exc:
             log.info("bridge %s <-> %s failed: %s", a.uuid, b_uuid, exc)
-            return False
+            return "bridge refused"
 
     def set_var(self, ref: LegRef, name: str, value: str) -> bool:
         try:

@@ -28,7 +28,7 @@ def test_a_bridge_the_switch_never_confirms_is_a_failed_connect(sim, desk_factor
         leg = desk.board.tracker.legs.get(b_uuid)
         if leg is not None and leg.variables.get("calldesk_agent") == "alice":
             alice_bridges.append(b_uuid)
-            return True
+            return None  # the switch said +OK
         return real_bridge(a, b_uuid, stop_media)
 
     media.bridge = bridge

@@ -165,3 +165,20 @@ def test_lost_offer_requeues_at_the_head_without_penalty() -> None:
     assert (again.agent, again.interaction) == ("a1", "first")
     assert acd.agents["a1"].missed == 0
     assert kinds(acd.handle(ev.OfferLost(o.id), 13)) == ["Ignored"]
+
+
+def test_a_failed_connect_cools_the_agent_down_unless_the_switch_never_replied() -> None:
+    """A bridge the switch refused (the phone's media, a leg gone) keeps the agent out for the
+    no-answer delay; one the switch never answered (the box was slow) says nothing of the
+    phone: the agent takes the caller back at once."""
+    for cause, cooled in (("bridge refused", True), (ev.BRIDGE_NO_REPLY, False)):
+        acd = make([Q], [agent("a1", "q")], policy=POLICY)
+        o = only_offer(arrive(acd, "i1", "q", 10))
+        acd.handle(ev.OfferAccepted(o.id), 11)
+        out = acd.handle(ev.ConnectFailed("i1", cause), 12)
+        assert "interaction.connect_failed" in journal_kinds(acd, "i1")
+        assert acd.agents["a1"].cooldown_until == (22 if cooled else 0.0)
+        again = offers(out)
+        assert (again == []) is cooled  # re-offered to the same agent only without a cool-down
+        if not cooled:
+            assert again[0].interaction == "i1" and again[0].agent == "a1"
