@@ -232,9 +232,10 @@ def build(
     notifier.follow(store.journal)  # and what other processes (the CLI) append: see `start`
     # Hot-path writes (IVR runs, interactions, customers, leg rows, the engine's batches) share
     # one commit, `GROUP_LINGER_S` after the first of them at most (store.tx).
-    group_commit = GroupCommit(store.db.conn, gevent.spawn, later=gevent.spawn_later,
-                               linger_s=GROUP_LINGER_S)
     checkpointer = Checkpointer(store.db.conn, store.path)  # started with the controller
+    # Right after a group commit, the checkpointer may let the WAL start over (store.checkpoint).
+    group_commit = GroupCommit(store.db.conn, gevent.spawn, later=gevent.spawn_later,
+                               linger_s=GROUP_LINGER_S, on_commit=checkpointer.after_commit)
     interactions = Interactions(store.db)
     board = Switchboard([SwitchConnection(s) for s in (switches or switch_settings(config))])
     tracker = board.tracker

@@ -53,8 +53,8 @@ def test_stop_while_a_checkpoint_runs_in_the_pool_thread_is_safe(tmp_path) -> No
 def test_the_log_starts_over_under_back_to_back_transactions(tmp_path) -> None:
     """A transaction is open almost all the time (the group commit lingers): SQLite never found
     the log fully checkpointed when a write began, and the file grew without end (16 MB here,
-    370 MB in 30 s of `bench inbound`). The thread's RESTART checkpoint starts it over, and the
-    file is cut back to `size_limit`."""
+    370 MB in 30 s of `bench inbound`). Right after a commit (as the group commit calls it),
+    the checkpointer lets the next write start the log over, and the file is cut back."""
     import os
 
     path = tmp_path / "s.sqlite"
@@ -70,8 +70,26 @@ def test_the_log_starts_over_under_back_to_back_transactions(tmp_path) -> None:
                          [float(n), "test.row", f"s-{n % 997}", "x" * 300])
         gevent.sleep(0.004)  # the transaction stays open while the loop runs others
         conn.execute("COMMIT")
+        cp.after_commit()  # what GroupCommit(on_commit=...) calls after each of its commits
     assert cp.restarts >= 1
     assert os.path.getsize(f"{path}-wal") < 8 << 20
     assert store.journal.count("test.row") == 8000
     cp.stop()
+    store.close()
+
+
+def test_the_group_commit_calls_back_after_each_of_its_commits(tmp_path) -> None:
+    from calldesk.store.tx import GroupCommit, durable, transaction
+
+    store = Store.open(tmp_path / "s.sqlite")
+    calls: list[bool] = []
+    group = GroupCommit(store.db.conn, gevent.spawn,
+                        on_commit=lambda: calls.append(store.db.conn.in_transaction))
+    with transaction(store.db.conn, defer=True):
+        store.journal.write_many([("test.row", "s", {}, 1.0)])
+    durable(store.db.conn)
+    with transaction(store.db.conn):  # an ordinary block commits at once
+        store.journal.write_many([("test.row", "s", {}, 2.0)])
+    assert calls == [False, False]  # twice, each with no transaction open
+    group.close()
     store.close()

@@ -13,12 +13,12 @@ the loop's own connection takes the checkpoint back, as SQLite would have done.
 
 The log is reused from its start only when a write begins with every frame of it checkpointed.
 Under steady load a write always comes first (the group commit keeps a transaction open most of
-the time), so the log grew without end: 23 MB in 3 s of back-to-back transactions, 370 MB in
+the time), so the log grew without end: 16 MB in 2 s of back-to-back transactions, 370 MB in
 30 s of `bench inbound` at 150 calls/s. Once a pass leaves the log at `restart_pages` frames or
-more, the thread runs a RESTART checkpoint right after it: it waits (`restart_wait_ms` at most,
-else the next turn tries again) for the writer's transaction to end, copies the few frames the
-PASSIVE pass left, and the next write starts the log over; `journal_size_limit` then cuts the
-file back. The writer waits for those few frames (about a millisecond), once per restart.
+more, the next group commit (`after_commit`, wired by `serve`: no transaction is open then)
+checkpoints the few frames written since on the loop's own connection; the next write then
+starts the log over, and `journal_size_limit` cuts the file back. (A RESTART checkpoint in the
+thread needed the writer's lock, which back-to-back transactions almost never left free.)
 """
 
 from __future__ import annotations
@@ -35,13 +35,14 @@ log = logging.getLogger(__name__)
 class Checkpointer:
     def __init__(self, conn: sqlite3.Connection, path: str, every_s: float = 0.5,
                  max_pages: int = 20000, restart_pages: int = 4096,
-                 restart_wait_ms: int = 50, size_limit: int = 64 << 20) -> None:
+                 size_limit: int = 64 << 20) -> None:
         self.conn, self.path = conn, path
         self.every_s, self.max_pages = every_s, max_pages
-        self.restart_pages, self.restart_wait_ms = restart_pages, restart_wait_ms
+        self.restart_pages = restart_pages
         self.size_limit = size_limit  # bytes the log file is cut back to after a restart
         self.checkpoints = 0
-        self.restarts = 0  # the log started over from its first frame
+        self.restarts = 0  # times the log was left fully checkpointed for a writer to restart
+        self._restart_due = False
         self.copied = 0  # pages the background checkpoints copied into the database file
         self._own: sqlite3.Connection | None = None
         # Held by the pool thread while it checkpoints: `stop` must not close the connection
@@ -82,30 +83,25 @@ class Checkpointer:
             self.checkpoints += 1
             self.copied += copied
             if self.restart_pages and logged >= self.restart_pages:
-                try:
-                    busy, _, more = pool.apply(self._restart)
-                except Exception:
-                    log.exception("WAL restart failed")
-                else:
-                    self.copied += more
-                    self.restarts += not busy
+                self._restart_due = True  # finished by the next `after_commit`
             if logged - copied > self.max_pages:  # the thread cannot keep up: do it here
                 log.warning("WAL at %d pages not checkpointed: checkpointing on the event loop",
                             logged - copied)
                 self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
-    def _restart(self) -> tuple[int, int, int]:
-        """In a pool thread: a RESTART checkpoint, waiting `restart_wait_ms` at most for the
-        writer; (busy, pages in the log, pages checkpointed)."""
-        with self._lock:
-            if self._own is None:
-                return 1, 0, 0
-            self._own.execute(f"PRAGMA busy_timeout={int(self.restart_wait_ms)}")
-            try:
-                row = self._own.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
-            finally:
-                self._own.execute("PRAGMA busy_timeout=5000")
-        return int(row[0]), int(row[1]), int(row[2])
+    def after_commit(self) -> None:
+        """On the loop, right after a commit (no transaction open): when a pass found the log
+        long, checkpoint what was written since it, so the next write starts the log over."""
+        if not self._restart_due or self._greenlet is None:
+            return
+        self._restart_due = False
+        try:
+            busy, logged, copied = self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error:  # the next pass asks again
+            log.exception("WAL checkpoint before a restart failed")
+            return
+        if not busy and logged == copied:
+            self.restarts += 1
 
     def _checkpoint(self) -> tuple[int, int, int]:
         """In a pool thread: (busy, pages in the log, pages checkpointed)."""

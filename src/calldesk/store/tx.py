@@ -45,7 +45,7 @@ Later = Callable[[float, Callable[[], None]], object]
 
 class _Group:
     __slots__ = ("depth", "pending", "scheduled", "schedule", "later", "linger_s", "commits",
-                 "hooks", "ready", "running")
+                 "hooks", "ready", "running", "on_commit")
 
     def __init__(self, schedule: Schedule, later: Later | None, linger_s: float) -> None:
         self.depth = 0  # blocks running (nested blocks join the outer one)
@@ -56,6 +56,7 @@ class _Group:
         self.hooks: deque[Callable[[], None]] = deque()  # after_commit, in the order asked
         self.ready = 0  # the first `ready` hooks are covered by a commit
         self.running = False  # hooks are being run (one runner at a time keeps their order)
+        self.on_commit: Callable[[], None] | None = None  # right after each COMMIT of the group
 
 
 _GROUPS: dict[int, tuple[sqlite3.Connection, _Group]] = {}
@@ -68,9 +69,11 @@ class GroupCommit:
     greenlet yields; `later(secs, fn)` runs it after `secs` (`gevent.spawn`, `spawn_later`)."""
 
     def __init__(self, conn: sqlite3.Connection, schedule: Schedule, *,
-                 later: Later | None = None, linger_s: float = 0.0) -> None:
+                 later: Later | None = None, linger_s: float = 0.0,
+                 on_commit: Callable[[], None] | None = None) -> None:
         self.conn = conn
         self._group = _Group(schedule, later, linger_s)
+        self._group.on_commit = on_commit  # e.g. Checkpointer.after_commit
         _GROUPS[id(conn)] = (conn, self._group)
 
     @property
@@ -113,8 +116,17 @@ def _flush(conn: sqlite3.Connection, group: _Group) -> None:
             log.exception("group commit failed; retrying")
             _schedule(conn, group)
             return
-        group.commits += 1
+        _after_commit(group)
     _committed(group)
+
+
+def _after_commit(group: _Group) -> None:
+    group.commits += 1
+    if group.on_commit is not None:  # no transaction is open: see Checkpointer.after_commit
+        try:
+            group.on_commit()
+        except Exception:
+            log.exception("after-commit call failed")
 
 
 def _committed(group: _Group) -> None:
@@ -206,7 +218,7 @@ def transaction(conn: sqlite3.Connection, *, defer: bool = False) -> Iterator[sq
         _schedule(conn, group)
     else:
         conn.commit()
-        group.commits += 1
+        _after_commit(group)
         _committed(group)
 
 
