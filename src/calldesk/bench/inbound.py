@@ -10,8 +10,9 @@ Each stage's callers carry a caller ID of their own (`+19<stage>…`), so a stag
 own calls, each interaction once. After each stage the traffic drains (until every call has an
 outcome, at most `drain_s`), then every call placed is accounted for from the journal: answered
 (bridged to an agent), abandoned, overflowed, or shed (turned away busy by the intake because the
-controller was behind: `calldesk.telephony.admission`). `lost` is what is left over (calls that
-never reached the queue or have no outcome), `stuck` the interactions still open in the core
+controller was behind: `calldesk.telephony.admission`). `still_queued` are callers still waiting
+in the queue when the drain gave up (a backlog), `lost` what is left over (calls that never
+reached the queue or have no outcome), `stuck` the interactions still open in the core
 once the stage has drained. The ramp stops at the first stage that sheds, loses or strands a
 call (`limit`); `calls_per_s` is the best clean stage's rate of answered calls. The controller's
 CPU time per placed call (`cpu_ms_per_call`) leaves out the bench's own polling. Legs still up
@@ -154,6 +155,19 @@ def _open_interactions(controller: Any) -> int:
     return sum(1 for i in controller.acd.view.interactions() if i.state.value not in done)
 
 
+def _still_queued(controller: Any, prefix: str) -> int:
+    """This stage's callers still waiting in the queue (or being offered) when the drain ended:
+    no outcome yet, but not lost either."""
+    queued = {i.id for i in controller.acd.view.interactions()
+              if i.state.value in ("waiting", "offered")}
+    if not queued:
+        return 0
+    rows = controller.store.db.execute(
+        "SELECT id FROM interactions WHERE json_extract(identities, '$.phone') LIKE ? "
+        "AND closed_at IS NULL", [prefix + "%"]).fetchall()
+    return sum(1 for (iid,) in rows if iid in queued)
+
+
 def _caller_legs_up(controller: Any, prefix: str) -> int:
     return sum(
         1
@@ -211,8 +225,11 @@ def _stage(
         "overflowed": c.get("overflowed", 0),
         # Turned away busy at the intake: the controller was behind (a defined outcome).
         "shed": c["shed"],
-        # Placed calls with no outcome (never reached the queue, or no end recorded).
-        "lost": max(0, placed - c["accounted"] - c["shed"]),
+        # Still in the queue when the drain gave up (they wait longer: a backlog, not a loss;
+        # the ramp still stops there, as they are `stuck` too).
+        "still_queued": (queued := _still_queued(controller, prefix)),
+        # Placed calls with no outcome and not queued (never reached the queue, or no end).
+        "lost": max(0, placed - c["accounted"] - c["shed"] - queued),
         "stuck": _open_interactions(controller),
         # This stage's callers whose leg is still up after the drain.
         "caller_legs_up": _caller_legs_up(controller, prefix),
@@ -296,7 +313,8 @@ def run(
     clean = [s for s in stages if not (s["lost"] or s["stuck"] or s["shed"])]
     best = max(clean, key=lambda s: s["answered_per_s"], default=None)
     limit = next((s for s in stages if s["lost"] or s["stuck"] or s["shed"]), None)
-    keys = ("rate", "placed", "answered", "answered_per_s", "shed", "lost", "stuck", "drain_s")
+    keys = ("rate", "placed", "answered", "answered_per_s", "shed", "still_queued", "lost", "stuck",
+            "drain_s")
     return {
         # The best stage with nothing shed, lost or stuck: its answered calls/s and its losses.
         "calls_per_s": best["answered_per_s"] if best else 0.0,

@@ -26,13 +26,38 @@ def test_bench_inbound_accounts_for_every_call() -> None:
         # Every call due within the stage is placed (the last one was skipped: 2/s for 2 s
         # placed 3), and the stage lasts until it went out.
         assert stage["placed"] + stage["refused_by_switch"] == stage["rate"] * 2
-        outcomes = ("answered", "abandoned", "overflowed", "shed", "lost")
+        outcomes = ("answered", "abandoned", "overflowed", "shed", "still_queued", "lost")
         assert stage["placed"] == sum(stage[k] for k in outcomes)
         assert stage["answered"] <= stage["opened"] <= stage["placed"]
         assert stage["answered_again"] >= 0 and stage["cpu_ms_per_call"] > 0
         assert 0 <= stage["drain_s"] < 20  # every call had its outcome before the drain ran out
     assert result["lost"] == 0 and result["stuck"] == 0 and result["calls_per_s"] > 0
+    assert all(stage["still_queued"] == 0 for stage in result["stages"])
     assert result["limit"] is None  # 4 calls/s sheds nothing
+
+
+def test_callers_still_queued_after_the_drain_are_not_counted_lost(tmp_path) -> None:
+    """A caller of the stage still waiting (or being offered) when the drain gives up is
+    `still_queued`; an open interaction of another stage, or one connected, is not."""
+    from types import SimpleNamespace
+
+    from calldesk.bench.inbound import _still_queued
+    from calldesk.store import Store
+
+    store = Store.open(tmp_path / "s.sqlite")
+    rows = [("w1", "+19001000001", None), ("o1", "+19001000002", None),
+            ("c1", "+19001000003", None), ("x1", "+19002000001", None),
+            ("e1", "+19001000004", 5.0)]
+    for iid, phone, closed in rows:
+        store.db.execute("INSERT INTO interactions (id, medium, opened_at, identities, data, "
+                         "closed_at) VALUES (?, 'voice', 1.0, ?, '{}', ?)",
+                         [iid, f'{{"phone": "{phone}"}}', closed])
+    states = {"w1": "waiting", "o1": "offered", "c1": "connected", "x1": "waiting"}
+    view = SimpleNamespace(interactions=lambda: [
+        SimpleNamespace(id=i, state=SimpleNamespace(value=v)) for i, v in states.items()])
+    controller = SimpleNamespace(acd=SimpleNamespace(view=view), store=store)
+    assert _still_queued(controller, "+19001") == 2  # w1 and o1: this stage's, in the queue
+    store.close()
 
 
 @pytest.mark.slow
