@@ -178,7 +178,6 @@ class Block:
             self._names = frozenset(n for n, _ in self.pairs)
         return self._names
 
-
     def first(self, lname: str) -> str | None:
         """The value of the run's first header named `lname` (lower case; names compare without
         case, as switch_event_get_header does), read from the plain text: no pairs made."""
