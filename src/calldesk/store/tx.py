@@ -47,7 +47,8 @@ class _Group:
     __slots__ = ("depth", "pending", "scheduled", "schedule", "later", "linger_s", "commits",
                  "hooks", "ready", "running", "on_commit")
 
-    def __init__(self, schedule: Schedule, later: Later | None, linger_s: float) -> None:
+    def __init__(self, schedule: Schedule, later: Later | None, linger_s: float,
+                 on_commit: Callable[[], None] | None = None) -> None:
         self.depth = 0  # blocks running (nested blocks join the outer one)
         self.pending = False  # a deferred block's writes wait for the group's commit
         self.scheduled = False
@@ -56,7 +57,7 @@ class _Group:
         self.hooks: deque[Callable[[], None]] = deque()  # after_commit, in the order asked
         self.ready = 0  # the first `ready` hooks are covered by a commit
         self.running = False  # hooks are being run (one runner at a time keeps their order)
-        self.on_commit: Callable[[], None] | None = None  # right after each COMMIT of the group
+        self.on_commit = on_commit  # right after each COMMIT of the group
 
 
 _GROUPS: dict[int, tuple[sqlite3.Connection, _Group]] = {}
@@ -72,8 +73,8 @@ class GroupCommit:
                  later: Later | None = None, linger_s: float = 0.0,
                  on_commit: Callable[[], None] | None = None) -> None:
         self.conn = conn
-        self._group = _Group(schedule, later, linger_s)
-        self._group.on_commit = on_commit  # e.g. Checkpointer.after_commit
+        # on_commit: e.g. Checkpointer.after_commit
+        self._group = _Group(schedule, later, linger_s, on_commit)
         _GROUPS[id(conn)] = (conn, self._group)
 
     @property
