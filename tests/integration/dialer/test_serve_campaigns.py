@@ -31,7 +31,10 @@ def _rows(env, name: str, n: int, timeout: float = 30) -> dict:  # noqa: ANN001
 def test_paced_modes_dial_through_serve_and_reach_the_agent(tmp_path, mode) -> None:  # noqa: ANN001
     calls = [(LIVE, PhoneBehavior.answer(after=1.0, hangup_after=20)),
              (BUSY, PhoneBehavior.busy()), (SILENT, PhoneBehavior.no_answer())]
-    with serve_env(tmp_path, [campaign("spring", mode, ratio=2)], {"spring": calls}) as env:
+    # scale 4: the 2 s answer-to-agent limit is 500 ms of wall time (at 10, a 270 ms stall of
+    # a loaded CI box broke it: a quiet box takes 0.45 s simulated, 45 ms)
+    with serve_env(tmp_path, [campaign("spring", mode, ratio=2)], {"spring": calls},
+                   scale=4.0) as env:
         env.ctl.services.agents.login(env.ctl.services.user("a1"), "a1", True)
         rows = _rows(env, "spring", 3)
         live = rows[LIVE]
