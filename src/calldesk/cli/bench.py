@@ -89,7 +89,8 @@ def bench_acd(rate: float, seconds: float, agents: int | None, as_json: bool) ->
 @click.option("--start", default=25.0, show_default=True, help="First rate, calls/s.")
 @click.option("--step", default=25.0, show_default=True, help="Rate added per stage.")
 @click.option("--max-rate", default=400.0, show_default=True)
-@click.option("--stage-seconds", default=10.0, show_default=True)
+@click.option("--stage-seconds", default=30.0, show_default=True,
+              help="Seconds each stage places calls (a backlog hides in short ones).")
 @click.option("--json", "as_json", is_flag=True)
 def bench_inbound(
     start: float, step: float, max_rate: float, stage_seconds: float, as_json: bool

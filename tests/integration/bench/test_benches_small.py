@@ -31,6 +31,12 @@ def test_bench_inbound_accounts_for_every_call() -> None:
         assert stage["answered"] <= stage["opened"] <= stage["placed"]
         assert stage["answered_again"] >= 0 and stage["cpu_ms_per_call"] > 0
         assert 0 <= stage["drain_s"] < 20  # every call had its outcome before the drain ran out
+        # Answered calls per second of the span to the last answer, never more than placed.
+        assert stage["answer_span_s"] > 0
+        assert 0 < stage["answered_per_s"] <= stage["answered"] / stage["answer_span_s"] + 0.1
+        assert stage["answered_per_s"] <= stage["placed_per_s"] + 0.1
+        # A caller waits at least the agent's ring (0.2 s) from arrival to answer.
+        assert 0.2 <= stage["answer_wait_p50_s"] <= stage["answer_wait_p99_s"] < 5
     assert result["lost"] == 0 and result["stuck"] == 0 and result["calls_per_s"] > 0
     assert all(stage["still_queued"] == 0 for stage in result["stages"])
     assert result["limit"] is None  # 4 calls/s sheds nothing
