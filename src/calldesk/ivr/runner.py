@@ -55,6 +55,11 @@ class RunRecorder(Protocol):
 
     def finished(self, state: RunState, outcome: RunOutcome) -> None: ...
 
+    def settle(self, state: RunState) -> None:
+        """Called before each effect outside the store (a prompt, a transfer, a hang-up, an
+        HTTP call): the run's start must be durable by then."""
+        ...
+
 
 class StepFailed(Exception):
     """A step raised at run time; `__cause__` is what it raised."""
@@ -199,6 +204,8 @@ class Runner:
                     break
                 if isinstance(action, Enqueue | Transfer | Hangup):
                     return self._end(state, flow, port, action)
+                if self.recorder and not isinstance(action, ContextRead | ContextWrite):
+                    self.recorder.settle(state)
                 result = self._perform(state, port, action)
                 if isinstance(result, CallerGone):
                     return self._finish(state, port, "caller_gone", None, result.cause)
@@ -274,6 +281,8 @@ class Runner:
             self.handoff.enqueue(request)
             return self._finish(state, port, "enqueued", action)
         if isinstance(action, Transfer):
+            if self.recorder:
+                self.recorder.settle(state)
             result = port.transfer(action)
             if isinstance(result, CallerGone):
                 return self._finish(state, port, "caller_gone", None, result.cause)
@@ -285,6 +294,8 @@ class Runner:
         self, state: RunState, port: MediaPort, status: str, action: Action | None, detail: str = ""
     ) -> RunOutcome:
         if isinstance(action, Hangup):
+            if self.recorder:
+                self.recorder.settle(state)
             port.hangup(action)
         outcome = RunOutcome(
             state.interaction_id, status, list(state.path), masked_variables(state), action, detail

@@ -103,10 +103,7 @@ class IvrService:
         self._run(leg, flow, caller, None, False, self._open(leg, caller))
 
     def _open_and_fall_back(self, leg: str, caller: dict[str, Any], why: str) -> None:
-        iid = self._open(leg, caller)
-        if self.runs is not None:  # the interaction is stored before the fallback acts
-            durable(self.runs.db.conn)
-        self._fall_back(leg, iid, caller, why)
+        self._fall_back(leg, self._open(leg, caller), caller, why)  # stored before it acts
 
     def _open(self, leg: str, caller: dict[str, Any]) -> str:
         """A new voice interaction for this caller, recorded with its leg when a registry is
@@ -194,6 +191,8 @@ class IvrService:
     def _fall_back(self, leg: str, iid: str, caller: dict[str, Any], why: str,
                    variables: dict[str, Any] | None = None) -> None:
         self.active.pop(leg, None)
+        if self.runs is not None:  # what the run stored is committed before the fallback acts
+            durable(self.runs.db.conn)
         if self.fallback is not None:
             self.fallback.apply(self, leg, iid, caller, why, variables)
 

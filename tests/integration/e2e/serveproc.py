@@ -33,13 +33,17 @@ steps:
   greet: {kind: play, prompt: {silence: 300}, next: queue}
   queue: {kind: enqueue, queue: sales}
 """
+# The same flow without its prompt: the run's start rides the ACD's commit (ivr.persist.settle).
+FLOW_ENQUEUE_ONLY = FLOW.replace("entry: greet", "entry: queue").replace(
+    "  greet: {kind: play, prompt: {silence: 300}, next: queue}\n", "")
 
 
-def site_config(tmp_path: Path, sim_port: int, agents: int, wrap_up_s: float = 1.0) -> Path:
+def site_config(tmp_path: Path, sim_port: int, agents: int, wrap_up_s: float = 1.0,
+                flow: str = FLOW) -> Path:
     """A site with one queue, `agents` agents on user/2001…, every bridged call recorded."""
     flows = tmp_path / "flows"
     flows.mkdir(exist_ok=True)
-    (flows / "quick.yaml").write_text(FLOW)
+    (flows / "quick.yaml").write_text(flow)
     cfg: dict[str, Any] = {
         "switches": [{"name": "sim1", "host": "127.0.0.1", "port": sim_port,
                       "password": PASSWORD}],

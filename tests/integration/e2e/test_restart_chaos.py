@@ -18,6 +18,8 @@ import gevent
 import pytest
 from tests.integration.e2e.serveproc import (
     DID,
+    FLOW,
+    FLOW_ENQUEUE_ONLY,
     Serve,
     agent_state,
     control,
@@ -108,10 +110,11 @@ def _recovered_core(cfg_path, store: Store):
 
 
 @pytest.mark.timeout(300)  # ~60 s on a quiet box; 100 s with the box's 2 cores shared 8 ways
-def test_serve_killed_at_random_during_200_calls_loses_nothing(tmp_path) -> None:
+@pytest.mark.parametrize("flow", [FLOW, FLOW_ENQUEUE_ONLY], ids=["prompt-first", "enqueue-only"])
+def test_serve_killed_at_random_during_200_calls_loses_nothing(tmp_path, flow) -> None:  # noqa: ANN001
     rng = random.Random(SEED)
     sim = start_sim(tmp_path, agents=AGENTS, answer_after=0.3)
-    cfg = site_config(tmp_path, sim.port, agents=AGENTS, wrap_up_s=1.0)
+    cfg = site_config(tmp_path, sim.port, agents=AGENTS, wrap_up_s=1.0, flow=flow)
     serve = Serve(cfg, tmp_path)
     run = Run(sim, _plan(rng))
     # Each serve runs a while (2-7 s after it is ready: a start takes seconds on a busy box,

@@ -93,3 +93,42 @@ def test_the_interaction_row_never_commits_without_its_run(tmp_path: Path) -> No
             g.kill()
         group.close()
         store.db.conn.close()
+
+
+ENQUEUE_ONLY = """flow: hello
+bindings: {numbers: ['5550000']}
+entry: q
+steps:
+  q: {kind: enqueue, queue: general}
+"""
+
+
+def test_a_flow_that_only_enqueues_rides_the_next_group_commit(tmp_path: Path) -> None:
+    """No effect reaches the switch before the ACD's own commit, so the run's start needs no
+    commit of its own (one fewer per call): its rows wait, together, for the group's."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "hello.yaml").write_text(ENQUEUE_ONLY)
+    path = tmp_path / "calldesk.sqlite"
+    store = Store.open(path)
+    ticks = Ticks()
+    group = GroupCommit(store.db.conn, ticks.schedule)
+    runs = RunStore(store.db, store.journal, clock=lambda: 1000.0)
+    library = FlowLibrary(flows, archive=runs)
+    assert library.poll() == []
+    handoff = CollectingHandoff()
+    runner = Runner(library, lambda: None, ScriptedHttp({}), MemoryContexts(), handoff, runs)
+    port = HeldPort()
+    service = IvrService(object(), library, runner, runs, wrap_port=lambda _leg: port,
+                         interactions=Interactions(store.db), clock=lambda: 1000.0)
+    try:
+        service.on_park(None, Park("leg-1"))
+        ticks.run()
+        assert service.wait("leg-1", 5).status == "enqueued"
+        assert len(handoff.requests) == 1 and not port.playing.is_set()
+        assert committed(path) == (0, 0)  # no commit of the run's own
+        ticks.run()  # the group's commit (in serve, the engine's step comes first)
+        assert committed(path) == (1, 1)
+    finally:
+        group.close()
+        store.db.conn.close()
