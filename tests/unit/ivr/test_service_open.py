@@ -5,6 +5,7 @@ seen once in CI's restart chaos test)."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +67,28 @@ def committed(path: Path) -> tuple[int, int]:
         other.close()
 
 
-def test_the_interaction_row_never_commits_without_its_run(tmp_path: Path) -> None:
+@dataclass
+class Site:
+    path: Path
+    store: Store
+    ticks: Ticks
+    group: GroupCommit
+    handoff: CollectingHandoff
+    port: HeldPort
+    service: IvrService
+
+    def close(self) -> None:
+        for g in list(self.service.active.values()):
+            g.kill()
+        self.group.close()
+        self.store.db.conn.close()
+
+
+def _site(tmp_path: Path, flow: str) -> Site:
+    """An IVR service on a store under group commit, its ticks run by hand."""
     flows = tmp_path / "flows"
     flows.mkdir()
-    (flows / "hello.yaml").write_text(FLOW)
+    (flows / "hello.yaml").write_text(flow)
     path = tmp_path / "calldesk.sqlite"
     store = Store.open(path)
     ticks = Ticks()
@@ -77,22 +96,24 @@ def test_the_interaction_row_never_commits_without_its_run(tmp_path: Path) -> No
     runs = RunStore(store.db, store.journal, clock=lambda: 1000.0)
     library = FlowLibrary(flows, archive=runs)
     assert library.poll() == []
-    runner = Runner(library, lambda: None, ScriptedHttp({}), MemoryContexts(),
-                    CollectingHandoff(), runs)
+    handoff = CollectingHandoff()
+    runner = Runner(library, lambda: None, ScriptedHttp({}), MemoryContexts(), handoff, runs)
     port = HeldPort()
     service = IvrService(object(), library, runner, runs, wrap_port=lambda _leg: port,
                          interactions=Interactions(store.db), clock=lambda: 1000.0)
+    return Site(path, store, ticks, group, handoff, port, service)
+
+
+def test_the_interaction_row_never_commits_without_its_run(tmp_path: Path) -> None:
+    site = _site(tmp_path, FLOW)
     try:
-        service.on_park(None, Park("leg-1"))
-        ticks.run()  # a tick ends (and its commit runs) before the run's greenlet starts
-        assert committed(path) == (0, 0)
-        assert port.playing.wait(5)  # the run started and waits on its first prompt
-        assert committed(path) == (1, 1)  # committed together before that prompt went out
+        site.service.on_park(None, Park("leg-1"))
+        site.ticks.run()  # a tick ends (and its commit runs) before the run's greenlet starts
+        assert committed(site.path) == (0, 0)
+        assert site.port.playing.wait(5)  # the run started and waits on its first prompt
+        assert committed(site.path) == (1, 1)  # committed together before that prompt went out
     finally:
-        for g in list(service.active.values()):
-            g.kill()
-        group.close()
-        store.db.conn.close()
+        site.close()
 
 
 ENQUEUE_ONLY = """flow: hello
@@ -106,29 +127,14 @@ steps:
 def test_a_flow_that_only_enqueues_rides_the_next_group_commit(tmp_path: Path) -> None:
     """No effect reaches the switch before the ACD's own commit, so the run's start needs no
     commit of its own (one fewer per call): its rows wait, together, for the group's."""
-    flows = tmp_path / "flows"
-    flows.mkdir()
-    (flows / "hello.yaml").write_text(ENQUEUE_ONLY)
-    path = tmp_path / "calldesk.sqlite"
-    store = Store.open(path)
-    ticks = Ticks()
-    group = GroupCommit(store.db.conn, ticks.schedule)
-    runs = RunStore(store.db, store.journal, clock=lambda: 1000.0)
-    library = FlowLibrary(flows, archive=runs)
-    assert library.poll() == []
-    handoff = CollectingHandoff()
-    runner = Runner(library, lambda: None, ScriptedHttp({}), MemoryContexts(), handoff, runs)
-    port = HeldPort()
-    service = IvrService(object(), library, runner, runs, wrap_port=lambda _leg: port,
-                         interactions=Interactions(store.db), clock=lambda: 1000.0)
+    site = _site(tmp_path, ENQUEUE_ONLY)
     try:
-        service.on_park(None, Park("leg-1"))
-        ticks.run()
-        assert service.wait("leg-1", 5).status == "enqueued"
-        assert len(handoff.requests) == 1 and not port.playing.is_set()
-        assert committed(path) == (0, 0)  # no commit of the run's own
-        ticks.run()  # the group's commit (in serve, the engine's step comes first)
-        assert committed(path) == (1, 1)
+        site.service.on_park(None, Park("leg-1"))
+        site.ticks.run()
+        assert site.service.wait("leg-1", 5).status == "enqueued"
+        assert len(site.handoff.requests) == 1 and not site.port.playing.is_set()
+        assert committed(site.path) == (0, 0)  # no commit of the run's own
+        site.ticks.run()  # the group's commit (in serve, the engine's step comes first)
+        assert committed(site.path) == (1, 1)
     finally:
-        group.close()
-        store.db.conn.close()
+        site.close()
