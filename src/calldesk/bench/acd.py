@@ -179,6 +179,11 @@ def run(
         gevent.sleep(0.1)
     took = time.monotonic() - start
     bridged = [iid for iid, m in marks.items() if "bridged" in m]
+    # Bridges per second of the span from the first enqueue to the last bridge (never shorter
+    # than the sending): bridges made after the sending ended count against the rate.
+    starts = [m["enqueued"] for m in marks.values() if "enqueued" in m]
+    ends = [marks[i]["bridged"] for i in bridged]
+    span = max(send_seconds, max(ends) - min(starts)) if ends and starts else send_seconds
     to_orig = [
         m["originate_sent"] - m["enqueued"]
         for i, m in marks.items()
@@ -210,7 +215,8 @@ def run(
         "calls_placed": sent,
         "placed_per_s": round(sent / send_seconds, 1),
         "bridged": len(bridged),
-        "bridged_per_s": round(len(bridged) / send_seconds, 1),
+        "bridged_per_s": round(len(bridged) / span, 1),
+        "bridge_span_s": round(span, 1),
         "abandoned_unbridged": len(abandoned),
         "unbridged": sent - len(bridged),
         "lost": (sent - len(enqueued)) + len(no_outcome),

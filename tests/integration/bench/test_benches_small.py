@@ -75,6 +75,10 @@ def test_bench_acd_reports_unbridged_and_lost() -> None:
     assert result["agents"] == agents_for(5, 0.05, 1.0, 0.5)
     assert {"unbridged", "lost", "stuck", "bridged"} <= set(result)
     assert result["unbridged"] == result["calls_placed"] - result["bridged"]
+    # bridges per second of the span to the last bridge: never more than were placed per second
+    assert result["bridge_span_s"] > 0
+    assert abs(result["bridged_per_s"] * result["bridge_span_s"] - result["bridged"]) < 1
+    assert result["bridged_per_s"] <= result["placed_per_s"] + 0.1
 
 
 @pytest.mark.slow
