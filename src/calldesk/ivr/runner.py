@@ -204,13 +204,18 @@ class Runner:
                     break
                 if isinstance(action, Enqueue | Transfer | Hangup):
                     return self._end(state, flow, port, action)
-                if self.recorder and not isinstance(action, ContextRead | ContextWrite):
-                    self.recorder.settle(state)
+                if not isinstance(action, ContextRead | ContextWrite):
+                    self._settle(state)
                 result = self._perform(state, port, action)
                 if isinstance(result, CallerGone):
                     return self._finish(state, port, "caller_gone", None, result.cause)
                 ctx.now = self.clock()
                 action = self._step(step.impl.resume, ctx, result)
+
+    def _settle(self, state: RunState) -> None:
+        """Before an effect outside the store: the run's start is durable (RunRecorder.settle)."""
+        if self.recorder:
+            self.recorder.settle(state)
 
     def _move(self, state: RunState, flow: Flow, step: str) -> None:
         if step not in flow.steps:
@@ -281,8 +286,7 @@ class Runner:
             self.handoff.enqueue(request)
             return self._finish(state, port, "enqueued", action)
         if isinstance(action, Transfer):
-            if self.recorder:
-                self.recorder.settle(state)
+            self._settle(state)
             result = port.transfer(action)
             if isinstance(result, CallerGone):
                 return self._finish(state, port, "caller_gone", None, result.cause)
@@ -294,8 +298,7 @@ class Runner:
         self, state: RunState, port: MediaPort, status: str, action: Action | None, detail: str = ""
     ) -> RunOutcome:
         if isinstance(action, Hangup):
-            if self.recorder:
-                self.recorder.settle(state)
+            self._settle(state)
             port.hangup(action)
         outcome = RunOutcome(
             state.interaction_id, status, list(state.path), masked_variables(state), action, detail
