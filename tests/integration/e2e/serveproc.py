@@ -34,8 +34,13 @@ steps:
   queue: {kind: enqueue, queue: sales}
 """
 # The same flow without its prompt: the run's start rides the ACD's commit (ivr.persist.settle).
-FLOW_ENQUEUE_ONLY = FLOW.replace("entry: greet", "entry: queue").replace(
-    "  greet: {kind: play, prompt: {silence: 300}, next: queue}\n", "")
+FLOW_ENQUEUE_ONLY = """\
+flow: quick
+bindings: {numbers: ["5557000"]}
+entry: queue
+steps:
+  queue: {kind: enqueue, queue: sales}
+"""
 
 
 def site_config(tmp_path: Path, sim_port: int, agents: int, wrap_up_s: float = 1.0,
