@@ -115,6 +115,8 @@ def _config(workdir: Path, agents: int, password: str, port: int) -> Any:
     return load_config(workdir / "calldesk.yaml", env=env)
 
 
+# This stage's interactions (`i`): their caller ID starts with the stage's prefix.
+_OF_STAGE = "json_extract(i.identities, '$.phone') LIKE ?"
 _OUTCOMES = ("interaction.answered", "interaction.abandoned", "interaction.overflowed")
 
 
@@ -123,16 +125,15 @@ def _counts(store: Any, prefix: str) -> dict[str, int]:
     opened (the IVR took the call), enqueued, answered, abandoned, overflowed, accounted (any of
     the last three), `answer_rows` (answered rows: more than `answered` when calls were
     requeued and answered again) and `closed` (interactions ended)."""
-    who = "json_extract(i.identities, '$.phone') LIKE ?"
     like = [prefix + "%"]
     opened, closed = store.db.execute(
-        f"SELECT count(*), count(i.closed_at) FROM interactions i WHERE {who}", like
+        f"SELECT count(*), count(i.closed_at) FROM interactions i WHERE {_OF_STAGE}", like
     ).fetchone()
     out = {"opened": opened, "closed": closed}
     kinds = ("interaction.arrived", *_OUTCOMES)
     rows = store.db.execute(
         "SELECT j.kind, count(DISTINCT j.subject), count(*) FROM journal j "
-        f"JOIN interactions i ON i.id = j.subject WHERE {who} "
+        f"JOIN interactions i ON i.id = j.subject WHERE {_OF_STAGE} "
         f"AND j.kind IN ({', '.join('?' * len(kinds))}) GROUP BY j.kind",
         [*like, *kinds],
     ).fetchall()
@@ -147,7 +148,7 @@ def _counts(store: Any, prefix: str) -> dict[str, int]:
     ).fetchone()[0]
     out["accounted"] = store.db.execute(
         "SELECT count(DISTINCT j.subject) FROM journal j JOIN interactions i ON i.id = j.subject "
-        f"WHERE {who} AND j.kind IN ({', '.join('?' * len(_OUTCOMES))})",
+        f"WHERE {_OF_STAGE} AND j.kind IN ({', '.join('?' * len(_OUTCOMES))})",
         [*like, *_OUTCOMES],
     ).fetchone()[0]
     return out
@@ -159,7 +160,7 @@ def _answers(store: Any, prefix: str) -> dict[str, float | None]:
     it), and each caller's wait from arrival to its first answer, p50 and p99."""
     rows = store.db.execute(
         "SELECT j.subject, j.kind, min(j.at) FROM journal j JOIN interactions i "
-        "ON i.id = j.subject WHERE json_extract(i.identities, '$.phone') LIKE ? "
+        f"ON i.id = j.subject WHERE {_OF_STAGE} "
         "AND j.kind IN ('interaction.arrived', 'interaction.answered') GROUP BY 1, 2",
         [prefix + "%"],
     ).fetchall()
