@@ -14,10 +14,13 @@ controller was behind: `calldesk.telephony.admission`). `still_queued` are calle
 in the queue when the drain gave up (a backlog), `lost` what is left over (calls that never
 reached the queue or have no outcome), `stuck` the interactions still open in the core
 once the stage has drained. The ramp stops at the first stage that sheds, loses or strands a
-call (`limit`); `calls_per_s` is the best clean stage's rate of answered calls, counted over
-the span from its first arrival to its last answer: a controller slower than the rate answers
-the rest during the drain, and that time counts (divided by the stage's own seconds, a 10 s
-stage at 225/s read 208.8/s from a controller that sustained ~150/s). The controller's
+call (`limit`). Each stage's answered calls are counted over the span from its first arrival to
+its last answer: a controller slower than the rate answers the rest during the drain, and that
+time counts (divided by the stage's own seconds, a 10 s stage at 225/s read 208.8/s from a
+controller that sustained ~150/s). A stage `kept_up` when its answers kept pace with its
+arrivals (`_kept_up`); `calls_per_s` is the best clean stage that kept up (sustained: a stage that fell
+behind built a backlog that a longer stage would turn into shedding), `peak_per_s` the best
+clean stage at all (the controller saturated). The controller's
 CPU time per placed call (`cpu_ms_per_call`) leaves out the bench's own polling. Legs still up
 are reported apart (`caller_legs_up`).
 """
@@ -117,6 +120,8 @@ def _config(workdir: Path, agents: int, password: str, port: int) -> Any:
 
 # This stage's interactions (`i`): their caller ID starts with the stage's prefix.
 _OF_STAGE = "json_extract(i.identities, '$.phone') LIKE ?"
+# A stage kept up when its answers came at this share of the rate its calls were placed at.
+_KEPT_UP = 0.95
 _OUTCOMES = ("interaction.answered", "interaction.abandoned", "interaction.overflowed")
 
 
@@ -168,12 +173,24 @@ def _answers(store: Any, prefix: str) -> dict[str, float | None]:
     answered = {s: at for s, kind, at in rows if kind == "interaction.answered"}
     waits = sorted(at - arrived[s] for s, at in answered.items() if s in arrived)
     if not waits:
-        return {"span_s": None, "wait_p50_s": None, "wait_p99_s": None}
+        return {"span_s": None, "wait_min_s": None, "wait_p50_s": None, "wait_p99_s": None}
     return {
         "span_s": max(answered.values()) - min(arrived.values()),
+        "wait_min_s": waits[0],
         "wait_p50_s": round(waits[len(waits) // 2], 3),
         "wait_p99_s": round(waits[min(len(waits) - 1, int(len(waits) * 0.99))], 3),
     }
+
+
+def _kept_up(answered: int, placed: int, took: float, span: float | None,
+             wait_min: float | None) -> bool:
+    """Answers kept pace with arrivals: the stage's answers, spread over its answer span less
+    the shortest wait (the agent's ring, which even the last caller of a keeping-up controller
+    waits), came at `_KEPT_UP` of the rate the calls were placed at. A backlog lengthens the
+    span; with nothing placed or answered a stage did not keep up."""
+    if not (placed and answered and span and took > 0):
+        return False
+    return answered / max(span - (wait_min or 0.0), took) >= _KEPT_UP * placed / took
 
 
 def _open_interactions(controller: Any) -> int:
@@ -254,6 +271,8 @@ def _stage(
         # arrival to its last answer. Not per second of the stage: a controller slower than the
         # rate answers the rest during the drain, and that backlog counts against it.
         "answered_per_s": round(answered / max(span, took), 1) if span else 0.0,
+        # Answers kept pace with arrivals (no backlog grew): a sustainable rate.
+        "kept_up": _kept_up(answered, placed, took, span, seen["wait_min_s"]),
         "answer_span_s": round(span, 1) if span else None,
         # A caller's wait from arrival to an agent's answer (the phone rings ring_s).
         "answer_wait_p50_s": seen["wait_p50_s"],
@@ -349,14 +368,19 @@ def run(
         tmp.cleanup()
         quiet.setLevel(level)
     clean = [s for s in stages if not (s["lost"] or s["stuck"] or s["shed"])]
-    best = max(clean, key=lambda s: s["answered_per_s"], default=None)
+    best = max((s for s in clean if s["kept_up"]), key=lambda s: s["answered_per_s"], default=None)
+    peak = max(clean, key=lambda s: s["answered_per_s"], default=None)
     limit = next((s for s in stages if s["lost"] or s["stuck"] or s["shed"]), None)
     keys = ("rate", "placed", "answered", "answered_per_s", "shed", "still_queued", "lost", "stuck",
             "drain_s")
     return {
-        # The best stage with nothing shed, lost or stuck: its answered calls/s and its losses.
+        # The best stage that kept up with nothing shed, lost or stuck: its answered calls/s
+        # (sustained) and its losses.
         "calls_per_s": best["answered_per_s"] if best else 0.0,
         "at_rate": best["rate"] if best else None,
+        # The best clean stage, kept up or not: what the controller answers when saturated.
+        "peak_per_s": peak["answered_per_s"] if peak else 0.0,
+        "peak_at_rate": peak["rate"] if peak else None,
         "lost": best["lost"] if best else (limit or {}).get("lost", 0),
         "stuck": best["stuck"] if best else (limit or {}).get("stuck", 0),
         "drain_s": best["drain_s"] if best else None,

@@ -39,7 +39,22 @@ def test_bench_inbound_accounts_for_every_call() -> None:
         assert 0.2 <= stage["answer_wait_p50_s"] <= stage["answer_wait_p99_s"] < 5
     assert result["lost"] == 0 and result["stuck"] == 0 and result["calls_per_s"] > 0
     assert all(stage["still_queued"] == 0 for stage in result["stages"])
+    assert all(stage["kept_up"] for stage in result["stages"])  # 4 calls/s is no backlog
+    assert result["peak_per_s"] >= result["calls_per_s"]
     assert result["limit"] is None  # 4 calls/s sheds nothing
+
+
+def test_a_stage_that_built_a_backlog_did_not_keep_up() -> None:
+    """Sustained means the answers kept pace with the arrivals: 275/s placed over 30 s and
+    answered over a 33 s span (a 3 s backlog drained after) fell behind, though every call was
+    answered; the same calls answered within the placing time plus one ring kept up."""
+    from calldesk.bench.inbound import _kept_up
+
+    assert not _kept_up(8250, 8250, 30.0, 33.0, 0.24)
+    assert _kept_up(7500, 7500, 30.0, 30.4, 0.24)
+    assert _kept_up(4, 4, 1.5, 1.75, 0.24)  # a short stage: its span is mostly the ring
+    assert not _kept_up(3000, 4000, 30.0, 30.2, 0.24)  # a quarter abandoned or shed
+    assert not _kept_up(0, 10, 1.0, None, None)
 
 
 def test_callers_still_queued_after_the_drain_are_not_counted_lost(tmp_path) -> None:
