@@ -16,7 +16,7 @@ from calldesk.ivr.flow import Flow
 from calldesk.ivr.runner import RunOutcome, masked_variables
 from calldesk.ivr.state import RunState
 from calldesk.store import jsontext
-from calldesk.store.tx import durable, transaction
+from calldesk.store.tx import after_commit, durable, transaction
 
 RUNS = "ivr_runs"
 VERSIONS = "ivr_flow_versions"
@@ -82,7 +82,10 @@ class RunStore:
             self._save(state, "active", started_at=now)
             written = self._write(row)
         self._publish(row, written)
-        self._unsettled.add(state.interaction_id)  # committed by `settle`, or with the group
+        # Committed by `settle`, or with the group (then forgotten: a run that raised and never
+        # settled or finished is not kept for good).
+        self._unsettled.add(state.interaction_id)
+        after_commit(self.db.conn, lambda: self._unsettled.discard(state.interaction_id))
 
     def settle(self, state: RunState) -> None:
         """Before a run's first effect outside the store (a prompt, a transfer, an HTTP call):

@@ -19,6 +19,7 @@ from calldesk.ivr.library import FlowLibrary
 from calldesk.ivr.persist import RunStore
 from calldesk.ivr.runner import Runner
 from calldesk.ivr.service import IvrService
+from calldesk.ivr.state import RunState
 from calldesk.store import Store
 from calldesk.store.tx import GroupCommit
 
@@ -136,5 +137,25 @@ def test_a_flow_that_only_enqueues_rides_the_next_group_commit(tmp_path: Path) -
         assert committed(site.path) == (0, 0)  # no commit of the run's own
         site.ticks.run()  # the group's commit (in serve, the engine's step comes first)
         assert committed(site.path) == (1, 1)
+    finally:
+        site.close()
+
+
+def test_a_start_the_group_committed_needs_no_commit_at_settle(tmp_path: Path) -> None:
+    """Once the group commit carried a run's start, `settle` commits nothing more, and the
+    store forgets the run: a run that raised before it settled or finished was kept for good."""
+    site = _site(tmp_path, ENQUEUE_ONLY)
+    try:
+        runs = site.service.runs
+        flow = site.service.library.get("hello")
+        state = RunState("i-1", "hello", flow.version, "q", address="leg-1")
+        runs.started(state, flow)
+        assert committed(site.path) == (0, 0)  # waiting for the group's commit
+        site.ticks.run()  # the group's commit carries the start
+        assert committed(site.path)[1] == 1
+        assert not runs._unsettled  # forgotten once committed, settled or not
+        commits = site.group.commits
+        runs.settle(state)
+        assert site.group.commits == commits  # no commit of its own: nothing was waiting
     finally:
         site.close()
