@@ -6,23 +6,23 @@ the caller and enqueues it, the ACD offers it, rings the agent's phone and bridg
 answer after `ring_s` and hang up `talk_s` after the caller is put through; agents are sized for
 the top rate.
 
-Each stage's callers carry a caller ID of their own (`+19<stage>…`), so a stage counts only its
-own calls, each interaction once. After each stage the traffic drains (until every call has an
-outcome, at most `drain_s`), then every call placed is accounted for from the journal: answered
-(bridged to an agent), abandoned, overflowed, or shed (turned away busy by the intake because the
-controller was behind: `calldesk.telephony.admission`). `still_queued` are callers still waiting
-in the queue when the drain gave up (a backlog), `lost` what is left over (calls that never
-reached the queue or have no outcome), `stuck` the interactions still open in the core
-once the stage has drained. The ramp stops at the first stage that sheds, loses or strands a
-call (`limit`). Each stage's answered calls are counted over the span from its first arrival to
-its last answer: a controller slower than the rate answers the rest during the drain, and that
-time counts (divided by the stage's own seconds, a 10 s stage at 225/s read 208.8/s from a
-controller that sustained ~150/s). A stage `kept_up` when its answers kept pace with its
-arrivals (`_kept_up`); `calls_per_s` is the best clean stage that kept up (sustained: a stage that fell
-behind built a backlog that a longer stage would turn into shedding), `peak_per_s` the best
-clean stage at all (the controller saturated). The controller's
-CPU time per placed call (`cpu_ms_per_call`) leaves out the bench's own polling. Legs still up
-are reported apart (`caller_legs_up`).
+Each stage's callers carry a caller ID of their own (`+19<stage>…`), so a stage counts only its own
+calls, each interaction once. After each stage the traffic drains (until every call has an outcome
+and the core holds nothing open, giving up after `drain_s` without progress), then every call
+placed is accounted for from the journal: answered (bridged to an agent), abandoned, overflowed, or
+shed (turned away busy by the intake because the controller was behind:
+`calldesk.telephony.admission`). `still_queued` are callers still waiting in the queue when the
+drain gave up (a backlog), `lost` what is left over (calls that never reached the queue or have no
+outcome), `stuck` the interactions still open in the core once the stage has drained. The ramp
+stops at the first stage that sheds, loses or strands a call (`limit`). Each stage's answered calls
+are counted over the span from its first arrival to its last answer: a controller slower than the
+rate answers the rest during the drain, and that time counts (divided by the stage's own seconds, a
+10 s stage at 225/s read 208.8/s from a controller that sustained ~150/s). A stage `kept_up` when
+its answers kept pace with its arrivals (`_kept_up`); `calls_per_s` is the best clean stage that
+kept up (sustained: a stage that fell behind built a backlog that a longer stage would turn into
+shedding), `peak_per_s` the best clean stage at all (the controller saturated). The controller's
+CPU time per placed call (`cpu_ms_per_call`) leaves out the bench's own polling. Legs still up are
+reported apart (`caller_legs_up`).
 """
 
 from __future__ import annotations
@@ -120,6 +120,8 @@ def _config(workdir: Path, agents: int, password: str, port: int) -> Any:
 
 # This stage's interactions (`i`): their caller ID starts with the stage's prefix.
 _OF_STAGE = "json_extract(i.identities, '$.phone') LIKE ?"
+# The drain's bound, in multiples of `drain_s` (the wait without progress).
+_DRAIN_CAP = 6
 # A stage kept up when its answers came at this share of the rate its calls were placed at.
 _KEPT_UP = 0.95
 _OUTCOMES = ("interaction.answered", "interaction.abandoned", "interaction.overflowed")
@@ -182,6 +184,22 @@ def _answers(store: Any, prefix: str) -> dict[str, float | None]:
     }
 
 
+class _Drain:
+    """When the drain gives up: after `drain_s` without progress (no interaction of the core
+    ended meanwhile), or `_DRAIN_CAP` times that in all. A backlog past the limit drains slowly
+    but steadily; with a fixed deadline, calls still in progress when it fell counted `stuck`."""
+
+    def __init__(self, start: float, drain_s: float) -> None:
+        self.drain_s, self.cap = drain_s, start + _DRAIN_CAP * drain_s
+        self.deadline, self.open = start + drain_s, -1
+
+    def wait_on(self, open_now: int, now: float) -> bool:
+        if self.open < 0 or open_now < self.open:
+            self.deadline = now + self.drain_s  # progress: wait on
+        self.open = open_now
+        return now < min(self.deadline, self.cap)
+
+
 def _kept_up(answered: int, placed: int, took: float, span: float | None,
              wait_min: float | None) -> bool:
     """Answers kept pace with arrivals: the stage's answers, spread over its answer span less
@@ -239,12 +257,16 @@ def _stage(
     placed, took, refused = replies.get()
     # Drain: until every call of this stage has an outcome and the core holds nothing open.
     drain_start = time.monotonic()
-    deadline, polling = drain_start + drain_s, 0.0
-    while time.monotonic() < deadline:
+    waiting, polling = _Drain(drain_start, drain_s), 0.0
+    while True:
         p0 = time.process_time()
         # The bench's own checks run on the controller's loop: the in-memory one first, the
         # SQL counts (tens of ms on a big store) only once nothing is open.
-        done = not _open_interactions(controller)
+        open_now = _open_interactions(controller)
+        if not waiting.wait_on(open_now, time.monotonic()):
+            polling += time.process_time() - p0
+            break
+        done = not open_now
         if done:
             c = _counts(controller.store, prefix)
             done = c["accounted"] + c["shed"] >= placed

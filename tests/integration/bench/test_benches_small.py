@@ -57,6 +57,23 @@ def test_a_stage_that_built_a_backlog_did_not_keep_up() -> None:
     assert not _kept_up(0, 10, 1.0, None, None)
 
 
+def test_the_drain_waits_on_while_a_backlog_still_drains() -> None:
+    """It gives up after drain_s without an interaction ending, not at a fixed deadline: past
+    the limit a backlog drains for longer than drain_s, and calls still in progress when a fixed
+    deadline fell were counted stuck. A bound stops it all the same."""
+    from calldesk.bench.inbound import _DRAIN_CAP, _Drain
+
+    drain = _Drain(0.0, 20.0)
+    assert drain.wait_on(500, 0.0)
+    assert drain.wait_on(400, 15.0) and drain.wait_on(55, 30.0)  # progress: on past 20 s
+    assert drain.wait_on(55, 49.0) and not drain.wait_on(55, 50.1)  # 20 s without progress
+    steady = _Drain(0.0, 20.0)
+    at, open_now = 0.0, 10_000
+    while steady.wait_on(open_now, at):
+        at, open_now = at + 1.0, open_now - 1
+    assert at == _DRAIN_CAP * 20.0  # the bound
+
+
 def test_callers_still_queued_after_the_drain_are_not_counted_lost(tmp_path) -> None:
     """A caller of the stage still waiting (or being offered) when the drain gives up is
     `still_queued`; an open interaction of another stage, or one connected, is not."""
