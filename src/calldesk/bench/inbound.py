@@ -6,23 +6,23 @@ the caller and enqueues it, the ACD offers it, rings the agent's phone and bridg
 answer after `ring_s` and hang up `talk_s` after the caller is put through; agents are sized for
 the top rate.
 
-Each stage's callers carry a caller ID of their own (`+19<stage>…`), so a stage counts only its own
-calls, each interaction once. After each stage the traffic drains (until every call has an outcome
-and the core holds nothing open, giving up after `drain_s` without progress), then every call
-placed is accounted for from the journal: answered (bridged to an agent), abandoned, overflowed, or
-shed (turned away busy by the intake because the controller was behind:
+Each stage's callers carry a caller ID of their own (`+19<stage>…`), so a stage counts only its
+own calls, each interaction once. After each stage the traffic drains (until every call has an
+outcome and the core holds nothing open, giving up after `drain_s` without progress), then every
+call placed is accounted for from the journal: answered (bridged to an agent), abandoned,
+overflowed, or shed (turned away busy by the intake because the controller was behind:
 `calldesk.telephony.admission`). `still_queued` are callers still waiting in the queue when the
-drain gave up (a backlog), `lost` what is left over (calls that never reached the queue or have no
-outcome), `stuck` the interactions still open in the core once the stage has drained. The ramp
-stops at the first stage that sheds, loses or strands a call (`limit`). Each stage's answered calls
-are counted over the span from its first arrival to its last answer: a controller slower than the
-rate answers the rest during the drain, and that time counts (divided by the stage's own seconds, a
-10 s stage at 225/s read 208.8/s from a controller that sustained ~150/s). A stage `kept_up` when
-its answers kept pace with its arrivals (`_kept_up`); `calls_per_s` is the best clean stage that
-kept up (sustained: a stage that fell behind built a backlog that a longer stage would turn into
-shedding), `peak_per_s` the best clean stage at all (the controller saturated). The controller's
-CPU time per placed call (`cpu_ms_per_call`) leaves out the bench's own polling. Legs still up are
-reported apart (`caller_legs_up`).
+drain gave up (a backlog), `lost` what is left over (calls that never reached the queue or have
+no outcome), `stuck` the interactions still open in the core once the stage has drained. The ramp
+stops at the first stage that sheds, loses or strands a call (`limit`). Each stage's answered
+calls are counted over the span from its first arrival to its last answer: a controller slower
+than the rate answers the rest during the drain, and that time counts (divided by the stage's own
+seconds, a 10 s stage at 225/s read 208.8/s from a controller that sustained ~150/s). A stage
+`kept_up` when its answers kept pace with its arrivals (`inbound_tally.kept_up`); `calls_per_s`
+is the best clean stage that kept up (sustained: a stage that fell behind built a backlog that a
+longer stage would turn into shedding), `peak_per_s` the best clean stage at all (the controller
+saturated). The controller's CPU time per placed call (`cpu_ms_per_call`) leaves out the bench's
+own polling. Legs still up are reported apart (`caller_legs_up`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from calldesk.bench import inbound_tally as tally
 
 DID = "5551000"
 FLOW = """flow: bench
@@ -118,125 +120,6 @@ def _config(workdir: Path, agents: int, password: str, port: int) -> Any:
     return load_config(workdir / "calldesk.yaml", env=env)
 
 
-# This stage's interactions (`i`): their caller ID starts with the stage's prefix.
-_OF_STAGE = "json_extract(i.identities, '$.phone') LIKE ?"
-# The drain's bound, in multiples of `drain_s` (the wait without progress).
-_DRAIN_CAP = 6
-# A stage kept up when its answers came at this share of the rate its calls were placed at.
-_KEPT_UP = 0.95
-_OUTCOMES = ("interaction.answered", "interaction.abandoned", "interaction.overflowed")
-
-
-def _counts(store: Any, prefix: str) -> dict[str, int]:
-    """This stage's calls only (their caller IDs start with `prefix`), each interaction once:
-    opened (the IVR took the call), enqueued, answered, abandoned, overflowed, accounted (any of
-    the last three), `answer_rows` (answered rows: more than `answered` when calls were
-    requeued and answered again) and `closed` (interactions ended)."""
-    like = [prefix + "%"]
-    opened, closed = store.db.execute(
-        f"SELECT count(*), count(i.closed_at) FROM interactions i WHERE {_OF_STAGE}", like
-    ).fetchone()
-    out = {"opened": opened, "closed": closed}
-    kinds = ("interaction.arrived", *_OUTCOMES)
-    rows = store.db.execute(
-        "SELECT j.kind, count(DISTINCT j.subject), count(*) FROM journal j "
-        f"JOIN interactions i ON i.id = j.subject WHERE {_OF_STAGE} "
-        f"AND j.kind IN ({', '.join('?' * len(kinds))}) GROUP BY j.kind",
-        [*like, *kinds],
-    ).fetchall()
-    for kind, distinct, total in rows:
-        out[kind.split(".", 1)[1]] = distinct
-        if kind == "interaction.answered":
-            out["answer_rows"] = total
-    out["shed"] = store.db.execute(  # turned away busy by the intake (the controller was behind)
-        "SELECT count(DISTINCT subject) FROM journal WHERE kind = 'intake.shed' "
-        "AND json_extract(data, '$.caller') LIKE ?",
-        like,
-    ).fetchone()[0]
-    out["accounted"] = store.db.execute(
-        "SELECT count(DISTINCT j.subject) FROM journal j JOIN interactions i ON i.id = j.subject "
-        f"WHERE {_OF_STAGE} AND j.kind IN ({', '.join('?' * len(_OUTCOMES))})",
-        [*like, *_OUTCOMES],
-    ).fetchone()[0]
-    return out
-
-
-def _answers(store: Any, prefix: str) -> dict[str, float | None]:
-    """What this stage's answered callers saw, by the controller's journal clock: the span from
-    the stage's first arrival to its last answer (a backlog drained after the stage lengthens
-    it), and each caller's wait from arrival to its first answer, p50 and p99."""
-    rows = store.db.execute(
-        "SELECT j.subject, j.kind, min(j.at) FROM journal j JOIN interactions i "
-        f"ON i.id = j.subject WHERE {_OF_STAGE} "
-        "AND j.kind IN ('interaction.arrived', 'interaction.answered') GROUP BY 1, 2",
-        [prefix + "%"],
-    ).fetchall()
-    arrived = {s: at for s, kind, at in rows if kind == "interaction.arrived"}
-    answered = {s: at for s, kind, at in rows if kind == "interaction.answered"}
-    waits = sorted(at - arrived[s] for s, at in answered.items() if s in arrived)
-    if not waits:
-        return {"span_s": None, "wait_min_s": None, "wait_p50_s": None, "wait_p99_s": None}
-    return {
-        "span_s": max(answered.values()) - min(arrived.values()),
-        "wait_min_s": waits[0],
-        "wait_p50_s": round(waits[len(waits) // 2], 3),
-        "wait_p99_s": round(waits[min(len(waits) - 1, int(len(waits) * 0.99))], 3),
-    }
-
-
-class _Drain:
-    """When the drain gives up: after `drain_s` without progress (no interaction of the core
-    ended meanwhile), or `_DRAIN_CAP` times that in all. A backlog past the limit drains slowly
-    but steadily; with a fixed deadline, calls still in progress when it fell counted `stuck`."""
-
-    def __init__(self, start: float, drain_s: float) -> None:
-        self.drain_s, self.cap = drain_s, start + _DRAIN_CAP * drain_s
-        self.deadline, self.open = start + drain_s, -1
-
-    def wait_on(self, open_now: int, now: float) -> bool:
-        if self.open < 0 or open_now < self.open:
-            self.deadline = now + self.drain_s  # progress: wait on
-        self.open = open_now
-        return now < min(self.deadline, self.cap)
-
-
-def _kept_up(answered: int, placed: int, took: float, span: float | None,
-             wait_min: float | None) -> bool:
-    """Answers kept pace with arrivals: the stage's answers, spread over its answer span less
-    the shortest wait (the agent's ring, which even the last caller of a keeping-up controller
-    waits), came at `_KEPT_UP` of the rate the calls were placed at. A backlog lengthens the
-    span; with nothing placed or answered a stage did not keep up."""
-    if not (placed and answered and span and took > 0):
-        return False
-    return answered / max(span - (wait_min or 0.0), took) >= _KEPT_UP * placed / took
-
-
-def _open_interactions(controller: Any) -> int:
-    done = ("ended", "abandoned", "overflowed")
-    return sum(1 for i in controller.acd.view.interactions() if i.state.value not in done)
-
-
-def _still_queued(controller: Any, prefix: str) -> int:
-    """This stage's callers still waiting in the queue (or being offered) when the drain ended:
-    no outcome yet, but not lost either."""
-    queued = {i.id for i in controller.acd.view.interactions()
-              if i.state.value in ("waiting", "offered")}
-    if not queued:
-        return 0
-    rows = controller.store.db.execute(
-        "SELECT id FROM interactions WHERE json_extract(identities, '$.phone') LIKE ? "
-        "AND closed_at IS NULL", [prefix + "%"]).fetchall()
-    return sum(1 for (iid,) in rows if iid in queued)
-
-
-def _caller_legs_up(controller: Any, prefix: str) -> int:
-    return sum(
-        1
-        for leg in controller.board.tracker.legs.values()
-        if leg.alive and leg.direction == "inbound" and leg.caller_number.startswith(prefix)
-    )
-
-
 def _stage(
     controller: Any,
     commands: Any,
@@ -257,18 +140,18 @@ def _stage(
     placed, took, refused = replies.get()
     # Drain: until every call of this stage has an outcome and the core holds nothing open.
     drain_start = time.monotonic()
-    waiting, polling = _Drain(drain_start, drain_s), 0.0
+    waiting, polling = tally.Drain(drain_start, drain_s), 0.0
     while True:
         p0 = time.process_time()
         # The bench's own checks run on the controller's loop: the in-memory one first, the
         # SQL counts (tens of ms on a big store) only once nothing is open.
-        open_now = _open_interactions(controller)
+        open_now = tally.open_interactions(controller)
         if not waiting.wait_on(open_now, time.monotonic()):
             polling += time.process_time() - p0
             break
         done = not open_now
         if done:
-            c = _counts(controller.store, prefix)
+            c = tally.counts(controller.store, prefix)
             done = c["accounted"] + c["shed"] >= placed
         polling += time.process_time() - p0  # the bench's own queries: not the controller's
         if done:
@@ -277,9 +160,9 @@ def _stage(
     drained = time.monotonic() - drain_start
     cpu = time.process_time() - cpu0 - polling
     switch_cpu = _switch_cpu(commands, replies) - switch_cpu0
-    c = _counts(controller.store, prefix)
+    c = tally.counts(controller.store, prefix)
     answered = c.get("answered", 0)
-    seen = _answers(controller.store, prefix)
+    seen = tally.answers(controller.store, prefix)
     span = seen["span_s"]
     return {
         "rate": rate,
@@ -294,7 +177,7 @@ def _stage(
         # rate answers the rest during the drain, and that backlog counts against it.
         "answered_per_s": round(answered / max(span, took), 1) if span else 0.0,
         # Answers kept pace with arrivals (no backlog grew): a sustainable rate.
-        "kept_up": _kept_up(answered, placed, took, span, seen["wait_min_s"]),
+        "kept_up": tally.kept_up(answered, placed, took, span, seen["wait_min_s"]),
         "answer_span_s": round(span, 1) if span else None,
         # A caller's wait from arrival to an agent's answer (the phone rings ring_s).
         "answer_wait_p50_s": seen["wait_p50_s"],
@@ -306,12 +189,12 @@ def _stage(
         "shed": c["shed"],
         # Still in the queue when the drain gave up (they wait longer: a backlog, not a loss;
         # the ramp still stops there, as they are `stuck` too).
-        "still_queued": (queued := _still_queued(controller, prefix)),
+        "still_queued": (queued := tally.still_queued(controller, prefix)),
         # Placed calls with no outcome and not queued (never reached the queue, or no end).
         "lost": max(0, placed - c["accounted"] - c["shed"] - queued),
-        "stuck": _open_interactions(controller),
+        "stuck": tally.open_interactions(controller),
         # This stage's callers whose leg is still up after the drain.
-        "caller_legs_up": _caller_legs_up(controller, prefix),
+        "caller_legs_up": tally.caller_legs_up(controller, prefix),
         # From the last call placed until every call had an outcome: a call lasts ring_s +
         # talk_s, so much more than that is work the controller still owed (a backlog that a
         # longer stage would see grow into shedding).

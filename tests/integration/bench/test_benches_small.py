@@ -48,30 +48,30 @@ def test_a_stage_that_built_a_backlog_did_not_keep_up() -> None:
     """Sustained means the answers kept pace with the arrivals: 275/s placed over 30 s and
     answered over a 33 s span (a 3 s backlog drained after) fell behind, though every call was
     answered; the same calls answered within the placing time plus one ring kept up."""
-    from calldesk.bench.inbound import _kept_up
+    from calldesk.bench.inbound_tally import kept_up
 
-    assert not _kept_up(8250, 8250, 30.0, 33.0, 0.24)
-    assert _kept_up(7500, 7500, 30.0, 30.4, 0.24)
-    assert _kept_up(4, 4, 1.5, 1.75, 0.24)  # a short stage: its span is mostly the ring
-    assert not _kept_up(3000, 4000, 30.0, 30.2, 0.24)  # a quarter abandoned or shed
-    assert not _kept_up(0, 10, 1.0, None, None)
+    assert not kept_up(8250, 8250, 30.0, 33.0, 0.24)
+    assert kept_up(7500, 7500, 30.0, 30.4, 0.24)
+    assert kept_up(4, 4, 1.5, 1.75, 0.24)  # a short stage: its span is mostly the ring
+    assert not kept_up(3000, 4000, 30.0, 30.2, 0.24)  # a quarter abandoned or shed
+    assert not kept_up(0, 10, 1.0, None, None)
 
 
 def test_the_drain_waits_on_while_a_backlog_still_drains() -> None:
     """It gives up after drain_s without an interaction ending, not at a fixed deadline: past
     the limit a backlog drains for longer than drain_s, and calls still in progress when a fixed
     deadline fell were counted stuck. A bound stops it all the same."""
-    from calldesk.bench.inbound import _DRAIN_CAP, _Drain
+    from calldesk.bench.inbound_tally import DRAIN_CAP, Drain
 
-    drain = _Drain(0.0, 20.0)
+    drain = Drain(0.0, 20.0)
     assert drain.wait_on(500, 0.0)
     assert drain.wait_on(400, 15.0) and drain.wait_on(55, 30.0)  # progress: on past 20 s
     assert drain.wait_on(55, 49.0) and not drain.wait_on(55, 50.1)  # 20 s without progress
-    steady = _Drain(0.0, 20.0)
+    steady = Drain(0.0, 20.0)
     at, open_now = 0.0, 10_000
     while steady.wait_on(open_now, at):
         at, open_now = at + 1.0, open_now - 1
-    assert at == _DRAIN_CAP * 20.0  # the bound
+    assert at == DRAIN_CAP * 20.0  # the bound
 
 
 def test_callers_still_queued_after_the_drain_are_not_counted_lost(tmp_path) -> None:
@@ -79,7 +79,7 @@ def test_callers_still_queued_after_the_drain_are_not_counted_lost(tmp_path) -> 
     `still_queued`; an open interaction of another stage, or one connected, is not."""
     from types import SimpleNamespace
 
-    from calldesk.bench.inbound import _still_queued
+    from calldesk.bench.inbound_tally import still_queued
     from calldesk.store import Store
 
     store = Store.open(tmp_path / "s.sqlite")
@@ -94,7 +94,7 @@ def test_callers_still_queued_after_the_drain_are_not_counted_lost(tmp_path) -> 
     view = SimpleNamespace(interactions=lambda: [
         SimpleNamespace(id=i, state=SimpleNamespace(value=v)) for i, v in states.items()])
     controller = SimpleNamespace(acd=SimpleNamespace(view=view), store=store)
-    assert _still_queued(controller, "+19001") == 2  # w1 and o1: this stage's, in the queue
+    assert still_queued(controller, "+19001") == 2  # w1 and o1: this stage's, in the queue
     store.close()
 
 
