@@ -146,15 +146,12 @@ def _stage(
         # The bench's own checks run on the controller's loop: the in-memory one first, the
         # SQL counts (tens of ms on a big store) only once nothing is open.
         open_now = tally.open_interactions(controller)
-        if not waiting.wait_on(open_now, time.monotonic()):
-            polling += time.process_time() - p0
-            break
         done = not open_now
         if done:
             c = tally.counts(controller.store, prefix)
             done = c["accounted"] + c["shed"] >= placed
         polling += time.process_time() - p0  # the bench's own queries: not the controller's
-        if done:
+        if done or not waiting.wait_on(open_now, time.monotonic()):
             break
         gevent.sleep(0.2)
     drained = time.monotonic() - drain_start
