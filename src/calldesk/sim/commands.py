@@ -9,7 +9,8 @@ import gevent
 
 from . import lifecycle, wire
 from .api import run_api
-from .events import base_headers, leg_headers
+from .events import base_headers
+from .legheaders import leg_headers
 from .legs import Leg, Message, new_uuid
 
 if TYPE_CHECKING:

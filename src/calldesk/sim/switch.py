@@ -15,7 +15,8 @@ from . import apps as _apps  # noqa: F401 - registers the applications
 from . import executor, lifecycle, media
 from .clock import Clock
 from .dialplan import Dialplan
-from .events import SimEvent, base_block, leg_runs
+from .events import SimEvent, base_block
+from .legheaders import leg_runs
 from .legs import Leg, Message, new_uuid
 from .phones import PhoneBehavior, normalize_target
 from .registry import Registry

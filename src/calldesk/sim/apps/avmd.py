@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import gevent
 
-from ..events import leg_block
 from ..executor import app
+from ..legheaders import leg_block
 from ..legs import AppFrame, Leg
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import gevent
 
 from .. import lifecycle
-from ..events import leg_headers
 from ..executor import app
+from ..legheaders import leg_headers
 from ..legs import AppFrame, Leg, LegGone, new_uuid
 from . import hold
 
