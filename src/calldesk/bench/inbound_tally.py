@@ -113,8 +113,8 @@ def still_queued(controller: Any, prefix: str) -> int:
     if not queued:
         return 0
     rows = controller.store.db.execute(
-        "SELECT id FROM interactions WHERE json_extract(identities, '$.phone') LIKE ? "
-        "AND closed_at IS NULL", [prefix + "%"]).fetchall()
+        f"SELECT i.id FROM interactions i WHERE {_OF_STAGE} AND i.closed_at IS NULL",
+        [prefix + "%"]).fetchall()
     return sum(1 for (iid,) in rows if iid in queued)
 
 
